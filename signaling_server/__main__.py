@@ -1,0 +1,94 @@
+"""``nimeet-server`` / ``python -m signaling_server``: serve the signaling and account server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+from pydantic import ValidationError
+
+from signaling_server import logs
+from signaling_server.app import create_app
+from signaling_server.config import Settings
+
+log = logging.getLogger("signaling_server")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="nimeet-server",
+        description="NIMeet signaling and account server. Every option also reads NIMEET_<NAME> from the "
+        "environment; options given here win.",
+    )
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on; 0 picks a free one (default 8765)")
+    parser.add_argument("--database-url", help="SQLAlchemy async URL (default: SQLite in the data dir)")
+    parser.add_argument("--data-dir", help="where the SQLite database and signing key live")
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--log-format", choices=["json", "text"])
+    return parser.parse_args(argv)
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    given = {key: value for key, value in vars(args).items() if value is not None and key in Settings.model_fields}
+    return Settings(**given)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        settings = load_settings(args)
+    except ValidationError as exc:
+        print(f"nimeet-server: bad setting:\n{exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level, settings.log_format)
+    try:
+        sock = bind(settings.host, settings.port)
+    except OSError as exc:
+        print(f"nimeet-server: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
+        return 1
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}"
+
+    def ready() -> None:
+        # The URL on stdout (flushed) is how scripts and tests learn where we listen, e.g. with --port 0.
+        print(f"nimeet-server listening on {url}", flush=True)
+        log.info("serving", extra={"url": url, "database": settings.resolved_database_url().split(":")[0]})
+
+    app = create_app(settings, on_ready=ready)
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        log_level=settings.log_level,
+        access_log=False,
+        loop="auto",  # uvloop where installed
+        http="auto",
+        ws="websockets-sansio",
+        ws_per_message_deflate=settings.ws_compression,
+        # Transport-level bound: a frame over the limit closes the connection before anything parses it.
+        ws_max_size=settings.max_message_bytes + 1024,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

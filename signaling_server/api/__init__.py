@@ -1,0 +1,1 @@
+"""REST API: /api/auth/*, /api/rooms/*, /api/ice-servers, /healthz."""

@@ -1,0 +1,85 @@
+"""One error shape everywhere: ``{"error": {"code", "message", "field"?}}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from signaling_server.protocol import ErrorCode, ErrorDetail, ErrorResponse
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: ErrorCode,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers
+
+
+def unauthorized() -> ApiError:
+    return ApiError(
+        401, ErrorCode.UNAUTHORIZED, "a valid access token is required", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = ErrorResponse(error=ErrorDetail(code=code, message=message, field=field))
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=status, headers=headers)
+
+
+def _validation_message(errors: list[Any]) -> tuple[str, str | None]:
+    """The first problem, in words a form can show, and the field it concerns."""
+    if not errors:
+        return "the request is not valid", None
+    first = errors[0]
+    kind = first.get("type", "")
+    loc = [str(part) for part in first.get("loc", ()) if part != "body"]
+    if kind == "json_invalid":
+        return "the request body is not valid JSON", None
+    field = loc[0] if loc else None
+    if kind == "missing":
+        return (f"{field} is required", field) if field else ("a JSON request body is required", None)
+    text = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+    if field is None:
+        return f"the request body is not valid: {text}", None
+    return f"{field}: {text}", field
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        message, field = _validation_message(list(exc.errors()))
+        return error_response(422, ErrorCode.INVALID_INPUT, message, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED, 401: ErrorCode.UNAUTHORIZED}
+        code = codes.get(exc.status_code, ErrorCode.INVALID_INPUT)
+        return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _crash(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error in a request", exc_info=exc)
+        return error_response(500, ErrorCode.INTERNAL, "the server failed to handle this request")

@@ -1,0 +1,22 @@
+"""Database rows as wire models."""
+
+from __future__ import annotations
+
+from signaling_server.db.models import RoomRow, UserRow
+from signaling_server.protocol import Room, User
+
+
+def user_out(row: UserRow) -> User:
+    return User(id=row.id, username=row.username, email=row.email, created_at=row.created_at)
+
+
+def room_out(row: RoomRow) -> Room:
+    return Room(
+        room_id=row.room_id,
+        name=row.name,
+        owner_id=row.owner_id,
+        created_at=row.created_at,
+        max_participants=row.max_participants,
+        description=row.description,
+        is_private=row.is_private,
+    )

@@ -1,0 +1,82 @@
+"""The ASGI app: FastAPI for REST with python-socketio mounted beside it on ``/socket.io``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import socketio
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from signaling_server import wirejson
+from signaling_server.api import auth, errors, misc, rooms
+from signaling_server.config import Settings
+from signaling_server.db.engine import migrate
+from signaling_server.gc_policy import GcPolicy
+from signaling_server.protocol import PROTOCOL_VERSION
+from signaling_server.services import Services, build_services
+from signaling_server.signaling.handlers import Signaling
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, services: Services | None = None, on_ready: Callable[[], None] | None = None) -> Any:
+    """Build the whole server. Returns the ASGI callable that uvicorn serves."""
+    svc = services or build_services(settings)
+    gc_policy = GcPolicy(settings.gc_full_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await migrate(svc.engine)
+        # Live room state lives in this process: stays still open in the database ended with the last run.
+        closed = await svc.store.end_open_participations()
+        if closed:
+            log.info("closed participations left open by the previous run", extra={"count": closed})
+        gc_policy.start()
+        if on_ready is not None:
+            on_ready()
+        try:
+            yield
+        finally:
+            await gc_policy.stop()
+            await svc.store.end_open_participations()
+            await svc.engine.dispose()
+
+    api = FastAPI(
+        title="NIMeet signaling server",
+        version=f"{PROTOCOL_VERSION}.0",
+        description="REST half of the NIMeet wire contract (see docs/protocol.md for the socket.io half).",
+        lifespan=lifespan,
+    )
+    api.state.services = svc
+    errors.install(api)
+    api.include_router(auth.router)
+    api.include_router(rooms.router)
+    api.include_router(misc.router)
+    if settings.cors_origins:
+        api.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+
+    sio = socketio.AsyncServer(
+        async_mode="asgi",
+        # None = same origin only; browsers elsewhere need NIMEET_CORS_ORIGINS.
+        cors_allowed_origins=settings.cors_origins or None,
+        async_handlers=False,
+        max_http_buffer_size=settings.max_message_bytes,
+        ping_interval=settings.ping_interval_s,
+        ping_timeout=settings.ping_timeout_s,
+        json=wirejson,
+        logger=False,
+        engineio_logger=False,
+    )
+    signaling = Signaling(sio, svc)
+    api.state.signaling = signaling
+    api.state.sio = sio
+    return socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")

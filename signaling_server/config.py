@@ -1,0 +1,93 @@
+"""Server settings: typed, declared once, every one overridable by an ``NIMEET_*`` environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+APP_NAME = "nimeet-server"
+
+
+def _split_list(value: object) -> object:
+    """Lists come from the environment as comma-separated text (``a,b``) or as a JSON list."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NIMEET_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535)
+    # Where the SQLite database and the generated signing key live.
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)))
+    # Empty means SQLite in ``data_dir``; otherwise any SQLAlchemy async URL (postgresql+asyncpg://…).
+    database_url: str = ""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "text"] = "json"
+
+    # Accounts. Without a configured secret a random one is generated once and kept in ``data_dir`` (0600).
+    jwt_secret: SecretStr | None = None
+    token_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+    # argon2id cost (RFC 9106 low-memory profile by default); hashes with other parameters are upgraded on login.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=64 * 1024, ge=8 * 1024)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    # ICE: STUN/TURN URLs handed to clients; TURN credentials use coturn's ``use-auth-secret`` scheme.
+    stun_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    turn_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    turn_secret: SecretStr | None = None
+    turn_ttl_s: int = Field(default=3600, ge=60)
+
+    # Web clients: origins allowed to call the API and open sockets cross-origin (none by default).
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # Abuse limits: requests per minute per client IP.
+    register_per_min: int = Field(default=10, ge=1)
+    login_per_min: int = Field(default=30, ge=1)
+    create_room_per_min: int = Field(default=30, ge=1)
+    # A whole socket.io event over this is refused by the transport (the connection is closed).
+    max_message_bytes: int = Field(default=128 * 1024, ge=1024)
+    # permessage-deflate costs CPU and up to 4x memory per connection (measured): off unless asked for.
+    ws_compression: bool = False
+    ping_interval_s: float = Field(default=25.0, gt=0)
+    ping_timeout_s: float = Field(default=20.0, gt=0)
+    # Shed full garbage-collection passes off the relay path (see gc_policy.py); 0 disables the policy.
+    gc_full_interval_s: float = Field(default=600.0, ge=0)
+
+    @field_validator("stun_urls", "turn_urls", "cors_origins", mode="before")
+    @classmethod
+    def _lists(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("turn_urls")
+    @classmethod
+    def _turn_scheme(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("turn:", "turns:")):
+                raise ValueError(f"TURN URL must start with turn: or turns: ({url!r})")
+        return value
+
+    @field_validator("stun_urls")
+    @classmethod
+    def _stun_scheme(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("stun:", "stuns:")):
+                raise ValueError(f"STUN URL must start with stun: or stuns: ({url!r})")
+        return value
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'nimeet.sqlite3'}"

@@ -1,0 +1,147 @@
+"""The queries the server needs, as one small class over an async session factory."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from signaling_server.db.models import ParticipationRow, RoomRow, UserRow, utcnow
+
+RECENT_ROOMS_LIMIT = 50
+
+
+class Conflict(Exception):
+    """A unique column already holds the value; ``field`` names which (``username`` or ``email``)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+def new_room_id() -> str:
+    # 16 random bytes = 128 bits, URL-safe base64 without padding (22 characters).
+    return secrets.token_urlsafe(16)
+
+
+class Store:
+    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+        self._sessions = sessions
+
+    async def ping(self) -> None:
+        async with self._sessions() as s:
+            await s.execute(text("SELECT 1"))
+
+    # ---- users ----
+    async def create_user(self, username: str, email: str, password_hash: str) -> UserRow:
+        row = UserRow(
+            id=uuid.uuid4().hex,
+            username=username,
+            username_key=username.lower(),
+            email=email,
+            email_key=email.lower(),
+            password_hash=password_hash,
+            created_at=utcnow(),
+        )
+        async with self._sessions() as s:
+            # Checked first for a precise answer; the unique constraints still decide races.
+            taken = await s.execute(
+                select(UserRow.username_key).where(
+                    or_(UserRow.username_key == row.username_key, UserRow.email_key == row.email_key)
+                )
+            )
+            clashes = list(taken.scalars())
+            if clashes:
+                raise Conflict("username" if row.username_key in clashes else "email")
+            s.add(row)
+            try:
+                await s.commit()
+            except IntegrityError as exc:
+                raise Conflict("email" if "email" in str(exc.orig).lower() else "username") from None
+        return row
+
+    async def user_by_email(self, email: str) -> UserRow | None:
+        async with self._sessions() as s:
+            result = await s.execute(select(UserRow).where(UserRow.email_key == email.lower()))
+            return result.scalar_one_or_none()
+
+    async def user_by_id(self, user_id: str) -> UserRow | None:
+        async with self._sessions() as s:
+            return await s.get(UserRow, user_id)
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        async with self._sessions() as s:
+            await s.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash))
+            await s.commit()
+
+    # ---- rooms ----
+    async def create_room(
+        self, owner_id: str, name: str, max_participants: int, description: str | None, is_private: bool
+    ) -> RoomRow:
+        row = RoomRow(
+            room_id=new_room_id(),
+            name=name,
+            description=description,
+            is_private=is_private,
+            owner_id=owner_id,
+            created_at=utcnow(),
+            max_participants=max_participants,
+        )
+        async with self._sessions() as s:
+            s.add(row)
+            await s.commit()
+        return row
+
+    async def room(self, room_id: str) -> RoomRow | None:
+        async with self._sessions() as s:
+            return await s.get(RoomRow, room_id)
+
+    async def recent_rooms(self, user_id: str, limit: int = RECENT_ROOMS_LIMIT) -> list[RoomRow]:
+        """Rooms the user owns or has joined, most recent activity (creation or own last join) first."""
+        last_join = (
+            select(ParticipationRow.room_id, func.max(ParticipationRow.joined_at).label("last_join"))
+            .where(ParticipationRow.user_id == user_id)
+            .group_by(ParticipationRow.room_id)
+            .subquery()
+        )
+        activity = func.coalesce(last_join.c.last_join, RoomRow.created_at)
+        query = (
+            select(RoomRow)
+            .outerjoin(last_join, last_join.c.room_id == RoomRow.room_id)
+            .where(or_(RoomRow.owner_id == user_id, last_join.c.room_id.is_not(None)))
+            .order_by(activity.desc(), RoomRow.created_at.desc())
+            .limit(limit)
+        )
+        async with self._sessions() as s:
+            return list((await s.execute(query)).scalars())
+
+    # ---- participations ----
+    async def start_participation(self, room_id: str, user_id: str) -> int:
+        row = ParticipationRow(room_id=room_id, user_id=user_id, joined_at=utcnow())
+        async with self._sessions() as s:
+            s.add(row)
+            await s.commit()
+        return row.id
+
+    async def end_participation(self, participation_id: int, at: datetime | None = None) -> None:
+        async with self._sessions() as s:
+            await s.execute(
+                update(ParticipationRow)
+                .where(ParticipationRow.id == participation_id, ParticipationRow.left_at.is_(None))
+                .values(left_at=at or utcnow())
+            )
+            await s.commit()
+
+    async def end_open_participations(self) -> int:
+        """Close stays left open by a stop that had no time to record them (live state died with it)."""
+        async with self._sessions() as s:
+            result = await s.execute(
+                update(ParticipationRow).where(ParticipationRow.left_at.is_(None)).values(left_at=utcnow())
+            )
+            await s.commit()
+            return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,368 @@
+"""The NIMeet wire contract, version 1: the single source of truth for every message on the wire.
+
+``../shared/PROTOCOL.md`` is the contract; ``docs/protocol.md`` explains it with examples. The desktop client
+imports this module, so it must import nothing but pydantic and the standard library.
+
+Field names are snake_case in Python and camelCase on the wire (``alias_generator``); always serialise with
+``by_alias=True`` (``wire()`` does). Input models ignore unknown fields, so newer clients that add optional
+fields keep working against this server (changes are additive).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+PROTOCOL_VERSION = 1
+
+# ---- limits (sizes are bytes of UTF-8) -------------------------------------------------------------------
+MAX_SDP_BYTES = 64 * 1024
+MAX_CANDIDATE_BYTES = 1024
+MAX_EVENT_BYTES = 128 * 1024
+USERNAME_MIN, USERNAME_MAX = 3, 32
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]+")
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+EMAIL_MAX = 254
+ROOM_NAME_MAX = 100
+ROOM_DESCRIPTION_MAX = 500
+PARTICIPANTS_MIN, PARTICIPANTS_MAX, PARTICIPANTS_DEFAULT = 2, 16, 8
+# Room ids are URL-safe base64 (secrets.token_urlsafe); anything else cannot name a room.
+ROOM_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SOCKET_ID_MAX = 64
+JOIN_URL_PREFIX = "nimeet://join/"
+
+MediaType = Literal["camera", "microphone", "screen"]
+
+
+class ClientEvent(StrEnum):
+    """Events a client emits; each takes an acknowledgement callback."""
+
+    JOIN_ROOM = "join-room"
+    LEAVE_ROOM = "leave-room"
+    OFFER = "offer"
+    ANSWER = "answer"
+    ICE_CANDIDATE = "ice-candidate"
+    TOGGLE_MEDIA = "toggle-media"
+
+
+class ServerEvent(StrEnum):
+    USER_JOINED = "user-joined"
+    USER_LEFT = "user-left"
+    RECEIVE_OFFER = "receive-offer"
+    RECEIVE_ANSWER = "receive-answer"
+    RECEIVE_ICE_CANDIDATE = "receive-ice-candidate"
+    MEDIA_TOGGLED = "media-toggled"
+
+
+class ErrorCode(StrEnum):
+    # REST
+    UNAUTHORIZED = "unauthorized"
+    INVALID_INPUT = "invalid-input"
+    USERNAME_TAKEN = "username-taken"
+    EMAIL_TAKEN = "email-taken"
+    INVALID_CREDENTIALS = "invalid-credentials"
+    RATE_LIMITED = "rate-limited"
+    ROOM_NOT_FOUND = "room-not-found"
+    NOT_FOUND = "not-found"
+    METHOD_NOT_ALLOWED = "method-not-allowed"
+    INTERNAL = "internal-error"
+    UNAVAILABLE = "unavailable"
+    # socket.io acks
+    ROOM_FULL = "room-full"
+    ALREADY_IN_ROOM = "already-in-room"
+    NOT_IN_ROOM = "not-in-room"
+    UNKNOWN_TARGET = "unknown-target"
+    TOO_LARGE = "too-large"
+    UNKNOWN_EVENT = "unknown-event"
+
+
+# ---- reusable field types ---------------------------------------------------------------------------------
+def utf8_bytes(text: str) -> int:
+    """Size of ``text`` on the wire; raises ValueError for lone surrogates (not encodable as UTF-8)."""
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError("must be valid UTF-8 text") from None
+
+
+def _encodable(text: str) -> str:
+    utf8_bytes(text)
+    return text
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _plain_text(text: str) -> str:
+    """Names shown to people: no control characters (PostgreSQL also refuses NUL in text)."""
+    _encodable(text)
+    if _CONTROL_RE.search(text):
+        raise ValueError("must not contain control characters")
+    return text
+
+
+def _username(text: str) -> str:
+    if not USERNAME_RE.fullmatch(text):
+        raise ValueError(f"must be {USERNAME_MIN}–{USERNAME_MAX} characters of letters, digits, '_', '.' or '-'")
+    return text
+
+
+def _room_id(text: str) -> str:
+    if not ROOM_ID_RE.fullmatch(text):
+        raise ValueError("is not a room id")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
+PlainText = Annotated[str, AfterValidator(_plain_text)]
+Username = Annotated[str, Field(min_length=USERNAME_MIN, max_length=USERNAME_MAX), AfterValidator(_username)]
+Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX), AfterValidator(_encodable)]
+EmailText = Annotated[str, Field(min_length=3, max_length=EMAIL_MAX), AfterValidator(_plain_text)]
+RoomId = Annotated[str, AfterValidator(_room_id)]
+SocketId = Annotated[str, Field(min_length=1, max_length=SOCKET_ID_MAX)]
+
+
+class WireModel(BaseModel):
+    """camelCase on the wire, snake_case in Python."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    def wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class InputModel(WireModel):
+    """Bodies and payloads that come from the network: strict types (no "1" for 1, no 0 for false)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", strict=True, frozen=True)
+
+
+# ---- errors -----------------------------------------------------------------------------------------------
+class ErrorDetail(WireModel):
+    code: str
+    message: str
+    # Additive to the contract: the request field the error concerns, so a form can show it next to that field.
+    field: str | None = None
+
+
+class ErrorResponse(WireModel):
+    error: ErrorDetail
+
+
+# ---- REST -------------------------------------------------------------------------------------------------
+class RegisterRequest(InputModel):
+    username: Username
+    email: EmailText
+    password: Password
+
+
+class LoginRequest(InputModel):
+    email: Annotated[str, Field(min_length=1, max_length=EMAIL_MAX), AfterValidator(_encodable)]
+    password: Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX), AfterValidator(_encodable)]
+
+
+class User(WireModel):
+    id: str
+    username: str
+    email: str
+    created_at: datetime
+
+
+class AuthResponse(WireModel):
+    token: str
+    user: User
+
+
+class MeResponse(WireModel):
+    user: User
+
+
+class CreateRoomRequest(InputModel):
+    name: Annotated[str, Field(max_length=ROOM_NAME_MAX), AfterValidator(_plain_text)] | None = None
+    max_participants: Annotated[int, Field(ge=PARTICIPANTS_MIN, le=PARTICIPANTS_MAX)] = PARTICIPANTS_DEFAULT
+    # Additive room metadata (seed 002).
+    description: Annotated[str, Field(max_length=ROOM_DESCRIPTION_MAX), AfterValidator(_encodable)] | None = None
+    is_private: bool = False
+
+
+class Room(WireModel):
+    room_id: str
+    name: str
+    owner_id: str
+    created_at: datetime
+    max_participants: int
+    description: str | None = None
+    is_private: bool = False
+
+
+class CreateRoomResponse(WireModel):
+    room: Room
+    join_url: str
+
+
+class RoomInfoResponse(WireModel):
+    room: Room
+    participant_count: int
+
+
+class RoomListResponse(WireModel):
+    rooms: list[Room]
+
+
+class IceServer(WireModel):
+    urls: str | list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class IceServersResponse(WireModel):
+    ice_servers: list[IceServer]
+    ttl: int
+
+
+class HealthResponse(WireModel):
+    status: str
+
+
+def join_url(room_id: str) -> str:
+    return f"{JOIN_URL_PREFIX}{room_id}"
+
+
+# ---- socket.io payloads -----------------------------------------------------------------------------------
+class MediaState(InputModel):
+    camera: bool
+    microphone: bool
+    screen: bool
+
+
+class JoinRoom(InputModel):
+    room_id: RoomId
+    media_state: MediaState
+
+
+class LeaveRoom(InputModel):
+    room_id: RoomId
+
+
+class SessionDescription(InputModel):
+    type: Literal["offer", "answer"]
+    sdp: Text
+
+
+class OfferDescription(SessionDescription):
+    type: Literal["offer"]
+
+
+class AnswerDescription(SessionDescription):
+    type: Literal["answer"]
+
+
+class Offer(InputModel):
+    target: SocketId
+    description: OfferDescription
+
+
+class Answer(InputModel):
+    target: SocketId
+    description: AnswerDescription
+
+
+class IceCandidateInit(InputModel):
+    candidate: Text
+    sdp_mid: Text | None = None
+    sdp_m_line_index: Annotated[int, Field(ge=0, le=65535)] | None = None
+    username_fragment: Text | None = None
+
+
+class IceCandidate(InputModel):
+    target: SocketId
+    # ``null`` means end of candidates; the field itself is required.
+    candidate: IceCandidateInit | None
+
+
+class ToggleMedia(InputModel):
+    media_type: MediaType
+    enabled: bool
+
+
+class Participant(WireModel):
+    socket_id: str
+    user_id: str
+    username: str
+    media_state: MediaState
+
+
+class UserLeft(WireModel):
+    socket_id: str
+    user_id: str
+
+
+class MediaToggled(WireModel):
+    socket_id: str
+    media_type: MediaType
+    enabled: bool
+
+
+class Relayed(WireModel):
+    """``receive-offer`` / ``receive-answer``: ``from`` is always the server's view of the sender."""
+
+    from_: str = Field(alias="from")
+    description: SessionDescription
+
+
+class RelayedCandidate(WireModel):
+    from_: str = Field(alias="from")
+    candidate: IceCandidateInit | None
+
+
+class OkAck(WireModel):
+    ok: Literal[True] = True
+
+
+class JoinAck(WireModel):
+    ok: Literal[True] = True
+    self_: Participant = Field(alias="self")
+    participants: list[Participant]
+
+
+class ErrorAck(WireModel):
+    ok: Literal[False] = False
+    error: ErrorDetail
+
+
+def error_ack(code: ErrorCode, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": str(code), "message": message}}
+
+
+def oversize_field(event: str, payload: Any) -> str | None:
+    """The first size limit ``payload`` breaks, checked on the raw payload before its shape (contract order).
+
+    Returns a human message, or None when within limits. Works on any JSON value; shape is checked later.
+    """
+    if not isinstance(payload, dict):
+        return None
+    if event in (ClientEvent.OFFER, ClientEvent.ANSWER):
+        description = payload.get("description")
+        sdp = description.get("sdp") if isinstance(description, dict) else None
+        if isinstance(sdp, str) and _size_over(sdp, MAX_SDP_BYTES):
+            return f"sdp is larger than {MAX_SDP_BYTES} bytes"
+    elif event == ClientEvent.ICE_CANDIDATE:
+        candidate = payload.get("candidate")
+        text = candidate.get("candidate") if isinstance(candidate, dict) else None
+        if isinstance(text, str) and _size_over(text, MAX_CANDIDATE_BYTES):
+            return f"candidate is larger than {MAX_CANDIDATE_BYTES} bytes"
+    return None
+
+
+def _size_over(text: str, limit: int) -> bool:
+    # A str of n code points is at least n and at most 4n bytes: skip the encode when the answer is certain.
+    if len(text) > limit:
+        return True
+    if len(text) * 4 <= limit:
+        return False
+    return len(text.encode("utf-8", "surrogatepass")) > limit

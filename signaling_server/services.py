@@ -1,0 +1,54 @@
+"""The server's long-lived parts, built once per app and shared by REST routes and socket handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from signaling_server.accounts.passwords import Passwords
+from signaling_server.accounts.tokens import Tokens, load_or_create_key
+from signaling_server.config import Settings
+from signaling_server.db.engine import create_engine, sessions
+from signaling_server.db.store import Store
+from signaling_server.ratelimit import RateLimiter
+from signaling_server.signaling.state import MemoryRoomState, RoomState
+
+
+@dataclass
+class Limits:
+    register: RateLimiter
+    login: RateLimiter
+    create_room: RateLimiter
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    store: Store
+    passwords: Passwords
+    tokens: Tokens
+    rooms: RoomState
+    limits: Limits
+
+
+def build_services(settings: Settings) -> Services:
+    if settings.jwt_secret is not None:
+        key = settings.jwt_secret.get_secret_value().encode()
+    else:
+        key = load_or_create_key(settings.data_dir)
+    engine = create_engine(settings.resolved_database_url())
+    return Services(
+        settings=settings,
+        engine=engine,
+        store=Store(sessions(engine)),
+        passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism),
+        tokens=Tokens(key, settings.token_ttl_s),
+        rooms=MemoryRoomState(),
+        limits=Limits(
+            register=RateLimiter(settings.register_per_min),
+            login=RateLimiter(settings.login_per_min),
+            create_room=RateLimiter(settings.create_room_per_min),
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Socket.IO signaling: who is in which room, and the handlers that relay between them."""
