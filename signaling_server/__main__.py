@@ -12,7 +12,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from signaling_server import logs
-from signaling_server.app import create_app
+from signaling_server.app import ServerApp, create_app
 from signaling_server.config import Settings
 
 log = logging.getLogger("signaling_server")
@@ -48,6 +48,18 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class DrainingServer(uvicorn.Server):
+    """uvicorn, but socket.io transports are closed first on shutdown (see ServerApp.drain)."""
+
+    def __init__(self, config: uvicorn.Config, app: ServerApp) -> None:
+        super().__init__(config)
+        self._app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await self._app.drain()
+        await super().shutdown(sockets)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -72,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app = create_app(settings, on_ready=ready)
     config = uvicorn.Config(
-        app,
+        app.asgi,
         log_config=None,
         log_level=settings.log_level,
         access_log=False,
@@ -85,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lifespan="on",
         timeout_graceful_shutdown=5,
     )
-    server = uvicorn.Server(config)
+    server = DrainingServer(config, app)
     server.run(sockets=[sock])
     return 0
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import socketio
@@ -23,8 +26,22 @@ from signaling_server.signaling.handlers import Signaling
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, services: Services | None = None, on_ready: Callable[[], None] | None = None) -> Any:
-    """Build the whole server. Returns the ASGI callable that uvicorn serves."""
+@dataclass
+class ServerApp:
+    asgi: Any  # the ASGI callable uvicorn serves
+    sio: socketio.AsyncServer
+
+    async def drain(self, timeout_s: float = 2.0) -> None:
+        """Close every Engine.IO transport (a CLOSE packet; pending long-polls return) before the web server
+        stops, so clients learn at once and reconnect instead of waiting out a ping timeout."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.sio.eio.disconnect(), timeout_s)
+
+
+def create_app(
+    settings: Settings, services: Services | None = None, on_ready: Callable[[], None] | None = None
+) -> ServerApp:
+    """Build the whole server."""
     svc = services or build_services(settings)
     gc_policy = GcPolicy(settings.gc_full_interval_s)
 
@@ -79,4 +96,4 @@ def create_app(settings: Settings, services: Services | None = None, on_ready: C
     signaling = Signaling(sio, svc)
     api.state.signaling = signaling
     api.state.sio = sio
-    return socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
+    return ServerApp(asgi=socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io"), sio=sio)

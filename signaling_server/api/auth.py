@@ -33,8 +33,11 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 def normalized_email(email: str) -> str:
     try:
-        # Syntax only: deliverability needs DNS, which a self-hosted server on a closed network may not have.
-        return validate_email(email, check_deliverability=False).normalized
+        # Syntax only (the contract's rule): deliverability needs DNS, which a self-hosted server on a closed
+        # network may not have, and LAN deployments use domains (corp.lan, host.local) that are not global.
+        return validate_email(
+            email, check_deliverability=False, globally_deliverable=False, test_environment=True
+        ).normalized
     except EmailNotValidError as exc:
         raise ApiError(422, ErrorCode.INVALID_INPUT, f"email: {exc}", field="email") from None
 

@@ -1,0 +1,92 @@
+"""Shared fixtures: the real server on loopback (SQLite and PostgreSQL), and clients for it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.clients import Api, Peer
+from tests.support.postgres import PostgresCluster, find_bin_dir
+from tests.support.server import ServerProcess
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster | None]:
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        if IN_CI:
+            pytest.fail("PostgreSQL binaries are missing: .ci/run must install the postgresql package")
+        yield None
+        return
+    cluster = PostgresCluster(bin_dir)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url_for(postgres: PostgresCluster | None) -> Callable[[str], str]:
+    """``sqlite`` -> "" (the embedded default), ``postgresql`` -> a fresh database on the test cluster."""
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            return ""
+        if postgres is None:
+            pytest.skip("PostgreSQL is not installed on this machine (CI installs it)")
+        return postgres.new_database()
+
+    return make
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, database_url_for: Callable[[str], str]
+) -> Iterator[ServerProcess]:
+    """One server per backend for the whole session; tests make their own users and rooms."""
+    proc = ServerProcess(tmp_path_factory.mktemp(f"server-{request.param}"), database_url_for(request.param))
+    proc.start()
+    yield proc
+    proc.stop()
+    assert proc.errors_logged() == [], "".join(proc.stderr_lines[-60:])
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Servers of a test's own (other settings, restarts); all stopped at the end."""
+    started: list[ServerProcess] = []
+
+    def make(env: dict[str, str] | None = None, database_url: str = "", data_dir: Path | None = None) -> ServerProcess:
+        proc = ServerProcess(data_dir or tmp_path / f"data{len(started)}", database_url, env)
+        started.append(proc)
+        return proc
+
+    yield make
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+async def api(server: ServerProcess) -> AsyncIterator[Api]:
+    client = Api(server.url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def peers(server: ServerProcess) -> AsyncIterator[Callable[[str | None], Awaitable[Peer]]]:
+    """Connected signaling clients for a token; all disconnected at the end of the test."""
+    opened: list[Peer] = []
+
+    async def connect(token: str | None) -> Peer:
+        peer = Peer(server.url, token)
+        opened.append(peer)
+        return await peer.connect()
+
+    yield connect
+    for peer in opened:
+        await peer.close()

@@ -1,0 +1,132 @@
+"""Thin real clients for tests: httpx for REST, python-socketio's AsyncClient for signaling."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+from collections import defaultdict
+from typing import Any
+
+import httpx
+import socketio
+
+from signaling_server.protocol import ServerEvent
+
+_counter = itertools.count()
+
+
+class Utf8Json:
+    """JSON as browsers send it: UTF-8 text, not ``\u00e9`` escapes (which make a payload up to 6x larger)."""
+
+    @staticmethod
+    def dumps(obj: Any, *args: Any, **kwargs: Any) -> str:
+        return json.dumps(obj, *args, ensure_ascii=False, **kwargs)
+
+    @staticmethod
+    def loads(text: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        return json.loads(text, *args, **kwargs)
+
+
+def unique_name(prefix: str = "u") -> str:
+    return f"{prefix}{os.getpid() % 10000}_{next(_counter)}"
+
+
+class Api:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=20)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def register(self, username: str | None = None, password: str = "correct horse battery") -> dict[str, Any]:
+        username = username or unique_name()
+        r = await self.http.post(
+            "/api/auth/register",
+            json={"username": username, "email": f"{username}@example.test", "password": password},
+        )
+        assert r.status_code == 201, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    async def create_room(self, token: str, **body: Any) -> dict[str, Any]:
+        r = await self.http.post("/api/rooms/create", json=body, headers=bearer(token))
+        assert r.status_code == 201, r.text
+        room: dict[str, Any] = r.json()["room"]
+        return room
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class EventLog:
+    """Collects every server event a socket receives, in order, and lets a test wait for one."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, list[Any]] = defaultdict(list)
+        self._cursor: dict[str, int] = {}
+        self._cond = asyncio.Condition()
+
+    async def add(self, event: str, data: Any) -> None:
+        async with self._cond:
+            self.events[event].append(data)
+            self._cond.notify_all()
+
+    async def next(self, event: str, index: int | None = None, timeout: float = 5.0) -> Any:
+        """The ``index``-th event of that name (default: the next one not yet taken)."""
+        want = index if index is not None else self._cursor.get(event, 0)
+        async with self._cond:
+            await asyncio.wait_for(self._cond.wait_for(lambda: len(self.events[event]) > want), timeout)
+        self._cursor[event] = want + 1
+        return self.events[event][want]
+
+    async def quiet(self, event: str, seconds: float = 0.3) -> bool:
+        """True when no (further) event of that name arrives within ``seconds``."""
+        before = len(self.events[event])
+        await asyncio.sleep(seconds)
+        return len(self.events[event]) == before
+
+
+class Peer:
+    """One signaling connection as a test sees it."""
+
+    def __init__(self, url: str, token: str | None) -> None:
+        self.url = url
+        self.token = token
+        self.sio = socketio.AsyncClient(reconnection=False, json=Utf8Json)
+        self.log = EventLog()
+        self.sid = ""
+        for event in ServerEvent:
+            self.sio.on(str(event), self._recorder(str(event)))
+
+    def _recorder(self, event: str) -> Any:
+        async def record(data: Any) -> None:
+            await self.log.add(event, data)
+
+        return record
+
+    async def connect(self) -> Peer:
+        auth = {"token": self.token} if self.token is not None else None
+        await self.sio.connect(self.url, auth=auth, transports=["websocket"], wait_timeout=10)
+        sid = self.sio.get_sid()
+        assert sid is not None
+        # Kept after disconnect: tests check what others hear about a socket that is gone.
+        self.sid = str(sid)
+        return self
+
+    async def call(self, event: str, *payload: Any, timeout: float = 10) -> Any:
+        return await self.sio.call(event, payload[0] if len(payload) == 1 else payload, timeout=timeout)
+
+    async def join(self, room_id: str, camera: bool = True, microphone: bool = True) -> dict[str, Any]:
+        ack: dict[str, Any] = await self.call(
+            "join-room",
+            {"roomId": room_id, "mediaState": {"camera": camera, "microphone": microphone, "screen": False}},
+        )
+        return ack
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            await self.sio.disconnect()

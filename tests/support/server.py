@@ -1,0 +1,97 @@
+"""Run the real server (``python -m signaling_server``) on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+# A fixed key lets tests forge expired or wrongly-signed tokens against the real server.
+TEST_JWT_SECRET = "test-signing-key-0123456789abcdef0123456789abcdef"
+
+# Real argon2id at a lower cost keeps hundreds of registrations quick; the defaults are tested on their own.
+FAST_ENV = {
+    "NIMEET_JWT_SECRET": TEST_JWT_SECRET,
+    "NIMEET_ARGON2_TIME_COST": "1",
+    "NIMEET_ARGON2_MEMORY_KIB": "8192",
+    "NIMEET_ARGON2_PARALLELISM": "1",
+    "NIMEET_REGISTER_PER_MIN": "100000",
+    "NIMEET_LOGIN_PER_MIN": "100000",
+    "NIMEET_CREATE_ROOM_PER_MIN": "100000",
+    "NIMEET_LOG_FORMAT": "text",
+}
+
+_URL = re.compile(r"listening on (http://\S+)")
+
+
+class ServerProcess:
+    def __init__(self, data_dir: Path, database_url: str = "", env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.env = {**FAST_ENV, **(env or {})}
+        self.url = ""
+        self.proc: subprocess.Popen[str] | None = None
+        self.stderr_lines: list[str] = []
+
+    def start(self, port: int = 0, timeout: float = 30.0) -> str:
+        args = [sys.executable, "-m", "signaling_server", "--host", "127.0.0.1", "--port", str(port)]
+        args += ["--data-dir", str(self.data_dir)]
+        if self.database_url:
+            args += ["--database-url", self.database_url]
+        env = {**os.environ, **self.env}
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, bufsize=1
+        )
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, args=(self.proc.stdout, lines), daemon=True).start()
+        threading.Thread(target=self._pump_err, args=(self.proc.stderr,), daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=0.1)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("server exited at start:\n" + "".join(self.stderr_lines[-40:])) from None
+                continue
+            match = _URL.search(line)
+            if match:
+                self.url = match.group(1)
+                return self.url
+        raise RuntimeError("server did not start in time:\n" + "".join(self.stderr_lines[-40:]))
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @staticmethod
+    def _pump(stream: object, out: queue.Queue[str]) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            out.put(line)
+
+    def _pump_err(self, stream: object) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            self.stderr_lines.append(line)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        code = self.proc.returncode
+        self.proc = None
+        return code
+
+    def errors_logged(self) -> list[str]:
+        """Tracebacks and error lines: a clean run has none."""
+        return [line for line in self.stderr_lines if " ERROR " in line or "Traceback" in line]
