@@ -34,6 +34,8 @@ class ServerApp:
     async def drain(self, timeout_s: float = 2.0) -> None:
         """Close every Engine.IO transport (a CLOSE packet; pending long-polls return) before the web server
         stops, so clients learn at once and reconnect instead of waiting out a ping timeout."""
+        if not self.sio.eio.sockets:
+            return  # engineio's disconnect-all raises on an empty set
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.sio.eio.disconnect(), timeout_s)
 

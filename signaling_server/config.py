@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 APP_NAME = "nimeet-server"
@@ -86,6 +86,12 @@ class Settings(BaseSettings):
             if not url.startswith(("stun:", "stuns:")):
                 raise ValueError(f"STUN URL must start with stun: or stuns: ({url!r})")
         return value
+
+    @model_validator(mode="after")
+    def _turn_needs_secret(self) -> Settings:
+        if self.turn_urls and self.turn_secret is None:
+            raise ValueError("TURN URLs need NIMEET_TURN_SECRET (coturn's static-auth-secret)")
+        return self
 
     def resolved_database_url(self) -> str:
         if self.database_url:

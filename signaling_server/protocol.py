@@ -120,7 +120,12 @@ def _room_id(text: str) -> str:
 
 Text = Annotated[str, AfterValidator(_encodable)]
 PlainText = Annotated[str, AfterValidator(_plain_text)]
-Username = Annotated[str, Field(min_length=USERNAME_MIN, max_length=USERNAME_MAX), AfterValidator(_username)]
+Username = Annotated[
+    str,
+    # The pattern is documented in the JSON schema; _username checks it with a message people understand.
+    Field(min_length=USERNAME_MIN, max_length=USERNAME_MAX, json_schema_extra={"pattern": "^[A-Za-z0-9_.-]+$"}),
+    AfterValidator(_username),
+]
 Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX), AfterValidator(_encodable)]
 EmailText = Annotated[str, Field(min_length=3, max_length=EMAIL_MAX), AfterValidator(_plain_text)]
 RoomId = Annotated[str, AfterValidator(_room_id)]

@@ -67,6 +67,7 @@ def error_doc(description: str) -> dict[str, Any]:
     return {"model": ErrorResponse, "description": description}
 
 
-UNAUTHORIZED_DOC = {401: error_doc("Missing, malformed or expired token (`unauthorized`)")}
-INVALID_DOC = {422: error_doc("The body breaks a validation rule (`invalid-input`)")}
-RATE_DOC = {429: error_doc("Too many requests from this client (`rate-limited`)")}
+ResponsesDoc = dict[int | str, dict[str, Any]]
+UNAUTHORIZED_DOC: ResponsesDoc = {401: error_doc("Missing, malformed or expired token (`unauthorized`)")}
+INVALID_DOC: ResponsesDoc = {422: error_doc("The body breaks a validation rule (`invalid-input`)")}
+RATE_DOC: ResponsesDoc = {429: error_doc("Too many requests from this client (`rate-limited`)")}

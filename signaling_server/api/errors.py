@@ -75,6 +75,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI answers 400 for a body it cannot decode (not UTF-8); the contract says 422 for bad input.
+            return error_response(422, ErrorCode.INVALID_INPUT, "the request body is not valid JSON text")
         codes = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED, 401: ErrorCode.UNAUTHORIZED}
         code = codes.get(exc.status_code, ErrorCode.INVALID_INPUT)
         return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))

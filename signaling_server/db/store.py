@@ -5,11 +5,10 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from signaling_server.db.models import ParticipationRow, RoomRow, UserRow, utcnow
 
@@ -30,7 +29,7 @@ def new_room_id() -> str:
 
 
 class Store:
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
     async def ping(self) -> None:

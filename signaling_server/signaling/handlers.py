@@ -50,14 +50,16 @@ def participant(member: Member) -> dict[str, Any]:
         socket_id=member.socket_id,
         user_id=member.user_id,
         username=member.username,
-        media_state=member.media,  # type: ignore[arg-type]
+        media_state=member.media,
     ).wire()
 
 
 def _shape_error(exc: ValidationError) -> str:
-    first = exc.errors()[0] if exc.errors() else {}
-    where = ".".join(str(part) for part in first.get("loc", ()))
-    text = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+    errors = exc.errors()
+    if not errors:
+        return "payload is not valid"
+    where = ".".join(str(part) for part in errors[0]["loc"])
+    text = errors[0]["msg"].removeprefix("Value error, ")
     return f"{where}: {text}" if where else f"payload {text}"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -21,7 +21,7 @@ async def test_register_login_me(api: Api) -> None:
     user = body["user"]
     assert set(user) == {"id", "username", "email", "createdAt"}
     assert user["username"] == name
-    assert datetime.fromisoformat(user["createdAt"]).utcoffset().total_seconds() == 0
+    assert datetime.fromisoformat(user["createdAt"]).utcoffset() == timedelta(0)
     assert "password" not in r.text and "hash" not in r.text
 
     # Emails compare case-insensitively.

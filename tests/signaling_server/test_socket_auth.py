@@ -51,7 +51,7 @@ async def refused_with(url: str, auth: object) -> object:
     errors: list[object] = []
     client.on("connect_error", errors.append)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        await client.connect(url, auth=auth, transports=["websocket"], wait_timeout=5)  # type: ignore[arg-type]
+        await client.connect(url, auth=auth, transports=["websocket"], wait_timeout=5)
     assert not client.connected
     assert len(errors) == 1
     return errors[0]

@@ -92,6 +92,13 @@ class ServerProcess:
         self.proc = None
         return code
 
+    def stop_gracefully(self) -> None:
+        """SIGTERM, and the app's shutdown ran to the end (uvicorn re-raises SIGTERM, so the status is -15)."""
+        code = self.stop()
+        assert code in (0, -signal.SIGTERM), code
+        assert any("Application shutdown complete" in line for line in self.stderr_lines), self.stderr_lines[-20:]
+        assert self.errors_logged() == [], "".join(self.stderr_lines[-40:])
+
     def errors_logged(self) -> list[str]:
         """Tracebacks and error lines: a clean run has none."""
         return [line for line in self.stderr_lines if " ERROR " in line or "Traceback" in line]
