@@ -233,3 +233,37 @@ async def test_crash_leaves_no_open_participations(make_server: Callable[..., Se
     assert len(rows) == 1
     assert rows[0][1] is not None
     assert rows[0][1] >= rows[0][0]
+
+
+async def test_database_outage_is_reported_and_survived(
+    make_server: Callable[..., ServerProcess], postgres: object
+) -> None:
+    """PostgreSQL goes away mid-run: /healthz says 503, requests fail cleanly, and all recovers when it is back."""
+    from tests.support.postgres import PostgresCluster, find_bin_dir
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed on this machine (CI installs it)")
+    cluster = PostgresCluster(bin_dir)
+    cluster.start()
+    try:
+        server = make_server(database_url=cluster.new_database())
+        url = server.start()
+        token = register(url, "outage")["token"]
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        cluster.stop_server()
+        r = httpx.get(f"{url}/healthz")
+        assert r.status_code == 503
+        assert r.json()["error"]["code"] == "unavailable"
+        r = httpx.get(f"{url}/api/auth/me", headers=bearer(token))
+        assert r.status_code == 500
+        assert r.json()["error"]["code"] == "internal-error"
+        cluster.start_server()
+        deadline = time.monotonic() + 20
+        while httpx.get(f"{url}/healthz").status_code != 200:
+            assert time.monotonic() < deadline, "server did not recover after the database came back"
+            await asyncio.sleep(0.2)
+        assert httpx.get(f"{url}/api/auth/me", headers=bearer(token)).status_code == 200
+        server.stop()
+    finally:
+        cluster.stop()

@@ -47,10 +47,16 @@ class PostgresCluster:
 
     def start(self) -> None:
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "nimeet", "--auth=trust", "-E", "UTF8")
+        self.start_server()
+
+    def start_server(self) -> None:
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off"
         self._run(
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l", str(self.dir / "log"), "start"
         )
+
+    def stop_server(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def new_database(self) -> str:
         name = "t_" + uuid.uuid4().hex[:12]

@@ -1,0 +1,79 @@
+"""The dependency rules of ../shared/DESIGN.md, checked on the source so a violation fails CI."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSITION_ROOTS = {"nimeet_desktop.app", "nimeet_desktop.bot", "nimeet_desktop.cli", "signaling_server.__main__"}
+
+
+def imports_of(package: str) -> dict[Path, set[str]]:
+    found: dict[Path, set[str]] = {}
+    for path in (ROOT / package).rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        found[path] = names
+    return found
+
+
+def test_server_never_imports_the_app() -> None:
+    for path, names in imports_of("signaling_server").items():
+        assert not any(n == "nimeet_desktop" or n.startswith("nimeet_desktop.") for n in names), path
+
+
+def test_app_imports_only_the_protocol_from_the_server() -> None:
+    for path, names in imports_of("nimeet_desktop").items():
+        server = {n for n in names if n == "signaling_server" or n.startswith("signaling_server.")}
+        assert server <= {"signaling_server.protocol"} | {
+            f"signaling_server.protocol.{n}" for n in _protocol_names()
+        }, (
+            path,
+            server,
+        )
+
+
+def test_engine_has_no_qt_widgets() -> None:
+    for sub in ("call", "media", "net"):
+        if not (ROOT / "nimeet_desktop" / sub).exists():
+            continue
+        for path, names in imports_of(f"nimeet_desktop/{sub}").items():
+            bad = {n for n in names if n.startswith(("PySide6.QtWidgets", "nimeet_desktop.ui"))}
+            assert not bad, (path, bad)
+
+
+def test_nothing_imports_a_composition_root() -> None:
+    for package in ("signaling_server", "nimeet_desktop"):
+        for path, names in imports_of(package).items():
+            assert not (names & COMPOSITION_ROOTS), (path, names & COMPOSITION_ROOTS)
+
+
+def test_protocol_imports_nothing_heavy() -> None:
+    """The client imports the protocol: it must not drag in the server's web, database or socket stack."""
+    code = (
+        "import sys; import signaling_server.protocol; "
+        "heavy = {'fastapi', 'starlette', 'sqlalchemy', 'socketio', 'engineio', 'uvicorn', 'alembic', 'argon2', "
+        "'jwt', 'email_validator'}; print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+    assert (ROOT / "signaling_server" / "__init__.py").read_text().strip().startswith(('"""', "")) and not [
+        line
+        for line in (ROOT / "signaling_server" / "__init__.py").read_text().splitlines()
+        if line.startswith(("import ", "from "))
+    ]
+
+
+def _protocol_names() -> set[str]:
+    tree = ast.parse((ROOT / "signaling_server" / "protocol.py").read_text())
+    return {node.name for node in tree.body if isinstance(node, ast.ClassDef | ast.FunctionDef)} | {
+        t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)
+    }
