@@ -15,7 +15,14 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 
-@router.get("/api/ice-servers", response_model=IceServersResponse, responses={**UNAUTHORIZED_DOC}, tags=["ice"])
+# Absent, not null: RTCPeerConnection rejects ``username: null`` in an RTCIceServer.
+@router.get(
+    "/api/ice-servers",
+    response_model=IceServersResponse,
+    response_model_exclude_none=True,
+    responses={**UNAUTHORIZED_DOC},
+    tags=["ice"],
+)
 async def ice_servers(user: CurrentUser, svc: ServicesDep) -> IceServersResponse:
     return ice_servers_for(svc.settings, user.id)
 

@@ -135,7 +135,7 @@ async def test_ice_servers_from_config_with_turn_credentials(make_server: Callab
     body = httpx.get(f"{url}/api/ice-servers", headers=bearer(user["token"])).json()
     assert body["ttl"] == 600
     stun, turn = body["iceServers"]
-    assert stun == {"urls": ["stun:turn.example.test:3478"], "username": None, "credential": None}
+    assert stun == {"urls": ["stun:turn.example.test:3478"]}  # no null credentials: browsers reject them
     assert turn["urls"] == ["turn:turn.example.test:3478?transport=udp", "turns:turn.example.test:5349"]
     expiry, user_id = turn["username"].split(":")
     assert user_id == user["user"]["id"]
