@@ -21,6 +21,7 @@ from signaling_server.db.engine import migrate
 from signaling_server.gc_policy import GcPolicy
 from signaling_server.protocol import PROTOCOL_VERSION
 from signaling_server.services import Services, build_services
+from signaling_server.signaling import transport
 from signaling_server.signaling.handlers import Signaling
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ def create_app(
         logger=False,
         engineio_logger=False,
     )
+    transport.install(sio.eio)
     signaling = Signaling(sio, svc)
     api.state.signaling = signaling
     api.state.sio = sio

@@ -61,8 +61,9 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=128 * 1024, ge=1024)
     # permessage-deflate costs CPU and up to 4x memory per connection (measured): off unless asked for.
     ws_compression: bool = False
-    ping_interval_s: float = Field(default=25.0, gt=0)
-    ping_timeout_s: float = Field(default=20.0, gt=0)
+    # Whole seconds: engineio advertises int(interval) * 1000 ms, so 0.5 would tell clients 0.
+    ping_interval_s: int = Field(default=25, ge=1)
+    ping_timeout_s: int = Field(default=20, ge=1)
     # Shed full garbage-collection passes off the relay path (see gc_policy.py); 0 disables the policy.
     gc_full_interval_s: float = Field(default=600.0, ge=0)
 
