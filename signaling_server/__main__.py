@@ -94,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ws_per_message_deflate=settings.ws_compression,
         # Transport-level bound: a frame over the limit closes the connection before anything parses it.
         ws_max_size=settings.max_message_bytes + 1024,
+        # Engine.IO's own pings detect dead peers; uvicorn's websocket pings would add a timer and a wakeup per
+        # connection for nothing.
+        ws_ping_interval=None,
+        ws_ping_timeout=None,
         lifespan="on",
         timeout_graceful_shutdown=5,
     )
