@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from signaling_server import logs
 from signaling_server.app import ServerApp, create_app
 from signaling_server.config import Settings
+from signaling_server.memory import use_one_malloc_arena
 
 log = logging.getLogger("signaling_server")
 
@@ -61,6 +62,7 @@ class DrainingServer(uvicorn.Server):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    use_one_malloc_arena()  # first: before any thread (database, password hashing) exists
     args = parse_args(argv)
     try:
         settings = load_settings(args)

@@ -134,3 +134,14 @@ async def test_gc_policy_freezes_and_restores() -> None:
 def test_settings_lists_from_env(monkeypatch: pytest.MonkeyPatch, env: str, field: str, expected: list[str]) -> None:
     monkeypatch.setenv(f"NIMEET_{field.upper()}", env)
     assert getattr(Settings(), field) == expected
+
+
+def test_one_malloc_arena_is_requested_unless_the_environment_says_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from signaling_server.memory import use_one_malloc_arena
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert use_one_malloc_arena() is False  # the admin's setting wins
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    assert use_one_malloc_arena() is sys.platform.startswith("linux")  # glibc on the Linux machines we test on
