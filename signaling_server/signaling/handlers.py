@@ -80,10 +80,6 @@ class Signaling:
         self._route(ClientEvent.TOGGLE_MEDIA, ToggleMedia, self.toggle_media)
         sio.on("*", self.unknown_event)
 
-    @property
-    def connected(self) -> int:
-        return len(self._identities)
-
     def _route(self, event: ClientEvent, model: type[BaseModel], handler: Callable[[str, Any], Awaitable[Ack]]) -> None:
         async def on_event(sid: str, *args: Any) -> Ack:
             # An event carries exactly one payload object; anything else is the wrong shape.
@@ -112,7 +108,13 @@ class Signaling:
             claims = self._svc.tokens.verify(token)
         except InvalidToken:
             raise socketio.exceptions.ConnectionRefusedError("unauthorized") from None
-        user = await self._svc.store.user_by_id(claims.user_id)
+        try:
+            user = await self._svc.store.user_by_id(claims.user_id)
+        except Exception:
+            # The database is down: refuse at once with a reason the client can retry on, rather than
+            # leaving it waiting on a half-open connection.
+            log.warning("connect refused: database unavailable", exc_info=True)
+            raise socketio.exceptions.ConnectionRefusedError("unavailable") from None
         if user is None:
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
         self._identities[sid] = Identity(user_id=user.id, username=user.username)

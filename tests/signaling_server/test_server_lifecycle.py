@@ -258,6 +258,13 @@ async def test_database_outage_is_reported_and_survived(
         r = httpx.get(f"{url}/api/auth/me", headers=bearer(token))
         assert r.status_code == 500
         assert r.json()["error"]["code"] == "internal-error"
+        # A socket is refused at once with a retryable reason, not left hanging.
+        client = socketio.AsyncClient(reconnection=False)
+        refusals: list[object] = []
+        client.on("connect_error", refusals.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
+        assert refusals == [{"message": "unavailable"}]
         cluster.start_server()
         deadline = time.monotonic() + 20
         while httpx.get(f"{url}/healthz").status_code != 200:
