@@ -31,10 +31,12 @@ log = logging.getLogger(__name__)
 class ServerApp:
     asgi: Any  # the ASGI callable uvicorn serves
     sio: socketio.AsyncServer
+    signaling: Signaling
 
     async def drain(self, timeout_s: float = 2.0) -> None:
         """Close every Engine.IO transport (a CLOSE packet; pending long-polls return) before the web server
         stops, so clients learn at once and reconnect instead of waiting out a ping timeout."""
+        self.signaling.draining = True
         if not self.sio.eio.sockets:
             return  # engineio's disconnect-all raises on an empty set
         with contextlib.suppress(TimeoutError):
@@ -98,6 +100,5 @@ def create_app(
     )
     transport.install(sio.eio)
     signaling = Signaling(sio, svc)
-    api.state.signaling = signaling
-    api.state.sio = sio
-    return ServerApp(asgi=socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io"), sio=sio)
+    asgi = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
+    return ServerApp(asgi=asgi, sio=sio, signaling=signaling)

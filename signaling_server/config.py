@@ -64,8 +64,8 @@ class Settings(BaseSettings):
     # Whole seconds: engineio advertises int(interval) * 1000 ms, so 0.5 would tell clients 0.
     ping_interval_s: int = Field(default=25, ge=1)
     ping_timeout_s: int = Field(default=20, ge=1)
-    # Shed full garbage-collection passes off the relay path (see gc_policy.py); 0 disables the policy.
-    gc_full_interval_s: float = Field(default=600.0, ge=0)
+    # Full garbage-collection passes on a timer instead of automatically (see gc_policy.py); 0 = automatic.
+    gc_full_interval_s: float = Field(default=0.0, ge=0)
 
     @field_validator("stun_urls", "turn_urls", "cors_origins", mode="before")
     @classmethod

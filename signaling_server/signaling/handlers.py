@@ -70,6 +70,9 @@ class Signaling:
         self._sio = sio
         self._svc = services
         self._identities: dict[str, Identity] = {}
+        # Set while the server shuts down: every socket is being closed, and the lifespan's shutdown closes all
+        # open stays in one statement, so per-socket writes would only hold shutdown up (10,000 sockets: minutes).
+        self.draining = False
         sio.on("connect", self.connect)
         sio.on("disconnect", self.disconnect)
         self._route(ClientEvent.JOIN_ROOM, JoinRoom, self.join_room)
@@ -181,7 +184,7 @@ class Signaling:
             ServerEvent.USER_LEFT, {"socketId": sid, "userId": member.user_id}, to=room_id, skip_sid=sid
         )
         log.info("left", extra={"roomId": room_id, "sid": sid})
-        if member.participation_id is not None:
+        if member.participation_id is not None and not self.draining:
             try:
                 await self._svc.store.end_participation(member.participation_id)
             except Exception:

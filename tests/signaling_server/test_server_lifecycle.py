@@ -274,3 +274,25 @@ async def test_database_outage_is_reported_and_survived(
         server.stop()
     finally:
         cluster.stop()
+
+
+async def test_shutdown_with_sockets_in_rooms_closes_every_stay(
+    make_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    import sqlite3
+
+    data = tmp_path / "drain"
+    server = make_server(data_dir=data)
+    url = server.start()
+    token = register(url, "drainer2")["token"]
+    rooms = [httpx.post(f"{url}/api/rooms/create", headers=bearer(token)).json()["room"]["roomId"] for _ in range(5)]
+    peers = [await Peer(url, token).connect() for _ in range(20)]
+    for i, peer in enumerate(peers):
+        assert (await peer.join(rooms[i % 5]))["ok"]
+    server.stop_gracefully()  # no ERROR lines: shutdown finished within uvicorn's graceful timeout
+    with sqlite3.connect(data / "nimeet.sqlite3") as conn:
+        open_stays = conn.execute("select count(*) from participations where left_at is null").fetchone()[0]
+        all_stays = conn.execute("select count(*) from participations").fetchone()[0]
+    assert (all_stays, open_stays) == (20, 0)
+    for peer in peers:
+        await peer.close()

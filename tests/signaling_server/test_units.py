@@ -100,22 +100,37 @@ def test_signing_key_is_created_once(tmp_path) -> None:
     assert load_or_create_key(tmp_path / "d") == first
 
 
-async def test_gc_policy_freezes_and_restores() -> None:
+async def test_gc_policy_freezes_start_up_state_and_restores() -> None:
     saved = gc.get_threshold()
-    policy = GcPolicy(interval_s=3600)
+    policy = GcPolicy(interval_s=0)
+    policy.start()
+    try:
+        assert gc.get_freeze_count() > 0  # start-up objects are out of every later pass
+        assert gc.get_threshold() == saved  # automatic collection otherwise as usual
+    finally:
+        await policy.stop()
+    assert gc.get_freeze_count() == 0
+
+
+async def test_gc_policy_timer_takes_over_full_passes() -> None:
+    saved = gc.get_threshold()
+    policy = GcPolicy(interval_s=3600, thaw_every=2)
     policy.start()
     try:
         assert gc.get_threshold()[2] == NEVER  # automatic full passes off
         frozen = gc.get_freeze_count()
-        assert frozen > 0
         garbage = []
         for _ in range(1000):
             cycle: list[object] = []
             cycle.append(cycle)
             garbage.append(cycle)
+        survivors = [object() for _ in range(10)]
         del garbage, cycle
-        policy.maintain()
+        policy.maintain()  # collects the cycles, freezes the survivors
         assert gc.get_freeze_count() >= frozen
+        policy.maintain()  # a thaw round: everything is walked once more, then frozen again
+        assert gc.get_freeze_count() > 0
+        assert survivors
     finally:
         await policy.stop()
     assert gc.get_threshold() == saved
