@@ -35,7 +35,9 @@ class ServerApp:
 
     async def drain(self, timeout_s: float = 2.0) -> None:
         """Close every Engine.IO transport (a CLOSE packet; pending long-polls return) before the web server
-        stops, so clients learn at once and reconnect instead of waiting out a ping timeout."""
+        stops, so clients learn at once instead of waiting out a ping timeout. socket.io-client (JS) then
+        reconnects by itself; python-socketio's AsyncClient sees "server disconnect" and does not, so our own
+        client must reconnect in its own loop (docs/protocol.md, section 8)."""
         self.signaling.draining = True
         if not self.sio.eio.sockets:
             return  # engineio's disconnect-all raises on an empty set
