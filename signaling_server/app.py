@@ -20,7 +20,7 @@ from signaling_server.config import Settings
 from signaling_server.db.engine import migrate
 from signaling_server.gc_policy import GcPolicy
 from signaling_server.protocol import PROTOCOL_VERSION
-from signaling_server.services import Services, build_services
+from signaling_server.services import build_services
 from signaling_server.signaling import transport
 from signaling_server.signaling.handlers import Signaling
 
@@ -45,11 +45,9 @@ class ServerApp:
             await asyncio.wait_for(self.sio.eio.disconnect(), timeout_s)
 
 
-def create_app(
-    settings: Settings, services: Services | None = None, on_ready: Callable[[], None] | None = None
-) -> ServerApp:
+def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -> ServerApp:
     """Build the whole server."""
-    svc = services or build_services(settings)
+    svc = build_services(settings)
     gc_policy = GcPolicy(settings.gc_full_interval_s)
 
     @asynccontextmanager

@@ -9,6 +9,8 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from signaling_server.protocol import MAX_EVENT_BYTES
+
 APP_NAME = "nimeet-server"
 
 
@@ -58,7 +60,7 @@ class Settings(BaseSettings):
     login_per_min: int = Field(default=30, ge=1)
     create_room_per_min: int = Field(default=30, ge=1)
     # A whole socket.io event over this is refused by the transport (the connection is closed).
-    max_message_bytes: int = Field(default=128 * 1024, ge=1024)
+    max_message_bytes: int = Field(default=MAX_EVENT_BYTES, ge=1024)
     # permessage-deflate costs CPU and up to 4x memory per connection (measured): off unless asked for.
     ws_compression: bool = False
     # Whole seconds: engineio advertises int(interval) * 1000 ms, so 0.5 would tell clients 0.

@@ -119,7 +119,6 @@ def _room_id(text: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_encodable)]
-PlainText = Annotated[str, AfterValidator(_plain_text)]
 Username = Annotated[
     str,
     # The pattern is documented in the JSON schema; _username checks it with a message people understand.

@@ -90,3 +90,4 @@ async def peers(server: ServerProcess) -> AsyncIterator[Callable[[str | None], A
     yield connect
     for peer in opened:
         await peer.close()
+    assert [v for peer in opened for v in peer.violations] == []

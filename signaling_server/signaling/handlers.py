@@ -21,12 +21,15 @@ from signaling_server.protocol import (
     ClientEvent,
     ErrorCode,
     IceCandidate,
+    JoinAck,
     JoinRoom,
     LeaveRoom,
+    MediaToggled,
     Offer,
     Participant,
     ServerEvent,
     ToggleMedia,
+    UserLeft,
     error_ack,
     oversize_field,
 )
@@ -45,13 +48,13 @@ class Identity:
     username: str
 
 
-def participant(member: Member) -> dict[str, Any]:
+def participant(member: Member) -> Participant:
     return Participant(
         socket_id=member.socket_id,
         user_id=member.user_id,
         username=member.username,
         media_state=member.media,
-    ).wire()
+    )
 
 
 def _shape_error(exc: ValidationError) -> str:
@@ -154,9 +157,9 @@ class Signaling:
         await self._sio.enter_room(sid, room.room_id)
         await self._record_stay(sid, room.room_id, identity.user_id)
         me = participant(member)
-        await self._sio.emit(ServerEvent.USER_JOINED, me, to=room.room_id, skip_sid=sid)
+        await self._sio.emit(ServerEvent.USER_JOINED, me.wire(), to=room.room_id, skip_sid=sid)
         log.info("joined", extra={"roomId": room.room_id, "sid": sid, "others": len(others)})
-        return {"ok": True, "self": me, "participants": [participant(other) for other in others]}
+        return JoinAck(self_=me, participants=[participant(other) for other in others]).wire()
 
     async def _record_stay(self, sid: str, room_id: str, user_id: str) -> None:
         # History is secondary to the call: a database hiccup is logged, the join still goes through.
@@ -180,9 +183,8 @@ class Signaling:
             return
         room_id, member = left
         await self._sio.leave_room(sid, room_id)
-        await self._sio.emit(
-            ServerEvent.USER_LEFT, {"socketId": sid, "userId": member.user_id}, to=room_id, skip_sid=sid
-        )
+        left_msg = UserLeft(socket_id=sid, user_id=member.user_id).wire()
+        await self._sio.emit(ServerEvent.USER_LEFT, left_msg, to=room_id, skip_sid=sid)
         log.info("left", extra={"roomId": room_id, "sid": sid})
         if member.participation_id is not None and not self.draining:
             try:
@@ -194,7 +196,7 @@ class Signaling:
         room_id = await self._svc.rooms.set_media(sid, msg.media_type, msg.enabled)
         if room_id is None:
             return error_ack(ErrorCode.NOT_IN_ROOM, "join a room first")
-        payload = {"socketId": sid, "mediaType": msg.media_type, "enabled": msg.enabled}
+        payload = MediaToggled(socket_id=sid, media_type=msg.media_type, enabled=msg.enabled).wire()
         await self._sio.emit(ServerEvent.MEDIA_TOGGLED, payload, to=room_id, skip_sid=sid)
         return OK
 
@@ -216,6 +218,8 @@ class Signaling:
             return error_ack(ErrorCode.UNKNOWN_TARGET, "the target is not another participant of your room")
         return None
 
+    # The relay payloads below are built by hand, not through protocol.Relayed/RelayedCandidate: this is the
+    # per-message path. Tests validate every event they receive against those models.
     async def relay_description(self, sid: str, msg: Offer | Answer) -> Ack:
         refused = await self._check_target(sid, msg.target)
         if refused is not None:

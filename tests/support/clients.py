@@ -11,8 +11,42 @@ from typing import Any
 
 import httpx
 import socketio
+from pydantic import BaseModel, ValidationError
 
-from signaling_server.protocol import ServerEvent
+from signaling_server.protocol import (
+    ErrorAck,
+    JoinAck,
+    MediaToggled,
+    OkAck,
+    Participant,
+    Relayed,
+    RelayedCandidate,
+    ServerEvent,
+    UserLeft,
+)
+
+# What each server event must look like, per protocol.py (the single source of truth for the wire).
+EVENT_MODELS: dict[str, type[BaseModel]] = {
+    ServerEvent.USER_JOINED: Participant,
+    ServerEvent.USER_LEFT: UserLeft,
+    ServerEvent.RECEIVE_OFFER: Relayed,
+    ServerEvent.RECEIVE_ANSWER: Relayed,
+    ServerEvent.RECEIVE_ICE_CANDIDATE: RelayedCandidate,
+    ServerEvent.MEDIA_TOGGLED: MediaToggled,
+}
+
+
+def check_ack(event: str, ack: Any) -> None:
+    """Every ack is one of the contract's shapes: raises AssertionError otherwise."""
+    if isinstance(ack, dict) and ack.get("ok") is True:
+        model: type[BaseModel] = JoinAck if event == "join-room" else OkAck
+    else:
+        model = ErrorAck
+    try:
+        model.model_validate(ack)
+    except ValidationError as exc:
+        raise AssertionError(f"{event} ack does not match protocol.{model.__name__}: {ack!r}\n{exc}") from None
+
 
 _counter = itertools.count()
 
@@ -99,11 +133,17 @@ class Peer:
         self.sio = socketio.AsyncClient(reconnection=False, json=Utf8Json)
         self.log = EventLog()
         self.sid = ""
+        # Received events that do not match protocol.py; the ``peers`` fixture fails the test on any.
+        self.violations: list[str] = []
         for event in ServerEvent:
             self.sio.on(str(event), self._recorder(str(event)))
 
     def _recorder(self, event: str) -> Any:
         async def record(data: Any) -> None:
+            try:
+                EVENT_MODELS[event].model_validate(data)
+            except ValidationError as exc:
+                self.violations.append(f"{event}: {data!r}: {exc}")
             await self.log.add(event, data)
 
         return record
@@ -118,7 +158,9 @@ class Peer:
         return self
 
     async def call(self, event: str, *payload: Any, timeout: float = 10) -> Any:
-        return await self.sio.call(event, payload[0] if len(payload) == 1 else payload, timeout=timeout)
+        ack = await self.sio.call(event, payload[0] if len(payload) == 1 else payload, timeout=timeout)
+        check_ack(event, ack)
+        return ack
 
     async def join(self, room_id: str, camera: bool = True, microphone: bool = True) -> dict[str, Any]:
         ack: dict[str, Any] = await self.call(
