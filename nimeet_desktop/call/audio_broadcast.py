@@ -1,0 +1,80 @@
+"""The microphone read once and handed to every peer's sender (each still encodes Opus itself: it is cheap)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import av
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from nimeet_desktop.call.fanout import FanOut, Subscription
+from nimeet_desktop.media.base import AudioSource
+
+logger = logging.getLogger(__name__)
+
+# 10 frames of 20 ms: a sender more than 200 ms behind skips ahead instead of adding delay.
+SUBSCRIBER_QUEUE = 10
+
+
+class BroadcastAudioTrack(MediaStreamTrack):
+    kind = "audio"
+
+    def __init__(self, subscription: Subscription[av.AudioFrame]) -> None:
+        super().__init__()
+        self._subscription = subscription
+
+    async def recv(self) -> av.AudioFrame:
+        frame = await self._subscription.get()
+        if frame is None:
+            self.stop()
+            raise MediaStreamError
+        return frame
+
+    def stop(self) -> None:
+        self._subscription.close()
+        super().stop()
+
+
+class AudioBroadcast:
+    def __init__(self, source: AudioSource, on_ended: Callable[[str], None] | None = None) -> None:
+        self.source = source
+        self._on_ended = on_ended
+        self._fanout: FanOut[av.AudioFrame] = FanOut()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self.frames_read = 0
+
+    def start(self) -> None:
+        if self._task is None and not self._closed:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name=f"audio:{self.source.label}")
+
+    def track(self) -> BroadcastAudioTrack:
+        return BroadcastAudioTrack(self._fanout.subscribe(SUBSCRIBER_QUEUE))
+
+    async def _run(self) -> None:
+        reason = "stopped"
+        try:
+            while True:
+                try:
+                    frame = await self.source.recv()
+                except MediaStreamError:
+                    reason = self.source.ended_reason or "ended"
+                    return
+                self.frames_read += 1
+                self._fanout.publish(frame)
+        finally:
+            self._fanout.end()
+            if not self._closed and self._on_ended is not None:
+                self._on_ended(reason)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._fanout.end()
+        self.source.stop()

@@ -1,0 +1,46 @@
+"""ICE configuration: servers only from our signaling server, and a choice of which local addresses to gather.
+
+aiortc falls back to Google's public STUN server when given no list; offline that costs ~10 s per call setup, and
+we never want our users' addresses sent to a third party unasked. So the list always comes from
+``GET /api/ice-servers`` (possibly empty). aioice gathers host candidates from every interface except 127.0.0.1;
+``restrict_host_addresses`` replaces that list (tests keep media on loopback, an admin can pin one interface).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Callable, Sequence
+
+import aioice.ice
+from aiortc import RTCConfiguration, RTCIceServer
+
+from signaling_server.protocol import IceServer
+
+logger = logging.getLogger(__name__)
+
+_gather_default: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
+
+
+def configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
+    """An ``RTCConfiguration`` with exactly ``servers`` (an empty list means host candidates only, never STUN)."""
+    return RTCConfiguration(
+        iceServers=[RTCIceServer(urls=s.urls, username=s.username, credential=s.credential) for s in servers]
+    )
+
+
+def restrict_host_addresses(addresses: Sequence[str] | None) -> None:
+    """Gather host candidates on ``addresses`` only (``None``: every interface but loopback, aioice's default).
+
+    Process-wide, because aioice reads it from a module function; the headless client and tests set it once.
+    """
+    if addresses is None:
+        aioice.ice.get_host_addresses = _gather_default  # type: ignore[assignment]
+        return
+    chosen = [str(ipaddress.ip_address(a)) for a in addresses]  # ValueError on junk, before anything changes
+
+    def gather(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        return [a for a in chosen if (use_ipv4 if ipaddress.ip_address(a).version == 4 else use_ipv6)]
+
+    logger.info("ICE gathers host candidates on %s only", ", ".join(chosen))
+    aioice.ice.get_host_addresses = gather

@@ -1,0 +1,278 @@
+"""One remote participant: one RTCPeerConnection, its negotiation, and the rebuild that replaces an ICE restart.
+
+- Every connection carries one audio and one video transceiver, sendrecv, from the start, whatever devices we
+  have: turning a camera on later, or switching to the screen, is a ``replaceTrack`` and never a renegotiation.
+- Operations on a peer (offers, answers, candidates, rebuilds) run one at a time, in arrival order.
+- Remote candidates that arrive before the remote description are queued (aiortc would drop them).
+- Glare (both sides offer at once): the peer with the lower socket id is polite. aiortc cannot roll back, so the
+  polite side rebuilds its connection and answers; the impolite side ignores the colliding offer.
+- aiortc has no ICE restart and notices a dead path only after ~30 s of consent failures, so the session watches
+  inbound packets (``packets_received``) and calls ``rebuild()``: a fresh connection and a fresh offer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from aiortc import (
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamTrack
+from aiortc.sdp import candidate_from_sdp
+
+from nimeet_desktop.call.jitter import use_marker_jitter_buffers
+from signaling_server.protocol import IceCandidateInit, Participant
+
+logger = logging.getLogger(__name__)
+
+
+class PeerSignaling(Protocol):
+    async def send_description(self, target: str, kind: str, sdp: str) -> None: ...
+
+
+class PeerMedia(Protocol):
+    """What we send, shared by all peers; the session switches it (camera, screen, none)."""
+
+    def video_track(self, sender: RTCRtpSender) -> MediaStreamTrack | None: ...
+    def audio_track(self) -> MediaStreamTrack | None: ...
+
+
+class PeerObserver(Protocol):
+    def on_peer_track(self, peer: Peer, track: MediaStreamTrack) -> None: ...
+    def on_peer_state(self, peer: Peer, state: str) -> None: ...
+
+
+def ice_ufrag(sdp: str) -> str | None:
+    for line in sdp.splitlines():
+        if line.startswith("a=ice-ufrag:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+class Peer:
+    def __init__(
+        self,
+        socket_id: str,
+        self_id: str,
+        *,
+        configuration: RTCConfiguration,
+        signaling: PeerSignaling,
+        media: PeerMedia,
+        observer: PeerObserver,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.socket_id = socket_id
+        # Socket ids compare as plain strings (contract): the lower one is polite.
+        self.polite = self_id < socket_id
+        self.participant: Participant | None = None
+        self._configuration = configuration
+        self._signaling = signaling
+        self._media = media
+        self._observer = observer
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._pending_candidates: list[IceCandidateInit | None] = []
+        self._closed = False
+        self.generation = 0
+        self.rebuilds = 0
+        self.pc = self._new_connection()
+        self.states: list[tuple[str, float]] = []
+
+    # ---- connection lifecycle ---------------------------------------------------------------------------
+
+    def _new_connection(self) -> RTCPeerConnection:
+        self.generation += 1
+        generation = self.generation
+        pc = RTCPeerConnection(self._configuration)
+
+        @pc.on("connectionstatechange")
+        def on_state() -> None:
+            if generation == self.generation and not self._closed:
+                self.states.append((pc.connectionState, self._clock()))
+                self._observer.on_peer_state(self, pc.connectionState)
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            if generation == self.generation and not self._closed:
+                self._observer.on_peer_track(self, track)
+
+        return pc
+
+    def _prepare_transceivers(self) -> None:
+        """Both transceivers sendrecv with our current tracks; VP8 first for video (our shared encoder's codec)."""
+        pc = self.pc
+        kinds = {t.kind for t in pc.getTransceivers()}
+        for kind in ("audio", "video"):
+            if kind not in kinds:
+                pc.addTransceiver(kind, direction="sendrecv")
+        for transceiver in pc.getTransceivers():
+            transceiver.direction = "sendrecv"
+            if transceiver.kind == "video":
+                self._prefer_vp8(transceiver)
+                self._attach_video(transceiver.sender)
+            elif transceiver.sender.track is None:
+                track = self._media.audio_track()
+                if track is not None:
+                    transceiver.sender.replaceTrack(track)
+        use_marker_jitter_buffers(pc)
+
+    @staticmethod
+    def _prefer_vp8(transceiver: RTCRtpTransceiver) -> None:
+        capabilities = RTCRtpReceiver.getCapabilities("video")
+        assert capabilities is not None
+        vp8 = [c for c in capabilities.codecs if c.mimeType.lower() in ("video/vp8", "video/rtx")]
+        transceiver.setCodecPreferences(vp8)
+
+    def _attach_video(self, sender: RTCRtpSender) -> None:
+        if sender.track is None:
+            track = self._media.video_track(sender)
+            if track is not None:
+                sender.replaceTrack(track)
+
+    def replace_video(self) -> None:
+        """Switch our outgoing video to whatever the session's media now gives (camera, screen, nothing)."""
+        for transceiver in self.pc.getTransceivers():
+            if transceiver.kind == "video":
+                old = transceiver.sender.track
+                transceiver.sender.replaceTrack(self._media.video_track(transceiver.sender))
+                if old is not None:
+                    old.stop()
+
+    async def close(self) -> None:
+        """Close the connection and stop our per-peer tracks. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._close_connection(self.pc)
+
+    @staticmethod
+    async def _close_connection(pc: RTCPeerConnection) -> None:
+        tracks = [t.sender.track for t in pc.getTransceivers() if t.sender.track is not None]
+        with contextlib.suppress(Exception):
+            await pc.close()
+        for track in tracks:
+            track.stop()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # ---- negotiation ------------------------------------------------------------------------------------
+
+    async def offer(self) -> None:
+        async with self._lock:
+            await self._offer()
+
+    async def _offer(self) -> None:
+        if self._closed:
+            return
+        self._prepare_transceivers()
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        await self._signaling.send_description(self.socket_id, "offer", self.pc.localDescription.sdp)
+
+    async def rebuild(self, reason: str) -> None:
+        """Replace the connection with a new one and offer again (our stand-in for an ICE restart)."""
+        async with self._lock:
+            if self._closed:
+                return
+            logger.info("rebuilding connection to %s: %s", self.socket_id, reason)
+            await self._replace_connection()
+            await self._offer()
+
+    async def _replace_connection(self) -> None:
+        old, self.pc = self.pc, None  # type: ignore[assignment]
+        self.pc = self._new_connection()
+        self.rebuilds += 1
+        self._pending_candidates.clear()
+        await self._close_connection(old)
+
+    async def handle_description(self, kind: str, sdp: str) -> None:
+        async with self._lock:
+            if self._closed:
+                return
+            if kind == "offer":
+                await self._handle_offer(sdp)
+            else:
+                await self._handle_answer(sdp)
+
+    async def _handle_offer(self, sdp: str) -> None:
+        pc = self.pc
+        if pc.signalingState == "have-local-offer":
+            if not self.polite:
+                logger.info("glare with %s: we are impolite, ignoring its offer", self.socket_id)
+                return
+            logger.info("glare with %s: we are polite, dropping our offer and answering", self.socket_id)
+            await self._replace_connection()
+        elif pc.remoteDescription is not None and ice_ufrag(sdp) != ice_ufrag(pc.remoteDescription.sdp):
+            # The remote side started over with a new connection (its rebuild): so must we.
+            await self._replace_connection()
+        pc = self.pc
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        self._prepare_transceivers()
+        await self._flush_candidates()
+        await pc.setLocalDescription(await pc.createAnswer())
+        await self._signaling.send_description(self.socket_id, "answer", pc.localDescription.sdp)
+
+    async def _handle_answer(self, sdp: str) -> None:
+        if self.pc.signalingState != "have-local-offer":
+            logger.info("ignoring an answer from %s in state %s", self.socket_id, self.pc.signalingState)
+            return
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        await self._flush_candidates()
+
+    async def handle_candidate(self, candidate: IceCandidateInit | None) -> None:
+        async with self._lock:
+            if self._closed:
+                return
+            if self.pc.remoteDescription is None:
+                self._pending_candidates.append(candidate)
+                return
+            await self._add_candidate(candidate)
+
+    async def _flush_candidates(self) -> None:
+        pending, self._pending_candidates = self._pending_candidates, []
+        for candidate in pending:
+            await self._add_candidate(candidate)
+
+    async def _add_candidate(self, init: IceCandidateInit | None) -> None:
+        if init is None:
+            await self.pc.addIceCandidate(None)
+            return
+        text = init.candidate.removeprefix("candidate:")
+        if not text:
+            return  # an empty candidate is another way to say end-of-candidates for this m-line
+        try:
+            candidate = candidate_from_sdp(text)
+        except (ValueError, IndexError):
+            logger.warning("ignoring an unparsable candidate from %s", self.socket_id)
+            return
+        candidate.sdpMid = init.sdp_mid
+        candidate.sdpMLineIndex = init.sdp_m_line_index
+        try:
+            await self.pc.addIceCandidate(candidate)
+        except ValueError as exc:
+            logger.warning("ignoring a candidate from %s: %s", self.socket_id, exc)
+
+    # ---- health -----------------------------------------------------------------------------------------
+
+    def transport_counters(self) -> tuple[int, int]:
+        """(packets, bytes) received on this connection so far, media and RTCP. A live aiortc peer sends RTCP
+        reports at least every ~1.5 s even when it sends no media, so a count that stops moving means a dead path.
+        """
+        transports = {id(t.receiver.transport): t.receiver.transport for t in self.pc.getTransceivers()}
+        packets = total_bytes = 0
+        for dtls in transports.values():
+            for stats in dtls._get_stats().values():
+                packets += stats.packetsReceived
+                total_bytes += stats.bytesReceived
+        return packets, total_bytes

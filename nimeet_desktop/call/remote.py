@@ -1,0 +1,87 @@
+"""What we know about one remote participant: who, what they send, and what we received from them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+from nimeet_desktop.media import stamp
+from signaling_server.protocol import MediaState, MediaType, Participant
+
+# Latency samples kept per participant: 10 minutes at 30 fps is plenty for percentiles and bounded in memory.
+MAX_LATENCY_SAMPLES = 18_000
+
+
+@dataclass
+class ReceiveStats:
+    """Counted by the receiving loops; read by the UI (quality badge) and the headless report."""
+
+    since: float  # monotonic: the join ack, or this participant's user-joined
+    video_frames: int = 0
+    first_video_at: float | None = None
+    last_video_at: float | None = None
+    width: int | None = None
+    height: int | None = None
+    audio_frames: int = 0
+    first_audio_at: float | None = None
+    last_audio_at: float | None = None
+    latencies_ms: list[int] = field(default_factory=list)
+    bytes_received: int = 0
+    packets_received: int = 0
+    connection_states: list[tuple[str, float]] = field(default_factory=list)
+
+
+def luma_plane(frame: av.VideoFrame) -> npt.NDArray[np.uint8]:
+    """The Y plane as a (height, width) view; no copy beyond PyAV's buffer."""
+    plane = frame.planes[0]
+    rows = np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(frame.height, plane.line_size)
+    return rows[:, : frame.width]
+
+
+@dataclass
+class RemoteParticipant:
+    socket_id: str
+    user_id: str
+    username: str
+    media: MediaState
+    stats: ReceiveStats
+    connection_state: str = "new"
+    latest_frame: av.VideoFrame | None = None
+
+    @classmethod
+    def from_wire(cls, participant: Participant, since: float) -> RemoteParticipant:
+        return cls(
+            socket_id=participant.socket_id,
+            user_id=participant.user_id,
+            username=participant.username,
+            media=participant.media_state,
+            stats=ReceiveStats(since=since),
+        )
+
+    def set_media(self, media_type: MediaType, enabled: bool) -> None:
+        self.media = self.media.model_copy(update={media_type: enabled})
+
+    def on_video_frame(self, frame: av.VideoFrame, measure_latency: bool) -> None:
+        now = time.monotonic()
+        stats = self.stats
+        if stats.first_video_at is None:
+            stats.first_video_at = now
+        stats.last_video_at = now
+        stats.video_frames += 1
+        stats.width, stats.height = frame.width, frame.height
+        self.latest_frame = frame  # the newest only: a tile paints this, older frames are simply dropped
+        if measure_latency and frame.format.name == "yuv420p":
+            found = stamp.read(luma_plane(frame))
+            if found is not None and len(stats.latencies_ms) < MAX_LATENCY_SAMPLES:
+                stats.latencies_ms.append(found.age_ms(int(time.time() * 1000) % (1 << 32)))
+
+    def on_audio_frame(self) -> None:
+        now = time.monotonic()
+        if self.stats.first_audio_at is None:
+            self.stats.first_audio_at = now
+        self.stats.last_audio_at = now
+        self.stats.audio_frames += 1

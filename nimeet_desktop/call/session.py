@@ -1,0 +1,408 @@
+"""A call: our media, the mesh of peers, and the room as the signaling server tells it.
+
+The UI and the headless client drive a ``CallSession`` and learn what happens through a ``CallObserver``; the
+session never imports Qt. UI state is derived from these events and from ``participants``, never kept twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from aiortc import RTCRtpSender
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from nimeet_desktop.call import ice
+from nimeet_desktop.call.audio_broadcast import AudioBroadcast
+from nimeet_desktop.call.peer import Peer
+from nimeet_desktop.call.remote import RemoteParticipant
+from nimeet_desktop.call.shared_encoder import SharedVideoEncoder
+from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError
+from signaling_server.protocol import (
+    IceServer,
+    JoinAck,
+    MediaState,
+    MediaToggled,
+    MediaType,
+    Participant,
+    Relayed,
+    RelayedCandidate,
+    UserLeft,
+)
+
+logger = logging.getLogger(__name__)
+
+WATCH_INTERVAL_S = 0.5
+# No packet at all (media or RTCP) for this long on a connected peer: the path is dead, rebuild it.
+DEAD_AFTER_S = 4.0
+# A connection that has not come up in this long will not: start it over.
+CONNECT_TIMEOUT_S = 10.0
+
+
+class CallObserver:
+    """Override what you need; every method is called on the event loop and must not block."""
+
+    def on_participant_joined(self, participant: RemoteParticipant) -> None: ...
+    def on_participant_left(self, participant: RemoteParticipant) -> None: ...
+    def on_participant_updated(self, participant: RemoteParticipant) -> None: ...
+    def on_video_frame(self, participant: RemoteParticipant) -> None: ...
+    def on_local_media(self, media: MediaState) -> None: ...
+    def on_connection(self, state: ConnectionState, detail: str | None) -> None: ...
+    def on_error(self, message: str) -> None: ...
+
+
+class CallSession:
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        ice_servers: Sequence[IceServer],
+        *,
+        observer: CallObserver | None = None,
+        camera_factory: Callable[[], VideoSource] | None = None,
+        microphone: AudioSource | None = None,
+        audio_sink: Callable[[str, MediaStreamTrack], None] | None = None,
+        measure_latency: bool = False,
+    ) -> None:
+        self.observer = observer or CallObserver()
+        self._configuration = ice.configuration(ice_servers)
+        self._camera_factory = camera_factory
+        self._microphone = microphone
+        self._audio_sink = audio_sink
+        self._measure_latency = measure_latency
+        self.signaling = SignalingClient(server_url, token, self)
+        self.room_id: str | None = None
+        self.self_participant: Participant | None = None
+        self.participants: dict[str, RemoteParticipant] = {}
+        self.peers: dict[str, Peer] = {}
+        self.camera: SharedVideoEncoder | None = None
+        self.screen: SharedVideoEncoder | None = None
+        self.audio: AudioBroadcast | None = None
+        self.microphone_on = False
+        self.join_ack_ms: float | None = None
+        self.joined_at: float | None = None
+        self.errors: list[str] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._liveness: dict[str, tuple[int, float]] = {}
+        self._watcher: asyncio.Task[None] | None = None
+        self._closed = False
+
+    # ---- tasks ------------------------------------------------------------------------------------------
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self._error(f"{task.get_name()} failed: {exc}", exc)
+
+    def _error(self, message: str, exc: BaseException | None = None) -> None:
+        logger.warning("%s", message, exc_info=exc if exc is not None and not isinstance(exc, Exception) else None)
+        self.errors.append(message)
+        self.observer.on_error(message)
+
+    # ---- media state ------------------------------------------------------------------------------------
+
+    @property
+    def media_state(self) -> MediaState:
+        return MediaState(camera=self.camera is not None, microphone=self.microphone_on, screen=self.screen is not None)
+
+    def _outgoing_video(self) -> SharedVideoEncoder | None:
+        return self.screen or self.camera
+
+    def video_track(self, sender: RTCRtpSender) -> MediaStreamTrack | None:
+        encoder = self._outgoing_video()
+        if encoder is None:
+            return None
+        encoder.attach(sender)
+        return encoder.track()
+
+    def audio_track(self) -> MediaStreamTrack | None:
+        return self.audio.track() if self.audio is not None else None
+
+    def _start_camera(self) -> None:
+        if self._camera_factory is None or self.camera is not None:
+            return
+        try:
+            source = self._camera_factory()
+        except Exception as exc:  # a device that cannot open: the call goes on without it
+            self._error(f"camera unavailable: {exc}")
+            return
+        self.camera = SharedVideoEncoder(source, on_ended=lambda reason: self._on_source_ended("camera", reason))
+        self.camera.start()
+
+    def _start_microphone(self) -> None:
+        if self._microphone is not None and self.audio is None:
+            self.audio = AudioBroadcast(
+                self._microphone, on_ended=lambda reason: self._on_source_ended("microphone", reason)
+            )
+            self.audio.start()
+            self.microphone_on = True
+
+    def _on_source_ended(self, media_type: MediaType, reason: str) -> None:
+        """A device vanished mid-call: report it off, to the UI and the room; never crash."""
+        if self._closed:
+            return
+        self._error(f"{media_type} stopped: {reason}")
+        if media_type == "camera":
+            self.camera = None
+        elif media_type == "screen":
+            self.screen = None
+        else:
+            self.audio = None
+            self.microphone_on = False
+        self._spawn(self._announce(media_type, False), f"announce-{media_type}")
+        if media_type != "microphone":
+            for peer in self.peers.values():
+                peer.replace_video()
+        self.observer.on_local_media(self.media_state)
+
+    async def _announce(self, media_type: MediaType, enabled: bool) -> None:
+        if self.room_id is None:
+            return
+        try:
+            await self.signaling.toggle_media(media_type, enabled)
+        except SignalingError as exc:
+            logger.info("toggle-media %s not sent: %s", media_type, exc)
+
+    async def set_camera(self, enabled: bool) -> None:
+        if enabled == (self.camera is not None):
+            return
+        if enabled:
+            self._start_camera()
+            if self.camera is None:
+                return
+        else:
+            camera, self.camera = self.camera, None
+            assert camera is not None
+            await camera.close()  # releases the device (and its light)
+        if self.screen is None:
+            for peer in self.peers.values():
+                peer.replace_video()
+        self.observer.on_local_media(self.media_state)
+        await self._announce("camera", enabled)
+
+    async def set_microphone(self, enabled: bool) -> None:
+        if self._microphone is None or enabled == self.microphone_on:
+            return
+        self.microphone_on = enabled
+        # Muted sends silence rather than nothing: the remote decoders keep their timing and nobody renegotiates.
+        self._microphone.enabled = enabled  # type: ignore[attr-defined]
+        self.observer.on_local_media(self.media_state)
+        await self._announce("microphone", enabled)
+
+    async def start_screen_share(self, source: VideoSource) -> None:
+        """Send ``source`` instead of the camera: a ``replaceTrack`` on every peer, no renegotiation."""
+        if self.screen is not None:
+            await self.screen.close()
+        self.screen = SharedVideoEncoder(source, on_ended=lambda reason: self._on_source_ended("screen", reason))
+        self.screen.start()
+        for peer in self.peers.values():
+            peer.replace_video()
+        self.observer.on_local_media(self.media_state)
+        await self._announce("screen", True)
+
+    async def stop_screen_share(self) -> None:
+        if self.screen is None:
+            return
+        screen, self.screen = self.screen, None
+        for peer in self.peers.values():
+            peer.replace_video()
+        await screen.close()
+        self.observer.on_local_media(self.media_state)
+        await self._announce("screen", False)
+
+    # ---- joining and leaving ----------------------------------------------------------------------------
+
+    async def join(self, room_id: str, *, camera: bool = True, microphone: bool = True) -> JoinAck:
+        """Connect, start our media, join ``room_id`` and offer to everyone already there."""
+        if camera:
+            self._start_camera()
+        if microphone:
+            self._start_microphone()
+        await self.signaling.connect()
+        self.room_id = room_id
+        ack = await self._join()
+        self._watcher = asyncio.get_running_loop().create_task(self._watch(), name="peer-watch")
+        return ack
+
+    async def _join(self) -> JoinAck:
+        assert self.room_id is not None
+        started = time.monotonic()
+        ack = await self.signaling.join(self.room_id, self.media_state)
+        self.joined_at = time.monotonic()
+        self.join_ack_ms = (self.joined_at - started) * 1000
+        self.self_participant = ack.self_
+        for participant in ack.participants:
+            self._add_participant(participant, since=self.joined_at)
+            peer = self._peer(participant.socket_id)
+            self._spawn(peer.offer(), f"offer:{participant.socket_id}")
+        return ack
+
+    async def leave(self) -> None:
+        """Leave the room, close every peer and our devices. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+        if self.room_id is not None and self.signaling.state == ConnectionState.CONNECTED:
+            try:
+                await self.signaling.leave(self.room_id)
+            except SignalingError as exc:
+                logger.info("leave-room: %s", exc)
+        await self.signaling.close()
+        await asyncio.gather(*(peer.close() for peer in self.peers.values()))
+        self.peers.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for encoder in (self.camera, self.screen):
+            if encoder is not None:
+                await encoder.close()
+        if self.audio is not None:
+            await self.audio.close()
+
+    # ---- participants and peers -------------------------------------------------------------------------
+
+    def _add_participant(self, participant: Participant, since: float) -> RemoteParticipant:
+        remote = RemoteParticipant.from_wire(participant, since)
+        self.participants[participant.socket_id] = remote
+        self.observer.on_participant_joined(remote)
+        return remote
+
+    def _peer(self, socket_id: str) -> Peer:
+        peer = self.peers.get(socket_id)
+        if peer is None:
+            assert self.self_participant is not None
+            peer = Peer(
+                socket_id,
+                self.self_participant.socket_id,
+                configuration=self._configuration,
+                signaling=self.signaling,
+                media=self,
+                observer=self,
+            )
+            self.peers[socket_id] = peer
+        return peer
+
+    async def _drop(self, socket_id: str) -> None:
+        peer = self.peers.pop(socket_id, None)
+        self._liveness.pop(socket_id, None)
+        remote = self.participants.pop(socket_id, None)
+        if peer is not None:
+            await peer.close()
+        if remote is not None:
+            self.observer.on_participant_left(remote)
+
+    def on_peer_state(self, peer: Peer, state: str) -> None:
+        remote = self.participants.get(peer.socket_id)
+        if remote is not None:
+            remote.connection_state = state
+            remote.stats.connection_states.append((state, time.monotonic()))
+            self.observer.on_participant_updated(remote)
+
+    def on_peer_track(self, peer: Peer, track: MediaStreamTrack) -> None:
+        if track.kind == "audio" and self._audio_sink is not None:
+            self._audio_sink(peer.socket_id, track)
+            return
+        self._spawn(self._receive(peer.socket_id, track), f"receive-{track.kind}:{peer.socket_id}")
+
+    async def _receive(self, socket_id: str, track: MediaStreamTrack) -> None:
+        video = track.kind == "video"
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            remote = self.participants.get(socket_id)
+            if remote is None:
+                continue
+            if video:
+                remote.on_video_frame(frame, self._measure_latency)  # type: ignore[arg-type]
+                self.observer.on_video_frame(remote)
+            else:
+                remote.on_audio_frame()
+
+    # ---- SignalingHandler -------------------------------------------------------------------------------
+
+    async def on_user_joined(self, participant: Participant) -> None:
+        if participant.socket_id in self.participants or self.self_participant is None:
+            return
+        self._add_participant(participant, since=time.monotonic())
+        self._peer(participant.socket_id)  # the newcomer offers; we wait with state ready for its messages
+
+    async def on_user_left(self, event: UserLeft) -> None:
+        await self._drop(event.socket_id)
+
+    async def on_description(self, event: Relayed) -> None:
+        if self.self_participant is None:
+            return
+        peer = self._peer(event.from_)
+        description = event.description
+        self._spawn(peer.handle_description(description.type, description.sdp), f"{description.type}:{event.from_}")
+
+    async def on_candidate(self, event: RelayedCandidate) -> None:
+        if self.self_participant is None:
+            return
+        self._spawn(self._peer(event.from_).handle_candidate(event.candidate), f"candidate:{event.from_}")
+
+    async def on_media_toggled(self, event: MediaToggled) -> None:
+        remote = self.participants.get(event.socket_id)
+        if remote is not None:
+            remote.set_media(event.media_type, event.enabled)
+            self.observer.on_participant_updated(remote)
+
+    async def on_connection_state(self, state: ConnectionState, detail: str | None) -> None:
+        self.observer.on_connection(state, detail)
+        if state == ConnectionState.CONNECTED and detail == "reconnected" and self.room_id and not self._closed:
+            await self._rejoin()
+        elif state == ConnectionState.CLOSED and detail:
+            self._error(f"signaling closed: {detail}")
+
+    async def _rejoin(self) -> None:
+        """After a signaling reconnect we are a new socket: everyone we knew is stale (the server said user-left
+        to them about our old socket, or it restarted and forgot us all). Start over from the join ack."""
+        for socket_id in list(self.participants):
+            await self._drop(socket_id)
+        for socket_id in list(self.peers):
+            await self._drop(socket_id)
+        try:
+            await self._join()
+        except SignalingError as exc:
+            self._error(f"could not rejoin the room: {exc.message}")
+
+    # ---- health -----------------------------------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL_S)
+            now = time.monotonic()
+            for socket_id, peer in list(self.peers.items()):
+                packets, total_bytes = peer.transport_counters()
+                remote = self.participants.get(socket_id)
+                if remote is not None:
+                    remote.stats.packets_received = max(remote.stats.packets_received, packets)
+                    remote.stats.bytes_received = max(remote.stats.bytes_received, total_bytes)
+                last_packets, since = self._liveness.get(socket_id, (-1, now))
+                if packets != last_packets:
+                    self._liveness[socket_id] = (packets, now)
+                    continue
+                state = peer.pc.connectionState
+                stalled = now - since
+                if self.signaling.state != ConnectionState.CONNECTED:
+                    continue
+                if (
+                    (state == "connected" and stalled > DEAD_AFTER_S)
+                    or state == "failed"
+                    or (state in ("new", "connecting") and stalled > CONNECT_TIMEOUT_S)
+                ):
+                    self._liveness[socket_id] = (packets, now)
+                    self._spawn(peer.rebuild(f"{state}, nothing received for {stalled:.1f} s"), f"rebuild:{socket_id}")

@@ -1,0 +1,244 @@
+"""Encode once, send to every peer.
+
+aiortc gives every ``RTCRtpSender`` an encoder of its own, so a mesh of N encodes the camera N-1 times. Here one
+VP8 encoder per outgoing source turns each frame into an ``av.Packet`` once; every peer's sender gets an
+``EncodedVideoTrack`` that hands it those packets, which aiortc packetizes without re-encoding (its sender accepts
+pre-encoded packets). The price of sharing: a keyframe requested by one peer (PLI/FIR) is sent to all, and the
+bitrate is the lowest any peer's receiver estimates (REMB), so one poor link lowers everyone's quality.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+import time
+from collections.abc import Callable
+from typing import Any
+
+import av
+from aiortc import RTCRtpSender
+from aiortc.codecs.vpx import number_of_threads
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, unpack_remb_fci
+from av.stream import Stream
+
+from nimeet_desktop.call.fanout import FanOut, Subscription
+from nimeet_desktop.media.base import VIDEO_TIME_BASE, VideoSource
+
+logger = logging.getLogger(__name__)
+
+EncodedPacket = av.Packet[Stream]
+
+MIN_BITRATE = 150_000
+DEFAULT_BITRATE = 1_000_000
+MAX_BITRATE = 2_500_000
+# Re-creating the encoder is the only way to change libvpx's rate through FFmpeg, and it costs a keyframe:
+# only do it for a real change, and not more often than this.
+BITRATE_CHANGE_RATIO = 0.2
+BITRATE_CHANGE_MIN_INTERVAL_S = 2.0
+# Packets a slow peer may have queued before it skips to the next keyframe (about 1 s at 30 fps).
+SUBSCRIBER_QUEUE = 30
+
+
+class Vp8PacketEncoder:
+    """libvpx in real-time mode, tuned as aiortc tunes it, but yielding ``av.Packet`` instead of RTP payloads.
+
+    Used from one thread only (the shared encoder's executor).
+    """
+
+    def __init__(self) -> None:
+        self._codec: Any = None
+        self.bitrate = DEFAULT_BITRATE
+
+    def encode(self, frame: av.VideoFrame, keyframe: bool) -> list[EncodedPacket]:
+        codec = self._codec
+        if codec is not None and (
+            frame.width != codec.width or frame.height != codec.height or self.bitrate != codec.bit_rate
+        ):
+            codec = None
+        if codec is None:
+            codec = self._open(frame.width, frame.height)
+            self._codec = codec
+        if keyframe:
+            frame.pict_type = av.video.frame.PictureType.I
+        packets: list[EncodedPacket] = list(codec.encode(frame))
+        for packet in packets:
+            # aiortc converts pts with the packet's time base: carry the source's 90 kHz clock through.
+            packet.pts = frame.pts
+            packet.time_base = frame.time_base or VIDEO_TIME_BASE
+        return packets
+
+    def _open(self, width: int, height: int) -> Any:
+        codec: Any = av.CodecContext.create("libvpx", "w")
+        codec.width, codec.height = width, height
+        codec.bit_rate = self.bitrate
+        codec.pix_fmt = "yuv420p"
+        codec.gop_size = 3000  # keyframes on request (PLI/FIR, new subscriber), not on a timer
+        codec.qmin, codec.qmax = 2, 56
+        codec.options = {
+            "bufsize": str(self.bitrate),
+            "cpu-used": "-6",
+            "deadline": "realtime",
+            "lag-in-frames": "0",
+            "minrate": str(self.bitrate),
+            "maxrate": str(self.bitrate),
+            "noise-sensitivity": "4",
+            "overshoot-pct": "15",
+            "partitions": "0",
+            "static-thresh": "1",
+            "undershoot-pct": "100",
+        }
+        codec.thread_count = number_of_threads(width * height, multiprocessing.cpu_count())
+        return codec
+
+
+class EncodedVideoTrack(MediaStreamTrack):
+    """One peer's view of a shared encoder: ``recv()`` returns packets, starting at a keyframe."""
+
+    kind = "video"
+
+    def __init__(self, encoder: SharedVideoEncoder, subscription: Subscription[EncodedPacket]) -> None:
+        super().__init__()
+        self._encoder = encoder
+        self._subscription = subscription
+        self._need_keyframe = True
+        self._dropped_seen = 0
+
+    async def recv(self) -> EncodedPacket:
+        while True:
+            packet = await self._subscription.get()
+            if packet is None:
+                self.stop()
+                raise MediaStreamError
+            if self._subscription.dropped != self._dropped_seen:
+                # This peer fell behind and lost packets: its decoder needs a fresh keyframe.
+                self._dropped_seen = self._subscription.dropped
+                self._need_keyframe = True
+                self._encoder.request_keyframe()
+            if self._need_keyframe:
+                if not packet.is_keyframe:
+                    continue
+                self._need_keyframe = False
+            return packet
+
+    def stop(self) -> None:
+        self._subscription.close()
+        super().stop()
+
+
+class SharedVideoEncoder:
+    """Reads one source, encodes each frame once when anyone subscribes, and fans the packets out.
+
+    It also keeps the newest source frame for the local preview, encoding or not.
+    """
+
+    def __init__(self, source: VideoSource, on_ended: Callable[[str], None] | None = None) -> None:
+        self.source = source
+        self._on_ended = on_ended
+        self._fanout: FanOut[EncodedPacket] = FanOut()
+        self._encoder = Vp8PacketEncoder()
+        # One thread: libvpx's context is not thread-safe, and frames must not be shared across encoders.
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vp8-encoder")
+        self._keyframe_requested = True
+        self._estimates: dict[int, int] = {}
+        self._last_rate_change = 0.0
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self.latest_frame: av.VideoFrame | None = None
+        self.frames_read = 0
+        self.frames_encoded = 0
+        self.encode_seconds = 0.0
+
+    def start(self) -> None:
+        if self._task is None and not self._closed:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name=f"encoder:{self.source.label}")
+
+    def track(self) -> EncodedVideoTrack:
+        """A new subscriber (one peer's sender). It starts with a keyframe, which is requested now."""
+        self.request_keyframe()
+        return EncodedVideoTrack(self, self._fanout.subscribe(SUBSCRIBER_QUEUE))
+
+    @property
+    def subscriber_count(self) -> int:
+        return self._fanout.subscriber_count
+
+    def request_keyframe(self) -> None:
+        self._keyframe_requested = True
+
+    def attach(self, sender: RTCRtpSender) -> None:
+        """Route the sender's keyframe requests and bitrate estimates here (aiortc would apply them to an encoder
+        of its own that pre-encoded packets bypass)."""
+        original = sender._handle_rtcp_packet
+        key = id(sender)
+
+        async def handle_rtcp(packet: Any) -> None:
+            if isinstance(packet, RtcpPsfbPacket):
+                if packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
+                    self.request_keyframe()
+                elif packet.fmt == RTCP_PSFB_APP:
+                    try:
+                        bitrate, ssrcs = unpack_remb_fci(packet.fci)
+                    except ValueError:
+                        pass
+                    else:
+                        if sender._ssrc in ssrcs:
+                            self._estimates[key] = bitrate
+                            self._retarget()
+            await original(packet)
+
+        sender._handle_rtcp_packet = handle_rtcp  # type: ignore[method-assign]
+
+    def detach(self, sender: RTCRtpSender) -> None:
+        self._estimates.pop(id(sender), None)
+
+    def _retarget(self) -> None:
+        target = max(MIN_BITRATE, min(min(self._estimates.values(), default=DEFAULT_BITRATE), MAX_BITRATE))
+        current = self._encoder.bitrate
+        now = time.monotonic()
+        if (
+            abs(target - current) / current > BITRATE_CHANGE_RATIO
+            and now - self._last_rate_change > BITRATE_CHANGE_MIN_INTERVAL_S
+        ):
+            logger.debug("%s: bitrate %d -> %d bps", self.source.label, current, target)
+            self._encoder.bitrate = target  # read by the encoder thread at the next frame
+            self._last_rate_change = now
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        reason = "stopped"
+        try:
+            while True:
+                try:
+                    frame = await self.source.recv()
+                except MediaStreamError:
+                    reason = self.source.ended_reason or "ended"
+                    return
+                self.latest_frame = frame
+                self.frames_read += 1
+                if not self._fanout.subscriber_count:
+                    continue
+                keyframe, self._keyframe_requested = self._keyframe_requested, False
+                started = time.perf_counter()
+                packets = await loop.run_in_executor(self._executor, self._encoder.encode, frame, keyframe)
+                self.encode_seconds += time.perf_counter() - started
+                self.frames_encoded += 1
+                for packet in packets:
+                    self._fanout.publish(packet)
+        finally:
+            self._fanout.end()
+            if not self._closed and self._on_ended is not None:
+                self._on_ended(reason)
+
+    async def close(self) -> None:
+        """Stop reading, end every subscriber, stop the source. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._fanout.end()
+        self.source.stop()
+        self._executor.shutdown(wait=False)

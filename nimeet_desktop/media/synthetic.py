@@ -1,0 +1,94 @@
+"""Synthetic sources: real aiortc tracks with no device behind them, for the headless client, tests and benchmarks.
+
+The video is a moving pattern (a gradient and a sweeping bar, so the encoder does real work) carrying a stamp
+(``stamp.py``) with the frame index and capture time. The audio is a steady tone.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+from nimeet_desktop.media import stamp
+from nimeet_desktop.media.base import (
+    AUDIO_SAMPLE_RATE,
+    AUDIO_SAMPLES_PER_FRAME,
+    AUDIO_TIME_BASE,
+    VIDEO_CLOCK_RATE,
+    VIDEO_TIME_BASE,
+    AudioSource,
+    FramePacer,
+    VideoSource,
+)
+
+
+def parse_resolution(text: str) -> tuple[int, int]:
+    """``"1280x720"`` -> (1280, 720); even sizes only (yuv420p halves both), within what a call sends."""
+    try:
+        w_text, h_text = text.lower().split("x")
+        width, height = int(w_text), int(h_text)
+    except ValueError:
+        raise ValueError(f"resolution must look like 1280x720, not {text!r}") from None
+    if not (160 <= width <= 3840 and 120 <= height <= 2160) or width % 2 or height % 2:
+        raise ValueError(f"resolution {text!r} must be even and between 160x120 and 3840x2160")
+    return width, height
+
+
+class SyntheticVideo(VideoSource):
+    def __init__(self, width: int = 640, height: int = 360, fps: float = 30.0, label: str = "synthetic") -> None:
+        super().__init__(label)
+        self.width, self.height, self.fps = width, height, fps
+        self._pacer = FramePacer(fps, VIDEO_CLOCK_RATE)
+        self._index = 0
+        y = np.arange(height, dtype=np.uint16)[:, None]
+        x = np.arange(width, dtype=np.uint16)[None, :]
+        self._background: npt.NDArray[np.uint8] = (48 + (x * 96 // width + y * 64 // height)).astype(np.uint8)
+        self._chroma = np.full((height // 2, width), 128, dtype=np.uint8)
+        self._chroma[: height // 4, : width // 2] = 110  # a tint, so a colour bug would show
+        self._bar_width = max(8, width // 16)
+
+    async def _next(self) -> av.VideoFrame:
+        pts = await self._pacer.wait()
+        yuv = np.empty((self.height * 3 // 2, self.width), dtype=np.uint8)
+        luma = yuv[: self.height]
+        luma[:] = self._background
+        x0 = (self._index * 8) % (self.width - self._bar_width)
+        luma[:, x0 : x0 + self._bar_width] = 220
+        yuv[self.height :] = self._chroma
+        stamp.draw(luma, stamp.Stamp(self._index & 0xFFFFFFFF, int(time.time() * 1000) % (1 << 32)))
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame.pts = pts
+        frame.time_base = VIDEO_TIME_BASE
+        self._index += 1
+        return frame
+
+
+class SyntheticAudio(AudioSource):
+    """A 440 Hz tone at -20 dBFS, 48 kHz mono, 20 ms frames. ``enabled = False`` sends silence (a muted mic)."""
+
+    def __init__(self, frequency_hz: float = 440.0, label: str = "tone") -> None:
+        super().__init__(label)
+        self.enabled = True
+        self._pacer = FramePacer(AUDIO_SAMPLE_RATE / AUDIO_SAMPLES_PER_FRAME, AUDIO_SAMPLE_RATE)
+        # An exact number of periods in one second of samples, so the tone loops without a click.
+        t = np.arange(AUDIO_SAMPLE_RATE) / AUDIO_SAMPLE_RATE
+        amplitude = 32767 * 10 ** (-20 / 20)
+        self._wave = (amplitude * np.sin(2 * math.pi * round(frequency_hz) * t)).astype(np.int16)
+        self._silence = np.zeros((1, AUDIO_SAMPLES_PER_FRAME), dtype=np.int16)
+
+    async def _next(self) -> av.AudioFrame:
+        pts = await self._pacer.wait()
+        if self.enabled:
+            start = pts % AUDIO_SAMPLE_RATE
+            samples = np.take(self._wave, range(start, start + AUDIO_SAMPLES_PER_FRAME), mode="wrap")[None, :]
+        else:
+            samples = self._silence
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        frame.sample_rate = AUDIO_SAMPLE_RATE
+        frame.pts = pts
+        frame.time_base = AUDIO_TIME_BASE
+        return frame

@@ -1,0 +1,277 @@
+"""The socket.io side of the wire contract, typed with ``signaling_server.protocol``, with its own reconnect loop.
+
+python-socketio's client gives up when the *server* ends the connection (a restart drains sockets with a proper
+close), and a call app must not: so its reconnection is off and this module reconnects with backoff whatever the
+cause, until ``close()`` or a refused token. Every incoming event is validated against the contract; a malformed
+one is logged and dropped, never passed on. Events are handed to a ``SignalingHandler`` in arrival order, one at a
+time (Engine.IO's client runs each message in a task of its own, which alone would not keep order).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import socketio
+from pydantic import BaseModel, ValidationError
+
+from signaling_server.protocol import (
+    Answer,
+    AnswerDescription,
+    ClientEvent,
+    ErrorAck,
+    IceCandidate,
+    IceCandidateInit,
+    JoinAck,
+    JoinRoom,
+    LeaveRoom,
+    MediaState,
+    MediaToggled,
+    MediaType,
+    Offer,
+    OfferDescription,
+    Participant,
+    Relayed,
+    RelayedCandidate,
+    ServerEvent,
+    ToggleMedia,
+    UserLeft,
+)
+
+logger = logging.getLogger(__name__)
+
+ACK_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 5.0
+BACKOFF_FIRST_S = 0.25
+BACKOFF_MAX_S = 5.0
+
+
+class SignalingError(Exception):
+    """The server refused a message (its ack said ``ok: false``) or did not answer."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class Unauthorized(SignalingError):
+    """The server refused our token at connect: reconnecting will not help; sign in again."""
+
+
+class ConnectionState(enum.StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    CLOSED = "closed"
+
+
+class SignalingHandler(Protocol):
+    async def on_user_joined(self, participant: Participant) -> None: ...
+    async def on_user_left(self, event: UserLeft) -> None: ...
+    async def on_description(self, event: Relayed) -> None: ...
+    async def on_candidate(self, event: RelayedCandidate) -> None: ...
+    async def on_media_toggled(self, event: MediaToggled) -> None: ...
+    async def on_connection_state(self, state: ConnectionState, detail: str | None) -> None: ...
+
+
+_EVENTS: dict[str, tuple[type[BaseModel], str]] = {
+    ServerEvent.USER_JOINED: (Participant, "on_user_joined"),
+    ServerEvent.USER_LEFT: (UserLeft, "on_user_left"),
+    ServerEvent.RECEIVE_OFFER: (Relayed, "on_description"),
+    ServerEvent.RECEIVE_ANSWER: (Relayed, "on_description"),
+    ServerEvent.RECEIVE_ICE_CANDIDATE: (RelayedCandidate, "on_candidate"),
+    ServerEvent.MEDIA_TOGGLED: (MediaToggled, "on_media_toggled"),
+}
+
+
+def _backoff(attempt: int) -> float:
+    """0.25 s, 0.5 s, 1 s … capped at 5 s, with jitter so a restarted server is not hit by everyone at once."""
+    delay: float = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt)
+    return delay * random.uniform(0.75, 1.25)  # noqa: S311 - jitter, not a secret
+
+
+class SignalingClient:
+    def __init__(self, server_url: str, token: str, handler: SignalingHandler) -> None:
+        self.server_url = server_url.rstrip("/")
+        self.token = token
+        self._handler = handler
+        self._sio: socketio.AsyncClient | None = None
+        self._inbox: asyncio.Queue[tuple[str, BaseModel] | None] = asyncio.Queue()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._reconnector: asyncio.Task[None] | None = None
+        self._closed = False
+        self._connect_refusal: str | None = None
+        self.state = ConnectionState.CLOSED
+        self.socket_id: str | None = None
+        self.reconnects = 0
+
+    # ---- connection --------------------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Connect once; raises ``Unauthorized`` or ``SignalingError("unreachable", …)``. Later drops reconnect."""
+        if self._dispatcher is None:
+            self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch(), name="signaling-dispatch")
+        await self._set_state(ConnectionState.CONNECTING, None)
+        await self._connect_once()
+        await self._set_state(ConnectionState.CONNECTED, None)
+
+    async def _connect_once(self) -> None:
+        sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False)
+        self._register(sio)
+        self._connect_refusal = None
+        try:
+            await sio.connect(
+                self.server_url,
+                auth={"token": self.token},
+                transports=["websocket"],
+                wait_timeout=CONNECT_TIMEOUT_S,
+            )
+        except socketio.exceptions.ConnectionError as exc:
+            with contextlib.suppress(Exception):
+                await sio.disconnect()
+            if self._connect_refusal == "unauthorized":
+                raise Unauthorized("unauthorized", "the server refused our session; sign in again") from None
+            detail = self._connect_refusal or str(exc) or "connection failed"
+            raise SignalingError("unreachable", f"cannot reach {self.server_url}: {detail}") from None
+        self._sio = sio
+        self.socket_id = sio.get_sid()
+
+    def _register(self, sio: socketio.AsyncClient) -> None:
+        async def on_connect_error(data: Any = None) -> None:
+            message = data.get("message") if isinstance(data, dict) else data
+            self._connect_refusal = str(message) if message is not None else None
+
+        async def on_disconnect(*_reason: Any) -> None:
+            if sio is self._sio:
+                self._sio = None
+                self._start_reconnect()
+
+        sio.on("connect_error", on_connect_error)
+        sio.on("disconnect", on_disconnect)
+        for event, (model, _) in _EVENTS.items():
+            sio.on(event, self._receiver(event, model))
+
+    def _receiver(self, event: str, model: type[BaseModel]) -> Callable[[Any], Awaitable[None]]:
+        async def receive(data: Any = None) -> None:
+            try:
+                parsed = model.model_validate(data)
+            except ValidationError as exc:
+                logger.warning("dropped malformed %r from the server: %s", event, exc.errors(include_input=False))
+                return
+            self._inbox.put_nowait((event, parsed))
+
+        return receive
+
+    async def _dispatch(self) -> None:
+        while (item := await self._inbox.get()) is not None:
+            event, payload = item
+            try:
+                await getattr(self._handler, _EVENTS[event][1])(payload)
+            except Exception:
+                logger.exception("handling %r failed", event)
+
+    def _start_reconnect(self) -> None:
+        if self._closed or (self._reconnector is not None and not self._reconnector.done()):
+            return
+        self._reconnector = asyncio.get_running_loop().create_task(self._reconnect(), name="signaling-reconnect")
+
+    async def _reconnect(self) -> None:
+        await self._set_state(ConnectionState.RECONNECTING, "connection lost")
+        attempt = 0
+        while not self._closed:
+            await asyncio.sleep(_backoff(attempt))
+            attempt += 1
+            try:
+                await self._connect_once()
+            except Unauthorized as exc:
+                await self._set_state(ConnectionState.CLOSED, exc.message)
+                return
+            except SignalingError as exc:
+                logger.info("reconnect attempt %d failed: %s", attempt, exc.message)
+                continue
+            self.reconnects += 1
+            logger.info("signaling reconnected after %d attempt(s)", attempt)
+            await self._set_state(ConnectionState.CONNECTED, "reconnected")
+            return
+
+    async def _set_state(self, state: ConnectionState, detail: str | None) -> None:
+        self.state = state
+        try:
+            await self._handler.on_connection_state(state, detail)
+        except Exception:
+            logger.exception("connection-state handler failed")
+
+    async def drop_connection(self) -> None:
+        """End the current connection as a network failure would (the reconnect loop takes over)."""
+        if self._sio is not None:
+            await self._sio.eio.disconnect(abort=True)
+
+    async def close(self) -> None:
+        """Disconnect for good. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        sio, self._sio = self._sio, None
+        for task in (self._reconnector,):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        if sio is not None:
+            with contextlib.suppress(Exception):
+                await sio.disconnect()
+        self._inbox.put_nowait(None)
+        if self._dispatcher is not None:
+            await asyncio.gather(self._dispatcher, return_exceptions=True)
+        self.state = ConnectionState.CLOSED
+
+    # ---- client -> server ----------------------------------------------------------------------------------
+
+    async def _call(self, event: ClientEvent, payload: BaseModel) -> dict[str, Any]:
+        sio = self._sio
+        if sio is None:
+            raise SignalingError("disconnected", "not connected to the signaling server")
+        try:
+            ack = await sio.call(event, payload.model_dump(mode="json", by_alias=True), timeout=ACK_TIMEOUT_S)
+        except socketio.exceptions.TimeoutError:
+            raise SignalingError("timeout", f"no answer to {event} within {ACK_TIMEOUT_S:.0f} s") from None
+        except socketio.exceptions.BadNamespaceError:
+            raise SignalingError("disconnected", "not connected to the signaling server") from None
+        if isinstance(ack, dict) and ack.get("ok") is True:
+            return ack
+        try:
+            error = ErrorAck.model_validate(ack).error
+        except ValidationError:
+            raise SignalingError("invalid-ack", f"unexpected answer to {event}: {ack!r:.200}") from None
+        raise SignalingError(error.code, error.message)
+
+    async def join(self, room_id: str, media: MediaState) -> JoinAck:
+        ack = await self._call(ClientEvent.JOIN_ROOM, JoinRoom(room_id=room_id, media_state=media))
+        try:
+            return JoinAck.model_validate(ack)
+        except ValidationError as exc:
+            raise SignalingError("invalid-ack", f"malformed join-room answer: {exc.error_count()} errors") from None
+
+    async def leave(self, room_id: str) -> None:
+        await self._call(ClientEvent.LEAVE_ROOM, LeaveRoom(room_id=room_id))
+
+    async def send_description(self, target: str, kind: str, sdp: str) -> None:
+        if kind == "offer":
+            await self._call(
+                ClientEvent.OFFER, Offer(target=target, description=OfferDescription(type="offer", sdp=sdp))
+            )
+        else:
+            await self._call(
+                ClientEvent.ANSWER, Answer(target=target, description=AnswerDescription(type="answer", sdp=sdp))
+            )
+
+    async def send_candidate(self, target: str, candidate: IceCandidateInit | None) -> None:
+        await self._call(ClientEvent.ICE_CANDIDATE, IceCandidate(target=target, candidate=candidate))
+
+    async def toggle_media(self, media_type: MediaType, enabled: bool) -> None:
+        await self._call(ClientEvent.TOGGLE_MEDIA, ToggleMedia(media_type=media_type, enabled=enabled))
