@@ -15,7 +15,7 @@ import logging
 import multiprocessing
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import av
 from aiortc import RTCRtpSender
@@ -29,7 +29,10 @@ from nimeet_desktop.media.base import VIDEO_TIME_BASE, VideoSource
 
 logger = logging.getLogger(__name__)
 
-EncodedPacket = av.Packet[Stream]
+if TYPE_CHECKING:
+    EncodedPacket = av.Packet[Stream]  # generic in PyAV's stubs only
+else:
+    EncodedPacket = av.Packet
 
 MIN_BITRATE = 150_000
 DEFAULT_BITRATE = 1_000_000
