@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 import av
@@ -45,6 +46,8 @@ class AudioBroadcast:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.frames_read = 0
+        self.first_read_at: float | None = None
+        self.last_read_at: float | None = None
 
     def start(self) -> None:
         if self._task is None and not self._closed:
@@ -63,6 +66,9 @@ class AudioBroadcast:
                     reason = self.source.ended_reason or "ended"
                     return
                 self.frames_read += 1
+                self.last_read_at = time.monotonic()
+                if self.first_read_at is None:
+                    self.first_read_at = self.last_read_at
                 self._fanout.publish(frame)
         finally:
             self._fanout.end()

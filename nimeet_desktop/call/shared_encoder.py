@@ -153,6 +153,8 @@ class SharedVideoEncoder:
         self.frames_read = 0
         self.frames_encoded = 0
         self.encode_seconds = 0.0
+        self.first_encoded_at: float | None = None
+        self.last_encoded_at: float | None = None
 
     def start(self) -> None:
         if self._task is None and not self._closed:
@@ -227,6 +229,9 @@ class SharedVideoEncoder:
                 packets = await loop.run_in_executor(self._executor, self._encoder.encode, frame, keyframe)
                 self.encode_seconds += time.perf_counter() - started
                 self.frames_encoded += 1
+                self.last_encoded_at = time.monotonic()
+                if self.first_encoded_at is None:
+                    self.first_encoded_at = self.last_encoded_at
                 for packet in packets:
                     self._fanout.publish(packet)
         finally:
