@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 import av
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.mediastreams import MediaStreamError
 
 from nimeet_desktop.call.fanout import FanOut, Subscription
 from nimeet_desktop.media.base import AudioSource
@@ -17,25 +17,6 @@ logger = logging.getLogger(__name__)
 
 # 10 frames of 20 ms: a sender more than 200 ms behind skips ahead instead of adding delay.
 SUBSCRIBER_QUEUE = 10
-
-
-class BroadcastAudioTrack(MediaStreamTrack):
-    kind = "audio"
-
-    def __init__(self, subscription: Subscription[av.AudioFrame]) -> None:
-        super().__init__()
-        self._subscription = subscription
-
-    async def recv(self) -> av.AudioFrame:
-        frame = await self._subscription.get()
-        if frame is None:
-            self.stop()
-            raise MediaStreamError
-        return frame
-
-    def stop(self) -> None:
-        self._subscription.close()
-        super().stop()
 
 
 class AudioBroadcast:
@@ -53,8 +34,11 @@ class AudioBroadcast:
         if self._task is None and not self._closed:
             self._task = asyncio.get_running_loop().create_task(self._run(), name=f"audio:{self.source.label}")
 
-    def track(self) -> BroadcastAudioTrack:
-        return BroadcastAudioTrack(self._fanout.subscribe(SUBSCRIBER_QUEUE))
+    def subscribe(self) -> Subscription[av.AudioFrame]:
+        return self._fanout.subscribe(SUBSCRIBER_QUEUE)
+
+    def request_keyframe(self) -> None:
+        """Audio has no keyframes (``Feed`` protocol)."""
 
     async def _run(self) -> None:
         reason = "stopped"

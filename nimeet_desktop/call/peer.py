@@ -17,8 +17,9 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
+import av
 from aiortc import (
     RTCConfiguration,
     RTCPeerConnection,
@@ -28,9 +29,13 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamTrack
+from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, unpack_remb_fci
 from aiortc.sdp import candidate_from_sdp
 
+from nimeet_desktop.call.audio_broadcast import AudioBroadcast
 from nimeet_desktop.call.jitter import use_marker_jitter_buffers
+from nimeet_desktop.call.outgoing_track import OutgoingTrack
+from nimeet_desktop.call.shared_encoder import EncodedPacket, SharedVideoEncoder
 from signaling_server.protocol import IceCandidateInit, Participant
 
 logger = logging.getLogger(__name__)
@@ -43,8 +48,8 @@ class PeerSignaling(Protocol):
 class PeerMedia(Protocol):
     """What we send, shared by all peers; the session switches it (camera, screen, none)."""
 
-    def video_track(self, sender: RTCRtpSender) -> MediaStreamTrack | None: ...
-    def audio_track(self) -> MediaStreamTrack | None: ...
+    def video_feed(self) -> SharedVideoEncoder | None: ...
+    def audio_feed(self) -> AudioBroadcast | None: ...
 
 
 class PeerObserver(Protocol):
@@ -85,6 +90,7 @@ class Peer:
         self._closed = False
         self.generation = 0
         self.rebuilds = 0
+        self.negotiations = 0  # offers made and answered: a track switch must not add one
         self.pc = self._new_connection()
         self.states: list[tuple[str, float]] = []
 
@@ -94,6 +100,9 @@ class Peer:
         self.generation += 1
         generation = self.generation
         pc = RTCPeerConnection(self._configuration)
+        # Tracks live as long as their connection: aiortc's sender loop ends for good with its track.
+        self.video_out: OutgoingTrack[EncodedPacket] = OutgoingTrack("video", keyframes=True)
+        self.audio_out: OutgoingTrack[av.AudioFrame] = OutgoingTrack("audio", keyframes=False)
 
         @pc.on("connectionstatechange")
         def on_state() -> None:
@@ -117,13 +126,16 @@ class Peer:
                 pc.addTransceiver(kind, direction="sendrecv")
         for transceiver in pc.getTransceivers():
             transceiver.direction = "sendrecv"
+            sender = transceiver.sender
             if transceiver.kind == "video":
                 self._prefer_vp8(transceiver)
-                self._attach_video(transceiver.sender)
-            elif transceiver.sender.track is None:
-                track = self._media.audio_track()
-                if track is not None:
-                    transceiver.sender.replaceTrack(track)
+                if sender.track is None:
+                    sender.replaceTrack(self.video_out)
+                    self._route_feedback(sender)
+                    self.video_out.switch(self._media.video_feed())
+            elif sender.track is None:
+                sender.replaceTrack(self.audio_out)
+                self.audio_out.switch(self._media.audio_feed())
         use_marker_jitter_buffers(pc)
 
     @staticmethod
@@ -133,20 +145,35 @@ class Peer:
         vp8 = [c for c in capabilities.codecs if c.mimeType.lower() in ("video/vp8", "video/rtx")]
         transceiver.setCodecPreferences(vp8)
 
-    def _attach_video(self, sender: RTCRtpSender) -> None:
-        if sender.track is None:
-            track = self._media.video_track(sender)
-            if track is not None:
-                sender.replaceTrack(track)
+    def _route_feedback(self, sender: RTCRtpSender) -> None:
+        """Keyframe requests (PLI/FIR) and bitrate estimates (REMB) go to the shared encoder we currently send;
+        aiortc would apply them to an encoder of its own, which pre-encoded packets bypass."""
+        original = sender._handle_rtcp_packet
+        track = self.video_out
+        key = id(sender)
+
+        async def handle_rtcp(packet: Any) -> None:
+            if isinstance(packet, RtcpPsfbPacket):
+                if packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
+                    track.request_keyframe()
+                elif packet.fmt == RTCP_PSFB_APP and isinstance(track.feed, SharedVideoEncoder):
+                    with contextlib.suppress(ValueError):
+                        bitrate, ssrcs = unpack_remb_fci(packet.fci)
+                        if sender._ssrc in ssrcs:
+                            track.feed.report_bitrate(key, bitrate)
+            await original(packet)
+
+        sender._handle_rtcp_packet = handle_rtcp  # type: ignore[method-assign]
 
     def replace_video(self) -> None:
-        """Switch our outgoing video to whatever the session's media now gives (camera, screen, nothing)."""
-        for transceiver in self.pc.getTransceivers():
-            if transceiver.kind == "video":
-                old = transceiver.sender.track
-                transceiver.sender.replaceTrack(self._media.video_track(transceiver.sender))
-                if old is not None:
-                    old.stop()
+        """Send whatever the session's media now gives (camera, screen, nothing): no renegotiation."""
+        old = self.video_out.feed
+        self.video_out.switch(self._media.video_feed())
+        if isinstance(old, SharedVideoEncoder) and old is not self.video_out.feed:
+            old.forget_bitrate(id(self._video_sender()))
+
+    def _video_sender(self) -> RTCRtpSender | None:
+        return next((t.sender for t in self.pc.getTransceivers() if t.kind == "video"), None)
 
     async def close(self) -> None:
         """Close the connection and stop our per-peer tracks. Idempotent."""
@@ -155,9 +182,12 @@ class Peer:
         self._closed = True
         await self._close_connection(self.pc)
 
-    @staticmethod
-    async def _close_connection(pc: RTCPeerConnection) -> None:
+    async def _close_connection(self, pc: RTCPeerConnection) -> None:
+        sender = next((t.sender for t in pc.getTransceivers() if t.kind == "video"), None)
         tracks = [t.sender.track for t in pc.getTransceivers() if t.sender.track is not None]
+        feed = self._media.video_feed()
+        if feed is not None and sender is not None:
+            feed.forget_bitrate(id(sender))
         with contextlib.suppress(Exception):
             await pc.close()
         for track in tracks:
@@ -177,6 +207,7 @@ class Peer:
         if self._closed:
             return
         self._prepare_transceivers()
+        self.negotiations += 1
         await self.pc.setLocalDescription(await self.pc.createOffer())
         await self._signaling.send_description(self.socket_id, "offer", self.pc.localDescription.sdp)
 
@@ -190,7 +221,7 @@ class Peer:
             await self._offer()
 
     async def _replace_connection(self) -> None:
-        old, self.pc = self.pc, None  # type: ignore[assignment]
+        old = self.pc
         self.pc = self._new_connection()
         self.rebuilds += 1
         self._pending_candidates.clear()
@@ -217,6 +248,7 @@ class Peer:
             # The remote side started over with a new connection (its rebuild): so must we.
             await self._replace_connection()
         pc = self.pc
+        self.negotiations += 1
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         self._prepare_transceivers()
         await self._flush_candidates()

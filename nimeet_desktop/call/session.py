@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from aiortc import RTCRtpSender
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from nimeet_desktop.call import ice
@@ -114,18 +113,11 @@ class CallSession:
     def media_state(self) -> MediaState:
         return MediaState(camera=self.camera is not None, microphone=self.microphone_on, screen=self.screen is not None)
 
-    def _outgoing_video(self) -> SharedVideoEncoder | None:
+    def video_feed(self) -> SharedVideoEncoder | None:
         return self.screen or self.camera
 
-    def video_track(self, sender: RTCRtpSender) -> MediaStreamTrack | None:
-        encoder = self._outgoing_video()
-        if encoder is None:
-            return None
-        encoder.attach(sender)
-        return encoder.track()
-
-    def audio_track(self) -> MediaStreamTrack | None:
-        return self.audio.track() if self.audio is not None else None
+    def audio_feed(self) -> AudioBroadcast | None:
+        return self.audio
 
     def _start_camera(self) -> None:
         if self._camera_factory is None or self.camera is not None:

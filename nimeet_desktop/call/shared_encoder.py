@@ -2,9 +2,10 @@
 
 aiortc gives every ``RTCRtpSender`` an encoder of its own, so a mesh of N encodes the camera N-1 times. Here one
 VP8 encoder per outgoing source turns each frame into an ``av.Packet`` once; every peer's sender gets an
-``EncodedVideoTrack`` that hands it those packets, which aiortc packetizes without re-encoding (its sender accepts
-pre-encoded packets). The price of sharing: a keyframe requested by one peer (PLI/FIR) is sent to all, and the
-bitrate is the lowest any peer's receiver estimates (REMB), so one poor link lowers everyone's quality.
+``OutgoingTrack`` (``outgoing_track.py``) that hands it those packets, which aiortc packetizes without
+re-encoding (its sender accepts pre-encoded packets). The price of sharing: a keyframe requested by one peer
+(PLI/FIR) is sent to all, and the bitrate is the lowest any peer's receiver estimates (REMB), so one poor link
+lowers everyone's quality.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import av
-from aiortc import RTCRtpSender
 from aiortc.codecs.vpx import number_of_threads
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, unpack_remb_fci
+from aiortc.mediastreams import MediaStreamError
 from av.stream import Stream
 
 from nimeet_desktop.call.fanout import FanOut, Subscription
@@ -97,40 +96,6 @@ class Vp8PacketEncoder:
         return codec
 
 
-class EncodedVideoTrack(MediaStreamTrack):
-    """One peer's view of a shared encoder: ``recv()`` returns packets, starting at a keyframe."""
-
-    kind = "video"
-
-    def __init__(self, encoder: SharedVideoEncoder, subscription: Subscription[EncodedPacket]) -> None:
-        super().__init__()
-        self._encoder = encoder
-        self._subscription = subscription
-        self._need_keyframe = True
-        self._dropped_seen = 0
-
-    async def recv(self) -> EncodedPacket:
-        while True:
-            packet = await self._subscription.get()
-            if packet is None:
-                self.stop()
-                raise MediaStreamError
-            if self._subscription.dropped != self._dropped_seen:
-                # This peer fell behind and lost packets: its decoder needs a fresh keyframe.
-                self._dropped_seen = self._subscription.dropped
-                self._need_keyframe = True
-                self._encoder.request_keyframe()
-            if self._need_keyframe:
-                if not packet.is_keyframe:
-                    continue
-                self._need_keyframe = False
-            return packet
-
-    def stop(self) -> None:
-        self._subscription.close()
-        super().stop()
-
-
 class SharedVideoEncoder:
     """Reads one source, encodes each frame once when anyone subscribes, and fans the packets out.
 
@@ -160,10 +125,10 @@ class SharedVideoEncoder:
         if self._task is None and not self._closed:
             self._task = asyncio.get_running_loop().create_task(self._run(), name=f"encoder:{self.source.label}")
 
-    def track(self) -> EncodedVideoTrack:
-        """A new subscriber (one peer's sender). It starts with a keyframe, which is requested now."""
+    def subscribe(self) -> Subscription[EncodedPacket]:
+        """A new subscriber (one peer's sender). It must start at a keyframe: one is requested now."""
         self.request_keyframe()
-        return EncodedVideoTrack(self, self._fanout.subscribe(SUBSCRIBER_QUEUE))
+        return self._fanout.subscribe(SUBSCRIBER_QUEUE)
 
     @property
     def subscriber_count(self) -> int:
@@ -172,31 +137,13 @@ class SharedVideoEncoder:
     def request_keyframe(self) -> None:
         self._keyframe_requested = True
 
-    def attach(self, sender: RTCRtpSender) -> None:
-        """Route the sender's keyframe requests and bitrate estimates here (aiortc would apply them to an encoder
-        of its own that pre-encoded packets bypass)."""
-        original = sender._handle_rtcp_packet
-        key = id(sender)
+    def report_bitrate(self, key: int, bitrate: int) -> None:
+        """One peer's receiver estimate (REMB); the encoder follows the lowest."""
+        self._estimates[key] = bitrate
+        self._retarget()
 
-        async def handle_rtcp(packet: Any) -> None:
-            if isinstance(packet, RtcpPsfbPacket):
-                if packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
-                    self.request_keyframe()
-                elif packet.fmt == RTCP_PSFB_APP:
-                    try:
-                        bitrate, ssrcs = unpack_remb_fci(packet.fci)
-                    except ValueError:
-                        pass
-                    else:
-                        if sender._ssrc in ssrcs:
-                            self._estimates[key] = bitrate
-                            self._retarget()
-            await original(packet)
-
-        sender._handle_rtcp_packet = handle_rtcp  # type: ignore[method-assign]
-
-    def detach(self, sender: RTCRtpSender) -> None:
-        self._estimates.pop(id(sender), None)
+    def forget_bitrate(self, key: int) -> None:
+        self._estimates.pop(key, None)
 
     def _retarget(self) -> None:
         target = max(MIN_BITRATE, min(min(self._estimates.values(), default=DEFAULT_BITRATE), MAX_BITRATE))

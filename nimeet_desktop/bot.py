@@ -1,0 +1,245 @@
+"""``nimeet-bot``: the call engine with no screen — for admins checking a server, for tests and benchmarks.
+
+It signs in (or registers), joins or creates a room, sends synthetic (or real) media, measures what it receives
+and, at the end, writes the report of ``../shared/BOT_OUTPUT.md`` (``--json``) and prints a one-line summary as
+its last line on stdout. Exit status: 0 done, 1 the call failed (or ``--expect-peers`` was not met), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from nimeet_desktop.call import ice
+from nimeet_desktop.call.remote import RemoteParticipant
+from nimeet_desktop.call.report import peer_report, rate, summary_line
+from nimeet_desktop.call.session import CallObserver, CallSession
+from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo, parse_resolution
+from nimeet_desktop.net.links import InvalidLink, parse_join_link
+from nimeet_desktop.net.rest import ApiClient, ApiError, RestError
+from nimeet_desktop.net.signaling import ConnectionState, SignalingError
+
+logger = logging.getLogger("nimeet.bot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nimeet-bot", description="Headless NIMeet participant with synthetic media.")
+    p.add_argument("--server", default="http://127.0.0.1:8765", help="server URL (default %(default)s)")
+    p.add_argument("--email", help="account email (with --password)")
+    p.add_argument("--password", help="account password (or NIMEET_BOT_PASSWORD)")
+    p.add_argument("--register", action="store_true", help="create a new account (random unless --email/--username)")
+    p.add_argument("--username", help="username for --register")
+    room = p.add_mutually_exclusive_group(required=True)
+    room.add_argument("--room", help="room id or join link; ids may begin with '-': write --room=ID")
+    room.add_argument("--create", action="store_true", help="create a room and print its id")
+    p.add_argument("--video", choices=["synthetic", "camera", "screen", "none"], default="synthetic")
+    p.add_argument("--audio", choices=["synthetic", "mic", "none"], default="synthetic")
+    p.add_argument("--resolution", default="640x360", help="WxH of synthetic or camera video (default %(default)s)")
+    p.add_argument("--fps", type=float, default=30.0, help="video frame rate (default %(default)s)")
+    p.add_argument("--camera-device", default="0", help="camera index or path for --video camera")
+    p.add_argument("--monitor", type=int, default=1, help="monitor number for --video screen (1 = first)")
+    p.add_argument("--duration", type=float, default=10.0, help="seconds in the call; 0 = until interrupted")
+    p.add_argument("--json", metavar="FILE", help="write the report here ('-' for stdout)")
+    p.add_argument("--expect-peers", type=int, default=0, help="exit 1 unless this many peers sent us media")
+    p.add_argument(
+        "--ice-host",
+        action="append",
+        default=[a for a in os.environ.get("NIMEET_ICE_HOSTS", "").split(",") if a],
+        help="gather ICE host candidates on this address only (repeatable; env NIMEET_ICE_HOSTS, comma-separated)",
+    )
+    p.add_argument("--log-level", default="WARNING", help="stderr log level (default %(default)s)")
+    return p
+
+
+class BotObserver(CallObserver):
+    """Keeps everyone seen in the call (those who left too) for the report, and narrates on stderr."""
+
+    def __init__(self) -> None:
+        self.seen: list[RemoteParticipant] = []
+        self.reconnects = 0
+
+    def on_participant_joined(self, participant: RemoteParticipant) -> None:
+        self.seen.append(participant)
+        logger.info("%s joined (%s)", participant.username, participant.socket_id)
+
+    def on_participant_left(self, participant: RemoteParticipant) -> None:
+        logger.info("%s left", participant.username)
+
+    def on_connection(self, state: ConnectionState, detail: str | None) -> None:
+        logger.info("signaling %s%s", state, f" ({detail})" if detail else "")
+        if detail == "reconnected":
+            self.reconnects += 1
+
+    def on_error(self, message: str) -> None:
+        logger.warning("%s", message)
+
+
+def _video_factory(args: argparse.Namespace, width: int, height: int) -> Callable[[], VideoSource] | None:
+    if args.video == "synthetic":
+        return lambda: SyntheticVideo(width, height, args.fps)
+    if args.video == "camera":
+        from nimeet_desktop.media.camera import CameraSource
+
+        device: int | str = int(args.camera_device) if args.camera_device.isdigit() else args.camera_device
+        return lambda: CameraSource(device, width=width, height=height, fps=args.fps)
+    return None
+
+
+def _microphone(args: argparse.Namespace) -> AudioSource | None:
+    if args.audio == "synthetic":
+        return SyntheticAudio()
+    if args.audio == "mic":
+        from nimeet_desktop.media.microphone import MicrophoneSource
+
+        return MicrophoneSource()
+    return None
+
+
+async def _sign_in(api: ApiClient, args: argparse.Namespace) -> str:
+    password = args.password or os.environ.get("NIMEET_BOT_PASSWORD")
+    if args.register:
+        name = args.username or f"bot-{secrets.token_hex(4)}"
+        email = args.email or f"{name}@bots.example"
+        auth = await api.register(name, email, password or secrets.token_urlsafe(18))
+    else:
+        if not args.email or not password:
+            raise SystemExit("nimeet-bot: give --email and --password (or NIMEET_BOT_PASSWORD), or --register")
+        auth = await api.login(args.email, password)
+    api.token = auth.token
+    return auth.user.username
+
+
+def build_report(session: CallSession, observer: BotObserver, server: str, username: str, duration_s: float) -> Any:
+    sent_video: dict[str, Any] | None = None
+    encoder = session.screen or session.camera
+    if encoder is not None:
+        frame = encoder.latest_frame
+        fps = rate(encoder.frames_encoded, encoder.first_encoded_at, encoder.last_encoded_at)
+        sent_video = {
+            "frames": encoder.frames_encoded,
+            "fps": None if fps is None else round(fps, 1),
+            "width": None if frame is None else frame.width,
+            "height": None if frame is None else frame.height,
+            "codec": "VP8",
+        }
+    sent_audio = None
+    if session.audio is not None:
+        audio_fps = rate(session.audio.frames_read, session.audio.first_read_at, session.audio.last_read_at)
+        sent_audio = {"framesPerS": None if audio_fps is None else round(audio_fps, 1)}
+    me = session.self_participant
+    return {
+        "server": server,
+        "roomId": session.room_id,
+        "self": {"socketId": me.socket_id if me else None, "username": username},
+        "durationS": round(duration_s, 1),
+        "joinAckMs": None if session.join_ack_ms is None else round(session.join_ack_ms, 1),
+        "sent": {"video": sent_video, "audio": sent_audio},
+        "peers": [peer_report(p) for p in observer.seen],
+        "errors": list(session.errors),
+    }
+
+
+async def run(args: argparse.Namespace) -> int:
+    width, height = parse_resolution(args.resolution)
+    room_id = None
+    if args.room is not None:
+        try:
+            room_id = parse_join_link(args.room)
+        except InvalidLink as exc:
+            print(f"nimeet-bot: --room: {exc}", file=sys.stderr)
+            return 2
+    if args.ice_host:
+        ice.restrict_host_addresses(args.ice_host)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C still raises KeyboardInterrupt
+            loop.add_signal_handler(sig, stop.set)
+
+    async with ApiClient(args.server) as api:
+        try:
+            username = await _sign_in(api, args)
+            if room_id is None:
+                room_id = (await api.create_room(name=f"{username}'s room")).room.room_id
+                print(f"room: {room_id}", flush=True)
+            ice_servers = (await api.ice_servers()).ice_servers
+        except (ApiError, RestError) as exc:
+            print(f"nimeet-bot: {exc}", file=sys.stderr)
+            return 1
+
+    observer = BotObserver()
+    session = CallSession(
+        args.server,
+        api.token or "",
+        ice_servers,
+        observer=observer,
+        camera_factory=_video_factory(args, width, height),
+        microphone=_microphone(args),
+        measure_latency=True,
+    )
+    started = time.monotonic()
+    try:
+        await session.join(room_id)
+        if args.video == "screen":
+            from nimeet_desktop.media.screen import ScreenSource
+
+            await session.start_screen_share(ScreenSource(args.monitor, fps=args.fps))
+    except SignalingError as exc:
+        print(f"nimeet-bot: cannot join: {exc.message}", file=sys.stderr)
+        await session.leave()
+        return 1
+    except Exception as exc:  # a device or server failure: report it, still leave cleanly
+        print(f"nimeet-bot: {exc}", file=sys.stderr)
+        await session.leave()
+        return 1
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=args.duration or None)
+    report = build_report(session, observer, args.server, username, time.monotonic() - started)
+    await session.leave()
+    write_report(report, args.json)
+    delivering = [p for p in report["peers"] if p["video"]["frames"] or p["audio"]["framesPerS"]]
+    return 0 if len(delivering) >= args.expect_peers else 1
+
+
+def write_report(report: Any, destination: str | None) -> None:
+    """The JSON (to a file, or stdout for '-'), then the summary: always the last line on stdout."""
+    if destination == "-":
+        print(json.dumps(report, indent=2))
+    elif destination:
+        Path(destination).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(summary_line(report["peers"]), flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    level = getattr(logging, str(args.log_level).upper(), None)
+    if not isinstance(level, int):
+        build_parser().error(f"unknown log level {args.log_level!r}")
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        parse_resolution(args.resolution)
+    except ValueError as exc:
+        build_parser().error(str(exc))
+    try:
+        code = asyncio.run(run(args))
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,342 @@
+"""The REST half of the wire contract (``/api`` and ``/healthz``), as an async client on aiohttp.
+
+Every answer is parsed into the protocol's pydantic models. Failures reach callers as one of two exceptions,
+both subclasses of ``RestError``: ``ApiError`` when the server answered with the contract's error shape, and
+``ServerUnreachable`` when there is no usable answer (refused, timed out, TLS failure, not JSON, not the
+contract). No aiohttp exception leaves this module.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Final, Self, TypeVar
+
+import aiohttp
+from pydantic import BaseModel, ValidationError
+
+from nimeet_desktop.net.links import normalize_server_url
+from signaling_server.protocol import (
+    ROOM_ID_RE,
+    AuthResponse,
+    CreateRoomResponse,
+    ErrorResponse,
+    HealthResponse,
+    IceServersResponse,
+    MeResponse,
+    Room,
+    RoomInfoResponse,
+    RoomListResponse,
+    User,
+)
+
+__all__ = [
+    "CONNECT_TIMEOUT_S",
+    "TOTAL_TIMEOUT_S",
+    "ApiClient",
+    "ApiError",
+    "RestError",
+    "ServerUnreachable",
+]
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S: Final = 5.0
+TOTAL_TIMEOUT_S: Final = 15.0
+# The largest answer we read (a room list is a few KiB); more means this is not the server we think it is.
+MAX_RESPONSE_BYTES: Final = 1024 * 1024
+USER_AGENT: Final = "NIMeet-desktop/0.1"
+
+# A token goes into a header: visible ASCII only, so it can never smuggle in a line break.
+_TOKEN_RE = re.compile(r"[\x21-\x7e]{1,8192}")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class RestError(Exception):
+    """Any failure of a REST call; ``message`` is fit to show to people."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ApiError(RestError):
+    """The server answered with the contract's error shape ``{"error": {"code", "message"}}``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        # The request field the error concerns (additive to the contract), for showing it next to that field.
+        self.field = field
+        # Seconds to wait before trying again (from Retry-After; set on 429 ``rate-limited``).
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.status!r}, {self.code!r}, {self.message!r})"
+
+
+class ServerUnreachable(RestError):
+    """No usable answer: connection refused or reset, timeout, TLS failure, or an answer that is not ours."""
+
+
+class ApiClient:
+    """One NIMeet server's REST API. Create it anywhere; its HTTP session is made on first use.
+
+    Set ``token`` (from ``register``/``login`` or the credential store) before calling the endpoints that
+    need it; it is sent as ``Authorization: Bearer``. ``close()`` is idempotent; the client cannot be used
+    after it.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        connect_timeout: float = CONNECT_TIMEOUT_S,
+        total_timeout: float = TOTAL_TIMEOUT_S,
+    ) -> None:
+        self._base_url = normalize_server_url(base_url)
+        self._token: str | None = None
+        self.token = token
+        self._timeout = aiohttp.ClientTimeout(
+            total=total_timeout, connect=connect_timeout, sock_connect=connect_timeout
+        )
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    # ---- lifecycle ----------------------------------------------------------------------------------------
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def base_url(self) -> str:
+        """The server's normalised base URL (``scheme://host[:port][/path]``, no trailing slash)."""
+        return self._base_url
+
+    @property
+    def token(self) -> str | None:
+        return self._token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        if value is not None and not _TOKEN_RE.fullmatch(value):
+            raise ValueError("a token is 1–8192 visible ASCII characters")
+        self._token = value
+
+    def __repr__(self) -> str:  # never the token
+        return f"ApiClient({self._base_url!r}, token={'set' if self._token else 'unset'})"
+
+    # ---- endpoints ----------------------------------------------------------------------------------------
+    async def register(self, username: str, email: str, password: str) -> AuthResponse:
+        """POST /api/auth/register → 201 ``{token, user}``. Does not set ``token``: the caller decides."""
+        body = {"username": username, "email": email, "password": password}
+        return await self._call("POST", "/api/auth/register", AuthResponse, body=body, auth=False, ok=201)
+
+    async def login(self, email: str, password: str) -> AuthResponse:
+        """POST /api/auth/login → ``{token, user}``. Does not set ``token``: the caller decides."""
+        body = {"email": email, "password": password}
+        return await self._call("POST", "/api/auth/login", AuthResponse, body=body, auth=False)
+
+    async def me(self) -> User:
+        """GET /api/auth/me: the signed-in user (a cheap way to check that a stored token still works)."""
+        return (await self._call("GET", "/api/auth/me", MeResponse)).user
+
+    async def create_room(
+        self,
+        name: str | None = None,
+        max_participants: int | None = None,
+        *,
+        description: str | None = None,
+        is_private: bool | None = None,
+    ) -> CreateRoomResponse:
+        """POST /api/rooms/create → ``{room, joinUrl}``; fields left as None take the server's defaults."""
+        fields = {
+            "name": name,
+            "maxParticipants": max_participants,
+            "description": description,
+            "isPrivate": is_private,
+        }
+        body = {key: value for key, value in fields.items() if value is not None}
+        return await self._call("POST", "/api/rooms/create", CreateRoomResponse, body=body, ok=201)
+
+    async def get_room(self, room_id: str) -> RoomInfoResponse:
+        """GET /api/rooms/{roomId} → ``{room, participantCount}``; raises ValueError for a malformed id."""
+        if not isinstance(room_id, str) or not ROOM_ID_RE.fullmatch(room_id):
+            # Checked here as well as on the server: the id becomes part of the URL path.
+            raise ValueError("not a room id")
+        return await self._call("GET", f"/api/rooms/{room_id}", RoomInfoResponse)
+
+    async def list_rooms(self) -> list[Room]:
+        """GET /api/rooms: the user's own and recently joined rooms, newest first."""
+        return (await self._call("GET", "/api/rooms", RoomListResponse)).rooms
+
+    async def ice_servers(self) -> IceServersResponse:
+        """GET /api/ice-servers → ``{iceServers, ttl}``. An empty list means: use no STUN/TURN at all."""
+        return await self._call("GET", "/api/ice-servers", IceServersResponse)
+
+    async def healthz(self) -> HealthResponse:
+        """GET /healthz → ``{status: "ok"}``; 503 ``unavailable`` (ApiError) when the database is down."""
+        return await self._call("GET", "/healthz", HealthResponse, auth=False)
+
+    # ---- plumbing -----------------------------------------------------------------------------------------
+    def _http(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("this ApiClient is closed")
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout,
+                headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+                raise_for_status=False,
+            )
+        return self._session
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        body: Mapping[str, Any] | None = None,
+        auth: bool = True,
+        ok: int = 200,
+    ) -> M:
+        headers: dict[str, str] = {}
+        if auth and self._token is not None:
+            headers["Authorization"] = f"Bearer {self._token}"
+        status, data, retry_after = await self._exchange(method, path, body, headers)
+        if status == ok:
+            try:
+                return model.model_validate(data)
+            except ValidationError:
+                log.warning("%s %s: the answer does not match the protocol", method, path)
+                raise ServerUnreachable(
+                    f"{self._base_url} answered in an unexpected way: is it a compatible NIMeet server?"
+                ) from None
+        raise _api_error(status, data, retry_after)
+
+    async def _exchange(
+        self, method: str, path: str, body: Mapping[str, Any] | None, headers: dict[str, str]
+    ) -> tuple[int, Any, str | None]:
+        """Send one request; the status, the parsed JSON body and the Retry-After header, or ServerUnreachable."""
+        url = self._base_url + path
+        where = self._base_url
+        http = self._http()
+        started = time.monotonic()
+        try:
+            # TimeoutError is also asyncio.TimeoutError (3.11+): aiohttp's total timeout raises it.
+            async with http.request(method, url, json=body, headers=headers, allow_redirects=False) as response:
+                raw = await _read_limited(response)
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+        except TimeoutError:
+            raise ServerUnreachable(f"{where} did not answer in time") from None
+        except aiohttp.ClientConnectorCertificateError:
+            raise ServerUnreachable(f"{where}: the server's TLS certificate is not trusted") from None
+        except aiohttp.ClientSSLError:
+            raise ServerUnreachable(f"{where}: the secure (TLS) connection failed") from None
+        except aiohttp.ClientConnectorDNSError:
+            raise ServerUnreachable(f"{where}: the server name could not be resolved") from None
+        except aiohttp.ClientConnectorError:
+            raise ServerUnreachable(f"cannot connect to {where}: is the server running?") from None
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError):
+            raise ServerUnreachable(f"{where} closed the connection before answering") from None
+        except _TooLarge:
+            raise ServerUnreachable(f"{where} sent an answer too large to be a NIMeet server's") from None
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            # aiohttp's remaining errors (bad headers, invalid URL, ...): never leak them to the UI.
+            log.debug("%s %s failed: %s", method, path, type(exc).__name__)
+            raise ServerUnreachable(f"{where} could not be reached ({type(exc).__name__})") from None
+        log.debug("%s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
+        if 300 <= status < 400:
+            raise ServerUnreachable(f"{where} redirects elsewhere (HTTP {status}): check the server address")
+        try:
+            data = json.loads(raw) if raw else None
+        except ValueError:  # also UnicodeDecodeError
+            data = _NOT_JSON
+        if data is _NOT_JSON or data is None:
+            if status >= 500 or status in (404, 405):
+                raise ServerUnreachable(f"{where} is not answering as a NIMeet server (HTTP {status})")
+            raise ServerUnreachable(f"{where} did not answer with JSON (HTTP {status}): is it a NIMeet server?")
+        return status, data, retry_after
+
+
+class _TooLarge(Exception):
+    pass
+
+
+_NOT_JSON: Final = object()
+
+
+async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
+    declared = response.content_length
+    if declared is not None and declared > MAX_RESPONSE_BYTES:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _api_error(status: int, data: Any, retry_after: str | None) -> ApiError:
+    wait = _parse_retry_after(retry_after)
+    try:
+        detail = ErrorResponse.model_validate(data).error
+    except ValidationError:
+        log.warning("HTTP %s without the contract's error shape", status)
+        return ApiError(status, f"http-{status}", f"the server answered HTTP {status}", retry_after=wait)
+    return ApiError(status, detail.code, detail.message, field=detail.field, retry_after=wait)
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); None when absent or bad."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(min(int(value), 24 * 3600))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    seconds = when.timestamp() - time.time()
+    return float(max(0, math.ceil(seconds)))

@@ -1,0 +1,122 @@
+"""Calls through the real server: real aiortc peers in this process, synthetic media as real tracks."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from nimeet_desktop.call.session import CallSession
+from nimeet_desktop.media.synthetic import SyntheticVideo
+from nimeet_desktop.net.signaling import SignalingError, Unauthorized
+from tests.call.conftest import HEIGHT, WIDTH, frames_from, recorder, wait_until
+
+
+def remote_of(session: CallSession, other: CallSession):  # type: ignore[no-untyped-def]
+    assert other.self_participant is not None
+    return session.participants[other.self_participant.socket_id]
+
+
+async def test_two_sessions_exchange_video_and_audio(room_of, sessions) -> None:
+    room, (t1, t2) = await room_of(2)
+    a, b = sessions(t1), sessions(t2)
+    await a.join(room)
+    ack = await b.join(room)
+    assert [p.socket_id for p in ack.participants] == [a.self_participant.socket_id]  # type: ignore[union-attr]
+    await wait_until(lambda: frames_from(a, b) > 30 and frames_from(b, a) > 30, what="30 frames each way")
+    for me, other in ((a, b), (b, a)):
+        remote = remote_of(me, other)
+        assert (remote.stats.width, remote.stats.height) == (WIDTH, HEIGHT)
+        assert remote.stats.audio_frames > 0
+        assert remote.stats.latencies_ms, "the synthetic stamp was not decoded"
+        assert remote.connection_state == "connected"
+    assert a.errors == [] and b.errors == []
+
+
+async def test_toggles_reach_the_others_and_stop_the_video(room_of, sessions) -> None:
+    room, (t1, t2) = await room_of(2)
+    a, b = sessions(t1), sessions(t2)
+    await a.join(room)
+    await b.join(room)
+    await wait_until(lambda: frames_from(b, a) > 10, what="video from a")
+    seen_by_b = remote_of(b, a)
+
+    await a.set_camera(False)
+    await wait_until(lambda: not seen_by_b.media.camera, timeout=3, what="media-toggled camera off")
+    assert a.camera is None  # the device is released, not just muted
+    await asyncio.sleep(0.3)  # frames already in flight
+    frozen = frames_from(b, a)
+    await asyncio.sleep(0.7)
+    assert frames_from(b, a) == frozen, "video kept flowing with the camera off"
+
+    await a.set_camera(True)
+    await wait_until(lambda: seen_by_b.media.camera, timeout=3, what="media-toggled camera on")
+    await wait_until(lambda: frames_from(b, a) > frozen + 10, what="video back after camera on")
+
+    await a.set_microphone(False)
+    await wait_until(lambda: not seen_by_b.media.microphone, timeout=3, what="media-toggled microphone off")
+    assert recorder(b).updates[-1] == (a.self_participant.socket_id, {"camera": True, "microphone": False, "screen": False})  # type: ignore[union-attr]
+
+
+async def test_screen_share_switches_video_without_renegotiation(room_of, sessions) -> None:
+    room, (t1, t2) = await room_of(2)
+    a, b = sessions(t1), sessions(t2)
+    await a.join(room)
+    await b.join(room)
+    await wait_until(lambda: frames_from(b, a) > 10, what="camera video")
+    negotiations = (a.peers[b.self_participant.socket_id].negotiations, b.peers[a.self_participant.socket_id].negotiations)  # type: ignore[union-attr]
+    seen_by_b = remote_of(b, a)
+
+    await a.start_screen_share(SyntheticVideo(480, 270, 15, label="screen"))
+    await wait_until(lambda: seen_by_b.media.screen, timeout=3, what="media-toggled screen on")
+    await wait_until(lambda: seen_by_b.stats.width == 480, what="screen-sized frames")
+    before = seen_by_b.stats.video_frames
+    await wait_until(lambda: seen_by_b.stats.video_frames > before + 10, what="screen frames flowing")
+
+    await a.stop_screen_share()
+    await wait_until(lambda: seen_by_b.stats.width == WIDTH, what="camera frames again")
+    after = (a.peers[b.self_participant.socket_id].negotiations, b.peers[a.self_participant.socket_id].negotiations)  # type: ignore[union-attr]
+    assert after == negotiations, "switching the video track renegotiated"
+
+
+async def test_a_session_with_no_devices_still_receives(room_of, sessions) -> None:
+    room, (t1, t2) = await room_of(2)
+    a, watcher = sessions(t1), sessions(t2, video=False, audio=False)
+    await a.join(room)
+    await watcher.join(room, camera=False, microphone=False)
+    assert watcher.media_state.model_dump() == {"camera": False, "microphone": False, "screen": False}
+    await wait_until(lambda: frames_from(watcher, a) > 20, what="video at the receive-only session")
+    assert remote_of(watcher, a).stats.audio_frames > 0
+    await wait_until(lambda: remote_of(a, watcher).connection_state == "connected", what="a connected to watcher")
+    assert frames_from(a, watcher) == 0
+    assert not remote_of(a, watcher).media.camera
+
+
+async def test_join_errors_are_clear(room_of, sessions, call_server) -> None:
+    room, (t1, t2, t3) = await room_of(3, max_participants=2)
+    await sessions(t1, video=False, audio=False).join(room)
+    await sessions(t2, video=False, audio=False).join(room)
+    with pytest.raises(SignalingError) as full:
+        await sessions(t3, video=False, audio=False).join(room)
+    assert full.value.code == "room-full"
+    with pytest.raises(SignalingError) as missing:
+        await sessions(t3, video=False, audio=False).join("no-such-room")
+    assert missing.value.code == "room-not-found"
+    with pytest.raises(Unauthorized):
+        await sessions("not-a-token", video=False, audio=False).join(room)
+
+
+async def test_a_dead_connection_is_rebuilt(room_of, sessions) -> None:
+    room, (t1, t2) = await room_of(2)
+    a, b = sessions(t1), sessions(t2)
+    await a.join(room)
+    await b.join(room)
+    await wait_until(lambda: frames_from(b, a) > 10, what="video from a")
+    peer_at_a = a.peers[b.self_participant.socket_id]  # type: ignore[union-attr]
+    # b's network path dies without a word (as when a NAT binding or a route goes away): its ICE sockets close
+    # under DTLS, so no close_notify reaches a, which sees only silence.
+    for transceiver in b.peers[a.self_participant.socket_id].pc.getTransceivers():  # type: ignore[union-attr]
+        await transceiver.receiver.transport.transport.stop()
+    await wait_until(lambda: peer_at_a.rebuilds == 1, timeout=10, what="a to notice and rebuild")
+    before = frames_from(b, a)
+    await wait_until(lambda: frames_from(b, a) > before + 20, timeout=10, what="video over the rebuilt connection")

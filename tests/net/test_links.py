@@ -1,0 +1,202 @@
+"""Join links are untrusted input: a table of what is accepted and what is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from nimeet_desktop.net.links import (
+    MAX_LINK_LENGTH,
+    InvalidLink,
+    InvalidServerUrl,
+    JoinTarget,
+    join_link,
+    normalize_server_url,
+    parse_join_link,
+    parse_join_target,
+)
+from signaling_server.protocol import ROOM_ID_RE
+
+ROOM = "Ab3_-xYz0123456789abcd"  # 22 characters, like secrets.token_urlsafe(16)
+DASHED = "-leading-dash_id"
+UNDERSCORED = "_underscore"
+
+VALID: list[tuple[str, str, str | None]] = [
+    # (text, room id, server of a web link)
+    (ROOM, ROOM, None),
+    (DASHED, DASHED, None),
+    (UNDERSCORED, UNDERSCORED, None),
+    ("a" * 64, "a" * 64, None),
+    (f"nimeet://join/{ROOM}", ROOM, None),
+    (f"NIMEET://JOIN/{ROOM}", ROOM, None),
+    (f"nimeet://join/{DASHED}", DASHED, None),
+    (f"  nimeet://join/{ROOM}\n", ROOM, None),
+    (f"\t{ROOM} ", ROOM, None),
+    (f"https://meet.example.com/join/{ROOM}", ROOM, "https://meet.example.com"),
+    (f"HTTPS://Meet.Example.COM/join/{ROOM}", ROOM, "https://meet.example.com"),
+    (f"http://localhost:8080/join/{ROOM}", ROOM, "http://localhost:8080"),
+    (f"https://meet.example.com:443/join/{ROOM}", ROOM, "https://meet.example.com"),
+    (f"http://127.0.0.1:5000/join/{ROOM}", ROOM, "http://127.0.0.1:5000"),
+    (f"http://[::1]:5000/join/{ROOM}", ROOM, "http://[::1]:5000"),
+    (f"https://xn--bcher-kva.example/join/{ROOM}", ROOM, "https://xn--bcher-kva.example"),
+]
+
+INVALID: list[tuple[str, str]] = [
+    # (why, text)
+    ("empty", ""),
+    ("only whitespace", "   \n\t "),
+    ("room id too long", "a" * 65),
+    ("overlong input", "a" * (MAX_LINK_LENGTH + 1)),
+    ("overlong link", "nimeet://join/" + "a" * 5000),
+    ("dot-dot in nimeet link", "nimeet://join/../x"),
+    ("dot-dot after the room", f"nimeet://join/{ROOM}/../x"),
+    ("percent-encoded dot-dot", "nimeet://join/%2e%2e"),
+    ("percent-encoded dot-dot in web link", "https://meet.example.com/join/%2e%2e/x"),
+    ("percent-encoded room", "nimeet://join/%41bc"),
+    ("bare dot-dot", ".."),
+    ("bare path", f"../{ROOM}"),
+    ("extra path segment", f"nimeet://join/{ROOM}/extra"),
+    ("trailing slash", f"nimeet://join/{ROOM}/"),
+    ("extra segment in web link", f"https://meet.example.com/join/{ROOM}/x"),
+    ("prefix path in web link", f"https://meet.example.com/app/join/{ROOM}"),
+    ("double slash", f"nimeet://join//{ROOM}"),
+    ("empty room", "nimeet://join/"),
+    ("no room", "nimeet://join"),
+    ("other nimeet action", f"nimeet://leave/{ROOM}"),
+    ("nimeet without authority", f"nimeet:join/{ROOM}"),
+    ("nimeet with three slashes", f"nimeet:///join/{ROOM}"),
+    ("query", f"nimeet://join/{ROOM}?x=1"),
+    ("query in web link", f"https://meet.example.com/join/{ROOM}?redirect=https://evil.example"),
+    ("fragment", f"nimeet://join/{ROOM}#frag"),
+    ("fragment in web link", f"https://meet.example.com/join/{ROOM}#x"),
+    ("fragment hiding the real host", f"https://evil.example#@meet.example.com/join/{ROOM}"),
+    ("semicolon parameter", f"nimeet://join/{ROOM};x=1"),
+    ("whitespace inside", f"nimeet://join/{ROOM[:5]} {ROOM[5:]}"),
+    ("tab inside", f"nimeet://join/\t{ROOM}"),
+    ("newline inside", f"https://meet.example.com/join/{ROOM}\nhttps://evil.example"),
+    ("space in bare id", "abc def"),
+    ("userinfo", f"https://user:pass@meet.example.com/join/{ROOM}"),
+    ("userinfo name only", f"https://meet.example.com@evil.example/join/{ROOM}"),
+    ("javascript scheme", "javascript:alert(1)"),
+    ("javascript scheme shaped like a link", f"javascript://join/{ROOM}"),
+    ("file scheme", "file:///etc/passwd"),
+    ("file scheme shaped like a link", f"file://join/{ROOM}"),
+    ("data scheme", "data:text/html,<script>alert(1)</script>"),
+    ("ftp scheme", f"ftp://meet.example.com/join/{ROOM}"),
+    ("scheme-relative", f"//meet.example.com/join/{ROOM}"),
+    ("missing host", f"https:///join/{ROOM}"),
+    ("empty port", f"https://meet.example.com:/join/{ROOM}"),
+    ("port out of range", f"https://meet.example.com:70000/join/{ROOM}"),
+    ("port zero", f"https://meet.example.com:0/join/{ROOM}"),
+    ("bad IPv4", f"http://999.1.1.1/join/{ROOM}"),
+    ("bad IPv6", f"http://[::g]/join/{ROOM}"),
+    ("IPv6 zone id", f"http://[fe80::1%25eth0]/join/{ROOM}"),
+    ("host label too long", f"https://{'a' * 64}.example/join/{ROOM}"),
+    ("host with underscore", f"https://bad_host.example/join/{ROOM}"),
+    ("backslash", f"https://meet.example.com\\join\\{ROOM}"),
+    ("backslash host trick", f"https://evil.example\\@meet.example.com/join/{ROOM}"),
+    ("NUL", f"{ROOM}\x00"),
+    ("NUL inside", f"nimeet://join/{ROOM[:3]}\x00{ROOM[3:]}"),
+    ("escape character", f"nimeet://join/{ROOM}\x1b[31m"),
+    ("DEL", f"{ROOM}\x7f"),
+    ("bidi override", f"nimeet://join/\u202e{ROOM}"),
+    ("zero-width space", f"nimeet://join/{ROOM[:4]}\u200b{ROOM[4:]}"),
+    ("fullwidth solidus", f"nimeet://join\uff0f{ROOM}"),
+    ("fullwidth letters in id", "\uff21\uff42\uff43"),
+    ("cyrillic lookalike in id", "r\u043e\u043em"),
+    ("cyrillic lookalike in scheme", f"nim\u0435et://join/{ROOM}"),
+    ("unicode host", f"https://b\u00fccher.example/join/{ROOM}"),
+    ("non-breaking space inside", f"nimeet://join/\u00a0{ROOM}"),
+    ("dot in bare id", "abc.def"),
+    ("slash in bare id", "abc/def"),
+    ("colon in bare id", "abc:def"),
+]
+
+
+@pytest.mark.parametrize(("text", "room_id", "server"), VALID)
+def test_valid_links(text: str, room_id: str, server: str | None) -> None:
+    assert parse_join_link(text) == room_id
+    assert parse_join_target(text) == JoinTarget(room_id, server)
+    assert ROOM_ID_RE.fullmatch(room_id)
+
+
+@pytest.mark.parametrize(("why", "text"), INVALID, ids=[why for why, _ in INVALID])
+def test_invalid_links(why: str, text: str) -> None:
+    with pytest.raises(InvalidLink) as caught:
+        parse_join_link(text)
+    assert caught.value.message
+    # The message is for people: short, and never the untrusted text itself.
+    assert len(caught.value.message) < 200
+    if len(text.strip()) > 20:
+        assert text.strip() not in caught.value.message
+
+
+def test_non_text_is_refused() -> None:
+    with pytest.raises(InvalidLink):
+        parse_join_link(b"nimeet://join/abc")  # type: ignore[arg-type]
+
+
+def test_invalid_link_is_a_value_error() -> None:
+    assert issubclass(InvalidLink, ValueError)
+
+
+@pytest.mark.parametrize("room_id", [ROOM, DASHED, UNDERSCORED, "a" * 64])
+def test_join_link_round_trip(room_id: str) -> None:
+    link = join_link(room_id)
+    assert link == f"nimeet://join/{room_id}"
+    assert parse_join_link(link) == room_id
+
+
+@pytest.mark.parametrize("room_id", ["", "../x", "a/b", "a b", "a" * 65, "%2e%2e", "r\u043e\u043em"])
+def test_join_link_refuses_non_ids(room_id: str) -> None:
+    with pytest.raises(InvalidLink):
+        join_link(room_id)
+
+
+@pytest.mark.parametrize(
+    ("url", "normalized"),
+    [
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8000"),
+        ("  HTTPS://Meet.Example.COM:443/ ", "https://meet.example.com"),
+        ("http://meet.example.com:80", "http://meet.example.com"),
+        ("https://meet.example.com:8443", "https://meet.example.com:8443"),
+        ("https://example.com/nimeet/", "https://example.com/nimeet"),
+        ("http://[::1]:5000", "http://[::1]:5000"),
+        ("http://[::1]", "http://[::1]"),
+    ],
+)
+def test_server_urls_are_normalized(url: str, normalized: str) -> None:
+    assert normalize_server_url(url) == normalized
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "meet.example.com",
+        "ftp://meet.example.com",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "https:meet.example.com",
+        "https://",
+        "https://user:pw@meet.example.com",
+        "https://meet.example.com?x=1",
+        "https://meet.example.com#x",
+        "https://meet.example.com:99999",
+        "https://meet.example.com:",
+        "https://meet.example.com:0",
+        "https://meet example.com",
+        "https://meet.example.com/a/../b",
+        "https://meet.example.com/%2e%2e",
+        "https://meet.example.com//x",
+        "https://b\u00fccher.example",
+        "https://meet.example.com\\evil",
+        "http://[::1",
+        "http://[fe80::1%25eth0]",
+        "http://999.0.0.1",
+        "https://" + "a" * 3000,
+    ],
+)
+def test_bad_server_urls_are_refused(url: str) -> None:
+    with pytest.raises(InvalidServerUrl):
+        normalize_server_url(url)
