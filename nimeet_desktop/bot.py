@@ -198,7 +198,7 @@ async def run(args: argparse.Namespace) -> int:
 
             await session.start_screen_share(ScreenSource(args.monitor, fps=args.fps))
     except SignalingError as exc:
-        print(f"nimeet-bot: cannot join: {exc.message}", file=sys.stderr)
+        print(f"nimeet-bot: cannot join: {exc}", file=sys.stderr)
         await session.leave()
         return 1
     except Exception as exc:  # a device or server failure: report it, still leave cleanly

@@ -55,7 +55,10 @@ async def test_toggles_reach_the_others_and_stop_the_video(room_of, sessions) ->
 
     await a.set_microphone(False)
     await wait_until(lambda: not seen_by_b.media.microphone, timeout=3, what="media-toggled microphone off")
-    assert recorder(b).updates[-1] == (a.self_participant.socket_id, {"camera": True, "microphone": False, "screen": False})  # type: ignore[union-attr]
+    assert recorder(b).updates[-1] == (
+        a.self_participant.socket_id,
+        {"camera": True, "microphone": False, "screen": False},
+    )  # type: ignore[union-attr]
 
 
 async def test_screen_share_switches_video_without_renegotiation(room_of, sessions) -> None:
@@ -64,7 +67,10 @@ async def test_screen_share_switches_video_without_renegotiation(room_of, sessio
     await a.join(room)
     await b.join(room)
     await wait_until(lambda: frames_from(b, a) > 10, what="camera video")
-    negotiations = (a.peers[b.self_participant.socket_id].negotiations, b.peers[a.self_participant.socket_id].negotiations)  # type: ignore[union-attr]
+    negotiations = (
+        a.peers[b.self_participant.socket_id].negotiations,
+        b.peers[a.self_participant.socket_id].negotiations,
+    )  # type: ignore[union-attr]
     seen_by_b = remote_of(b, a)
 
     await a.start_screen_share(SyntheticVideo(480, 270, 15, label="screen"))
