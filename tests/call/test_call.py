@@ -6,13 +6,14 @@ import asyncio
 
 import pytest
 
+from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.synthetic import SyntheticVideo
 from nimeet_desktop.net.signaling import SignalingError, Unauthorized
 from tests.call.conftest import HEIGHT, WIDTH, frames_from, recorder, wait_until
 
 
-def remote_of(session: CallSession, other: CallSession):  # type: ignore[no-untyped-def]
+def remote_of(session: CallSession, other: CallSession) -> RemoteParticipant:
     assert other.self_participant is not None
     return session.participants[other.self_participant.socket_id]
 
@@ -22,7 +23,7 @@ async def test_two_sessions_exchange_video_and_audio(room_of, sessions) -> None:
     a, b = sessions(t1), sessions(t2)
     await a.join(room)
     ack = await b.join(room)
-    assert [p.socket_id for p in ack.participants] == [a.self_participant.socket_id]  # type: ignore[union-attr]
+    assert [p.socket_id for p in ack.participants] == [a.self_participant.socket_id]
     await wait_until(lambda: frames_from(a, b) > 30 and frames_from(b, a) > 30, what="30 frames each way")
     for me, other in ((a, b), (b, a)):
         remote = remote_of(me, other)
@@ -58,7 +59,7 @@ async def test_toggles_reach_the_others_and_stop_the_video(room_of, sessions) ->
     assert recorder(b).updates[-1] == (
         a.self_participant.socket_id,
         {"camera": True, "microphone": False, "screen": False},
-    )  # type: ignore[union-attr]
+    )
 
 
 async def test_screen_share_switches_video_without_renegotiation(room_of, sessions) -> None:
@@ -70,7 +71,7 @@ async def test_screen_share_switches_video_without_renegotiation(room_of, sessio
     negotiations = (
         a.peers[b.self_participant.socket_id].negotiations,
         b.peers[a.self_participant.socket_id].negotiations,
-    )  # type: ignore[union-attr]
+    )
     seen_by_b = remote_of(b, a)
 
     await a.start_screen_share(SyntheticVideo(480, 270, 15, label="screen"))
@@ -81,7 +82,7 @@ async def test_screen_share_switches_video_without_renegotiation(room_of, sessio
 
     await a.stop_screen_share()
     await wait_until(lambda: seen_by_b.stats.width == WIDTH, what="camera frames again")
-    after = (a.peers[b.self_participant.socket_id].negotiations, b.peers[a.self_participant.socket_id].negotiations)  # type: ignore[union-attr]
+    after = (a.peers[b.self_participant.socket_id].negotiations, b.peers[a.self_participant.socket_id].negotiations)
     assert after == negotiations, "switching the video track renegotiated"
 
 
@@ -118,10 +119,10 @@ async def test_a_dead_connection_is_rebuilt(room_of, sessions) -> None:
     await a.join(room)
     await b.join(room)
     await wait_until(lambda: frames_from(b, a) > 10, what="video from a")
-    peer_at_a = a.peers[b.self_participant.socket_id]  # type: ignore[union-attr]
+    peer_at_a = a.peers[b.self_participant.socket_id]
     # b's network path dies without a word (as when a NAT binding or a route goes away): its ICE sockets close
     # under DTLS, so no close_notify reaches a, which sees only silence.
-    for transceiver in b.peers[a.self_participant.socket_id].pc.getTransceivers():  # type: ignore[union-attr]
+    for transceiver in b.peers[a.self_participant.socket_id].pc.getTransceivers():
         await transceiver.receiver.transport.transport.stop()
     await wait_until(lambda: peer_at_a.rebuilds == 1, timeout=10, what="a to notice and rebuild")
     before = frames_from(b, a)

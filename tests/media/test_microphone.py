@@ -1,0 +1,108 @@
+"""The microphone: unavailable here, and real capture through PortAudio on ALSA's null device in a subprocess.
+
+ALSA's ``null`` plugin is a real PCM device (no timing, arbitrary samples) that PortAudio lists when an
+``.asoundrc`` defines one; a subprocess gets its own ``HOME`` with that file, so PortAudio sees it from the start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from nimeet_desktop.media.devices import DeviceUnavailable, list_microphones
+from nimeet_desktop.media.microphone import MicrophoneSource
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ASOUNDRC = """
+pcm.nimeet_null {
+    type null
+    hint { show on description "NIMeet test null device" }
+}
+"""
+
+PROBE = textwrap.dedent(
+    """
+    import asyncio, json
+    import numpy as np
+    from nimeet_desktop.media.audio_output import AudioMixer
+    from nimeet_desktop.media.devices import list_microphones, list_speakers
+    from nimeet_desktop.media.microphone import MicrophoneSource
+
+    async def main():
+        out = {"mics": [m.name for m in list_microphones()], "speakers": [s.name for s in list_speakers()]}
+        if "nimeet_null" not in out["mics"]:
+            print(json.dumps(out))
+            return
+        mic = MicrophoneSource("nimeet_null")
+        frames = [await mic.recv() for _ in range(20)]
+        out["frames"] = [
+            [f.format.name, f.layout.name, f.sample_rate, f.samples, f.pts, str(f.time_base)] for f in frames
+        ]
+        out["level"] = mic.audio_level
+        mic.enabled = False
+        muted = [await mic.recv() for _ in range(3)]
+        out["muted_peak"] = max(int(np.abs(f.to_ndarray()).max()) for f in muted)
+        mic.stop()
+        mic.stop()
+        out["ended"] = [mic.readyState, mic.ended_reason]
+        blocks = []
+        mixer = AudioMixer("nimeet_null", sink=lambda block: blocks.append(len(block)))
+        await mixer.start()
+        out["output_active"] = mixer.output_active
+        await asyncio.sleep(0.1)
+        await mixer.aclose()
+        out["output_active_after_close"] = mixer.output_active
+        out["block_sizes"] = sorted(set(blocks))
+        print(json.dumps(out))
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_a_microphone_that_is_not_there_is_unavailable_at_once() -> None:
+    started = time.monotonic()
+    with pytest.raises(DeviceUnavailable, match="cannot be opened"):
+        MicrophoneSource(9999)
+    assert time.monotonic() - started < 2
+
+
+def test_no_default_microphone_is_unavailable() -> None:
+    if list_microphones():
+        pytest.skip("this machine has a microphone")
+    with pytest.raises(DeviceUnavailable):
+        MicrophoneSource()
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="ALSA is Linux only")
+def test_capture_and_playback_through_portaudio(tmp_path: Path) -> None:
+    (tmp_path / ".asoundrc").write_text(ASOUNDRC)
+    env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    if "nimeet_null" not in out["mics"]:
+        pytest.skip(f"PortAudio does not list the ALSA null device here: {out}")
+    assert "nimeet_null" in out["speakers"]
+    for fmt, layout, rate, samples, _pts, time_base in out["frames"]:
+        assert (fmt, layout, rate, samples, time_base) == ("s16", "mono", 48_000, 960, "1/48000")
+    pts = [frame[4] for frame in out["frames"]]
+    assert pts == sorted(set(pts))
+    assert all(p % 960 == 0 for p in pts)  # counted in samples, gaps only where blocks were dropped
+    assert isinstance(out["level"], float)
+    assert out["muted_peak"] == 0
+    assert out["ended"] == ["ended", "stopped"]
+    assert out["output_active"] is True
+    assert out["output_active_after_close"] is False
+    assert out["block_sizes"] == [960]
