@@ -33,6 +33,8 @@ class Xvfb:
 def start_xvfb(width: int, height: int) -> Xvfb:
     binary = shutil.which("Xvfb")
     if binary is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Xvfb is missing: .ci/run must install the xvfb package")
         pytest.skip("Xvfb is not installed (Debian: apt-get install xvfb)")
     read_fd, write_fd = os.pipe()
     try:
