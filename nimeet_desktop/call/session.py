@@ -89,6 +89,7 @@ class CallSession:
         self.errors: list[str] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._liveness: dict[str, tuple[int, float]] = {}
+        self._counted: dict[str, tuple[int, int, int]] = {}  # socket id -> (connection generation, packets, bytes)
         self._watcher: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -290,6 +291,7 @@ class CallSession:
     async def _drop(self, socket_id: str) -> None:
         peer = self.peers.pop(socket_id, None)
         self._liveness.pop(socket_id, None)
+        self._counted.pop(socket_id, None)
         remote = self.participants.pop(socket_id, None)
         if peer is not None:
             await peer.close()
@@ -386,8 +388,13 @@ class CallSession:
                 packets, total_bytes = peer.transport_counters()
                 remote = self.participants.get(socket_id)
                 if remote is not None:
-                    remote.stats.packets_received = max(remote.stats.packets_received, packets)
-                    remote.stats.bytes_received = max(remote.stats.bytes_received, total_bytes)
+                    # Counters restart with each rebuilt connection: add what is new since the last look.
+                    generation, seen_packets, seen_bytes = self._counted.get(socket_id, (peer.generation, 0, 0))
+                    if generation != peer.generation:
+                        seen_packets = seen_bytes = 0
+                    remote.stats.packets_received += packets - seen_packets
+                    remote.stats.bytes_received += total_bytes - seen_bytes
+                    self._counted[socket_id] = (peer.generation, packets, total_bytes)
                     self.observer.on_stats(remote)
                 last_packets, since = self._liveness.get(socket_id, (-1, now))
                 if packets != last_packets:
