@@ -15,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Callable
 from typing import Any, Protocol
 
 import av
@@ -74,7 +72,6 @@ class Peer:
         signaling: PeerSignaling,
         media: PeerMedia,
         observer: PeerObserver,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.socket_id = socket_id
         # Socket ids compare as plain strings (contract): the lower one is polite.
@@ -84,7 +81,6 @@ class Peer:
         self._signaling = signaling
         self._media = media
         self._observer = observer
-        self._clock = clock
         self._lock = asyncio.Lock()
         self._pending_candidates: list[IceCandidateInit | None] = []
         self._closed = False
@@ -92,7 +88,6 @@ class Peer:
         self.rebuilds = 0
         self.negotiations = 0  # offers made and answered: a track switch must not add one
         self.pc = self._new_connection()
-        self.states: list[tuple[str, float]] = []
 
     # ---- connection lifecycle ---------------------------------------------------------------------------
 
@@ -107,7 +102,6 @@ class Peer:
         @pc.on("connectionstatechange")
         def on_state() -> None:
             if generation == self.generation and not self._closed:
-                self.states.append((pc.connectionState, self._clock()))
                 self._observer.on_peer_state(self, pc.connectionState)
 
         @pc.on("track")

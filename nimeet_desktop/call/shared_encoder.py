@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import av
 from aiortc.codecs.vpx import number_of_threads
-from aiortc.mediastreams import MediaStreamError
 from av.stream import Stream
 
-from nimeet_desktop.call.fanout import FanOut, Subscription
+from nimeet_desktop.call.fanout import Subscription
+from nimeet_desktop.call.source_feed import SourceFeed
 from nimeet_desktop.media.base import VIDEO_TIME_BASE, VideoSource
 
 logger = logging.getLogger(__name__)
@@ -96,43 +96,30 @@ class Vp8PacketEncoder:
         return codec
 
 
-class SharedVideoEncoder:
+class SharedVideoEncoder(SourceFeed[EncodedPacket]):
     """Reads one source, encodes each frame once when anyone subscribes, and fans the packets out.
 
     It also keeps the newest source frame for the local preview, encoding or not.
     """
 
     def __init__(self, source: VideoSource, on_ended: Callable[[str], None] | None = None) -> None:
-        self.source = source
-        self._on_ended = on_ended
-        self._fanout: FanOut[EncodedPacket] = FanOut()
+        super().__init__(source, SUBSCRIBER_QUEUE, on_ended)
         self._encoder = Vp8PacketEncoder()
         # One thread: libvpx's context is not thread-safe, and frames must not be shared across encoders.
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vp8-encoder")
         self._keyframe_requested = True
         self._estimates: dict[int, int] = {}
         self._last_rate_change = 0.0
-        self._task: asyncio.Task[None] | None = None
-        self._closed = False
         self.latest_frame: av.VideoFrame | None = None
-        self.frames_read = 0
         self.frames_encoded = 0
         self.encode_seconds = 0.0
         self.first_encoded_at: float | None = None
         self.last_encoded_at: float | None = None
 
-    def start(self) -> None:
-        if self._task is None and not self._closed:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name=f"encoder:{self.source.label}")
-
     def subscribe(self) -> Subscription[EncodedPacket]:
         """A new subscriber (one peer's sender). It must start at a keyframe: one is requested now."""
         self.request_keyframe()
-        return self._fanout.subscribe(SUBSCRIBER_QUEUE)
-
-    @property
-    def subscriber_count(self) -> int:
-        return self._fanout.subscriber_count
+        return super().subscribe()
 
     def request_keyframe(self) -> None:
         self._keyframe_requested = True
@@ -157,43 +144,23 @@ class SharedVideoEncoder:
             self._encoder.bitrate = target  # read by the encoder thread at the next frame
             self._last_rate_change = now
 
-    async def _run(self) -> None:
+    async def _handle(self, frame: object) -> None:
+        assert isinstance(frame, av.VideoFrame)
+        self.latest_frame = frame
+        if not self.subscriber_count:
+            return
+        keyframe, self._keyframe_requested = self._keyframe_requested, False
+        started = time.perf_counter()
         loop = asyncio.get_running_loop()
-        reason = "stopped"
-        try:
-            while True:
-                try:
-                    frame = await self.source.recv()
-                except MediaStreamError:
-                    reason = self.source.ended_reason or "ended"
-                    return
-                self.latest_frame = frame
-                self.frames_read += 1
-                if not self._fanout.subscriber_count:
-                    continue
-                keyframe, self._keyframe_requested = self._keyframe_requested, False
-                started = time.perf_counter()
-                packets = await loop.run_in_executor(self._executor, self._encoder.encode, frame, keyframe)
-                self.encode_seconds += time.perf_counter() - started
-                self.frames_encoded += 1
-                self.last_encoded_at = time.monotonic()
-                if self.first_encoded_at is None:
-                    self.first_encoded_at = self.last_encoded_at
-                for packet in packets:
-                    self._fanout.publish(packet)
-        finally:
-            self._fanout.end()
-            if not self._closed and self._on_ended is not None:
-                self._on_ended(reason)
+        packets = await loop.run_in_executor(self._executor, self._encoder.encode, frame, keyframe)
+        self.encode_seconds += time.perf_counter() - started
+        self.frames_encoded += 1
+        self.last_encoded_at = time.monotonic()
+        if self.first_encoded_at is None:
+            self.first_encoded_at = self.last_encoded_at
+        for packet in packets:
+            self.publish(packet)
 
     async def close(self) -> None:
-        """Stop reading, end every subscriber, stop the source. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        self._fanout.end()
-        self.source.stop()
+        await super().close()
         self._executor.shutdown(wait=False)
