@@ -7,7 +7,7 @@
 - Glare (both sides offer at once): the peer with the lower socket id is polite. aiortc cannot roll back, so the
   polite side rebuilds its connection and answers; the impolite side ignores the colliding offer.
 - aiortc has no ICE restart and notices a dead path only after ~30 s of consent failures, so the session watches
-  inbound packets (``packets_received``) and calls ``rebuild()``: a fresh connection and a fresh offer.
+  inbound packets (``transport_counters()``) and calls ``rebuild()``: a fresh connection and a fresh offer.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from nimeet_desktop.call.audio_broadcast import AudioBroadcast
 from nimeet_desktop.call.jitter import use_marker_jitter_buffers
 from nimeet_desktop.call.outgoing_track import OutgoingTrack
 from nimeet_desktop.call.shared_encoder import EncodedPacket, SharedVideoEncoder
-from signaling_server.protocol import IceCandidateInit, Participant
+from signaling_server.protocol import IceCandidateInit
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,6 @@ class Peer:
         self.socket_id = socket_id
         # Socket ids compare as plain strings (contract): the lower one is polite.
         self.polite = self_id < socket_id
-        self.participant: Participant | None = None
         self._configuration = configuration
         self._signaling = signaling
         self._media = media
@@ -161,13 +160,18 @@ class Peer:
 
     def replace_video(self) -> None:
         """Send whatever the session's media now gives (camera, screen, nothing): no renegotiation."""
-        old = self.video_out.feed
-        self.video_out.switch(self._media.video_feed())
-        if isinstance(old, SharedVideoEncoder) and old is not self.video_out.feed:
-            old.forget_bitrate(id(self._video_sender()))
+        feed = self._media.video_feed()
+        if feed is not self.video_out.feed:
+            self._forget_estimate(self.pc)
+            self.video_out.switch(feed)
 
-    def _video_sender(self) -> RTCRtpSender | None:
-        return next((t.sender for t in self.pc.getTransceivers() if t.kind == "video"), None)
+    @staticmethod
+    def _forget_estimate(pc: RTCPeerConnection) -> None:
+        """This connection's bitrate estimate no longer bounds the encoder it was sending."""
+        for transceiver in pc.getTransceivers():
+            track = transceiver.sender.track
+            if isinstance(track, OutgoingTrack) and isinstance(track.feed, SharedVideoEncoder):
+                track.feed.forget_bitrate(id(transceiver.sender))
 
     async def close(self) -> None:
         """Close the connection and stop our per-peer tracks. Idempotent."""
@@ -177,11 +181,8 @@ class Peer:
         await self._close_connection(self.pc)
 
     async def _close_connection(self, pc: RTCPeerConnection) -> None:
-        sender = next((t.sender for t in pc.getTransceivers() if t.kind == "video"), None)
         tracks = [t.sender.track for t in pc.getTransceivers() if t.sender.track is not None]
-        feed = self._media.video_feed()
-        if feed is not None and sender is not None:
-            feed.forget_bitrate(id(sender))
+        self._forget_estimate(pc)
         with contextlib.suppress(Exception):
             await pc.close()
         for track in tracks:

@@ -112,7 +112,6 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
         self._last_rate_change = 0.0
         self.latest_frame: av.VideoFrame | None = None
         self.frames_encoded = 0
-        self.encode_seconds = 0.0
         self.first_encoded_at: float | None = None
         self.last_encoded_at: float | None = None
 
@@ -150,10 +149,8 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
         if not self.subscriber_count:
             return
         keyframe, self._keyframe_requested = self._keyframe_requested, False
-        started = time.perf_counter()
         loop = asyncio.get_running_loop()
         packets = await loop.run_in_executor(self._executor, self._encoder.encode, frame, keyframe)
-        self.encode_seconds += time.perf_counter() - started
         self.frames_encoded += 1
         self.last_encoded_at = time.monotonic()
         if self.first_encoded_at is None:

@@ -25,7 +25,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from numpy.typing import NDArray
 
 from nimeet_desktop.media.base import AUDIO_SAMPLE_RATE, AUDIO_SAMPLES_PER_FRAME, AUDIO_TIME_BASE, FramePacer
-from nimeet_desktop.media.devices import AudioDeviceId, sounddevice_module
+from nimeet_desktop.media.devices import AudioDeviceId, close_stream, sounddevice_module
 
 logger = logging.getLogger(__name__)
 
@@ -385,10 +385,4 @@ class AudioMixer:
 
     @staticmethod
     def _close_stream(stream: Any) -> None:
-        if stream is None:
-            return
-        try:
-            stream.abort(ignore_errors=True)
-            stream.close(ignore_errors=True)
-        except Exception:
-            logger.exception("closing the speaker stream failed")
+        close_stream(stream, "the speaker stream")

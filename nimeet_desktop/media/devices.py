@@ -235,6 +235,17 @@ def _list_audio_devices(kind: str) -> list[AudioDeviceInfo]:
     return found
 
 
+def close_stream(stream: Any, what: str) -> None:
+    """Stop and close a sounddevice stream at once (abort: don't wait to drain), logging rather than raising."""
+    if stream is None:
+        return
+    try:
+        stream.abort(ignore_errors=True)
+        stream.close(ignore_errors=True)
+    except Exception:
+        logger.exception("closing %s failed", what)
+
+
 def list_microphones() -> list[AudioDeviceInfo]:
     return _list_audio_devices("input")
 

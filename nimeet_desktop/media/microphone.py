@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, audio_frame, rms_dbfs
 from nimeet_desktop.media.base import AUDIO_SAMPLE_RATE, AUDIO_SAMPLES_PER_FRAME, AudioSource, DeviceLost
-from nimeet_desktop.media.devices import AudioDeviceId, DeviceUnavailable, ThreadFeed, sounddevice_module
+from nimeet_desktop.media.devices import AudioDeviceId, DeviceUnavailable, ThreadFeed, close_stream, sounddevice_module
 
 logger = logging.getLogger(__name__)
 
@@ -96,11 +96,4 @@ class MicrophoneSource(AudioSource):
             return
         self._released = True
         self._feed.close()
-        stream = getattr(self, "_stream", None)
-        if stream is None:
-            return
-        try:
-            stream.abort(ignore_errors=True)
-            stream.close(ignore_errors=True)
-        except Exception:
-            logger.exception("closing microphone %r failed", self.device)
+        close_stream(getattr(self, "_stream", None), f"microphone {self.device!r}")

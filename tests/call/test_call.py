@@ -13,9 +13,23 @@ from nimeet_desktop.net.signaling import SignalingError, Unauthorized
 from tests.call.conftest import HEIGHT, WIDTH, frames_from, recorder, wait_until
 
 
+def sid(session: CallSession) -> str:
+    assert session.self_participant is not None
+    return session.self_participant.socket_id
+
+
 def remote_of(session: CallSession, other: CallSession) -> RemoteParticipant:
-    assert other.self_participant is not None
-    return session.participants[other.self_participant.socket_id]
+    return session.participants[sid(other)]
+
+
+async def in_call(room_of, sessions) -> tuple[CallSession, CallSession]:
+    """Two sessions with synthetic media in a new room, b already receiving a's video."""
+    room, (t1, t2) = await room_of(2)
+    a, b = sessions(t1), sessions(t2)
+    await a.join(room)
+    await b.join(room)
+    await wait_until(lambda: frames_from(b, a) > 10, what="video from a")
+    return a, b
 
 
 async def test_two_sessions_exchange_video_and_audio(room_of, sessions) -> None:
@@ -23,7 +37,7 @@ async def test_two_sessions_exchange_video_and_audio(room_of, sessions) -> None:
     a, b = sessions(t1), sessions(t2)
     await a.join(room)
     ack = await b.join(room)
-    assert [p.socket_id for p in ack.participants] == [a.self_participant.socket_id]
+    assert [p.socket_id for p in ack.participants] == [sid(a)]
     await wait_until(lambda: frames_from(a, b) > 30 and frames_from(b, a) > 30, what="30 frames each way")
     for me, other in ((a, b), (b, a)):
         remote = remote_of(me, other)
@@ -35,11 +49,7 @@ async def test_two_sessions_exchange_video_and_audio(room_of, sessions) -> None:
 
 
 async def test_toggles_reach_the_others_and_stop_the_video(room_of, sessions) -> None:
-    room, (t1, t2) = await room_of(2)
-    a, b = sessions(t1), sessions(t2)
-    await a.join(room)
-    await b.join(room)
-    await wait_until(lambda: frames_from(b, a) > 10, what="video from a")
+    a, b = await in_call(room_of, sessions)
     seen_by_b = remote_of(b, a)
 
     await a.set_camera(False)
@@ -57,20 +67,16 @@ async def test_toggles_reach_the_others_and_stop_the_video(room_of, sessions) ->
     await a.set_microphone(False)
     await wait_until(lambda: not seen_by_b.media.microphone, timeout=3, what="media-toggled microphone off")
     assert recorder(b).updates[-1] == (
-        a.self_participant.socket_id,
+        sid(a),
         {"camera": True, "microphone": False, "screen": False},
     )
 
 
 async def test_screen_share_switches_video_without_renegotiation(room_of, sessions) -> None:
-    room, (t1, t2) = await room_of(2)
-    a, b = sessions(t1), sessions(t2)
-    await a.join(room)
-    await b.join(room)
-    await wait_until(lambda: frames_from(b, a) > 10, what="camera video")
+    a, b = await in_call(room_of, sessions)
     negotiations = (
-        a.peers[b.self_participant.socket_id].negotiations,
-        b.peers[a.self_participant.socket_id].negotiations,
+        a.peers[sid(b)].negotiations,
+        b.peers[sid(a)].negotiations,
     )
     seen_by_b = remote_of(b, a)
 
@@ -82,7 +88,7 @@ async def test_screen_share_switches_video_without_renegotiation(room_of, sessio
 
     await a.stop_screen_share()
     await wait_until(lambda: seen_by_b.stats.width == WIDTH, what="camera frames again")
-    after = (a.peers[b.self_participant.socket_id].negotiations, b.peers[a.self_participant.socket_id].negotiations)
+    after = (a.peers[sid(b)].negotiations, b.peers[sid(a)].negotiations)
     assert after == negotiations, "switching the video track renegotiated"
 
 
@@ -114,15 +120,11 @@ async def test_join_errors_are_clear(room_of, sessions, call_server) -> None:
 
 
 async def test_a_dead_connection_is_rebuilt(room_of, sessions) -> None:
-    room, (t1, t2) = await room_of(2)
-    a, b = sessions(t1), sessions(t2)
-    await a.join(room)
-    await b.join(room)
-    await wait_until(lambda: frames_from(b, a) > 10, what="video from a")
-    peer_at_a = a.peers[b.self_participant.socket_id]
+    a, b = await in_call(room_of, sessions)
+    peer_at_a = a.peers[sid(b)]
     # b's network path dies without a word (as when a NAT binding or a route goes away): its ICE sockets close
     # under DTLS, so no close_notify reaches a, which sees only silence.
-    for transceiver in b.peers[a.self_participant.socket_id].pc.getTransceivers():
+    for transceiver in b.peers[sid(a)].pc.getTransceivers():
         await transceiver.receiver.transport.transport.stop()
     await wait_until(lambda: peer_at_a.rebuilds == 1, timeout=10, what="a to notice and rebuild")
     before = frames_from(b, a)
