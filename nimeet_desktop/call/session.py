@@ -133,13 +133,15 @@ class CallSession:
         self.camera = SharedVideoEncoder(source, on_ended=lambda reason: self._on_source_ended("camera", reason))
         self.camera.start()
 
-    def _start_microphone(self) -> None:
+    def _start_microphone(self, enabled: bool = True) -> None:
         if self._microphone is not None and self.audio is None:
+            # Joining muted still starts the stream (of silence): unmuting is then instant and renegotiates nothing.
+            self._microphone.enabled = enabled  # type: ignore[attr-defined]
             self.audio = AudioBroadcast(
                 self._microphone, on_ended=lambda reason: self._on_source_ended("microphone", reason)
             )
             self.audio.start()
-            self.microphone_on = True
+            self.microphone_on = enabled
 
     def _on_source_ended(self, media_type: MediaType, reason: str) -> None:
         """A device vanished mid-call: report it off, to the UI and the room; never crash."""
@@ -185,8 +187,8 @@ class CallSession:
         await self._announce("camera", enabled)
 
     async def set_microphone(self, enabled: bool) -> None:
-        if self._microphone is None or enabled == self.microphone_on:
-            return
+        if self._microphone is None or self.audio is None or enabled == self.microphone_on:
+            return  # no microphone, or it was lost: there is nothing to unmute
         self.microphone_on = enabled
         # Muted sends silence rather than nothing: the remote decoders keep their timing and nobody renegotiates.
         self._microphone.enabled = enabled  # type: ignore[attr-defined]
@@ -220,8 +222,7 @@ class CallSession:
         """Connect, start our media, join ``room_id`` and offer to everyone already there."""
         if camera:
             self._start_camera()
-        if microphone:
-            self._start_microphone()
+        self._start_microphone(enabled=microphone)
         await self.signaling.connect()
         self.room_id = room_id
         ack = await self._join()

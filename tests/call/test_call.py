@@ -8,6 +8,7 @@ import pytest
 
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.session import CallSession
+from nimeet_desktop.media.audio_output import SILENCE_DBFS
 from nimeet_desktop.media.synthetic import SyntheticVideo
 from nimeet_desktop.net.signaling import SignalingError, Unauthorized
 from tests.call.conftest import HEIGHT, WIDTH, frames_from, recorder, wait_until
@@ -103,6 +104,20 @@ async def test_a_session_with_no_devices_still_receives(room_of, sessions) -> No
     await wait_until(lambda: remote_of(a, watcher).connection_state == "connected", what="a connected to watcher")
     assert frames_from(a, watcher) == 0
     assert not remote_of(a, watcher).media.camera
+
+
+async def test_joining_muted_sends_silence_until_unmuted(room_of, sessions) -> None:
+    """Regression: a session that joined with the microphone off had no audio stream, so unmuting sent nothing."""
+    room, (t1, t2) = await room_of(2)
+    a, b = sessions(t1), sessions(t2, video=False)
+    await a.join(room, microphone=False)
+    await b.join(room)
+    assert a.media_state.microphone is False and a.audio is not None
+    await wait_until(lambda: remote_of(b, a).stats.audio_frames > 10, what="a's (silent) audio stream at b")
+    assert a.audio.level_dbfs == SILENCE_DBFS
+    await a.set_microphone(True)
+    await wait_until(lambda: a.audio is not None and a.audio.level_dbfs > -30, what="the tone sent after unmuting")
+    await wait_until(lambda: remote_of(b, a).media.microphone, what="b told a unmuted")
 
 
 async def test_join_errors_are_clear(room_of, sessions, call_server) -> None:
