@@ -74,6 +74,11 @@ def test_protocol_imports_nothing_heavy() -> None:
 
 def _protocol_names() -> set[str]:
     tree = ast.parse((ROOT / "signaling_server" / "protocol.py").read_text())
-    return {node.name for node in tree.body if isinstance(node, ast.ClassDef | ast.FunctionDef)} | {
-        t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)
-    }
+    assigned: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                # ``A, B = 1, 2`` names two constants as surely as two lines do.
+                elements = target.elts if isinstance(target, ast.Tuple) else [target]
+                assigned.update(t.id for t in elements if isinstance(t, ast.Name))
+    return {node.name for node in tree.body if isinstance(node, ast.ClassDef | ast.FunctionDef)} | assigned

@@ -105,6 +105,10 @@ class CallSession:
         if not task.cancelled() and (exc := task.exception()) is not None:
             self._error(f"{task.get_name()} failed: {exc}", exc)
 
+    def report_error(self, message: str) -> None:
+        """A failure around the call (a device that would not open) told the same way as the session's own."""
+        self._error(message)
+
     def _error(self, message: str, exc: BaseException | None = None) -> None:
         logger.warning("%s", message, exc_info=exc if exc is not None and not isinstance(exc, Exception) else None)
         self.errors.append(message)

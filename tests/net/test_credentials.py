@@ -15,36 +15,12 @@ from keyring.testing.backend import BackendBasicTests
 
 from nimeet_desktop.net.credentials import SERVICE_NAME, CredentialStore
 from nimeet_desktop.net.links import InvalidServerUrl
+from tests.support.memory_keyring import MemoryKeyring
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.SECRET-signature-4f2a"
 OTHER_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvdGhlciJ9.OTHER-signature-9c1d"
 SERVER = "http://127.0.0.1:8000"
 LOGGER = "nimeet_desktop.net.credentials"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A complete keyring backend that keeps secrets in a dict (checked below with keyring's own tests)."""
-
-    priority = 5  # as high as the OS keyrings
-    # Test backends opt out of keyring's auto-detection, so defining them never changes which backend other
-    # code in this process would get from keyring.get_keyring().
-    viable = False
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.secrets[(service, username)]
-        except KeyError:
-            raise errors.PasswordDeleteError("no such password") from None
 
 
 class PlaintextFileKeyring(MemoryKeyring):
@@ -96,7 +72,7 @@ class ChosenChainer(chainer.ChainerBackend):
 
 
 def chain(*backends: KeyringBackend) -> ChosenChainer:
-    chained = ChosenChainer()  # type: ignore[no-untyped-call]
+    chained = ChosenChainer()
     chained.backends = list(backends)
     return chained
 
@@ -148,7 +124,7 @@ def test_tokens_go_to_the_keyring(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_backend_can_be_passed_in() -> None:
-    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
+    keyring.set_keyring(fail.Keyring())
     backend = MemoryKeyring()
     store = CredentialStore(backend=backend)
     assert store.save(SERVER, TOKEN)
@@ -158,8 +134,8 @@ def test_backend_can_be_passed_in() -> None:
 @pytest.mark.parametrize(
     ("backend", "reason"),
     [
-        (fail.Keyring(), "no keyring backend"),  # type: ignore[no-untyped-call]
-        (null.Keyring(), "disabled"),  # type: ignore[no-untyped-call]
+        (fail.Keyring(), "no keyring backend"),
+        (null.Keyring(), "disabled"),
         (chain(), "no keyring backend"),
     ],
     ids=["fail", "null", "empty-chainer"],

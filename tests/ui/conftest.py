@@ -1,7 +1,138 @@
-"""UI tests: no display needed. Set before anything creates the QApplication (pytest-qt's ``qapp``)."""
+"""UI tests: offscreen Qt (no display needed), one shared ``qapp`` (pytest-qt), a qasync loop on it, and the real
+server on loopback. A Qt warning fails the test (``qt_log_level_fail`` in pyproject.toml)."""
 
 from __future__ import annotations
 
 import os
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything creates the QApplication
+
+import asyncio
+import secrets
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from nimeet_desktop.call import ice
+from nimeet_desktop.media.provider import SyntheticMediaProvider
+from nimeet_desktop.net.credentials import CredentialStore
+from nimeet_desktop.settings import Settings, SettingsStore
+from nimeet_desktop.ui import theme
+from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.main_window import MainWindow
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.server import ServerProcess
+
+Run = Callable[..., Any]
+
+
+@pytest.fixture(scope="session")
+def ui_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop on the shared QApplication: coroutines and Qt events run together, as in the app."""
+    import qasync
+
+    theme.apply_theme(qapp)
+    loop = qasync.QEventLoop(qapp)
+    # As in the app: slots that a test's click runs start their tasks on this loop (Tasks.spawn asks for it).
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+@pytest.fixture
+def run(ui_loop: asyncio.AbstractEventLoop) -> Run:
+    """``run(coro, timeout=30)``: drive the app's loop until ``coro`` finishes."""
+
+    def runner(coro: Coroutine[Any, Any, Any], timeout: float = 30.0) -> Any:
+        return ui_loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+    return runner
+
+
+async def until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> None:
+    """Poll while the loop (and Qt) keeps running; fail the test with ``what`` on timeout."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    proc = ServerProcess(tmp_path_factory.mktemp("ui-server"))
+    proc.start()
+    yield proc
+    proc.stop()
+    assert proc.errors_logged() == [], "".join(proc.stderr_lines[-60:])
+
+
+@pytest.fixture
+def loopback_media() -> Iterator[None]:
+    ice.restrict_host_addresses(["127.0.0.1"])
+    yield
+    ice.restrict_host_addresses(None)
+
+
+class AppHarness:
+    """The app's window and services as ``nimeet`` builds them, against the test server, with synthetic devices
+    and a memory keyring; ``restart()`` builds a second window on the same settings and keyring."""
+
+    def __init__(self, server: ServerProcess, config_dir: Path, run: Run) -> None:
+        self.server = server
+        self.config_dir = config_dir
+        self.keyring = MemoryKeyring()
+        self.run = run
+        self.windows: list[MainWindow] = []
+
+    def build(self) -> MainWindow:
+        store = SettingsStore(self.config_dir)
+        settings = store.load()
+        if not (self.config_dir / store.FILE_NAME).exists():
+            settings = Settings(server_url=self.server.url, start_local_server=False)
+        context = AppContext(store, settings, CredentialStore(backend=self.keyring), SyntheticMediaProvider(320, 240))
+        window = MainWindow(context)
+        window.resize(960, 640)
+        window.show()
+        self.windows.append(window)
+        return window
+
+    def close_all(self) -> None:
+        for window in self.windows:
+            self.run(window.shutdown())
+            window.close()
+            window.deleteLater()
+        self.windows.clear()
+
+
+@pytest.fixture
+def app(ui_server: ServerProcess, tmp_path: Path, run: Run) -> Iterator[AppHarness]:
+    harness = AppHarness(ui_server, tmp_path / "config", run)
+    yield harness
+    harness.close_all()
+
+
+def fill(qtbot: QtBot, window: MainWindow, **fields: str) -> None:
+    view = window.auth_view
+    for name, value in fields.items():
+        edit = getattr(view, name).edit
+        edit.clear()
+        qtbot.keyClicks(edit, value)
+
+
+def new_user() -> dict[str, str]:
+    name = f"ui{secrets.token_hex(4)}"
+    return {"username": name, "email": f"{name}@example.org", "password": "correct horse battery"}
+
+
+def register(qtbot: QtBot, window: MainWindow, user: dict[str, str]) -> None:
+    qtbot.mouseClick(window.auth_view.switch_mode, Qt.MouseButton.LeftButton)
+    fill(qtbot, window, **user)
+    qtbot.mouseClick(window.auth_view.submit, Qt.MouseButton.LeftButton)

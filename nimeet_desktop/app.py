@@ -1,0 +1,179 @@
+"""``nimeet``: the desktop app's composition root. Builds the Qt application, the qasync loop, the services and the
+main window; nothing imports this module (DESIGN.md, dependency rule 4)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import faulthandler
+import logging
+import logging.handlers
+import os
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from nimeet_desktop import settings as app_settings
+from nimeet_desktop.call import ice
+from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, JoinTarget, normalize_server_url, parse_join_target
+
+logger = logging.getLogger("nimeet_desktop.app")
+
+LOG_FILE = "nimeet.log"
+LOG_BYTES, LOG_BACKUPS = 2_000_000, 4
+_crash_file: IO[str] | None = None  # kept open for faulthandler, which writes to it from a dying process
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nimeet", description="NIMeet: video calls.")
+    p.add_argument("link", nargs="?", help="a join link (nimeet://join/<id>, https://<server>/join/<id>) or room id")
+    p.add_argument("--server", help=f"server URL (default: the last one used, first {app_settings.DEFAULT_SERVER_URL})")
+    p.add_argument("--no-local-server", action="store_true", help="never start the bundled server")
+    p.add_argument(
+        "--synthetic-media", action="store_true", help="a test picture and tone instead of camera and microphone"
+    )
+    p.add_argument("--ice-host", action="append", default=[], help="gather ICE host candidates on this address only")
+    p.add_argument("--log-level", default="INFO", help="log file level (default %(default)s)")
+    return p
+
+
+def parse_launch_link(text: str) -> JoinTarget:
+    """A link handed to us by the OS or a user's shell: untrusted, parsed strictly (``net/links.py``)."""
+    return parse_join_target(text)
+
+
+def setup_logging(level: int, directory: Path) -> Path:
+    """A rotating file under the platform log dir, and warnings on stderr. Tokens are never logged anywhere."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / LOG_FILE
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(level)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    root = logging.getLogger()
+    root.setLevel(min(level, logging.WARNING))
+    root.addHandler(handler)
+    root.addHandler(console)
+    return path
+
+
+def install_crash_handler(directory: Path) -> None:
+    """Every unhandled exception is logged with its traceback (main thread, other threads, Qt slots); a native
+    crash (Qt, FFmpeg) leaves its Python stacks in ``crash.log`` via faulthandler. Installed before the loop."""
+    global _crash_file
+
+    def log_exception(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, value, tb)
+            return
+        logger.critical("unhandled exception", exc_info=(kind, value, tb))
+
+    def log_thread_exception(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            logger.critical(
+                "unhandled exception in thread %s",
+                args.thread.name if args.thread else "?",
+                exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+            )
+
+    sys.excepthook = log_exception
+    threading.excepthook = log_thread_exception
+    directory.mkdir(parents=True, exist_ok=True)
+    _crash_file = (directory / "crash.log").open("a", encoding="utf-8")
+    _crash_file.write(f"--- nimeet started {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}\n")
+    _crash_file.flush()
+    faulthandler.enable(_crash_file)
+
+
+def _loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    exc = context.get("exception")
+    logger.error("event loop: %s", context.get("message"), exc_info=exc if isinstance(exc, BaseException) else None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = getattr(logging, str(args.log_level).upper(), None)
+    if not isinstance(level, int):
+        build_parser().error(f"unknown log level {args.log_level!r}")
+    link: JoinTarget | None = None
+    if args.link is not None:
+        try:
+            link = parse_launch_link(args.link)
+        except InvalidLink as exc:
+            print(f"nimeet: not a join link: {exc}", file=sys.stderr)
+            return 2
+    server: str | None = None
+    if args.server is not None:
+        try:
+            server = normalize_server_url(args.server)
+        except InvalidServerUrl as exc:
+            print(f"nimeet: --server: {exc}", file=sys.stderr)
+            return 2
+
+    log_directory = app_settings.log_dir()
+    install_crash_handler(log_directory)
+    log_path = setup_logging(level, log_directory)
+    logger.info("starting; log at %s", log_path)
+    if args.ice_host:
+        ice.restrict_host_addresses(args.ice_host)
+
+    # Qt is imported only now: `nimeet --help` and a bad link answer at once.
+    import qasync
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from nimeet_desktop.media.provider import MediaProvider, SyntheticMediaProvider
+    from nimeet_desktop.net.credentials import CredentialStore
+    from nimeet_desktop.ui import icons, theme
+    from nimeet_desktop.ui.context import AppContext
+    from nimeet_desktop.ui.main_window import MainWindow
+
+    # Fractional scaling (125 %, 150 %) as the system asks, instead of rounding to 100 % or 200 %.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication([sys.argv[0] if sys.argv else "nimeet"])
+    app.setApplicationName("NIMeet")
+    app.setDesktopFileName("nimeet")
+    app.setQuitOnLastWindowClosed(False)  # we quit after leaving the call cleanly, not when the window goes
+    theme.apply_theme(app)
+    app.setWindowIcon(icons.icon("nimeet"))
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    loop.set_exception_handler(_loop_exception)
+
+    store = app_settings.SettingsStore()
+    settings = store.load()
+    if server is not None:
+        settings.server_url = server
+    if args.no_local_server:
+        settings.start_local_server = False
+    provider = SyntheticMediaProvider() if args.synthetic_media else MediaProvider()
+    context = AppContext(store, settings, CredentialStore(), provider)
+    window = MainWindow(context)
+
+    async def run() -> None:
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        window.show()
+        await window.start(link)
+        await closed.wait()
+        await window.shutdown()
+
+    with loop:
+        loop.run_until_complete(run())
+    logger.info("stopped")
+    return 0
+
+
+def gui_main() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    gui_main()

@@ -1,0 +1,118 @@
+"""Starting the bundled ``nimeet-server`` for a user who has no server yet (first run, LAN, self-hosting).
+
+The server runs as a child process (``python -m signaling_server``), never in-process: the app imports nothing of
+the server but its protocol, and a server crash must not take the call window with it (nor the other way round).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import sys
+from collections import deque
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+_LISTENING = re.compile(r"listening on (http://\S+)")
+START_TIMEOUT_S = 30.0  # the first start creates the database and runs its migrations
+
+
+class LocalServerError(Exception):
+    """The bundled server could not be started; ``message`` is fit to show to people."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class LocalServer:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8765,
+        data_dir: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.data_dir = data_dir
+        self.env = env or {}
+        self.url: str | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._stderr: deque[str] = deque(maxlen=40)
+        self._pumps: list[asyncio.Task[None]] = []
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.returncode is None
+
+    async def start(self) -> str:
+        """Start the server and return its URL once it listens."""
+        if self.running:
+            assert self.url is not None
+            return self.url
+        args = ["-m", "signaling_server", "--host", self.host, "--port", str(self.port), "--log-format", "text"]
+        if self.data_dir is not None:
+            args += ["--data-dir", str(self.data_dir)]
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, **self.env},
+        )
+        self._proc = proc
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        self._pumps.append(asyncio.create_task(self._keep_stderr(proc.stderr), name="local-server-stderr"))
+        try:
+            self.url = await asyncio.wait_for(self._wait_listening(proc.stdout), START_TIMEOUT_S)
+        except (TimeoutError, LocalServerError) as exc:
+            await self.stop()
+            detail = "".join(self._stderr).strip().splitlines()
+            reason = detail[-1] if detail else ("did not start in time" if isinstance(exc, TimeoutError) else str(exc))
+            raise LocalServerError(f"the local server could not start: {reason}") from exc
+        logger.info("local server listening on %s (pid %s)", self.url, proc.pid)
+        return self.url
+
+    async def _wait_listening(self, stdout: asyncio.StreamReader) -> str:
+        while line := await stdout.readline():
+            match = _LISTENING.search(line.decode(errors="replace"))
+            if match:
+                # Keep draining stdout so the child never blocks on a full pipe.
+                self._pumps.append(asyncio.create_task(self._drain(stdout), name="local-server-stdout"))
+                return match.group(1)
+        await asyncio.sleep(0.1)  # let the stderr pump catch the reason it exited
+        raise LocalServerError("exited at start")
+
+    async def _keep_stderr(self, stderr: asyncio.StreamReader) -> None:
+        while line := await stderr.readline():
+            self._stderr.append(line.decode(errors="replace"))
+
+    @staticmethod
+    async def _drain(stdout: asyncio.StreamReader) -> None:
+        while await stdout.readline():
+            pass
+
+    async def stop(self) -> None:
+        """SIGTERM, a grace period for the server's drain, then kill. Idempotent."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), 10)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        for task in self._pumps:
+            task.cancel()
+        for task in self._pumps:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._pumps.clear()

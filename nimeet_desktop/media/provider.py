@@ -1,0 +1,95 @@
+"""Which devices exist and how to open them: the real ones, or synthetic stand-ins.
+
+The app asks a ``MediaProvider`` for everything it captures, so the same windows run on a laptop's camera and
+microphone, on a headless test machine, or for the screenshot script (``nimeet --synthetic-media``). Opening is
+blocking (a webcam can take a second): callers on the event loop use ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from nimeet_desktop.media import devices
+from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
+
+logger = logging.getLogger(__name__)
+
+CAMERA_WIDTH, CAMERA_HEIGHT, CAMERA_FPS = 1280, 720, 30.0
+SCREEN_FPS = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceChoice:
+    """One entry of a device picker: ``id`` is what the settings keep (text), ``name`` what people read."""
+
+    id: str
+    name: str
+
+
+class MediaProvider:
+    """The machine's devices."""
+
+    def cameras(self) -> list[DeviceChoice]:
+        return [DeviceChoice(str(c.id), c.name) for c in devices.list_cameras()]
+
+    def microphones(self) -> list[DeviceChoice]:
+        return [DeviceChoice(d.name, d.name) for d in devices.list_microphones()]
+
+    def speakers(self) -> list[DeviceChoice]:
+        return [DeviceChoice(d.name, d.name) for d in devices.list_speakers()]
+
+    def monitors(self) -> list[DeviceChoice]:
+        return [DeviceChoice(str(m.id), f"{m.name} ({m.width}×{m.height})") for m in devices.list_monitors()]
+
+    def open_camera(self, device: str | None) -> VideoSource:
+        from nimeet_desktop.media.camera import CameraSource
+
+        chosen: int | str = 0 if device is None else int(device) if device.isdigit() else device
+        return CameraSource(chosen, width=CAMERA_WIDTH, height=CAMERA_HEIGHT, fps=CAMERA_FPS)
+
+    def open_microphone(self, device: str | None) -> AudioSource:
+        from nimeet_desktop.media.microphone import MicrophoneSource
+
+        return MicrophoneSource(device)
+
+    def open_screen(self, monitor: str) -> VideoSource:
+        from nimeet_desktop.media.screen import ScreenSource
+
+        return ScreenSource(int(monitor), fps=SCREEN_FPS)
+
+    def speaker_output(self) -> bool:
+        """Whether remote audio should go to a real speaker."""
+        return True
+
+
+class SyntheticMediaProvider(MediaProvider):
+    """A moving test picture for a camera, a tone for a microphone, a second picture for a screen, no speaker."""
+
+    def __init__(self, width: int = 640, height: int = 360, fps: float = 30.0, name: str = "Synthetic") -> None:
+        self.width, self.height, self.fps, self.name = width, height, fps, name
+
+    def cameras(self) -> list[DeviceChoice]:
+        return [DeviceChoice("synthetic", f"{self.name} camera")]
+
+    def microphones(self) -> list[DeviceChoice]:
+        return [DeviceChoice("synthetic", f"{self.name} tone")]
+
+    def speakers(self) -> list[DeviceChoice]:
+        return []
+
+    def monitors(self) -> list[DeviceChoice]:
+        return [DeviceChoice("1", f"{self.name} screen (1280×720)")]
+
+    def open_camera(self, device: str | None) -> VideoSource:
+        return SyntheticVideo(self.width, self.height, self.fps, label="synthetic camera")
+
+    def open_microphone(self, device: str | None) -> AudioSource:
+        return SyntheticAudio()
+
+    def open_screen(self, monitor: str) -> VideoSource:
+        return SyntheticVideo(1280, 720, SCREEN_FPS, label="synthetic screen")
+
+    def speaker_output(self) -> bool:
+        return False

@@ -1,0 +1,86 @@
+"""What every screen of the app shares: settings, the saved session, the server's API, the devices."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from nimeet_desktop.local_server import LocalServer
+from nimeet_desktop.media.provider import MediaProvider
+from nimeet_desktop.net.credentials import CredentialStore
+from nimeet_desktop.net.rest import ApiClient
+from nimeet_desktop.settings import Settings, SettingsStore
+from signaling_server.protocol import User
+
+logger = logging.getLogger(__name__)
+
+RECENT_ROOMS_KEPT = 10
+
+
+@dataclass
+class AppContext:
+    settings_store: SettingsStore
+    settings: Settings
+    credentials: CredentialStore
+    provider: MediaProvider
+    api: ApiClient = field(init=False)
+    user: User | None = None
+    local_server: LocalServer | None = None
+    _closing: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.api = ApiClient(self.settings.server_url)
+
+    @property
+    def server_url(self) -> str:
+        return self.settings.server_url
+
+    @property
+    def token(self) -> str | None:
+        return self.api.token
+
+    def use_server(self, url: str) -> None:
+        """Point at another server (a normalised URL); the signed-in user belongs to the old one."""
+        if url == self.settings.server_url:
+            return
+        old = self.api
+        task = asyncio.get_event_loop().create_task(old.close(), name="close-api")
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+        self.api = ApiClient(url)
+        self.user = None
+        self.settings.server_url = url
+        self.save_settings()
+
+    async def sign_in(self, user: User, token: str) -> None:
+        self.user = user
+        self.api.token = token
+        # The keyring may block on a D-Bus round trip or an unlock prompt: never on the UI thread.
+        await asyncio.to_thread(self.credentials.save, self.server_url, token)
+
+    async def sign_out(self) -> None:
+        self.user = None
+        self.api.token = None
+        await asyncio.to_thread(self.credentials.clear, self.server_url)
+
+    async def saved_token(self) -> str | None:
+        return await asyncio.to_thread(self.credentials.load, self.server_url)
+
+    def remember_room(self, room_id: str) -> None:
+        recent = [room_id, *(r for r in self.settings.recent_rooms if r != room_id)]
+        self.settings.recent_rooms = recent[:RECENT_ROOMS_KEPT]
+        self.save_settings()
+
+    def save_settings(self) -> None:
+        try:
+            self.settings_store.save(self.settings)
+        except OSError as exc:  # a full disk or a read-only profile must not break the call
+            logger.warning("settings not saved: %s", exc)
+
+    async def close(self) -> None:
+        await self.api.close()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+        if self.local_server is not None:
+            await self.local_server.stop()

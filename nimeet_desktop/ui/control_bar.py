@@ -1,0 +1,123 @@
+"""The call's control bar: microphone, camera, screen share (with a monitor picker), leave; red when off.
+
+The bar shows state, it does not keep it: the call window sets it from the session's events (``set_media``), so a
+device that fails or a toggle that the engine refused never leaves a button lying.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
+
+from nimeet_desktop.media.provider import DeviceChoice
+from nimeet_desktop.ui import icons, theme
+from signaling_server.protocol import MediaState
+
+ICON_SIZE = QSize(24, 24)
+
+# One place for the shortcuts: the buttons' tooltips and the README name the same keys.
+SHORTCUTS = {
+    "microphone": "M",
+    "camera": "V",
+    "screen": "D",
+    "leave": "Ctrl+Shift+H",
+    "invite": "Ctrl+Shift+C",
+}
+
+
+def _button(name: str) -> QToolButton:
+    button = QToolButton()
+    button.setObjectName(name)
+    button.setProperty("role", "control")
+    button.setIconSize(ICON_SIZE)
+    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+    return button
+
+
+class ControlBar(QWidget):
+    microphone_clicked = Signal()
+    camera_clicked = Signal()
+    screen_requested = Signal(str)  # a monitor id
+    screen_stop_requested = Signal()
+    leave_clicked = Signal()
+    invite_clicked = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("controlBar")
+        self.mic_button = _button("micButton")
+        self.camera_button = _button("cameraButton")
+        self.screen_button = _button("screenButton")
+        self.leave_button = _button("leaveButton")
+        self.leave_button.setIcon(icons.icon("call-end", "white"))
+        self.leave_button.setToolTip(f"Leave the call ({SHORTCUTS['leave']})")
+        self.invite_button = QToolButton()
+        self.invite_button.setObjectName("inviteButton")
+        self.invite_button.setIcon(icons.icon("link", "white"))
+        self.invite_button.setIconSize(ICON_SIZE)
+        self.invite_button.setToolTip(f"Copy invite link ({SHORTCUTS['invite']})")
+        self.count = QLabel()
+        self.count.setObjectName("participantCount")
+        self.count.setStyleSheet("color: white;")
+        people = QLabel()
+        people.setPixmap(icons.icon("people", "white").pixmap(ICON_SIZE))
+        self._monitors: list[DeviceChoice] = []
+        self.sharing = False
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 8, 16, 8)
+        layout.setSpacing(12)
+        layout.addWidget(people)
+        layout.addWidget(self.count)
+        layout.addWidget(self.invite_button)
+        layout.addStretch(1)
+        for button in (self.mic_button, self.camera_button, self.screen_button, self.leave_button):
+            layout.addWidget(button)
+        layout.addStretch(1)
+        layout.addSpacing(people.sizeHint().width() + self.count.sizeHint().width() + 60)
+
+        self.mic_button.clicked.connect(self.microphone_clicked)
+        self.camera_button.clicked.connect(self.camera_clicked)
+        self.screen_button.clicked.connect(self.click_screen)
+        self.leave_button.clicked.connect(self.leave_clicked)
+        self.invite_button.clicked.connect(self.invite_clicked)
+        self.set_media(MediaState(camera=False, microphone=False, screen=False))
+        self.set_count(1)
+
+    def set_media(self, media: MediaState) -> None:
+        self.sharing = media.screen
+        self.mic_button.setIcon(icons.icon("mic" if media.microphone else "mic-off", "white"))
+        self.mic_button.setToolTip(f"{'Mute' if media.microphone else 'Unmute'} microphone ({SHORTCUTS['microphone']})")
+        theme.set_off(self.mic_button, not media.microphone)
+        self.camera_button.setIcon(icons.icon("camera" if media.camera else "camera-off", "white"))
+        self.camera_button.setToolTip(f"Turn camera {'off' if media.camera else 'on'} ({SHORTCUTS['camera']})")
+        theme.set_off(self.camera_button, not media.camera)
+        self.screen_button.setIcon(icons.icon("screen-share-stop" if media.screen else "screen-share", "white"))
+        share = "Stop sharing" if media.screen else "Share your screen"
+        self.screen_button.setToolTip(f"{share} ({SHORTCUTS['screen']})")
+        self.screen_button.setProperty("active", media.screen)
+        theme.set_off(self.screen_button, False)
+
+    def set_count(self, count: int) -> None:
+        self.count.setText(str(count))
+        self.count.setToolTip(f"{count} {'person' if count == 1 else 'people'} in the call")
+
+    def set_monitors(self, monitors: list[DeviceChoice]) -> None:
+        self._monitors = monitors
+
+    def click_screen(self) -> None:
+        """Stop sharing; or share the only monitor; or ask which one."""
+        if self.sharing:
+            self.screen_stop_requested.emit()
+            return
+        if len(self._monitors) == 1:
+            self.screen_requested.emit(self._monitors[0].id)
+            return
+        menu = QMenu(self)
+        menu.setObjectName("monitorPicker")
+        if not self._monitors:
+            menu.addAction("No screen to share").setEnabled(False)
+        for monitor in self._monitors:
+            action = menu.addAction(icons.icon("screen-share"), monitor.name)
+            action.triggered.connect(lambda _checked=False, m=monitor.id: self.screen_requested.emit(m))
+        menu.popup(self.screen_button.mapToGlobal(self.screen_button.rect().topLeft()))

@@ -1,0 +1,71 @@
+"""Form pieces shared by the sign-in, server and dashboard screens: a field with its error under it, a card."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+
+class Field(QWidget):
+    """A labelled line edit with an error line under it (hidden while there is none)."""
+
+    def __init__(self, label: str, *, placeholder: str = "", password: bool = False, name: str = "") -> None:
+        super().__init__()
+        self.setObjectName(name)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.label = QLabel(label)
+        self.edit = QLineEdit()
+        self.edit.setObjectName(f"{name}Edit" if name else "")
+        self.edit.setPlaceholderText(placeholder)
+        if password:
+            self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.label.setBuddy(self.edit)
+        self.error_label = QLabel()
+        self.error_label.setProperty("role", "error")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        layout.addWidget(self.label)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.error_label)
+        self.edit.textEdited.connect(lambda _text: self.set_error(None))
+
+    @property
+    def text(self) -> str:
+        return self.edit.text()
+
+    @property
+    def error(self) -> str | None:
+        return self.error_label.text() if not self.error_label.isHidden() else None
+
+    def set_error(self, message: str | None) -> None:
+        self.error_label.setText(message or "")
+        self.error_label.setVisible(bool(message))
+
+
+def error_label() -> QLabel:
+    label = QLabel()
+    label.setProperty("role", "error")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def show_error(label: QLabel, message: str | None) -> None:
+    label.setText(message or "")
+    label.setVisible(bool(message))
+
+
+def card() -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(24, 24, 24, 24)
+    layout.setSpacing(12)
+    return frame, layout
+
+
+def title(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", "title")
+    return label

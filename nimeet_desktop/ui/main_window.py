@@ -1,0 +1,183 @@
+"""The one window: a stack of screens (server, sign in, dashboard, pre-join, call) and the moves between them."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
+
+from nimeet_desktop.net.links import JoinTarget
+from nimeet_desktop.net.rest import ApiError, RestError
+from nimeet_desktop.settings import DEFAULT_SERVER_URL
+from nimeet_desktop.ui import icons
+from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.local_server_start import LocalServerError, server_answers, start_local_server
+from nimeet_desktop.ui.tasks import Tasks
+from nimeet_desktop.ui.toast import ToastHost
+from nimeet_desktop.ui.views.auth_view import AuthView
+from nimeet_desktop.ui.views.call_view import CallView
+from nimeet_desktop.ui.views.dashboard_view import DashboardView
+from nimeet_desktop.ui.views.prejoin_view import PreJoinView
+from nimeet_desktop.ui.views.server_view import ServerView
+
+logger = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.tasks = Tasks(on_error=lambda exc: self.toasts.show_message(str(exc), "error"))
+        self.pending_room: str | None = None  # from a deep link, opened once signed in
+        self._closing = False
+        self.setWindowTitle("NIMeet")
+        self.setWindowIcon(icons.icon("nimeet"))
+        self.resize(1100, 720)
+
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.server_view = ServerView(context)
+        self.auth_view = AuthView(context)
+        self.dashboard = DashboardView(context)
+        self.prejoin = PreJoinView(context)
+        self.call_view = CallView(context)
+        for view in (self.server_view, self.auth_view, self.dashboard, self.prejoin, self.call_view):
+            self.stack.addWidget(view)
+        self.toasts = ToastHost(self.stack)
+
+        self.server_view.connected.connect(lambda: self.tasks.spawn(self._resume_session(), name="resume"))
+        self.auth_view.signed_in.connect(self._after_sign_in)
+        self.auth_view.change_server.connect(lambda: self._show_server(None))
+        self.dashboard.join_requested.connect(self.open_prejoin)
+        self.dashboard.logged_out.connect(lambda: self._show(self.auth_view))
+        self.dashboard.toast.connect(self.toasts.show_message)
+        self.prejoin.back.connect(lambda: self.tasks.spawn(self._back_from_prejoin(), name="prejoin-back"))
+        self.prejoin.join.connect(
+            lambda room, camera, mic: self.tasks.spawn(self._join(room, camera, mic), name="join")
+        )
+        self.prejoin.toast.connect(self.toasts.show_message)
+        self.call_view.left_call.connect(self._after_call)
+        self.call_view.toast.connect(self.toasts.show_message)
+
+    @property
+    def current(self) -> QWidget | None:
+        return self.stack.currentWidget()
+
+    def _show(self, view: QWidget) -> None:
+        self.stack.setCurrentWidget(view)
+        if view is self.dashboard:
+            self.dashboard.refresh()
+
+    def _show_server(self, problem: str | None) -> None:
+        self.server_view.show_problem(problem)
+        self._show(self.server_view)
+
+    # ---- start-up ---------------------------------------------------------------------------------------
+
+    async def start(self, link: JoinTarget | None = None) -> None:
+        """Find the server (starting the bundled one if that is the plan), then resume a saved session."""
+        if link is not None:
+            self.open_link(link)
+        url = self.context.server_url
+        if not await server_answers(url):
+            if url == DEFAULT_SERVER_URL and self.context.settings.start_local_server:
+                self.toasts.show_message("Starting the local server…")
+                try:
+                    await start_local_server(self.context)
+                except LocalServerError as exc:
+                    self._show_server(exc.message)
+                    return
+            else:
+                self._show_server(f"No NIMeet server answers at {url}")
+                return
+        await self._resume_session()
+
+    async def _resume_session(self) -> None:
+        token = await self.context.saved_token()
+        if token is not None:
+            self.context.api.token = token
+            try:
+                self.context.user = await self.context.api.me()
+            except ApiError as exc:
+                if exc.status == 401:  # expired or revoked: forget it, ask to sign in
+                    await self.context.sign_out()
+                else:
+                    self._show_server(exc.message)
+                    return
+            except RestError as exc:
+                self._show_server(f"Cannot reach the server: {exc.message}")
+                return
+        if self.context.user is None:
+            self._show(self.auth_view)
+            return
+        self._after_sign_in()
+
+    def _after_sign_in(self) -> None:
+        room, self.pending_room = self.pending_room, None
+        if room is not None:
+            self.open_prejoin(room)
+        else:
+            self._show(self.dashboard)
+
+    def open_link(self, link: JoinTarget) -> None:
+        """A ``nimeet://join/<id>`` link (command line, or the OS forwarding a click): pre-join for that room."""
+        if link.server_url is not None and link.server_url != self.context.server_url:
+            self.toasts.show_message(f"That link is for another server ({link.server_url})", "error")
+            return
+        if self.current is self.call_view and self.call_view.call is not None:
+            self.toasts.show_message("Leave this call before joining another one", "error")
+            return
+        if self.context.user is None:
+            self.pending_room = link.room_id
+            return
+        self.open_prejoin(link.room_id)
+
+    # ---- calls ------------------------------------------------------------------------------------------
+
+    def open_prejoin(self, room_id: str) -> None:
+        self._show(self.prejoin)
+        self.prejoin.open(room_id)
+
+    async def _back_from_prejoin(self) -> None:
+        await self.prejoin.close_preview()
+        self._show(self.dashboard)
+
+    async def _join(self, room_id: str, camera: bool, microphone: bool) -> None:
+        camera_source, microphone_source = await self.prejoin.hand_over()
+        self._show(self.call_view)
+        failure = await self.call_view.start(
+            room_id,
+            camera=camera,
+            microphone=microphone,
+            camera_source=camera_source,
+            microphone_source=microphone_source,
+        )
+        if failure is not None:
+            self.toasts.show_message(failure, "error")
+            self._show(self.dashboard)
+
+    def _after_call(self) -> None:
+        if not self._closing:
+            self._show(self.dashboard)
+
+    # ---- closing ----------------------------------------------------------------------------------------
+
+    async def shutdown(self) -> None:
+        """Leave the call, close devices, the API and the local server. Idempotent."""
+        self._closing = True
+        await self.call_view.leave_async()
+        await self.prejoin.close_preview()
+        for view in (self.server_view, self.auth_view, self.dashboard, self.call_view):
+            await view.tasks.cancel_all()
+        await self.tasks.cancel_all()
+        await self.context.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Nothing async can run in here: the entry point awaits shutdown() once it hears ``closed``.
+        self._closing = True
+        super().closeEvent(event)
+        self.closed.emit()

@@ -1,0 +1,250 @@
+"""The app's look: Fusion with our own light and dark palettes, one global stylesheet, and the colours painters use.
+
+Fusion because it looks the same on every platform and honours the palette completely (native styles on Windows
+and macOS ignore parts of it), so the dark palette really is dark everywhere. Which palette follows the system's
+colour scheme, live. The stylesheet only styles widgets that opt in through an object name or a dynamic property
+(``role``, ``primary``, ``off``); everything else is plain Fusion.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from functools import partial
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+logger = logging.getLogger(__name__)
+
+# Colours painters use directly (video tiles, quality bars, avatars); widgets get theirs from the palette.
+ACCENT = QColor("#1a73e8")
+DANGER = QColor("#d93025")
+SPEAKING = QColor("#34a853")
+TILE_BACKGROUND = QColor("#1f1f1f")
+TILE_TEXT = QColor("#ffffff")
+QUALITY_GOOD = QColor("#34a853")
+QUALITY_FAIR = QColor("#fbbc04")
+QUALITY_POOR = QColor("#ea4335")
+# The call control bar is dark grey with white glyphs in both themes (the video grid behind it is dark too).
+CONTROL_BACKGROUND = QColor("#3c4043")
+CONTROL_FOREGROUND = QColor("#ffffff")
+
+# Avatar discs behind white initials: saturated, distinct from each other, and each at least 3:1 against white
+# (WCAG's ratio for large text), which tests/ui/test_theme_icons.py checks.
+AVATAR_COLORS: list[QColor] = [
+    QColor(hex_code)
+    for hex_code in (
+        "#1967d2",  # blue
+        "#188038",  # green
+        "#c5221f",  # red
+        "#8430ce",  # purple
+        "#c26401",  # amber
+        "#007b83",  # teal
+        "#c2185b",  # pink
+        "#3f51b5",  # indigo
+    )
+]
+
+# Set on the QApplication once apply_theme has connected to colour-scheme changes, so calling it again does not
+# connect a second time.
+_FOLLOWING_SCHEME = "nimeetFollowsColorScheme"
+
+
+def avatar_color(key: str) -> QColor:
+    """The avatar colour for ``key`` (a user id or name): the same on every run and every machine.
+
+    CRC-32 rather than ``hash()``: Python salts string hashes per process, and a person's colour must not change
+    between calls or between the two ends of one."""
+    return QColor(AVATAR_COLORS[zlib.crc32(key.encode("utf-8")) % len(AVATAR_COLORS)])
+
+
+def _palette(colors: dict[QPalette.ColorRole, str], disabled: dict[QPalette.ColorRole, str]) -> QPalette:
+    palette = QPalette()
+    for role, value in colors.items():
+        palette.setColor(role, QColor(value))  # every colour group: active and inactive windows look the same
+    for role, value in disabled.items():
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(value))
+    return palette
+
+
+_R = QPalette.ColorRole
+
+# Google-style neutrals. Dark: text #e8eaed on #202124 is about 14:1; light: #202124 on #f6f7f9 about 15:1.
+_DARK = _palette(
+    {
+        _R.Window: "#202124",
+        _R.WindowText: "#e8eaed",
+        _R.Base: "#2b2c2f",
+        _R.AlternateBase: "#323336",
+        _R.Text: "#e8eaed",
+        _R.PlaceholderText: "#9aa0a6",
+        _R.Button: "#303134",
+        _R.ButtonText: "#e8eaed",
+        _R.BrightText: "#ffffff",
+        _R.ToolTipBase: "#3c4043",
+        _R.ToolTipText: "#e8eaed",
+        # Fusion draws bevels, frames and focus rims from these: a gentle ramp around the window colour.
+        _R.Light: "#4a4d51",
+        _R.Midlight: "#3c4043",
+        _R.Mid: "#2b2c2f",
+        _R.Dark: "#17181a",
+        _R.Shadow: "#000000",
+        _R.Highlight: "#1a73e8",
+        _R.HighlightedText: "#ffffff",
+        _R.Accent: "#1a73e8",
+        _R.Link: "#8ab4f8",  # the accent blue is too dark to read as text on #202124
+        _R.LinkVisited: "#c58af9",
+    },
+    {
+        _R.WindowText: "#6f7378",
+        _R.Text: "#6f7378",
+        _R.ButtonText: "#6f7378",
+        _R.Button: "#292a2d",
+        _R.Base: "#252629",
+        _R.Highlight: "#3c4043",
+        _R.HighlightedText: "#9aa0a6",
+    },
+)
+
+_LIGHT = _palette(
+    {
+        _R.Window: "#f6f7f9",
+        _R.WindowText: "#202124",
+        _R.Base: "#ffffff",
+        _R.AlternateBase: "#f1f3f4",
+        _R.Text: "#202124",
+        _R.PlaceholderText: "#80868b",
+        _R.Button: "#ffffff",
+        _R.ButtonText: "#202124",
+        _R.BrightText: "#ffffff",
+        _R.ToolTipBase: "#3c4043",
+        _R.ToolTipText: "#ffffff",
+        _R.Light: "#ffffff",
+        _R.Midlight: "#eceef1",
+        _R.Mid: "#c4c7cc",
+        _R.Dark: "#9aa0a6",
+        _R.Shadow: "#5f6368",
+        _R.Highlight: "#1a73e8",
+        _R.HighlightedText: "#ffffff",
+        _R.Accent: "#1a73e8",
+        _R.Link: "#1a73e8",
+        _R.LinkVisited: "#681da8",
+    },
+    {
+        _R.WindowText: "#9aa0a6",
+        _R.Text: "#9aa0a6",
+        _R.ButtonText: "#9aa0a6",
+        _R.Button: "#f1f3f4",
+        _R.Base: "#f1f3f4",
+        _R.Highlight: "#dadce0",
+        _R.HighlightedText: "#5f6368",
+    },
+)
+
+# Per-scheme colours the stylesheet needs that are not palette roles.
+_SHEET_COLORS: dict[bool, dict[str, str]] = {
+    # dark
+    True: {"card": "#2b2c2f", "card_border": "#3c4043", "error": "#f28b82", "primary_disabled": "#3c4043"},
+    # light: #d93025 on white is 4.7:1; on the dark theme it is too dim, hence Google's lighter #f28b82 there
+    False: {"card": "#ffffff", "card_border": "#dadce0", "error": "#d93025", "primary_disabled": "#dadce0"},
+}
+
+
+def palette_for(scheme: Qt.ColorScheme) -> QPalette:
+    """Our palette for a system colour scheme; Unknown (no preference, or no way to ask) gets the light one."""
+    return QPalette(_DARK if scheme == Qt.ColorScheme.Dark else _LIGHT)
+
+
+def stylesheet_for(scheme: Qt.ColorScheme, base_point_size: float) -> str:
+    """The global stylesheet. Fonts are in points relative to the app font, so they follow the user's font size
+    setting; geometry is in Qt's logical pixels, which Qt multiplies by the display's scale factor."""
+    colors = _SHEET_COLORS[scheme == Qt.ColorScheme.Dark]
+    title_pt = round(base_point_size * 1.45, 1)
+    small_pt = round(base_point_size * 0.9, 1)
+    # Selectors on a dynamic property match its value as a string: True becomes "true".
+    return f"""
+QToolButton[role="control"] {{
+    background-color: {CONTROL_BACKGROUND.name()};
+    color: {CONTROL_FOREGROUND.name()};
+    border: none;
+    border-radius: 24px;
+    min-width: 48px; max-width: 48px; min-height: 48px; max-height: 48px;
+    padding: 0px;
+    qproperty-iconSize: 24px 24px;
+}}
+QToolButton[role="control"]:hover {{ background-color: #4a4e52; }}
+QToolButton[role="control"]:pressed {{ background-color: #5f6368; }}
+QToolButton[role="control"]:focus {{ border: 2px solid #8ab4f8; }}
+QToolButton[role="control"]:disabled {{ background-color: #2d2f31; color: #80868b; }}
+QToolButton[role="control"][off="true"] {{ background-color: {DANGER.name()}; }}
+QToolButton[role="control"][off="true"]:hover {{ background-color: #e0463b; }}
+QToolButton[role="control"][off="true"]:pressed {{ background-color: #b3261e; }}
+
+QToolButton#leaveButton, QPushButton#leaveButton {{
+    background-color: {DANGER.name()};
+    color: #ffffff;
+    border: none;
+}}
+QToolButton#leaveButton {{ border-radius: 24px; min-width: 48px; min-height: 48px; }}
+QPushButton#leaveButton {{ border-radius: 6px; padding: 0.45em 1.4em; font-weight: bold; }}
+QToolButton#leaveButton:hover, QPushButton#leaveButton:hover {{ background-color: #e0463b; }}
+QToolButton#leaveButton:pressed, QPushButton#leaveButton:pressed {{ background-color: #b3261e; }}
+QToolButton#leaveButton:focus, QPushButton#leaveButton:focus {{ border: 2px solid #8ab4f8; }}
+
+QPushButton[primary="true"] {{
+    background-color: {ACCENT.name()};
+    color: #ffffff;
+    border: none;
+    border-radius: 6px;
+    padding: 0.45em 1.4em;
+    font-weight: bold;
+}}
+QPushButton[primary="true"]:hover {{ background-color: #1765cc; }}
+QPushButton[primary="true"]:pressed {{ background-color: #185abc; }}
+QPushButton[primary="true"]:focus {{ border: 2px solid #8ab4f8; }}
+QPushButton[primary="true"]:disabled {{ background-color: {colors["primary_disabled"]}; color: #80868b; }}
+
+QLabel[role="error"] {{ color: {colors["error"]}; font-size: {small_pt}pt; }}
+QLabel[role="title"] {{ font-size: {title_pt}pt; font-weight: bold; }}
+
+QFrame#card {{
+    background-color: {colors["card"]};
+    border: 1px solid {colors["card_border"]};
+    border-radius: 12px;
+}}
+"""
+
+
+def apply_theme(app: QApplication) -> None:
+    """Fusion, the palette for the system's colour scheme, and the stylesheet; again whenever the scheme changes."""
+    app.setStyle("Fusion")
+    hints = app.styleHints()
+    _apply_scheme(app, hints.colorScheme())
+    if not app.property(_FOLLOWING_SCHEME):
+        # Bound to this app object (not looked up later via QApplication.instance()) so a test's app is the one
+        # that is re-themed.
+        hints.colorSchemeChanged.connect(partial(_apply_scheme, app))
+        app.setProperty(_FOLLOWING_SCHEME, True)
+
+
+def _apply_scheme(app: QApplication, scheme: Qt.ColorScheme) -> None:
+    logger.debug("applying the %s colour scheme", scheme.name)
+    app.setPalette(palette_for(scheme))
+    # A different stylesheet string per scheme, so Qt re-polishes every widget with the new card and error colours.
+    point_size = app.font().pointSizeF()
+    # -1 when the app font was given in pixels; 10 pt is the common desktop default.
+    app.setStyleSheet(stylesheet_for(scheme, point_size if point_size > 0 else 10.0))
+
+
+def set_off(button: QWidget, off: bool) -> None:
+    """Mark a control button as "off" (muted microphone, stopped camera): the stylesheet turns it red.
+
+    Qt evaluates property selectors only when a widget is polished, so changing the property alone would leave the
+    old colour on screen; unpolish and polish make the style look again."""
+    button.setProperty("off", off)
+    style = button.style()
+    style.unpolish(button)
+    style.polish(button)
+    button.update()

@@ -1,0 +1,73 @@
+"""Short messages over the window (someone joined, left, a device failed), gone after a few seconds by themselves.
+
+Toasts never take focus or block a click elsewhere; errors stay a little longer than news.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+INFO_MS = 3500
+ERROR_MS = 6000
+MAX_VISIBLE = 4
+
+
+class ToastHost(QWidget):
+    """A transparent column pinned to the bottom centre of ``parent``; follows its size."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("toastHost")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(6)
+        self._layout.addStretch(1)
+        self.history: list[tuple[str, str]] = []  # (kind, message), for tests and for the log of a session
+        parent.installEventFilter(self)
+        self._place()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parent() and event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        parent = self.parentWidget()
+        assert parent is not None
+        width = min(460, max(200, parent.width() - 40))
+        height = max(0, parent.height() - 120)
+        self.setGeometry((parent.width() - width) // 2, 20, width, height)
+        self.raise_()
+
+    def show_message(self, message: str, kind: str = "info") -> None:
+        self.history.append((kind, message))
+        label = QLabel(message)
+        label.setObjectName("toast")
+        label.setProperty("kind", kind)
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setStyleSheet(
+            "QLabel { background: rgba(32, 33, 36, 230); color: white; border-radius: 8px; padding: 8px 14px; }"
+            if kind != "error"
+            else "QLabel { background: rgba(217, 48, 37, 235); color: white; border-radius: 8px; padding: 8px 14px; }"
+        )
+        visible = self._labels()
+        for oldest in visible[: max(0, len(visible) - MAX_VISIBLE + 1)]:
+            self._dismiss(oldest)
+        self._layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.show()
+        self._place()
+        QTimer.singleShot(ERROR_MS if kind == "error" else INFO_MS, label, lambda: self._dismiss(label))
+
+    def _dismiss(self, label: QLabel) -> None:
+        self._layout.removeWidget(label)
+        label.deleteLater()
+
+    def _labels(self) -> list[QLabel]:
+        items = (self._layout.itemAt(i) for i in range(1, self._layout.count()))
+        return [w for item in items if item is not None and isinstance(w := item.widget(), QLabel)]
+
+    def visible_messages(self) -> list[str]:
+        return [label.text() for label in self._labels()]

@@ -1,0 +1,190 @@
+"""The call's tiles laid out as a grid, or as one big focused tile over a strip of the others.
+
+Focus is a pinned tile (the user double-clicked it) or else a featured one (the call window features a screen
+share). The grid also runs the frame clock: one timer for all tiles asks each visible tile whether its source has a
+new frame, so a tile repaints at most at the clock rate however fast frames arrive (../shared/DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from nimeet_desktop.ui.video_tile import VideoTile
+
+CLOCK_INTERVAL_MS = 33  # ~30 Hz: what cameras send; faster only burns CPU on a 2-core laptop
+SPACING = 8  # logical px between tiles and around the grid
+FOCUS_STRETCH = 4  # the focused tile's row against each strip row's 1
+STRIP_MAX = 6  # tiles per strip row under a focused tile; more wrap to another strip row
+STRIP_MIN = 4  # a strip is laid out for at least this many columns, so two tiles are not half the width each
+
+
+def grid_shape(count: int) -> tuple[int, int]:
+    """(rows, cols) for ``count`` equal tiles: as square as possible, wider than tall when not square."""
+    if count <= 1:
+        return 1, 1
+    cols = math.ceil(math.sqrt(count))
+    return math.ceil(count / cols), cols
+
+
+class VideoGrid(QWidget):
+    """Owns the tiles' layout, the pin/featured focus, and the frame clock."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layout_grid = QGridLayout(self)
+        self.layout_grid.setContentsMargins(SPACING, SPACING, SPACING, SPACING)
+        self.layout_grid.setHorizontalSpacing(0)  # gutter columns instead: see _reflow
+        self.layout_grid.setVerticalSpacing(SPACING)
+        self._tiles: list[VideoTile] = []
+        self._pinned: str | None = None
+        self._featured: str | None = None
+        self.frames_painted = 0  # repaints the clock asked for because a tile had a new frame
+        self._clock = QTimer(self)
+        self._clock.setInterval(CLOCK_INTERVAL_MS)
+        self._clock.timeout.connect(self._tick)
+
+    # ---- tiles ------------------------------------------------------------------------------------------
+
+    def add_tile(self, tile: VideoTile) -> None:
+        if self.tile(tile.tile_id) is not None:
+            raise ValueError(f"a tile {tile.tile_id!r} is already in the grid")
+        # Own tile first: people look for themselves in the same place every call.
+        self._tiles.insert(0 if tile.is_self else len(self._tiles), tile)
+        tile.setParent(self)
+        tile.pin_requested.connect(self.toggle_pin)
+        self._reflow()
+        tile.show()
+
+    def remove_tile(self, tile_id: str) -> VideoTile | None:
+        """Take the tile out and delete it (later, once Qt is done with its events); the rest re-flow."""
+        tile = self.tile(tile_id)
+        if tile is None:
+            return None
+        self._tiles.remove(tile)
+        tile.pin_requested.disconnect(self.toggle_pin)
+        self.layout_grid.removeWidget(tile)
+        tile.hide()  # until deleteLater runs it would still paint at its old place
+        tile.deleteLater()
+        if self._pinned == tile_id:
+            self._pinned = None
+        if self._featured == tile_id:
+            self._featured = None
+        self._reflow()
+        return tile
+
+    def tile(self, tile_id: str) -> VideoTile | None:
+        return next((t for t in self._tiles if t.tile_id == tile_id), None)
+
+    def tiles(self) -> list[VideoTile]:
+        """In display order: own tile first, then in the order they were added."""
+        return list(self._tiles)
+
+    # ---- focus ------------------------------------------------------------------------------------------
+
+    @property
+    def focused_tile_id(self) -> str | None:
+        """The tile in the big spot: the pinned one, else the featured one, else None (a plain grid)."""
+        return self._pinned or self._featured
+
+    @property
+    def pinned_tile_id(self) -> str | None:
+        return self._pinned
+
+    @property
+    def featured_tile_id(self) -> str | None:
+        return self._featured
+
+    def set_featured(self, tile_id: str | None) -> None:
+        """Give ``tile_id`` (a screen share) the big spot unless a pin overrides it; None or unknown: no feature."""
+        featured = tile_id if tile_id is not None and self.tile(tile_id) is not None else None
+        if featured != self._featured:
+            self._featured = featured
+            self._reflow()
+
+    def toggle_pin(self, tile_id: str) -> None:
+        """Pin ``tile_id``; pinning the pinned tile unpins it. Connected to every tile's double-click."""
+        self.set_pinned(None if self._pinned == tile_id else tile_id)
+
+    def set_pinned(self, tile_id: str | None) -> None:
+        pinned = tile_id if tile_id is not None and self.tile(tile_id) is not None else None
+        if pinned != self._pinned:
+            self._pinned = pinned
+            self._reflow()
+
+    # ---- frame clock ------------------------------------------------------------------------------------
+
+    def start_clock(self) -> None:
+        self._clock.start()
+
+    def stop_clock(self) -> None:
+        self._clock.stop()
+
+    @property
+    def clock_running(self) -> bool:
+        return self._clock.isActive()
+
+    def _tick(self) -> None:
+        for tile in self._tiles:
+            if tile.isVisible() and tile.refresh():
+                self.frames_painted += 1
+
+    # ---- layout -----------------------------------------------------------------------------------------
+
+    def _reflow(self) -> None:
+        """Place every tile afresh. Cheap (a handful of widgets) and far simpler than moving tiles around.
+
+        Column scheme: each tile is two "half" columns wide, so a short last row can be centred by an odd
+        number of halves. Half ``h`` is layout column ``2h``; the odd columns between halves are fixed
+        ``SPACING``-wide gutters. The layout's own horizontal spacing is 0 because QGridLayout applies it
+        unevenly inside multi-column spans (some tiles came out 8 px narrower than their neighbours);
+        explicit gutters make every tile exactly two halves and one gutter wide.
+        """
+        grid = self.layout_grid
+        while grid.count():
+            grid.takeAt(0)  # the tiles stay our children; only their layout items go
+        # Stretches stick to row/column numbers, and the grid never shrinks its row/column count: reset them all.
+        for row in range(grid.rowCount()):
+            grid.setRowStretch(row, 0)
+        for col in range(grid.columnCount()):
+            grid.setColumnStretch(col, 0)
+            grid.setColumnMinimumWidth(col, 0)
+        for tile in self._tiles:
+            tile.set_pinned(tile.tile_id == self._pinned)
+
+        focused = self.tile(self.focused_tile_id) if self.focused_tile_id else None
+        if focused is None:
+            rows, cols = grid_shape(len(self._tiles))
+            self._place_rows(self._tiles, first_row=0, cols=cols)
+            for row in range(rows):
+                grid.setRowStretch(row, 1)
+        else:
+            others = [t for t in self._tiles if t is not focused]
+            cols = max(STRIP_MIN, min(STRIP_MAX, len(others)))
+            grid.addWidget(focused, 0, 0, 1, _span(2 * cols))
+            grid.setRowStretch(0, FOCUS_STRETCH)
+            strip_rows = self._place_rows(others, first_row=1, cols=cols)
+            for row in range(1, 1 + strip_rows):
+                grid.setRowStretch(row, 1)
+        halves = 2 * cols
+        for half in range(halves):
+            grid.setColumnStretch(2 * half, 1)
+            if half < halves - 1:
+                grid.setColumnMinimumWidth(2 * half + 1, SPACING)
+
+    def _place_rows(self, tiles: list[VideoTile], first_row: int, cols: int) -> int:
+        """Lay ``tiles`` in rows of ``cols``, the last row centred; return how many rows were used."""
+        rows = math.ceil(len(tiles) / cols)
+        for index, tile in enumerate(tiles):
+            row, col = divmod(index, cols)
+            in_row = min(cols, len(tiles) - row * cols)
+            first_half = (cols - in_row) + 2 * col  # a short row starts (cols - in_row) halves in: centred
+            self.layout_grid.addWidget(tile, first_row + row, 2 * first_half, 1, _span(2))
+        return rows
+
+
+def _span(halves: int) -> int:
+    """Layout columns covered by ``halves`` half columns and the gutters between them."""
+    return 2 * halves - 1

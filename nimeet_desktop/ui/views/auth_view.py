@@ -1,0 +1,151 @@
+"""Sign in and create an account: one card, two modes, errors next to the field they concern."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from nimeet_desktop.net.rest import ApiError, RestError
+from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.form import Field, card, error_label, show_error, title
+from nimeet_desktop.ui.tasks import Tasks
+from nimeet_desktop.ui.validation import email_error, password_error, username_error
+
+logger = logging.getLogger(__name__)
+
+
+class AuthView(QWidget):
+    signed_in = Signal()
+    change_server = Signal()
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.tasks = Tasks()
+        self.registering = False
+
+        frame, form = card()
+        frame.setMaximumWidth(420)
+        self.heading = title("Sign in")
+        self.username = Field("Username", placeholder="e.g. ada", name="username")
+        self.email = Field("Email", placeholder="you@example.org", name="email")
+        self.password = Field("Password", password=True, name="password")
+        self.error = error_label()
+        self.submit = QPushButton("Sign in")
+        self.submit.setObjectName("submit")
+        self.submit.setProperty("primary", True)
+        self.submit.setDefault(True)
+        self.switch_mode = QPushButton("Create an account")
+        self.switch_mode.setObjectName("switchMode")
+        self.switch_mode.setFlat(True)
+        self.server_label = QLabel()
+        self.server_label.setObjectName("serverLabel")
+        self.server_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        change = QPushButton("Change server")
+        change.setFlat(True)
+        change.clicked.connect(self.change_server)
+
+        form.addWidget(self.heading)
+        for item in (self.username, self.email, self.password, self.error, self.submit, self.switch_mode):
+            form.addWidget(item)
+        server_row = QHBoxLayout()
+        server_row.addWidget(self.server_label, 1)
+        server_row.addWidget(change)
+        form.addLayout(server_row)
+
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(frame, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+
+        self.submit.clicked.connect(self._submit)
+        for field in (self.username, self.email, self.password):
+            field.edit.returnPressed.connect(self._submit)
+        self.switch_mode.clicked.connect(lambda: self.set_registering(not self.registering))
+        self.set_registering(False)
+
+    def showEvent(self, event: object) -> None:
+        self.server_label.setText(f"Server: {self.context.server_url}")
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    def set_registering(self, registering: bool) -> None:
+        self.registering = registering
+        self.heading.setText("Create your account" if registering else "Sign in")
+        self.submit.setText("Create account" if registering else "Sign in")
+        self.switch_mode.setText("I already have an account" if registering else "Create an account")
+        self.username.setVisible(registering)
+        for field in (self.username, self.email, self.password):
+            field.set_error(None)
+        show_error(self.error, None)
+        (self.username if registering else self.email).edit.setFocus()
+
+    def _validate(self) -> bool:
+        checks = [(self.email, email_error(self.email.text.strip())), (self.password, None)]
+        if self.registering:
+            checks += [
+                (self.username, username_error(self.username.text)),
+                (self.password, password_error(self.password.text)),
+            ]
+        elif not self.password.text:
+            checks.append((self.password, "Enter your password"))
+        ok = True
+        for field, message in checks:
+            if message:
+                field.set_error(message)
+                ok = False
+        return ok
+
+    def _submit(self) -> None:
+        if self.tasks.busy:
+            return
+        show_error(self.error, None)
+        if self._validate():
+            self.tasks.spawn(self._send(), name="sign-in")
+
+    def _set_busy(self, busy: bool) -> None:
+        for widget in (self.submit, self.switch_mode, self.username.edit, self.email.edit, self.password.edit):
+            widget.setEnabled(not busy)
+        self.submit.setText("Please wait…" if busy else ("Create account" if self.registering else "Sign in"))
+
+    async def _send(self) -> None:
+        self._set_busy(True)
+        api = self.context.api
+        try:
+            if self.registering:
+                auth = await api.register(self.username.text, self.email.text.strip(), self.password.text)
+            else:
+                auth = await api.login(self.email.text.strip(), self.password.text)
+            await self.context.sign_in(auth.user, auth.token)
+        except ApiError as exc:
+            self._show_api_error(exc)
+            return
+        except RestError as exc:
+            show_error(self.error, f"Cannot reach the server: {exc.message}")
+            return
+        finally:
+            self._set_busy(False)
+        self.password.edit.clear()
+        self.set_registering(False)  # whoever comes back here (after logging out) has an account now
+        self.signed_in.emit()
+
+    def _show_api_error(self, exc: ApiError) -> None:
+        fields = {"username": self.username, "email": self.email, "password": self.password}
+        message = exc.message
+        if exc.code == "invalid-credentials":
+            message = "Wrong email or password"
+            self.password.set_error(message)
+            self.password.edit.selectAll()
+            self.password.edit.setFocus()
+            return
+        if exc.code == "rate-limited" and exc.retry_after:
+            message = f"Too many attempts; try again in {int(exc.retry_after) + 1} s"
+        field_name = exc.field or {"username-taken": "username", "email-taken": "email"}.get(exc.code, "")
+        field = fields.get(field_name)
+        if field is not None and field.isVisible():
+            # The server prefixes the field name ("email: ..."); next to the field that is noise.
+            prefix = f"{field_name}: "
+            field.set_error(message.removeprefix(prefix))
+        else:
+            show_error(self.error, message)

@@ -1,0 +1,295 @@
+"""The call window: the video grid, the control bar, toasts, the reconnecting cover.
+
+Everything shown here is derived from the engine's events and its ``participants`` (DESIGN.md: "UI state is
+derived from the session's events, never kept twice"): a button turns red because the session said the camera is
+off, not because it was clicked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from nimeet_desktop.call.desktop_call import DesktopCall
+from nimeet_desktop.call.quality import QualityMeter
+from nimeet_desktop.call.remote import RemoteParticipant
+from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.net.links import join_link
+from nimeet_desktop.net.rest import RestError
+from nimeet_desktop.net.signaling import SignalingError, Unauthorized
+from nimeet_desktop.ui.call_bridge import CallBridge
+from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar
+from nimeet_desktop.ui.reconnecting_overlay import ReconnectingOverlay
+from nimeet_desktop.ui.tasks import Tasks
+from nimeet_desktop.ui.video_grid import VideoGrid
+from nimeet_desktop.ui.video_tile import VideoTile
+from signaling_server.protocol import MediaState
+
+logger = logging.getLogger(__name__)
+
+SELF_TILE = "self"
+SPEAKING_DBFS = -45.0  # above this a participant's tile shows the speaking ring (speech is about -30 to -15)
+LEVELS_INTERVAL_MS = 100
+# After a reconnect the session rejoins and everyone "leaves" and "joins" again: no toasts for that churn.
+QUIET_AFTER_RECONNECT_S = 3.0
+
+
+class CallView(QWidget):
+    left_call = Signal()
+    toast = Signal(str, str)  # message, kind ("info" or "error")
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.tasks = Tasks(on_error=lambda exc: self.toast.emit(str(exc), "error"))
+        self.call: DesktopCall | None = None
+        self.bridge: CallBridge | None = None
+        self.quality = QualityMeter()
+        self.room_id = ""
+        self._quiet_until = 0.0
+        self._leaving = False
+
+        self.setObjectName("callView")
+        self.setStyleSheet("#callView { background: #121212; }")
+        self.title = QLabel()
+        self.title.setObjectName("callTitle")
+        self.title.setStyleSheet("color: white; font-weight: 600;")
+        top = QHBoxLayout()
+        top.setContentsMargins(16, 8, 16, 0)
+        top.addWidget(self.title)
+        top.addStretch(1)
+        self.grid = VideoGrid()
+        self.controls = ControlBar()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(top)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.controls)
+        self.overlay = ReconnectingOverlay(self.grid)
+
+        self._levels = QTimer(self)
+        self._levels.setInterval(LEVELS_INTERVAL_MS)
+        self._levels.timeout.connect(self._update_levels)
+
+        self.controls.microphone_clicked.connect(self.toggle_microphone)
+        self.controls.camera_clicked.connect(self.toggle_camera)
+        self.controls.screen_requested.connect(self._share)
+        self.controls.screen_stop_requested.connect(lambda: self._run(self._stop_share()))
+        self.controls.leave_clicked.connect(self.leave)
+        self.controls.invite_clicked.connect(self.copy_invite)
+        for action, slot in (
+            ("microphone", self.toggle_microphone),
+            ("camera", self.toggle_camera),
+            ("screen", self.controls.click_screen),
+            ("leave", self.leave),
+            ("invite", self.copy_invite),
+        ):
+            QShortcut(QKeySequence(SHORTCUTS[action]), self, slot)
+
+    # ---- joining ----------------------------------------------------------------------------------------
+
+    async def start(
+        self,
+        room_id: str,
+        *,
+        camera: bool,
+        microphone: bool,
+        camera_source: VideoSource | None,
+        microphone_source: AudioSource | None,
+    ) -> str | None:
+        """Join ``room_id``; returns None, or why it failed (the sources are closed then)."""
+        self.room_id = room_id
+        self._leaving = False
+        self.title.setText(f"Room {room_id}")
+        try:
+            ice_servers = (await self.context.api.ice_servers()).ice_servers
+        except RestError as exc:
+            for source in (camera_source, microphone_source):
+                if source is not None:
+                    source.stop()
+            return f"Cannot reach the server: {exc.message}"
+        self.bridge = CallBridge(self)
+        self.bridge.participant_joined.connect(self._joined)
+        self.bridge.participant_left.connect(self._left)
+        self.bridge.participant_updated.connect(self._updated)
+        self.bridge.stats_updated.connect(self._stats)
+        self.bridge.local_media_changed.connect(self._local_media)
+        self.bridge.connection_changed.connect(self._connection)
+        self.bridge.error.connect(lambda message: self.toast.emit(message, "error"))
+        settings = self.context.settings
+        token = self.context.token or ""
+        self.call = DesktopCall(
+            self.context.server_url,
+            token,
+            room_id,
+            ice_servers,
+            self.context.provider,
+            observer=self.bridge.observer,
+            camera_device=settings.camera,
+            speaker_device=settings.speaker,
+            camera=camera_source,
+            microphone=microphone_source,
+        )
+        own = VideoTile(SELF_TILE, "You", self.call.local_frame, is_self=True)
+        self.grid.add_tile(own)
+        self.controls.set_monitors(await asyncio.to_thread(self.context.provider.monitors))
+        try:
+            await self.call.join(camera=camera, microphone=microphone)
+        except (SignalingError, Unauthorized, OSError) as exc:
+            await self._teardown()
+            return _join_failure(exc)
+        self.context.remember_room(room_id)
+        self._local_media(self.call.session.media_state)
+        self._update_count()
+        self.grid.start_clock()
+        self._levels.start()
+        self._room_name()
+        return None
+
+    def _room_name(self) -> None:
+        async def fetch() -> None:
+            try:
+                info = await self.context.api.get_room(self.room_id)
+            except (RestError, ValueError):
+                return
+            self.title.setText(info.room.name)
+
+        self._run(fetch())
+
+    # ---- engine events ----------------------------------------------------------------------------------
+
+    def _joined(self, remote: RemoteParticipant) -> None:
+        tile = VideoTile(remote.socket_id, remote.username, lambda: remote.latest_frame)
+        self.grid.add_tile(tile)
+        self._updated(remote)
+        self._update_count()
+        if time.monotonic() >= self._quiet_until:
+            self.toast.emit(f"{remote.username} joined", "info")
+
+    def _left(self, remote: RemoteParticipant) -> None:
+        self.grid.remove_tile(remote.socket_id)
+        self.quality.forget(remote.socket_id)
+        if self.call is not None:
+            self.call.forget(remote.socket_id)
+        self._update_count()
+        if time.monotonic() >= self._quiet_until and not self._leaving:
+            self.toast.emit(f"{remote.username} left", "info")
+
+    def _updated(self, remote: RemoteParticipant) -> None:
+        tile = self.grid.tile(remote.socket_id)
+        if tile is None:
+            return
+        tile.set_camera_on(remote.media.camera or remote.media.screen)
+        tile.set_mic_on(remote.media.microphone)
+        # A shared screen takes the big spot; when it stops, the spot goes back to the grid.
+        if remote.media.screen:
+            self.grid.set_featured(remote.socket_id)
+        elif self.grid.featured_tile_id == remote.socket_id:
+            self.grid.set_featured(None)
+        self._stats(remote)
+
+    def _stats(self, remote: RemoteParticipant) -> None:
+        tile = self.grid.tile(remote.socket_id)
+        if tile is not None:
+            tile.set_quality(self.quality.update(remote, time.monotonic()))
+
+    def _local_media(self, media: MediaState) -> None:
+        self.controls.set_media(media)
+        own = self.grid.tile(SELF_TILE)
+        if own is not None:
+            own.set_camera_on(media.camera or media.screen)
+            own.set_mic_on(media.microphone)
+            own.set_mirrored(not media.screen)  # a mirrored camera feels natural; mirrored text does not
+
+    def _connection(self, state: str, detail: str) -> None:
+        if state in ("reconnecting", "connecting") and self.call is not None and not self._leaving:
+            self.overlay.show_over_parent()
+            self._quiet_until = float("inf")
+        elif state == "connected":
+            self.overlay.hide()
+            self._quiet_until = time.monotonic() + QUIET_AFTER_RECONNECT_S if detail == "reconnected" else 0.0
+        elif state == "closed" and not self._leaving:
+            self.overlay.hide()
+            if detail:
+                self.toast.emit(f"Disconnected: {detail}", "error")
+
+    def _update_count(self) -> None:
+        count = 1 + (len(self.call.session.participants) if self.call is not None else 0)
+        self.controls.set_count(count)
+
+    def _update_levels(self) -> None:
+        if self.call is None:
+            return
+        levels = self.call.levels()
+        for tile in self.grid.tiles():
+            level = self.call.own_level() if tile.tile_id == SELF_TILE else levels.get(tile.tile_id, -100.0)
+            tile.set_speaking(level > SPEAKING_DBFS)
+
+    # ---- controls ---------------------------------------------------------------------------------------
+
+    def _run(self, coro: object) -> None:
+        self.tasks.spawn(coro)  # type: ignore[arg-type]
+
+    def toggle_microphone(self) -> None:
+        if self.call is not None:
+            self._run(self.call.set_microphone(not self.call.session.microphone_on))
+
+    def toggle_camera(self) -> None:
+        if self.call is not None:
+            self._run(self.call.set_camera(self.call.session.camera is None))
+
+    def _share(self, monitor: str) -> None:
+        if self.call is not None:
+            self._run(self.call.start_screen_share(monitor))
+
+    async def _stop_share(self) -> None:
+        if self.call is not None:
+            await self.call.stop_screen_share()
+
+    def copy_invite(self) -> None:
+        QGuiApplication.clipboard().setText(join_link(self.room_id))
+        self.toast.emit("Invite link copied", "info")
+
+    def leave(self) -> None:
+        if not self._leaving:
+            self._run(self.leave_async())
+
+    async def leave_async(self) -> None:
+        """Leave cleanly (idempotent) and go back to the dashboard."""
+        if self._leaving:
+            return
+        self._leaving = True
+        await self._teardown()
+        self.left_call.emit()
+
+    async def _teardown(self) -> None:
+        self._levels.stop()
+        self.grid.stop_clock()
+        self.overlay.hide()
+        call, self.call = self.call, None
+        if call is not None:
+            await call.leave()
+        for tile in self.grid.tiles():
+            self.grid.remove_tile(tile.tile_id)
+        if self.bridge is not None:
+            self.bridge.deleteLater()
+            self.bridge = None
+        self.quality = QualityMeter()
+
+
+def _join_failure(exc: BaseException) -> str:
+    if isinstance(exc, Unauthorized):
+        return "Your session has expired: sign in again"
+    if isinstance(exc, SignalingError):
+        return {
+            "room-full": "This call is full",
+            "room-not-found": "This room does not exist (any more)",
+        }.get(exc.code, exc.message)
+    return f"Cannot connect: {exc}"

@@ -1,0 +1,210 @@
+"""The home screen: who is signed in, start a call, join one by link or id, recent rooms, log out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nimeet_desktop.net.links import InvalidLink, join_link, parse_join_target
+from nimeet_desktop.net.rest import ApiError, RestError
+from nimeet_desktop.ui import icons
+from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.form import card, error_label, show_error, title
+from nimeet_desktop.ui.tasks import Tasks
+from signaling_server.protocol import Room
+
+logger = logging.getLogger(__name__)
+
+ROOM_ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+class DashboardView(QWidget):
+    join_requested = Signal(str)  # a room id, checked to exist
+    logged_out = Signal()
+    toast = Signal(str)
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.tasks = Tasks()
+
+        self.user_label = QLabel()
+        self.user_label.setObjectName("userLabel")
+        self.user_label.setProperty("role", "title")
+        self.email_label = QLabel()
+        self.logout_button = QPushButton(icons.icon("logout"), "Log out")
+        self.logout_button.setObjectName("logout")
+        header = QHBoxLayout()
+        who = QVBoxLayout()
+        who.addWidget(self.user_label)
+        who.addWidget(self.email_label)
+        header.addLayout(who, 1)
+        header.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        start, start_layout = card()
+        self.new_call_button = QPushButton(icons.icon("camera", "white"), "New call")
+        self.new_call_button.setObjectName("newCall")
+        self.new_call_button.setProperty("primary", True)
+        self.join_edit = QLineEdit()
+        self.join_edit.setObjectName("joinEdit")
+        self.join_edit.setPlaceholderText("Invite link or room id")
+        self.join_edit.setClearButtonEnabled(True)
+        self.join_button = QPushButton("Join")
+        self.join_button.setObjectName("joinButton")
+        self.join_error = error_label()
+        join_row = QHBoxLayout()
+        join_row.addWidget(self.join_edit, 1)
+        join_row.addWidget(self.join_button)
+        start_layout.addWidget(title("Start or join a call"))
+        start_layout.addWidget(self.new_call_button)
+        start_layout.addLayout(join_row)
+        start_layout.addWidget(self.join_error)
+
+        recent, recent_layout = card()
+        self.rooms = QListWidget()
+        self.rooms.setObjectName("recentRooms")
+        self.rooms.setAlternatingRowColors(True)
+        self.rooms_status = QLabel()
+        self.copy_button = QPushButton(icons.icon("copy"), "Copy invite link")
+        self.copy_button.setObjectName("copyInvite")
+        self.open_button = QPushButton("Join selected")
+        self.open_button.setObjectName("joinSelected")
+        refresh = QPushButton(icons.icon("refresh"), "")
+        refresh.setToolTip("Refresh")
+        room_buttons = QHBoxLayout()
+        room_buttons.addWidget(refresh)
+        room_buttons.addStretch(1)
+        room_buttons.addWidget(self.copy_button)
+        room_buttons.addWidget(self.open_button)
+        recent_layout.addWidget(title("Recent rooms"))
+        recent_layout.addWidget(self.rooms, 1)
+        recent_layout.addWidget(self.rooms_status)
+        recent_layout.addLayout(room_buttons)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(32, 24, 32, 24)
+        outer.setSpacing(16)
+        outer.addLayout(header)
+        outer.addWidget(start)
+        outer.addWidget(recent, 1)
+
+        self.logout_button.clicked.connect(lambda: self.tasks.spawn(self._logout(), name="logout"))
+        self.new_call_button.clicked.connect(self._new_call)
+        self.join_button.clicked.connect(self._join_typed)
+        self.join_edit.returnPressed.connect(self._join_typed)
+        self.join_edit.textEdited.connect(lambda _t: show_error(self.join_error, None))
+        self.rooms.itemDoubleClicked.connect(lambda item: self._open_room(item.data(ROOM_ID_ROLE)))
+        self.rooms.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self.copy_button.clicked.connect(self._copy_selected)
+        self.open_button.clicked.connect(lambda: self._open_room(self._selected_room()))
+        refresh.clicked.connect(self.refresh)
+        self._update_buttons()
+
+    # ---- data -------------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        user = self.context.user
+        self.user_label.setText(user.username if user else "")
+        self.email_label.setText(user.email if user else "")
+        self.tasks.spawn(self._load_rooms(), name="load-rooms")
+
+    async def _load_rooms(self) -> None:
+        self.rooms_status.setText("Loading…")
+        try:
+            owned = await self.context.api.list_rooms()
+            joined = await self._joined_rooms({r.room_id for r in owned})
+        except RestError as exc:
+            self.rooms_status.setText(f"Could not load rooms: {exc.message}")
+            return
+        self.rooms.clear()
+        for room in sorted([*owned, *joined], key=lambda r: r.created_at, reverse=True):
+            item = QListWidgetItem(f"{room.name}    ·    {room.room_id}")
+            item.setData(ROOM_ID_ROLE, room.room_id)
+            item.setToolTip(join_link(room.room_id))
+            self.rooms.addItem(item)
+        self.rooms_status.setText("" if self.rooms.count() else "No rooms yet: start a new call.")
+        self._update_buttons()
+
+    async def _joined_rooms(self, known: set[str]) -> list[Room]:
+        """Rooms the user joined but does not own: the server lists only owned ones, we remember the rest."""
+        ids = [r for r in self.context.settings.recent_rooms if r not in known][:5]
+        results = await asyncio.gather(*(self.context.api.get_room(r) for r in ids), return_exceptions=True)
+        return [r.room for r in results if not isinstance(r, BaseException)]
+
+    def _selected_room(self) -> str | None:
+        item = self.rooms.currentItem()
+        return None if item is None else str(item.data(ROOM_ID_ROLE))
+
+    def _update_buttons(self) -> None:
+        selected = self._selected_room() is not None
+        self.copy_button.setEnabled(selected)
+        self.open_button.setEnabled(selected)
+
+    # ---- actions ----------------------------------------------------------------------------------------
+
+    def _copy_selected(self) -> None:
+        room_id = self._selected_room()
+        if room_id is not None:
+            QGuiApplication.clipboard().setText(join_link(room_id))
+            self.toast.emit("Invite link copied")
+
+    def _new_call(self) -> None:
+        if not self.tasks.busy:
+            self.tasks.spawn(self._create(), name="create-room")
+
+    async def _create(self) -> None:
+        self.new_call_button.setEnabled(False)
+        try:
+            user = self.context.user
+            created = await self.context.api.create_room(name=f"{user.username}'s call" if user else None)
+        except RestError as exc:
+            show_error(self.join_error, f"Could not create a call: {exc.message}")
+            return
+        finally:
+            self.new_call_button.setEnabled(True)
+        self.join_requested.emit(created.room.room_id)
+
+    def _join_typed(self) -> None:
+        text = self.join_edit.text().strip()
+        try:
+            target = parse_join_target(text)
+        except InvalidLink as exc:
+            show_error(self.join_error, str(exc))
+            return
+        if target.server_url is not None and target.server_url != self.context.server_url:
+            show_error(self.join_error, f"This link is for another server ({target.server_url})")
+            return
+        self._open_room(target.room_id)
+
+    def _open_room(self, room_id: str | None) -> None:
+        if room_id and not self.tasks.busy:
+            self.tasks.spawn(self._check_and_join(room_id), name="check-room")
+
+    async def _check_and_join(self, room_id: str) -> None:
+        try:
+            await self.context.api.get_room(room_id)
+        except ApiError as exc:
+            show_error(self.join_error, "No such room" if exc.status == 404 else exc.message)
+            return
+        except RestError as exc:
+            show_error(self.join_error, f"Cannot reach the server: {exc.message}")
+            return
+        self.join_edit.clear()
+        self.join_requested.emit(room_id)
+
+    async def _logout(self) -> None:
+        await self.context.sign_out()
+        self.logged_out.emit()

@@ -1,0 +1,279 @@
+"""Before joining: see yourself, pick the camera, microphone and speaker, check the level, join with either off."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.media.preview import DevicePreview
+from nimeet_desktop.media.provider import DeviceChoice
+from nimeet_desktop.net.links import join_link
+from nimeet_desktop.net.rest import RestError
+from nimeet_desktop.ui import icons, theme
+from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.form import card, error_label, show_error, title
+from nimeet_desktop.ui.tasks import Tasks
+from nimeet_desktop.ui.video_tile import VideoTile
+
+logger = logging.getLogger(__name__)
+
+METER_FLOOR_DBFS = -60.0  # the meter's empty end: quieter than a quiet room
+
+
+def meter_value(level_dbfs: float) -> int:
+    """0–100 for a level in dBFS, linear in dB between the floor and full scale."""
+    return round(100 * min(1.0, max(0.0, (level_dbfs - METER_FLOOR_DBFS) / -METER_FLOOR_DBFS)))
+
+
+def control_button(name: str, tooltip: str) -> QToolButton:
+    button = QToolButton()
+    button.setObjectName(name)
+    button.setProperty("role", "control")
+    button.setCheckable(True)
+    button.setChecked(True)
+    button.setToolTip(tooltip)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+    return button
+
+
+class PreJoinView(QWidget):
+    join = Signal(str, bool, bool)  # room id, camera on, microphone on
+    back = Signal()
+    toast = Signal(str)
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.tasks = Tasks()
+        self.preview = DevicePreview(context.provider, on_error=self._device_error)
+        self.room_id = ""
+
+        self.heading = title("Ready to join?")
+        self.room_label = QLabel()
+        self.room_label.setObjectName("roomLabel")
+        self.tile = VideoTile("preview", "You", lambda: self.preview.latest_frame, is_self=True)
+        self.tile.setMinimumSize(480, 270)
+        self.camera_button = control_button("previewCamera", "Camera on (V)")
+        self.mic_button = control_button("previewMic", "Microphone on (M)")
+        toggles = QHBoxLayout()
+        toggles.addStretch(1)
+        toggles.addWidget(self.mic_button)
+        toggles.addWidget(self.camera_button)
+        toggles.addStretch(1)
+
+        self.cameras = QComboBox()
+        self.cameras.setObjectName("cameraPicker")
+        self.microphones = QComboBox()
+        self.microphones.setObjectName("microphonePicker")
+        self.speakers = QComboBox()
+        self.speakers.setObjectName("speakerPicker")
+        self.meter = QProgressBar()
+        self.meter.setObjectName("micLevel")
+        self.meter.setRange(0, 100)
+        self.meter.setTextVisible(False)
+        self.meter.setMaximumHeight(10)
+        self.meter.setToolTip("Microphone level")
+        self.device_error = error_label()
+
+        side, side_layout = card()
+        side.setMinimumWidth(300)
+        form = QFormLayout()
+        form.addRow("Camera", self.cameras)
+        form.addRow("Microphone", self.microphones)
+        form.addRow("", self.meter)
+        form.addRow("Speaker", self.speakers)
+        self.join_button = QPushButton("Join now")
+        self.join_button.setObjectName("joinNow")
+        self.join_button.setProperty("primary", True)
+        self.join_button.setDefault(True)
+        self.copy_button = QPushButton(icons.icon("copy"), "Copy invite link")
+        self.copy_button.setObjectName("copyInvite")
+        back_button = QPushButton("Back")
+        back_button.setObjectName("back")
+        self.join_error = error_label()
+        side_layout.addWidget(self.heading)
+        side_layout.addWidget(self.room_label)
+        side_layout.addLayout(form)
+        side_layout.addWidget(self.device_error)
+        side_layout.addStretch(1)
+        side_layout.addWidget(self.join_error)
+        side_layout.addWidget(self.join_button)
+        side_layout.addWidget(self.copy_button)
+        side_layout.addWidget(back_button)
+
+        left = QVBoxLayout()
+        left.addWidget(self.tile, 1)
+        left.addLayout(toggles)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(32, 24, 32, 24)
+        outer.setSpacing(24)
+        outer.addLayout(left, 3)
+        outer.addWidget(side, 2)
+
+        self._clock = QTimer(self)
+        self._clock.setInterval(33)
+        self._clock.timeout.connect(self._tick)
+
+        self.camera_button.toggled.connect(self._camera_toggled)
+        self.mic_button.toggled.connect(self._mic_toggled)
+        self.cameras.activated.connect(lambda _i: self._camera_toggled(self.camera_button.isChecked()))
+        self.microphones.activated.connect(lambda _i: self._reopen_microphone())
+        self.speakers.activated.connect(lambda _i: self._remember_devices())
+        self.join_button.clicked.connect(self._join)
+        self.copy_button.clicked.connect(self._copy)
+        back_button.clicked.connect(self._back)
+
+    # ---- entering and leaving ---------------------------------------------------------------------------
+
+    def open(self, room_id: str) -> None:
+        self.room_id = room_id
+        self.room_label.setText(f"Room {room_id}")
+        show_error(self.join_error, None)
+        show_error(self.device_error, None)
+        settings = self.context.settings
+        for button, on in ((self.camera_button, settings.join_with_camera), (self.mic_button, True)):
+            button.blockSignals(True)
+            button.setChecked(on)
+            button.blockSignals(False)
+        self.mic_button.setChecked(settings.join_with_microphone)
+        self._paint_toggles()
+        self.join_button.setEnabled(False)
+        self._clock.start()
+        self.tasks.spawn(self._start(), name="prejoin-start")
+
+    async def _start(self) -> None:
+        provider = self.context.provider
+        cameras, microphones, speakers = await asyncio.gather(
+            asyncio.to_thread(provider.cameras),
+            asyncio.to_thread(provider.microphones),
+            asyncio.to_thread(provider.speakers),
+        )
+        settings = self.context.settings
+        self._fill(self.cameras, cameras, settings.camera, "No camera found")
+        self._fill(self.microphones, microphones, settings.microphone, "No microphone found")
+        self._fill(self.speakers, speakers, settings.speaker, "System default")
+        self.join_button.setEnabled(True)
+        self.join_button.setFocus()
+        self._room_name()
+        await asyncio.gather(self._open_camera(), self.preview.set_microphone(self._chosen(self.microphones)))
+
+    def _room_name(self) -> None:
+        async def fetch() -> None:
+            try:
+                info = await self.context.api.get_room(self.room_id)
+            except (RestError, ValueError):
+                return
+            self.heading.setText(info.room.name)
+            people = info.participant_count
+            who = "Nobody is in the call yet" if people == 0 else f"{people} in the call"
+            self.room_label.setText(f"{who} · {self.room_id}")
+
+        self.tasks.spawn(fetch(), name="room-info")
+
+    @staticmethod
+    def _fill(box: QComboBox, choices: list[DeviceChoice], chosen: str | None, empty: str) -> None:
+        box.clear()
+        for choice in choices:
+            box.addItem(choice.name, choice.id)
+        if not choices:
+            box.addItem(empty, None)
+        index = box.findData(chosen) if chosen is not None else -1
+        box.setCurrentIndex(max(0, index))
+        box.setEnabled(bool(choices))
+
+    @staticmethod
+    def _chosen(box: QComboBox) -> str | None:
+        data = box.currentData()
+        return None if data is None else str(data)
+
+    async def close_preview(self) -> None:
+        self._clock.stop()
+        await self.tasks.cancel_all()
+        await self.preview.close()
+
+    async def hand_over(self) -> tuple[VideoSource | None, AudioSource | None]:
+        self._clock.stop()
+        await self.tasks.cancel_all()
+        return await self.preview.hand_over()
+
+    # ---- devices ----------------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        self.tile.refresh()
+        self.meter.setValue(meter_value(self.preview.level_dbfs))
+
+    def _paint_toggles(self) -> None:
+        camera_on, mic_on = self.camera_button.isChecked(), self.mic_button.isChecked()
+        self.camera_button.setIcon(icons.icon("camera" if camera_on else "camera-off", "white"))
+        self.mic_button.setIcon(icons.icon("mic" if mic_on else "mic-off", "white"))
+        self.camera_button.setToolTip("Turn camera off (V)" if camera_on else "Turn camera on (V)")
+        self.mic_button.setToolTip("Mute microphone (M)" if mic_on else "Unmute microphone (M)")
+        theme.set_off(self.camera_button, not camera_on)
+        theme.set_off(self.mic_button, not mic_on)
+        self.tile.set_camera_on(camera_on)
+        self.tile.set_mic_on(mic_on)
+
+    async def _open_camera(self) -> None:
+        on = self.camera_button.isChecked() and self.cameras.isEnabled()
+        if await self.preview.set_camera(self._chosen(self.cameras), enabled=on):
+            show_error(self.device_error, None)
+
+    def _camera_toggled(self, _on: bool) -> None:
+        self._paint_toggles()
+        self._remember_devices()
+        self.tasks.spawn(self._open_camera(), name="preview-camera")
+
+    def _mic_toggled(self, _on: bool) -> None:
+        # Muting here keeps the microphone open: the meter tells people it works, and unmuting in the call is instant.
+        self._paint_toggles()
+        self._remember_devices()
+
+    def _reopen_microphone(self) -> None:
+        self._remember_devices()
+        self.tasks.spawn(self.preview.set_microphone(self._chosen(self.microphones)), name="preview-microphone")
+
+    def _device_error(self, kind: str, message: str) -> None:
+        show_error(self.device_error, f"{kind.capitalize()}: {message}")
+
+    def _remember_devices(self) -> None:
+        settings = self.context.settings
+        settings.camera = self._chosen(self.cameras)
+        settings.microphone = self._chosen(self.microphones)
+        settings.speaker = self._chosen(self.speakers)
+        settings.join_with_camera = self.camera_button.isChecked()
+        settings.join_with_microphone = self.mic_button.isChecked()
+        self.context.save_settings()
+
+    # ---- actions ----------------------------------------------------------------------------------------
+
+    def toggle_camera(self) -> None:
+        self.camera_button.toggle()
+
+    def toggle_microphone(self) -> None:
+        self.mic_button.toggle()
+
+    def _join(self) -> None:
+        self._remember_devices()
+        self.join.emit(self.room_id, self.camera_button.isChecked(), self.mic_button.isChecked())
+
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText(join_link(self.room_id))
+        self.toast.emit("Invite link copied")
+
+    def _back(self) -> None:
+        self.back.emit()

@@ -1,0 +1,106 @@
+"""Which server to use: the one on this computer (started for the user if need be) or a URL someone gave them."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from nimeet_desktop.local_server import LocalServerError
+from nimeet_desktop.net.links import InvalidServerUrl, normalize_server_url
+from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.form import Field, card, error_label, show_error, title
+from nimeet_desktop.ui.local_server_start import server_answers, start_local_server
+from nimeet_desktop.ui.tasks import Tasks
+
+logger = logging.getLogger(__name__)
+
+
+class ServerView(QWidget):
+    connected = Signal()
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.tasks = Tasks()
+        frame, form = card()
+        frame.setMaximumWidth(480)
+        intro = QLabel(
+            "NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this "
+            "computer (people on your network can join it too)."
+        )
+        intro.setWordWrap(True)
+        self.url = Field("Server address", placeholder="https://meet.example.org", name="serverUrl")
+        self.error = error_label()
+        self.connect_button = QPushButton("Connect")
+        self.connect_button.setObjectName("connectServer")
+        self.connect_button.setProperty("primary", True)
+        self.connect_button.setDefault(True)
+        self.local_button = QPushButton("Start a server on this computer")
+        self.local_button.setObjectName("startLocalServer")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.local_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.connect_button)
+        form.addWidget(title("Choose a server"))
+        form.addWidget(intro)
+        form.addWidget(self.url)
+        form.addWidget(self.error)
+        form.addLayout(buttons)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(frame, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+        self.connect_button.clicked.connect(self._connect)
+        self.url.edit.returnPressed.connect(self._connect)
+        self.local_button.clicked.connect(self._start_local)
+
+    def show_problem(self, message: str | None) -> None:
+        self.url.edit.setText(self.context.server_url)
+        show_error(self.error, message)
+
+    def _set_busy(self, busy: bool, what: str = "") -> None:
+        self.connect_button.setEnabled(not busy)
+        self.local_button.setEnabled(not busy)
+        self.url.edit.setEnabled(not busy)
+        self.local_button.setText(what if busy and what else "Start a server on this computer")
+
+    def _connect(self) -> None:
+        if self.tasks.busy:
+            return
+        try:
+            url = normalize_server_url(self.url.text.strip())
+        except InvalidServerUrl as exc:
+            self.url.set_error(str(exc))
+            return
+        self.tasks.spawn(self._try(url), name="connect-server")
+
+    async def _try(self, url: str) -> None:
+        self._set_busy(True)
+        show_error(self.error, None)
+        try:
+            if not await server_answers(url):
+                self.url.set_error("No NIMeet server answers at this address")
+                return
+        finally:
+            self._set_busy(False)
+        self.context.use_server(url)
+        self.connected.emit()
+
+    def _start_local(self) -> None:
+        if not self.tasks.busy:
+            self.tasks.spawn(self._start(), name="start-local-server")
+
+    async def _start(self) -> None:
+        self._set_busy(True, "Starting…")
+        show_error(self.error, None)
+        try:
+            url = await start_local_server(self.context)
+        except LocalServerError as exc:
+            show_error(self.error, exc.message)
+            return
+        finally:
+            self._set_busy(False)
+        self.context.use_server(normalize_server_url(url))
+        self.connected.emit()

@@ -1,0 +1,72 @@
+"""Sign-in flows in the real window against the real server."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from tests.ui.conftest import AppHarness, fill, new_user, register, until
+
+
+def test_register_goes_to_the_dashboard_and_the_session_survives_a_restart(qtbot: QtBot, app: AppHarness) -> None:
+    window = app.build()
+    app.run(window.start())
+    assert window.current is window.auth_view
+    user = new_user()
+    register(qtbot, window, user)
+    app.run(until(lambda: window.current is window.dashboard, what="the dashboard"))
+    assert window.dashboard.user_label.text() == user["username"]
+    assert list(app.keyring.secrets.values()), "token not kept in the keyring"
+
+    # A valid saved token: the next start goes straight to the dashboard.
+    second = app.build()
+    app.run(second.start())
+    assert second.current is second.dashboard
+    assert second.context.user is not None and second.context.user.username == user["username"]
+
+    # Log out clears the keyring; the next start asks to sign in.
+    qtbot.mouseClick(second.dashboard.logout_button, Qt.MouseButton.LeftButton)
+    app.run(until(lambda: second.current is second.auth_view, what="the sign-in screen after logout"))
+    assert app.keyring.secrets == {}
+    third = app.build()
+    app.run(third.start())
+    assert third.current is third.auth_view
+
+
+def test_wrong_password_shows_the_error_next_to_the_password(qtbot: QtBot, app: AppHarness) -> None:
+    window = app.build()
+    app.run(window.start())
+    user = new_user()
+    register(qtbot, window, user)
+    app.run(until(lambda: window.current is window.dashboard, what="the dashboard"))
+    qtbot.mouseClick(window.dashboard.logout_button, Qt.MouseButton.LeftButton)
+    app.run(until(lambda: window.current is window.auth_view, what="the sign-in screen"))
+
+    fill(qtbot, window, email=user["email"], password="not the password")
+    qtbot.mouseClick(window.auth_view.submit, Qt.MouseButton.LeftButton)
+    app.run(until(lambda: window.auth_view.password.error is not None, what="the password error"))
+    assert window.auth_view.password.error == "Wrong email or password"
+    assert window.current is window.auth_view
+    assert window.auth_view.submit.isEnabled(), "still busy after the answer"
+
+
+def test_client_side_checks_and_server_errors_land_on_their_field(qtbot: QtBot, app: AppHarness) -> None:
+    window = app.build()
+    app.run(window.start())
+    taken = new_user()
+    register(qtbot, window, taken)
+    app.run(until(lambda: window.current is window.dashboard, what="the dashboard"))
+    qtbot.mouseClick(window.dashboard.logout_button, Qt.MouseButton.LeftButton)
+    app.run(until(lambda: window.current is window.auth_view, what="the sign-in screen"))
+
+    view = window.auth_view
+    qtbot.mouseClick(view.switch_mode, Qt.MouseButton.LeftButton)
+    fill(qtbot, window, username="a b", email="nope", password="short")
+    qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
+    assert view.username.error and view.email.error and view.password.error
+    assert not view.tasks.busy, "sent although the form is invalid"
+
+    fill(qtbot, window, username=taken["username"], email=f"other{taken['email']}", password="long enough pw")
+    qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
+    app.run(until(lambda: view.username.error is not None, what="username-taken next to the username"))
+    assert view.email.error is None
