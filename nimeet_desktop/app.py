@@ -133,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nimeet_desktop.ui import icons, theme
     from nimeet_desktop.ui.context import AppContext
     from nimeet_desktop.ui.main_window import MainWindow
+    from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward, socket_name
 
     # Fractional scaling (125 %, 150 %) as the system asks, instead of rounding to 100 % or 200 %.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
@@ -140,6 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("NIMeet")
     app.setDesktopFileName("nimeet")
     app.setQuitOnLastWindowClosed(False)  # we quit after leaving the call cleanly, not when the window goes
+
+    instance_name = socket_name(str(app_settings.config_dir()))
+    if forward(instance_name, args.link.strip() if link is not None else ACTIVATE):
+        logger.info("handed over to the running instance")
+        return 0
     theme.apply_theme(app)
     app.setWindowIcon(icons.icon("nimeet"))
 
@@ -157,6 +163,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     context = AppContext(store, settings, CredentialStore(), provider)
     window = MainWindow(context)
 
+    def bring_forward() -> None:
+        window.showNormal()
+        window.raise_()
+        window.activateWindow()
+
+    def open_forwarded(target: JoinTarget) -> None:
+        bring_forward()
+        window.open_link(target)
+
+    instance = InstanceServer(
+        instance_name,
+        on_link=open_forwarded,
+        on_activate=bring_forward,
+        on_bad=lambda why: window.toasts.show_message(f"Not a join link: {why}", "error"),
+    )
+
     async def run() -> None:
         closed = asyncio.Event()
         window.closed.connect(closed.set)
@@ -167,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with loop:
         loop.run_until_complete(run())
+    instance.close()
     logger.info("stopped")
     return 0
 

@@ -90,6 +90,7 @@ class AppHarness:
         self.config_dir = config_dir
         self.keyring = MemoryKeyring()
         self.run = run
+        self.provider: SyntheticMediaProvider = SyntheticMediaProvider(320, 240)
         self.windows: list[MainWindow] = []
 
     def build(self) -> MainWindow:
@@ -97,7 +98,7 @@ class AppHarness:
         settings = store.load()
         if not (self.config_dir / store.FILE_NAME).exists():
             settings = Settings(server_url=self.server.url, start_local_server=False)
-        context = AppContext(store, settings, CredentialStore(backend=self.keyring), SyntheticMediaProvider(320, 240))
+        context = AppContext(store, settings, CredentialStore(backend=self.keyring), self.provider)
         window = MainWindow(context)
         window.resize(960, 640)
         window.show()
@@ -110,6 +111,8 @@ class AppHarness:
             window.close()
             window.deleteLater()
         self.windows.clear()
+        # Let what closing queued (socket callbacks, deferred deletes) run inside the loop, not in qtbot's teardown.
+        self.run(asyncio.sleep(0.2))
 
 
 @pytest.fixture

@@ -11,6 +11,9 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.call.session import CallSession
+from nimeet_desktop.media.base import VideoSource
+from nimeet_desktop.media.devices import DeviceUnavailable
+from nimeet_desktop.media.provider import SyntheticMediaProvider
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.video_tile import VideoTile
@@ -151,3 +154,84 @@ async def call_with_two_bots(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
     assert call is not None and call.session.camera is not None
     assert call.session.camera.source.readyState == "ended", "the camera was left open"
     await until(lambda: me.socket_id not in a.participants, what="the bot to see us leave")
+
+
+def test_screen_share_takes_the_big_spot_and_reconnecting_is_shown(qtbot: QtBot, app: AppHarness, bots: Bots) -> None:
+    app.run(share_and_reconnect(app, bots, qtbot), timeout=120)
+
+
+async def share_and_reconnect(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
+    window = await enter_call(app, qtbot)
+    view = window.call_view
+    assert view.call is not None
+    (bot,) = await bots.join(view.room_id, 1)
+    assert bot.self_participant is not None
+    bot_id = bot.self_participant.socket_id
+    await until(lambda: view.grid.tile(bot_id) is not None, what="the bot's tile")
+
+    # A remote screen share takes the big spot, and gives it back when it stops.
+    await bot.start_screen_share(SyntheticVideo(1280, 720, 15, label="screen"))
+    await until(lambda: view.grid.featured_tile_id == bot_id, what="the shared screen featured")
+    bot_tile = view.grid.tile(bot_id)
+    assert bot_tile is not None
+    await until(lambda: bot_tile.conversions > 3, what="the screen painted")
+    await bot.stop_screen_share()
+    await until(lambda: view.grid.featured_tile_id is None, what="the big spot given back")
+
+    # Our own share, from the control bar (one monitor: no picker). Our tile stops mirroring: text must read.
+    own = view.grid.tile("self")
+    assert own is not None
+    qtbot.mouseClick(view.controls.screen_button, Qt.MouseButton.LeftButton)
+    await until(lambda: view.controls.sharing, what="sharing")
+    assert not own.mirrored
+    me = view.call.session.self_participant
+    assert me is not None
+    await until(lambda: bot.participants[me.socket_id].media.screen, what="the bot told we share")
+    qtbot.mouseClick(view.controls.screen_button, Qt.MouseButton.LeftButton)
+    await until(lambda: not view.controls.sharing and own.mirrored, what="sharing stopped")
+
+    # The signaling connection drops: the cover says so, the call comes back by itself with everyone in it.
+    states: list[str] = []
+    assert view.bridge is not None
+    view.bridge.connection_changed.connect(lambda state, _detail: states.append(state))
+    shown: list[bool] = []
+    view.bridge.connection_changed.connect(lambda _s, _d: shown.append(view.overlay.isVisible()))
+    await view.call.session.signaling.drop_connection()
+    await until(lambda: "reconnecting" in states and states[-1] == "connected", what="reconnected")
+    assert True in shown, "the reconnecting cover never showed"
+    assert not view.overlay.isVisible()
+    await until(lambda: len(view.grid.tiles()) == 2, what="the bot back after the rejoin")
+    assert not [m for k, m in window.toasts.history if m.endswith(" left")], "rejoin churn shown as leaving"
+
+
+class NoCameraProvider(SyntheticMediaProvider):
+    """A machine whose camera is there but will not open (busy in another app, or no permission)."""
+
+    def open_camera(self, device: str | None) -> VideoSource:
+        raise DeviceUnavailable("camera 0 is busy")
+
+
+def test_a_camera_that_will_not_open(qtbot: QtBot, app: AppHarness) -> None:
+    app.provider = NoCameraProvider(320, 240)
+    app.run(no_camera(app, qtbot), timeout=60)
+
+
+async def no_camera(app: AppHarness, qtbot: QtBot) -> None:
+    window = app.build()
+    await window.start()
+    register(qtbot, window, new_user())
+    await until(lambda: window.current is window.dashboard, what="the dashboard")
+    qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+    prejoin = window.prejoin
+    await until(lambda: "busy" in prejoin.device_error.text(), what="the camera error in pre-join")
+    await until(lambda: prejoin.join_button.isEnabled(), what="join still possible")
+    qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
+    view = window.call_view
+    await until(lambda: view.call is not None and view.call.session.self_participant is not None, what="joined")
+    assert view.call is not None
+    assert not view.call.session.media_state.camera
+    qtbot.mouseClick(view.controls.camera_button, Qt.MouseButton.LeftButton)
+    await until(lambda: any("busy" in m for k, m in window.toasts.history if k == "error"), what="an error toast")
+    assert view.controls.camera_button.property("off") is True, "the button claims a camera that is not there"
+    own = view.grid.tile("self")
+    assert own is not None and not own.camera_on

@@ -1,0 +1,536 @@
+"""Render every screen of the NIMeet desktop app to PNGs under a real X server, so people can look at them.
+
+What it does, all on this machine and on loopback:
+
+* starts its own ``Xvfb`` (a free display picked by Xvfb itself) and runs Qt on it through the xcb platform plugin,
+  so the PNGs are what X really shows, not an offscreen rendering;
+* starts the real server (``python -m signaling_server``) on a free port with a throwaway data directory;
+* builds the window as ``nimeet_desktop/app.py`` does (Fusion theme, SVG icons, qasync loop, ``MainWindow``) with
+  synthetic devices and an in-memory keyring, and walks it like a person: sign in → create an account → dashboard
+  → new call → pre-join → join, then three headless participants join, one mutes, one turns the camera off, one
+  shares a screen, and finally the server goes away so the reconnecting cover shows;
+* grabs the window from the X framebuffer at every step and prints the path of every PNG it writes.
+
+Usage (from the repository root)::
+
+    .venv/bin/python docs/screenshots/render.py [--out docs/screenshots] [--scale 1.5] [--dark]
+
+``--scale`` sets ``QT_SCALE_FACTOR`` (1.5 checks 150 % displays); ``--dark`` also writes a ``<screen>-dark.png`` of
+every screen in the dark palette. Needs ``Xvfb`` and Qt's xcb plugin dependencies (Debian: xvfb, libxcb-icccm4,
+libxcb-keysyms1, libxcb-cursor0). Nothing is written outside ``--out`` and a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import math
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import qasync
+from keyring import errors as keyring_errors
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QCursor, QFont, QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # run as a script from anywhere: the packages live at the repository root
+    sys.path.insert(0, str(REPO))
+
+from nimeet_desktop.call import ice  # noqa: E402
+from nimeet_desktop.call.session import CallObserver, CallSession  # noqa: E402
+from nimeet_desktop.media.base import VideoSource  # noqa: E402
+from nimeet_desktop.media.provider import SyntheticMediaProvider  # noqa: E402
+from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo  # noqa: E402
+from nimeet_desktop.net.credentials import CredentialStore  # noqa: E402
+from nimeet_desktop.net.rest import ApiClient  # noqa: E402
+from nimeet_desktop.settings import Settings, SettingsStore  # noqa: E402
+from nimeet_desktop.ui import icons, theme  # noqa: E402
+from nimeet_desktop.ui.context import AppContext  # noqa: E402
+from nimeet_desktop.ui.main_window import MainWindow  # noqa: E402
+from nimeet_desktop.ui.video_tile import VideoTile  # noqa: E402
+
+logger = logging.getLogger("render")
+
+WINDOW_WIDTH, WINDOW_HEIGHT = 1200, 760  # logical px
+SCREEN_WIDTH, SCREEN_HEIGHT = 1280, 800  # the X screen at scale 1; grown with --scale so the window fits
+FONT_FAMILY, FONT_POINT_SIZE = "DejaVu Sans", 10.0  # fixed, so two runs on two machines look the same
+PASSWORD = "correct horse battery"  # noqa: S105 - throwaway accounts on a throwaway server
+ROOM_NAMES = ("Weekly design review", "Release 0.2 planning", "Ada / Margaret 1:1")
+BOT_NAMES = ("ada", "grace", "linus")
+SETTLE_S = 0.6  # after a change: layout, polish and a few frames reach the X server
+SERVER_ENV = {
+    # Real argon2id at a low cost: registering four accounts takes milliseconds instead of seconds.
+    "NIMEET_ARGON2_TIME_COST": "1",
+    "NIMEET_ARGON2_MEMORY_KIB": "8192",
+    "NIMEET_ARGON2_PARALLELISM": "1",
+    "NIMEET_LOG_FORMAT": "text",
+}
+_LISTENING = re.compile(r"listening on (http://\S+)")
+
+
+class RenderError(Exception):
+    """A step of the walk did not happen; the message says which."""
+
+
+# ---- an in-memory keyring (as tests/support/memory_keyring.py; tests/ is not imported from here) -----------------
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend that keeps secrets in a dict: the session token never touches the real OS keyring."""
+
+    priority = 5  # as high as the OS keyrings, so CredentialStore accepts it
+    viable = False  # never picked by keyring's auto-detection
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.secrets[(service, username)]
+        except KeyError:
+            raise keyring_errors.PasswordDeleteError("no such password") from None
+
+
+# ---- child processes: Xvfb and the server -------------------------------------------------------------------------
+
+
+def _stop(proc: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+    """Stop one child we started (by its own handle, never by name); kill it if it does not go in time."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def xvfb(width: int, height: int) -> Iterator[str]:
+    """A private X server; yields its display name (``:N``, a free number chosen by Xvfb via ``-displayfd``)."""
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        raise RenderError("Xvfb is not installed (Debian: apt-get install xvfb)")
+    read_fd, write_fd = os.pipe()
+    args = [binary, "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24"]
+    args += ["-dpi", "96", "-nolisten", "tcp", "-noreset"]
+    proc = subprocess.Popen(  # noqa: S603 - a fixed command line, no shell
+        args, pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd, "r") as announced:
+            number = announced.readline().strip()  # written once the server accepts connections
+        if not number.isdigit():
+            _stop(proc)
+            detail = proc.stderr.read() if proc.stderr is not None else ""
+            raise RenderError(f"Xvfb did not start:\n{detail[-2000:]}")
+        yield f":{number}"
+    finally:
+        _stop(proc)
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+@dataclass
+class Server:
+    """The real signaling server on a free loopback port, as tests/support/server.py runs it."""
+
+    data_dir: Path
+    url: str = ""
+    proc: subprocess.Popen[str] | None = None
+    stderr_lines: list[str] = field(default_factory=list)
+
+    def start(self, timeout: float = 30.0) -> str:
+        args = [sys.executable, "-m", "signaling_server", "--host", "127.0.0.1", "--port", "0"]
+        args += ["--data-dir", str(self.data_dir)]
+        self.proc = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
+            args,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            env={**os.environ, **SERVER_ENV},
+        )
+        lines: queue.Queue[str] = queue.Queue()
+        assert self.proc.stdout is not None
+        assert self.proc.stderr is not None
+        threading.Thread(target=_pump, args=(self.proc.stdout, lines.put), daemon=True).start()
+        threading.Thread(target=_pump, args=(self.proc.stderr, self.stderr_lines.append), daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=0.1)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    raise RenderError("the server exited at start:\n" + "".join(self.stderr_lines[-40:])) from None
+                continue
+            if match := _LISTENING.search(line):
+                self.url = match.group(1)
+                return self.url
+        raise RenderError("the server did not start in time:\n" + "".join(self.stderr_lines[-40:]))
+
+    def kill(self) -> None:
+        """Gone at once, as a crashed server or a lost network would be: the app's reconnect loop takes over."""
+        if self.proc is not None:
+            _stop(self.proc, signal.SIGKILL)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc)
+            self.proc = None
+
+
+def _pump(stream: IO[str], sink: Callable[[str], None]) -> None:
+    for line in stream:
+        sink(line)
+
+
+def _camera(name: str) -> Callable[[], VideoSource]:
+    return lambda: SyntheticVideo(640, 360, 30, label=f"{name} camera")
+
+
+# ---- the walk -----------------------------------------------------------------------------------------------------
+
+
+async def until(predicate: Callable[[], object], what: str, within: float = 15.0) -> None:
+    """Poll while the loop (and so Qt) keeps running."""
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RenderError(f"timed out after {within:.0f} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class Bot:
+    name: str
+    session: CallSession
+
+
+class Renderer:
+    """Drives one window through every screen and saves what X shows at each stop."""
+
+    def __init__(self, server: Server, config_dir: Path, out: Path, dark: bool) -> None:
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self.app = app
+        self.server = server
+        self.out = out
+        self.dark = dark
+        self.saved: list[Path] = []
+        self.bots: list[Bot] = []
+        settings = Settings(server_url=server.url, start_local_server=False)
+        context = AppContext(
+            SettingsStore(config_dir),
+            settings,
+            CredentialStore(backend=MemoryKeyring()),
+            SyntheticMediaProvider(640, 360),
+        )
+        self.window = MainWindow(context)
+
+    # ---- capture ----------------------------------------------------------------------------------------
+
+    def _apply_scheme(self, dark: bool) -> None:
+        """What theme.apply_theme does for a system colour scheme change. Qt's generic Unix theme (a bare X
+        server) ignores QStyleHints.setColorScheme, so the palette and stylesheet are set directly here."""
+        from PySide6.QtCore import Qt
+
+        from nimeet_desktop.ui import theme
+
+        scheme = Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light
+        self.app.setPalette(theme.palette_for(scheme))
+        self.app.setStyleSheet(theme.stylesheet_for(scheme, self.app.font().pointSizeF()))
+
+    async def _grab(self, name: str) -> None:
+        self.window.repaint()
+        await asyncio.sleep(0.15)  # let the repaint reach the X server
+        screen = QGuiApplication.primaryScreen()
+        pixmap = screen.grabWindow(self.window.winId())
+        if pixmap.isNull():
+            raise RenderError(f"could not grab the window for {name}")
+        path = self.out / f"{name}.png"
+        if not pixmap.save(str(path), "PNG"):
+            raise RenderError(f"could not write {path}")
+        self.saved.append(path)
+        print(path, flush=True)
+
+    async def capture(self, name: str) -> None:
+        await asyncio.sleep(SETTLE_S)
+        await self._grab(name)
+        if self.dark:
+            self._apply_scheme(True)
+            await asyncio.sleep(SETTLE_S)
+            await self._grab(f"{name}-dark")
+            self._apply_scheme(False)
+            await asyncio.sleep(SETTLE_S)
+
+    # ---- screens ----------------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        window = self.window
+        window.resize(WINDOW_WIDTH, WINDOW_HEIGHT)
+        window.move(0, 0)
+        window.show()
+        window.activateWindow()
+        await window.start()
+        await until(lambda: window.current is window.auth_view, "the sign-in screen")
+        await until(lambda: (handle := window.windowHandle()) is not None and handle.isExposed(), "the window mapped")
+        await self.capture("login")
+
+        await self.register()
+        await self.dashboard()
+        await self.prejoin()
+        await self.call()
+        await self.screen_share()
+        await self.reconnecting()
+
+    async def register(self) -> None:
+        window, auth = self.window, self.window.auth_view
+        auth.switch_mode.click()
+        await until(lambda: auth.registering and auth.username.isVisible(), "the create-account form")
+        auth.username.edit.setText("margaret")
+        auth.email.edit.setText("margaret.hamilton@example.org")
+        auth.password.edit.setText(PASSWORD)
+        auth.password.edit.setFocus()
+        await self.capture("register")
+        auth.submit.click()
+        await until(lambda: window.current is window.dashboard, "the dashboard after registering")
+
+    async def dashboard(self) -> None:
+        window, dashboard = self.window, self.window.dashboard
+        for name in ROOM_NAMES:
+            await window.context.api.create_room(name=name)
+        await until(lambda: not dashboard.tasks.busy, "the first room list")
+        dashboard.refresh()
+        await until(lambda: not dashboard.tasks.busy and dashboard.rooms.count() >= len(ROOM_NAMES), "the recent rooms")
+        await self.capture("dashboard")
+
+    async def prejoin(self) -> None:
+        window, prejoin = self.window, self.window.prejoin
+        window.dashboard.new_call_button.click()
+        await until(lambda: window.current is prejoin, "the pre-join screen")
+        await until(lambda: prejoin.join_button.isEnabled() and prejoin.tile.conversions > 3, "a live preview")
+        await until(lambda: prejoin.meter.value() > 0, "the microphone meter")
+        await until(lambda: "·" in prejoin.room_label.text(), "the room's name and head count")
+        await self.capture("prejoin")
+
+    async def call(self) -> None:
+        window, view = self.window, self.window.call_view
+        window.prejoin.join_button.click()
+        await until(lambda: view.call is not None and view.grid.tile("self") is not None, "the call", within=20)
+        await self.join_bots(view.room_id)
+        await until(lambda: len(view.grid.tiles()) == 1 + len(BOT_NAMES), "four tiles", within=20)
+        await until(lambda: all(t.conversions > 5 for t in view.grid.tiles()), "frames on every tile", within=30)
+        grace, linus = self.bot("grace"), self.bot("linus")
+        await grace.session.set_microphone(False)
+        await linus.session.set_camera(False)
+        await until(lambda: not self.tile_of(grace).mic_on, "grace's tile muted")
+        await until(lambda: not self.tile_of(linus).camera_on, "linus's avatar")
+        await until(lambda: all(t.quality is not None for t in view.grid.tiles() if not t.is_self), "quality badges")
+        # The "… joined" toasts are real, but they would hide the top of the grid in the reference picture.
+        await until(lambda: not window.toasts.visible_messages(), "the join toasts to go", within=10)
+        await asyncio.sleep(1.0)
+        await self.capture("call-4")
+
+    async def screen_share(self) -> None:
+        view = self.window.call_view
+        ada = self.bot("ada")
+        await ada.session.start_screen_share(SyntheticVideo(1280, 720, 15, label="screen"))
+        ada_id = self.socket_id(ada)
+        await until(lambda: view.grid.featured_tile_id == ada_id, "ada's screen in the big spot")
+        assert view.call is not None
+        remote = view.call.session.participants[ada_id]
+        await until(
+            lambda: remote.latest_frame is not None and remote.latest_frame.width > 640,
+            "ada's screen frames (wider than her camera)",
+            within=20,
+        )
+        tile = self.tile_of(ada)
+        shown = tile.conversions
+        await until(lambda: tile.conversions > shown + 5, "the featured tile painting the screen")
+        await self.capture("screen-share")
+
+    async def reconnecting(self) -> None:
+        view = self.window.call_view
+        self.server.kill()  # the app's signaling drops and cannot come back: the cover stays up
+        await until(lambda: view.overlay.isVisible(), "the reconnecting cover", within=10)
+        await self.capture("reconnecting")
+
+    # ---- bots -------------------------------------------------------------------------------------------
+
+    async def join_bots(self, room_id: str) -> None:
+        api = ApiClient(self.server.url)
+        try:
+            for name in BOT_NAMES:
+                auth = await api.register(name, f"{name}@example.org", PASSWORD)
+                session = CallSession(
+                    self.server.url,
+                    auth.token,
+                    [],
+                    observer=CallObserver(),
+                    camera_factory=_camera(name),
+                    microphone=SyntheticAudio(),
+                )
+                self.bots.append(Bot(name, session))
+                await session.join(room_id)
+        finally:
+            await api.close()
+
+    def bot(self, name: str) -> Bot:
+        return next(b for b in self.bots if b.name == name)
+
+    @staticmethod
+    def socket_id(bot: Bot) -> str:
+        me = bot.session.self_participant
+        if me is None:
+            raise RenderError(f"{bot.name} has not joined")
+        return me.socket_id
+
+    def tile_of(self, bot: Bot) -> VideoTile:
+        tile = self.window.call_view.grid.tile(self.socket_id(bot))
+        if tile is None:
+            raise RenderError(f"no tile for {bot.name}")
+        return tile
+
+    # ---- cleanup ----------------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Leave and close everything, whatever state the walk stopped in; each step on its own."""
+        for bot in self.bots:
+            try:
+                await asyncio.wait_for(bot.session.leave(), 15)
+            except Exception as exc:
+                logger.warning("%s did not leave cleanly: %s", bot.name, exc)
+        try:
+            await asyncio.wait_for(self.window.shutdown(), 30)
+        except Exception as exc:
+            logger.warning("the window did not shut down cleanly: %s", exc)
+        self.window.close()
+
+
+# ---- entry point --------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description="Render every screen of the NIMeet desktop app to PNGs (under Xvfb).")
+    p.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots", help="directory for the PNGs")
+    p.add_argument("--scale", type=float, default=1.0, help="QT_SCALE_FACTOR, e.g. 1.5 for a 150 %% display")
+    p.add_argument("--dark", action="store_true", help="also write <screen>-dark.png in the dark palette")
+    return p
+
+
+def _qt_environment(display: str, runtime_dir: Path, scale: float) -> None:
+    os.environ["DISPLAY"] = display
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    os.environ["QT_SCALE_FACTOR"] = f"{scale:g}"
+    os.environ["QT_FONT_DPI"] = "96"  # not whatever the X server or a desktop setting claims
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime_dir)
+    for inherited in (
+        "QT_QPA_PLATFORMTHEME",
+        "QT_STYLE_OVERRIDE",
+        "QT_SCREEN_SCALE_FACTORS",
+        "QT_AUTO_SCREEN_SCALE_FACTOR",
+    ):
+        os.environ.pop(inherited, None)
+
+
+def _render(server: Server, config_dir: Path, out: Path, dark: bool) -> list[Path]:
+    """The Qt part, built as nimeet_desktop/app.py builds it; one coroutine on the qasync loop does the walk."""
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication([sys.argv[0]])
+    if app.platformName() != "xcb":
+        raise RenderError(f"Qt runs on {app.platformName()!r}, not on the X server")
+    app.setApplicationName("NIMeet")
+    app.setDesktopFileName("nimeet")
+    app.setQuitOnLastWindowClosed(False)
+    app.setFont(QFont(FONT_FAMILY, round(FONT_POINT_SIZE)))  # before apply_theme: the stylesheet derives from it
+    theme.apply_theme(app)
+    app.setWindowIcon(icons.icon("nimeet"))
+    # The pointer off the window: no hover highlight or tooltip in the pictures.
+    corner = QGuiApplication.primaryScreen().geometry().bottomRight()
+    QCursor.setPos(corner - QPoint(1, 1))
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    failures: list[str] = []
+
+    def loop_exception(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        failures.append(str(context.get("message")))
+        logger.error("event loop: %s", context.get("message"), exc_info=exc if isinstance(exc, BaseException) else None)
+
+    loop.set_exception_handler(loop_exception)
+    renderer = Renderer(server, config_dir, out, dark)
+
+    async def walk() -> None:
+        try:
+            await renderer.run()
+        finally:
+            await renderer.close()
+
+    with loop:
+        loop.run_until_complete(walk())
+    if failures:
+        logger.warning("%d event-loop error(s) during the walk (see above)", len(failures))
+    return renderer.saved
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not 1.0 <= args.scale <= 4.0:
+        build_parser().error("--scale must be between 1 and 4")
+    out: Path = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    # Media between the app and the bots stays on loopback (and a machine without a network still has that).
+    ice.restrict_host_addresses(["127.0.0.1"])
+    with tempfile.TemporaryDirectory(prefix="nimeet-screenshots-") as tmp_text:
+        tmp = Path(tmp_text)
+        for sub in ("server", "config", "log", "runtime"):
+            (tmp / sub).mkdir(mode=0o700)
+        os.environ["NIMEET_CONFIG_DIR"] = str(tmp / "config")
+        os.environ["NIMEET_LOG_DIR"] = str(tmp / "log")
+        width, height = math.ceil(SCREEN_WIDTH * args.scale), math.ceil(SCREEN_HEIGHT * args.scale)
+        server = Server(tmp / "server")
+        try:
+            with xvfb(width, height) as display:
+                _qt_environment(display, tmp / "runtime", args.scale)
+                server.start()
+                saved = _render(server, tmp / "config", out, args.dark)
+        except RenderError as exc:
+            print(f"render.py: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            server.stop()
+    print(f"{len(saved)} screenshots in {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
