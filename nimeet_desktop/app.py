@@ -9,6 +9,7 @@ import faulthandler
 import logging
 import logging.handlers
 import os
+import signal
 import sys
 import threading
 import time
@@ -124,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # Qt is imported only now: `nimeet --help` and a bad link answer at once.
     import qasync
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
@@ -178,6 +179,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         on_activate=bring_forward,
         on_bad=lambda why: window.toasts.show_message(f"Not a join link: {why}", "error"),
     )
+
+    # Ctrl-C or a session logout's SIGTERM: close the window, so the call is left and the local server stopped as
+    # on a click. Python runs signal handlers only between bytecodes; a slow no-op timer gives it the chance.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _sig, _frame: QTimer.singleShot(0, window.close))
+    wake = QTimer()
+    wake.start(250)
+    wake.timeout.connect(lambda: None)
 
     async def run() -> None:
         closed = asyncio.Event()

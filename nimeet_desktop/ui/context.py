@@ -53,11 +53,12 @@ class AppContext:
         self.settings.server_url = url
         self.save_settings()
 
-    async def sign_in(self, user: User, token: str) -> None:
+    async def sign_in(self, user: User, token: str) -> bool:
+        """True when the session was kept in the OS keyring (it survives a restart), False when only in memory."""
         self.user = user
         self.api.token = token
         # The keyring may block on a D-Bus round trip or an unlock prompt: never on the UI thread.
-        await asyncio.to_thread(self.credentials.save, self.server_url, token)
+        return await asyncio.to_thread(self.credentials.save, self.server_url, token)
 
     async def sign_out(self) -> None:
         self.user = None

@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self.server_view.connected.connect(lambda: self.tasks.spawn(self._resume_session(), name="resume"))
         self.auth_view.signed_in.connect(self._after_sign_in)
         self.auth_view.change_server.connect(lambda: self._show_server(None))
+        self.auth_view.toast.connect(self.toasts.show_message)
         self.dashboard.join_requested.connect(self.open_prejoin)
         self.dashboard.logged_out.connect(lambda: self._show(self.auth_view))
         self.dashboard.toast.connect(self.toasts.show_message)

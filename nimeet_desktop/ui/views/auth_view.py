@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 class AuthView(QWidget):
     signed_in = Signal()
     change_server = Signal()
+    toast = Signal(str, str)
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -117,7 +118,9 @@ class AuthView(QWidget):
                 auth = await api.register(self.username.text, self.email.text.strip(), self.password.text)
             else:
                 auth = await api.login(self.email.text.strip(), self.password.text)
-            await self.context.sign_in(auth.user, auth.token)
+            if not await self.context.sign_in(auth.user, auth.token):
+                # Never a plain file instead: people are told, and asked again next time.
+                self.toast.emit("No secure keyring on this computer: you will sign in again next time", "info")
         except ApiError as exc:
             self._show_api_error(exc)
             return
