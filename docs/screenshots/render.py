@@ -15,9 +15,10 @@ Usage (from the repository root)::
 
     .venv/bin/python docs/screenshots/render.py [--out docs/screenshots] [--scale 1.5] [--dark]
 
-``--scale`` sets ``QT_SCALE_FACTOR`` (1.5 checks 150 % displays); ``--dark`` also writes a ``<screen>-dark.png`` of
-every screen in the dark palette. Needs ``Xvfb`` and Qt's xcb plugin dependencies (Debian: xvfb, libxcb-icccm4,
-libxcb-keysyms1, libxcb-cursor0). Nothing is written outside ``--out`` and a temporary directory.
+``--scale`` sets ``QT_SCALE_FACTOR`` (1.5 checks 150 % displays); ``--dark`` walks a second time with the app
+started in the dark palette and writes ``<screen>-dark.png`` too. Needs ``Xvfb`` and Qt's xcb plugin dependencies
+(Debian: xvfb, libxcb-icccm4, libxcb-keysyms1, libxcb-cursor0). Nothing is written outside ``--out`` and a
+temporary directory. Takes about 30 s per walk.
 """
 
 from __future__ import annotations
@@ -211,6 +212,14 @@ def _pump(stream: IO[str], sink: Callable[[str], None]) -> None:
         sink(line)
 
 
+def apply_scheme(app: QApplication, dark: bool) -> None:
+    """What theme.apply_theme does for a system colour scheme. Qt's generic Unix theme (a bare X server, no
+    desktop) ignores QStyleHints.setColorScheme, so the theme's palette and stylesheet are set directly."""
+    scheme = Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light
+    app.setPalette(theme.palette_for(scheme))
+    app.setStyleSheet(theme.stylesheet_for(scheme, app.font().pointSizeF()))
+
+
 def _camera(name: str) -> Callable[[], VideoSource]:
     return lambda: SyntheticVideo(640, 360, 30, label=f"{name} camera")
 
@@ -242,9 +251,11 @@ class Renderer:
         self.app = app
         self.server = server
         self.out = out
-        self.dark = dark
+        self.suffix = "-dark" if dark else ""
         self.saved: list[Path] = []
         self.bots: list[Bot] = []
+        # Before any widget exists, as when the app starts on a system that is already dark or light.
+        apply_scheme(app, dark)
         settings = Settings(server_url=server.url, start_local_server=False)
         context = AppContext(
             SettingsStore(config_dir),
@@ -256,39 +267,18 @@ class Renderer:
 
     # ---- capture ----------------------------------------------------------------------------------------
 
-    def _apply_scheme(self, dark: bool) -> None:
-        """What theme.apply_theme does for a system colour scheme change. Qt's generic Unix theme (a bare X
-        server) ignores QStyleHints.setColorScheme, so the palette and stylesheet are set directly here."""
-        from PySide6.QtCore import Qt
-
-        from nimeet_desktop.ui import theme
-
-        scheme = Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light
-        self.app.setPalette(theme.palette_for(scheme))
-        self.app.setStyleSheet(theme.stylesheet_for(scheme, self.app.font().pointSizeF()))
-
-    async def _grab(self, name: str) -> None:
+    async def capture(self, name: str) -> None:
+        await asyncio.sleep(SETTLE_S)  # layout, polish, a few frames
         self.window.repaint()
         await asyncio.sleep(0.15)  # let the repaint reach the X server
-        screen = QGuiApplication.primaryScreen()
-        pixmap = screen.grabWindow(self.window.winId())
+        pixmap = QGuiApplication.primaryScreen().grabWindow(self.window.winId())
         if pixmap.isNull():
             raise RenderError(f"could not grab the window for {name}")
-        path = self.out / f"{name}.png"
+        path = self.out / f"{name}{self.suffix}.png"
         if not pixmap.save(str(path), "PNG"):
             raise RenderError(f"could not write {path}")
         self.saved.append(path)
         print(path, flush=True)
-
-    async def capture(self, name: str) -> None:
-        await asyncio.sleep(SETTLE_S)
-        await self._grab(name)
-        if self.dark:
-            self._apply_scheme(True)
-            await asyncio.sleep(SETTLE_S)
-            await self._grab(f"{name}-dark")
-            self._apply_scheme(False)
-            await asyncio.sleep(SETTLE_S)
 
     # ---- screens ----------------------------------------------------------------------------------------
 
@@ -441,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description="Render every screen of the NIMeet desktop app to PNGs (under Xvfb).")
     p.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots", help="directory for the PNGs")
     p.add_argument("--scale", type=float, default=1.0, help="QT_SCALE_FACTOR, e.g. 1.5 for a 150 %% display")
-    p.add_argument("--dark", action="store_true", help="also write <screen>-dark.png in the dark palette")
+    p.add_argument("--dark", action="store_true", help="then walk again in the dark palette: <screen>-dark.png")
     return p
 
 
@@ -460,8 +450,9 @@ def _qt_environment(display: str, runtime_dir: Path, scale: float) -> None:
         os.environ.pop(inherited, None)
 
 
-def _render(server: Server, config_dir: Path, out: Path, dark: bool) -> list[Path]:
-    """The Qt part, built as nimeet_desktop/app.py builds it; one coroutine on the qasync loop does the walk."""
+def _render(tmp: Path, out: Path, dark: bool) -> list[Path]:
+    """The Qt part, built as nimeet_desktop/app.py builds it. Each walk (light, then dark with ``--dark``) is one
+    coroutine on the qasync loop, against a server of its own (the walk ends by killing it)."""
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication([sys.argv[0]])
     if app.platformName() != "xcb":
@@ -483,22 +474,36 @@ def _render(server: Server, config_dir: Path, out: Path, dark: bool) -> list[Pat
     def loop_exception(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
         failures.append(str(context.get("message")))
-        logger.error("event loop: %s", context.get("message"), exc_info=exc if isinstance(exc, BaseException) else None)
+        extra = {key: value for key, value in context.items() if key not in ("message", "exception")}
+        logger.error(
+            "event loop: %s %s",
+            context.get("message"),
+            extra or "",
+            exc_info=exc if isinstance(exc, BaseException) else None,
+        )
 
     loop.set_exception_handler(loop_exception)
-    renderer = Renderer(server, config_dir, out, dark)
-
-    async def walk() -> None:
-        try:
-            await renderer.run()
-        finally:
-            await renderer.close()
-
+    saved: list[Path] = []
     with loop:
-        loop.run_until_complete(walk())
+        for scheme in ("light", "dark") if dark else ("light",):
+            server = Server(tmp / f"server-{scheme}")
+            try:
+                server.start()
+                renderer = Renderer(server, tmp / f"config-{scheme}", out, dark=scheme == "dark")
+                loop.run_until_complete(_walk(renderer))
+            finally:
+                server.stop()
+            saved += renderer.saved
     if failures:
         logger.warning("%d event-loop error(s) during the walk (see above)", len(failures))
-    return renderer.saved
+    return saved
+
+
+async def _walk(renderer: Renderer) -> None:
+    try:
+        await renderer.run()
+    finally:
+        await renderer.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -512,22 +517,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ice.restrict_host_addresses(["127.0.0.1"])
     with tempfile.TemporaryDirectory(prefix="nimeet-screenshots-") as tmp_text:
         tmp = Path(tmp_text)
-        for sub in ("server", "config", "log", "runtime"):
+        for sub in ("log", "runtime"):
             (tmp / sub).mkdir(mode=0o700)
-        os.environ["NIMEET_CONFIG_DIR"] = str(tmp / "config")
+        os.environ["NIMEET_CONFIG_DIR"] = str(tmp / "config")  # nothing should read it: each walk has its own
         os.environ["NIMEET_LOG_DIR"] = str(tmp / "log")
         width, height = math.ceil(SCREEN_WIDTH * args.scale), math.ceil(SCREEN_HEIGHT * args.scale)
-        server = Server(tmp / "server")
         try:
             with xvfb(width, height) as display:
                 _qt_environment(display, tmp / "runtime", args.scale)
-                server.start()
-                saved = _render(server, tmp / "config", out, args.dark)
+                saved = _render(tmp, out, args.dark)
         except RenderError as exc:
             print(f"render.py: {exc}", file=sys.stderr)
             return 1
-        finally:
-            server.stop()
     print(f"{len(saved)} screenshots in {out}", file=sys.stderr)
     return 0
 

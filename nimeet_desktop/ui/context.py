@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from nimeet_desktop.local_server import LocalServer
 from nimeet_desktop.media.provider import MediaProvider
 from nimeet_desktop.net.credentials import CredentialStore
-from nimeet_desktop.net.rest import ApiClient
+from nimeet_desktop.net.rest import ApiClient, RestError
 from nimeet_desktop.settings import Settings, SettingsStore
-from signaling_server.protocol import User
+from signaling_server.protocol import RoomInfoResponse, User
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,14 @@ class AppContext:
 
     async def saved_token(self) -> str | None:
         return await asyncio.to_thread(self.credentials.load, self.server_url)
+
+    async def room_info(self, room_id: str) -> RoomInfoResponse | None:
+        """The room's name and head count for a title; None when the server cannot say (a title is not worth an
+        error message: the id is shown instead)."""
+        try:
+            return await self.api.get_room(room_id)
+        except (RestError, ValueError):
+            return None
 
     def remember_room(self, room_id: str) -> None:
         recent = [room_id, *(r for r in self.settings.recent_rooms if r != room_id)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from nimeet_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import AppHarness, fill, new_user, register, until
 
 
@@ -33,7 +34,7 @@ def test_register_goes_to_the_dashboard_and_the_session_survives_a_restart(qtbot
     assert third.current is third.auth_view
 
 
-def test_wrong_password_shows_the_error_next_to_the_password(qtbot: QtBot, app: AppHarness) -> None:
+def registered_then_logged_out(qtbot: QtBot, app: AppHarness) -> tuple[MainWindow, dict[str, str]]:
     window = app.build()
     app.run(window.start())
     user = new_user()
@@ -41,6 +42,11 @@ def test_wrong_password_shows_the_error_next_to_the_password(qtbot: QtBot, app: 
     app.run(until(lambda: window.current is window.dashboard, what="the dashboard"))
     qtbot.mouseClick(window.dashboard.logout_button, Qt.MouseButton.LeftButton)
     app.run(until(lambda: window.current is window.auth_view, what="the sign-in screen"))
+    return window, user
+
+
+def test_wrong_password_shows_the_error_next_to_the_password(qtbot: QtBot, app: AppHarness) -> None:
+    window, user = registered_then_logged_out(qtbot, app)
 
     fill(qtbot, window, email=user["email"], password="not the password")
     qtbot.mouseClick(window.auth_view.submit, Qt.MouseButton.LeftButton)
@@ -51,13 +57,7 @@ def test_wrong_password_shows_the_error_next_to_the_password(qtbot: QtBot, app: 
 
 
 def test_client_side_checks_and_server_errors_land_on_their_field(qtbot: QtBot, app: AppHarness) -> None:
-    window = app.build()
-    app.run(window.start())
-    taken = new_user()
-    register(qtbot, window, taken)
-    app.run(until(lambda: window.current is window.dashboard, what="the dashboard"))
-    qtbot.mouseClick(window.dashboard.logout_button, Qt.MouseButton.LeftButton)
-    app.run(until(lambda: window.current is window.auth_view, what="the sign-in screen"))
+    window, taken = registered_then_logged_out(qtbot, app)
 
     view = window.auth_view
     qtbot.mouseClick(view.switch_mode, Qt.MouseButton.LeftButton)

@@ -155,11 +155,8 @@ class CallView(QWidget):
 
     def _room_name(self) -> None:
         async def fetch() -> None:
-            try:
-                info = await self.context.api.get_room(self.room_id)
-            except (RestError, ValueError):
-                return
-            self.title.setText(info.room.name)
+            if (info := await self.context.room_info(self.room_id)) is not None:
+                self.title.setText(info.room.name)
 
         self._run(fetch())
 

@@ -23,7 +23,6 @@ from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.preview import DevicePreview
 from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.net.links import join_link
-from nimeet_desktop.net.rest import RestError
 from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
@@ -174,9 +173,8 @@ class PreJoinView(QWidget):
 
     def _room_name(self) -> None:
         async def fetch() -> None:
-            try:
-                info = await self.context.api.get_room(self.room_id)
-            except (RestError, ValueError):
+            info = await self.context.room_info(self.room_id)
+            if info is None:
                 return
             self.heading.setText(info.room.name)
             people = info.participant_count
