@@ -132,9 +132,13 @@ class SignalingClient:
                 transports=["websocket"],
                 wait_timeout=CONNECT_TIMEOUT_S,
             )
-        except socketio.exceptions.ConnectionError as exc:
+        except BaseException as exc:
+            # Also on cancellation (close() during a reconnect attempt): a half-open client keeps its aiohttp
+            # session, and "Unclosed client session" is what that leak looks like at exit.
             with contextlib.suppress(Exception):
-                await sio.disconnect()
+                await asyncio.shield(sio.disconnect())
+            if not isinstance(exc, socketio.exceptions.ConnectionError):
+                raise
             if self._connect_refusal == "unauthorized":
                 raise Unauthorized("unauthorized", "the server refused our session; sign in again") from None
             detail = self._connect_refusal or str(exc) or "connection failed"

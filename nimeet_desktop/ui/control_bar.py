@@ -53,6 +53,7 @@ class ControlBar(QWidget):
         self.leave_button.setToolTip(f"Leave the call ({SHORTCUTS['leave']})")
         self.invite_button = QToolButton()
         self.invite_button.setObjectName("inviteButton")
+        self.invite_button.setAutoRaise(True)  # a flat glyph on the dark bar, not a light button face
         self.invite_button.setIcon(icons.icon("link", "white"))
         self.invite_button.setIconSize(ICON_SIZE)
         self.invite_button.setToolTip(f"Copy invite link ({SHORTCUTS['invite']})")

@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         await self.prejoin.close_preview()
         for view in (self.server_view, self.auth_view, self.dashboard, self.call_view):
             await view.tasks.cancel_all()
+        await self.dashboard.loading.cancel_all()
         await self.tasks.cancel_all()
         await self.context.close()
 

@@ -209,6 +209,17 @@ QPushButton[primary="true"]:disabled {{ background-color: {colors["primary_disab
 QLabel[role="error"] {{ color: {colors["error"]}; font-size: {small_pt}pt; }}
 QLabel[role="title"] {{ font-size: {title_pt}pt; font-weight: bold; }}
 
+QLineEdit {{
+    padding: 0.3em 0.5em;
+    border: 1px solid {colors["card_border"]};
+    border-radius: 6px;
+    background-color: palette(base);
+}}
+QLineEdit:focus {{ border: 2px solid {ACCENT.name()}; }}
+QPushButton {{ padding: 0.35em 1em; }}
+QPushButton[flat="true"] {{ color: palette(link); border: none; text-decoration: underline; }}
+QListWidget#recentRooms::item {{ padding: 0.45em 0.3em; }}
+
 QFrame#card {{
     background-color: {colors["card"]};
     border: 1px solid {colors["card_border"]};

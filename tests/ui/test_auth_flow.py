@@ -70,3 +70,19 @@ def test_client_side_checks_and_server_errors_land_on_their_field(qtbot: QtBot, 
     qtbot.mouseClick(view.submit, Qt.MouseButton.LeftButton)
     app.run(until(lambda: view.username.error is not None, what="username-taken next to the username"))
     assert view.email.error is None
+
+
+def test_new_call_is_not_ignored_while_the_room_list_loads(qtbot: QtBot, app: AppHarness) -> None:
+    """Regression: a click on "New call" was dropped while the recent-rooms request was still out (slow server)."""
+
+    async def flow() -> None:
+        window = app.build()
+        await window.start()
+        register(qtbot, window, new_user())
+        await until(lambda: window.current is window.dashboard, what="the dashboard")
+        window.dashboard.refresh()  # a room-list request in flight at the moment of the click
+        assert window.dashboard.loading.busy
+        qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+        await until(lambda: window.current is window.prejoin, what="pre-join")
+
+    app.run(flow())

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -56,6 +56,9 @@ class CallView(QWidget):
         self._leaving = False
 
         self.setObjectName("callView")
+        # Dark in both schemes, like every call app: video reads best on it. A QWidget subclass paints a stylesheet
+        # background only with WA_StyledBackground.
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.setStyleSheet("#callView { background: #121212; }")
         self.title = QLabel()
         self.title.setObjectName("callTitle")
@@ -185,6 +188,7 @@ class CallView(QWidget):
             return
         tile.set_camera_on(remote.media.camera or remote.media.screen)
         tile.set_mic_on(remote.media.microphone)
+        tile.set_name(f"{remote.username} (presenting)" if remote.media.screen else remote.username)
         # A shared screen takes the big spot; when it stops, the spot goes back to the grid.
         if remote.media.screen:
             self.grid.set_featured(remote.socket_id)

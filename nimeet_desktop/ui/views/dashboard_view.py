@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -39,7 +39,8 @@ class DashboardView(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks()
+        self.tasks = Tasks()  # what the user asked for (create, join, log out): one at a time
+        self.loading = Tasks()  # the room list: never a reason to ignore a click
 
         self.user_label = QLabel()
         self.user_label.setObjectName("userLabel")
@@ -66,10 +67,12 @@ class DashboardView(QWidget):
         self.join_button.setObjectName("joinButton")
         self.join_error = error_label()
         join_row = QHBoxLayout()
+        join_row.setSpacing(12)
+        join_row.addWidget(self.new_call_button)
+        join_row.addSpacing(12)
         join_row.addWidget(self.join_edit, 1)
         join_row.addWidget(self.join_button)
         start_layout.addWidget(title("Start or join a call"))
-        start_layout.addWidget(self.new_call_button)
         start_layout.addLayout(join_row)
         start_layout.addWidget(self.join_error)
 
@@ -82,14 +85,17 @@ class DashboardView(QWidget):
         self.copy_button.setObjectName("copyInvite")
         self.open_button = QPushButton("Join selected")
         self.open_button.setObjectName("joinSelected")
-        refresh = QPushButton(icons.icon("refresh"), "")
-        refresh.setToolTip("Refresh")
+        self.refresh_button = QPushButton(icons.icon("refresh"), "")
+        self.refresh_button.setToolTip("Refresh")
         room_buttons = QHBoxLayout()
-        room_buttons.addWidget(refresh)
         room_buttons.addStretch(1)
         room_buttons.addWidget(self.copy_button)
         room_buttons.addWidget(self.open_button)
-        recent_layout.addWidget(title("Recent rooms"))
+        recent_title = QHBoxLayout()
+        recent_title.addWidget(title("Recent rooms"))
+        recent_title.addStretch(1)
+        recent_title.addWidget(self.refresh_button)
+        recent_layout.addLayout(recent_title)
         recent_layout.addWidget(self.rooms, 1)
         recent_layout.addWidget(self.rooms_status)
         recent_layout.addLayout(room_buttons)
@@ -110,8 +116,19 @@ class DashboardView(QWidget):
         self.rooms.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.copy_button.clicked.connect(self._copy_selected)
         self.open_button.clicked.connect(lambda: self._open_room(self._selected_room()))
-        refresh.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.refresh)
         self._update_buttons()
+
+    def changeEvent(self, event: QEvent) -> None:
+        # Icons drawn in the palette's colour: redraw them when the system switches between light and dark.
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_icons()
+        super().changeEvent(event)
+
+    def _apply_icons(self) -> None:
+        self.logout_button.setIcon(icons.icon("logout"))
+        self.copy_button.setIcon(icons.icon("copy"))
+        self.refresh_button.setIcon(icons.icon("refresh"))
 
     # ---- data -------------------------------------------------------------------------------------------
 
@@ -119,10 +136,11 @@ class DashboardView(QWidget):
         user = self.context.user
         self.user_label.setText(user.username if user else "")
         self.email_label.setText(user.email if user else "")
-        self.tasks.spawn(self._load_rooms(), name="load-rooms")
+        self.loading.spawn(self._load_rooms(), name="load-rooms")
 
     async def _load_rooms(self) -> None:
         self.rooms_status.setText("Loading…")
+        self.rooms_status.show()
         try:
             owned = await self.context.api.list_rooms()
             joined = await self._joined_rooms({r.room_id for r in owned})
@@ -136,6 +154,9 @@ class DashboardView(QWidget):
             item.setToolTip(join_link(room.room_id))
             self.rooms.addItem(item)
         self.rooms_status.setText("" if self.rooms.count() else "No rooms yet: start a new call.")
+        self.rooms_status.setVisible(not self.rooms.count())
+        if self.rooms.count():
+            self.rooms.setCurrentRow(0)  # the copy and join buttons then work at once on the newest room
         self._update_buttons()
 
     async def _joined_rooms(self, known: set[str]) -> list[Room]:
@@ -162,7 +183,7 @@ class DashboardView(QWidget):
             self.toast.emit("Invite link copied")
 
     def _new_call(self) -> None:
-        if not self.tasks.busy:
+        if not self.tasks.busy:  # a double click makes one room, not two
             self.tasks.spawn(self._create(), name="create-room")
 
     async def _create(self) -> None:

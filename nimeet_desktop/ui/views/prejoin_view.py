@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -66,7 +66,7 @@ class PreJoinView(QWidget):
         self.room_label = QLabel()
         self.room_label.setObjectName("roomLabel")
         self.tile = VideoTile("preview", "You", lambda: self.preview.latest_frame, is_self=True)
-        self.tile.setMinimumSize(480, 270)
+        self.tile.setMinimumWidth(480)
         self.camera_button = control_button("previewCamera", "Camera on (V)")
         self.mic_button = control_button("previewMic", "Microphone on (M)")
         toggles = QHBoxLayout()
@@ -109,20 +109,22 @@ class PreJoinView(QWidget):
         side_layout.addWidget(self.room_label)
         side_layout.addLayout(form)
         side_layout.addWidget(self.device_error)
-        side_layout.addStretch(1)
+        side_layout.addSpacing(12)
         side_layout.addWidget(self.join_error)
         side_layout.addWidget(self.join_button)
         side_layout.addWidget(self.copy_button)
         side_layout.addWidget(back_button)
 
         left = QVBoxLayout()
-        left.addWidget(self.tile, 1)
+        left.addStretch(1)
+        left.addWidget(self.tile)
         left.addLayout(toggles)
+        left.addStretch(1)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(32, 24, 32, 24)
         outer.setSpacing(24)
         outer.addLayout(left, 3)
-        outer.addWidget(side, 2)
+        outer.addWidget(side, 2, Qt.AlignmentFlag.AlignVCenter)
 
         self._clock = QTimer(self)
         self._clock.setInterval(33)
@@ -136,6 +138,17 @@ class PreJoinView(QWidget):
         self.join_button.clicked.connect(self._join)
         self.copy_button.clicked.connect(self._copy)
         back_button.clicked.connect(self._back)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # Icons drawn in the palette's colour: redraw them when the system switches between light and dark.
+        if event.type() == QEvent.Type.PaletteChange:
+            self.copy_button.setIcon(icons.icon("copy"))
+        super().changeEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # The preview keeps a camera's 16:9 instead of a tall box with black bars above and below.
+        super().resizeEvent(event)
+        self.tile.setFixedHeight(max(self.tile.minimumSizeHint().height(), self.tile.width() * 9 // 16))
 
     # ---- entering and leaving ---------------------------------------------------------------------------
 
