@@ -47,11 +47,12 @@ class SyntheticVideo(VideoSource):
         y = np.arange(height, dtype=np.uint16)[:, None]
         x = np.arange(width, dtype=np.uint16)[None, :]
         self._background: npt.NDArray[np.uint8] = (48 + (x * 96 // width + y * 64 // height)).astype(np.uint8)
-        # yuv420p as one array: the U plane (h/2 × w/2) packed into h/4 rows of w, then the V plane the same way.
+        # PyAV reads a yuv420p array flat: after the luma come the U plane's (h/2 × w/2) samples, then V's, whatever
+        # the row breaks (h/2 may be odd, e.g. 270 lines).
         u = np.full((height // 2, width // 2), 128, dtype=np.uint8)
         u[: height // 4, : width // 4] = 110  # a tint in the top-left quadrant, so a colour bug would show
         v = np.full((height // 2, width // 2), 128, dtype=np.uint8)
-        self._chroma = np.concatenate([u.reshape(height // 4, width), v.reshape(height // 4, width)])
+        self._chroma = np.concatenate([u.ravel(), v.ravel()]).reshape(height // 2, width)
         self._bar_width = max(8, width // 16)
 
     async def _next(self) -> av.VideoFrame:

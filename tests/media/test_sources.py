@@ -12,6 +12,7 @@ from aiortc.mediastreams import MediaStreamError
 
 from nimeet_desktop.media.base import DeviceLost, VideoSource
 from nimeet_desktop.media.camera import i420_frame, image_to_i420
+from nimeet_desktop.media.synthetic import SyntheticVideo
 
 
 class FlakyCamera(VideoSource):
@@ -53,3 +54,15 @@ async def test_a_device_failing_mid_stream_ends_the_track() -> None:
     assert source.releases == 1
     with pytest.raises(MediaStreamError):
         await source.recv()
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 240), (480, 270), (1280, 720)])
+async def test_synthetic_tint_is_one_quadrant_of_the_u_plane(width: int, height: int) -> None:
+    """Regression: the tint was written across packed U rows (stripes), and 270 lines (odd h/2) must work too."""
+    source = SyntheticVideo(width, height, 30)
+    frame = await source.recv()
+    source.stop()
+    plane = frame.planes[1]
+    u = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)[:, : width // 2]
+    assert (u[: height // 4, : width // 4] == 110).all()
+    assert (u[height // 4 :, :] == 128).all() and (u[:, width // 4 :] == 128).all()
