@@ -42,11 +42,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse_launch_link(text: str) -> JoinTarget:
-    """A link handed to us by the OS or a user's shell: untrusted, parsed strictly (``net/links.py``)."""
-    return parse_join_target(text)
-
-
 def setup_logging(level: int, directory: Path) -> Path:
     """A rotating file under the platform log dir, and warnings on stderr. Tokens are never logged anywhere."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -104,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     link: JoinTarget | None = None
     if args.link is not None:
         try:
-            link = parse_launch_link(args.link)
+            link = parse_join_target(args.link)  # untrusted (the OS or a shell hands it to us): strictly
         except InvalidLink as exc:
             print(f"nimeet: not a join link: {exc}", file=sys.stderr)
             return 2

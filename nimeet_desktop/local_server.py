@@ -15,6 +15,8 @@ import sys
 from collections import deque
 from pathlib import Path
 
+from nimeet_desktop.settings import DEFAULT_SERVER_PORT
+
 logger = logging.getLogger(__name__)
 
 _LISTENING = re.compile(r"listening on (http://\S+)")
@@ -34,7 +36,7 @@ class LocalServer:
         self,
         *,
         host: str = "127.0.0.1",
-        port: int = 8765,
+        port: int = DEFAULT_SERVER_PORT,
         data_dir: Path | None = None,
         env: dict[str, str] | None = None,
     ) -> None:

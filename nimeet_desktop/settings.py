@@ -19,7 +19,8 @@ import platformdirs
 logger = logging.getLogger(__name__)
 
 APP_NAME = "nimeet"
-DEFAULT_SERVER_URL = "http://127.0.0.1:8765"
+DEFAULT_SERVER_PORT = 8765  # nimeet-server's default too
+DEFAULT_SERVER_URL = f"http://127.0.0.1:{DEFAULT_SERVER_PORT}"
 
 
 def config_dir() -> Path:

@@ -29,23 +29,18 @@ import contextlib
 import logging
 import math
 import os
-import queue
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import qasync
-from keyring import errors as keyring_errors
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QCursor, QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication
@@ -66,6 +61,8 @@ from nimeet_desktop.ui import icons, theme  # noqa: E402
 from nimeet_desktop.ui.context import AppContext  # noqa: E402
 from nimeet_desktop.ui.main_window import MainWindow  # noqa: E402
 from nimeet_desktop.ui.video_tile import VideoTile  # noqa: E402
+from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
+from tests.support.server import ServerProcess  # noqa: E402  (the tests' server runner: fast argon2, text logs)
 
 logger = logging.getLogger("render")
 
@@ -76,44 +73,10 @@ PASSWORD = "correct horse battery"  # noqa: S105 - throwaway accounts on a throw
 ROOM_NAMES = ("Weekly design review", "Release 0.2 planning", "Ada / Margaret 1:1")
 BOT_NAMES = ("ada", "grace", "linus")
 SETTLE_S = 0.6  # after a change: layout, polish and a few frames reach the X server
-SERVER_ENV = {
-    # Real argon2id at a low cost: registering four accounts takes milliseconds instead of seconds.
-    "NIMEET_ARGON2_TIME_COST": "1",
-    "NIMEET_ARGON2_MEMORY_KIB": "8192",
-    "NIMEET_ARGON2_PARALLELISM": "1",
-    "NIMEET_LOG_FORMAT": "text",
-}
-_LISTENING = re.compile(r"listening on (http://\S+)")
 
 
 class RenderError(Exception):
     """A step of the walk did not happen; the message says which."""
-
-
-# ---- an in-memory keyring (as tests/support/memory_keyring.py; tests/ is not imported from here) -----------------
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend that keeps secrets in a dict: the session token never touches the real OS keyring."""
-
-    priority = 5  # as high as the OS keyrings, so CredentialStore accepts it
-    viable = False  # never picked by keyring's auto-detection
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.secrets[(service, username)]
-        except KeyError:
-            raise keyring_errors.PasswordDeleteError("no such password") from None
 
 
 # ---- child processes: Xvfb and the server -------------------------------------------------------------------------
@@ -157,69 +120,6 @@ def xvfb(width: int, height: int) -> Iterator[str]:
             proc.stderr.close()
 
 
-@dataclass
-class Server:
-    """The real signaling server on a free loopback port, as tests/support/server.py runs it."""
-
-    data_dir: Path
-    url: str = ""
-    proc: subprocess.Popen[str] | None = None
-    stderr_lines: list[str] = field(default_factory=list)
-
-    def start(self, timeout: float = 30.0) -> str:
-        args = [sys.executable, "-m", "signaling_server", "--host", "127.0.0.1", "--port", "0"]
-        args += ["--data-dir", str(self.data_dir)]
-        self.proc = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
-            args,
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-            env={**os.environ, **SERVER_ENV},
-        )
-        lines: queue.Queue[str] = queue.Queue()
-        assert self.proc.stdout is not None
-        assert self.proc.stderr is not None
-        threading.Thread(target=_pump, args=(self.proc.stdout, lines.put), daemon=True).start()
-        threading.Thread(target=_pump, args=(self.proc.stderr, self.stderr_lines.append), daemon=True).start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=0.1)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    raise RenderError("the server exited at start:\n" + "".join(self.stderr_lines[-40:])) from None
-                continue
-            if match := _LISTENING.search(line):
-                self.url = match.group(1)
-                return self.url
-        raise RenderError("the server did not start in time:\n" + "".join(self.stderr_lines[-40:]))
-
-    def kill(self) -> None:
-        """Gone at once, as a crashed server or a lost network would be: the app's reconnect loop takes over."""
-        if self.proc is not None:
-            _stop(self.proc, signal.SIGKILL)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            _stop(self.proc)
-            self.proc = None
-
-
-def _pump(stream: IO[str], sink: Callable[[str], None]) -> None:
-    for line in stream:
-        sink(line)
-
-
-def apply_scheme(app: QApplication, dark: bool) -> None:
-    """What theme.apply_theme does for a system colour scheme. Qt's generic Unix theme (a bare X server, no
-    desktop) ignores QStyleHints.setColorScheme, so the theme's palette and stylesheet are set directly."""
-    scheme = Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light
-    app.setPalette(theme.palette_for(scheme))
-    app.setStyleSheet(theme.stylesheet_for(scheme, app.font().pointSizeF()))
-
-
 def _camera(name: str) -> Callable[[], VideoSource]:
     return lambda: SyntheticVideo(640, 360, 30, label=f"{name} camera")
 
@@ -245,7 +145,7 @@ class Bot:
 class Renderer:
     """Drives one window through every screen and saves what X shows at each stop."""
 
-    def __init__(self, server: Server, config_dir: Path, out: Path, dark: bool) -> None:
+    def __init__(self, server: ServerProcess, config_dir: Path, out: Path, dark: bool) -> None:
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         self.app = app
@@ -255,7 +155,7 @@ class Renderer:
         self.saved: list[Path] = []
         self.bots: list[Bot] = []
         # Before any widget exists, as when the app starts on a system that is already dark or light.
-        apply_scheme(app, dark)
+        theme.apply_scheme(app, Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light)
         settings = Settings(server_url=server.url, start_local_server=False)
         context = AppContext(
             SettingsStore(config_dir),
@@ -368,7 +268,7 @@ class Renderer:
 
     async def reconnecting(self) -> None:
         view = self.window.call_view
-        self.server.kill()  # the app's signaling drops and cannot come back: the cover stays up
+        self.server.stop(signal.SIGKILL)  # the app's signaling drops and cannot come back: the cover stays up
         await until(lambda: view.overlay.isVisible(), "the reconnecting cover", within=10)
         await self.capture("reconnecting")
 
@@ -486,7 +386,7 @@ def _render(tmp: Path, out: Path, dark: bool) -> list[Path]:
     saved: list[Path] = []
     with loop:
         for scheme in ("light", "dark") if dark else ("light",):
-            server = Server(tmp / f"server-{scheme}")
+            server = ServerProcess(tmp / f"server-{scheme}")
             try:
                 server.start()
                 renderer = Renderer(server, tmp / f"config-{scheme}", out, dark=scheme == "dark")

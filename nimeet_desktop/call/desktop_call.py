@@ -15,6 +15,7 @@ import av
 from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, AudioMixer
 from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.media.devices import DeviceUnavailable
 from nimeet_desktop.media.provider import MediaProvider
 from signaling_server.protocol import IceServer, JoinAck
 
@@ -53,10 +54,12 @@ class DesktopCall:
         self._left = False
 
     def _take_camera(self) -> VideoSource:
+        """The session's camera factory: hands over the camera opened (in a thread) by ``join`` or ``set_camera``.
+        Opening here would block the UI thread, so a call of ``session.set_camera`` that bypassed them fails (the
+        session reports "camera unavailable")."""
         camera, self._ready_camera = self._ready_camera, None
         if camera is None:
-            # Only reached if someone calls set_camera on the session directly: open here rather than fail.
-            camera = self.provider.open_camera(self.camera_device)
+            raise DeviceUnavailable("no camera was opened for the call")
         return camera
 
     async def join(self, *, camera: bool, microphone: bool) -> JoinAck:

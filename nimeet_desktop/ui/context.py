@@ -27,7 +27,6 @@ class AppContext:
     api: ApiClient = field(init=False)
     user: User | None = None
     local_server: LocalServer | None = None
-    _closing: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.api = ApiClient(self.settings.server_url)
@@ -40,15 +39,12 @@ class AppContext:
     def token(self) -> str | None:
         return self.api.token
 
-    def use_server(self, url: str) -> None:
+    async def use_server(self, url: str) -> None:
         """Point at another server (a normalised URL); the signed-in user belongs to the old one."""
         if url == self.settings.server_url:
             return
-        old = self.api
-        task = asyncio.get_event_loop().create_task(old.close(), name="close-api")
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
-        self.api = ApiClient(url)
+        old, self.api = self.api, ApiClient(url)
+        await old.close()
         self.user = None
         self.settings.server_url = url
         self.save_settings()
@@ -89,7 +85,5 @@ class AppContext:
 
     async def close(self) -> None:
         await self.api.close()
-        if self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)
         if self.local_server is not None:
             await self.local_server.stop()

@@ -25,7 +25,8 @@ SHORTCUTS = {
 }
 
 
-def _button(name: str) -> QToolButton:
+def control_button(name: str) -> QToolButton:
+    """A round call control (the theme's ``role="control"`` style); the pre-join screen uses the same ones."""
     button = QToolButton()
     button.setObjectName(name)
     button.setProperty("role", "control")
@@ -34,9 +35,21 @@ def _button(name: str) -> QToolButton:
     return button
 
 
+def show_media(button: QToolButton, kind: str, on: bool) -> None:
+    """Icon, tooltip and red-when-off of a microphone (``kind="microphone"``) or camera button."""
+    if kind == "microphone":
+        button.setIcon(icons.icon("mic" if on else "mic-off", "white"))
+        button.setToolTip(f"{'Mute' if on else 'Unmute'} microphone ({SHORTCUTS['microphone']})")
+    else:
+        button.setIcon(icons.icon("camera" if on else "camera-off", "white"))
+        button.setToolTip(f"Turn camera {'off' if on else 'on'} ({SHORTCUTS['camera']})")
+    theme.set_off(button, not on)
+
+
 class ControlBar(QWidget):
     microphone_clicked = Signal()
     camera_clicked = Signal()
+    screen_clicked = Signal()  # not sharing: the call window lists the monitors now (they may have changed)
     screen_requested = Signal(str)  # a monitor id
     screen_stop_requested = Signal()
     leave_clicked = Signal()
@@ -45,10 +58,10 @@ class ControlBar(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("controlBar")
-        self.mic_button = _button("micButton")
-        self.camera_button = _button("cameraButton")
-        self.screen_button = _button("screenButton")
-        self.leave_button = _button("leaveButton")
+        self.mic_button = control_button("micButton")
+        self.camera_button = control_button("cameraButton")
+        self.screen_button = control_button("screenButton")
+        self.leave_button = control_button("leaveButton")
         self.leave_button.setIcon(icons.icon("call-end", "white"))
         self.leave_button.setToolTip(f"Leave the call ({SHORTCUTS['leave']})")
         self.invite_button = QToolButton()
@@ -62,7 +75,6 @@ class ControlBar(QWidget):
         self.count.setStyleSheet("color: white;")
         people = QLabel()
         people.setPixmap(icons.icon("people", "white").pixmap(ICON_SIZE))
-        self._monitors: list[DeviceChoice] = []
         self.sharing = False
 
         layout = QHBoxLayout(self)
@@ -87,12 +99,8 @@ class ControlBar(QWidget):
 
     def set_media(self, media: MediaState) -> None:
         self.sharing = media.screen
-        self.mic_button.setIcon(icons.icon("mic" if media.microphone else "mic-off", "white"))
-        self.mic_button.setToolTip(f"{'Mute' if media.microphone else 'Unmute'} microphone ({SHORTCUTS['microphone']})")
-        theme.set_off(self.mic_button, not media.microphone)
-        self.camera_button.setIcon(icons.icon("camera" if media.camera else "camera-off", "white"))
-        self.camera_button.setToolTip(f"Turn camera {'off' if media.camera else 'on'} ({SHORTCUTS['camera']})")
-        theme.set_off(self.camera_button, not media.camera)
+        show_media(self.mic_button, "microphone", media.microphone)
+        show_media(self.camera_button, "camera", media.camera)
         self.screen_button.setIcon(icons.icon("screen-share-stop" if media.screen else "screen-share", "white"))
         share = "Stop sharing" if media.screen else "Share your screen"
         self.screen_button.setToolTip(f"{share} ({SHORTCUTS['screen']})")
@@ -103,22 +111,23 @@ class ControlBar(QWidget):
         self.count.setText(str(count))
         self.count.setToolTip(f"{count} {'person' if count == 1 else 'people'} in the call")
 
-    def set_monitors(self, monitors: list[DeviceChoice]) -> None:
-        self._monitors = monitors
-
     def click_screen(self) -> None:
-        """Stop sharing; or share the only monitor; or ask which one."""
+        """Stop sharing, or ask the call window for the monitors (``pick_monitor`` follows)."""
         if self.sharing:
             self.screen_stop_requested.emit()
-            return
-        if len(self._monitors) == 1:
-            self.screen_requested.emit(self._monitors[0].id)
+        else:
+            self.screen_clicked.emit()
+
+    def pick_monitor(self, monitors: list[DeviceChoice]) -> None:
+        """Share the only monitor, or ask which one."""
+        if len(monitors) == 1:
+            self.screen_requested.emit(monitors[0].id)
             return
         menu = QMenu(self)
         menu.setObjectName("monitorPicker")
-        if not self._monitors:
+        if not monitors:
             menu.addAction("No screen to share").setEnabled(False)
-        for monitor in self._monitors:
+        for monitor in monitors:
             action = menu.addAction(icons.icon("screen-share"), monitor.name)
             action.triggered.connect(lambda _checked=False, m=monitor.id: self.screen_requested.emit(m))
         menu.popup(self.screen_button.mapToGlobal(self.screen_button.rect().topLeft()))

@@ -21,10 +21,7 @@ class Field(QWidget):
         if password:
             self.edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.label.setBuddy(self.edit)
-        self.error_label = QLabel()
-        self.error_label.setProperty("role", "error")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = error_label()
         layout.addWidget(self.label)
         layout.addWidget(self.edit)
         layout.addWidget(self.error_label)
@@ -39,8 +36,7 @@ class Field(QWidget):
         return self.error_label.text() if not self.error_label.isHidden() else None
 
     def set_error(self, message: str | None) -> None:
-        self.error_label.setText(message or "")
-        self.error_label.setVisible(bool(message))
+        show_error(self.error_label, message)
 
 
 def error_label() -> QLabel:

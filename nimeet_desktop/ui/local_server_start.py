@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from nimeet_desktop.local_server import LocalServer, LocalServerError
 from nimeet_desktop.net.rest import ApiClient, RestError
-from nimeet_desktop.settings import DEFAULT_SERVER_URL
 from nimeet_desktop.ui.context import AppContext
 
 __all__ = ["LocalServerError", "server_answers", "start_local_server"]
@@ -22,6 +21,5 @@ async def server_answers(url: str) -> bool:
 async def start_local_server(context: AppContext) -> str:
     """Start the bundled server on the default local address; returns its URL."""
     if context.local_server is None or not context.local_server.running:
-        port = int(DEFAULT_SERVER_URL.rsplit(":", 1)[1])
-        context.local_server = LocalServer(port=port)
+        context.local_server = LocalServer()
     return await context.local_server.start()

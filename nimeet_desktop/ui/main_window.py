@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 from nimeet_desktop.net.links import JoinTarget
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.settings import DEFAULT_SERVER_URL
-from nimeet_desktop.ui import icons
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.local_server_start import LocalServerError, server_answers, start_local_server
 from nimeet_desktop.ui.tasks import Tasks
@@ -21,6 +20,7 @@ from nimeet_desktop.ui.views.call_view import CallView
 from nimeet_desktop.ui.views.dashboard_view import DashboardView
 from nimeet_desktop.ui.views.prejoin_view import PreJoinView
 from nimeet_desktop.ui.views.server_view import ServerView
+from signaling_server.protocol import RoomInfoResponse
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,6 @@ class MainWindow(QMainWindow):
         self.pending_room: str | None = None  # from a deep link, opened once signed in
         self._closing = False
         self.setWindowTitle("NIMeet")
-        self.setWindowIcon(icons.icon("nimeet"))
         self.resize(1100, 720)
 
         self.stack = QStackedWidget()
@@ -139,9 +138,9 @@ class MainWindow(QMainWindow):
 
     # ---- calls ------------------------------------------------------------------------------------------
 
-    def open_prejoin(self, room_id: str) -> None:
+    def open_prejoin(self, room_id: str, info: RoomInfoResponse | None = None) -> None:
         self._show(self.prejoin)
-        self.prejoin.open(room_id)
+        self.prejoin.open(room_id, info)
 
     async def _back_from_prejoin(self) -> None:
         await self.prejoin.close_preview()
@@ -152,6 +151,7 @@ class MainWindow(QMainWindow):
         self._show(self.call_view)
         failure = await self.call_view.start(
             room_id,
+            room_name=self.prejoin.room_name,
             camera=camera,
             microphone=microphone,
             camera_source=camera_source,

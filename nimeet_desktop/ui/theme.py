@@ -232,15 +232,17 @@ def apply_theme(app: QApplication) -> None:
     """Fusion, the palette for the system's colour scheme, and the stylesheet; again whenever the scheme changes."""
     app.setStyle("Fusion")
     hints = app.styleHints()
-    _apply_scheme(app, hints.colorScheme())
+    apply_scheme(app, hints.colorScheme())
     if not app.property(_FOLLOWING_SCHEME):
         # Bound to this app object (not looked up later via QApplication.instance()) so a test's app is the one
         # that is re-themed.
-        hints.colorSchemeChanged.connect(partial(_apply_scheme, app))
+        hints.colorSchemeChanged.connect(partial(apply_scheme, app))
         app.setProperty(_FOLLOWING_SCHEME, True)
 
 
-def _apply_scheme(app: QApplication, scheme: Qt.ColorScheme) -> None:
+def apply_scheme(app: QApplication, scheme: Qt.ColorScheme) -> None:
+    """The palette and stylesheet of ``scheme`` (``apply_theme`` calls it for the system's; the screenshot script
+    forces dark with it, which Qt's generic Unix theme offers no other way to do)."""
     logger.debug("applying the %s colour scheme", scheme.name)
     app.setPalette(palette_for(scheme))
     # A different stylesheet string per scheme, so Qt re-polishes every widget with the new card and error colours.

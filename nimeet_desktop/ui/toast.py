@@ -48,10 +48,9 @@ class ToastHost(QWidget):
         label.setProperty("kind", kind)
         label.setWordWrap(True)
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        background = "rgba(217, 48, 37, 235)" if kind == "error" else "rgba(32, 33, 36, 230)"
         label.setStyleSheet(
-            "QLabel { background: rgba(32, 33, 36, 230); color: white; border-radius: 8px; padding: 8px 14px; }"
-            if kind != "error"
-            else "QLabel { background: rgba(217, 48, 37, 235); color: white; border-radius: 8px; padding: 8px 14px; }"
+            f"QLabel {{ background: {background}; color: white; border-radius: 8px; padding: 8px 14px; }}"
         )
         visible = self._labels()
         for oldest in visible[: max(0, len(visible) - MAX_VISIBLE + 1)]:

@@ -10,8 +10,8 @@ import uuid
 import pytest
 from pytestqt.qtbot import QtBot
 
-from nimeet_desktop.app import main, parse_launch_link
-from nimeet_desktop.net.links import InvalidLink, JoinTarget
+from nimeet_desktop.app import main
+from nimeet_desktop.net.links import InvalidLink, JoinTarget, parse_join_target
 from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward
 from tests.ui.conftest import AppHarness, fill, until
 
@@ -52,13 +52,13 @@ INVALID = [
 
 @pytest.mark.parametrize(("why", "text", "target"), VALID, ids=[v[0] for v in VALID])
 def test_valid_launch_links(why: str, text: str, target: JoinTarget) -> None:
-    assert parse_launch_link(text) == target
+    assert parse_join_target(text) == target
 
 
 @pytest.mark.parametrize(("why", "text"), INVALID, ids=[v[0] for v in INVALID])
 def test_junk_is_refused_before_anything_starts(why: str, text: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(InvalidLink):
-        parse_launch_link(text)
+        parse_join_target(text)
     # The command line: a clear message and exit status 2, before Qt, the log file or the server are touched.
     assert main(["--", text]) == 2
     assert "not a join link" in capsys.readouterr().err
@@ -102,7 +102,7 @@ def test_a_link_opens_pre_join_after_signing_in(qtbot: QtBot, app: AppHarness) -
         room = await api.create_room(owner["token"], name="Standup")
         await api.aclose()
 
-        await window.start(parse_launch_link(f"nimeet://join/{room['roomId']}"))
+        await window.start(parse_join_target(f"nimeet://join/{room['roomId']}"))
         assert window.current is window.auth_view, "not signed in yet: sign in first"
         name = f"dl{secrets.token_hex(4)}"
         window.auth_view.set_registering(True)
@@ -114,7 +114,7 @@ def test_a_link_opens_pre_join_after_signing_in(qtbot: QtBot, app: AppHarness) -
 
         # Linked to another server: refused with a message, nothing else changes.
         await window.prejoin.close_preview()
-        window.open_link(parse_launch_link(f"https://other.example/join/{room['roomId']}"))
+        window.open_link(parse_join_target(f"https://other.example/join/{room['roomId']}"))
         await asyncio.sleep(0)
         assert any("another server" in message for _kind, message in window.toasts.history)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from nimeet_desktop.call.desktop_call import DesktopCall
 from nimeet_desktop.call.quality import QualityMeter
 from nimeet_desktop.call.remote import RemoteParticipant
+from nimeet_desktop.media.audio_output import SILENCE_DBFS
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.net.links import join_link
 from nimeet_desktop.net.rest import RestError
@@ -83,8 +86,9 @@ class CallView(QWidget):
 
         self.controls.microphone_clicked.connect(self.toggle_microphone)
         self.controls.camera_clicked.connect(self.toggle_camera)
+        self.controls.screen_clicked.connect(lambda: self._run(self._choose_monitor()))
         self.controls.screen_requested.connect(self._share)
-        self.controls.screen_stop_requested.connect(lambda: self._run(self._stop_share()))
+        self.controls.screen_stop_requested.connect(self._stop_share)
         self.controls.leave_clicked.connect(self.leave)
         self.controls.invite_clicked.connect(self.copy_invite)
         for action, slot in (
@@ -102,6 +106,7 @@ class CallView(QWidget):
         self,
         room_id: str,
         *,
+        room_name: str | None = None,
         camera: bool,
         microphone: bool,
         camera_source: VideoSource | None,
@@ -110,7 +115,7 @@ class CallView(QWidget):
         """Join ``room_id``; returns None, or why it failed (the sources are closed then)."""
         self.room_id = room_id
         self._leaving = False
-        self.title.setText(f"Room {room_id}")
+        self.title.setText(room_name or f"Room {room_id}")
         try:
             ice_servers = (await self.context.api.ice_servers()).ice_servers
         except RestError as exc:
@@ -142,10 +147,9 @@ class CallView(QWidget):
         )
         own = VideoTile(SELF_TILE, "You", self.call.local_frame, is_self=True)
         self.grid.add_tile(own)
-        self.controls.set_monitors(await asyncio.to_thread(self.context.provider.monitors))
         try:
             await self.call.join(camera=camera, microphone=microphone)
-        except (SignalingError, Unauthorized, OSError) as exc:
+        except (SignalingError, OSError) as exc:  # Unauthorized is a SignalingError
             await self._teardown()
             return _join_failure(exc)
         self.context.remember_room(room_id)
@@ -153,15 +157,7 @@ class CallView(QWidget):
         self._update_count()
         self.grid.start_clock()
         self._levels.start()
-        self._room_name()
         return None
-
-    def _room_name(self) -> None:
-        async def fetch() -> None:
-            if (info := await self.context.room_info(self.room_id)) is not None:
-                self.title.setText(info.room.name)
-
-        self._run(fetch())
 
     # ---- engine events ----------------------------------------------------------------------------------
 
@@ -230,13 +226,13 @@ class CallView(QWidget):
             return
         levels = self.call.levels()
         for tile in self.grid.tiles():
-            level = self.call.own_level() if tile.tile_id == SELF_TILE else levels.get(tile.tile_id, -100.0)
+            level = self.call.own_level() if tile.tile_id == SELF_TILE else levels.get(tile.tile_id, SILENCE_DBFS)
             tile.set_speaking(level > SPEAKING_DBFS)
 
     # ---- controls ---------------------------------------------------------------------------------------
 
-    def _run(self, coro: object) -> None:
-        self.tasks.spawn(coro)  # type: ignore[arg-type]
+    def _run(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self.tasks.spawn(coro)
 
     def toggle_microphone(self) -> None:
         if self.call is not None:
@@ -250,9 +246,13 @@ class CallView(QWidget):
         if self.call is not None:
             self._run(self.call.start_screen_share(monitor))
 
-    async def _stop_share(self) -> None:
+    async def _choose_monitor(self) -> None:
+        # Listed when asked, not at join: it costs a display connection, and monitors come and go.
+        self.controls.pick_monitor(await asyncio.to_thread(self.context.provider.monitors))
+
+    def _stop_share(self) -> None:
         if self.call is not None:
-            await self.call.stop_screen_share()
+            self._run(self.call.stop_screen_share())
 
     def copy_invite(self) -> None:
         QGuiApplication.clipboard().setText(join_link(self.room_id))

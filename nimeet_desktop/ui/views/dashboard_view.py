@@ -24,7 +24,7 @@ from nimeet_desktop.ui import icons
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
 from nimeet_desktop.ui.tasks import Tasks
-from signaling_server.protocol import Room
+from signaling_server.protocol import Room, RoomInfoResponse
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ ROOM_ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 class DashboardView(QWidget):
-    join_requested = Signal(str)  # a room id, checked to exist
+    join_requested = Signal(str, object)  # a room id, checked to exist, and its RoomInfoResponse (pre-join shows it)
     logged_out = Signal()
     toast = Signal(str)
 
@@ -196,7 +196,7 @@ class DashboardView(QWidget):
             return
         finally:
             self.new_call_button.setEnabled(True)
-        self.join_requested.emit(created.room.room_id)
+        self.join_requested.emit(created.room.room_id, RoomInfoResponse(room=created.room, participant_count=0))
 
     def _join_typed(self) -> None:
         text = self.join_edit.text().strip()
@@ -216,7 +216,7 @@ class DashboardView(QWidget):
 
     async def _check_and_join(self, room_id: str) -> None:
         try:
-            await self.context.api.get_room(room_id)
+            info = await self.context.api.get_room(room_id)
         except ApiError as exc:
             show_error(self.join_error, "No such room" if exc.status == 404 else exc.message)
             return
@@ -224,7 +224,7 @@ class DashboardView(QWidget):
             show_error(self.join_error, f"Cannot reach the server: {exc.message}")
             return
         self.join_edit.clear()
-        self.join_requested.emit(room_id)
+        self.join_requested.emit(room_id, info)
 
     async def _logout(self) -> None:
         await self.context.sign_out()

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -23,11 +22,13 @@ from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.preview import DevicePreview
 from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.net.links import join_link
-from nimeet_desktop.ui import icons, theme
+from nimeet_desktop.ui import icons
 from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.control_bar import control_button, show_media
 from nimeet_desktop.ui.form import card, error_label, show_error, title
 from nimeet_desktop.ui.tasks import Tasks
 from nimeet_desktop.ui.video_tile import VideoTile
+from signaling_server.protocol import RoomInfoResponse
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +38,6 @@ METER_FLOOR_DBFS = -60.0  # the meter's empty end: quieter than a quiet room
 def meter_value(level_dbfs: float) -> int:
     """0–100 for a level in dBFS, linear in dB between the floor and full scale."""
     return round(100 * min(1.0, max(0.0, (level_dbfs - METER_FLOOR_DBFS) / -METER_FLOOR_DBFS)))
-
-
-def control_button(name: str, tooltip: str) -> QToolButton:
-    button = QToolButton()
-    button.setObjectName(name)
-    button.setProperty("role", "control")
-    button.setCheckable(True)
-    button.setChecked(True)
-    button.setToolTip(tooltip)
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-    return button
 
 
 class PreJoinView(QWidget):
@@ -61,14 +51,18 @@ class PreJoinView(QWidget):
         self.tasks = Tasks()
         self.preview = DevicePreview(context.provider, on_error=self._device_error)
         self.room_id = ""
+        self.room_name: str | None = None  # once known: the call window's title, without asking the server again
 
         self.heading = title("Ready to join?")
         self.room_label = QLabel()
         self.room_label.setObjectName("roomLabel")
         self.tile = VideoTile("preview", "You", lambda: self.preview.latest_frame, is_self=True)
         self.tile.setMinimumWidth(480)
-        self.camera_button = control_button("previewCamera", "Camera on (V)")
-        self.mic_button = control_button("previewMic", "Microphone on (M)")
+        # The call's own buttons, checkable here: before joining, the buttons are the state.
+        self.camera_button = control_button("previewCamera")
+        self.mic_button = control_button("previewMic")
+        for button in (self.camera_button, self.mic_button):
+            button.setCheckable(True)
         toggles = QHBoxLayout()
         toggles.addStretch(1)
         toggles.addWidget(self.mic_button)
@@ -152,9 +146,14 @@ class PreJoinView(QWidget):
 
     # ---- entering and leaving ---------------------------------------------------------------------------
 
-    def open(self, room_id: str) -> None:
+    def open(self, room_id: str, info: RoomInfoResponse | None = None) -> None:
+        """Pre-join for ``room_id``; ``info`` when the caller has just fetched or created it (else fetched here)."""
         self.room_id = room_id
+        self.room_name = None
+        self.heading.setText("Ready to join?")
         self.room_label.setText(f"Room {room_id}")
+        if info is not None:
+            self._show_room(info)
         show_error(self.join_error, None)
         show_error(self.device_error, None)
         settings = self.context.settings
@@ -181,20 +180,20 @@ class PreJoinView(QWidget):
         self._fill(self.speakers, speakers, settings.speaker, "System default")
         self.join_button.setEnabled(True)
         self.join_button.setFocus()
-        self._room_name()
+        if self.room_name is None:
+            self.tasks.spawn(self._fetch_room(), name="room-info")
         await asyncio.gather(self._open_camera(), self.preview.set_microphone(self._chosen(self.microphones)))
 
-    def _room_name(self) -> None:
-        async def fetch() -> None:
-            info = await self.context.room_info(self.room_id)
-            if info is None:
-                return
-            self.heading.setText(info.room.name)
-            people = info.participant_count
-            who = "Nobody is in the call yet" if people == 0 else f"{people} in the call"
-            self.room_label.setText(f"{who} · {self.room_id}")
+    async def _fetch_room(self) -> None:
+        if (info := await self.context.room_info(self.room_id)) is not None:
+            self._show_room(info)
 
-        self.tasks.spawn(fetch(), name="room-info")
+    def _show_room(self, info: RoomInfoResponse) -> None:
+        self.room_name = info.room.name
+        self.heading.setText(info.room.name)
+        people = info.participant_count
+        who = "Nobody is in the call yet" if people == 0 else f"{people} in the call"
+        self.room_label.setText(f"{who} · {self.room_id}")
 
     @staticmethod
     def _fill(box: QComboBox, choices: list[DeviceChoice], chosen: str | None, empty: str) -> None:
@@ -230,12 +229,8 @@ class PreJoinView(QWidget):
 
     def _paint_toggles(self) -> None:
         camera_on, mic_on = self.camera_button.isChecked(), self.mic_button.isChecked()
-        self.camera_button.setIcon(icons.icon("camera" if camera_on else "camera-off", "white"))
-        self.mic_button.setIcon(icons.icon("mic" if mic_on else "mic-off", "white"))
-        self.camera_button.setToolTip("Turn camera off (V)" if camera_on else "Turn camera on (V)")
-        self.mic_button.setToolTip("Mute microphone (M)" if mic_on else "Unmute microphone (M)")
-        theme.set_off(self.camera_button, not camera_on)
-        theme.set_off(self.mic_button, not mic_on)
+        show_media(self.camera_button, "camera", camera_on)
+        show_media(self.mic_button, "microphone", mic_on)
         self.tile.set_camera_on(camera_on)
         self.tile.set_mic_on(mic_on)
 

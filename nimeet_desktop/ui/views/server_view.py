@@ -85,7 +85,7 @@ class ServerView(QWidget):
                 return
         finally:
             self._set_busy(False)
-        self.context.use_server(url)
+        await self.context.use_server(url)
         self.connected.emit()
 
     def _start_local(self) -> None:
@@ -102,5 +102,5 @@ class ServerView(QWidget):
             return
         finally:
             self._set_busy(False)
-        self.context.use_server(normalize_server_url(url))
+        await self.context.use_server(normalize_server_url(url))
         self.connected.emit()
