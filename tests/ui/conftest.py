@@ -47,13 +47,23 @@ def ui_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
 
 
 @pytest.fixture
-def run(ui_loop: asyncio.AbstractEventLoop) -> Run:
-    """``run(coro, timeout=30)``: drive the app's loop until ``coro`` finishes."""
+def run(ui_loop: asyncio.AbstractEventLoop) -> Iterator[Run]:
+    """``run(coro, timeout=30)``: drive the app's loop until ``coro`` finishes.
+
+    In the app the loop runs for as long as Qt does. pytest-qt also processes Qt events on its own, between a test's
+    phases; the engine's tasks (timers, sockets) then take steps too, and outside a running loop they fail
+    ("no running event loop", "bound to a different event loop") and leave aiortc half-closed: a later leave hung
+    now and then. So for the whole test the loop counts as running, as in the app, between ``run`` calls too."""
 
     def runner(coro: Coroutine[Any, Any, Any], timeout: float = 30.0) -> Any:
-        return ui_loop.run_until_complete(asyncio.wait_for(coro, timeout))
+        try:
+            return ui_loop.run_until_complete(asyncio.wait_for(coro, timeout))
+        finally:
+            asyncio.events._set_running_loop(ui_loop)  # qasync clears it when run_until_complete returns
 
-    return runner
+    asyncio.events._set_running_loop(ui_loop)
+    yield runner
+    asyncio.events._set_running_loop(None)
 
 
 async def until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> None:

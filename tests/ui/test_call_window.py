@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.base import VideoSource
 from nimeet_desktop.media.devices import DeviceUnavailable
-from nimeet_desktop.media.provider import SyntheticMediaProvider
+from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.video_tile import VideoTile
@@ -235,3 +235,36 @@ async def no_camera(app: AppHarness, qtbot: QtBot) -> None:
     assert view.controls.camera_button.property("off") is True, "the button claims a camera that is not there"
     own = view.grid.tile("self")
     assert own is not None and not own.camera_on
+
+
+class TwoCameras(SyntheticMediaProvider):
+    def cameras(self) -> list[DeviceChoice]:
+        return [DeviceChoice("front", "Front camera"), DeviceChoice("back", "Back camera")]
+
+
+def test_pre_join_keeps_the_saved_devices_and_its_keys_work(qtbot: QtBot, app: AppHarness) -> None:
+    """Regression: opening pre-join with "join muted" saved set overwrote the saved camera with nothing (the pickers
+    were still empty), so the first camera came back instead of the chosen one."""
+    app.provider = TwoCameras(320, 240)
+    app.run(saved_devices(app, qtbot), timeout=60)
+
+
+async def saved_devices(app: AppHarness, qtbot: QtBot) -> None:
+    window = app.build()
+    window.context.settings.camera = "back"
+    window.context.settings.join_with_microphone = False
+    await window.start()
+    register(qtbot, window, new_user())
+    await until(lambda: window.current is window.dashboard, what="the dashboard")
+    qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+    prejoin = window.prejoin
+    await until(lambda: window.current is prejoin and prejoin.cameras.count() == 2, what="the camera picker filled")
+    assert prejoin.cameras.currentData() == "back"
+    assert window.context.settings.camera == "back"
+    assert not prejoin.mic_button.isChecked()
+    # The keys the tooltips name work here too.
+    assert "(M)" in prejoin.mic_button.toolTip()
+    qtbot.keyClick(prejoin, Qt.Key.Key_M)
+    assert prejoin.mic_button.isChecked()
+    qtbot.keyClick(prejoin, Qt.Key.Key_V)
+    assert not prejoin.camera_button.isChecked()

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QResizeEvent
+from PySide6.QtGui import QGuiApplication, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -24,7 +24,7 @@ from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.net.links import join_link
 from nimeet_desktop.ui import icons
 from nimeet_desktop.ui.context import AppContext
-from nimeet_desktop.ui.control_bar import control_button, show_media
+from nimeet_desktop.ui.control_bar import SHORTCUTS, control_button, show_media
 from nimeet_desktop.ui.form import card, error_label, show_error, title
 from nimeet_desktop.ui.tasks import Tasks
 from nimeet_desktop.ui.video_tile import VideoTile
@@ -130,6 +130,9 @@ class PreJoinView(QWidget):
         self.microphones.activated.connect(lambda _i: self._reopen_microphone())
         self.speakers.activated.connect(lambda _i: self._remember_devices())
         self.join_button.clicked.connect(self._join)
+        # The keys the call uses (and the tooltips name) work here too.
+        QShortcut(QKeySequence(SHORTCUTS["microphone"]), self, self.mic_button.toggle)
+        QShortcut(QKeySequence(SHORTCUTS["camera"]), self, self.camera_button.toggle)
         self.copy_button.clicked.connect(self._copy)
         back_button.clicked.connect(self._back)
 
@@ -157,11 +160,15 @@ class PreJoinView(QWidget):
         show_error(self.join_error, None)
         show_error(self.device_error, None)
         settings = self.context.settings
-        for button, on in ((self.camera_button, settings.join_with_camera), (self.mic_button, True)):
+        # Silently: a toggled() here would save the settings while the pickers are still empty, forgetting the
+        # chosen devices.
+        for button, on in (
+            (self.camera_button, settings.join_with_camera),
+            (self.mic_button, settings.join_with_microphone),
+        ):
             button.blockSignals(True)
             button.setChecked(on)
             button.blockSignals(False)
-        self.mic_button.setChecked(settings.join_with_microphone)
         self._paint_toggles()
         self.join_button.setEnabled(False)
         self._clock.start()
@@ -266,12 +273,6 @@ class PreJoinView(QWidget):
         self.context.save_settings()
 
     # ---- actions ----------------------------------------------------------------------------------------
-
-    def toggle_camera(self) -> None:
-        self.camera_button.toggle()
-
-    def toggle_microphone(self) -> None:
-        self.mic_button.toggle()
 
     def _join(self) -> None:
         self._remember_devices()
