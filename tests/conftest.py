@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.clients import Api, Peer
 from tests.support.postgres import PostgresCluster, find_bin_dir
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, running
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -48,11 +48,8 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, database_url_for: Callable[[str], str]
 ) -> Iterator[ServerProcess]:
     """One server per backend for the whole session; tests make their own users and rooms."""
-    proc = ServerProcess(tmp_path_factory.mktemp(f"server-{request.param}"), database_url_for(request.param))
-    proc.start()
-    yield proc
-    proc.stop()
-    assert proc.errors_logged() == [], "".join(proc.stderr_lines[-60:])
+    with running(tmp_path_factory.mktemp(f"server-{request.param}"), database_url_for(request.param)) as proc:
+        yield proc
 
 
 @pytest.fixture

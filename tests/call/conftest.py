@@ -15,7 +15,7 @@ from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from tests.support.clients import Api
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, running
 
 # Small frames keep three encoders and six decoders comfortable on a 2-core CI machine.
 WIDTH, HEIGHT = 320, 240
@@ -31,11 +31,8 @@ def loopback_ice() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def call_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path_factory.mktemp("call-server"))
-    proc.start()
-    yield proc
-    proc.stop()
-    assert proc.errors_logged() == [], "".join(proc.stderr_lines[-60:])
+    with running(tmp_path_factory.mktemp("call-server")) as proc:
+        yield proc
 
 
 class Recorder(CallObserver):

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # A fixed key lets tests forge expired or wrongly-signed tokens against the real server.
@@ -102,3 +104,13 @@ class ServerProcess:
     def errors_logged(self) -> list[str]:
         """Tracebacks and error lines: a clean run has none."""
         return [line for line in self.stderr_lines if " ERROR " in line or "Traceback" in line]
+
+
+@contextmanager
+def running(data_dir: Path, database_url: str = "") -> Iterator[ServerProcess]:
+    """A server for a fixture's lifetime; it must have logged no error or traceback by the end."""
+    proc = ServerProcess(data_dir, database_url)
+    proc.start()
+    yield proc
+    proc.stop()
+    assert proc.errors_logged() == [], "".join(proc.stderr_lines[-60:])

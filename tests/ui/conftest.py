@@ -27,7 +27,7 @@ from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.main_window import MainWindow
 from tests.support.memory_keyring import MemoryKeyring
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, running
 
 Run = Callable[..., Any]
 
@@ -77,11 +77,8 @@ async def until(predicate: Callable[[], object], timeout: float = 10.0, what: st
 
 @pytest.fixture(scope="module")
 def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path_factory.mktemp("ui-server"))
-    proc.start()
-    yield proc
-    proc.stop()
-    assert proc.errors_logged() == [], "".join(proc.stderr_lines[-60:])
+    with running(tmp_path_factory.mktemp("ui-server")) as proc:
+        yield proc
 
 
 @pytest.fixture
