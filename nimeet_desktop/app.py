@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--synthetic-media", action="store_true", help="a test picture and tone instead of camera and microphone"
     )
     p.add_argument("--ice-host", action="append", default=[], help="gather ICE host candidates on this address only")
+    p.add_argument(
+        "--language",
+        choices=("system", "en", "ru"),
+        help="the interface language for this run (default: the language setting, else the system's)",
+    )
     p.add_argument("--log-level", default="INFO", help="log file level (default %(default)s)")
     return p
 
@@ -126,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from nimeet_desktop.media.provider import MediaProvider, SyntheticMediaProvider
     from nimeet_desktop.net.credentials import CredentialStore
-    from nimeet_desktop.ui import icons, theme
+    from nimeet_desktop.ui import i18n, icons, messages, theme
     from nimeet_desktop.ui.context import AppContext
     from nimeet_desktop.ui.main_window import MainWindow
     from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward, socket_name
@@ -142,6 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if forward(instance_name, args.link.strip() if link is not None else ACTIVATE):
         logger.info("handed over to the running instance")
         return 0
+    store = app_settings.SettingsStore()
+    settings = store.load()
+    # Before any widget is built: Qt translates a string when it is set, not when it is shown.
+    language = i18n.install(app, args.language or settings.language)
+    logger.info("interface language: %s", language)
     theme.apply_theme(app)
     app.setWindowIcon(icons.icon("nimeet"))
 
@@ -149,8 +159,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(_loop_exception)
 
-    store = app_settings.SettingsStore()
-    settings = store.load()
     if server is not None:
         settings.server_url = server
     if args.no_local_server:
@@ -172,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         instance_name,
         on_link=open_forwarded,
         on_activate=bring_forward,
-        on_bad=lambda why: window.toasts.show_message(f"Not a join link: {why}", "error"),
+        on_bad=lambda exc: window.toasts.show_message(messages.link_error(exc), "error"),
     )
 
     # Ctrl-C or a session logout's SIGTERM: close the window, so the call is left and the local server stopped as

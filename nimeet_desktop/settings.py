@@ -44,6 +44,7 @@ class Settings:
     join_with_camera: bool = True
     join_with_microphone: bool = True
     recent_rooms: list[str] = field(default_factory=list)  # ids joined lately, newest first (the server lists own)
+    language: str = "system"  # "system" (follow the OS), "en" or "ru"; read once at start (ui/i18n.py)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Settings:

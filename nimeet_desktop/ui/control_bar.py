@@ -6,7 +6,7 @@ device that fails or a toggle that the engine refused never leaves a button lyin
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
 from nimeet_desktop.media.provider import DeviceChoice
@@ -35,14 +35,30 @@ def control_button(name: str) -> QToolButton:
     return button
 
 
+def set_action(button: QToolButton, action: str, key: str) -> None:
+    """An icon-only button says what it does: the tooltip with its key, the same words for screen readers."""
+    button.setToolTip(QCoreApplication.translate("ControlBar", "{action} ({key})").format(action=action, key=key))
+    button.setAccessibleName(action)
+
+
 def show_media(button: QToolButton, kind: str, on: bool) -> None:
     """Icon, tooltip and red-when-off of a microphone (``kind="microphone"``) or camera button."""
     if kind == "microphone":
         button.setIcon(icons.icon("mic" if on else "mic-off", "white"))
-        button.setToolTip(f"{'Mute' if on else 'Unmute'} microphone ({SHORTCUTS['microphone']})")
+        action = (
+            QCoreApplication.translate("ControlBar", "Turn off microphone")
+            if on
+            else QCoreApplication.translate("ControlBar", "Turn on microphone")
+        )
+        set_action(button, action, SHORTCUTS["microphone"])
     else:
         button.setIcon(icons.icon("camera" if on else "camera-off", "white"))
-        button.setToolTip(f"Turn camera {'off' if on else 'on'} ({SHORTCUTS['camera']})")
+        action = (
+            QCoreApplication.translate("ControlBar", "Turn off camera")
+            if on
+            else QCoreApplication.translate("ControlBar", "Turn on camera")
+        )
+        set_action(button, action, SHORTCUTS["camera"])
     theme.set_off(button, not on)
 
 
@@ -63,13 +79,13 @@ class ControlBar(QWidget):
         self.screen_button = control_button("screenButton")
         self.leave_button = control_button("leaveButton")
         self.leave_button.setIcon(icons.icon("call-end", "white"))
-        self.leave_button.setToolTip(f"Leave the call ({SHORTCUTS['leave']})")
+        set_action(self.leave_button, self.tr("Leave the call"), SHORTCUTS["leave"])
         self.invite_button = QToolButton()
         self.invite_button.setObjectName("inviteButton")
         self.invite_button.setAutoRaise(True)  # a flat glyph on the dark bar, not a light button face
         self.invite_button.setIcon(icons.icon("link", "white"))
         self.invite_button.setIconSize(ICON_SIZE)
-        self.invite_button.setToolTip(f"Copy invite link ({SHORTCUTS['invite']})")
+        set_action(self.invite_button, self.tr("Copy invite link"), SHORTCUTS["invite"])
         self.count = QLabel()
         self.count.setObjectName("participantCount")
         self.count.setStyleSheet("color: white;")
@@ -102,14 +118,14 @@ class ControlBar(QWidget):
         show_media(self.mic_button, "microphone", media.microphone)
         show_media(self.camera_button, "camera", media.camera)
         self.screen_button.setIcon(icons.icon("screen-share-stop" if media.screen else "screen-share", "white"))
-        share = "Stop sharing" if media.screen else "Share your screen"
-        self.screen_button.setToolTip(f"{share} ({SHORTCUTS['screen']})")
+        share = self.tr("Stop sharing your screen") if media.screen else self.tr("Share your screen")
+        set_action(self.screen_button, share, SHORTCUTS["screen"])
         self.screen_button.setProperty("active", media.screen)
         theme.set_off(self.screen_button, False)
 
     def set_count(self, count: int) -> None:
         self.count.setText(str(count))
-        self.count.setToolTip(f"{count} {'person' if count == 1 else 'people'} in the call")
+        self.count.setToolTip(self.tr("%n participant(s) in the call", "", count))
 
     def click_screen(self) -> None:
         """Stop sharing, or ask the call window for the monitors (``pick_monitor`` follows)."""
@@ -126,7 +142,7 @@ class ControlBar(QWidget):
         menu = QMenu(self)
         menu.setObjectName("monitorPicker")
         if not monitors:
-            menu.addAction("No screen to share").setEnabled(False)
+            menu.addAction(self.tr("No screen to share")).setEnabled(False)
         for monitor in monitors:
             action = menu.addAction(icons.icon("screen-share"), monitor.name)
             action.triggered.connect(lambda _checked=False, m=monitor.id: self.screen_requested.emit(m))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 from nimeet_desktop.net.links import JoinTarget
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.settings import DEFAULT_SERVER_URL
+from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.local_server_start import LocalServerError, server_answers, start_local_server
 from nimeet_desktop.ui.tasks import Tasks
@@ -31,7 +32,7 @@ class MainWindow(QMainWindow):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks(on_error=lambda exc: self.toasts.show_message(str(exc), "error"))
+        self.tasks = Tasks(on_error=lambda exc: self.toasts.show_message(messages.unexpected_error(exc), "error"))
         self.pending_room: str | None = None  # from a deep link, opened once signed in
         self._closing = False
         self.setWindowTitle("NIMeet")
@@ -85,14 +86,14 @@ class MainWindow(QMainWindow):
         url = self.context.server_url
         if not await server_answers(url):
             if url == DEFAULT_SERVER_URL and self.context.settings.start_local_server:
-                self.toasts.show_message("Starting the local server…")
+                self.toasts.show_message(self.tr("Starting the server on this computer…"))
                 try:
                     await start_local_server(self.context)
                 except LocalServerError as exc:
-                    self._show_server(exc.message)
+                    self._show_server(messages.local_server_error(exc))
                     return
             else:
-                self._show_server(f"No NIMeet server answers at {url}")
+                self._show_server(self.tr("No NIMeet server answers at {url}").format(url=url))
                 return
         await self._resume_session()
 
@@ -106,10 +107,10 @@ class MainWindow(QMainWindow):
                 if exc.status == 401:  # expired or revoked: forget it, ask to sign in
                     await self.context.sign_out()
                 else:
-                    self._show_server(exc.message)
+                    self._show_server(messages.api_error(exc))
                     return
             except RestError as exc:
-                self._show_server(f"Cannot reach the server: {exc.message}")
+                self._show_server(messages.rest_error(exc))
                 return
         if self.context.user is None:
             self._show(self.auth_view)
@@ -126,10 +127,12 @@ class MainWindow(QMainWindow):
     def open_link(self, link: JoinTarget) -> None:
         """A ``nimeet://join/<id>`` link (command line, or the OS forwarding a click): pre-join for that room."""
         if link.server_url is not None and link.server_url != self.context.server_url:
-            self.toasts.show_message(f"That link is for another server ({link.server_url})", "error")
+            self.toasts.show_message(
+                self.tr("That link is for another server ({server})").format(server=link.server_url), "error"
+            )
             return
         if self.current is self.call_view and self.call_view.call is not None:
-            self.toasts.show_message("Leave this call before joining another one", "error")
+            self.toasts.show_message(self.tr("Leave this call before joining another one"), "error")
             return
         if self.context.user is None:
             self.pending_room = link.room_id

@@ -50,7 +50,7 @@ class InstanceServer(QObject):
         name: str,
         on_link: Callable[[JoinTarget], None],
         on_activate: Callable[[], None],
-        on_bad: Callable[[str], None],
+        on_bad: Callable[[InvalidLink], None],
     ) -> None:
         super().__init__()
         self._on_link = on_link
@@ -88,7 +88,7 @@ class InstanceServer(QObject):
         try:
             target = parse_join_target(text)
         except InvalidLink as exc:
-            self._on_bad(str(exc))
+            self._on_bad(exc)
             return
         self._on_link(target)
 

@@ -181,8 +181,15 @@ class VideoTile(QWidget):
         if quality != self._quality:
             self._quality = quality
             # toolTip() tells tests and accessibility tools; event() shows it only over the badge itself.
-            self.setToolTip("" if quality is None else f"Connection: {quality.value}")
+            self.setToolTip("" if quality is None else self._quality_text(quality))
             self.update()
+
+    def _quality_text(self, quality: Quality) -> str:
+        return {
+            Quality.GOOD: self.tr("Connection: good"),
+            Quality.FAIR: self.tr("Connection: fair"),
+            Quality.POOR: self.tr("Connection: poor"),
+        }[quality]
 
     def set_pinned(self, pinned: bool) -> None:
         if pinned != self._pinned:

@@ -73,7 +73,7 @@ def test_an_option_shaped_link_is_not_an_option() -> None:
 def test_a_later_launch_hands_its_link_to_the_running_app(qtbot: QtBot, run: object) -> None:
     received: list[JoinTarget] = []
     activated: list[bool] = []
-    refused: list[str] = []
+    refused: list[InvalidLink] = []
     name = f"nimeet-test-{uuid.uuid4().hex[:12]}"
     server = InstanceServer(name, received.append, lambda: activated.append(True), refused.append)
     try:

@@ -8,10 +8,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from nimeet_desktop.net.rest import ApiError, RestError
+from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import Field, card, error_label, show_error, title
 from nimeet_desktop.ui.tasks import Tasks
 from nimeet_desktop.ui.validation import email_error, password_error, username_error
+from signaling_server.protocol import ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -29,22 +31,22 @@ class AuthView(QWidget):
 
         frame, form = card()
         frame.setMaximumWidth(420)
-        self.heading = title("Sign in")
-        self.username = Field("Username", placeholder="e.g. ada", name="username")
-        self.email = Field("Email", placeholder="you@example.org", name="email")
-        self.password = Field("Password", password=True, name="password")
+        self.heading = title(self.tr("Sign in"))
+        self.username = Field(self.tr("Username"), placeholder=self.tr("e.g. ada"), name="username")
+        self.email = Field(self.tr("Email"), placeholder=self.tr("you@example.org"), name="email")
+        self.password = Field(self.tr("Password"), password=True, name="password")
         self.error = error_label()
-        self.submit = QPushButton("Sign in")
+        self.submit = QPushButton(self.tr("Sign in"))
         self.submit.setObjectName("submit")
         self.submit.setProperty("primary", True)
         self.submit.setDefault(True)
-        self.switch_mode = QPushButton("Create an account")
+        self.switch_mode = QPushButton(self.tr("Create an account"))
         self.switch_mode.setObjectName("switchMode")
         self.switch_mode.setFlat(True)
         self.server_label = QLabel()
         self.server_label.setObjectName("serverLabel")
         self.server_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        change = QPushButton("Change server")
+        change = QPushButton(self.tr("Change server"))
         change.setFlat(True)
         change.clicked.connect(self.change_server)
 
@@ -68,14 +70,14 @@ class AuthView(QWidget):
         self.set_registering(False)
 
     def showEvent(self, event: object) -> None:
-        self.server_label.setText(f"Server: {self.context.server_url}")
+        self.server_label.setText(self.tr("Server: {url}").format(url=self.context.server_url))
         super().showEvent(event)  # type: ignore[arg-type]
 
     def set_registering(self, registering: bool) -> None:
         self.registering = registering
-        self.heading.setText("Create your account" if registering else "Sign in")
-        self.submit.setText("Create account" if registering else "Sign in")
-        self.switch_mode.setText("I already have an account" if registering else "Create an account")
+        self.heading.setText(self.tr("Create your account") if registering else self.tr("Sign in"))
+        self.submit.setText(self._submit_text())
+        self.switch_mode.setText(self.tr("I already have an account") if registering else self.tr("Create an account"))
         self.username.setVisible(registering)
         for field in (self.username, self.email, self.password):
             field.set_error(None)
@@ -90,7 +92,7 @@ class AuthView(QWidget):
                 (self.password, password_error(self.password.text)),
             ]
         elif not self.password.text:
-            checks.append((self.password, "Enter your password"))
+            checks.append((self.password, self.tr("Enter your password")))
         ok = True
         for field, message in checks:
             if message:
@@ -108,7 +110,10 @@ class AuthView(QWidget):
     def _set_busy(self, busy: bool) -> None:
         for widget in (self.submit, self.switch_mode, self.username.edit, self.email.edit, self.password.edit):
             widget.setEnabled(not busy)
-        self.submit.setText("Please wait…" if busy else ("Create account" if self.registering else "Sign in"))
+        self.submit.setText(self.tr("Please wait…") if busy else self._submit_text())
+
+    def _submit_text(self) -> str:
+        return self.tr("Create account") if self.registering else self.tr("Sign in")
 
     async def _send(self) -> None:
         self._set_busy(True)
@@ -120,12 +125,14 @@ class AuthView(QWidget):
                 auth = await api.login(self.email.text.strip(), self.password.text)
             if not await self.context.sign_in(auth.user, auth.token):
                 # Never a plain file instead: people are told, and asked again next time.
-                self.toast.emit("No secure keyring on this computer: you will sign in again next time", "info")
+                self.toast.emit(
+                    self.tr("No secure keyring on this computer: you will need to sign in again next time"), "info"
+                )
         except ApiError as exc:
             self._show_api_error(exc)
             return
         except RestError as exc:
-            show_error(self.error, f"Cannot reach the server: {exc.message}")
+            show_error(self.error, messages.rest_error(exc))
             return
         finally:
             self._set_busy(False)
@@ -135,20 +142,28 @@ class AuthView(QWidget):
 
     def _show_api_error(self, exc: ApiError) -> None:
         fields = {"username": self.username, "email": self.email, "password": self.password}
-        message = exc.message
-        if exc.code == "invalid-credentials":
-            message = "Wrong email or password"
+        message = messages.api_error(exc)
+        if exc.code == ErrorCode.INVALID_CREDENTIALS:
             self.password.set_error(message)
             self.password.edit.selectAll()
             self.password.edit.setFocus()
             return
-        if exc.code == "rate-limited" and exc.retry_after:
-            message = f"Too many attempts; try again in {int(exc.retry_after) + 1} s"
-        field_name = exc.field or {"username-taken": "username", "email-taken": "email"}.get(exc.code, "")
+        taken: dict[str, str] = {ErrorCode.USERNAME_TAKEN: "username", ErrorCode.EMAIL_TAKEN: "email"}
+        field_name = exc.field or taken.get(exc.code, "")
         field = fields.get(field_name)
         if field is not None and field.isVisible():
-            # The server prefixes the field name ("email: ..."); next to the field that is noise.
-            prefix = f"{field_name}: "
-            field.set_error(message.removeprefix(prefix))
+            if exc.code == ErrorCode.INVALID_INPUT:
+                # The server's own words are English and name the field; our rule for that field says it better.
+                message = self._field_rule(field_name) or message
+            field.set_error(message)
         else:
             show_error(self.error, message)
+
+    def _field_rule(self, name: str) -> str | None:
+        checks = {
+            "username": lambda: username_error(self.username.text),
+            "email": lambda: email_error(self.email.text.strip()),
+            "password": lambda: password_error(self.password.text),
+        }
+        check = checks.get(name)
+        return check() if check is not None else None

@@ -13,7 +13,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -24,7 +24,8 @@ from nimeet_desktop.media.audio_output import SILENCE_DBFS
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.net.links import join_link
 from nimeet_desktop.net.rest import RestError
-from nimeet_desktop.net.signaling import SignalingError, Unauthorized
+from nimeet_desktop.net.signaling import SignalingError
+from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.call_bridge import CallBridge
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar
@@ -50,7 +51,7 @@ class CallView(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks(on_error=lambda exc: self.toast.emit(str(exc), "error"))
+        self.tasks = Tasks(on_error=lambda exc: self.toast.emit(messages.unexpected_error(exc), "error"))
         self.call: DesktopCall | None = None
         self.bridge: CallBridge | None = None
         self.quality = QualityMeter()
@@ -115,14 +116,14 @@ class CallView(QWidget):
         """Join ``room_id``; returns None, or why it failed (the sources are closed then)."""
         self.room_id = room_id
         self._leaving = False
-        self.title.setText(room_name or f"Room {room_id}")
+        self.title.setText(room_name or self.tr("Room {room}").format(room=room_id))
         try:
             ice_servers = (await self.context.api.ice_servers()).ice_servers
         except RestError as exc:
             for source in (camera_source, microphone_source):
                 if source is not None:
                     source.stop()
-            return f"Cannot reach the server: {exc.message}"
+            return messages.rest_error(exc)
         self.bridge = CallBridge(self)
         self.bridge.participant_joined.connect(self._joined)
         self.bridge.participant_left.connect(self._left)
@@ -130,7 +131,7 @@ class CallView(QWidget):
         self.bridge.stats_updated.connect(self._stats)
         self.bridge.local_media_changed.connect(self._local_media)
         self.bridge.connection_changed.connect(self._connection)
-        self.bridge.error.connect(lambda message: self.toast.emit(message, "error"))
+        self.bridge.error.connect(lambda message: self.toast.emit(messages.call_error(message), "error"))
         settings = self.context.settings
         token = self.context.token or ""
         self.call = DesktopCall(
@@ -145,7 +146,7 @@ class CallView(QWidget):
             camera=camera_source,
             microphone=microphone_source,
         )
-        own = VideoTile(SELF_TILE, "You", self.call.local_frame, is_self=True)
+        own = VideoTile(SELF_TILE, self.tr("You"), self.call.local_frame, is_self=True)
         self.grid.add_tile(own)
         try:
             await self.call.join(camera=camera, microphone=microphone)
@@ -167,7 +168,7 @@ class CallView(QWidget):
         self._updated(remote)
         self._update_count()
         if time.monotonic() >= self._quiet_until:
-            self.toast.emit(f"{remote.username} joined", "info")
+            self.toast.emit(self.tr("{name} joined").format(name=remote.username), "info")
 
     def _left(self, remote: RemoteParticipant) -> None:
         self.grid.remove_tile(remote.socket_id)
@@ -176,7 +177,7 @@ class CallView(QWidget):
             self.call.forget(remote.socket_id)
         self._update_count()
         if time.monotonic() >= self._quiet_until and not self._leaving:
-            self.toast.emit(f"{remote.username} left", "info")
+            self.toast.emit(self.tr("{name} left").format(name=remote.username), "info")
 
     def _updated(self, remote: RemoteParticipant) -> None:
         tile = self.grid.tile(remote.socket_id)
@@ -184,7 +185,8 @@ class CallView(QWidget):
             return
         tile.set_camera_on(remote.media.camera or remote.media.screen)
         tile.set_mic_on(remote.media.microphone)
-        tile.set_name(f"{remote.username} (presenting)" if remote.media.screen else remote.username)
+        presenting = self.tr("{name} (presenting)").format(name=remote.username)
+        tile.set_name(presenting if remote.media.screen else remote.username)
         # A shared screen takes the big spot; when it stops, the spot goes back to the grid.
         if remote.media.screen:
             self.grid.set_featured(remote.socket_id)
@@ -215,7 +217,8 @@ class CallView(QWidget):
         elif state == "closed" and not self._leaving:
             self.overlay.hide()
             if detail:
-                self.toast.emit(f"Disconnected: {detail}", "error")
+                logger.info("call disconnected: %s", detail)
+                self.toast.emit(self.tr("Disconnected from the server"), "error")
 
     def _update_count(self) -> None:
         count = 1 + (len(self.call.session.participants) if self.call is not None else 0)
@@ -256,7 +259,7 @@ class CallView(QWidget):
 
     def copy_invite(self) -> None:
         QGuiApplication.clipboard().setText(join_link(self.room_id))
-        self.toast.emit("Invite link copied", "info")
+        self.toast.emit(self.tr("Invite link copied"), "info")
 
     def leave(self) -> None:
         if not self._leaving:
@@ -286,11 +289,6 @@ class CallView(QWidget):
 
 
 def _join_failure(exc: BaseException) -> str:
-    if isinstance(exc, Unauthorized):
-        return "Your session has expired: sign in again"
-    if isinstance(exc, SignalingError):
-        return {
-            "room-full": "This call is full",
-            "room-not-found": "This room does not exist (any more)",
-        }.get(exc.code, exc.message)
-    return f"Cannot connect: {exc}"
+    if isinstance(exc, SignalingError):  # Unauthorized included
+        return messages.signaling_error(exc)
+    return QCoreApplication.translate("CallView", "Could not join the call ({reason})").format(reason=exc)

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
 
 from nimeet_desktop.net.links import InvalidLink, join_link, parse_join_target
 from nimeet_desktop.net.rest import ApiError, RestError
-from nimeet_desktop.ui import icons
+from nimeet_desktop.ui import icons, messages
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
 from nimeet_desktop.ui.tasks import Tasks
-from signaling_server.protocol import Room, RoomInfoResponse
+from signaling_server.protocol import ErrorCode, Room, RoomInfoResponse
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class DashboardView(QWidget):
         self.user_label.setObjectName("userLabel")
         self.user_label.setProperty("role", "title")
         self.email_label = QLabel()
-        self.logout_button = QPushButton(icons.icon("logout"), "Log out")
+        self.logout_button = QPushButton(icons.icon("logout"), self.tr("Log out"))
         self.logout_button.setObjectName("logout")
         header = QHBoxLayout()
         who = QVBoxLayout()
@@ -56,14 +56,14 @@ class DashboardView(QWidget):
         header.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
 
         start, start_layout = card()
-        self.new_call_button = QPushButton(icons.icon("camera", "white"), "New call")
+        self.new_call_button = QPushButton(icons.icon("camera", "white"), self.tr("New call"))
         self.new_call_button.setObjectName("newCall")
         self.new_call_button.setProperty("primary", True)
         self.join_edit = QLineEdit()
         self.join_edit.setObjectName("joinEdit")
-        self.join_edit.setPlaceholderText("Invite link or room id")
+        self.join_edit.setPlaceholderText(self.tr("Invite link or room id"))
         self.join_edit.setClearButtonEnabled(True)
-        self.join_button = QPushButton("Join")
+        self.join_button = QPushButton(self.tr("Join"))
         self.join_button.setObjectName("joinButton")
         self.join_error = error_label()
         join_row = QHBoxLayout()
@@ -72,7 +72,7 @@ class DashboardView(QWidget):
         join_row.addSpacing(12)
         join_row.addWidget(self.join_edit, 1)
         join_row.addWidget(self.join_button)
-        start_layout.addWidget(title("Start or join a call"))
+        start_layout.addWidget(title(self.tr("Start or join a call")))
         start_layout.addLayout(join_row)
         start_layout.addWidget(self.join_error)
 
@@ -81,18 +81,19 @@ class DashboardView(QWidget):
         self.rooms.setObjectName("recentRooms")
         self.rooms.setAlternatingRowColors(True)
         self.rooms_status = QLabel()
-        self.copy_button = QPushButton(icons.icon("copy"), "Copy invite link")
+        self.copy_button = QPushButton(icons.icon("copy"), self.tr("Copy invite link"))
         self.copy_button.setObjectName("copyInvite")
-        self.open_button = QPushButton("Join selected")
+        self.open_button = QPushButton(self.tr("Join selected"))
         self.open_button.setObjectName("joinSelected")
         self.refresh_button = QPushButton(icons.icon("refresh"), "")
-        self.refresh_button.setToolTip("Refresh")
+        self.refresh_button.setToolTip(self.tr("Refresh"))
+        self.refresh_button.setAccessibleName(self.tr("Refresh"))
         room_buttons = QHBoxLayout()
         room_buttons.addStretch(1)
         room_buttons.addWidget(self.copy_button)
         room_buttons.addWidget(self.open_button)
         recent_title = QHBoxLayout()
-        recent_title.addWidget(title("Recent rooms"))
+        recent_title.addWidget(title(self.tr("Recent rooms")))
         recent_title.addStretch(1)
         recent_title.addWidget(self.refresh_button)
         recent_layout.addLayout(recent_title)
@@ -139,13 +140,15 @@ class DashboardView(QWidget):
         self.loading.spawn(self._load_rooms(), name="load-rooms")
 
     async def _load_rooms(self) -> None:
-        self.rooms_status.setText("Loading…")
+        self.rooms_status.setText(self.tr("Loading…"))
         self.rooms_status.show()
         try:
             owned = await self.context.api.list_rooms()
             joined = await self._joined_rooms({r.room_id for r in owned})
         except RestError as exc:
-            self.rooms_status.setText(f"Could not load rooms: {exc.message}")
+            self.rooms_status.setText(
+                self.tr("Could not load your rooms. {reason}").format(reason=messages.rest_error(exc))
+            )
             return
         self.rooms.clear()
         for room in sorted([*owned, *joined], key=lambda r: r.created_at, reverse=True):
@@ -153,7 +156,7 @@ class DashboardView(QWidget):
             item.setData(ROOM_ID_ROLE, room.room_id)
             item.setToolTip(join_link(room.room_id))
             self.rooms.addItem(item)
-        self.rooms_status.setText("" if self.rooms.count() else "No rooms yet: start a new call.")
+        self.rooms_status.setText("" if self.rooms.count() else self.tr("No rooms yet: start a new call."))
         self.rooms_status.setVisible(not self.rooms.count())
         if self.rooms.count():
             self.rooms.setCurrentRow(0)  # the copy and join buttons then work at once on the newest room
@@ -180,7 +183,7 @@ class DashboardView(QWidget):
         room_id = self._selected_room()
         if room_id is not None:
             QGuiApplication.clipboard().setText(join_link(room_id))
-            self.toast.emit("Invite link copied")
+            self.toast.emit(self.tr("Invite link copied"))
 
     def _new_call(self) -> None:
         if not self.tasks.busy:  # a double click makes one room, not two
@@ -190,9 +193,12 @@ class DashboardView(QWidget):
         self.new_call_button.setEnabled(False)
         try:
             user = self.context.user
-            created = await self.context.api.create_room(name=f"{user.username}'s call" if user else None)
+            name = self.tr("{name}'s call").format(name=user.username) if user else None
+            created = await self.context.api.create_room(name=name)
         except RestError as exc:
-            show_error(self.join_error, f"Could not create a call: {exc.message}")
+            show_error(
+                self.join_error, self.tr("Could not start a call. {reason}").format(reason=messages.rest_error(exc))
+            )
             return
         finally:
             self.new_call_button.setEnabled(True)
@@ -203,10 +209,12 @@ class DashboardView(QWidget):
         try:
             target = parse_join_target(text)
         except InvalidLink as exc:
-            show_error(self.join_error, str(exc))
+            show_error(self.join_error, messages.link_error(exc))
             return
         if target.server_url is not None and target.server_url != self.context.server_url:
-            show_error(self.join_error, f"This link is for another server ({target.server_url})")
+            show_error(
+                self.join_error, self.tr("This link is for another server ({server})").format(server=target.server_url)
+            )
             return
         self._open_room(target.room_id)
 
@@ -218,10 +226,13 @@ class DashboardView(QWidget):
         try:
             info = await self.context.api.get_room(room_id)
         except ApiError as exc:
-            show_error(self.join_error, "No such room" if exc.status == 404 else exc.message)
+            show_error(
+                self.join_error,
+                messages.error_code(ErrorCode.ROOM_NOT_FOUND) if exc.status == 404 else messages.api_error(exc),
+            )
             return
         except RestError as exc:
-            show_error(self.join_error, f"Cannot reach the server: {exc.message}")
+            show_error(self.join_error, messages.rest_error(exc))
             return
         self.join_edit.clear()
         self.join_requested.emit(room_id, info)

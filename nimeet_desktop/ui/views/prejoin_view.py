@@ -22,7 +22,7 @@ from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.preview import DevicePreview
 from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.net.links import join_link
-from nimeet_desktop.ui import icons
+from nimeet_desktop.ui import icons, messages
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, control_button, show_media
 from nimeet_desktop.ui.form import card, error_label, show_error, title
@@ -53,10 +53,10 @@ class PreJoinView(QWidget):
         self.room_id = ""
         self.room_name: str | None = None  # once known: the call window's title, without asking the server again
 
-        self.heading = title("Ready to join?")
+        self.heading = title(self.tr("Ready to join?"))
         self.room_label = QLabel()
         self.room_label.setObjectName("roomLabel")
-        self.tile = VideoTile("preview", "You", lambda: self.preview.latest_frame, is_self=True)
+        self.tile = VideoTile("preview", self.tr("You"), lambda: self.preview.latest_frame, is_self=True)
         self.tile.setMinimumWidth(480)
         # The call's own buttons, checkable here: before joining, the buttons are the state.
         self.camera_button = control_button("previewCamera")
@@ -80,23 +80,24 @@ class PreJoinView(QWidget):
         self.meter.setRange(0, 100)
         self.meter.setTextVisible(False)
         self.meter.setMaximumHeight(10)
-        self.meter.setToolTip("Microphone level")
+        self.meter.setToolTip(self.tr("Microphone level"))
+        self.meter.setAccessibleName(self.tr("Microphone level"))
         self.device_error = error_label()
 
         side, side_layout = card()
         side.setMinimumWidth(300)
         form = QFormLayout()
-        form.addRow("Camera", self.cameras)
-        form.addRow("Microphone", self.microphones)
+        form.addRow(self.tr("Camera"), self.cameras)
+        form.addRow(self.tr("Microphone"), self.microphones)
         form.addRow("", self.meter)
-        form.addRow("Speaker", self.speakers)
-        self.join_button = QPushButton("Join now")
+        form.addRow(self.tr("Speaker"), self.speakers)
+        self.join_button = QPushButton(self.tr("Join now"))
         self.join_button.setObjectName("joinNow")
         self.join_button.setProperty("primary", True)
         self.join_button.setDefault(True)
-        self.copy_button = QPushButton(icons.icon("copy"), "Copy invite link")
+        self.copy_button = QPushButton(icons.icon("copy"), self.tr("Copy invite link"))
         self.copy_button.setObjectName("copyInvite")
-        back_button = QPushButton("Back")
+        back_button = QPushButton(self.tr("Back"))
         back_button.setObjectName("back")
         self.join_error = error_label()
         side_layout.addWidget(self.heading)
@@ -153,8 +154,8 @@ class PreJoinView(QWidget):
         """Pre-join for ``room_id``; ``info`` when the caller has just fetched or created it (else fetched here)."""
         self.room_id = room_id
         self.room_name = None
-        self.heading.setText("Ready to join?")
-        self.room_label.setText(f"Room {room_id}")
+        self.heading.setText(self.tr("Ready to join?"))
+        self.room_label.setText(self.tr("Room {room}").format(room=room_id))
         if info is not None:
             self._show_room(info)
         show_error(self.join_error, None)
@@ -182,9 +183,9 @@ class PreJoinView(QWidget):
             asyncio.to_thread(provider.speakers),
         )
         settings = self.context.settings
-        self._fill(self.cameras, cameras, settings.camera, "No camera found")
-        self._fill(self.microphones, microphones, settings.microphone, "No microphone found")
-        self._fill(self.speakers, speakers, settings.speaker, "System default")
+        self._fill(self.cameras, cameras, settings.camera, self.tr("No camera found"))
+        self._fill(self.microphones, microphones, settings.microphone, self.tr("No microphone found"))
+        self._fill(self.speakers, speakers, settings.speaker, self.tr("System default"))
         self.join_button.setEnabled(True)
         self.join_button.setFocus()
         if self.room_name is None:
@@ -199,8 +200,11 @@ class PreJoinView(QWidget):
         self.room_name = info.room.name
         self.heading.setText(info.room.name)
         people = info.participant_count
-        who = "Nobody is in the call yet" if people == 0 else f"{people} in the call"
-        self.room_label.setText(f"{who} · {self.room_id}")
+        if people == 0:
+            who = self.tr("Nobody is in the call yet · {room}")
+        else:
+            who = self.tr("%n participant(s) in the call · {room}", "", people)
+        self.room_label.setText(who.format(room=self.room_id))
 
     @staticmethod
     def _fill(box: QComboBox, choices: list[DeviceChoice], chosen: str | None, empty: str) -> None:
@@ -261,7 +265,8 @@ class PreJoinView(QWidget):
         self.tasks.spawn(self.preview.set_microphone(self._chosen(self.microphones)), name="preview-microphone")
 
     def _device_error(self, kind: str, message: str) -> None:
-        show_error(self.device_error, f"{kind.capitalize()}: {message}")
+        logger.info("pre-join: %s: %s", kind, message)
+        show_error(self.device_error, messages.device_error(kind))
 
     def _remember_devices(self) -> None:
         settings = self.context.settings
@@ -280,7 +285,7 @@ class PreJoinView(QWidget):
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(join_link(self.room_id))
-        self.toast.emit("Invite link copied")
+        self.toast.emit(self.tr("Invite link copied"))
 
     def _back(self) -> None:
         self.back.emit()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from nimeet_desktop.local_server import LocalServerError
 from nimeet_desktop.net.links import InvalidServerUrl, normalize_server_url
+from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import Field, card, error_label, show_error, title
 from nimeet_desktop.ui.local_server_start import server_answers, start_local_server
@@ -27,23 +28,25 @@ class ServerView(QWidget):
         frame, form = card()
         frame.setMaximumWidth(480)
         intro = QLabel(
-            "NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this "
-            "computer (people on your network can join it too)."
+            self.tr(
+                "NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this "
+                "computer (people on your network can join it too)."
+            )
         )
         intro.setWordWrap(True)
-        self.url = Field("Server address", placeholder="https://meet.example.org", name="serverUrl")
+        self.url = Field(self.tr("Server address"), placeholder="https://meet.example.org", name="serverUrl")
         self.error = error_label()
-        self.connect_button = QPushButton("Connect")
+        self.connect_button = QPushButton(self.tr("Connect"))
         self.connect_button.setObjectName("connectServer")
         self.connect_button.setProperty("primary", True)
         self.connect_button.setDefault(True)
-        self.local_button = QPushButton("Start a server on this computer")
+        self.local_button = QPushButton(self.tr("Start a server on this computer"))
         self.local_button.setObjectName("startLocalServer")
         buttons = QHBoxLayout()
         buttons.addWidget(self.local_button)
         buttons.addStretch(1)
         buttons.addWidget(self.connect_button)
-        form.addWidget(title("Choose a server"))
+        form.addWidget(title(self.tr("Choose a server")))
         form.addWidget(intro)
         form.addWidget(self.url)
         form.addWidget(self.error)
@@ -64,7 +67,7 @@ class ServerView(QWidget):
         self.connect_button.setEnabled(not busy)
         self.local_button.setEnabled(not busy)
         self.url.edit.setEnabled(not busy)
-        self.local_button.setText(what if busy and what else "Start a server on this computer")
+        self.local_button.setText(what if busy and what else self.tr("Start a server on this computer"))
 
     def _connect(self) -> None:
         if self.tasks.busy:
@@ -72,7 +75,7 @@ class ServerView(QWidget):
         try:
             url = normalize_server_url(self.url.text.strip())
         except InvalidServerUrl as exc:
-            self.url.set_error(str(exc))
+            self.url.set_error(messages.server_url_error(exc))
             return
         self.tasks.spawn(self._try(url), name="connect-server")
 
@@ -81,7 +84,7 @@ class ServerView(QWidget):
         show_error(self.error, None)
         try:
             if not await server_answers(url):
-                self.url.set_error("No NIMeet server answers at this address")
+                self.url.set_error(self.tr("No NIMeet server answers at this address"))
                 return
         finally:
             self._set_busy(False)
@@ -93,12 +96,12 @@ class ServerView(QWidget):
             self.tasks.spawn(self._start(), name="start-local-server")
 
     async def _start(self) -> None:
-        self._set_busy(True, "Starting…")
+        self._set_busy(True, self.tr("Starting…"))
         show_error(self.error, None)
         try:
             url = await start_local_server(self.context)
         except LocalServerError as exc:
-            show_error(self.error, exc.message)
+            show_error(self.error, messages.local_server_error(exc))
             return
         finally:
             self._set_busy(False)
