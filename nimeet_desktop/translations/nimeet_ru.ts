@@ -5,245 +5,250 @@
     <name>AuthView</name>
     <message>
         <source>Sign in</source>
-        <translation type="unfinished"></translation>
+        <translation>Войти</translation>
     </message>
     <message>
         <source>Username</source>
-        <translation type="unfinished"></translation>
+        <translation>Имя пользователя</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <comment>heading</comment>
+        <translation>Вход</translation>
     </message>
     <message>
         <source>e.g. ada</source>
-        <translation type="unfinished"></translation>
+        <translation>например, ada</translation>
     </message>
     <message>
         <source>Email</source>
-        <translation type="unfinished"></translation>
+        <translation>Электронная почта</translation>
     </message>
     <message>
         <source>you@example.org</source>
-        <translation type="unfinished"></translation>
+        <translation>you@example.org</translation>
     </message>
     <message>
         <source>Password</source>
-        <translation type="unfinished"></translation>
+        <translation>Пароль</translation>
     </message>
     <message>
         <source>Create an account</source>
-        <translation type="unfinished"></translation>
+        <translation>Зарегистрироваться</translation>
     </message>
     <message>
         <source>Change server</source>
-        <translation type="unfinished"></translation>
+        <translation>Сменить сервер</translation>
     </message>
     <message>
         <source>Server: {url}</source>
-        <translation type="unfinished"></translation>
+        <translation>Сервер: {url}</translation>
     </message>
     <message>
         <source>Create your account</source>
-        <translation type="unfinished"></translation>
+        <translation>Регистрация</translation>
     </message>
     <message>
         <source>I already have an account</source>
-        <translation type="unfinished"></translation>
+        <translation>У меня уже есть аккаунт</translation>
     </message>
     <message>
         <source>Enter your password</source>
-        <translation type="unfinished"></translation>
+        <translation>Введите пароль</translation>
     </message>
     <message>
         <source>Please wait…</source>
-        <translation type="unfinished"></translation>
+        <translation>Подождите…</translation>
     </message>
     <message>
         <source>Create account</source>
-        <translation type="unfinished"></translation>
+        <translation>Создать аккаунт</translation>
     </message>
     <message>
         <source>No secure keyring on this computer: you will need to sign in again next time</source>
-        <translation type="unfinished"></translation>
+        <translation>На этом компьютере нет защищённого хранилища паролей: в следующий раз придётся войти снова</translation>
     </message>
 </context>
 <context>
     <name>CallView</name>
     <message>
         <source>Room {room}</source>
-        <translation type="unfinished"></translation>
+        <translation>Комната {room}</translation>
     </message>
     <message>
         <source>You</source>
-        <translation type="unfinished"></translation>
+        <translation>Вы</translation>
     </message>
     <message>
         <source>{name} joined</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} присоединяется к звонку</translation>
     </message>
     <message>
         <source>{name} left</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} покидает звонок</translation>
     </message>
     <message>
         <source>{name} (presenting)</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} (показывает экран)</translation>
     </message>
     <message>
         <source>Disconnected from the server</source>
-        <translation type="unfinished"></translation>
+        <translation>Соединение с сервером прервано</translation>
     </message>
     <message>
         <source>Invite link copied</source>
-        <translation type="unfinished"></translation>
+        <translation>Ссылка-приглашение скопирована</translation>
     </message>
     <message>
         <source>Could not join the call ({reason})</source>
-        <translation type="unfinished"></translation>
+        <translation>Не удалось присоединиться к звонку ({reason})</translation>
     </message>
 </context>
 <context>
     <name>ControlBar</name>
     <message>
         <source>{action} ({key})</source>
-        <translation type="unfinished"></translation>
+        <translation>{action} ({key})</translation>
     </message>
     <message>
         <source>Turn off microphone</source>
-        <translation type="unfinished"></translation>
+        <translation>Выключить микрофон</translation>
     </message>
     <message>
         <source>Turn on microphone</source>
-        <translation type="unfinished"></translation>
+        <translation>Включить микрофон</translation>
     </message>
     <message>
         <source>Turn off camera</source>
-        <translation type="unfinished"></translation>
+        <translation>Выключить камеру</translation>
     </message>
     <message>
         <source>Turn on camera</source>
-        <translation type="unfinished"></translation>
+        <translation>Включить камеру</translation>
     </message>
     <message>
         <source>Leave the call</source>
-        <translation type="unfinished"></translation>
+        <translation>Покинуть звонок</translation>
     </message>
     <message>
         <source>Copy invite link</source>
-        <translation type="unfinished"></translation>
+        <translation>Скопировать ссылку-приглашение</translation>
     </message>
     <message>
         <source>Stop sharing your screen</source>
-        <translation type="unfinished"></translation>
+        <translation>Остановить демонстрацию экрана</translation>
     </message>
     <message>
         <source>Share your screen</source>
-        <translation type="unfinished"></translation>
+        <translation>Показать экран</translation>
     </message>
     <message numerus="yes">
         <source>%n participant(s) in the call</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n участник в звонке</numerusform>
+            <numerusform>%n участника в звонке</numerusform>
+            <numerusform>%n участников в звонке</numerusform>
         </translation>
     </message>
     <message>
         <source>No screen to share</source>
-        <translation type="unfinished"></translation>
+        <translation>Нет экрана для демонстрации</translation>
     </message>
 </context>
 <context>
     <name>DashboardView</name>
     <message>
         <source>Log out</source>
-        <translation type="unfinished"></translation>
+        <translation>Выйти</translation>
     </message>
     <message>
         <source>New call</source>
-        <translation type="unfinished"></translation>
+        <translation>Новый звонок</translation>
     </message>
     <message>
         <source>Invite link or room id</source>
-        <translation type="unfinished"></translation>
+        <translation>Ссылка-приглашение или ID комнаты</translation>
     </message>
     <message>
         <source>Join</source>
-        <translation type="unfinished"></translation>
+        <translation>Присоединиться</translation>
     </message>
     <message>
         <source>Start or join a call</source>
-        <translation type="unfinished"></translation>
+        <translation>Начните звонок или присоединитесь к нему</translation>
     </message>
     <message>
         <source>Copy invite link</source>
-        <translation type="unfinished"></translation>
+        <translation>Скопировать ссылку-приглашение</translation>
     </message>
     <message>
         <source>Join selected</source>
-        <translation type="unfinished"></translation>
+        <translation>Войти в комнату</translation>
     </message>
     <message>
         <source>Refresh</source>
-        <translation type="unfinished"></translation>
+        <translation>Обновить</translation>
     </message>
     <message>
         <source>Recent rooms</source>
-        <translation type="unfinished"></translation>
+        <translation>Недавние комнаты</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>Загрузка…</translation>
     </message>
     <message>
         <source>Could not load your rooms. {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Не удалось загрузить комнаты. {reason}</translation>
     </message>
     <message>
         <source>No rooms yet: start a new call.</source>
-        <translation type="unfinished"></translation>
+        <translation>Комнат пока нет: начните новый звонок.</translation>
     </message>
     <message>
         <source>Invite link copied</source>
-        <translation type="unfinished"></translation>
+        <translation>Ссылка-приглашение скопирована</translation>
     </message>
     <message>
         <source>{name}&apos;s call</source>
-        <translation type="unfinished"></translation>
+        <translation>Звонок {name}</translation>
     </message>
     <message>
         <source>Could not start a call. {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Не удалось начать звонок. {reason}</translation>
     </message>
     <message>
         <source>This link is for another server ({server})</source>
-        <translation type="unfinished"></translation>
+        <translation>Эта ссылка ведёт на другой сервер ({server})</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
         <source>Starting the server on this computer…</source>
-        <translation type="unfinished"></translation>
+        <translation>Запускаем сервер на этом компьютере…</translation>
     </message>
     <message>
         <source>No NIMeet server answers at {url}</source>
-        <translation type="unfinished"></translation>
+        <translation>По адресу {url} не отвечает сервер NIMeet</translation>
     </message>
     <message>
         <source>That link is for another server ({server})</source>
-        <translation type="unfinished"></translation>
+        <translation>Эта ссылка ведёт на другой сервер ({server})</translation>
     </message>
     <message>
         <source>Leave this call before joining another one</source>
-        <translation type="unfinished"></translation>
+        <translation>Чтобы присоединиться к другому звонку, сначала покиньте этот</translation>
     </message>
 </context>
 <context>
     <name>MessagePlurals</name>
     <message numerus="yes">
         <source>Too many attempts: try again in %n second(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Слишком много попыток: повторите через %n секунду</numerusform>
+            <numerusform>Слишком много попыток: повторите через %n секунды</numerusform>
+            <numerusform>Слишком много попыток: повторите через %n секунд</numerusform>
         </translation>
     </message>
 </context>
@@ -251,365 +256,365 @@
     <name>Messages</name>
     <message>
         <source>Your session has expired: please sign in again</source>
-        <translation type="unfinished"></translation>
+        <translation>Сеанс истёк: войдите снова</translation>
     </message>
     <message>
         <source>The server did not accept what was entered</source>
-        <translation type="unfinished"></translation>
+        <translation>Сервер не принял введённые данные</translation>
     </message>
     <message>
         <source>This username is already taken</source>
-        <translation type="unfinished"></translation>
+        <translation>Это имя пользователя уже занято</translation>
     </message>
     <message>
         <source>An account with this email already exists</source>
-        <translation type="unfinished"></translation>
+        <translation>Аккаунт с такой почтой уже существует</translation>
     </message>
     <message>
         <source>Wrong email or password</source>
-        <translation type="unfinished"></translation>
+        <translation>Неверная почта или пароль</translation>
     </message>
     <message>
         <source>Too many attempts: please wait a little</source>
-        <translation type="unfinished"></translation>
+        <translation>Слишком много попыток: подождите немного</translation>
     </message>
     <message>
         <source>This room does not exist or was deleted</source>
-        <translation type="unfinished"></translation>
+        <translation>Такой комнаты нет или она удалена</translation>
     </message>
     <message>
         <source>The server does not know this request: is it a NIMeet server?</source>
-        <translation type="unfinished"></translation>
+        <translation>Сервер не знает такого запроса. Это точно сервер NIMeet?</translation>
     </message>
     <message>
         <source>The server does not support this request: it may be an older version</source>
-        <translation type="unfinished"></translation>
+        <translation>Сервер не поддерживает этот запрос: возможно, у него устаревшая версия</translation>
     </message>
     <message>
         <source>Something went wrong on the server: please try again</source>
-        <translation type="unfinished"></translation>
+        <translation>На сервере что-то пошло не так: попробуйте ещё раз</translation>
     </message>
     <message>
         <source>The server is busy right now: please try again shortly</source>
-        <translation type="unfinished"></translation>
+        <translation>Сервер сейчас перегружен: попробуйте чуть позже</translation>
     </message>
     <message>
         <source>This call is full</source>
-        <translation type="unfinished"></translation>
+        <translation>В звонке нет свободных мест</translation>
     </message>
     <message>
         <source>You are already in this call</source>
-        <translation type="unfinished"></translation>
+        <translation>Вы уже в этом звонке</translation>
     </message>
     <message>
         <source>You are no longer in this call</source>
-        <translation type="unfinished"></translation>
+        <translation>Вы больше не участвуете в этом звонке</translation>
     </message>
     <message>
         <source>That participant has already left the call</source>
-        <translation type="unfinished"></translation>
+        <translation>Этот участник уже покинул звонок</translation>
     </message>
     <message>
         <source>The message is too large for the server</source>
-        <translation type="unfinished"></translation>
+        <translation>Сообщение слишком большое для сервера</translation>
     </message>
     <message>
         <source>The server does not understand this version of NIMeet: please update the app</source>
-        <translation type="unfinished"></translation>
+        <translation>Сервер не понимает эту версию NIMeet: обновите приложение</translation>
     </message>
     <message>
         <source>Cannot reach the server: check your connection</source>
-        <translation type="unfinished"></translation>
+        <translation>Не удаётся связаться с сервером: проверьте подключение к сети</translation>
     </message>
     <message>
         <source>The server did not answer in time: please try again</source>
-        <translation type="unfinished"></translation>
+        <translation>Сервер не ответил вовремя: попробуйте ещё раз</translation>
     </message>
     <message>
         <source>The connection to the server was lost</source>
-        <translation type="unfinished"></translation>
+        <translation>Связь с сервером потеряна</translation>
     </message>
     <message>
         <source>The server gave an unexpected answer: is it a NIMeet server?</source>
-        <translation type="unfinished"></translation>
+        <translation>Неожиданный ответ сервера. Это точно сервер NIMeet?</translation>
     </message>
     <message>
         <source>The server reported an error: please try again</source>
-        <translation type="unfinished"></translation>
+        <translation>Сервер сообщил об ошибке: попробуйте ещё раз</translation>
     </message>
     <message>
         <source>Paste an invite link or type a room id</source>
-        <translation type="unfinished"></translation>
+        <translation>Вставьте ссылку-приглашение или введите ID комнаты</translation>
     </message>
     <message>
         <source>This invite link is too long</source>
-        <translation type="unfinished"></translation>
+        <translation>Ссылка-приглашение слишком длинная</translation>
     </message>
     <message>
         <source>An invite link cannot contain spaces or symbols</source>
-        <translation type="unfinished"></translation>
+        <translation>В ссылке-приглашении не может быть пробелов и посторонних символов</translation>
     </message>
     <message>
         <source>An invite link looks like nimeet://join/&lt;room id&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>Ссылка-приглашение выглядит так: nimeet://join/&lt;ID комнаты&gt;</translation>
     </message>
     <message>
         <source>A web invite link looks like https://&lt;server&gt;/join/&lt;room id&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>Веб-ссылка выглядит так: https://&lt;сервер&gt;/join/&lt;ID комнаты&gt;</translation>
     </message>
     <message>
         <source>The server address in this link is not valid</source>
-        <translation type="unfinished"></translation>
+        <translation>В ссылке неверный адрес сервера</translation>
     </message>
     <message>
         <source>Only nimeet://, https:// and http:// invite links can be opened</source>
-        <translation type="unfinished"></translation>
+        <translation>Открыть можно только ссылки nimeet://, https:// и http://</translation>
     </message>
     <message>
         <source>This is neither an invite link nor a room id</source>
-        <translation type="unfinished"></translation>
+        <translation>Это не ссылка-приглашение и не ID комнаты</translation>
     </message>
     <message>
         <source>Enter the server&apos;s address</source>
-        <translation type="unfinished"></translation>
+        <translation>Введите адрес сервера</translation>
     </message>
     <message>
         <source>This server address is too long</source>
-        <translation type="unfinished"></translation>
+        <translation>Адрес сервера слишком длинный</translation>
     </message>
     <message>
         <source>The address must start with https:// or http://</source>
-        <translation type="unfinished"></translation>
+        <translation>Адрес должен начинаться с https:// или http://</translation>
     </message>
     <message>
         <source>A server address cannot contain spaces or non-Latin letters</source>
-        <translation type="unfinished"></translation>
+        <translation>В адресе сервера не может быть пробелов и нелатинских букв</translation>
     </message>
     <message>
         <source>Leave the user name and password out of the address</source>
-        <translation type="unfinished"></translation>
+        <translation>Уберите из адреса имя пользователя и пароль</translation>
     </message>
     <message>
         <source>Leave anything after ? or # out of the address</source>
-        <translation type="unfinished"></translation>
+        <translation>Уберите из адреса всё, что идёт после ? или #</translation>
     </message>
     <message>
         <source>The address has no server name</source>
-        <translation type="unfinished"></translation>
+        <translation>В адресе нет имени сервера</translation>
     </message>
     <message>
         <source>The port in this address is not valid</source>
-        <translation type="unfinished"></translation>
+        <translation>В адресе неверный порт</translation>
     </message>
     <message>
         <source>The server name in this address is not valid</source>
-        <translation type="unfinished"></translation>
+        <translation>В адресе неверное имя сервера</translation>
     </message>
     <message>
         <source>The IPv6 address in this address is not valid</source>
-        <translation type="unfinished"></translation>
+        <translation>В адресе неверный IPv6-адрес</translation>
     </message>
     <message>
         <source>This is not a valid server address</source>
-        <translation type="unfinished"></translation>
+        <translation>Это не похоже на адрес сервера</translation>
     </message>
     <message>
         <source>The camera cannot be used: it may be unplugged or busy in another app</source>
-        <translation type="unfinished"></translation>
+        <translation>Камера недоступна: возможно, она отключена или занята другим приложением</translation>
     </message>
     <message>
         <source>The microphone cannot be used: it may be unplugged or busy in another app</source>
-        <translation type="unfinished"></translation>
+        <translation>Микрофон недоступен: возможно, он отключён или занят другим приложением</translation>
     </message>
     <message>
         <source>Screen sharing is not available on this computer</source>
-        <translation type="unfinished"></translation>
+        <translation>Демонстрация экрана на этом компьютере недоступна</translation>
     </message>
     <message>
         <source>Your camera stopped working</source>
-        <translation type="unfinished"></translation>
+        <translation>Камера перестала работать</translation>
     </message>
     <message>
         <source>Your microphone stopped working</source>
-        <translation type="unfinished"></translation>
+        <translation>Микрофон перестал работать</translation>
     </message>
     <message>
         <source>Screen sharing stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>Демонстрация экрана остановлена</translation>
     </message>
     <message>
         <source>The connection to the server was closed</source>
-        <translation type="unfinished"></translation>
+        <translation>Соединение с сервером закрыто</translation>
     </message>
     <message>
         <source>Could not rejoin the call after reconnecting</source>
-        <translation type="unfinished"></translation>
+        <translation>После переподключения не удалось вернуться в звонок</translation>
     </message>
     <message>
         <source>Something went wrong in the call</source>
-        <translation type="unfinished"></translation>
+        <translation>В звонке что-то пошло не так</translation>
     </message>
     <message>
         <source>A device cannot be used</source>
-        <translation type="unfinished"></translation>
+        <translation>Устройство недоступно</translation>
     </message>
     <message>
         <source>Cannot reach the server: check your connection and the server&apos;s address</source>
-        <translation type="unfinished"></translation>
+        <translation>Не удаётся связаться с сервером: проверьте подключение к сети и адрес сервера</translation>
     </message>
     <message>
         <source>The server on this computer could not start ({reason})</source>
-        <translation type="unfinished"></translation>
+        <translation>Не удалось запустить сервер на этом компьютере ({reason})</translation>
     </message>
     <message>
         <source>Something went wrong: {detail}</source>
-        <translation type="unfinished"></translation>
+        <translation>Что-то пошло не так: {detail}</translation>
     </message>
 </context>
 <context>
     <name>PreJoinView</name>
     <message>
         <source>Ready to join?</source>
-        <translation type="unfinished"></translation>
+        <translation>Готовы присоединиться?</translation>
     </message>
     <message>
         <source>You</source>
-        <translation type="unfinished"></translation>
+        <translation>Вы</translation>
     </message>
     <message>
         <source>Microphone level</source>
-        <translation type="unfinished"></translation>
+        <translation>Уровень микрофона</translation>
     </message>
     <message>
         <source>Camera</source>
-        <translation type="unfinished"></translation>
+        <translation>Камера</translation>
     </message>
     <message>
         <source>Microphone</source>
-        <translation type="unfinished"></translation>
+        <translation>Микрофон</translation>
     </message>
     <message>
         <source>Speaker</source>
-        <translation type="unfinished"></translation>
+        <translation>Динамик</translation>
     </message>
     <message>
         <source>Join now</source>
-        <translation type="unfinished"></translation>
+        <translation>Присоединиться</translation>
     </message>
     <message>
         <source>Copy invite link</source>
-        <translation type="unfinished"></translation>
+        <translation>Скопировать ссылку-приглашение</translation>
     </message>
     <message>
         <source>Back</source>
-        <translation type="unfinished"></translation>
+        <translation>Назад</translation>
     </message>
     <message>
         <source>Room {room}</source>
-        <translation type="unfinished"></translation>
+        <translation>Комната {room}</translation>
     </message>
     <message>
         <source>No camera found</source>
-        <translation type="unfinished"></translation>
+        <translation>Камера не найдена</translation>
     </message>
     <message>
         <source>No microphone found</source>
-        <translation type="unfinished"></translation>
+        <translation>Микрофон не найден</translation>
     </message>
     <message>
         <source>System default</source>
-        <translation type="unfinished"></translation>
+        <translation>Как в системе</translation>
     </message>
     <message>
         <source>Nobody is in the call yet · {room}</source>
-        <translation type="unfinished"></translation>
+        <translation>В звонке пока никого · {room}</translation>
     </message>
     <message numerus="yes">
         <source>%n participant(s) in the call · {room}</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n участник в звонке · {room}</numerusform>
+            <numerusform>%n участника в звонке · {room}</numerusform>
+            <numerusform>%n участников в звонке · {room}</numerusform>
         </translation>
     </message>
     <message>
         <source>Invite link copied</source>
-        <translation type="unfinished"></translation>
+        <translation>Ссылка-приглашение скопирована</translation>
     </message>
 </context>
 <context>
     <name>ReconnectingOverlay</name>
     <message>
         <source>Reconnecting…</source>
-        <translation type="unfinished"></translation>
+        <translation>Переподключение…</translation>
     </message>
     <message>
         <source>Your call will resume when the connection is back.</source>
-        <translation type="unfinished"></translation>
+        <translation>Звонок продолжится, как только связь восстановится.</translation>
     </message>
 </context>
 <context>
     <name>ServerView</name>
     <message>
         <source>NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this computer (people on your network can join it too).</source>
-        <translation type="unfinished"></translation>
+        <translation>NIMeet работает через сервер NIMeet. Укажите сервер, который вам дали в организации, или запустите свой на этом компьютере (к нему смогут подключаться и другие люди из вашей сети).</translation>
     </message>
     <message>
         <source>Server address</source>
-        <translation type="unfinished"></translation>
+        <translation>Адрес сервера</translation>
     </message>
     <message>
         <source>Connect</source>
-        <translation type="unfinished"></translation>
+        <translation>Подключиться</translation>
     </message>
     <message>
         <source>Start a server on this computer</source>
-        <translation type="unfinished"></translation>
+        <translation>Запустить сервер на этом компьютере</translation>
     </message>
     <message>
         <source>Choose a server</source>
-        <translation type="unfinished"></translation>
+        <translation>Выберите сервер</translation>
     </message>
     <message>
         <source>No NIMeet server answers at this address</source>
-        <translation type="unfinished"></translation>
+        <translation>По этому адресу не отвечает сервер NIMeet</translation>
     </message>
     <message>
         <source>Starting…</source>
-        <translation type="unfinished"></translation>
+        <translation>Запуск…</translation>
     </message>
 </context>
 <context>
     <name>Validation</name>
     <message>
         <source>{min}–{max} Latin letters, digits, &apos;_&apos;, &apos;.&apos; or &apos;-&apos;</source>
-        <translation type="unfinished"></translation>
+        <translation>От {min} до {max} символов: латинские буквы, цифры, «_», «.» или «-»</translation>
     </message>
     <message>
         <source>Enter your email address</source>
-        <translation type="unfinished"></translation>
+        <translation>Введите адрес электронной почты</translation>
     </message>
     <message>
         <source>That does not look like an email address</source>
-        <translation type="unfinished"></translation>
+        <translation>Это не похоже на адрес электронной почты</translation>
     </message>
 </context>
 <context>
     <name>ValidationPlurals</name>
     <message numerus="yes">
         <source>At least %n character(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Минимум %n символ</numerusform>
+            <numerusform>Минимум %n символа</numerusform>
+            <numerusform>Минимум %n символов</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>At most %n character(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Максимум %n символ</numerusform>
+            <numerusform>Максимум %n символа</numerusform>
+            <numerusform>Максимум %n символов</numerusform>
         </translation>
     </message>
 </context>
@@ -617,15 +622,15 @@
     <name>VideoTile</name>
     <message>
         <source>Connection: good</source>
-        <translation type="unfinished"></translation>
+        <translation>Связь: хорошая</translation>
     </message>
     <message>
         <source>Connection: fair</source>
-        <translation type="unfinished"></translation>
+        <translation>Связь: средняя</translation>
     </message>
     <message>
         <source>Connection: poor</source>
-        <translation type="unfinished"></translation>
+        <translation>Связь: плохая</translation>
     </message>
 </context>
 </TS>

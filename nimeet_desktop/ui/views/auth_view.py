@@ -31,7 +31,7 @@ class AuthView(QWidget):
 
         frame, form = card()
         frame.setMaximumWidth(420)
-        self.heading = title(self.tr("Sign in"))
+        self.heading = title(self.tr("Sign in", "heading"))
         self.username = Field(self.tr("Username"), placeholder=self.tr("e.g. ada"), name="username")
         self.email = Field(self.tr("Email"), placeholder=self.tr("you@example.org"), name="email")
         self.password = Field(self.tr("Password"), password=True, name="password")
@@ -75,7 +75,7 @@ class AuthView(QWidget):
 
     def set_registering(self, registering: bool) -> None:
         self.registering = registering
-        self.heading.setText(self.tr("Create your account") if registering else self.tr("Sign in"))
+        self.heading.setText(self.tr("Create your account") if registering else self.tr("Sign in", "heading"))
         self.submit.setText(self._submit_text())
         self.switch_mode.setText(self.tr("I already have an account") if registering else self.tr("Create an account"))
         self.username.setVisible(registering)
