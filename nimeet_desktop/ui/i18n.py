@@ -59,3 +59,11 @@ def install(app: QCoreApplication, setting: str) -> str:
     else:
         logger.info("Qt's own %s translation is not installed: standard buttons stay English", language)
     return language
+
+
+def uninstall(app: QCoreApplication) -> None:
+    """Back to the English source strings (tests switch languages within one application)."""
+    for translator in app.findChildren(QTranslator):
+        app.removeTranslator(translator)
+        translator.deleteLater()
+    QLocale.setDefault(QLocale.system())

@@ -52,6 +52,7 @@ class ToastHost(QWidget):
         label.setStyleSheet(
             f"QLabel {{ background: {background}; color: white; border-radius: 8px; padding: 8px 14px; }}"
         )
+        self._fit(label)
         visible = self._labels()
         for oldest in visible[: max(0, len(visible) - MAX_VISIBLE + 1)]:
             self._dismiss(oldest)
@@ -59,6 +60,18 @@ class ToastHost(QWidget):
         self.show()
         self._place()
         QTimer.singleShot(ERROR_MS if kind == "error" else INFO_MS, label, lambda: self._dismiss(label))
+
+    def _fit(self, label: QLabel) -> None:
+        """As wide as the text on one line, up to the column's width, and as tall as the wrapped text then is.
+
+        A word-wrapped label centred in a layout otherwise gets the height of its size hint, which assumes a width
+        of Qt's choosing: a long message (a Russian one, typically) lost its second line."""
+        label.ensurePolished()  # the stylesheet's padding counts
+        label.setWordWrap(False)
+        one_line = label.sizeHint().width()
+        label.setWordWrap(True)
+        width = min(one_line, self.width())
+        label.setFixedSize(width, label.heightForWidth(width))
 
     def _dismiss(self, label: QLabel) -> None:
         self._layout.removeWidget(label)

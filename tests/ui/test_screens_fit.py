@@ -1,0 +1,142 @@
+"""Every screen, in English and in Russian, at the window's default size: no text cut off, nothing squashed.
+
+The window walks as a person would against the real server (choose a server, sign in, create an account, the
+dashboard, pre-join, a call with three headless participants, the reconnecting cover, toasts), with the error
+messages that make a screen taller or a line longer shown too. At every stop ``clipped_widgets`` looks at each
+visible widget (tests/ui/layout_checks.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from nimeet_desktop.local_server import LocalServerError
+from nimeet_desktop.net.credentials import CredentialStore
+from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl
+from nimeet_desktop.net.rest import ServerUnreachable
+from nimeet_desktop.settings import Settings, SettingsStore
+from nimeet_desktop.ui import i18n, messages
+from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.form import show_error
+from nimeet_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import AppHarness, fill, new_user, until
+from tests.ui.layout_checks import clipped_widgets
+from tests.ui.test_call_window import Bots
+
+pytestmark = pytest.mark.usefixtures("loopback_media")
+
+DEFAULT_SIZE = (1100, 720)  # MainWindow's own size before anyone resizes it (checked below)
+
+
+@pytest.fixture(params=["en", "ru"])
+def language(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
+    """The UI language for the whole test, installed before the window is built (as the app does)."""
+    assert i18n.install(qapp, request.param) == request.param
+    yield request.param
+    i18n.uninstall(qapp)
+
+
+@pytest.fixture
+def bots(app: AppHarness) -> Iterator[Bots]:
+    made = Bots(app)
+    yield made
+    app.run(made.leave_all())
+
+
+def build(app: AppHarness) -> MainWindow:
+    """As AppHarness.build, but at the window's default size."""
+    settings = Settings(server_url=app.server.url, start_local_server=False)
+    context = AppContext(SettingsStore(app.config_dir), settings, CredentialStore(backend=app.keyring), app.provider)
+    window = MainWindow(context)
+    app.windows.append(window)
+    assert (window.width(), window.height()) == DEFAULT_SIZE
+    window.show()
+    return window
+
+
+class Report:
+    """What did not fit, screen by screen: the test walks on to the end and then lists all of it."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    async def check(self, window: MainWindow, screen: str, root: QWidget | None = None) -> None:
+        # Layouts settle in the loop: never processEvents() inside a coroutine, qasync does not take re-entry.
+        await asyncio.sleep(0.2)
+        self.problems += [f"{screen}: {p}" for p in clipped_widgets(root or window)]
+
+
+def test_every_screen_fits_its_text(language: str, app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
+    report = Report()
+
+    async def walk() -> None:
+        window = build(app)
+        await window.start()
+        await until(lambda: window.current is window.auth_view, what="sign in")
+
+        # Choose a server, with the longest problems it shows: a server that would not start, a bad address.
+        window._show_server(messages.local_server_error(LocalServerError("exited at start")))
+        server_view = window.server_view
+        server_view.url.set_error(messages.server_url_error(InvalidServerUrl("the server address must start with")))
+        await report.check(window, "choose a server")
+        assert server_view.url.edit.width() >= 300, "the server address field is squashed"
+
+        window._show(window.auth_view)
+        auth = window.auth_view
+        qtbot.mouseClick(auth.submit, Qt.MouseButton.LeftButton)  # empty: both fields say what is missing
+        await until(lambda: auth.email.error is not None, what="the sign-in errors")
+        await report.check(window, "sign in")
+
+        qtbot.mouseClick(auth.switch_mode, Qt.MouseButton.LeftButton)
+        fill(qtbot, window, username="a", email="not-an-email", password="short")
+        qtbot.mouseClick(auth.submit, Qt.MouseButton.LeftButton)
+        await until(lambda: auth.username.error is not None and auth.password.error is not None, what="errors")
+        await report.check(window, "create an account, every field wrong")
+        fill(qtbot, window, **new_user())
+        qtbot.mouseClick(auth.submit, Qt.MouseButton.LeftButton)
+        await until(lambda: window.current is window.dashboard, what="the dashboard")
+
+        dashboard = window.dashboard
+        for name in ("Weekly design review", "Release 0.2 planning"):
+            await window.context.api.create_room(name=name)
+        dashboard.refresh()
+        await until(lambda: not dashboard.loading.busy and dashboard.rooms.count() == 2, what="the rooms")
+        show_error(dashboard.join_error, messages.link_error(InvalidLink("a web join link must be")))
+        await report.check(window, "dashboard")
+        show_error(dashboard.join_error, None)
+
+        qtbot.mouseClick(dashboard.new_call_button, Qt.MouseButton.LeftButton)
+        prejoin = window.prejoin
+        await until(lambda: window.current is prejoin and prejoin.join_button.isEnabled(), what="pre-join")
+        await until(lambda: prejoin.tile.conversions > 3, what="a live preview")
+        await until(lambda: "·" in prejoin.room_label.text(), what="the room's name and head count")
+        show_error(prejoin.device_error, messages.device_error("microphone"))
+        await report.check(window, "pre-join")
+
+        qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
+        view = window.call_view
+        await until(lambda: view.call is not None and view.grid.tile("self") is not None, what="the call", timeout=20)
+        await bots.join(view.room_id, 3)
+        await until(lambda: len(view.grid.tiles()) == 4, what="four tiles", timeout=20)
+        await report.check(window, "call with four people")
+
+        for message in (
+            messages.rest_error(ServerUnreachable("x")),
+            messages.call_error("camera unavailable: busy"),
+            messages.local_server_error(LocalServerError("the local server could not start: port 8765 is in use")),
+        ):
+            window.toasts.show_message(message, "error")
+        await report.check(window, "toasts", window.toasts)
+
+        view.overlay.show_over_parent()
+        await report.check(window, "reconnecting cover", view.overlay)
+        view.overlay.hide()
+
+    app.run(walk(), timeout=90)
+    assert not report.problems, f"{language}: text that does not fit\n" + "\n".join(report.problems)
