@@ -379,7 +379,7 @@ def _hook_sender_stats() -> None:
 
     original_state = CallSession.on_peer_state
 
-    def on_peer_state(self: Any, peer: Any, state: str) -> None:
+    def on_peer_state(self: Any, peer: Any, state: Any) -> None:
         print(f"bench: peer {peer.socket_id} {state}", flush=True)
         original_state(self, peer, state)
 

@@ -130,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nimeet_desktop.ui.context import AppContext
     from nimeet_desktop.ui.main_window import MainWindow
     from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward, socket_name
+    from nimeet_desktop.ui.toast import ToastKind
 
     # Fractional scaling (125 %, 150 %) as the system asks, instead of rounding to 100 % or 200 %.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
@@ -172,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         instance_name,
         on_link=open_forwarded,
         on_activate=bring_forward,
-        on_bad=lambda why: window.toasts.show_message(f"Not a join link: {why}", "error"),
+        on_bad=lambda why: window.toasts.show_message(f"Not a join link: {why}", ToastKind.ERROR),
     )
 
     # Ctrl-C or a session logout's SIGTERM: close the window, so the call is left and the local server stopped as

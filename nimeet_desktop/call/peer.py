@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import av
 from aiortc import (
@@ -33,14 +33,16 @@ from aiortc.sdp import candidate_from_sdp
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast
 from nimeet_desktop.call.jitter import use_marker_jitter_buffers
 from nimeet_desktop.call.outgoing_track import OutgoingTrack
+from nimeet_desktop.call.remote import PeerState
 from nimeet_desktop.call.shared_encoder import EncodedPacket, SharedVideoEncoder
+from nimeet_desktop.net.signaling import DescriptionType
 from signaling_server.protocol import IceCandidateInit
 
 logger = logging.getLogger(__name__)
 
 
 class PeerSignaling(Protocol):
-    async def send_description(self, target: str, kind: str, sdp: str) -> None: ...
+    async def send_description(self, target: str, kind: DescriptionType, sdp: str) -> None: ...
 
 
 class PeerMedia(Protocol):
@@ -52,7 +54,7 @@ class PeerMedia(Protocol):
 
 class PeerObserver(Protocol):
     def on_peer_track(self, peer: Peer, track: MediaStreamTrack) -> None: ...
-    def on_peer_state(self, peer: Peer, state: str) -> None: ...
+    def on_peer_state(self, peer: Peer, state: PeerState) -> None: ...
 
 
 def ice_ufrag(sdp: str) -> str | None:
@@ -101,7 +103,8 @@ class Peer:
         @pc.on("connectionstatechange")
         def on_state() -> None:
             if generation == self.generation and not self._closed:
-                self._observer.on_peer_state(self, pc.connectionState)
+                # aiortc types it as str; its values are exactly RTCPeerConnectionState's.
+                self._observer.on_peer_state(self, cast(PeerState, pc.connectionState))
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -222,7 +225,7 @@ class Peer:
         self._pending_candidates.clear()
         await self._close_connection(old)
 
-    async def handle_description(self, kind: str, sdp: str) -> None:
+    async def handle_description(self, kind: DescriptionType, sdp: str) -> None:
         async with self._lock:
             if self._closed:
                 return

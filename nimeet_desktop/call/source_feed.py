@@ -58,14 +58,12 @@ class SourceFeed(Generic[T]):
     async def _handle(self, frame: object) -> None: ...
 
     async def _run(self) -> None:
-        reason = "stopped"
         try:
             while True:
                 try:
                     frame = await self.source.recv()
                 except MediaStreamError:
-                    reason = self.source.ended_reason or "ended"
-                    return
+                    break
                 self.frames_read += 1
                 self.last_read_at = time.monotonic()
                 if self.first_read_at is None:
@@ -73,8 +71,10 @@ class SourceFeed(Generic[T]):
                 await self._handle(frame)
         finally:
             self._fanout.end()
-            if not self._closed and self._on_ended is not None:
-                self._on_ended(reason)
+        # Only a source that ended by itself is news: a cancelled feed (our own close, a loop shutting down, a
+        # task garbage-collected) must not report a lost device, least of all from outside a running loop.
+        if not self._closed and self._on_ended is not None:
+            self._on_ended(self.source.ended_reason or "ended")
 
     async def close(self) -> None:
         """Stop reading, end every subscriber, stop the source. Idempotent."""

@@ -32,8 +32,6 @@ class MicrophoneSource(AudioSource):
     def __init__(self, device: AudioDeviceId | None = None, *, label: str | None = None) -> None:
         super().__init__(label or f"microphone {device if device is not None else 'default'}")
         self.device = device
-        self.enabled = True
-        """False: send silence (mute) while keeping the device and the timing."""
         self._feed: ThreadFeed[tuple[int, NDArray[np.int16]]] = ThreadFeed(maxlen=self.QUEUE_BLOCKS)
         self._captured_samples = 0  # written by PortAudio's thread only
         self._level = SILENCE_DBFS

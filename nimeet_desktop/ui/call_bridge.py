@@ -21,7 +21,7 @@ class CallBridge(QObject):
     participant_updated = Signal(object)  # RemoteParticipant: media state or connection state changed
     stats_updated = Signal(object)  # RemoteParticipant: new counters, about twice a second
     local_media_changed = Signal(object)  # MediaState: what we send
-    connection_changed = Signal(str, str)  # ConnectionState value, detail ("" for none)
+    connection_changed = Signal(ConnectionState, str)  # detail ("" for none)
     error = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -49,7 +49,7 @@ class _Relay(CallObserver):
         self._bridge.local_media_changed.emit(media)
 
     def on_connection(self, state: ConnectionState, detail: str | None) -> None:
-        self._bridge.connection_changed.emit(state.value, detail or "")
+        self._bridge.connection_changed.emit(state, detail or "")
 
     def on_error(self, message: str) -> None:
         self._bridge.error.emit(message)

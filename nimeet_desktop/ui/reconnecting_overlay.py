@@ -1,9 +1,11 @@
-"""A dimmed cover over the call while the engine reconnects: people see why the pictures froze."""
+"""A dimmed cover over the call while the engine connects or reconnects: people see why the pictures froze."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from nimeet_desktop.net.signaling import ConnectionState
 
 
 class ReconnectingOverlay(QWidget):
@@ -28,6 +30,16 @@ class ReconnectingOverlay(QWidget):
         if isinstance(watched, QWidget) and watched is self.parent() and event.type() == QEvent.Type.Resize:
             self.setGeometry(watched.rect())
         return False
+
+    def show_for(self, state: ConnectionState) -> None:
+        """The first connection is "Connecting…"; only a connection that was up and dropped is "Reconnecting…"."""
+        if state == ConnectionState.CONNECTING:
+            self.label.setText(self.tr("Connecting…"))
+            self.detail.setText(self.tr("Your call will start when the connection is up."))
+        else:
+            self.label.setText(self.tr("Reconnecting…"))
+            self.detail.setText(self.tr("Your call will resume when the connection is back."))
+        self.show_over_parent()
 
     def show_over_parent(self) -> None:
         parent = self.parentWidget()

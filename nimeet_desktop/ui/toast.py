@@ -5,12 +5,19 @@ Toasts never take focus or block a click elsewhere; errors stay a little longer 
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 INFO_MS = 3500
 ERROR_MS = 6000
 MAX_VISIBLE = 4
+
+
+class ToastKind(StrEnum):
+    INFO = "info"
+    ERROR = "error"
 
 
 class ToastHost(QWidget):
@@ -24,7 +31,7 @@ class ToastHost(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(6)
         self._layout.addStretch(1)
-        self.history: list[tuple[str, str]] = []  # (kind, message), for tests and for the log of a session
+        self.history: list[tuple[ToastKind, str]] = []  # (kind, message), for tests and for the log of a session
         parent.installEventFilter(self)
         self._place()
 
@@ -41,14 +48,14 @@ class ToastHost(QWidget):
         self.setGeometry((parent.width() - width) // 2, 20, width, height)
         self.raise_()
 
-    def show_message(self, message: str, kind: str = "info") -> None:
+    def show_message(self, message: str, kind: ToastKind = ToastKind.INFO) -> None:
         self.history.append((kind, message))
         label = QLabel(message)
         label.setObjectName("toast")
         label.setProperty("kind", kind)
         label.setWordWrap(True)
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        background = "rgba(217, 48, 37, 235)" if kind == "error" else "rgba(32, 33, 36, 230)"
+        background = "rgba(217, 48, 37, 235)" if kind is ToastKind.ERROR else "rgba(32, 33, 36, 230)"
         label.setStyleSheet(
             f"QLabel {{ background: {background}; color: white; border-radius: 8px; padding: 8px 14px; }}"
         )
@@ -58,7 +65,7 @@ class ToastHost(QWidget):
         self._layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
         self.show()
         self._place()
-        QTimer.singleShot(ERROR_MS if kind == "error" else INFO_MS, label, lambda: self._dismiss(label))
+        QTimer.singleShot(ERROR_MS if kind is ToastKind.ERROR else INFO_MS, label, lambda: self._dismiss(label))
 
     def _dismiss(self, label: QLabel) -> None:
         self._layout.removeWidget(label)

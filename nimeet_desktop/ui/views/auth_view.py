@@ -7,24 +7,31 @@ import logging
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from nimeet_desktop.net.error_codes import AnyErrorCode
 from nimeet_desktop.net.rest import ApiError, RestError
+from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import Field, card, error_label, show_error, title
-from nimeet_desktop.ui.tasks import Tasks
+from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.validation import email_error, password_error, username_error
+from signaling_server.protocol import ErrorCode
 
 logger = logging.getLogger(__name__)
+
+
+# A server error that belongs next to one field (older servers do not name the field themselves).
+_FIELD_OF_ERROR: dict[AnyErrorCode, str] = {ErrorCode.USERNAME_TAKEN: "username", ErrorCode.EMAIL_TAKEN: "email"}
 
 
 class AuthView(QWidget):
     signed_in = Signal()
     change_server = Signal()
-    toast = Signal(str, str)
+    toast = Signal(str, ToastKind)
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks()
+        self.tasks = TaskSet("ui.auth", log=logger)
         self.registering = False
 
         frame, form = card()
@@ -120,7 +127,7 @@ class AuthView(QWidget):
                 auth = await api.login(self.email.text.strip(), self.password.text)
             if not await self.context.sign_in(auth.user, auth.token):
                 # Never a plain file instead: people are told, and asked again next time.
-                self.toast.emit("No secure keyring on this computer: you will sign in again next time", "info")
+                self.toast.emit("No secure keyring on this computer: you will sign in again next time", ToastKind.INFO)
         except ApiError as exc:
             self._show_api_error(exc)
             return
@@ -136,15 +143,15 @@ class AuthView(QWidget):
     def _show_api_error(self, exc: ApiError) -> None:
         fields = {"username": self.username, "email": self.email, "password": self.password}
         message = exc.message
-        if exc.code == "invalid-credentials":
+        if exc.code == ErrorCode.INVALID_CREDENTIALS:
             message = "Wrong email or password"
             self.password.set_error(message)
             self.password.edit.selectAll()
             self.password.edit.setFocus()
             return
-        if exc.code == "rate-limited" and exc.retry_after:
+        if exc.code == ErrorCode.RATE_LIMITED and exc.retry_after:
             message = f"Too many attempts; try again in {int(exc.retry_after) + 1} s"
-        field_name = exc.field or {"username-taken": "username", "email-taken": "email"}.get(exc.code, "")
+        field_name = exc.field or _FIELD_OF_ERROR.get(exc.code, "")
         field = fields.get(field_name)
         if field is not None and field.isVisible():
             # The server prefixes the field name ("email: ..."); next to the field that is noise.
@@ -152,3 +159,7 @@ class AuthView(QWidget):
             field.set_error(message.removeprefix(prefix))
         else:
             show_error(self.error, message)
+
+    async def shutdown(self) -> None:
+        """Stop what this screen started; the window awaits it when it closes."""
+        await self.tasks.close()

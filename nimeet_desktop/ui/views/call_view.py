@@ -24,15 +24,16 @@ from nimeet_desktop.media.audio_output import SILENCE_DBFS
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.net.links import join_link
 from nimeet_desktop.net.rest import RestError
-from nimeet_desktop.net.signaling import SignalingError, Unauthorized
+from nimeet_desktop.net.signaling import ConnectionState, SignalingError, Unauthorized
+from nimeet_desktop.task_set import Once, TaskSet
 from nimeet_desktop.ui.call_bridge import CallBridge
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar
 from nimeet_desktop.ui.reconnecting_overlay import ReconnectingOverlay
-from nimeet_desktop.ui.tasks import Tasks
+from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.video_grid import VideoGrid
 from nimeet_desktop.ui.video_tile import VideoTile
-from signaling_server.protocol import MediaState
+from signaling_server.protocol import ErrorCode, MediaState
 
 logger = logging.getLogger(__name__)
 
@@ -45,18 +46,20 @@ QUIET_AFTER_RECONNECT_S = 3.0
 
 class CallView(QWidget):
     left_call = Signal()
-    toast = Signal(str, str)  # message, kind ("info" or "error")
+    toast = Signal(str, ToastKind)
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks(on_error=lambda exc: self.toast.emit(str(exc), "error"))
+        self.tasks = TaskSet("ui.call", on_error=lambda exc: self.toast.emit(str(exc), ToastKind.ERROR), log=logger)
         self.call: DesktopCall | None = None
         self.bridge: CallBridge | None = None
         self.quality = QualityMeter()
         self.room_id = ""
         self._quiet_until = 0.0
-        self._leaving = False
+        # One per call: leaving runs once, and closing the window during a leave waits for it instead of cutting
+        # it short.
+        self._leave: Once | None = None
 
         self.setObjectName("callView")
         # Dark in both schemes, like every call app: video reads best on it. A QWidget subclass paints a stylesheet
@@ -86,7 +89,7 @@ class CallView(QWidget):
 
         self.controls.microphone_clicked.connect(self.toggle_microphone)
         self.controls.camera_clicked.connect(self.toggle_camera)
-        self.controls.screen_clicked.connect(lambda: self._run(self._choose_monitor()))
+        self.controls.screen_clicked.connect(lambda: self._run(self._choose_monitor(), "monitors"))
         self.controls.screen_requested.connect(self._share)
         self.controls.screen_stop_requested.connect(self._stop_share)
         self.controls.leave_clicked.connect(self.leave)
@@ -114,7 +117,7 @@ class CallView(QWidget):
     ) -> str | None:
         """Join ``room_id``; returns None, or why it failed (the sources are closed then)."""
         self.room_id = room_id
-        self._leaving = False
+        self._leave = Once(self._leave_now)
         self.title.setText(room_name or f"Room {room_id}")
         try:
             ice_servers = (await self.context.api.ice_servers()).ice_servers
@@ -130,7 +133,7 @@ class CallView(QWidget):
         self.bridge.stats_updated.connect(self._stats)
         self.bridge.local_media_changed.connect(self._local_media)
         self.bridge.connection_changed.connect(self._connection)
-        self.bridge.error.connect(lambda message: self.toast.emit(message, "error"))
+        self.bridge.error.connect(lambda message: self.toast.emit(message, ToastKind.ERROR))
         settings = self.context.settings
         token = self.context.token or ""
         self.call = DesktopCall(
@@ -167,7 +170,7 @@ class CallView(QWidget):
         self._updated(remote)
         self._update_count()
         if time.monotonic() >= self._quiet_until:
-            self.toast.emit(f"{remote.username} joined", "info")
+            self.toast.emit(f"{remote.username} joined", ToastKind.INFO)
 
     def _left(self, remote: RemoteParticipant) -> None:
         self.grid.remove_tile(remote.socket_id)
@@ -175,8 +178,8 @@ class CallView(QWidget):
         if self.call is not None:
             self.call.forget(remote.socket_id)
         self._update_count()
-        if time.monotonic() >= self._quiet_until and not self._leaving:
-            self.toast.emit(f"{remote.username} left", "info")
+        if time.monotonic() >= self._quiet_until and not self.leaving:
+            self.toast.emit(f"{remote.username} left", ToastKind.INFO)
 
     def _updated(self, remote: RemoteParticipant) -> None:
         tile = self.grid.tile(remote.socket_id)
@@ -205,17 +208,21 @@ class CallView(QWidget):
             own.set_mic_on(media.microphone)
             own.set_mirrored(not media.screen)  # a mirrored camera feels natural; mirrored text does not
 
-    def _connection(self, state: str, detail: str) -> None:
-        if state in ("reconnecting", "connecting") and self.call is not None and not self._leaving:
-            self.overlay.show_over_parent()
+    @property
+    def leaving(self) -> bool:
+        return self._leave is not None and self._leave.started
+
+    def _connection(self, state: ConnectionState, detail: str) -> None:
+        if state in (ConnectionState.RECONNECTING, ConnectionState.CONNECTING) and not self.leaving:
+            self.overlay.show_for(state)
             self._quiet_until = float("inf")
-        elif state == "connected":
+        elif state == ConnectionState.CONNECTED:
             self.overlay.hide()
             self._quiet_until = time.monotonic() + QUIET_AFTER_RECONNECT_S if detail == "reconnected" else 0.0
-        elif state == "closed" and not self._leaving:
+        elif state == ConnectionState.CLOSED and not self.leaving:
             self.overlay.hide()
             if detail:
-                self.toast.emit(f"Disconnected: {detail}", "error")
+                self.toast.emit(f"Disconnected: {detail}", ToastKind.ERROR)
 
     def _update_count(self) -> None:
         count = 1 + (len(self.call.session.participants) if self.call is not None else 0)
@@ -231,20 +238,20 @@ class CallView(QWidget):
 
     # ---- controls ---------------------------------------------------------------------------------------
 
-    def _run(self, coro: Coroutine[Any, Any, Any]) -> None:
-        self.tasks.spawn(coro)
+    def _run(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        self.tasks.spawn(coro, name)
 
     def toggle_microphone(self) -> None:
         if self.call is not None:
-            self._run(self.call.set_microphone(not self.call.session.microphone_on))
+            self._run(self.call.set_microphone(not self.call.session.microphone_on), "microphone")
 
     def toggle_camera(self) -> None:
         if self.call is not None:
-            self._run(self.call.set_camera(self.call.session.camera is None))
+            self._run(self.call.set_camera(self.call.session.camera is None), "camera")
 
     def _share(self, monitor: str) -> None:
         if self.call is not None:
-            self._run(self.call.start_screen_share(monitor))
+            self._run(self.call.start_screen_share(monitor), "share-screen")
 
     async def _choose_monitor(self) -> None:
         # Listed when asked, not at join: it costs a display connection, and monitors come and go.
@@ -252,23 +259,30 @@ class CallView(QWidget):
 
     def _stop_share(self) -> None:
         if self.call is not None:
-            self._run(self.call.stop_screen_share())
+            self._run(self.call.stop_screen_share(), "stop-sharing")
 
     def copy_invite(self) -> None:
         QGuiApplication.clipboard().setText(join_link(self.room_id))
-        self.toast.emit("Invite link copied", "info")
+        self.toast.emit("Invite link copied", ToastKind.INFO)
 
     def leave(self) -> None:
-        if not self._leaving:
-            self._run(self.leave_async())
+        if self._leave is not None and not self._leave.started:
+            self._run(self.leave_async(), "leave")
 
     async def leave_async(self) -> None:
-        """Leave cleanly (idempotent) and go back to the dashboard."""
-        if self._leaving:
-            return
-        self._leaving = True
+        """Leave cleanly and go back to the dashboard. Idempotent: a second caller waits for the leave to end."""
+        if self._leave is not None:
+            await self._leave()
+
+    async def _leave_now(self) -> None:
         await self._teardown()
         self.left_call.emit()
+
+    async def shutdown(self) -> None:
+        """Leave the call (or finish the leave under way) and stop what this screen started; the window awaits
+        it when it closes."""
+        await self.leave_async()
+        await self.tasks.close()
 
     async def _teardown(self) -> None:
         self._levels.stop()
@@ -289,8 +303,9 @@ def _join_failure(exc: BaseException) -> str:
     if isinstance(exc, Unauthorized):
         return "Your session has expired: sign in again"
     if isinstance(exc, SignalingError):
-        return {
-            "room-full": "This call is full",
-            "room-not-found": "This room does not exist (any more)",
-        }.get(exc.code, exc.message)
+        if exc.code == ErrorCode.ROOM_FULL:
+            return "This call is full"
+        if exc.code == ErrorCode.ROOM_NOT_FOUND:
+            return "This room does not exist (any more)"
+        return exc.message
     return f"Cannot connect: {exc}"

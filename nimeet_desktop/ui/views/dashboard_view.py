@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 
 from nimeet_desktop.net.links import InvalidLink, join_link, parse_join_target
 from nimeet_desktop.net.rest import ApiError, RestError
+from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
-from nimeet_desktop.ui.tasks import Tasks
 from signaling_server.protocol import Room, RoomInfoResponse
 
 logger = logging.getLogger(__name__)
@@ -39,8 +39,10 @@ class DashboardView(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks()  # what the user asked for (create, join, log out): one at a time
-        self.loading = Tasks()  # the room list: never a reason to ignore a click
+        self.tasks = TaskSet(
+            "ui.dashboard", log=logger
+        )  # what the user asked for (create, join, log out): one at a time
+        self.loading = TaskSet("ui.rooms", log=logger)  # the room list: never a reason to ignore a click
 
         self.user_label = QLabel()
         self.user_label.setObjectName("userLabel")
@@ -229,3 +231,8 @@ class DashboardView(QWidget):
     async def _logout(self) -> None:
         await self.context.sign_out()
         self.logged_out.emit()
+
+    async def shutdown(self) -> None:
+        """Stop what this screen started; the window awaits it when it closes."""
+        await self.tasks.close()
+        await self.loading.close()

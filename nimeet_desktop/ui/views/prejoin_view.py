@@ -22,11 +22,11 @@ from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.preview import DevicePreview
 from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.net.links import join_link
+from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, control_button, show_media
 from nimeet_desktop.ui.form import card, error_label, show_error, title
-from nimeet_desktop.ui.tasks import Tasks
 from nimeet_desktop.ui.video_tile import VideoTile
 from signaling_server.protocol import RoomInfoResponse
 
@@ -48,7 +48,7 @@ class PreJoinView(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks()
+        self.tasks = TaskSet("ui.prejoin", log=logger)
         self.preview = DevicePreview(context.provider, on_error=self._device_error)
         self.room_id = ""
         self.room_name: str | None = None  # once known: the call window's title, without asking the server again
@@ -284,3 +284,8 @@ class PreJoinView(QWidget):
 
     def _back(self) -> None:
         self.back.emit()
+
+    async def shutdown(self) -> None:
+        """Close the preview's devices and stop what this screen started; the window awaits it when it closes."""
+        await self.close_preview()
+        await self.tasks.close()

@@ -9,10 +9,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from nimeet_desktop.local_server import LocalServerError
 from nimeet_desktop.net.links import InvalidServerUrl, normalize_server_url
+from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import Field, card, error_label, show_error, title
 from nimeet_desktop.ui.local_server_start import server_answers, start_local_server
-from nimeet_desktop.ui.tasks import Tasks
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class ServerView(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks()
+        self.tasks = TaskSet("ui.server", log=logger)
         frame, form = card()
         frame.setMaximumWidth(480)
         intro = QLabel(
@@ -104,3 +104,7 @@ class ServerView(QWidget):
             self._set_busy(False)
         await self.context.use_server(normalize_server_url(url))
         self.connected.emit()
+
+    async def shutdown(self) -> None:
+        """Stop what this screen started; the window awaits it when it closes."""
+        await self.tasks.close()
