@@ -2,7 +2,7 @@
 """Call setup: join -> first remote video frame, two ``nimeet-bot`` processes through the real server on loopback.
 
 Each run uses a new room: bot A (``--create``) is started and waits in its room; then bot B joins it. Both send
-synthetic video (and audio). The figures are the bots' own ``firstFrameMs`` (``../shared/BOT_OUTPUT.md``):
+synthetic video (and audio). The figures are the bots' own ``firstFrameMs`` (``docs/bot-report.md``):
 
     B <- A   B's ``join-room`` ack -> first decoded video frame from A   (the newcomer's view: the target figure)
     A <- B   A's ``user-joined`` for B -> first decoded video frame from B   (the other direction)

@@ -1,5 +1,5 @@
 """``nimeet``: the desktop app's composition root. Builds the Qt application, the qasync loop, the services and the
-main window; nothing imports this module (DESIGN.md, dependency rule 4)."""
+main window; nothing imports this module (docs/architecture.md, dependency rule 4)."""
 
 from __future__ import annotations
 

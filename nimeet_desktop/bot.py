@@ -1,7 +1,7 @@
 """``nimeet-bot``: the call engine with no screen — for admins checking a server, for tests and benchmarks.
 
 It signs in (or registers), joins or creates a room, sends synthetic (or real) media, measures what it receives
-and, at the end, writes the report of ``../shared/BOT_OUTPUT.md`` (``--json``) and prints a one-line summary as
+and, at the end, writes the report of ``docs/bot-report.md`` (``--json``) and prints a one-line summary as
 its last line on stdout. Exit status: 0 done, 1 the call failed (or ``--expect-peers`` was not met), 2 bad usage.
 """
 

@@ -3,7 +3,7 @@
 The tile never holds on to a stream of frames. It is given a ``frame_source`` callable that returns the newest
 decoded ``av.VideoFrame`` (``RemoteParticipant.latest_frame`` or the local preview), and a frame clock calls
 ``refresh()`` to ask "is there something new?". Conversion to a Qt image happens in ``paintEvent`` only, once per
-painted frame, straight to the on-screen pixel size in swscale (../shared/DESIGN.md, "Data paths to keep short"):
+painted frame, straight to the on-screen pixel size in swscale (docs/architecture.md, "Data paths"):
 frames that arrive between two repaints are never converted at all.
 """
 

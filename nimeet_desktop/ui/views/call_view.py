@@ -1,6 +1,6 @@
 """The call window: the video grid, the control bar, toasts, the reconnecting cover.
 
-Everything shown here is derived from the engine's events and its ``participants`` (DESIGN.md: "UI state is
+Everything shown here is derived from the engine's events and its ``participants`` (docs/architecture.md: "UI state is
 derived from the session's events, never kept twice"): a button turns red because the session said the camera is
 off, not because it was clicked.
 """
