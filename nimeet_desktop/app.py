@@ -22,7 +22,7 @@ from nimeet_desktop import settings as app_settings
 from nimeet_desktop.call import ice
 from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, JoinTarget, normalize_server_url, parse_join_target
 
-logger = logging.getLogger("nimeet_desktop.app")
+logger = logging.getLogger(__name__)
 
 LOG_FILE = "nimeet.log"
 LOG_BYTES, LOG_BACKUPS = 2_000_000, 4

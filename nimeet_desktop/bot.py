@@ -31,7 +31,8 @@ from nimeet_desktop.net.links import InvalidLink, parse_join_link
 from nimeet_desktop.net.rest import ApiClient, ApiError, RestError
 from nimeet_desktop.net.signaling import ConnectionState, SignalingError
 
-logger = logging.getLogger("nimeet.bot")
+# Named, not __name__: run as ``python -m nimeet_desktop.bot`` its __name__ is "__main__" (see docs/architecture.md).
+logger = logging.getLogger("nimeet_desktop.bot")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -100,9 +100,21 @@ class Once:
     def done(self) -> bool:
         return self._future is not None and self._future.done()
 
-    async def __call__(self) -> None:
+    def start(self) -> asyncio.Future[None]:
+        """Start the action now if it has not started (from a click handler, say); callers await it later."""
         if self._future is None:
             self._future = asyncio.ensure_future(self._action())
+            self._future.add_done_callback(_log_failure)
+        return self._future
+
+    async def __call__(self) -> None:
+        future = self.start()
         # shield: a caller cancelled while waiting (a window closing) stops waiting; the action itself goes on and
         # whoever comes next still awaits its end.
-        await asyncio.shield(self._future)
+        await asyncio.shield(future)
+
+
+def _log_failure(future: asyncio.Future[None]) -> None:
+    # Callers see the exception too; this makes sure it is logged even when every caller has stopped waiting.
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        logger.error("closing failed", exc_info=exc)

@@ -8,7 +8,6 @@ camera and microphone already open in the pre-join preview are taken over instea
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import av
 
@@ -18,8 +17,6 @@ from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.devices import DeviceUnavailable
 from nimeet_desktop.media.provider import MediaProvider
 from signaling_server.protocol import IceServer, JoinAck
-
-logger = logging.getLogger(__name__)
 
 
 class DesktopCall:

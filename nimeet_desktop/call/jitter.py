@@ -9,13 +9,9 @@ rule (a new timestamp starts) still completes the frame, one interval late, as b
 
 from __future__ import annotations
 
-import logging
-
 from aiortc import RTCPeerConnection
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtp import RtpPacket
-
-logger = logging.getLogger(__name__)
 
 # aiortc's own size for its video buffer.
 VIDEO_CAPACITY = 512

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from abc import abstractmethod
 from collections.abc import Callable
@@ -13,8 +12,6 @@ from aiortc.mediastreams import MediaStreamError
 
 from nimeet_desktop.call.fanout import FanOut, Subscription
 from nimeet_desktop.media.base import LocalTrack
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 

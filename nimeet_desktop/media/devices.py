@@ -312,7 +312,6 @@ class ThreadFeed(Generic[T]):
         self._ready: asyncio.Event | None = None
         self._waiting = False
         self._closed = False
-        self.pushed = 0
         self.dropped = 0
 
     @property
@@ -324,7 +323,6 @@ class ThreadFeed(Generic[T]):
         if len(self._items) == self._items.maxlen:
             self.dropped += 1
         self._items.append(item)
-        self.pushed += 1
         if self._waiting:
             self._wake()
 

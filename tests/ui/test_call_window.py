@@ -15,6 +15,7 @@ from nimeet_desktop.media.base import VideoSource
 from nimeet_desktop.media.devices import DeviceUnavailable
 from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
+from nimeet_desktop.net.signaling import ConnectionState
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.video_tile import VideoTile
 from tests.call.conftest import Recorder
@@ -268,3 +269,43 @@ async def saved_devices(app: AppHarness, qtbot: QtBot) -> None:
     assert prejoin.mic_button.isChecked()
     qtbot.keyClick(prejoin, Qt.Key.Key_V)
     assert not prejoin.camera_button.isChecked()
+
+
+def test_closing_the_window_during_a_leave_waits_for_the_leave(qtbot: QtBot, app: AppHarness, bots: Bots) -> None:
+    """Regression (issue 9, item 3): "Leave" then closing the window at once cancelled the leave half-way (the
+    window cancelled the view's tasks, the leave among them): peers stayed open, the signaling client never closed.
+    """
+    app.run(leave_then_close(app, bots, qtbot), timeout=90)
+
+
+async def leave_then_close(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
+    window = await enter_call(app, qtbot)
+    view = window.call_view
+    call = view.call
+    assert call is not None
+    (bot,) = await bots.join(view.room_id, 1)
+    await until(lambda: len(view.grid.tiles()) == 2 and call.session.peers, what="the bot in the call")
+    peers = list(call.session.peers.values())
+    me = call.session.self_participant
+    assert me is not None
+
+    qtbot.mouseClick(view.controls.leave_button, Qt.MouseButton.LeftButton)
+    assert view.leaving
+    await window.shutdown()  # what closing the window does, while the leave is still on its way to the server
+
+    assert call.session.signaling.state == ConnectionState.CLOSED
+    assert all(peer.closed and peer.pc.connectionState == "closed" for peer in peers), "a peer was left open"
+    await until(lambda: me.socket_id not in bot.participants, what="the bot to see us leave")
+
+
+def test_the_first_connection_says_connecting_and_a_lost_one_reconnecting(qtbot: QtBot, app: AppHarness) -> None:
+    """Regression (item 8): the cover said "Reconnecting…" while the very first connection was being made."""
+    window = app.build()
+    view = window.call_view
+    view.grid.resize(640, 480)
+    view._connection(ConnectionState.CONNECTING, "")
+    assert view.overlay.isVisible() and view.overlay.label.text() == "Connecting…"
+    view._connection(ConnectionState.CONNECTED, "")
+    assert not view.overlay.isVisible()
+    view._connection(ConnectionState.RECONNECTING, "connection lost")
+    assert view.overlay.isVisible() and view.overlay.label.text() == "Reconnecting…"

@@ -266,8 +266,8 @@ class CallView(QWidget):
         self.toast.emit("Invite link copied", ToastKind.INFO)
 
     def leave(self) -> None:
-        if self._leave is not None and not self._leave.started:
-            self._run(self.leave_async(), "leave")
+        if self._leave is not None:
+            self._leave.start()  # not a task of ours: closing the view awaits it instead of cancelling it
 
     async def leave_async(self) -> None:
         """Leave cleanly and go back to the dashboard. Idempotent: a second caller waits for the leave to end."""
