@@ -302,7 +302,7 @@ def test_the_first_connection_says_connecting_and_a_lost_one_reconnecting(qtbot:
     """Regression (item 8): the cover said "Reconnecting…" while the very first connection was being made."""
     window = app.build()
     view = window.call_view
-    view.grid.resize(640, 480)
+    window.stack.setCurrentWidget(view)
     view._connection(ConnectionState.CONNECTING, "")
     assert view.overlay.isVisible() and view.overlay.label.text() == "Connecting…"
     view._connection(ConnectionState.CONNECTED, "")
