@@ -41,6 +41,7 @@ class DashboardView(QWidget):
         self.context = context
         self.tasks = Tasks()  # what the user asked for (create, join, log out): one at a time
         self.loading = Tasks()  # the room list: never a reason to ignore a click
+        self._load_task: asyncio.Task[None] | None = None
 
         self.user_label = QLabel()
         self.user_label.setObjectName("userLabel")
@@ -136,19 +137,24 @@ class DashboardView(QWidget):
         user = self.context.user
         self.user_label.setText(user.username if user else "")
         self.email_label.setText(user.email if user else "")
-        self.loading.spawn(self._load_rooms(), name="load-rooms")
+        # A newer load supersedes one still out: the older answer must not land on top of the newer one.
+        if self._load_task is not None:
+            self._load_task.cancel()
+        self._load_task = self.loading.spawn(self._load_rooms(), name="load-rooms")
 
     async def _load_rooms(self) -> None:
         self.rooms_status.setText("Loading…")
         self.rooms_status.show()
         try:
-            owned = await self.context.api.list_rooms()
-            joined = await self._joined_rooms({r.room_id for r in owned})
+            listed = await self.context.api.list_rooms()
+            remembered = await self._remembered_rooms({r.room_id for r in listed})
         except RestError as exc:
             self.rooms_status.setText(f"Could not load rooms: {exc.message}")
             return
         self.rooms.clear()
-        for room in sorted([*owned, *joined], key=lambda r: r.created_at, reverse=True):
+        # The server's order as it is (most recent activity first, which only it knows); rooms only this app
+        # remembers come after it.
+        for room in [*listed, *remembered]:
             item = QListWidgetItem(f"{room.name}    ·    {room.room_id}")
             item.setData(ROOM_ID_ROLE, room.room_id)
             item.setToolTip(join_link(room.room_id))
@@ -159,9 +165,10 @@ class DashboardView(QWidget):
             self.rooms.setCurrentRow(0)  # the copy and join buttons then work at once on the newest room
         self._update_buttons()
 
-    async def _joined_rooms(self, known: set[str]) -> list[Room]:
-        """Rooms the user joined but does not own: the server lists only owned ones, we remember the rest."""
-        ids = [r for r in self.context.settings.recent_rooms if r not in known][:5]
+    async def _remembered_rooms(self, listed: set[str]) -> list[Room]:
+        """Rooms joined from this app on this server that the server does not list (an older server lists only
+        the user's own rooms), newest first; a room gone from the server is left out."""
+        ids = [r for r in self.context.recent_rooms() if r not in listed][:5]
         results = await asyncio.gather(*(self.context.api.get_room(r) for r in ids), return_exceptions=True)
         return [r.room for r in results if not isinstance(r, BaseException)]
 
