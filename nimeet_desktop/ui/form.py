@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 
 class Field(QWidget):
@@ -59,6 +59,24 @@ def card() -> tuple[QFrame, QVBoxLayout]:
     layout.setContentsMargins(24, 24, 24, 24)
     layout.setSpacing(12)
     return frame, layout
+
+
+def centred(widget: QWidget, max_width: int) -> QHBoxLayout:
+    """``widget`` centred in a row, as wide as the row allows up to ``max_width``.
+
+    Not ``addWidget(widget, 0, AlignHCenter)``: an aligned item is laid out at its size hint, and its height is
+    not asked again for the width it really gets, so a word-wrapped label inside came out cut off and the fields
+    squashed (the server screen looked like that). Stretches beside an expanding widget keep height-for-width."""
+    widget.setMaximumWidth(max_width)
+    policy = widget.sizePolicy()
+    policy.setHorizontalPolicy(QSizePolicy.Policy.Expanding)
+    widget.setSizePolicy(policy)
+    row = QHBoxLayout()
+    # The widget's stretch far above the margins': it grows first, up to max_width, and only the rest is margin.
+    row.addStretch(1)
+    row.addWidget(widget, 1000)
+    row.addStretch(1)
+    return row
 
 
 def title(text: str) -> QLabel:

@@ -9,11 +9,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.ui.context import AppContext
-from nimeet_desktop.ui.form import Field, card, error_label, show_error, title
+from nimeet_desktop.ui.form import Field, card, centred, error_label, show_error, title
 from nimeet_desktop.ui.tasks import Tasks
 from nimeet_desktop.ui.validation import email_error, password_error, username_error
 
 logger = logging.getLogger(__name__)
+
+CARD_WIDTH = 420
 
 
 class AuthView(QWidget):
@@ -28,7 +30,6 @@ class AuthView(QWidget):
         self.registering = False
 
         frame, form = card()
-        frame.setMaximumWidth(420)
         self.heading = title("Sign in")
         self.username = Field("Username", placeholder="e.g. ada", name="username")
         self.email = Field("Email", placeholder="you@example.org", name="email")
@@ -58,7 +59,7 @@ class AuthView(QWidget):
 
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(frame, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(centred(frame, CARD_WIDTH))
         outer.addStretch(2)
 
         self.submit.clicked.connect(self._submit)
