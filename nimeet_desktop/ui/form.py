@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
+
+Check = Callable[[str], str | None]  # the field's text -> the problem to show, or None
 
 
 class Field(QWidget):
-    """A labelled line edit with an error line under it (hidden while there is none)."""
+    """A labelled line edit with an error line under it (hidden while there is none).
+
+    With a ``check`` the field is checked as the user types, from their first edit of it on: an untouched field
+    shows no error (nobody wants to be told off before they start), an edited one always says what is wrong now.
+    """
 
     def __init__(self, label: str, *, placeholder: str = "", password: bool = False, name: str = "") -> None:
         super().__init__()
@@ -25,7 +33,9 @@ class Field(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.edit)
         layout.addWidget(self.error_label)
-        self.edit.textEdited.connect(lambda _text: self.set_error(None))
+        self.check: Check | None = None
+        self.touched = False
+        self.edit.textEdited.connect(self._edited)
 
     @property
     def text(self) -> str:
@@ -37,6 +47,18 @@ class Field(QWidget):
 
     def set_error(self, message: str | None) -> None:
         show_error(self.error_label, message)
+
+    def set_check(self, check: Check | None) -> None:
+        """Check as the user types (``None``: no checks, an edit only clears the error); the field is untouched
+        again, its error cleared."""
+        self.check = check
+        self.touched = False
+        self.set_error(None)
+
+    def _edited(self, text: str) -> None:
+        self.touched = True
+        # A server's error about the old text is stale once the text changes: the check's verdict replaces it.
+        self.set_error(self.check(text) if self.check is not None else None)
 
 
 def error_label() -> QLabel:
