@@ -42,8 +42,6 @@ GAP = 4  # logical px between neighbouring badges
 PAD_X, PAD_Y = 8, 3  # logical px inside the name label
 SPEAKING_RING = 3.0  # logical px
 AVATAR_FRACTION = 0.42  # avatar diameter relative to the tile's shorter side
-BADGE_FILL = QColor(0, 0, 0, 165)  # translucent dark behind white text/icons: readable on any video
-DIM_BAR = QColor(255, 255, 255, 70)  # the unlit bars of the signal badge
 SWSCALE_THREADS = 1  # see _image_for
 
 QUALITY_BARS = {Quality.GOOD: 3, Quality.FAIR: 2, Quality.POOR: 1}  # lit bars of three
@@ -371,7 +369,7 @@ class VideoTile(QWidget):
 
     def _paint_badge(self, painter: QPainter, rect: QRectF) -> None:
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(BADGE_FILL)
+        painter.setBrush(theme.BADGE_FILL)
         radius = min(6.0, rect.height() / 2)
         painter.drawRoundedRect(rect, radius, radius)
 
@@ -393,5 +391,5 @@ class VideoTile(QWidget):
         for index in range(3):
             height = inner.height() * (index + 1) / 3
             bar = QRectF(inner.left() + index * 1.5 * bar_w, inner.bottom() - height, bar_w, height)
-            painter.setBrush(QUALITY_COLORS[quality] if index < lit else DIM_BAR)
+            painter.setBrush(QUALITY_COLORS[quality] if index < lit else theme.DIM_BAR)
             painter.drawRoundedRect(bar, bar_w / 3, bar_w / 3)

@@ -59,13 +59,11 @@ class CallView(QWidget):
         self._leaving = False
 
         self.setObjectName("callView")
-        # Dark in both schemes, like every call app: video reads best on it. A QWidget subclass paints a stylesheet
-        # background only with WA_StyledBackground.
+        # Dark in both schemes (the theme's #callView): a QWidget subclass paints a stylesheet background only with
+        # WA_StyledBackground.
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-        self.setStyleSheet("#callView { background: #121212; }")
         self.title = QLabel()
         self.title.setObjectName("callTitle")
-        self.title.setStyleSheet("color: white; font-weight: 600;")
         top = QHBoxLayout()
         top.setContentsMargins(16, 8, 16, 0)
         top.addWidget(self.title)

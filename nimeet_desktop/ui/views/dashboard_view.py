@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from nimeet_desktop.net.links import InvalidLink, join_link, parse_join_target
 from nimeet_desktop.net.rest import ApiError, RestError
-from nimeet_desktop.ui import icons
+from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
 from nimeet_desktop.ui.tasks import Tasks
@@ -57,7 +57,7 @@ class DashboardView(QWidget):
         header.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
 
         start, start_layout = card()
-        self.new_call_button = QPushButton(icons.icon("camera", "white"), "New call")
+        self.new_call_button = QPushButton(icons.icon("camera", theme.ON_ACCENT), "New call")
         self.new_call_button.setObjectName("newCall")
         self.new_call_button.setProperty("primary", True)
         self.join_edit = QLineEdit()
