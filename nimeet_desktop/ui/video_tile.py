@@ -94,12 +94,16 @@ class VideoTile(QWidget):
         frame_source: FrameSource,
         *,
         is_self: bool = False,
+        avatar_name: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``avatar_name``: whose initial and colour the avatar shows when it is not ``name`` (the own tile is
+        labelled "You" but shows the user's own initial and colour, as the others see it)."""
         super().__init__(parent)
         self.tile_id = tile_id
         self.is_self = is_self
         self._name = name
+        self._avatar_name = avatar_name
         self._frame_source = frame_source
         self._mirrored = is_self  # people expect their own camera to behave like a mirror
         self._camera_on = True
@@ -118,6 +122,16 @@ class VideoTile(QWidget):
     @property
     def name(self) -> str:
         return self._name
+
+    @property
+    def initial(self) -> str:
+        """The letter the avatar shows."""
+        stripped = (self._avatar_name or self._name).strip()
+        return stripped[0].upper() if stripped else "?"
+
+    def set_avatar_name(self, name: str | None) -> None:
+        self._avatar_name = name
+        self.update()
 
     @property
     def mirrored(self) -> bool:
@@ -313,18 +327,14 @@ class VideoTile(QWidget):
         circle = QRectF(0, 0, diameter, diameter)
         circle.moveCenter(QRectF(self.rect()).center())
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(theme.avatar_color(self._name))
+        painter.setBrush(theme.avatar_color(self._avatar_name or self._name))
         painter.drawEllipse(circle)
         font = QFont(self.font())
         font.setPixelSize(max(1, round(diameter * 0.45)))  # the letter belongs to the circle, not the text size
         font.setWeight(QFont.Weight.DemiBold)
         painter.setFont(font)
         painter.setPen(theme.TILE_TEXT)
-        painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self._initial())
-
-    def _initial(self) -> str:
-        stripped = self._name.strip()
-        return stripped[0].upper() if stripped else "?"
+        painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self.initial)
 
     def _geometry(self) -> _Geometry:
         metrics = QFontMetricsF(self._label_font())

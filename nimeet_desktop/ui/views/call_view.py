@@ -143,7 +143,10 @@ class CallView(QWidget):
             camera=camera_source,
             microphone=microphone_source,
         )
-        own = VideoTile(SELF_TILE, "You", self.call.local_frame, is_self=True)
+        user = self.context.user
+        own = VideoTile(
+            SELF_TILE, "You", self.call.local_frame, is_self=True, avatar_name=user.username if user else None
+        )
         self.grid.add_tile(own)
         try:
             await self.call.join(camera=camera, microphone=microphone)
