@@ -38,10 +38,10 @@ def control_button(name: str) -> QToolButton:
 def show_media(button: QToolButton, kind: str, on: bool) -> None:
     """Icon, tooltip and red-when-off of a microphone (``kind="microphone"``) or camera button."""
     if kind == "microphone":
-        button.setIcon(icons.icon("mic" if on else "mic-off", "white"))
+        button.setIcon(icons.icon("mic" if on else "mic-off", theme.CONTROL_FOREGROUND))
         button.setToolTip(f"{'Mute' if on else 'Unmute'} microphone ({SHORTCUTS['microphone']})")
     else:
-        button.setIcon(icons.icon("camera" if on else "camera-off", "white"))
+        button.setIcon(icons.icon("camera" if on else "camera-off", theme.CONTROL_FOREGROUND))
         button.setToolTip(f"Turn camera {'off' if on else 'on'} ({SHORTCUTS['camera']})")
     theme.set_off(button, not on)
 
@@ -62,19 +62,18 @@ class ControlBar(QWidget):
         self.camera_button = control_button("cameraButton")
         self.screen_button = control_button("screenButton")
         self.leave_button = control_button("leaveButton")
-        self.leave_button.setIcon(icons.icon("call-end", "white"))
+        self.leave_button.setIcon(icons.icon("call-end", theme.ON_ACCENT))
         self.leave_button.setToolTip(f"Leave the call ({SHORTCUTS['leave']})")
         self.invite_button = QToolButton()
         self.invite_button.setObjectName("inviteButton")
         self.invite_button.setAutoRaise(True)  # a flat glyph on the dark bar, not a light button face
-        self.invite_button.setIcon(icons.icon("link", "white"))
+        self.invite_button.setIcon(icons.icon("link", theme.CONTROL_FOREGROUND))
         self.invite_button.setIconSize(ICON_SIZE)
         self.invite_button.setToolTip(f"Copy invite link ({SHORTCUTS['invite']})")
         self.count = QLabel()
         self.count.setObjectName("participantCount")
-        self.count.setStyleSheet("color: white;")
         people = QLabel()
-        people.setPixmap(icons.icon("people", "white").pixmap(ICON_SIZE))
+        people.setPixmap(icons.icon("people", theme.CONTROL_FOREGROUND).pixmap(ICON_SIZE))
         self.sharing = False
 
         layout = QHBoxLayout(self)
@@ -101,7 +100,8 @@ class ControlBar(QWidget):
         self.sharing = media.screen
         show_media(self.mic_button, "microphone", media.microphone)
         show_media(self.camera_button, "camera", media.camera)
-        self.screen_button.setIcon(icons.icon("screen-share-stop" if media.screen else "screen-share", "white"))
+        shown = "screen-share-stop" if media.screen else "screen-share"
+        self.screen_button.setIcon(icons.icon(shown, theme.CONTROL_FOREGROUND))
         share = "Stop sharing" if media.screen else "Share your screen"
         self.screen_button.setToolTip(f"{share} ({SHORTCUTS['screen']})")
         self.screen_button.setProperty("active", media.screen)

@@ -12,12 +12,11 @@ class ReconnectingOverlay(QWidget):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("reconnectingOverlay")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-        self.setStyleSheet("#reconnectingOverlay { background: rgba(0, 0, 0, 150); }")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # the theme's dimming shade
         self.label = QLabel("Reconnecting…")
-        self.label.setStyleSheet("color: white; font-size: 16pt; font-weight: 600;")
+        self.label.setObjectName("reconnectingTitle")
         self.detail = QLabel("Your call will resume when the connection is back.")
-        self.detail.setStyleSheet("color: #e8eaed;")
+        self.detail.setObjectName("reconnectingDetail")
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(self.label, 0, Qt.AlignmentFlag.AlignHCenter)

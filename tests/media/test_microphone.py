@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from nimeet_desktop.media.devices import DeviceUnavailable, list_microphones
+from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable, audio_problem, list_microphones
 from nimeet_desktop.media.microphone import MicrophoneSource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,16 +71,21 @@ PROBE = textwrap.dedent(
 
 def test_a_microphone_that_is_not_there_is_unavailable_at_once() -> None:
     started = time.monotonic()
-    with pytest.raises(DeviceUnavailable, match="cannot be opened"):
+    with pytest.raises(DeviceUnavailable, match="cannot be opened") as raised:
         MicrophoneSource(9999)
     assert time.monotonic() - started < 2
+    assert raised.value.kind is DeviceProblem.NOT_FOUND
+    with pytest.raises(DeviceUnavailable) as raised:
+        MicrophoneSource("no microphone has this name")
+    assert raised.value.kind is DeviceProblem.NOT_FOUND
 
 
 def test_no_default_microphone_is_unavailable() -> None:
     if list_microphones():
         pytest.skip("this machine has a microphone")
-    with pytest.raises(DeviceUnavailable):
+    with pytest.raises(DeviceUnavailable) as raised:
         MicrophoneSource()
+    assert raised.value.kind is DeviceProblem.NOT_FOUND, "no default device is a missing one, not a failure"
 
 
 @pytest.mark.skipif(platform.system() != "Linux", reason="ALSA is Linux only")
@@ -106,3 +111,17 @@ def test_capture_and_playback_through_portaudio(tmp_path: Path) -> None:
     assert out["output_active"] is True
     assert out["output_active_after_close"] is False
     assert out["block_sizes"] == [960]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("Error querying device -1", DeviceProblem.NOT_FOUND),
+        ("No input device matching 'USB headset'", DeviceProblem.NOT_FOUND),
+        ("Error opening InputStream: Device unavailable [PaErrorCode -9985]", DeviceProblem.BUSY),
+        ("Error opening InputStream: Invalid sample rate [PaErrorCode -9997]", DeviceProblem.FAILED),
+    ],
+)
+def test_portaudio_errors_are_told_apart(text: str, problem: DeviceProblem) -> None:
+    """PortAudio's texts (as sounddevice words them) and what people are told they mean."""
+    assert audio_problem(RuntimeError(text)) is problem

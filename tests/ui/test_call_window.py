@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.base import VideoSource
-from nimeet_desktop.media.devices import DeviceUnavailable
+from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
 from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from nimeet_desktop.net.signaling import ConnectionState
@@ -209,7 +209,7 @@ class NoCameraProvider(SyntheticMediaProvider):
     """A machine whose camera is there but will not open (busy in another app, or no permission)."""
 
     def open_camera(self, device: str | None) -> VideoSource:
-        raise DeviceUnavailable("camera 0 is busy")
+        raise DeviceUnavailable("camera 0 is busy", DeviceProblem.BUSY)
 
 
 def test_a_camera_that_will_not_open(qtbot: QtBot, app: AppHarness) -> None:
@@ -224,7 +224,10 @@ async def no_camera(app: AppHarness, qtbot: QtBot) -> None:
     await until(lambda: window.current is window.dashboard, what="the dashboard")
     qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
     prejoin = window.prejoin
-    await until(lambda: "busy" in prejoin.device_error.text(), what="the camera error in pre-join")
+    await until(
+        lambda: prejoin.device_error.text() == "The camera is in use by another application",
+        what="the camera error in pre-join",
+    )
     await until(lambda: prejoin.join_button.isEnabled(), what="join still possible")
     qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
     view = window.call_view

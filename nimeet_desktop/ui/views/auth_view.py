@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from nimeet_desktop.net.error_codes import AnyErrorCode
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui.context import AppContext
-from nimeet_desktop.ui.form import Field, card, error_label, show_error, title
+from nimeet_desktop.ui.form import Field, card, centred, error_label, show_error, title
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.validation import email_error, password_error, username_error
 from signaling_server.protocol import ErrorCode
 
 logger = logging.getLogger(__name__)
+
+CARD_WIDTH = 420
+
+
+def _sign_in_password_error(text: str) -> str | None:
+    # Signing in, any password may be the right one: the length rules are for new ones.
+    return None if text else QCoreApplication.translate("AuthView", "Enter your password")
 
 
 # A server error that belongs next to one field (older servers do not name the field themselves).
@@ -35,7 +42,6 @@ class AuthView(QWidget):
         self.registering = False
 
         frame, form = card()
-        frame.setMaximumWidth(420)
         self.heading = title("Sign in")
         self.username = Field("Username", placeholder="e.g. ada", name="username")
         self.email = Field("Email", placeholder="you@example.org", name="email")
@@ -65,7 +71,7 @@ class AuthView(QWidget):
 
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(frame, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(centred(frame, CARD_WIDTH))
         outer.addStretch(2)
 
         self.submit.clicked.connect(self._submit)
@@ -84,25 +90,23 @@ class AuthView(QWidget):
         self.submit.setText("Create account" if registering else "Sign in")
         self.switch_mode.setText("I already have an account" if registering else "Create an account")
         self.username.setVisible(registering)
-        for field in (self.username, self.email, self.password):
-            field.set_error(None)
+        # The server's own rules, checked as people type (each field from its first edit on); a new mode starts
+        # with every field untouched.
+        self.username.set_check(username_error)
+        self.email.set_check(lambda text: email_error(text.strip()))
+        self.password.set_check(password_error if registering else _sign_in_password_error)
         show_error(self.error, None)
         (self.username if registering else self.email).edit.setFocus()
 
     def _validate(self) -> bool:
-        checks = [(self.email, email_error(self.email.text.strip())), (self.password, None)]
-        if self.registering:
-            checks += [
-                (self.username, username_error(self.username.text)),
-                (self.password, password_error(self.password.text)),
-            ]
-        elif not self.password.text:
-            checks.append((self.password, "Enter your password"))
+        """On submit every shown field is checked, touched or not."""
+        fields = (self.username, self.email, self.password) if self.registering else (self.email, self.password)
         ok = True
-        for field, message in checks:
-            if message:
-                field.set_error(message)
-                ok = False
+        for field in fields:
+            assert field.check is not None
+            message = field.check(field.text)
+            field.set_error(message)
+            ok = ok and message is None
         return ok
 
     def _submit(self) -> None:

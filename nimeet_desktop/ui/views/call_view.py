@@ -62,13 +62,11 @@ class CallView(QWidget):
         self._leave: Once | None = None
 
         self.setObjectName("callView")
-        # Dark in both schemes, like every call app: video reads best on it. A QWidget subclass paints a stylesheet
-        # background only with WA_StyledBackground.
+        # Dark in both schemes (the theme's #callView): a QWidget subclass paints a stylesheet background only with
+        # WA_StyledBackground.
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-        self.setStyleSheet("#callView { background: #121212; }")
         self.title = QLabel()
         self.title.setObjectName("callTitle")
-        self.title.setStyleSheet("color: white; font-weight: 600;")
         top = QHBoxLayout()
         top.setContentsMargins(16, 8, 16, 0)
         top.addWidget(self.title)
@@ -148,7 +146,10 @@ class CallView(QWidget):
             camera=camera_source,
             microphone=microphone_source,
         )
-        own = VideoTile(SELF_TILE, "You", self.call.local_frame, is_self=True)
+        user = self.context.user
+        own = VideoTile(
+            SELF_TILE, "You", self.call.local_frame, is_self=True, avatar_name=user.username if user else None
+        )
         self.grid.add_tile(own)
         try:
             await self.call.join(camera=camera, microphone=microphone)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 from nimeet_desktop.net.links import InvalidLink, join_link, parse_join_target
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.task_set import TaskSet
-from nimeet_desktop.ui import icons
+from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
 from signaling_server.protocol import Room, RoomInfoResponse
@@ -39,10 +40,10 @@ class DashboardView(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = TaskSet(
-            "ui.dashboard", log=logger
-        )  # what the user asked for (create, join, log out): one at a time
+        # What the user asked for (create, join, log out): one at a time.
+        self.tasks = TaskSet("ui.dashboard", log=logger)
         self.loading = TaskSet("ui.rooms", log=logger)  # the room list: never a reason to ignore a click
+        self._load_task: asyncio.Task[Any] | None = None
 
         self.user_label = QLabel()
         self.user_label.setObjectName("userLabel")
@@ -58,7 +59,7 @@ class DashboardView(QWidget):
         header.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
 
         start, start_layout = card()
-        self.new_call_button = QPushButton(icons.icon("camera", "white"), "New call")
+        self.new_call_button = QPushButton(icons.icon("camera", theme.ON_ACCENT), "New call")
         self.new_call_button.setObjectName("newCall")
         self.new_call_button.setProperty("primary", True)
         self.join_edit = QLineEdit()
@@ -138,19 +139,24 @@ class DashboardView(QWidget):
         user = self.context.user
         self.user_label.setText(user.username if user else "")
         self.email_label.setText(user.email if user else "")
-        self.loading.spawn(self._load_rooms(), name="load-rooms")
+        # A newer load supersedes one still out: the older answer must not land on top of the newer one.
+        if self._load_task is not None:
+            self._load_task.cancel()
+        self._load_task = self.loading.spawn(self._load_rooms(), name="load-rooms")
 
     async def _load_rooms(self) -> None:
         self.rooms_status.setText("Loading…")
         self.rooms_status.show()
         try:
-            owned = await self.context.api.list_rooms()
-            joined = await self._joined_rooms({r.room_id for r in owned})
+            listed = await self.context.api.list_rooms()
+            remembered = await self._remembered_rooms({r.room_id for r in listed})
         except RestError as exc:
             self.rooms_status.setText(f"Could not load rooms: {exc.message}")
             return
         self.rooms.clear()
-        for room in sorted([*owned, *joined], key=lambda r: r.created_at, reverse=True):
+        # The server's order as it is (most recent activity first, which only it knows); rooms only this app
+        # remembers come after it.
+        for room in [*listed, *remembered]:
             item = QListWidgetItem(f"{room.name}    ·    {room.room_id}")
             item.setData(ROOM_ID_ROLE, room.room_id)
             item.setToolTip(join_link(room.room_id))
@@ -161,9 +167,10 @@ class DashboardView(QWidget):
             self.rooms.setCurrentRow(0)  # the copy and join buttons then work at once on the newest room
         self._update_buttons()
 
-    async def _joined_rooms(self, known: set[str]) -> list[Room]:
-        """Rooms the user joined but does not own: the server lists only owned ones, we remember the rest."""
-        ids = [r for r in self.context.settings.recent_rooms if r not in known][:5]
+    async def _remembered_rooms(self, listed: set[str]) -> list[Room]:
+        """Rooms joined from this app on this server that the server does not list (an older server lists only
+        the user's own rooms), newest first; a room gone from the server is left out."""
+        ids = [r for r in self.context.recent_rooms() if r not in listed][:5]
         results = await asyncio.gather(*(self.context.api.get_room(r) for r in ids), return_exceptions=True)
         return [r.room for r in results if not isinstance(r, BaseException)]
 

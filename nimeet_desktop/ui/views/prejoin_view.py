@@ -19,13 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from nimeet_desktop.media.base import AudioSource, VideoSource
-from nimeet_desktop.media.preview import DevicePreview
+from nimeet_desktop.media.devices import DeviceProblem
+from nimeet_desktop.media.preview import DevicePreview, PreviewDevice
 from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.net.links import join_link
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, control_button, show_media
+from nimeet_desktop.ui.device_messages import device_problem_text
 from nimeet_desktop.ui.form import card, error_label, show_error, title
 from nimeet_desktop.ui.video_tile import VideoTile
 from signaling_server.protocol import RoomInfoResponse
@@ -56,6 +58,7 @@ class PreJoinView(QWidget):
         self.heading = title("Ready to join?")
         self.room_label = QLabel()
         self.room_label.setObjectName("roomLabel")
+        self.room_label.setWordWrap(True)  # "3 in the call · <a 22-character id>" is wider than a narrow card
         self.tile = VideoTile("preview", "You", lambda: self.preview.latest_frame, is_self=True)
         self.tile.setMinimumWidth(480)
         # The call's own buttons, checkable here: before joining, the buttons are the state.
@@ -82,6 +85,7 @@ class PreJoinView(QWidget):
         self.meter.setMaximumHeight(10)
         self.meter.setToolTip("Microphone level")
         self.device_error = error_label()
+        self._device_problems: dict[PreviewDevice, str] = {}  # shown under the pickers, one sentence each
 
         side, side_layout = card()
         side.setMinimumWidth(300)
@@ -153,12 +157,15 @@ class PreJoinView(QWidget):
         """Pre-join for ``room_id``; ``info`` when the caller has just fetched or created it (else fetched here)."""
         self.room_id = room_id
         self.room_name = None
+        user = self.context.user
+        self.tile.set_avatar_name(user.username if user else None)  # "You", but with the user's own initial
         self.heading.setText("Ready to join?")
         self.room_label.setText(f"Room {room_id}")
         if info is not None:
             self._show_room(info)
         show_error(self.join_error, None)
-        show_error(self.device_error, None)
+        self._device_problems.clear()
+        self._show_device_problems()
         settings = self.context.settings
         # Silently: a toggled() here would save the settings while the pickers are still empty, forgetting the
         # chosen devices.
@@ -189,7 +196,7 @@ class PreJoinView(QWidget):
         self.join_button.setFocus()
         if self.room_name is None:
             self.tasks.spawn(self._fetch_room(), name="room-info")
-        await asyncio.gather(self._open_camera(), self.preview.set_microphone(self._chosen(self.microphones)))
+        await asyncio.gather(self._open_camera(), self._open_microphone())
 
     async def _fetch_room(self) -> None:
         if (info := await self.context.room_info(self.room_id)) is not None:
@@ -244,7 +251,7 @@ class PreJoinView(QWidget):
     async def _open_camera(self) -> None:
         on = self.camera_button.isChecked() and self.cameras.isEnabled()
         if await self.preview.set_camera(self._chosen(self.cameras), enabled=on):
-            show_error(self.device_error, None)
+            self._device_ok("camera")
 
     def _camera_toggled(self, _on: bool) -> None:
         self._paint_toggles()
@@ -258,10 +265,23 @@ class PreJoinView(QWidget):
 
     def _reopen_microphone(self) -> None:
         self._remember_devices()
-        self.tasks.spawn(self.preview.set_microphone(self._chosen(self.microphones)), name="preview-microphone")
+        self.tasks.spawn(self._open_microphone(), name="preview-microphone")
 
-    def _device_error(self, kind: str, message: str) -> None:
-        show_error(self.device_error, f"{kind.capitalize()}: {message}")
+    async def _open_microphone(self) -> None:
+        if await self.preview.set_microphone(self._chosen(self.microphones)):
+            self._device_ok("microphone")
+
+    def _device_error(self, device: PreviewDevice, problem: DeviceProblem) -> None:
+        # A sentence for people; what the driver said is in the log (DevicePreview logs it).
+        self._device_problems[device] = device_problem_text(device, problem)
+        self._show_device_problems()
+
+    def _device_ok(self, device: PreviewDevice) -> None:
+        self._device_problems.pop(device, None)
+        self._show_device_problems()
+
+    def _show_device_problems(self) -> None:
+        show_error(self.device_error, "\n".join(self._device_problems.values()) or None)
 
     def _remember_devices(self) -> None:
         settings = self.context.settings
