@@ -7,7 +7,7 @@ contiguous run from the buffer's origin that ends in a marker is a whole frame. 
 rule (a new timestamp starts) still completes the frame, one interval late, as before.
 
 How it is plugged into aiortc (private attributes) lives in ``aiortc_compat.py``; the canary is
-``tests/compat/test_jitter_hook.py``.
+``tests/compat/test_aiortc_hooks.py``.
 """
 
 from __future__ import annotations
