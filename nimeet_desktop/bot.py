@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from nimeet_desktop import bot_bench
 from nimeet_desktop.call import ice
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.report import peer_report, rate, summary_line
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="gather ICE host candidates on this address only (repeatable; env NIMEET_ICE_HOSTS, comma-separated)",
     )
     p.add_argument("--log-level", default="WARNING", help="stderr log level (default %(default)s)")
+    bot_bench.add_arguments(p)
     return p
 
 
@@ -190,6 +192,7 @@ async def run(args: argparse.Namespace) -> int:
         camera_factory=_video_factory(args, width, height),
         microphone=_microphone(args),
         measure_latency=True,
+        options=bot_bench.engine_options(args),
     )
     started = time.monotonic()
     try:
@@ -207,9 +210,14 @@ async def run(args: argparse.Namespace) -> int:
         await session.leave()
         return 1
 
+    stats = asyncio.create_task(bot_bench.print_sender_stats(session)) if args.sender_stats else None
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=args.duration or None)
     report = build_report(session, observer, args.server, username, time.monotonic() - started)
+    if args.latency_samples:
+        bot_bench.add_latency_samples(report["peers"], observer.seen)
+    if stats is not None:
+        stats.cancel()
     await session.leave()
     write_report(report, args.json)
     delivering = [p for p in report["peers"] if p["video"]["frames"] or p["audio"]["framesPerS"]]

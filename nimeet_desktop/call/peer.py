@@ -27,14 +27,16 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamTrack
-from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, unpack_remb_fci
 from aiortc.sdp import candidate_from_sdp
 
+from nimeet_desktop.call import aiortc_compat
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast
 from nimeet_desktop.call.jitter import use_marker_jitter_buffers
+from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.outgoing_track import OutgoingTrack
 from nimeet_desktop.call.remote import PeerState
-from nimeet_desktop.call.shared_encoder import EncodedPacket, SharedVideoEncoder
+from nimeet_desktop.call.shared_encoder import SharedVideoEncoder
+from nimeet_desktop.call.video_feed import VideoFeed
 from nimeet_desktop.net.signaling import DescriptionType
 from signaling_server.protocol import IceCandidateInit
 
@@ -48,7 +50,7 @@ class PeerSignaling(Protocol):
 class PeerMedia(Protocol):
     """What we send, shared by all peers; the session switches it (camera, screen, none)."""
 
-    def video_feed(self) -> SharedVideoEncoder | None: ...
+    def video_feed(self) -> VideoFeed | None: ...
     def audio_feed(self) -> AudioBroadcast | None: ...
 
 
@@ -74,6 +76,7 @@ class Peer:
         signaling: PeerSignaling,
         media: PeerMedia,
         observer: PeerObserver,
+        options: EngineOptions | None = None,
     ) -> None:
         self.socket_id = socket_id
         # Socket ids compare as plain strings (contract): the lower one is polite.
@@ -82,6 +85,7 @@ class Peer:
         self._signaling = signaling
         self._media = media
         self._observer = observer
+        self._options = options or EngineOptions()
         self._lock = asyncio.Lock()
         self._pending_candidates: list[IceCandidateInit | None] = []
         self._closed = False
@@ -97,7 +101,8 @@ class Peer:
         generation = self.generation
         pc = RTCPeerConnection(self._configuration)
         # Tracks live as long as their connection: aiortc's sender loop ends for good with its track.
-        self.video_out: OutgoingTrack[EncodedPacket] = OutgoingTrack("video", keyframes=True)
+        # Pre-encoded packets start at a keyframe; raw frames (encode_once off) are encoded by the sender itself.
+        self.video_out: OutgoingTrack[Any] = OutgoingTrack("video", keyframes=self._options.encode_once)
         self.audio_out: OutgoingTrack[av.AudioFrame] = OutgoingTrack("audio", keyframes=False)
 
         @pc.on("connectionstatechange")
@@ -127,12 +132,14 @@ class Peer:
                 self._prefer_vp8(transceiver)
                 if sender.track is None:
                     sender.replaceTrack(self.video_out)
-                    self._route_feedback(sender)
+                    if self._options.encode_once:
+                        self._route_feedback(sender)
                     self.video_out.switch(self._media.video_feed())
             elif sender.track is None:
                 sender.replaceTrack(self.audio_out)
                 self.audio_out.switch(self._media.audio_feed())
-        use_marker_jitter_buffers(pc)
+        if self._options.marker_jitter_buffer:
+            use_marker_jitter_buffers(pc)
 
     @staticmethod
     def _prefer_vp8(transceiver: RTCRtpTransceiver) -> None:
@@ -144,22 +151,14 @@ class Peer:
     def _route_feedback(self, sender: RTCRtpSender) -> None:
         """Keyframe requests (PLI/FIR) and bitrate estimates (REMB) go to the shared encoder we currently send;
         aiortc would apply them to an encoder of its own, which pre-encoded packets bypass."""
-        original = sender._handle_rtcp_packet
         track = self.video_out
         key = id(sender)
 
-        async def handle_rtcp(packet: Any) -> None:
-            if isinstance(packet, RtcpPsfbPacket):
-                if packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
-                    track.request_keyframe()
-                elif packet.fmt == RTCP_PSFB_APP and isinstance(track.feed, SharedVideoEncoder):
-                    with contextlib.suppress(ValueError):
-                        bitrate, ssrcs = unpack_remb_fci(packet.fci)
-                        if sender._ssrc in ssrcs:
-                            track.feed.report_bitrate(key, bitrate)
-            await original(packet)
+        def on_bitrate(bitrate: int) -> None:
+            if isinstance(track.feed, SharedVideoEncoder):
+                track.feed.report_bitrate(key, bitrate)
 
-        sender._handle_rtcp_packet = handle_rtcp  # type: ignore[method-assign]
+        aiortc_compat.route_video_feedback(sender, on_keyframe_request=track.request_keyframe, on_bitrate=on_bitrate)
 
     def replace_video(self) -> None:
         """Send whatever the session's media now gives (camera, screen, nothing): no renegotiation."""
@@ -302,7 +301,7 @@ class Peer:
         transports = {id(t.receiver.transport): t.receiver.transport for t in self.pc.getTransceivers()}
         packets = total_bytes = 0
         for dtls in transports.values():
-            for stats in dtls._get_stats().values():
-                packets += stats.packetsReceived
-                total_bytes += stats.bytesReceived
+            received = aiortc_compat.transport_received(dtls)
+            packets += received[0]
+            total_bytes += received[1]
         return packets, total_bytes

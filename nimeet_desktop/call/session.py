@@ -16,9 +16,10 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from nimeet_desktop.call import ice
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast
+from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.peer import Peer
 from nimeet_desktop.call.remote import PeerState, RemoteParticipant
-from nimeet_desktop.call.shared_encoder import SharedVideoEncoder
+from nimeet_desktop.call.video_feed import VideoFeed, video_feed
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError
 from nimeet_desktop.task_set import Once, TaskSet
@@ -71,7 +72,9 @@ class CallSession:
         microphone: AudioSource | None = None,
         audio_sink: Callable[[str, MediaStreamTrack], None] | None = None,
         measure_latency: bool = False,
+        options: EngineOptions | None = None,
     ) -> None:
+        self.options = options or EngineOptions()
         self.observer = observer or CallObserver()
         self._configuration = ice.configuration(ice_servers)
         self._camera_factory = camera_factory
@@ -83,8 +86,8 @@ class CallSession:
         self.self_participant: Participant | None = None
         self.participants: dict[str, RemoteParticipant] = {}
         self.peers: dict[str, Peer] = {}
-        self.camera: SharedVideoEncoder | None = None
-        self.screen: SharedVideoEncoder | None = None
+        self.camera: VideoFeed | None = None
+        self.screen: VideoFeed | None = None
         self.audio: AudioBroadcast | None = None
         self.microphone_on = False
         self.join_ack_ms: float | None = None
@@ -121,7 +124,7 @@ class CallSession:
     def media_state(self) -> MediaState:
         return MediaState(camera=self.camera is not None, microphone=self.microphone_on, screen=self.screen is not None)
 
-    def video_feed(self) -> SharedVideoEncoder | None:
+    def video_feed(self) -> VideoFeed | None:
         return self.screen or self.camera
 
     def audio_feed(self) -> AudioBroadcast | None:
@@ -135,7 +138,7 @@ class CallSession:
         except Exception as exc:  # a device that cannot open: the call goes on without it
             self._error(f"camera unavailable: {exc}")
             return
-        self.camera = SharedVideoEncoder(source, on_ended=lambda reason: self._on_source_ended("camera", reason))
+        self.camera = video_feed(source, self.options, on_ended=lambda reason: self._on_source_ended("camera", reason))
         self.camera.start()
 
     def _start_microphone(self, enabled: bool = True) -> None:
@@ -204,7 +207,7 @@ class CallSession:
         """Send ``source`` instead of the camera: a ``replaceTrack`` on every peer, no renegotiation."""
         if self.screen is not None:
             await self.screen.close()
-        self.screen = SharedVideoEncoder(source, on_ended=lambda reason: self._on_source_ended("screen", reason))
+        self.screen = video_feed(source, self.options, on_ended=lambda reason: self._on_source_ended("screen", reason))
         self.screen.start()
         for peer in self.peers.values():
             peer.replace_video()
@@ -291,6 +294,7 @@ class CallSession:
                 signaling=self.signaling,
                 media=self,
                 observer=self,
+                options=self.options,
             )
             self.peers[socket_id] = peer
         return peer

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from nimeet_desktop.call import ice
+from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
@@ -99,7 +100,14 @@ async def sessions(call_server: ServerProcess) -> AsyncIterator[Callable[..., Ca
     """Sessions with synthetic media against the module's server; all left at the end of the test."""
     made: list[CallSession] = []
 
-    def make(token: str, *, video: bool = True, audio: bool = True, server_url: str | None = None) -> CallSession:
+    def make(
+        token: str,
+        *,
+        video: bool = True,
+        audio: bool = True,
+        server_url: str | None = None,
+        options: EngineOptions | None = None,
+    ) -> CallSession:
         session = CallSession(
             server_url or call_server.url,
             token,
@@ -108,6 +116,7 @@ async def sessions(call_server: ServerProcess) -> AsyncIterator[Callable[..., Ca
             camera_factory=(lambda: SyntheticVideo(WIDTH, HEIGHT, 30)) if video else None,
             microphone=SyntheticAudio() if audio else None,
             measure_latency=True,
+            options=options,
         )
         made.append(session)
         return session
