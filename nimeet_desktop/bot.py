@@ -23,6 +23,7 @@ from typing import Any
 
 from nimeet_desktop import bot_bench
 from nimeet_desktop.call import ice
+from nimeet_desktop.call.errors import CallError
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.report import peer_report, rate, summary_line
 from nimeet_desktop.call.session import CallObserver, CallSession
@@ -85,8 +86,8 @@ class BotObserver(CallObserver):
         if detail == "reconnected":
             self.reconnects += 1
 
-    def on_error(self, message: str) -> None:
-        logger.warning("%s", message)
+    def on_error(self, error: CallError) -> None:
+        logger.warning("%s", error)
 
 
 def _video_factory(args: argparse.Namespace, width: int, height: int) -> Callable[[], VideoSource] | None:
@@ -150,7 +151,7 @@ def build_report(session: CallSession, observer: BotObserver, server: str, usern
         "joinAckMs": None if session.join_ack_ms is None else round(session.join_ack_ms, 1),
         "sent": {"video": sent_video, "audio": sent_audio},
         "peers": [peer_report(p) for p in observer.seen],
-        "errors": list(session.errors),
+        "errors": [str(error) for error in session.errors],
     }
 
 

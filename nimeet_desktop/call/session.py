@@ -16,11 +16,13 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from nimeet_desktop.call import ice
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast
+from nimeet_desktop.call.errors import CallError, CallErrorKind
 from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.peer import Peer
 from nimeet_desktop.call.remote import PeerState, RemoteParticipant
 from nimeet_desktop.call.video_feed import VideoFeed, video_feed
 from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
 from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError
 from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
@@ -57,7 +59,7 @@ class CallObserver:
     def on_stats(self, participant: RemoteParticipant) -> None: ...
     def on_local_media(self, media: MediaState) -> None: ...
     def on_connection(self, state: ConnectionState, detail: str | None) -> None: ...
-    def on_error(self, message: str) -> None: ...
+    def on_error(self, error: CallError) -> None: ...
 
 
 class CallSession:
@@ -92,7 +94,7 @@ class CallSession:
         self.microphone_on = False
         self.join_ack_ms: float | None = None
         self.joined_at: float | None = None
-        self.errors: list[str] = []
+        self.errors: list[CallError] = []
         # Offers, answers, receive loops, rebuilds, the watcher: a failure is logged with its stack by the set and
         # told to the observer here.
         self._tasks = TaskSet("call", on_error=self._task_failed, log=logger)
@@ -104,19 +106,18 @@ class CallSession:
     # ---- errors -----------------------------------------------------------------------------------------
 
     def _task_failed(self, exc: BaseException) -> None:
-        self._tell_error(f"{type(exc).__name__}: {exc}")
+        # Already logged with its stack by the task set.
+        code = exc.code if isinstance(exc, SignalingError) else None
+        self._tell_error(CallError(CallErrorKind.FAILED, f"{type(exc).__name__}: {exc}", code=code))
 
-    def report_error(self, message: str) -> None:
+    def report_error(self, error: CallError) -> None:
         """A failure around the call (a device that would not open) told the same way as the session's own."""
-        self._error(message)
+        logger.warning("%s", error)
+        self._tell_error(error)
 
-    def _error(self, message: str) -> None:
-        logger.warning("%s", message)
-        self._tell_error(message)
-
-    def _tell_error(self, message: str) -> None:
-        self.errors.append(message)
-        self.observer.on_error(message)
+    def _tell_error(self, error: CallError) -> None:
+        self.errors.append(error)
+        self.observer.on_error(error)
 
     # ---- media state ------------------------------------------------------------------------------------
 
@@ -136,7 +137,8 @@ class CallSession:
         try:
             source = self._camera_factory()
         except Exception as exc:  # a device that cannot open: the call goes on without it
-            self._error(f"camera unavailable: {exc}")
+            problem = exc.kind if isinstance(exc, DeviceUnavailable) else DeviceProblem.FAILED
+            self.report_error(CallError(CallErrorKind.DEVICE_UNAVAILABLE, str(exc), media="camera", problem=problem))
             return
         self.camera = video_feed(source, self.options, on_ended=lambda reason: self._on_source_ended("camera", reason))
         self.camera.start()
@@ -155,7 +157,7 @@ class CallSession:
         """A device vanished mid-call: report it off, to the UI and the room; never crash."""
         if self._closed:
             return
-        self._error(f"{media_type} stopped: {reason}")
+        self.report_error(CallError(CallErrorKind.DEVICE_STOPPED, reason, media=media_type, problem=DeviceProblem.LOST))
         if media_type == "camera":
             self.camera = None
         elif media_type == "screen":
@@ -379,7 +381,7 @@ class CallSession:
         if state == ConnectionState.CONNECTED and detail == "reconnected" and self.room_id and not self._closed:
             await self._rejoin()
         elif state == ConnectionState.CLOSED and detail:
-            self._error(f"signaling closed: {detail}")
+            self.report_error(CallError(CallErrorKind.SIGNALING_CLOSED, detail))
 
     async def _rejoin(self) -> None:
         """After a signaling reconnect we are a new socket: everyone we knew is stale (the server said user-left
@@ -391,7 +393,7 @@ class CallSession:
         try:
             await self._join()
         except SignalingError as exc:
-            self._error(f"could not rejoin the room: {exc.message}")
+            self.report_error(CallError(CallErrorKind.REJOIN_FAILED, exc.message, code=exc.code))
 
     # ---- health -----------------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from nimeet_desktop.call import ice
+from nimeet_desktop.call.errors import CallError
 from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.session import CallObserver, CallSession
@@ -44,7 +45,7 @@ class Recorder(CallObserver):
         self.left: list[tuple[str, float]] = []
         self.updates: list[tuple[str, dict[str, bool]]] = []
         self.connection: list[tuple[str, str | None]] = []
-        self.errors: list[str] = []
+        self.errors: list[CallError] = []
 
     def on_participant_joined(self, participant: RemoteParticipant) -> None:
         self.joined.append(participant.socket_id)
@@ -58,8 +59,8 @@ class Recorder(CallObserver):
     def on_connection(self, state: Any, detail: str | None) -> None:
         self.connection.append((str(state), detail))
 
-    def on_error(self, message: str) -> None:
-        self.errors.append(message)
+    def on_error(self, error: CallError) -> None:
+        self.errors.append(error)
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> float:

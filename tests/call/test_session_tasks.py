@@ -9,7 +9,9 @@ import warnings
 
 import pytest
 
+from nimeet_desktop.call.errors import CallErrorKind
 from nimeet_desktop.call.session import CallSession
+from nimeet_desktop.media.devices import DeviceProblem
 from signaling_server.protocol import MediaState
 from tests.call.conftest import recorder, wait_until
 from tests.support.clients import Peer
@@ -25,7 +27,9 @@ def test_a_device_lost_outside_the_loop_leaves_no_coroutine_unawaited() -> None:
         warnings.simplefilter("error")
         session._on_source_ended("camera", "unplugged")
         gc.collect()
-    assert session.errors == ["camera stopped: unplugged"]
+    [error] = session.errors
+    assert (error.kind, error.media, error.problem) == (CallErrorKind.DEVICE_STOPPED, "camera", DeviceProblem.LOST)
+    assert str(error) == "camera stopped: unplugged"
 
 
 async def test_a_failing_engine_task_is_logged_with_its_stack(

@@ -235,7 +235,10 @@ async def no_camera(app: AppHarness, qtbot: QtBot) -> None:
     assert view.call is not None
     assert not view.call.session.media_state.camera
     qtbot.mouseClick(view.controls.camera_button, Qt.MouseButton.LeftButton)
-    await until(lambda: any("busy" in m for k, m in window.toasts.history if k == "error"), what="an error toast")
+    await until(
+        lambda: ("error", "The camera is in use by another application") in window.toasts.history,
+        what="the error toast, in a sentence",
+    )
     assert view.controls.camera_button.property("off") is True, "the button claims a camera that is not there"
     own = view.grid.tile("self")
     assert own is not None and not own.camera_on

@@ -29,6 +29,7 @@ from nimeet_desktop.task_set import Once, TaskSet
 from nimeet_desktop.ui.call_bridge import CallBridge
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar
+from nimeet_desktop.ui.device_messages import call_error_text
 from nimeet_desktop.ui.reconnecting_overlay import ReconnectingOverlay
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.video_grid import VideoGrid
@@ -131,7 +132,7 @@ class CallView(QWidget):
         self.bridge.stats_updated.connect(self._stats)
         self.bridge.local_media_changed.connect(self._local_media)
         self.bridge.connection_changed.connect(self._connection)
-        self.bridge.error.connect(lambda message: self.toast.emit(message, ToastKind.ERROR))
+        self.bridge.error.connect(lambda error: self.toast.emit(call_error_text(error), ToastKind.ERROR))
         settings = self.context.settings
         token = self.context.token or ""
         self.call = DesktopCall(
