@@ -111,6 +111,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"nimeet: --server: {exc}", file=sys.stderr)
             return 2
 
+    from nimeet_desktop import qt_preflight
+
+    # Qt aborts the process (SIGABRT) when it cannot open a window, blaming the wrong library: look first.
+    if (problem := qt_preflight.check()) is not None:
+        print(f"nimeet: {problem}", file=sys.stderr)
+        return 1
+
     log_directory = app_settings.log_dir()
     install_crash_handler(log_directory)
     log_path = setup_logging(level, log_directory)
