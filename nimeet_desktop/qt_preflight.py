@@ -41,7 +41,6 @@ DEBIAN_PACKAGES = {
     "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
     "libGL.so.1": "libgl1",
     "libEGL.so.1": "libegl1",
-    "libOpenGL.so.0": "libopengl0",
     "libfontconfig.so.1": "libfontconfig1",
     "libfreetype.so.6": "libfreetype6",
     "libglib-2.0.so.0": "libglib2.0-0",

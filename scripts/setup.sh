@@ -69,11 +69,18 @@ install_packages() {
     say "cannot install them (not root, no sudo); as root run: apt-get install $*"
     return 0
   fi
-  if [ -z "${apt_updated:-}" ]; then
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    apt_updated=1
+  local log
+  log=$(mktemp)
+  # apt's chatter goes to a log, shown only when something fails.
+  if ! { [ -n "${apt_updated:-}" ] || as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq; } >"$log" 2>&1 ||
+    ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    say "installing $* failed" >&2
+    return 1
   fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  apt_updated=1
+  rm -f "$log"
 }
 
 python=$(find_python || true)

@@ -22,6 +22,7 @@ import socketio
 
 from tests.support.clients import Peer, bearer
 from tests.support.server import ServerProcess
+from tests.support.system_packages import POSTGRESQL, require
 
 
 def register(url: str, name: str, password: str = "password123") -> dict[str, Any]:
@@ -242,8 +243,8 @@ async def test_database_outage_is_reported_and_survived(
     from tests.support.postgres import PostgresCluster, find_bin_dir
 
     bin_dir = find_bin_dir()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed on this machine (CI installs it)")
+    require(bin_dir is not None, POSTGRESQL)
+    assert bin_dir is not None
     cluster = PostgresCluster(bin_dir)
     cluster.start()
     try:
