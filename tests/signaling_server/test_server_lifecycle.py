@@ -373,3 +373,14 @@ def test_server_does_not_start_for_a_parent_already_gone(tmp_path: Path) -> None
     result = run_cli("--parent-pid", str(dead.pid), "--port", "0", "--data-dir", str(tmp_path))
     assert result.returncode == 1
     assert f"parent process {dead.pid} is gone" in result.stderr
+
+
+def test_ctrl_c_shutdown_exits_0_without_a_traceback(tmp_path: Path) -> None:
+    import signal
+
+    server = ServerProcess(tmp_path)
+    server.start()
+    assert server.stop(signal.SIGINT) == 0
+    assert any("Application shutdown complete" in line for line in server.stderr_lines)
+    assert server.errors_logged() == []
+    assert not any("KeyboardInterrupt" in line for line in server.stderr_lines)
