@@ -97,10 +97,15 @@ if ! "$python" -c 'import ensurepip, venv' 2>/dev/null; then
   install_packages "Debian's Python cannot make a virtual environment without it" "python$version-venv"
 fi
 
-# Libraries in the loader's cache (ldconfig lives in /sbin, which a normal user's PATH may lack).
-ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)
-libraries=$("$ldconfig" -p 2>/dev/null | awk 'NR > 1 { print $1 }' | sort -u || true)
-have_library() { grep -qxF "$1" <<<"$libraries"; }
+# Libraries in the loader's cache (ldconfig lives in /sbin, which a normal user's PATH may lack). Elsewhere than on
+# Linux the system libraries are not ours to check: Qt's and PortAudio's wheels bring their own.
+if [ "$(uname -s)" = Linux ]; then
+  ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)
+  libraries=$("$ldconfig" -p 2>/dev/null | awk 'NR > 1 { print $1 }' | sort -u || true)
+  have_library() { grep -qxF "$1" <<<"$libraries"; }
+else
+  have_library() { true; }
+fi
 
 # What Qt (GUI, widgets, network, SVG) and its xcb platform plugin link, library by library: the table the app's
 # own start-up check uses (nimeet_desktop/qt_preflight.py), so the two never disagree.
@@ -118,7 +123,7 @@ if ((${#missing[@]})); then
 fi
 have_library libportaudio.so.2 || install_packages "PortAudio: the microphone and the speaker" libportaudio2
 # Without any font Qt shows no text (and warns, which fails a UI test).
-if ! { command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q .; }; then
+if [ "$(uname -s)" = Linux ] && ! { command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q .; }; then
   install_packages "a font for the window's text" fontconfig fonts-dejavu-core
 fi
 if ((dev)); then
@@ -142,7 +147,7 @@ fi
 extra=$([ "$dev" -eq 1 ] && echo '[dev]' || true)
 # Installing again is skipped when nothing it depends on changed: pyproject.toml and the extras asked for.
 stamp=".venv/.nimeet-installed"
-project=$(sha256sum pyproject.toml | cut -d' ' -f1)
+project=$({ sha256sum pyproject.toml 2>/dev/null || shasum -a 256 pyproject.toml; } | cut -d' ' -f1)
 wanted="$project .$extra"
 installed=$(cat "$stamp" 2>/dev/null || true)
 if [ "$installed" != "$wanted" ] && [ "$installed" != "$project .[dev]" ]; then  # [dev] includes the rest
