@@ -4,8 +4,9 @@ one already answering there that the app did not start, which it uses but says s
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,8 @@ from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.main_window import MainWindow
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.server import ServerProcess
-from tests.ui.conftest import Run
+
+Run = Callable[..., Any]  # the ``run`` fixture of tests/ui/conftest.py
 
 ADOPTED = f"Using the NIMeet server already running at {DEFAULT_SERVER_URL}"
 
