@@ -9,10 +9,12 @@ gap is told in one sentence that names what is missing and the command that inst
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -80,6 +82,29 @@ def missing_libraries(paths: Iterable[Path]) -> list[str]:
     return sorted(set(_NOT_FOUND.findall(done.stdout)))
 
 
+def x_server_answers(display: str, timeout: float = 2.0) -> bool:
+    """Does an X server listen at ``display`` (``:0``, ``:1.0``, ``host:10.0``)? Local displays are tried on their
+    socket file and on Linux's abstract socket of the same name (some sandboxes have only one); remote ones on TCP
+    6000 + number (ssh's X forwarding). Unparseable: assume yes, and let Qt judge."""
+    match = re.fullmatch(r"(?:unix/)?([^:/]*):(\d+)(?:\.\d+)?", display)
+    if match is None:
+        return True
+    host, number = match.group(1), int(match.group(2))
+    if host in ("", "unix"):
+        path = f"/tmp/.X11-unix/X{number}"  # noqa: S108 (X11's fixed location, not a temporary file)
+        for address in (path, "\0" + path):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock, contextlib.suppress(OSError):
+                sock.settimeout(timeout)
+                sock.connect(address)
+                return True
+        return False
+    try:
+        socket.create_connection((host, 6000 + number), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
 def install_hint(libraries: Iterable[str]) -> str:
     """How to get ``libraries``: the apt command where there is apt, else the libraries' names."""
     libraries = list(libraries)
@@ -112,6 +137,9 @@ def problem(environ: Mapping[str, str], qt_dir: Path | None, platform: str = sys
         paths.append(qt_dir / XCB_PLUGIN)
     missing = missing_libraries(paths)
     if not missing:
+        display = environ.get("DISPLAY", "")
+        if paths[-1].name == XCB_PLUGIN.name and not x_server_answers(display):
+            return f"no X server answers on the display {display} (DISPLAY): start NIMeet from a desktop session"
         return None
     return f"Qt cannot open a window: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing; " + (
         install_hint(missing)

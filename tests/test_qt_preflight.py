@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from nimeet_desktop import qt_preflight
-from nimeet_desktop.qt_preflight import install_hint, missing_libraries, problem, pyside_dir
+from nimeet_desktop.qt_preflight import install_hint, missing_libraries, problem, pyside_dir, x_server_answers
+from tests.media.conftest import start_xvfb
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,13 +69,28 @@ def broken_qt(tmp_path: Path) -> Path:
 
 
 def test_the_qt_here_has_every_library_it_needs() -> None:
-    """What scripts/setup.sh installs is what Qt needs: nothing missing for the modules and the xcb plugin."""
+    """What scripts/setup.sh installs is what Qt needs: nothing missing for the modules and the xcb plugin, and on
+    a real X server nothing keeps Qt from opening a window."""
     qt = pyside_dir()
     assert qt is not None
     paths = [qt / f"{module}.abi3.so" for module in qt_preflight.QT_MODULES] + [qt / qt_preflight.XCB_PLUGIN]
     assert all(path.exists() for path in paths)
     assert missing_libraries(paths) == []
-    assert problem({"DISPLAY": ":0"}, qt) is None
+    xvfb = start_xvfb(320, 240)
+    try:
+        assert x_server_answers(xvfb.display)
+        assert problem({"DISPLAY": xvfb.display}, qt) is None
+    finally:
+        xvfb.stop()
+
+
+def test_a_display_that_no_x_server_serves_is_named() -> None:
+    number = next(n for n in range(150, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists())  # noqa: S108
+    assert not x_server_answers(f":{number}")
+    assert problem({"DISPLAY": f":{number}.0"}, pyside_dir()) == (
+        f"no X server answers on the display :{number}.0 (DISPLAY): start NIMeet from a desktop session"
+    )
+    assert not x_server_answers(f"127.0.0.1:{number}")  # TCP 6000 + number: ssh's X forwarding
 
 
 def test_a_missing_library_of_the_xcb_plugin_is_named(broken_qt: Path) -> None:
