@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from nimeet_desktop import qt_preflight
 from nimeet_desktop import settings as app_settings
 from nimeet_desktop.call import ice
 from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, JoinTarget, normalize_server_url, parse_join_target
@@ -110,6 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except InvalidServerUrl as exc:
             print(f"nimeet: --server: {exc}", file=sys.stderr)
             return 2
+
+    # Qt aborts the process (SIGABRT) when it cannot open a window, blaming the wrong library: look first.
+    if (problem := qt_preflight.check()) is not None:
+        print(f"nimeet: {problem}", file=sys.stderr)
+        return 1
 
     log_directory = app_settings.log_dir()
     install_crash_handler(log_directory)

@@ -13,7 +13,12 @@ from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.settings import DEFAULT_SERVER_URL
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui.context import AppContext
-from nimeet_desktop.ui.local_server_start import LocalServerError, server_answers, start_local_server
+from nimeet_desktop.ui.local_server_start import (
+    LocalServerError,
+    adopts_a_server_it_did_not_start,
+    server_answers,
+    start_local_server,
+)
 from nimeet_desktop.ui.toast import ToastHost, ToastKind
 from nimeet_desktop.ui.views.auth_view import AuthView
 from nimeet_desktop.ui.views.call_view import CallView
@@ -96,6 +101,8 @@ class MainWindow(QMainWindow):
             else:
                 self._show_server(f"No NIMeet server answers at {url}")
                 return
+        elif adopts_a_server_it_did_not_start(self.context, url):
+            self.toasts.show_message(self.tr("Using the NIMeet server already running at {url}").format(url=url))
         await self._resume_session()
 
     async def _resume_session(self) -> None:
