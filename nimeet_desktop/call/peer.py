@@ -37,8 +37,9 @@ from nimeet_desktop.call.outgoing_track import OutgoingTrack
 from nimeet_desktop.call.remote import PeerState
 from nimeet_desktop.call.shared_encoder import SharedVideoEncoder
 from nimeet_desktop.call.video_feed import VideoFeed
-from nimeet_desktop.net.signaling import DescriptionType
-from signaling_server.protocol import IceCandidateInit
+from nimeet_desktop.net.error_codes import LocalErrorCode
+from nimeet_desktop.net.signaling import DescriptionType, SignalingError
+from signaling_server.protocol import ErrorCode, IceCandidateInit
 
 logger = logging.getLogger(__name__)
 
@@ -118,12 +119,16 @@ class Peer:
 
         return pc
 
-    def _prepare_transceivers(self) -> None:
-        """Both transceivers sendrecv with our current tracks; VP8 first for video (our shared encoder's codec)."""
+    def _prepare_transceivers(self, *, offering: bool) -> None:
+        """Our transceivers sendrecv with our current tracks; VP8 first for video (our shared encoder's codec).
+
+        Offering, we make sure there is one of each kind. Answering, we use only what the offer has: an answer
+        cannot add a media section, and aiortc fails to answer with a transceiver the offer does not know (a client
+        that offers audio only, say)."""
         pc = self.pc
         kinds = {t.kind for t in pc.getTransceivers()}
         for kind in ("audio", "video"):
-            if kind not in kinds:
+            if offering and kind not in kinds:
                 pc.addTransceiver(kind, direction="sendrecv")
         for transceiver in pc.getTransceivers():
             transceiver.direction = "sendrecv"
@@ -203,10 +208,10 @@ class Peer:
     async def _offer(self) -> None:
         if self._closed:
             return
-        self._prepare_transceivers()
+        self._prepare_transceivers(offering=True)
         self.negotiations += 1
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        await self._signaling.send_description(self.socket_id, "offer", self.pc.localDescription.sdp)
+        await self._send("offer", self.pc.localDescription.sdp)
 
     async def rebuild(self, reason: str) -> None:
         """Replace the connection with a new one and offer again (our stand-in for an ICE restart)."""
@@ -247,10 +252,20 @@ class Peer:
         pc = self.pc
         self.negotiations += 1
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-        self._prepare_transceivers()
+        self._prepare_transceivers(offering=False)
         await self._flush_candidates()
         await pc.setLocalDescription(await pc.createAnswer())
-        await self._signaling.send_description(self.socket_id, "answer", pc.localDescription.sdp)
+        await self._send("answer", pc.localDescription.sdp)
+
+    async def _send(self, kind: DescriptionType, sdp: str) -> None:
+        try:
+            await self._signaling.send_description(self.socket_id, kind, sdp)
+        except SignalingError as exc:
+            # They left (or we are between connections) while we negotiated: the room's own events deal with it
+            # (user-left drops this peer; a rejoin starts over), so this is no failure to report.
+            if exc.code not in (ErrorCode.UNKNOWN_TARGET, ErrorCode.NOT_IN_ROOM, LocalErrorCode.DISCONNECTED):
+                raise
+            logger.info("%s to %s not delivered: %s", kind, self.socket_id, exc)
 
     async def _handle_answer(self, sdp: str) -> None:
         if self.pc.signalingState != "have-local-offer":

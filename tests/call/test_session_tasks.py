@@ -3,15 +3,18 @@ the observer; nothing spawned after the loop is gone is left un-awaited."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import warnings
 
 import pytest
+from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from nimeet_desktop.call.errors import CallErrorKind
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.devices import DeviceProblem
+from nimeet_desktop.media.synthetic import SyntheticAudio
 from signaling_server.protocol import MediaState
 from tests.call.conftest import recorder, wait_until
 from tests.support.clients import Peer
@@ -45,7 +48,10 @@ async def test_a_failing_engine_task_is_logged_with_its_stack(
         await other.join(room_id, camera=False, microphone=False)
         await wait_until(lambda: other.sid in session.participants, what="user-joined")
         assert session.self_participant is not None
-        not_sdp = "v=0\r\nthis is not a session description\r\n"
+        # Parses, but aiortc refuses it: a media section without ICE credentials or a DTLS fingerprint.
+        not_sdp = (
+            "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n"
+        )
         await other.call(
             "offer", {"target": session.self_participant.socket_id, "description": {"type": "offer", "sdp": not_sdp}}
         )
@@ -57,3 +63,58 @@ async def test_a_failing_engine_task_is_logged_with_its_stack(
     assert failed[0].exc_info is not None, "logged without its traceback"
     assert f"offer:{other.sid}" in failed[0].getMessage()
     assert session.media_state == MediaState(camera=False, microphone=False, screen=False)
+
+
+async def test_answering_someone_who_just_left_is_no_error(call_server: ServerProcess, room_of, sessions) -> None:
+    """Someone offers and leaves at once: our answer finds no target. That race is normal in a meeting, not a
+    failure to show people (it used to toast "answer:… failed: unknown-target")."""
+    room_id, (token, other_token) = await room_of(users=2)
+    session = sessions(token, video=False, audio=False)
+    await session.join(room_id)
+    other = Peer(call_server.url, other_token)
+    pc = RTCPeerConnection()
+    try:
+        await other.connect()
+        await other.join(room_id, camera=False, microphone=False)
+        await wait_until(lambda: other.sid in session.participants, what="user-joined")
+        pc.addTransceiver("audio")
+        await pc.setLocalDescription(await pc.createOffer())
+        assert session.self_participant is not None
+        offer = {"type": "offer", "sdp": pc.localDescription.sdp}
+        await other.call("offer", {"target": session.self_participant.socket_id, "description": offer})
+        await other.close()
+        await wait_until(lambda: other.sid not in session.participants, what="user-left")
+        await asyncio.sleep(1.0)  # the answer, if any, has met the server by now
+    finally:
+        await other.close()
+        await pc.close()
+    assert recorder(session).errors == []
+
+
+async def test_a_client_offering_audio_only_is_answered_and_heard(
+    call_server: ServerProcess, room_of, sessions
+) -> None:
+    """Regression: an offer with no video section (a client with only a microphone) failed to be answered: aiortc
+    cannot answer with a transceiver the offer does not have, and we added one."""
+    room_id, (token, other_token) = await room_of(users=2)
+    session = sessions(token)
+    await session.join(room_id)
+    other = Peer(call_server.url, other_token)
+    pc = RTCPeerConnection()
+    try:
+        await other.connect()
+        await other.join(room_id, camera=False, microphone=True)
+        await wait_until(lambda: other.sid in session.participants, what="user-joined")
+        pc.addTrack(SyntheticAudio())
+        await pc.setLocalDescription(await pc.createOffer())
+        assert session.self_participant is not None
+        offer = {"type": "offer", "sdp": pc.localDescription.sdp}
+        await other.call("offer", {"target": session.self_participant.socket_id, "description": offer})
+        answer = await other.log.next("receive-answer")
+        await pc.setRemoteDescription(RTCSessionDescription(**answer["description"]))
+        remote = session.participants[other.sid]
+        await wait_until(lambda: remote.stats.audio_frames > 10, what="their audio heard")
+    finally:
+        await other.close()
+        await pc.close()
+    assert recorder(session).errors == []
