@@ -2,7 +2,7 @@
 """Call setup: join -> first remote video frame, two ``nimeet-bot`` processes through the real server on loopback.
 
 Each run uses a new room: bot A (``--create``) is started and waits in its room; then bot B joins it. Both send
-synthetic video (and audio). The figures are the bots' own ``firstFrameMs`` (``../shared/BOT_OUTPUT.md``):
+synthetic video (and audio). The figures are the bots' own ``firstFrameMs`` (``docs/bot-report.md``):
 
     B <- A   B's ``join-room`` ack -> first decoded video frame from A   (the newcomer's view: the target figure)
     A <- B   A's ``user-joined`` for B -> first decoded video frame from B   (the other direction)
@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _call_common import BotProcess, Server, cleanup, machine_line, percentile, verdict
+from _call_common import BotProcess, cleanup, machine_line, percentile_or_nan, server_running, verdict
 
 TARGET_P50_MS = 200.0
 
@@ -62,7 +62,7 @@ def stats_line(label: str, values: list[float]) -> str:
     if not values:
         return f"{label}: no samples"
     return (
-        f"{label}: p50 {percentile(values, 50):.1f} ms, p95 {percentile(values, 95):.1f} ms, "
+        f"{label}: p50 {percentile_or_nan(values, 50):.1f} ms, p95 {percentile_or_nan(values, 95):.1f} ms, "
         f"max {max(values):.1f} ms (n={len(values)})"
     )
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.runs} runs, two nimeet-bot processes per run, video {args.resolution}@{args.fps:g}, audio {args.audio}"
     )
     results: list[dict[str, float | None]] = []
-    with tempfile.TemporaryDirectory(prefix="nimeet-call-setup-") as tmp, Server(Path(tmp)) as server:
+    with tempfile.TemporaryDirectory(prefix="nimeet-call-setup-") as tmp, server_running(Path(tmp)) as server:
         print(f"server {server.url}")
         print("run  B<-A first frame  A<-B first frame  (B: join ack, connected after ack)")
         for i in range(args.runs):
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = args.runs - len(forward)
     if missing:
         print(f"{missing} run(s) never showed a frame from A")
-    ok = missing == 0 and percentile(forward, 50) <= TARGET_P50_MS
+    ok = missing == 0 and percentile_or_nan(forward, 50) <= TARGET_P50_MS
     print(f"target p50 <= {TARGET_P50_MS:.0f} ms: {verdict(ok)}")
     return 0 if ok else 1
 

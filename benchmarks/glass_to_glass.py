@@ -5,13 +5,13 @@ The sender is a ``nimeet-bot`` sending synthetic video (default 1280x720 at 30 f
 frame carries a stamp with its capture wall-clock time in ms (``nimeet_desktop/media/stamp.py``). The receiver is a
 receive-only bot (``--video none --audio none``) that decodes the stamp of every frame it gets: latency = its wall
 clock at decode - the stamp (one machine, one clock). So a sample spans capture -> VP8 encode -> RTP over loopback
--> jitter buffer -> decode -> the session's receive loop. The receiver runs through the benchmarks' bot shim
-(``_call_common.py``) to keep every sample (the report alone only has p50/p95); samples from the first
-``--warmup`` seconds of frames (keyframe, bitrate ramp) are left out.
+-> jitter buffer -> decode -> the session's receive loop. The receiver runs with the bot's ``--latency-samples`` to
+keep every sample (the report alone only has p50/p95); samples from the first ``--warmup`` seconds of frames
+(keyframe, bitrate ramp) are left out.
 
 ``--stock-jitter-buffer`` adds a second receiver, after the first, into the same call: the same engine but with
-aiortc's own jitter buffer (the shim makes ``Peer`` skip ``use_marker_jitter_buffers``), which releases a frame
-only when the next frame's first packet arrives, about one frame interval later.
+aiortc's own jitter buffer (the bot's ``--stock-jitter-buffer``: ``EngineOptions.marker_jitter_buffer=False``),
+which releases a frame only when the next frame's first packet arrives, about one frame interval later.
 
 Example:
     .venv/bin/python benchmarks/glass_to_glass.py --duration 20 --stock-jitter-buffer
@@ -25,21 +25,20 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _call_common import BotProcess, Server, cleanup, machine_line, percentile, verdict
+from _call_common import BotProcess, cleanup, machine_line, percentile_or_nan, server_running, verdict
 
 TARGET_P50_MS = 45.0
 TARGET_P95_MS = 70.0
 
 
 def measure(name: str, workdir: Path, url: str, room: str, args: argparse.Namespace, stock: bool) -> dict[str, Any]:
-    hooks = ["--latency-samples"] + (["--stock-jitter-buffer"] if stock else [])
+    options = ["--latency-samples"] + (["--stock-jitter-buffer"] if stock else [])
     hold = args.warmup + args.duration + 1.0  # ~1 s for sign-in, join and connection before the first frame
     receiver = BotProcess(
         name,
         workdir,
         url,
-        [f"--room={room}", "--video", "none", "--audio", "none", "--duration", str(hold)],
-        hooks=hooks,
+        [f"--room={room}", "--video", "none", "--audio", "none", "--duration", str(hold), *options],
     )
     with cleanup([receiver]):
         receiver.wait(hold + 60)
@@ -60,9 +59,9 @@ def measure(name: str, workdir: Path, url: str, room: str, args: argparse.Namesp
         "first_frame_ms": peer["firstFrameMs"],
         "bot_latency": video["latencyMs"],
         "n": len(samples),
-        "p50": percentile(samples, 50),
-        "p95": percentile(samples, 95),
-        "p99": percentile(samples, 99),
+        "p50": percentile_or_nan(samples, 50),
+        "p95": percentile_or_nan(samples, 95),
+        "p99": percentile_or_nan(samples, 99),
         "max": max(samples) if samples else float("nan"),
         "mean": sum(samples) / len(samples) if samples else float("nan"),
     }
@@ -95,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         f"receive-only bot in another process; {args.duration:g} s measured after {args.warmup:g} s warm-up"
     )
     results = []
-    with tempfile.TemporaryDirectory(prefix="nimeet-g2g-") as tmp, Server(Path(tmp)) as server:
+    with tempfile.TemporaryDirectory(prefix="nimeet-g2g-") as tmp, server_running(Path(tmp)) as server:
         workdir = Path(tmp)
         media = ["--video", "synthetic", "--resolution", args.resolution, "--fps", str(args.fps), "--audio", args.audio]
         sender = BotProcess("sender", workdir, server.url, ["--create", "--duration", "0", *media])

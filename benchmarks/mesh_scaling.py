@@ -10,11 +10,11 @@ nothing is encoded without a subscriber).
 
 Modes (each with a fresh sender and room):
     encode-once   the engine as built: one VP8 encoder, its packets fanned out to every peer's sender
-    per-sender    the stock aiortc way, for comparison: every peer's RTCRtpSender gets a MediaRelay proxy of the
-                  raw source frames (yuv420p at the source) and encodes them with its own encoder. Installed by
-                  the benchmarks' bot shim (``_call_common.py --per-sender-encoding``); the engine is unchanged.
+    per-sender    the stock aiortc way, for comparison: every peer's RTCRtpSender gets the raw source frames
+                  (yuv420p at the source) and encodes them with its own encoder (the bot's
+                  ``--per-sender-encoding``: ``EngineOptions.encode_once=False``).
 
-The sender runs through the shim with ``--sender-stats`` to report the video frames and bytes all its senders
+The sender runs with the bot's ``--sender-stats`` to report the video frames and bytes all its senders
 handed to RTP, so each window also shows frames/s and kbit/s per peer: a sender that cannot keep up shows fewer
 than the source rate (and its CPU figure is then a floor). Bitrates differ by design: our encoder starts at
 1 Mbit/s and may rise to 2.5 Mbit/s, aiortc's starts at 0.5 and stops at 1.5.
@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
-from _call_common import BotProcess, Server, cleanup, machine_line, verdict
+from _call_common import BotProcess, cleanup, machine_line, server_running, verdict
 
 TARGET_RATIO = 1.5
 MODES = {"encode-once": [], "per-sender": ["--per-sender-encoding"]}
@@ -139,8 +139,7 @@ def run_mode(mode: str, workdir: Path, url: str, args: argparse.Namespace) -> li
         f"sender-{mode}",
         workdir,
         url,
-        ["--create", "--duration", "0", *media],
-        hooks=["--sender-stats", *MODES[mode]],
+        ["--create", "--duration", "0", *media, "--sender-stats", *MODES[mode]],
     )
     bots = [sender]
     windows = []
@@ -188,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         f"processes; {args.window:g} s window after {args.warmup:g} s settling; CPU % of one core"
     )
     results: dict[str, dict[int, Window]] = {}
-    with tempfile.TemporaryDirectory(prefix="nimeet-mesh-") as tmp, Server(Path(tmp)) as server:
+    with tempfile.TemporaryDirectory(prefix="nimeet-mesh-") as tmp, server_running(Path(tmp)) as server:
         for mode in args.modes:
             results[mode] = {w.peers: w for w in run_mode(mode, Path(tmp), server.url, args)}
     print(machine_line())

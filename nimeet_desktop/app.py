@@ -1,5 +1,5 @@
 """``nimeet``: the desktop app's composition root. Builds the Qt application, the qasync loop, the services and the
-main window; nothing imports this module (DESIGN.md, dependency rule 4)."""
+main window; nothing imports this module (docs/architecture.md, dependency rule 4)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from nimeet_desktop import qt_preflight
 from nimeet_desktop import settings as app_settings
 from nimeet_desktop.call import ice
 from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, JoinTarget, normalize_server_url, parse_join_target
 
-logger = logging.getLogger("nimeet_desktop.app")
+logger = logging.getLogger(__name__)
 
 LOG_FILE = "nimeet.log"
 LOG_BYTES, LOG_BACKUPS = 2_000_000, 4
@@ -116,6 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"nimeet: --server: {exc}", file=sys.stderr)
             return 2
 
+    # Qt aborts the process (SIGABRT) when it cannot open a window, blaming the wrong library: look first.
+    if (problem := qt_preflight.check()) is not None:
+        print(f"nimeet: {problem}", file=sys.stderr)
+        return 1
+
     log_directory = app_settings.log_dir()
     install_crash_handler(log_directory)
     log_path = setup_logging(level, log_directory)
@@ -135,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nimeet_desktop.ui.context import AppContext
     from nimeet_desktop.ui.main_window import MainWindow
     from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward, socket_name
+    from nimeet_desktop.ui.toast import ToastKind
 
     # Fractional scaling (125 %, 150 %) as the system asks, instead of rounding to 100 % or 200 %.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
@@ -180,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         instance_name,
         on_link=open_forwarded,
         on_activate=bring_forward,
-        on_bad=lambda exc: window.toasts.show_message(messages.link_error(exc), "error"),
+        on_bad=lambda exc: window.toasts.show_message(messages.link_error(exc), ToastKind.ERROR),
     )
 
     # Ctrl-C or a session logout's SIGTERM: close the window, so the call is left and the local server stopped as

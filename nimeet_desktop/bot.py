@@ -1,7 +1,7 @@
 """``nimeet-bot``: the call engine with no screen — for admins checking a server, for tests and benchmarks.
 
 It signs in (or registers), joins or creates a room, sends synthetic (or real) media, measures what it receives
-and, at the end, writes the report of ``../shared/BOT_OUTPUT.md`` (``--json``) and prints a one-line summary as
+and, at the end, writes the report of ``docs/bot-report.md`` (``--json``) and prints a one-line summary as
 its last line on stdout. Exit status: 0 done, 1 the call failed (or ``--expect-peers`` was not met), 2 bad usage.
 """
 
@@ -21,7 +21,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from nimeet_desktop import bot_bench
 from nimeet_desktop.call import ice
+from nimeet_desktop.call.errors import CallError
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.report import peer_report, rate, summary_line
 from nimeet_desktop.call.session import CallObserver, CallSession
@@ -31,7 +33,8 @@ from nimeet_desktop.net.links import InvalidLink, parse_join_link
 from nimeet_desktop.net.rest import ApiClient, ApiError, RestError
 from nimeet_desktop.net.signaling import ConnectionState, SignalingError
 
-logger = logging.getLogger("nimeet.bot")
+# Named, not __name__: run as ``python -m nimeet_desktop.bot`` its __name__ is "__main__" (see docs/architecture.md).
+logger = logging.getLogger("nimeet_desktop.bot")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="gather ICE host candidates on this address only (repeatable; env NIMEET_ICE_HOSTS, comma-separated)",
     )
     p.add_argument("--log-level", default="WARNING", help="stderr log level (default %(default)s)")
+    bot_bench.add_arguments(p)
     return p
 
 
@@ -82,8 +86,8 @@ class BotObserver(CallObserver):
         if detail == "reconnected":
             self.reconnects += 1
 
-    def on_error(self, message: str) -> None:
-        logger.warning("%s", message)
+    def on_error(self, error: CallError) -> None:
+        logger.warning("%s", error)
 
 
 def _video_factory(args: argparse.Namespace, width: int, height: int) -> Callable[[], VideoSource] | None:
@@ -147,7 +151,7 @@ def build_report(session: CallSession, observer: BotObserver, server: str, usern
         "joinAckMs": None if session.join_ack_ms is None else round(session.join_ack_ms, 1),
         "sent": {"video": sent_video, "audio": sent_audio},
         "peers": [peer_report(p) for p in observer.seen],
-        "errors": list(session.errors),
+        "errors": [str(error) for error in session.errors],
     }
 
 
@@ -189,6 +193,7 @@ async def run(args: argparse.Namespace) -> int:
         camera_factory=_video_factory(args, width, height),
         microphone=_microphone(args),
         measure_latency=True,
+        options=bot_bench.engine_options(args),
     )
     started = time.monotonic()
     try:
@@ -206,9 +211,14 @@ async def run(args: argparse.Namespace) -> int:
         await session.leave()
         return 1
 
+    stats = asyncio.create_task(bot_bench.print_sender_stats(session)) if args.sender_stats else None
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=args.duration or None)
     report = build_report(session, observer, args.server, username, time.monotonic() - started)
+    if args.latency_samples:
+        bot_bench.add_latency_samples(report["peers"], observer.seen)
+    if stats is not None:
+        stats.cancel()
     await session.leave()
     write_report(report, args.json)
     delivering = [p for p in report["peers"] if p["video"]["frames"] or p["audio"]["framesPerS"]]

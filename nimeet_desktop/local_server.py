@@ -50,6 +50,10 @@ class LocalServer:
         self._pumps: list[asyncio.Task[None]] = []
 
     @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.returncode is None
 
@@ -59,6 +63,9 @@ class LocalServer:
             assert self.url is not None
             return self.url
         args = ["-m", "signaling_server", "--host", self.host, "--port", str(self.port), "--log-format", "text"]
+        # The server dies with us, even when we crash or are killed: left running, it would keep the port and the
+        # next launch would talk to a server nobody started (see signaling_server/parent_watch.py).
+        args += ["--parent-pid", str(os.getpid())]
         if self.data_dir is not None:
             args += ["--data-dir", str(self.data_dir)]
         proc = await asyncio.create_subprocess_exec(

@@ -3,6 +3,8 @@
 Every directory can be moved with an environment variable (``NIMEET_CONFIG_DIR``, ``NIMEET_LOG_DIR``) so tests,
 portable installs and admins never touch the user's real profile by accident. A settings file that cannot be read
 is kept aside (``settings.json.broken``), never silently overwritten: nothing the user chose is lost without a trace.
+A file that can be read but holds a wrong value (hand-edited, or from another version of the app) loses only that
+value: every field is checked on its own, so one bad setting never resets the others.
 """
 
 from __future__ import annotations
@@ -10,17 +12,22 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from nimeet_desktop.net.links import InvalidServerUrl, normalize_server_url
 
 logger = logging.getLogger(__name__)
 
 APP_NAME = "nimeet"
 DEFAULT_SERVER_PORT = 8765  # nimeet-server's default too
 DEFAULT_SERVER_URL = f"http://127.0.0.1:{DEFAULT_SERVER_PORT}"
+RECENT_ROOMS_KEPT = 10  # per server
+
+Language = Literal["system", "en", "ru"]
 
 
 def config_dir() -> Path:
@@ -33,8 +40,20 @@ def log_dir() -> Path:
     return Path(override) if override else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
-@dataclass
-class Settings:
+def server_key(url: str) -> str:
+    """The key a server's own settings are kept under: its normalised URL, so ``HTTP://Host:80/`` and
+    ``http://host`` share one entry. Text that is no valid address is kept as it is (it still names something)."""
+    try:
+        return normalize_server_url(url)
+    except InvalidServerUrl:
+        return url
+
+
+class Settings(BaseModel):
+    # Strict: JSON gives exact types, and True must not pass for a string setting nor 1 for a bool one.
+    # validate_assignment: the app's own code is held to the same types as the file.
+    model_config = ConfigDict(strict=True, extra="ignore", validate_assignment=True)
+
     server_url: str = DEFAULT_SERVER_URL
     # Start the bundled nimeet-server when the configured server is this machine's default one and nobody answers.
     start_local_server: bool = True
@@ -43,33 +62,51 @@ class Settings:
     speaker: str | None = None
     join_with_camera: bool = True
     join_with_microphone: bool = True
-    recent_rooms: list[str] = field(default_factory=list)  # ids joined lately, newest first (the server lists own)
-    language: str = "system"  # "system" (follow the OS), "en" or "ru"; read once at start (ui/i18n.py)
+    language: Language = "system"
+    # Room ids joined lately, newest first, per server (``server_key``): a room id means nothing on another server.
+    recent_rooms: dict[str, list[str]] = Field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Settings:
-        """Known keys with the right type are taken, anything else is ignored: a newer or hand-edited file must not
-        stop the app from starting."""
-        defaults = cls()
+        """Every known field is validated on its own: a wrong one falls back to its default with a warning, unknown
+        keys (a newer app's) are ignored, missing ones (an older app's) take their defaults."""
+        data = _migrate(data)
         values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name not in data:
+        for name in cls.model_fields:
+            if name not in data:
                 continue
-            value, default = data[f.name], getattr(defaults, f.name)
-            if _same_kind(value, default, optional=f.name in ("camera", "microphone", "speaker")):
-                values[f.name] = value
-            else:
-                logger.warning("settings: ignoring %s of the wrong type", f.name)
-        return cls(**values)
+            try:
+                cls.model_validate({name: data[name]})
+            except ValidationError as exc:
+                reason = exc.errors()[0]["msg"] if exc.errors() else str(exc)
+                logger.warning("settings: ignoring %s (%s); using the default", name, reason)
+                continue
+            values[name] = data[name]
+        return cls.model_validate(values)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def recent_rooms_of(self, server_url: str) -> list[str]:
+        return list(self.recent_rooms.get(server_key(server_url), []))
+
+    def remember_room(self, server_url: str, room_id: str) -> None:
+        """``room_id`` becomes the newest of ``server_url``'s recent rooms."""
+        key = server_key(server_url)
+        recent = [room_id, *(r for r in self.recent_rooms.get(key, []) if r != room_id)]
+        # Assigned as a new dict so validate_assignment checks it.
+        self.recent_rooms = {**self.recent_rooms, key: recent[:RECENT_ROOMS_KEPT]}
 
 
-def _same_kind(value: object, default: object, *, optional: bool) -> bool:
-    if optional and value is None:
-        return True
-    if isinstance(default, list):
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    # bool before str: json gives exact types, and True must not pass for a string setting or 1 for a bool one.
-    return type(value) is (str if optional else type(default))
+def _migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Files of older versions: ``recent_rooms`` was one flat list, of the server the file names."""
+    rooms = data.get("recent_rooms")
+    if isinstance(rooms, list):
+        server = data.get("server_url")
+        key = server_key(server if isinstance(server, str) else DEFAULT_SERVER_URL)
+        logger.info("settings: recent rooms of an older version kept as %s's", key)
+        return {**data, "recent_rooms": {key: rooms}}
+    return data
 
 
 class SettingsStore:
@@ -102,5 +139,5 @@ class SettingsStore:
         """Atomically: a crash while writing leaves the previous file, never half of one."""
         self.directory.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.FILE_NAME + ".tmp")
-        tmp.write_text(json.dumps(asdict(settings), indent=2) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(settings.to_json(), indent=2) + "\n", encoding="utf-8")
         tmp.replace(self.path)

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
 
-from signaling_server import logs
+from signaling_server import logs, parent_watch
 from signaling_server.app import ServerApp, create_app
-from signaling_server.config import Settings
+from signaling_server.config import Settings, explain
 from signaling_server.memory import use_one_malloc_arena
 
-log = logging.getLogger("signaling_server")
+# Named, not __name__: run with ``python -m`` its __name__ is "__main__".
+logger = logging.getLogger("signaling_server.main")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -31,12 +35,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-dir", help="where the SQLite database and signing key live")
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     parser.add_argument("--log-format", choices=["json", "text"])
+    parser.add_argument("--parent-pid", type=int, help="shut down when the process with this pid has exited")
     return parser.parse_args(argv)
 
 
+def given_on_command_line(args: argparse.Namespace) -> dict[str, Any]:
+    return {key: value for key, value in vars(args).items() if value is not None and key in Settings.model_fields}
+
+
 def load_settings(args: argparse.Namespace) -> Settings:
-    given = {key: value for key, value in vars(args).items() if value is not None and key in Settings.model_fields}
-    return Settings(**given)
+    return Settings(**given_on_command_line(args))
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -50,15 +58,39 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 class DrainingServer(uvicorn.Server):
-    """uvicorn, but socket.io transports are closed first on shutdown (see ServerApp.drain)."""
+    """uvicorn, but socket.io transports are closed first on shutdown (see ServerApp.drain), a shutdown asked for
+    by a signal counts as success, and with ``parent_pid`` the server stops once that process is gone."""
 
-    def __init__(self, config: uvicorn.Config, app: ServerApp) -> None:
+    PARENT_CHECK_TICKS = 10  # uvicorn ticks every 0.1 s: about once a second
+
+    def __init__(self, config: uvicorn.Config, app: ServerApp, parent_pid: int | None = None) -> None:
         super().__init__(config)
         self._app = app
+        self._parent_pid = parent_pid
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await self._app.drain()
         await super().shutdown(sockets)
+
+    async def on_tick(self, counter: int) -> bool:
+        if (
+            self._parent_pid is not None
+            and counter % self.PARENT_CHECK_TICKS == 0
+            and not parent_watch.is_alive(self._parent_pid)
+        ):
+            logger.info("parent process is gone: shutting down", extra={"parent_pid": self._parent_pid})
+            self.should_exit = True
+        return await super().on_tick(counter)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            # uvicorn re-raises the signal that stopped it once its handlers are restored, so a clean stop by a
+            # service manager would end as "killed by SIGTERM" (143). The shutdown ran to the end: exit 0.
+            self._captured_signals[:] = [
+                sig for sig in self._captured_signals if sig not in (signal.SIGTERM, signal.SIGINT)
+            ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,9 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args)
     except ValidationError as exc:
-        print(f"nimeet-server: bad setting:\n{exc}", file=sys.stderr)
+        for line in explain(exc, given_on_command_line(args)):
+            print(f"nimeet-server: {line}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level, settings.log_format)
+    if settings.parent_pid is not None:
+        parent_watch.die_with_parent(settings.parent_pid)
+        if not parent_watch.is_alive(settings.parent_pid):
+            print(f"nimeet-server: parent process {settings.parent_pid} is gone; not starting", file=sys.stderr)
+            return 1
     try:
         sock = bind(settings.host, settings.port)
     except OSError as exc:
@@ -82,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def ready() -> None:
         # The URL on stdout (flushed) is how scripts and tests learn where we listen, e.g. with --port 0.
         print(f"nimeet-server listening on {url}", flush=True)
-        log.info("serving", extra={"url": url, "database": settings.resolved_database_url().split(":")[0]})
+        logger.info("serving", extra={"url": url, "database": settings.resolved_database_url().split(":")[0]})
 
     app = create_app(settings, on_ready=ready)
     config = uvicorn.Config(
@@ -103,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lifespan="on",
         timeout_graceful_shutdown=5,
     )
-    server = DrainingServer(config, app)
+    server = DrainingServer(config, app, settings.parent_pid)
     server.run(sockets=[sock])
     return 0
 

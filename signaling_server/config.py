@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args, get_origin
 
+import annotated_types
 import platformdirs
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from signaling_server.protocol import MAX_EVENT_BYTES
@@ -37,6 +39,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
+    # Shut down when this process is gone: the desktop app passes its own pid for the server it bundles.
+    parent_pid: int | None = Field(default=None, ge=1)
 
     # Accounts. Without a configured secret a random one is generated once and kept in ``data_dir`` (0600).
     jwt_secret: SecretStr | None = None
@@ -100,3 +104,51 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'nimeet.sqlite3'}"
+
+
+_WHAT_IT_MUST_BE = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+}
+
+
+def explain(exc: ValidationError, from_command_line: Collection[str] = ()) -> list[str]:
+    """One line per bad setting, named as the person set it (``--port`` or ``NIMEET_PORT``), saying what it must
+    be and what it was: people starting a server need that, not pydantic's report."""
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        if field in from_command_line:
+            name = "--" + field.replace("_", "-")
+        elif field:
+            name = "NIMEET_" + field.upper()
+        else:  # a rule across settings (TURN URLs need a secret): its message names them
+            lines.append(str(error["msg"]).removeprefix("Value error, "))
+            continue
+        kind = error["type"]
+        if kind == "value_error":  # our own validators: the message says it all, the input included
+            lines.append(f"{name}: {str(error['msg']).removeprefix('Value error, ')}")
+            continue
+        info = Settings.model_fields.get(field)
+        must = _WHAT_IT_MUST_BE.get(kind) or (_bounds(info.metadata) if info else None)
+        if kind == "literal_error" and info is not None and get_origin(info.annotation) is Literal:
+            must = "must be one of " + ", ".join(str(choice) for choice in get_args(info.annotation))
+        if must is None:
+            must = str(error["msg"])
+        secret = info is not None and SecretStr in (info.annotation, *get_args(info.annotation))
+        lines.append(f"{name}: {must}" if secret else f"{name}: {must} (got {error['input']!r})")
+    return lines
+
+
+def _bounds(metadata: list[object]) -> str | None:
+    low = next((m.ge for m in metadata if isinstance(m, annotated_types.Ge)), None)
+    high = next((m.le for m in metadata if isinstance(m, annotated_types.Le)), None)
+    if low is not None and high is not None:
+        return f"must be between {low} and {high}"
+    if low is not None:
+        return f"must be at least {low}"
+    if high is not None:
+        return f"must be at most {high}"
+    return None

@@ -9,7 +9,7 @@ a stall of 100 ms or more landing on whatever messages are in flight. Two things
   survivors every ``interval_s``, thawing every ``thaw_every`` rounds so cyclic garbage among old objects is
   reclaimed.
 
-Measured with benchmarks/signaling_load.py (2,000 connections, 2,000 msg/s): with engineio's stock websocket
+Measured with benchmarks/signaling_load (2,000 connections, 2,000 msg/s): with engineio's stock websocket
 loop, which made garbage on every message, automatic full passes of 340–410 ms gave p99 97–682 ms and the timer
 brought it to 1.6–2.8 ms. With the lean transport (signaling/transport.py) steady relaying makes almost no
 cyclic garbage: no full pass in 120 s and p99 1.4 ms without the timer, while the timer's own passes cost

@@ -8,8 +8,14 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-# Attributes every LogRecord has; anything else was passed with ``extra=`` and belongs in the JSON object.
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
+# Attributes every LogRecord has; anything else was passed with ``extra=`` and belongs in the JSON object, except
+# uvicorn's ``color_message``: the same message with ANSI colour escapes, for terminals.
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):

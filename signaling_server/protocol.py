@@ -1,6 +1,6 @@
 """The NIMeet wire contract, version 1: the single source of truth for every message on the wire.
 
-``../shared/PROTOCOL.md`` is the contract; ``docs/protocol.md`` explains it with examples. The desktop client
+``docs/protocol.md`` is the contract, stated with examples. The desktop client
 imports this module, so it must import nothing but pydantic and the standard library.
 
 Field names are snake_case in Python and camelCase on the wire (``alias_generator``); always serialise with

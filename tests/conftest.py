@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -11,8 +10,7 @@ import pytest
 from tests.support.clients import Api, Peer
 from tests.support.postgres import PostgresCluster, find_bin_dir
 from tests.support.server import ServerProcess, running
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
+from tests.support.system_packages import IN_CI, POSTGRESQL, missing_reason, require
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +18,7 @@ def postgres() -> Iterator[PostgresCluster | None]:
     bin_dir = find_bin_dir()
     if bin_dir is None:
         if IN_CI:
-            pytest.fail("PostgreSQL binaries are missing: .ci/run must install the postgresql package")
+            pytest.fail(missing_reason(POSTGRESQL))
         yield None
         return
     cluster = PostgresCluster(bin_dir)
@@ -36,8 +34,8 @@ def database_url_for(postgres: PostgresCluster | None) -> Callable[[str], str]:
     def make(backend: str) -> str:
         if backend == "sqlite":
             return ""
-        if postgres is None:
-            pytest.skip("PostgreSQL is not installed on this machine (CI installs it)")
+        require(postgres is not None, POSTGRESQL)
+        assert postgres is not None
         return postgres.new_database()
 
     return make

@@ -1,4 +1,4 @@
-"""The dependency rules of ../shared/DESIGN.md, checked on the source so a violation fails CI."""
+"""The dependency rules of docs/architecture.md, checked on the source so a violation fails CI."""
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import av
@@ -10,8 +9,6 @@ import av
 from nimeet_desktop.call.source_feed import SourceFeed
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, rms_dbfs
 from nimeet_desktop.media.base import AudioSource
-
-logger = logging.getLogger(__name__)
 
 # 10 frames of 20 ms: a sender more than 200 ms behind skips ahead instead of adding delay.
 SUBSCRIBER_QUEUE = 10

@@ -8,18 +8,16 @@ camera and microphone already open in the pre-join preview are taken over instea
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import av
 
+from nimeet_desktop.call.errors import CallError, CallErrorKind
 from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, AudioMixer
 from nimeet_desktop.media.base import AudioSource, VideoSource
-from nimeet_desktop.media.devices import DeviceUnavailable
+from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
 from nimeet_desktop.media.provider import MediaProvider
-from signaling_server.protocol import IceServer, JoinAck
-
-logger = logging.getLogger(__name__)
+from signaling_server.protocol import IceServer, JoinAck, MediaType
 
 
 class DesktopCall:
@@ -73,7 +71,7 @@ class DesktopCall:
         try:
             self._ready_camera = await asyncio.to_thread(self.provider.open_camera, self.camera_device)
         except Exception as exc:  # absent, busy, unplugged: the call goes on without video
-            self.session.report_error(f"camera unavailable: {exc}")
+            self.session.report_error(_unavailable("camera", exc))
             return False
         return True
 
@@ -84,7 +82,14 @@ class DesktopCall:
 
     async def set_microphone(self, enabled: bool) -> None:
         if enabled and self.session.audio is None:
-            self.session.report_error("no microphone: it could not be opened or was unplugged")
+            self.session.report_error(
+                CallError(
+                    CallErrorKind.DEVICE_UNAVAILABLE,
+                    "it could not be opened or was unplugged",
+                    media="microphone",
+                    problem=DeviceProblem.NOT_FOUND,
+                )
+            )
             return
         await self.session.set_microphone(enabled)
 
@@ -92,7 +97,7 @@ class DesktopCall:
         try:
             source = await asyncio.to_thread(self.provider.open_screen, monitor)
         except Exception as exc:  # no display, permission refused (macOS screen recording), monitor gone
-            self.session.report_error(f"screen sharing unavailable: {exc}")
+            self.session.report_error(_unavailable("screen", exc))
             return
         await self.session.start_screen_share(source)
 
@@ -128,3 +133,8 @@ class DesktopCall:
                 self._ready_camera.stop()
                 self._ready_camera = None
             await self.mixer.aclose()
+
+
+def _unavailable(media: MediaType, exc: Exception) -> CallError:
+    problem = exc.kind if isinstance(exc, DeviceUnavailable) else DeviceProblem.FAILED
+    return CallError(CallErrorKind.DEVICE_UNAVAILABLE, str(exc), media=media, problem=problem)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import deque
 from typing import Generic, TypeVar
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import aioice.ice
 from aiortc import RTCConfiguration, RTCIceServer
 
+from nimeet_desktop.call import aiortc_compat
 from signaling_server.protocol import IceServer
 
 logger = logging.getLogger(__name__)
-
-_gather_default: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
 
 
 def configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
@@ -32,10 +30,11 @@ def configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
 def restrict_host_addresses(addresses: Sequence[str] | None) -> None:
     """Gather host candidates on ``addresses`` only (``None``: every interface but loopback, aioice's default).
 
-    Process-wide, because aioice reads it from a module function; the headless client and tests set it once.
+    Process-wide, because aioice reads it from a module function (``aiortc_compat.set_host_address_source``); the
+    headless client and tests set it once.
     """
     if addresses is None:
-        aioice.ice.get_host_addresses = _gather_default  # type: ignore[assignment]
+        aiortc_compat.set_host_address_source(None)
         return
     chosen = [str(ipaddress.ip_address(a)) for a in addresses]  # ValueError on junk, before anything changes
 
@@ -43,4 +42,4 @@ def restrict_host_addresses(addresses: Sequence[str] | None) -> None:
         return [a for a in chosen if (use_ipv4 if ipaddress.ip_address(a).version == 4 else use_ipv6)]
 
     logger.info("ICE gathers host candidates on %s only", ", ".join(chosen))
-    aioice.ice.get_host_addresses = gather
+    aiortc_compat.set_host_address_source(gather)

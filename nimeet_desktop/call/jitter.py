@@ -5,47 +5,47 @@ frame back one frame interval (33 ms at 30 fps) — most of a call's glass-to-gl
 packet of each frame with the RTP marker bit (RFC 7741 for VP8, RFC 6184 for H.264; aiortc and browsers do), so a
 contiguous run from the buffer's origin that ends in a marker is a whole frame. When a marker is lost the stock
 rule (a new timestamp starts) still completes the frame, one interval late, as before.
+
+How it is plugged into aiortc (private attributes) lives in ``aiortc_compat.py``; the canary is
+``tests/compat/test_aiortc_hooks.py``.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterator
 
 from aiortc import RTCPeerConnection
-from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtp import RtpPacket
 
-logger = logging.getLogger(__name__)
+from nimeet_desktop.call import aiortc_compat
 
 # aiortc's own size for its video buffer.
 VIDEO_CAPACITY = 512
 
 
-class MarkerJitterBuffer(JitterBuffer):
+class MarkerJitterBuffer(aiortc_compat.FrameRuleJitterBuffer):
     def __init__(self) -> None:
-        super().__init__(capacity=VIDEO_CAPACITY, is_video=True)
+        super().__init__(capacity=VIDEO_CAPACITY)
+        self.released_on_marker = 0
+        """Frames completed by their marker packet (the fast path)."""
+        self.released_on_next_frame = 0
+        """Frames completed only when the next frame began (a lost or missing marker: aiortc's stock rule)."""
 
-    def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
-        assert self._origin is not None
-        packets: list[RtpPacket] = []
+    def frame_length(self, slots: Iterator[RtpPacket | None]) -> int | None:
         timestamp: int | None = None
-        for count in range(self.capacity):
-            packet = self._packets[(self._origin + count) % self.capacity]
+        for count, packet in enumerate(slots):
             if packet is None:
                 return None
             if timestamp is None:
                 timestamp = packet.timestamp
             elif packet.timestamp != timestamp:
                 # The next frame began before we saw a marker: what we have is the whole previous frame.
-                return self._take(packets, timestamp, count)
-            packets.append(packet)
+                self.released_on_next_frame += 1
+                return count
             if packet.marker:
-                return self._take(packets, timestamp, count + 1)
+                self.released_on_marker += 1
+                return count + 1
         return None
-
-    def _take(self, packets: list[RtpPacket], timestamp: int, count: int) -> JitterFrame:
-        self.remove(count)
-        return JitterFrame(data=b"".join(p._data for p in packets), timestamp=timestamp)  # type: ignore[attr-defined]
 
 
 def use_marker_jitter_buffers(pc: RTCPeerConnection) -> None:
@@ -55,6 +55,5 @@ def use_marker_jitter_buffers(pc: RTCPeerConnection) -> None:
         if transceiver.kind != "video":
             continue
         receiver = transceiver.receiver
-        # aiortc keeps the buffer in a private attribute; tests/call/test_jitter.py fails if that changes.
-        if not isinstance(getattr(receiver, "_RTCRtpReceiver__jitter_buffer", None), MarkerJitterBuffer):
-            receiver._RTCRtpReceiver__jitter_buffer = MarkerJitterBuffer()  # type: ignore[attr-defined]
+        if not isinstance(aiortc_compat.jitter_buffer(receiver), MarkerJitterBuffer):
+            aiortc_compat.set_jitter_buffer(receiver, MarkerJitterBuffer())

@@ -35,6 +35,7 @@ class OutgoingTrack(MediaStreamTrack, Generic[T]):
         self._switched = asyncio.Event()
         self._need_keyframe = True
         self._dropped_seen = 0
+        self.items_sent = 0  # frames (or encoded packets) handed to the sender, for the benchmarks' figures
 
     def switch(self, feed: Feed[T] | None) -> None:
         """Send ``feed`` from now on (``None``: send nothing). The previous feed's subscription is released."""
@@ -70,6 +71,7 @@ class OutgoingTrack(MediaStreamTrack, Generic[T]):
                     self.feed, self._subscription = None, None
                 continue
             if not self._keyframes:
+                self.items_sent += 1
                 return item
             if subscription.dropped != self._dropped_seen:
                 # This peer fell behind and lost packets: its decoder needs a fresh keyframe.
@@ -80,6 +82,7 @@ class OutgoingTrack(MediaStreamTrack, Generic[T]):
                 if not getattr(item, "is_keyframe", False):
                     continue
                 self._need_keyframe = False
+            self.items_sent += 1
             return item
 
     def stop(self) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import av
 from aiortc import (
@@ -27,32 +27,37 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamTrack
-from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, unpack_remb_fci
 from aiortc.sdp import candidate_from_sdp
 
+from nimeet_desktop.call import aiortc_compat
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast
 from nimeet_desktop.call.jitter import use_marker_jitter_buffers
+from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.outgoing_track import OutgoingTrack
-from nimeet_desktop.call.shared_encoder import EncodedPacket, SharedVideoEncoder
-from signaling_server.protocol import IceCandidateInit
+from nimeet_desktop.call.remote import PeerState
+from nimeet_desktop.call.shared_encoder import SharedVideoEncoder
+from nimeet_desktop.call.video_feed import VideoFeed
+from nimeet_desktop.net.error_codes import LocalErrorCode
+from nimeet_desktop.net.signaling import DescriptionType, SignalingError
+from signaling_server.protocol import ErrorCode, IceCandidateInit
 
 logger = logging.getLogger(__name__)
 
 
 class PeerSignaling(Protocol):
-    async def send_description(self, target: str, kind: str, sdp: str) -> None: ...
+    async def send_description(self, target: str, kind: DescriptionType, sdp: str) -> None: ...
 
 
 class PeerMedia(Protocol):
     """What we send, shared by all peers; the session switches it (camera, screen, none)."""
 
-    def video_feed(self) -> SharedVideoEncoder | None: ...
+    def video_feed(self) -> VideoFeed | None: ...
     def audio_feed(self) -> AudioBroadcast | None: ...
 
 
 class PeerObserver(Protocol):
     def on_peer_track(self, peer: Peer, track: MediaStreamTrack) -> None: ...
-    def on_peer_state(self, peer: Peer, state: str) -> None: ...
+    def on_peer_state(self, peer: Peer, state: PeerState) -> None: ...
 
 
 def ice_ufrag(sdp: str) -> str | None:
@@ -72,6 +77,7 @@ class Peer:
         signaling: PeerSignaling,
         media: PeerMedia,
         observer: PeerObserver,
+        options: EngineOptions | None = None,
     ) -> None:
         self.socket_id = socket_id
         # Socket ids compare as plain strings (contract): the lower one is polite.
@@ -80,6 +86,7 @@ class Peer:
         self._signaling = signaling
         self._media = media
         self._observer = observer
+        self._options = options or EngineOptions()
         self._lock = asyncio.Lock()
         self._pending_candidates: list[IceCandidateInit | None] = []
         self._closed = False
@@ -95,13 +102,15 @@ class Peer:
         generation = self.generation
         pc = RTCPeerConnection(self._configuration)
         # Tracks live as long as their connection: aiortc's sender loop ends for good with its track.
-        self.video_out: OutgoingTrack[EncodedPacket] = OutgoingTrack("video", keyframes=True)
+        # Pre-encoded packets start at a keyframe; raw frames (encode_once off) are encoded by the sender itself.
+        self.video_out: OutgoingTrack[Any] = OutgoingTrack("video", keyframes=self._options.encode_once)
         self.audio_out: OutgoingTrack[av.AudioFrame] = OutgoingTrack("audio", keyframes=False)
 
         @pc.on("connectionstatechange")
         def on_state() -> None:
             if generation == self.generation and not self._closed:
-                self._observer.on_peer_state(self, pc.connectionState)
+                # aiortc types it as str; its values are exactly RTCPeerConnectionState's.
+                self._observer.on_peer_state(self, cast(PeerState, pc.connectionState))
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -110,12 +119,16 @@ class Peer:
 
         return pc
 
-    def _prepare_transceivers(self) -> None:
-        """Both transceivers sendrecv with our current tracks; VP8 first for video (our shared encoder's codec)."""
+    def _prepare_transceivers(self, *, offering: bool) -> None:
+        """Our transceivers sendrecv with our current tracks; VP8 first for video (our shared encoder's codec).
+
+        Offering, we make sure there is one of each kind. Answering, we use only what the offer has: an answer
+        cannot add a media section, and aiortc fails to answer with a transceiver the offer does not know (a client
+        that offers audio only, say)."""
         pc = self.pc
         kinds = {t.kind for t in pc.getTransceivers()}
         for kind in ("audio", "video"):
-            if kind not in kinds:
+            if offering and kind not in kinds:
                 pc.addTransceiver(kind, direction="sendrecv")
         for transceiver in pc.getTransceivers():
             transceiver.direction = "sendrecv"
@@ -124,12 +137,14 @@ class Peer:
                 self._prefer_vp8(transceiver)
                 if sender.track is None:
                     sender.replaceTrack(self.video_out)
-                    self._route_feedback(sender)
+                    if self._options.encode_once:
+                        self._route_feedback(sender)
                     self.video_out.switch(self._media.video_feed())
             elif sender.track is None:
                 sender.replaceTrack(self.audio_out)
                 self.audio_out.switch(self._media.audio_feed())
-        use_marker_jitter_buffers(pc)
+        if self._options.marker_jitter_buffer:
+            use_marker_jitter_buffers(pc)
 
     @staticmethod
     def _prefer_vp8(transceiver: RTCRtpTransceiver) -> None:
@@ -141,22 +156,14 @@ class Peer:
     def _route_feedback(self, sender: RTCRtpSender) -> None:
         """Keyframe requests (PLI/FIR) and bitrate estimates (REMB) go to the shared encoder we currently send;
         aiortc would apply them to an encoder of its own, which pre-encoded packets bypass."""
-        original = sender._handle_rtcp_packet
         track = self.video_out
         key = id(sender)
 
-        async def handle_rtcp(packet: Any) -> None:
-            if isinstance(packet, RtcpPsfbPacket):
-                if packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
-                    track.request_keyframe()
-                elif packet.fmt == RTCP_PSFB_APP and isinstance(track.feed, SharedVideoEncoder):
-                    with contextlib.suppress(ValueError):
-                        bitrate, ssrcs = unpack_remb_fci(packet.fci)
-                        if sender._ssrc in ssrcs:
-                            track.feed.report_bitrate(key, bitrate)
-            await original(packet)
+        def on_bitrate(bitrate: int) -> None:
+            if isinstance(track.feed, SharedVideoEncoder):
+                track.feed.report_bitrate(key, bitrate)
 
-        sender._handle_rtcp_packet = handle_rtcp  # type: ignore[method-assign]
+        aiortc_compat.route_video_feedback(sender, on_keyframe_request=track.request_keyframe, on_bitrate=on_bitrate)
 
     def replace_video(self) -> None:
         """Send whatever the session's media now gives (camera, screen, nothing): no renegotiation."""
@@ -201,10 +208,10 @@ class Peer:
     async def _offer(self) -> None:
         if self._closed:
             return
-        self._prepare_transceivers()
+        self._prepare_transceivers(offering=True)
         self.negotiations += 1
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        await self._signaling.send_description(self.socket_id, "offer", self.pc.localDescription.sdp)
+        await self._send("offer", self.pc.localDescription.sdp)
 
     async def rebuild(self, reason: str) -> None:
         """Replace the connection with a new one and offer again (our stand-in for an ICE restart)."""
@@ -222,7 +229,7 @@ class Peer:
         self._pending_candidates.clear()
         await self._close_connection(old)
 
-    async def handle_description(self, kind: str, sdp: str) -> None:
+    async def handle_description(self, kind: DescriptionType, sdp: str) -> None:
         async with self._lock:
             if self._closed:
                 return
@@ -245,10 +252,20 @@ class Peer:
         pc = self.pc
         self.negotiations += 1
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-        self._prepare_transceivers()
+        self._prepare_transceivers(offering=False)
         await self._flush_candidates()
         await pc.setLocalDescription(await pc.createAnswer())
-        await self._signaling.send_description(self.socket_id, "answer", pc.localDescription.sdp)
+        await self._send("answer", pc.localDescription.sdp)
+
+    async def _send(self, kind: DescriptionType, sdp: str) -> None:
+        try:
+            await self._signaling.send_description(self.socket_id, kind, sdp)
+        except SignalingError as exc:
+            # They left (or we are between connections) while we negotiated: the room's own events deal with it
+            # (user-left drops this peer; a rejoin starts over), so this is no failure to report.
+            if exc.code not in (ErrorCode.UNKNOWN_TARGET, ErrorCode.NOT_IN_ROOM, LocalErrorCode.DISCONNECTED):
+                raise
+            logger.info("%s to %s not delivered: %s", kind, self.socket_id, exc)
 
     async def _handle_answer(self, sdp: str) -> None:
         if self.pc.signalingState != "have-local-offer":
@@ -299,7 +316,7 @@ class Peer:
         transports = {id(t.receiver.transport): t.receiver.transport for t in self.pc.getTransceivers()}
         packets = total_bytes = 0
         for dtls in transports.values():
-            for stats in dtls._get_stats().values():
-                packets += stats.packetsReceived
-                total_bytes += stats.bytesReceived
+            received = aiortc_compat.transport_received(dtls)
+            packets += received[0]
+            total_bytes += received[1]
         return packets, total_bytes

@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from nimeet_desktop.call.remote import RemoteParticipant
+from nimeet_desktop.call.remote import PeerState, RemoteParticipant
 
 # Samples older than this are dropped: long enough to average out a 2 Hz poll against a 30 fps stream, short
 # enough that the badge recovers within a few seconds of the network recovering.
@@ -36,9 +36,8 @@ MIN_SCREEN_FPS = 8.0
 # The newest frame is older than this while video is on: the picture is frozen, whatever the average says.
 STALE_FRAME_S = 1.0
 
-# aiortc's RTCPeerConnection.connectionState values.
-STARTING_STATES = frozenset({"new", "connecting"})
-DOWN_STATES = frozenset({"disconnected", "failed", "closed"})
+STARTING_STATES: frozenset[PeerState] = frozenset({"new", "connecting"})
+DOWN_STATES: frozenset[PeerState] = frozenset({"disconnected", "failed", "closed"})
 
 
 class Quality(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 import av
 import numpy as np
@@ -11,6 +12,9 @@ import numpy.typing as npt
 
 from nimeet_desktop.media import stamp
 from signaling_server.protocol import MediaState, MediaType, Participant
+
+# RTCPeerConnection.connectionState, as the W3C spec names its values.
+PeerState = Literal["new", "connecting", "connected", "disconnected", "failed", "closed"]
 
 # Latency samples kept per participant: 10 minutes at 30 fps is plenty for percentiles and bounded in memory.
 MAX_LATENCY_SAMPLES = 18_000
@@ -32,7 +36,7 @@ class ReceiveStats:
     latencies_ms: list[int] = field(default_factory=list)
     bytes_received: int = 0
     packets_received: int = 0
-    connection_states: list[tuple[str, float]] = field(default_factory=list)
+    connection_states: list[tuple[PeerState, float]] = field(default_factory=list)
 
 
 def luma_plane(frame: av.VideoFrame) -> npt.NDArray[np.uint8]:
@@ -49,7 +53,7 @@ class RemoteParticipant:
     username: str
     media: MediaState
     stats: ReceiveStats
-    connection_state: str = "new"
+    connection_state: PeerState = "new"
     latest_frame: av.VideoFrame | None = None
 
     @classmethod

@@ -1,4 +1,4 @@
-"""The headless client's report (``../shared/BOT_OUTPUT.md``): figures measured over a call, ``None`` where we have
+"""The headless client's report (``docs/bot-report.md``): figures measured over a call, ``None`` where we have
 no data (never a made-up value), camelCase keys like the wire contract."""
 
 from __future__ import annotations

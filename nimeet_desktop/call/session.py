@@ -9,18 +9,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from nimeet_desktop.call import ice
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast
+from nimeet_desktop.call.errors import CallError, CallErrorKind
+from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.peer import Peer
-from nimeet_desktop.call.remote import RemoteParticipant
-from nimeet_desktop.call.shared_encoder import SharedVideoEncoder
+from nimeet_desktop.call.remote import PeerState, RemoteParticipant
+from nimeet_desktop.call.video_feed import VideoFeed, video_feed
 from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
 from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError
+from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
     IceServer,
     JoinAck,
@@ -41,6 +45,8 @@ DEAD_AFTER_S = 4.0
 # A connection that has not come up in this long will not: start it over.
 CONNECT_TIMEOUT_S = 10.0
 
+TrackKind = Literal["audio", "video"]
+
 
 class CallObserver:
     """Override what you need; every method is called on the event loop and must not block."""
@@ -48,12 +54,12 @@ class CallObserver:
     def on_participant_joined(self, participant: RemoteParticipant) -> None: ...
     def on_participant_left(self, participant: RemoteParticipant) -> None: ...
     def on_participant_updated(self, participant: RemoteParticipant) -> None: ...
-    def on_track(self, participant: RemoteParticipant, kind: str) -> None: ...
+    def on_track(self, participant: RemoteParticipant, kind: TrackKind) -> None: ...
     def on_video_frame(self, participant: RemoteParticipant) -> None: ...
     def on_stats(self, participant: RemoteParticipant) -> None: ...
     def on_local_media(self, media: MediaState) -> None: ...
     def on_connection(self, state: ConnectionState, detail: str | None) -> None: ...
-    def on_error(self, message: str) -> None: ...
+    def on_error(self, error: CallError) -> None: ...
 
 
 class CallSession:
@@ -68,7 +74,9 @@ class CallSession:
         microphone: AudioSource | None = None,
         audio_sink: Callable[[str, MediaStreamTrack], None] | None = None,
         measure_latency: bool = False,
+        options: EngineOptions | None = None,
     ) -> None:
+        self.options = options or EngineOptions()
         self.observer = observer or CallObserver()
         self._configuration = ice.configuration(ice_servers)
         self._camera_factory = camera_factory
@@ -80,39 +88,36 @@ class CallSession:
         self.self_participant: Participant | None = None
         self.participants: dict[str, RemoteParticipant] = {}
         self.peers: dict[str, Peer] = {}
-        self.camera: SharedVideoEncoder | None = None
-        self.screen: SharedVideoEncoder | None = None
+        self.camera: VideoFeed | None = None
+        self.screen: VideoFeed | None = None
         self.audio: AudioBroadcast | None = None
         self.microphone_on = False
         self.join_ack_ms: float | None = None
         self.joined_at: float | None = None
-        self.errors: list[str] = []
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.errors: list[CallError] = []
+        # Offers, answers, receive loops, rebuilds, the watcher: a failure is logged with its stack by the set and
+        # told to the observer here.
+        self._tasks = TaskSet("call", on_error=self._task_failed, log=logger)
         self._liveness: dict[str, tuple[int, float]] = {}
         self._counted: dict[str, tuple[int, int, int]] = {}  # socket id -> (connection generation, packets, bytes)
-        self._watcher: asyncio.Task[None] | None = None
         self._closed = False
+        self._leave = Once(self._leave_now)
 
-    # ---- tasks ------------------------------------------------------------------------------------------
+    # ---- errors -----------------------------------------------------------------------------------------
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+    def _task_failed(self, exc: BaseException) -> None:
+        # Already logged with its stack by the task set.
+        code = exc.code if isinstance(exc, SignalingError) else None
+        self._tell_error(CallError(CallErrorKind.FAILED, f"{type(exc).__name__}: {exc}", code=code))
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            self._error(f"{task.get_name()} failed: {exc}", exc)
-
-    def report_error(self, message: str) -> None:
+    def report_error(self, error: CallError) -> None:
         """A failure around the call (a device that would not open) told the same way as the session's own."""
-        self._error(message)
+        logger.warning("%s", error)
+        self._tell_error(error)
 
-    def _error(self, message: str, exc: BaseException | None = None) -> None:
-        logger.warning("%s", message, exc_info=exc if exc is not None and not isinstance(exc, Exception) else None)
-        self.errors.append(message)
-        self.observer.on_error(message)
+    def _tell_error(self, error: CallError) -> None:
+        self.errors.append(error)
+        self.observer.on_error(error)
 
     # ---- media state ------------------------------------------------------------------------------------
 
@@ -120,7 +125,7 @@ class CallSession:
     def media_state(self) -> MediaState:
         return MediaState(camera=self.camera is not None, microphone=self.microphone_on, screen=self.screen is not None)
 
-    def video_feed(self) -> SharedVideoEncoder | None:
+    def video_feed(self) -> VideoFeed | None:
         return self.screen or self.camera
 
     def audio_feed(self) -> AudioBroadcast | None:
@@ -132,15 +137,16 @@ class CallSession:
         try:
             source = self._camera_factory()
         except Exception as exc:  # a device that cannot open: the call goes on without it
-            self._error(f"camera unavailable: {exc}")
+            problem = exc.kind if isinstance(exc, DeviceUnavailable) else DeviceProblem.FAILED
+            self.report_error(CallError(CallErrorKind.DEVICE_UNAVAILABLE, str(exc), media="camera", problem=problem))
             return
-        self.camera = SharedVideoEncoder(source, on_ended=lambda reason: self._on_source_ended("camera", reason))
+        self.camera = video_feed(source, self.options, on_ended=lambda reason: self._on_source_ended("camera", reason))
         self.camera.start()
 
     def _start_microphone(self, enabled: bool = True) -> None:
         if self._microphone is not None and self.audio is None:
             # Joining muted still starts the stream (of silence): unmuting is then instant and renegotiates nothing.
-            self._microphone.enabled = enabled  # type: ignore[attr-defined]
+            self._microphone.enabled = enabled
             self.audio = AudioBroadcast(
                 self._microphone, on_ended=lambda reason: self._on_source_ended("microphone", reason)
             )
@@ -151,7 +157,7 @@ class CallSession:
         """A device vanished mid-call: report it off, to the UI and the room; never crash."""
         if self._closed:
             return
-        self._error(f"{media_type} stopped: {reason}")
+        self.report_error(CallError(CallErrorKind.DEVICE_STOPPED, reason, media=media_type, problem=DeviceProblem.LOST))
         if media_type == "camera":
             self.camera = None
         elif media_type == "screen":
@@ -159,7 +165,7 @@ class CallSession:
         else:
             self.audio = None
             self.microphone_on = False
-        self._spawn(self._announce(media_type, False), f"announce-{media_type}")
+        self._tasks.spawn(self._announce(media_type, False), f"announce-{media_type}")
         if media_type != "microphone":
             for peer in self.peers.values():
                 peer.replace_video()
@@ -195,7 +201,7 @@ class CallSession:
             return  # no microphone, or it was lost: there is nothing to unmute
         self.microphone_on = enabled
         # Muted sends silence rather than nothing: the remote decoders keep their timing and nobody renegotiates.
-        self._microphone.enabled = enabled  # type: ignore[attr-defined]
+        self._microphone.enabled = enabled
         self.observer.on_local_media(self.media_state)
         await self._announce("microphone", enabled)
 
@@ -203,7 +209,7 @@ class CallSession:
         """Send ``source`` instead of the camera: a ``replaceTrack`` on every peer, no renegotiation."""
         if self.screen is not None:
             await self.screen.close()
-        self.screen = SharedVideoEncoder(source, on_ended=lambda reason: self._on_source_ended("screen", reason))
+        self.screen = video_feed(source, self.options, on_ended=lambda reason: self._on_source_ended("screen", reason))
         self.screen.start()
         for peer in self.peers.values():
             peer.replace_video()
@@ -230,7 +236,7 @@ class CallSession:
         await self.signaling.connect()
         self.room_id = room_id
         ack = await self._join()
-        self._watcher = asyncio.get_running_loop().create_task(self._watch(), name="peer-watch")
+        self._tasks.spawn(self._watch(), "peer-watch")
         return ack
 
     async def _join(self) -> JoinAck:
@@ -243,27 +249,28 @@ class CallSession:
         for participant in ack.participants:
             self._add_participant(participant, since=self.joined_at)
             peer = self._peer(participant.socket_id)
-            self._spawn(peer.offer(), f"offer:{participant.socket_id}")
+            self._tasks.spawn(peer.offer(), f"offer:{participant.socket_id}")
         return ack
 
     async def leave(self) -> None:
-        """Leave the room, close every peer and our devices. Idempotent."""
-        if self._closed:
-            return
+        """Leave the room, close every peer and our devices. Idempotent: a second caller waits for the first
+        one's leave to finish, and cancelling a caller does not cut the leave short."""
+        await self._leave()
+
+    async def _leave_now(self) -> None:
         self._closed = True
-        if self._watcher is not None:
-            self._watcher.cancel()
         if self.room_id is not None and self.signaling.state == ConnectionState.CONNECTED:
             try:
                 await self.signaling.leave(self.room_id)
             except SignalingError as exc:
                 logger.info("leave-room: %s", exc)
         await self.signaling.close()
-        await asyncio.gather(*(peer.close() for peer in self.peers.values()))
+        # The tasks first: a receive loop or an offer still running would otherwise race the closing peers.
+        await self._tasks.close()
+        peers = list(self.peers.values())
         self.peers.clear()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for peer in peers:
+            await peer.close()
         for encoder in (self.camera, self.screen):
             if encoder is not None:
                 await encoder.close()
@@ -289,6 +296,7 @@ class CallSession:
                 signaling=self.signaling,
                 media=self,
                 observer=self,
+                options=self.options,
             )
             self.peers[socket_id] = peer
         return peer
@@ -298,12 +306,13 @@ class CallSession:
         self._liveness.pop(socket_id, None)
         self._counted.pop(socket_id, None)
         remote = self.participants.pop(socket_id, None)
-        if peer is not None:
-            await peer.close()
+        # Told before the connection is closed (which takes a while): the tile goes the moment they left.
         if remote is not None:
             self.observer.on_participant_left(remote)
+        if peer is not None:
+            await peer.close()
 
-    def on_peer_state(self, peer: Peer, state: str) -> None:
+    def on_peer_state(self, peer: Peer, state: PeerState) -> None:
         remote = self.participants.get(peer.socket_id)
         if remote is not None:
             remote.connection_state = state
@@ -312,12 +321,13 @@ class CallSession:
 
     def on_peer_track(self, peer: Peer, track: MediaStreamTrack) -> None:
         remote = self.participants.get(peer.socket_id)
+        kind: TrackKind = "video" if track.kind == "video" else "audio"
         if remote is not None:
-            self.observer.on_track(remote, track.kind)
-        if track.kind == "audio" and self._audio_sink is not None:
+            self.observer.on_track(remote, kind)
+        if kind == "audio" and self._audio_sink is not None:
             self._audio_sink(peer.socket_id, track)
             return
-        self._spawn(self._receive(peer.socket_id, track), f"receive-{track.kind}:{peer.socket_id}")
+        self._tasks.spawn(self._receive(peer.socket_id, track), f"receive-{kind}:{peer.socket_id}")
 
     async def _receive(self, socket_id: str, track: MediaStreamTrack) -> None:
         video = track.kind == "video"
@@ -351,12 +361,14 @@ class CallSession:
             return
         peer = self._peer(event.from_)
         description = event.description
-        self._spawn(peer.handle_description(description.type, description.sdp), f"{description.type}:{event.from_}")
+        self._tasks.spawn(
+            peer.handle_description(description.type, description.sdp), f"{description.type}:{event.from_}"
+        )
 
     async def on_candidate(self, event: RelayedCandidate) -> None:
         if self.self_participant is None:
             return
-        self._spawn(self._peer(event.from_).handle_candidate(event.candidate), f"candidate:{event.from_}")
+        self._tasks.spawn(self._peer(event.from_).handle_candidate(event.candidate), f"candidate:{event.from_}")
 
     async def on_media_toggled(self, event: MediaToggled) -> None:
         remote = self.participants.get(event.socket_id)
@@ -369,7 +381,7 @@ class CallSession:
         if state == ConnectionState.CONNECTED and detail == "reconnected" and self.room_id and not self._closed:
             await self._rejoin()
         elif state == ConnectionState.CLOSED and detail:
-            self._error(f"signaling closed: {detail}")
+            self.report_error(CallError(CallErrorKind.SIGNALING_CLOSED, detail))
 
     async def _rejoin(self) -> None:
         """After a signaling reconnect we are a new socket: everyone we knew is stale (the server said user-left
@@ -381,7 +393,7 @@ class CallSession:
         try:
             await self._join()
         except SignalingError as exc:
-            self._error(f"could not rejoin the room: {exc.message}")
+            self.report_error(CallError(CallErrorKind.REJOIN_FAILED, exc.message, code=exc.code))
 
     # ---- health -----------------------------------------------------------------------------------------
 
@@ -415,4 +427,6 @@ class CallSession:
                     or (state in ("new", "connecting") and stalled > CONNECT_TIMEOUT_S)
                 ):
                     self._liveness[socket_id] = (packets, now)
-                    self._spawn(peer.rebuild(f"{state}, nothing received for {stalled:.1f} s"), f"rebuild:{socket_id}")
+                    self._tasks.spawn(
+                        peer.rebuild(f"{state}, nothing received for {stalled:.1f} s"), f"rebuild:{socket_id}"
+                    )

@@ -112,6 +112,7 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
         self._last_rate_change = 0.0
         self.latest_frame: av.VideoFrame | None = None
         self.frames_encoded = 0
+        self.keyframes_forced = 0  # frames encoded as keyframes on request (new subscriber, PLI/FIR, a gap)
         self.first_encoded_at: float | None = None
         self.last_encoded_at: float | None = None
 
@@ -122,6 +123,11 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
 
     def request_keyframe(self) -> None:
         self._keyframe_requested = True
+
+    @property
+    def bitrate(self) -> int:
+        """The rate the encoder targets now, in bit/s."""
+        return self._encoder.bitrate
 
     def report_bitrate(self, key: int, bitrate: int) -> None:
         """One peer's receiver estimate (REMB); the encoder follows the lowest."""
@@ -152,6 +158,7 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
         loop = asyncio.get_running_loop()
         packets = await loop.run_in_executor(self._executor, self._encoder.encode, frame, keyframe)
         self.frames_encoded += 1
+        self.keyframes_forced += keyframe
         self.last_encoded_at = time.monotonic()
         if self.first_encoded_at is None:
             self.first_encoded_at = self.last_encoded_at

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from abc import abstractmethod
 from collections.abc import Callable
@@ -13,8 +12,6 @@ from aiortc.mediastreams import MediaStreamError
 
 from nimeet_desktop.call.fanout import FanOut, Subscription
 from nimeet_desktop.media.base import LocalTrack
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -58,14 +55,12 @@ class SourceFeed(Generic[T]):
     async def _handle(self, frame: object) -> None: ...
 
     async def _run(self) -> None:
-        reason = "stopped"
         try:
             while True:
                 try:
                     frame = await self.source.recv()
                 except MediaStreamError:
-                    reason = self.source.ended_reason or "ended"
-                    return
+                    break
                 self.frames_read += 1
                 self.last_read_at = time.monotonic()
                 if self.first_read_at is None:
@@ -73,8 +68,10 @@ class SourceFeed(Generic[T]):
                 await self._handle(frame)
         finally:
             self._fanout.end()
-            if not self._closed and self._on_ended is not None:
-                self._on_ended(reason)
+        # Only a source that ended by itself is news: a cancelled feed (our own close, a loop shutting down, a
+        # task garbage-collected) must not report a lost device, least of all from outside a running loop.
+        if not self._closed and self._on_ended is not None:
+            self._on_ended(self.source.ended_reason or "ended")
 
     async def close(self) -> None:
         """Stop reading, end every subscriber, stop the source. Idempotent."""

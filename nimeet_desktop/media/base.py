@@ -111,7 +111,14 @@ class VideoSource(LocalTrack):
 
 
 class AudioSource(LocalTrack):
+    """``enabled = False`` is mute: the source keeps its device open and its timing, and sends silence, so unmuting
+    is instant and nobody renegotiates. Every audio source honours it."""
+
     kind = "audio"
+
+    def __init__(self, label: str) -> None:
+        super().__init__(label)
+        self.enabled = True
 
     async def recv(self) -> av.AudioFrame:
         frame = await super().recv()

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nimeet_desktop.media.base import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE, DeviceLost, FramePacer, VideoSource
-from nimeet_desktop.media.devices import CameraId, DeviceUnavailable, ThreadFeed, quiet_opencv
+from nimeet_desktop.media.devices import CameraId, DeviceProblem, DeviceUnavailable, ThreadFeed, quiet_opencv
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,8 @@ class CameraSource(VideoSource):
             self._stop.set()
             raise DeviceUnavailable(f"camera {device!r} did not open within {open_timeout_s:g} s")
         if self._open_error is not None:
-            raise DeviceUnavailable(self._open_error)
+            missing = isinstance(device, str) and not os.path.exists(device)  # a path: absent is knowable
+            raise DeviceUnavailable(self._open_error, DeviceProblem.NOT_FOUND if missing else DeviceProblem.FAILED)
         logger.info(
             "camera %r open: %d×%d @ %.1f fps (asked %d×%d @ %.1f)",
             device,

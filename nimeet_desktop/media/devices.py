@@ -18,6 +18,7 @@ import struct
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from types import ModuleType
 from typing import Any, Generic, TypeVar
 
@@ -38,8 +39,38 @@ MAX_CAMERA_PROBES = 4
 """Where cameras cannot be listed from the OS (Windows, macOS), how many OpenCV indices we try at most."""
 
 
+class DeviceProblem(StrEnum):
+    """What went wrong with a device, in the terms people are told (the UI says it in a sentence of its own; the
+    exception's text, with the driver's words, goes to the log)."""
+
+    NOT_FOUND = "not-found"  # none there, or the chosen one is gone
+    BUSY = "busy"  # there, but another program has it
+    FAILED = "failed"  # anything else: no permission, a driver error, no PortAudio, no display
+    LOST = "lost"  # it worked, then stopped (unplugged, taken away)
+
+
 class DeviceUnavailable(Exception):
-    """A device could not be opened: absent, busy, no permission, no PortAudio, no display."""
+    """A device could not be opened: absent, busy, no permission, no PortAudio, no display. ``kind`` says which
+    for people; the message has the details for the log."""
+
+    def __init__(self, message: str, kind: DeviceProblem = DeviceProblem.FAILED) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def audio_problem(exc: BaseException) -> DeviceProblem:
+    """What a PortAudio / sounddevice error means: only its text tells (PortAudioError carries no stable code).
+
+    ``Error querying device -1``: there is no default device at all (another number: no device with that index);
+    ``No input device matching``: a named one is not plugged in; ``Device unavailable``: another program holds it
+    exclusively."""
+    text = str(exc).lower()
+    missing = ("error querying device", "no input device", "no output device", "invalid device")
+    if any(phrase in text for phrase in missing):
+        return DeviceProblem.NOT_FOUND
+    if "unavailable" in text or "busy" in text:
+        return DeviceProblem.BUSY
+    return DeviceProblem.FAILED
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +343,6 @@ class ThreadFeed(Generic[T]):
         self._ready: asyncio.Event | None = None
         self._waiting = False
         self._closed = False
-        self.pushed = 0
         self.dropped = 0
 
     @property
@@ -324,7 +354,6 @@ class ThreadFeed(Generic[T]):
         if len(self._items) == self._items.maxlen:
             self.dropped += 1
         self._items.append(item)
-        self.pushed += 1
         if self._waiting:
             self._wake()
 

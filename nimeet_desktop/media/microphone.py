@@ -16,7 +16,14 @@ from numpy.typing import NDArray
 
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, audio_frame, rms_dbfs
 from nimeet_desktop.media.base import AUDIO_SAMPLE_RATE, AUDIO_SAMPLES_PER_FRAME, AudioSource, DeviceLost
-from nimeet_desktop.media.devices import AudioDeviceId, DeviceUnavailable, ThreadFeed, close_stream, sounddevice_module
+from nimeet_desktop.media.devices import (
+    AudioDeviceId,
+    DeviceUnavailable,
+    ThreadFeed,
+    audio_problem,
+    close_stream,
+    sounddevice_module,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +39,6 @@ class MicrophoneSource(AudioSource):
     def __init__(self, device: AudioDeviceId | None = None, *, label: str | None = None) -> None:
         super().__init__(label or f"microphone {device if device is not None else 'default'}")
         self.device = device
-        self.enabled = True
-        """False: send silence (mute) while keeping the device and the timing."""
         self._feed: ThreadFeed[tuple[int, NDArray[np.int16]]] = ThreadFeed(maxlen=self.QUEUE_BLOCKS)
         self._captured_samples = 0  # written by PortAudio's thread only
         self._level = SILENCE_DBFS
@@ -54,7 +59,7 @@ class MicrophoneSource(AudioSource):
             )
             self._stream.start()
         except Exception as exc:  # sd.PortAudioError, or ValueError for a name that matches no device
-            raise DeviceUnavailable(f"microphone {device!r} cannot be opened: {exc}") from exc
+            raise DeviceUnavailable(f"microphone {device!r} cannot be opened: {exc}", audio_problem(exc)) from exc
         logger.info("microphone %r open (%s)", device, self._stream.device)
 
     @property

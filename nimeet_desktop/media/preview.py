@@ -10,26 +10,32 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Literal
 
 import av
 from aiortc.mediastreams import MediaStreamError
 
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, rms_dbfs
 from nimeet_desktop.media.base import AudioSource, LocalTrack, VideoSource
+from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
 from nimeet_desktop.media.provider import MediaProvider
 
 logger = logging.getLogger(__name__)
 
+PreviewDevice = Literal["camera", "microphone"]
+ErrorHandler = Callable[[PreviewDevice, DeviceProblem], None]
+
 
 class DevicePreview:
-    """``on_error(kind, message)`` reports a device that cannot open or stops ("camera" or "microphone")."""
+    """``on_error(device, problem)`` reports a device that cannot open or stops: which one and what kind of
+    problem, for a sentence people understand; the driver's own words are logged here."""
 
-    def __init__(self, provider: MediaProvider, on_error: Callable[[str, str], None] | None = None) -> None:
+    def __init__(self, provider: MediaProvider, on_error: ErrorHandler | None = None) -> None:
         self.provider = provider
-        self._on_error = on_error or (lambda kind, message: None)
-        self._sources: dict[str, LocalTrack] = {}  # "camera", "microphone": open and being read
-        self._readers: dict[str, asyncio.Task[None]] = {}
-        self._generation = {"camera": 0, "microphone": 0}
+        self._on_error: ErrorHandler = on_error or (lambda device, problem: None)
+        self._sources: dict[PreviewDevice, LocalTrack] = {}  # open and being read
+        self._readers: dict[PreviewDevice, asyncio.Task[None]] = {}
+        self._generation: dict[PreviewDevice, int] = {"camera": 0, "microphone": 0}
         self.latest_frame: av.VideoFrame | None = None
         self.level_dbfs = SILENCE_DBFS
 
@@ -52,7 +58,7 @@ class DevicePreview:
     async def set_microphone(self, device: str | None, enabled: bool = True) -> bool:
         return await self._set("microphone", enabled, lambda: self.provider.open_microphone(device))
 
-    async def _set(self, kind: str, enabled: bool, opener: Callable[[], LocalTrack]) -> bool:
+    async def _set(self, kind: PreviewDevice, enabled: bool, opener: Callable[[], LocalTrack]) -> bool:
         await self._stop(kind)
         if not enabled:
             return True
@@ -60,9 +66,13 @@ class DevicePreview:
         generation = self._generation[kind]
         try:
             source = await asyncio.to_thread(opener)
-        except Exception as exc:  # DeviceUnavailable, or whatever the driver raised: the preview goes on without
-            logger.info("preview %s unavailable: %s", kind, exc)
-            self._on_error(kind, str(exc))
+        except DeviceUnavailable as exc:
+            logger.info("preview %s unavailable (%s): %s", kind, exc.kind, exc)
+            self._on_error(kind, exc.kind)
+            return False
+        except Exception:  # whatever else the driver raised: the preview goes on without; the stack is for us
+            logger.warning("preview %s failed to open", kind, exc_info=True)
+            self._on_error(kind, DeviceProblem.FAILED)
             return False
         if generation != self._generation[kind]:
             source.stop()
@@ -71,7 +81,7 @@ class DevicePreview:
         self._readers[kind] = asyncio.create_task(self._read(kind, source), name=f"preview-{kind}")
         return True
 
-    async def _read(self, kind: str, source: LocalTrack) -> None:
+    async def _read(self, kind: PreviewDevice, source: LocalTrack) -> None:
         try:
             while True:
                 frame = await source.recv()
@@ -81,18 +91,19 @@ class DevicePreview:
                     self.level_dbfs = rms_dbfs(frame.to_ndarray())
         except MediaStreamError:
             if source.ended_reason not in (None, "stopped"):
-                self._on_error(kind, source.ended_reason or f"the {kind} stopped")
+                logger.info("preview %s ended: %s", kind, source.ended_reason)
+                self._on_error(kind, DeviceProblem.LOST)
         finally:
             self._forget(kind)
 
-    def _forget(self, kind: str) -> None:
+    def _forget(self, kind: PreviewDevice) -> None:
         """What this preview shows of ``kind`` goes blank (the meter to silence)."""
         if kind == "camera":
             self.latest_frame = None
         else:
             self.level_dbfs = SILENCE_DBFS
 
-    async def _stop_reader(self, kind: str) -> None:
+    async def _stop_reader(self, kind: PreviewDevice) -> None:
         task = self._readers.pop(kind, None)
         if task is not None:
             task.cancel()
@@ -100,7 +111,7 @@ class DevicePreview:
                 await task
         self._forget(kind)
 
-    async def _stop(self, kind: str) -> None:
+    async def _stop(self, kind: PreviewDevice) -> None:
         self._generation[kind] += 1
         await self._stop_reader(kind)
         source = self._sources.pop(kind, None)

@@ -7,14 +7,11 @@ blocking (a webcam can take a second): callers on the event loop use ``asyncio.t
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from nimeet_desktop.media import devices
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
-
-logger = logging.getLogger(__name__)
 
 CAMERA_WIDTH, CAMERA_HEIGHT, CAMERA_FPS = 1280, 720, 30.0
 SCREEN_FPS = 15.0

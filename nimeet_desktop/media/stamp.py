@@ -36,12 +36,6 @@ def cell_size(width: int) -> int:
     return max(8, width // 80)
 
 
-def stamp_area(width: int) -> tuple[int, int]:
-    """(width, height) in pixels that the stamp covers; frames must be at least this big."""
-    cell = cell_size(width)
-    return COLUMNS * cell, ROWS * cell
-
-
 def _check(index: int, capture_ms: int) -> int:
     return zlib.crc32(index.to_bytes(4, "big") + capture_ms.to_bytes(4, "big")) & 0xFFFF
 

@@ -76,7 +76,6 @@ class SyntheticAudio(AudioSource):
 
     def __init__(self, frequency_hz: float = 440.0, label: str = "tone") -> None:
         super().__init__(label)
-        self.enabled = True
         self._pacer = FramePacer(AUDIO_SAMPLE_RATE / AUDIO_SAMPLES_PER_FRAME, AUDIO_SAMPLE_RATE)
         # An exact number of periods in one second of samples, so the tone loops without a click.
         t = np.arange(AUDIO_SAMPLE_RATE) / AUDIO_SAMPLE_RATE

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 from signaling_server.protocol import JOIN_URL_PREFIX, ROOM_ID_RE, join_url
@@ -47,19 +48,50 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 
-class InvalidLink(ValueError):
-    """The text is not a join link the app accepts; ``message`` is fit to show to people."""
+class LinkProblem(StrEnum):
+    """Why a join link was refused, for the UI to say in the user's language (``message`` is the English line)."""
 
-    def __init__(self, message: str) -> None:
+    NOT_TEXT = "not-text"
+    TOO_LONG = "too-long"
+    EMPTY = "empty"
+    BAD_CHARACTERS = "bad-characters"
+    NOT_A_LINK = "not-a-link"  # neither a room id nor a link
+    BAD_NIMEET_LINK = "bad-nimeet-link"
+    BAD_WEB_LINK = "bad-web-link"
+    BAD_SERVER = "bad-server"  # a web link whose server part is not a valid address
+    UNSUPPORTED_SCHEME = "unsupported-scheme"
+
+
+class ServerUrlProblem(StrEnum):
+    NOT_TEXT = "not-text"
+    TOO_LONG = "too-long"
+    EMPTY = "empty"
+    BAD_CHARACTERS = "bad-characters"
+    NOT_A_URL = "not-a-url"
+    BAD_SCHEME = "bad-scheme"
+    QUERY_OR_FRAGMENT = "query-or-fragment"
+    USER_INFO = "user-info"
+    NO_HOST = "no-host"
+    BAD_PORT = "bad-port"
+    BAD_HOST = "bad-host"
+    BAD_PATH = "bad-path"
+
+
+class InvalidLink(ValueError):
+    """The text is not a join link the app accepts; ``problem`` says why, ``message`` in English (logs, the bot)."""
+
+    def __init__(self, problem: LinkProblem, message: str) -> None:
         super().__init__(message)
+        self.problem = problem
         self.message = message
 
 
 class InvalidServerUrl(ValueError):
-    """The text is not a server address the app accepts; ``message`` is fit to show to people."""
+    """The text is not a server address the app accepts; ``problem`` says why, ``message`` in English."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, problem: ServerUrlProblem, message: str) -> None:
         super().__init__(message)
+        self.problem = problem
         self.message = message
 
 
@@ -79,45 +111,54 @@ def parse_join_link(text: str) -> str:
 def parse_join_target(text: str) -> JoinTarget:
     """Like parse_join_link, also returning the server of a web link (``scheme://host[:port]``, normalised)."""
     if not isinstance(text, str):
-        raise InvalidLink("a join link must be text")
+        raise InvalidLink(LinkProblem.NOT_TEXT, "a join link must be text")
     if len(text) > MAX_LINK_LENGTH:
-        raise InvalidLink("the link is too long")
+        raise InvalidLink(LinkProblem.TOO_LONG, "the link is too long")
     text = text.strip()
     if not text:
-        raise InvalidLink("the link is empty")
+        raise InvalidLink(LinkProblem.EMPTY, "the link is empty")
     if not _VISIBLE_ASCII.fullmatch(text):
-        raise InvalidLink("the link contains spaces, control characters or characters outside plain ASCII")
+        raise InvalidLink(
+            LinkProblem.BAD_CHARACTERS, "the link contains spaces, control characters or characters outside plain ASCII"
+        )
     if ROOM_ID_RE.fullmatch(text):
         return JoinTarget(text)
     scheme = _SCHEME.match(text)
     if scheme is None:
-        raise InvalidLink("not a room id or a NIMeet join link")
+        raise InvalidLink(LinkProblem.NOT_A_LINK, "not a room id or a NIMeet join link")
     kind = scheme.group(1).lower()
     if kind == "nimeet":
         match = _NIMEET.fullmatch(text)
         if match is None:
-            raise InvalidLink(f"a NIMeet link must be {JOIN_URL_PREFIX}<room id> and nothing more")
+            raise InvalidLink(
+                LinkProblem.BAD_NIMEET_LINK, f"a NIMeet link must be {JOIN_URL_PREFIX}<room id> and nothing more"
+            )
         return JoinTarget(match.group("room"))
     if kind in ("http", "https"):
         return _parse_web(text)
-    raise InvalidLink("unsupported link type: only nimeet://, https:// and http:// join links are accepted")
+    raise InvalidLink(
+        LinkProblem.UNSUPPORTED_SCHEME,
+        "unsupported link type: only nimeet://, https:// and http:// join links are accepted",
+    )
 
 
 def _parse_web(text: str) -> JoinTarget:
     match = _WEB.fullmatch(text)
     if match is None:
-        raise InvalidLink("a web join link must be https://<server>/join/<room id> and nothing more")
+        raise InvalidLink(
+            LinkProblem.BAD_WEB_LINK, "a web join link must be https://<server>/join/<room id> and nothing more"
+        )
     try:
         server = normalize_server_url(f"{match.group('scheme')}://{match.group('authority')}")
     except InvalidServerUrl as exc:
-        raise InvalidLink(f"the link's server is not valid: {exc.message}") from None
+        raise InvalidLink(LinkProblem.BAD_SERVER, f"the link's server is not valid: {exc.message}") from None
     return JoinTarget(match.group("room"), server)
 
 
 def join_link(room_id: str) -> str:
     """The ``nimeet://join/<roomId>`` link for a room (the contract's ``joinUrl``)."""
     if not isinstance(room_id, str) or not ROOM_ID_RE.fullmatch(room_id):
-        raise InvalidLink("not a room id")
+        raise InvalidLink(LinkProblem.NOT_A_LINK, "not a room id")
     return join_url(room_id)
 
 
@@ -133,49 +174,58 @@ def normalize_server_url(url: str) -> str:
     scheme's default port dropped. Raises InvalidServerUrl otherwise.
     """
     if not isinstance(url, str):
-        raise InvalidServerUrl("the server address must be text")
+        raise InvalidServerUrl(ServerUrlProblem.NOT_TEXT, "the server address must be text")
     if len(url) > MAX_LINK_LENGTH:
-        raise InvalidServerUrl("the server address is too long")
+        raise InvalidServerUrl(ServerUrlProblem.TOO_LONG, "the server address is too long")
     text = url.strip()
     if not text:
-        raise InvalidServerUrl("the server address is empty")
+        raise InvalidServerUrl(ServerUrlProblem.EMPTY, "the server address is empty")
     if not _VISIBLE_ASCII.fullmatch(text):
-        raise InvalidServerUrl("the server address contains spaces, control characters or non-ASCII characters")
+        raise InvalidServerUrl(
+            ServerUrlProblem.BAD_CHARACTERS,
+            "the server address contains spaces, control characters or non-ASCII characters",
+        )
     if "\\" in text:
-        raise InvalidServerUrl("the server address must not contain backslashes")
+        raise InvalidServerUrl(ServerUrlProblem.BAD_CHARACTERS, "the server address must not contain backslashes")
     try:
         parts = urlsplit(text)
     except ValueError:
-        raise InvalidServerUrl("the server address is not a valid URL") from None
+        raise InvalidServerUrl(ServerUrlProblem.NOT_A_URL, "the server address is not a valid URL") from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not text[len(scheme) :].startswith("://"):
-        raise InvalidServerUrl("the server address must start with https:// or http://")
+        raise InvalidServerUrl(ServerUrlProblem.BAD_SCHEME, "the server address must start with https:// or http://")
     if parts.query or parts.fragment or "?" in text or "#" in text:
-        raise InvalidServerUrl("the server address must not have a query (?) or fragment (#)")
+        raise InvalidServerUrl(
+            ServerUrlProblem.QUERY_OR_FRAGMENT, "the server address must not have a query (?) or fragment (#)"
+        )
     if "@" in parts.netloc:
-        raise InvalidServerUrl("the server address must not contain a user name or password")
+        raise InvalidServerUrl(
+            ServerUrlProblem.USER_INFO, "the server address must not contain a user name or password"
+        )
     host = (parts.hostname or "").lower()
     if not host:
-        raise InvalidServerUrl("the server address has no host name")
+        raise InvalidServerUrl(ServerUrlProblem.NO_HOST, "the server address has no host name")
     try:
         port = parts.port
     except ValueError:
-        raise InvalidServerUrl("the server address has an invalid port") from None
+        raise InvalidServerUrl(ServerUrlProblem.BAD_PORT, "the server address has an invalid port") from None
     if parts.netloc.endswith(":") or port == 0:
-        raise InvalidServerUrl("the server address has an invalid port")
+        raise InvalidServerUrl(ServerUrlProblem.BAD_PORT, "the server address has an invalid port")
     if ":" in host:
         try:
             if "%" in host:  # a zone id names an interface of this machine, not a server
                 raise ValueError(host)
             ipaddress.IPv6Address(host)
         except ValueError:
-            raise InvalidServerUrl("the server address has an invalid IPv6 address") from None
+            raise InvalidServerUrl(
+                ServerUrlProblem.BAD_HOST, "the server address has an invalid IPv6 address"
+            ) from None
         host = f"[{host}]"
     elif not _valid_host_name(host):
-        raise InvalidServerUrl("the server address has an invalid host name")
+        raise InvalidServerUrl(ServerUrlProblem.BAD_HOST, "the server address has an invalid host name")
     path = parts.path.rstrip("/")
     if not _PATH.fullmatch(path) or any(segment in (".", "..") for segment in path.split("/")):
-        raise InvalidServerUrl("the server address has an invalid path")
+        raise InvalidServerUrl(ServerUrlProblem.BAD_PATH, "the server address has an invalid path")
     netloc = host if port is None or port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
     return f"{scheme}://{netloc}{path}"
 

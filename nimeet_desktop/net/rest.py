@@ -21,6 +21,7 @@ from typing import Any, Final, Self, TypeVar
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
+from nimeet_desktop.net.error_codes import parse_error_code
 from nimeet_desktop.net.links import normalize_server_url
 from signaling_server.protocol import (
     ROOM_ID_RE,
@@ -81,17 +82,18 @@ class ApiError(RestError):
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.code = code
+        self.code = parse_error_code(code)
+        self.raw_code = code  # as the server sent it, for logs (``code`` is UNKNOWN for a code we do not know)
         # The request field the error concerns (additive to the contract), for showing it next to that field.
         self.field = field
         # Seconds to wait before trying again (from Retry-After; set on 429 ``rate-limited``).
         self.retry_after = retry_after
 
     def __str__(self) -> str:
-        return f"{self.status} {self.code}: {self.message}"
+        return f"{self.status} {self.raw_code}: {self.message}"
 
     def __repr__(self) -> str:
-        return f"ApiError({self.status!r}, {self.code!r}, {self.message!r})"
+        return f"ApiError({self.status!r}, {self.raw_code!r}, {self.message!r})"
 
 
 class ServerUnreachable(RestError):

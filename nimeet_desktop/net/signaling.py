@@ -3,8 +3,13 @@
 python-socketio's client gives up when the *server* ends the connection (a restart drains sockets with a proper
 close), and a call app must not: so its reconnection is off and this module reconnects with backoff whatever the
 cause, until ``close()`` or a refused token. Every incoming event is validated against the contract; a malformed
-one is logged and dropped, never passed on. Events are handed to a ``SignalingHandler`` in arrival order, one at a
-time (Engine.IO's client runs each message in a task of its own, which alone would not keep order).
+one is logged and dropped, never passed on.
+
+Events and connection-state changes reach the ``SignalingHandler`` through one inbox, in arrival order, one at a
+time (Engine.IO's client runs each message in a task of its own, which alone would not keep order). Each event is
+tagged with the connection it came on; once a newer connection is up, whatever the older one left in the inbox is
+dropped: after a reconnect we are a new socket, and a relay addressed to the old one would recreate a peer for a
+participant that has already seen us leave.
 """
 
 from __future__ import annotations
@@ -15,18 +20,20 @@ import enum
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 import socketio
 from pydantic import BaseModel, ValidationError
 
+from nimeet_desktop.net.error_codes import AnyErrorCode, LocalErrorCode, parse_error_code
+from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
     Answer,
     AnswerDescription,
     ClientEvent,
     ErrorAck,
-    IceCandidate,
-    IceCandidateInit,
+    ErrorCode,
     JoinAck,
     JoinRoom,
     LeaveRoom,
@@ -45,6 +52,8 @@ from signaling_server.protocol import (
 
 logger = logging.getLogger(__name__)
 
+DescriptionType = Literal["offer", "answer"]
+
 ACK_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 5.0
 BACKOFF_FIRST_S = 0.25
@@ -54,14 +63,18 @@ BACKOFF_MAX_S = 5.0
 class SignalingError(Exception):
     """The server refused a message (its ack said ``ok: false``) or did not answer."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
+    def __init__(self, code: AnyErrorCode, message: str, *, raw_code: str | None = None) -> None:
+        super().__init__(f"{raw_code or code}: {message}")
         self.code = code
+        self.raw_code = raw_code or str(code)
         self.message = message
 
 
 class Unauthorized(SignalingError):
     """The server refused our token at connect: reconnecting will not help; sign in again."""
+
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.UNAUTHORIZED, "the server refused our session; sign in again")
 
 
 class ConnectionState(enum.StrEnum):
@@ -90,6 +103,19 @@ _EVENTS: dict[str, tuple[type[BaseModel], str]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Event:
+    connection: int  # which connection it came on (``SignalingClient._connection``)
+    name: str
+    payload: BaseModel
+
+
+@dataclass(frozen=True, slots=True)
+class _StateChange:
+    state: ConnectionState
+    detail: str | None
+
+
 def _backoff(attempt: int) -> float:
     """0.25 s, 0.5 s, 1 s … capped at 5 s, with jitter so a restarted server is not hit by everyone at once."""
     delay: float = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt)
@@ -102,11 +128,14 @@ class SignalingClient:
         self.token = token
         self._handler = handler
         self._sio: socketio.AsyncClient | None = None
-        self._inbox: asyncio.Queue[tuple[str, BaseModel] | None] = asyncio.Queue()
-        self._dispatcher: asyncio.Task[None] | None = None
-        self._reconnector: asyncio.Task[None] | None = None
+        self._inbox: asyncio.Queue[_Event | _StateChange | None] = asyncio.Queue()
+        self._tasks = TaskSet("signaling", log=logger)
+        self._dispatcher: asyncio.Task[Any] | None = None
+        self._reconnector: asyncio.Task[Any] | None = None
+        self._connection = 0  # counts connections made; events of an older one are dropped
         self._closed = False
         self._connect_refusal: str | None = None
+        self._close = Once(self._close_now)
         self.state = ConnectionState.CLOSED
         self.socket_id: str | None = None
         self.reconnects = 0
@@ -114,16 +143,21 @@ class SignalingClient:
     # ---- connection --------------------------------------------------------------------------------------
 
     async def connect(self) -> None:
-        """Connect once; raises ``Unauthorized`` or ``SignalingError("unreachable", …)``. Later drops reconnect."""
+        """Connect once; raises ``Unauthorized`` or ``SignalingError(UNREACHABLE, …)``. Later drops reconnect."""
         if self._dispatcher is None:
-            self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch(), name="signaling-dispatch")
-        await self._set_state(ConnectionState.CONNECTING, None)
-        await self._connect_once()
-        await self._set_state(ConnectionState.CONNECTED, None)
+            self._dispatcher = self._tasks.spawn(self._dispatch(), "dispatch")
+        self._post_state(ConnectionState.CONNECTING, None)
+        try:
+            await self._connect_once()
+        except BaseException:
+            self.state = ConnectionState.CLOSED
+            raise
+        self._post_state(ConnectionState.CONNECTED, None)
 
     async def _connect_once(self) -> None:
         sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False)
-        self._register(sio)
+        connection = self._connection + 1
+        self._register(sio, connection)
         self._connect_refusal = None
         try:
             await sio.connect(
@@ -139,14 +173,15 @@ class SignalingClient:
                 await asyncio.shield(sio.disconnect())
             if not isinstance(exc, socketio.exceptions.ConnectionError):
                 raise
-            if self._connect_refusal == "unauthorized":
-                raise Unauthorized("unauthorized", "the server refused our session; sign in again") from None
+            if self._connect_refusal == ErrorCode.UNAUTHORIZED:
+                raise Unauthorized from None
             detail = self._connect_refusal or str(exc) or "connection failed"
-            raise SignalingError("unreachable", f"cannot reach {self.server_url}: {detail}") from None
+            raise SignalingError(LocalErrorCode.UNREACHABLE, f"cannot reach {self.server_url}: {detail}") from None
+        self._connection = connection
         self._sio = sio
         self.socket_id = sio.get_sid()
 
-    def _register(self, sio: socketio.AsyncClient) -> None:
+    def _register(self, sio: socketio.AsyncClient, connection: int) -> None:
         async def on_connect_error(data: Any = None) -> None:
             message = data.get("message") if isinstance(data, dict) else data
             self._connect_refusal = str(message) if message is not None else None
@@ -159,34 +194,42 @@ class SignalingClient:
         sio.on("connect_error", on_connect_error)
         sio.on("disconnect", on_disconnect)
         for event, (model, _) in _EVENTS.items():
-            sio.on(event, self._receiver(event, model))
+            sio.on(event, self._receiver(event, model, connection))
 
-    def _receiver(self, event: str, model: type[BaseModel]) -> Callable[[Any], Awaitable[None]]:
+    def _receiver(self, event: str, model: type[BaseModel], connection: int) -> Callable[[Any], Awaitable[None]]:
         async def receive(data: Any = None) -> None:
             try:
                 parsed = model.model_validate(data)
             except ValidationError as exc:
                 logger.warning("dropped malformed %r from the server: %s", event, exc.errors(include_input=False))
                 return
-            self._inbox.put_nowait((event, parsed))
+            self._inbox.put_nowait(_Event(connection, event, parsed))
 
         return receive
 
     async def _dispatch(self) -> None:
         while (item := await self._inbox.get()) is not None:
-            event, payload = item
+            if isinstance(item, _StateChange):
+                try:
+                    await self._handler.on_connection_state(item.state, item.detail)
+                except Exception:
+                    logger.exception("connection-state handler failed")
+                continue
+            if item.connection != self._connection:
+                logger.debug("dropped %r of an earlier connection", item.name)
+                continue
             try:
-                await getattr(self._handler, _EVENTS[event][1])(payload)
+                await getattr(self._handler, _EVENTS[item.name][1])(item.payload)
             except Exception:
-                logger.exception("handling %r failed", event)
+                logger.exception("handling %r failed", item.name)
 
     def _start_reconnect(self) -> None:
         if self._closed or (self._reconnector is not None and not self._reconnector.done()):
             return
-        self._reconnector = asyncio.get_running_loop().create_task(self._reconnect(), name="signaling-reconnect")
+        self._reconnector = self._tasks.spawn(self._reconnect(), "reconnect")
 
     async def _reconnect(self) -> None:
-        await self._set_state(ConnectionState.RECONNECTING, "connection lost")
+        self._post_state(ConnectionState.RECONNECTING, "connection lost")
         attempt = 0
         while not self._closed:
             await asyncio.sleep(_backoff(attempt))
@@ -194,22 +237,20 @@ class SignalingClient:
             try:
                 await self._connect_once()
             except Unauthorized as exc:
-                await self._set_state(ConnectionState.CLOSED, exc.message)
+                self._post_state(ConnectionState.CLOSED, exc.message)
                 return
             except SignalingError as exc:
                 logger.info("reconnect attempt %d failed: %s", attempt, exc.message)
                 continue
             self.reconnects += 1
             logger.info("signaling reconnected after %d attempt(s)", attempt)
-            await self._set_state(ConnectionState.CONNECTED, "reconnected")
+            self._post_state(ConnectionState.CONNECTED, "reconnected")
             return
 
-    async def _set_state(self, state: ConnectionState, detail: str | None) -> None:
+    def _post_state(self, state: ConnectionState, detail: str | None) -> None:
+        """The state is ours at once (``_call`` reads it); the handler hears of it in order with the events."""
         self.state = state
-        try:
-            await self._handler.on_connection_state(state, detail)
-        except Exception:
-            logger.exception("connection-state handler failed")
+        self._inbox.put_nowait(_StateChange(state, detail))
 
     async def drop_connection(self) -> None:
         """End the current connection as a network failure would (the reconnect loop takes over)."""
@@ -217,21 +258,24 @@ class SignalingClient:
             await self._sio.eio.disconnect(abort=True)
 
     async def close(self) -> None:
-        """Disconnect for good. Idempotent."""
-        if self._closed:
-            return
+        """Disconnect for good. Idempotent; a second caller waits for the first one's close to finish."""
+        await self._close()
+
+    async def _close_now(self) -> None:
         self._closed = True
         sio, self._sio = self._sio, None
-        for task in (self._reconnector,):
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        if self._reconnector is not None:
+            self._reconnector.cancel()
+            await asyncio.gather(self._reconnector, return_exceptions=True)
         if sio is not None:
             with contextlib.suppress(Exception):
                 await sio.disconnect()
+        # Whatever is queued is still handed over (the handler may be waiting for the last user-left), then the
+        # dispatcher ends at the sentinel.
         self._inbox.put_nowait(None)
         if self._dispatcher is not None:
             await asyncio.gather(self._dispatcher, return_exceptions=True)
+        await self._tasks.close()
         self.state = ConnectionState.CLOSED
 
     # ---- client -> server ----------------------------------------------------------------------------------
@@ -239,32 +283,34 @@ class SignalingClient:
     async def _call(self, event: ClientEvent, payload: BaseModel) -> dict[str, Any]:
         sio = self._sio
         if sio is None:
-            raise SignalingError("disconnected", "not connected to the signaling server")
+            raise SignalingError(LocalErrorCode.DISCONNECTED, "not connected to the signaling server")
         try:
             ack = await sio.call(event, payload.model_dump(mode="json", by_alias=True), timeout=ACK_TIMEOUT_S)
         except socketio.exceptions.TimeoutError:
-            raise SignalingError("timeout", f"no answer to {event} within {ACK_TIMEOUT_S:.0f} s") from None
+            raise SignalingError(LocalErrorCode.TIMEOUT, f"no answer to {event} within {ACK_TIMEOUT_S:.0f} s") from None
         except socketio.exceptions.BadNamespaceError:
-            raise SignalingError("disconnected", "not connected to the signaling server") from None
+            raise SignalingError(LocalErrorCode.DISCONNECTED, "not connected to the signaling server") from None
         if isinstance(ack, dict) and ack.get("ok") is True:
             return ack
         try:
             error = ErrorAck.model_validate(ack).error
         except ValidationError:
-            raise SignalingError("invalid-ack", f"unexpected answer to {event}: {ack!r:.200}") from None
-        raise SignalingError(error.code, error.message)
+            raise SignalingError(LocalErrorCode.INVALID_ACK, f"unexpected answer to {event}: {ack!r:.200}") from None
+        raise SignalingError(parse_error_code(error.code), error.message, raw_code=error.code)
 
     async def join(self, room_id: str, media: MediaState) -> JoinAck:
         ack = await self._call(ClientEvent.JOIN_ROOM, JoinRoom(room_id=room_id, media_state=media))
         try:
             return JoinAck.model_validate(ack)
         except ValidationError as exc:
-            raise SignalingError("invalid-ack", f"malformed join-room answer: {exc.error_count()} errors") from None
+            raise SignalingError(
+                LocalErrorCode.INVALID_ACK, f"malformed join-room answer: {exc.error_count()} errors"
+            ) from None
 
     async def leave(self, room_id: str) -> None:
         await self._call(ClientEvent.LEAVE_ROOM, LeaveRoom(room_id=room_id))
 
-    async def send_description(self, target: str, kind: str, sdp: str) -> None:
+    async def send_description(self, target: str, kind: DescriptionType, sdp: str) -> None:
         if kind == "offer":
             await self._call(
                 ClientEvent.OFFER, Offer(target=target, description=OfferDescription(type="offer", sdp=sdp))
@@ -273,9 +319,6 @@ class SignalingClient:
             await self._call(
                 ClientEvent.ANSWER, Answer(target=target, description=AnswerDescription(type="answer", sdp=sdp))
             )
-
-    async def send_candidate(self, target: str, candidate: IceCandidateInit | None) -> None:
-        await self._call(ClientEvent.ICE_CANDIDATE, IceCandidate(target=target, candidate=candidate))
 
     async def toggle_media(self, media_type: MediaType, enabled: bool) -> None:
         await self._call(ClientEvent.TOGGLE_MEDIA, ToggleMedia(media_type=media_type, enabled=enabled))

@@ -223,6 +223,69 @@
     </message>
 </context>
 <context>
+    <name>DeviceMessages</name>
+    <message>
+        <source>No camera was found</source>
+        <translation>Камера не найдена</translation>
+    </message>
+    <message>
+        <source>The camera is in use by another application</source>
+        <translation>Камера занята другим приложением</translation>
+    </message>
+    <message>
+        <source>The camera could not be opened</source>
+        <translation>Не удалось включить камеру</translation>
+    </message>
+    <message>
+        <source>The camera stopped working</source>
+        <translation>Камера перестала работать</translation>
+    </message>
+    <message>
+        <source>No microphone was found</source>
+        <translation>Микрофон не найден</translation>
+    </message>
+    <message>
+        <source>The microphone is in use by another application</source>
+        <translation>Микрофон занят другим приложением</translation>
+    </message>
+    <message>
+        <source>The microphone could not be opened</source>
+        <translation>Не удалось включить микрофон</translation>
+    </message>
+    <message>
+        <source>The microphone stopped working</source>
+        <translation>Микрофон перестал работать</translation>
+    </message>
+    <message>
+        <source>That screen is no longer connected</source>
+        <translation>Этот экран больше не подключён</translation>
+    </message>
+    <message>
+        <source>The screen cannot be shared right now</source>
+        <translation>Сейчас не получается показать экран</translation>
+    </message>
+    <message>
+        <source>The screen could not be shared</source>
+        <translation>Не удалось начать демонстрацию экрана</translation>
+    </message>
+    <message>
+        <source>Screen sharing stopped</source>
+        <translation>Демонстрация экрана остановлена</translation>
+    </message>
+    <message>
+        <source>The server ended your session: please sign in again</source>
+        <translation>Сервер завершил ваш сеанс: войдите снова</translation>
+    </message>
+    <message>
+        <source>The connection came back, but the call could not be rejoined</source>
+        <translation>Связь восстановилась, но вернуться в звонок не удалось</translation>
+    </message>
+    <message>
+        <source>Something went wrong in the call (details are in the log)</source>
+        <translation>В звонке что-то пошло не так (подробности в журнале)</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Starting the server on this computer…</source>
@@ -231,6 +294,10 @@
     <message>
         <source>No NIMeet server answers at {url}</source>
         <translation>По адресу {url} не отвечает сервер NIMeet</translation>
+    </message>
+    <message>
+        <source>Using the NIMeet server already running at {url}</source>
+        <translation>Используется уже запущенный сервер NIMeet: {url}</translation>
     </message>
     <message>
         <source>That link is for another server ({server})</source>
@@ -371,6 +438,10 @@
         <translation>Открыть можно только ссылки nimeet://, https:// и http://</translation>
     </message>
     <message>
+        <source>The path in this address is not valid</source>
+        <translation>В адресе неверный путь</translation>
+    </message>
+    <message>
         <source>This is neither an invite link nor a room id</source>
         <translation>Это не ссылка-приглашение и не ID комнаты</translation>
     </message>
@@ -411,52 +482,8 @@
         <translation>В адресе неверное имя сервера</translation>
     </message>
     <message>
-        <source>The IPv6 address in this address is not valid</source>
-        <translation>В адресе неверный IPv6-адрес</translation>
-    </message>
-    <message>
         <source>This is not a valid server address</source>
         <translation>Это не похоже на адрес сервера</translation>
-    </message>
-    <message>
-        <source>The camera cannot be used: it may be unplugged or busy in another app</source>
-        <translation>Камера недоступна: возможно, она отключена или занята другим приложением</translation>
-    </message>
-    <message>
-        <source>The microphone cannot be used: it may be unplugged or busy in another app</source>
-        <translation>Микрофон недоступен: возможно, он отключён или занят другим приложением</translation>
-    </message>
-    <message>
-        <source>Screen sharing is not available on this computer</source>
-        <translation>Демонстрация экрана на этом компьютере недоступна</translation>
-    </message>
-    <message>
-        <source>Your camera stopped working</source>
-        <translation>Камера перестала работать</translation>
-    </message>
-    <message>
-        <source>Your microphone stopped working</source>
-        <translation>Микрофон перестал работать</translation>
-    </message>
-    <message>
-        <source>Screen sharing stopped</source>
-        <translation>Демонстрация экрана остановлена</translation>
-    </message>
-    <message>
-        <source>The connection to the server was closed</source>
-        <translation>Соединение с сервером закрыто</translation>
-    </message>
-    <message>
-        <source>Could not rejoin the call after reconnecting</source>
-        <translation>После переподключения не удалось вернуться в звонок</translation>
-    </message>
-    <message>
-        <source>Something went wrong in the call</source>
-        <translation>В звонке что-то пошло не так</translation>
-    </message>
-    <message>
-        <source>A device cannot be used</source>
-        <translation>Устройство недоступно</translation>
     </message>
     <message>
         <source>Cannot reach the server: check your connection and the server&apos;s address</source>
@@ -551,6 +578,14 @@
     <message>
         <source>Your call will resume when the connection is back.</source>
         <translation>Звонок продолжится, как только связь восстановится.</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Подключение…</translation>
+    </message>
+    <message>
+        <source>Your call will start when the connection is up.</source>
+        <translation>Звонок начнётся, как только установится связь.</translation>
     </message>
 </context>
 <context>

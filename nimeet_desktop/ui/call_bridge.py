@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from nimeet_desktop.call.errors import CallError
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.session import CallObserver
 from nimeet_desktop.net.signaling import ConnectionState
@@ -21,8 +22,8 @@ class CallBridge(QObject):
     participant_updated = Signal(object)  # RemoteParticipant: media state or connection state changed
     stats_updated = Signal(object)  # RemoteParticipant: new counters, about twice a second
     local_media_changed = Signal(object)  # MediaState: what we send
-    connection_changed = Signal(str, str)  # ConnectionState value, detail ("" for none)
-    error = Signal(str)
+    connection_changed = Signal(ConnectionState, str)  # detail ("" for none)
+    error = Signal(CallError)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -49,7 +50,7 @@ class _Relay(CallObserver):
         self._bridge.local_media_changed.emit(media)
 
     def on_connection(self, state: ConnectionState, detail: str | None) -> None:
-        self._bridge.connection_changed.emit(state.value, detail or "")
+        self._bridge.connection_changed.emit(state, detail or "")
 
-    def on_error(self, message: str) -> None:
-        self._bridge.error.emit(message)
+    def on_error(self, error: CallError) -> None:
+        self._bridge.error.emit(error)

@@ -15,8 +15,6 @@ from signaling_server.protocol import RoomInfoResponse, User
 
 logger = logging.getLogger(__name__)
 
-RECENT_ROOMS_KEPT = 10
-
 
 @dataclass
 class AppContext:
@@ -73,9 +71,12 @@ class AppContext:
             return None
 
     def remember_room(self, room_id: str) -> None:
-        recent = [room_id, *(r for r in self.settings.recent_rooms if r != room_id)]
-        self.settings.recent_rooms = recent[:RECENT_ROOMS_KEPT]
+        self.settings.remember_room(self.server_url, room_id)
         self.save_settings()
+
+    def recent_rooms(self) -> list[str]:
+        """The rooms joined lately on the current server, newest first."""
+        return self.settings.recent_rooms_of(self.server_url)
 
     def save_settings(self) -> None:
         try:

@@ -44,20 +44,18 @@ def set_action(button: QToolButton, action: str, key: str) -> None:
 def show_media(button: QToolButton, kind: str, on: bool) -> None:
     """Icon, tooltip and red-when-off of a microphone (``kind="microphone"``) or camera button."""
     if kind == "microphone":
-        button.setIcon(icons.icon("mic" if on else "mic-off", "white"))
-        action = (
-            QCoreApplication.translate("ControlBar", "Turn off microphone")
-            if on
-            else QCoreApplication.translate("ControlBar", "Turn on microphone")
-        )
+        button.setIcon(icons.icon("mic" if on else "mic-off", theme.CONTROL_FOREGROUND))
+        if on:
+            action = QCoreApplication.translate("ControlBar", "Turn off microphone")
+        else:
+            action = QCoreApplication.translate("ControlBar", "Turn on microphone")
         set_action(button, action, SHORTCUTS["microphone"])
     else:
-        button.setIcon(icons.icon("camera" if on else "camera-off", "white"))
-        action = (
-            QCoreApplication.translate("ControlBar", "Turn off camera")
-            if on
-            else QCoreApplication.translate("ControlBar", "Turn on camera")
-        )
+        button.setIcon(icons.icon("camera" if on else "camera-off", theme.CONTROL_FOREGROUND))
+        if on:
+            action = QCoreApplication.translate("ControlBar", "Turn off camera")
+        else:
+            action = QCoreApplication.translate("ControlBar", "Turn on camera")
         set_action(button, action, SHORTCUTS["camera"])
     theme.set_off(button, not on)
 
@@ -78,19 +76,18 @@ class ControlBar(QWidget):
         self.camera_button = control_button("cameraButton")
         self.screen_button = control_button("screenButton")
         self.leave_button = control_button("leaveButton")
-        self.leave_button.setIcon(icons.icon("call-end", "white"))
+        self.leave_button.setIcon(icons.icon("call-end", theme.ON_ACCENT))
         set_action(self.leave_button, self.tr("Leave the call"), SHORTCUTS["leave"])
         self.invite_button = QToolButton()
         self.invite_button.setObjectName("inviteButton")
         self.invite_button.setAutoRaise(True)  # a flat glyph on the dark bar, not a light button face
-        self.invite_button.setIcon(icons.icon("link", "white"))
+        self.invite_button.setIcon(icons.icon("link", theme.CONTROL_FOREGROUND))
         self.invite_button.setIconSize(ICON_SIZE)
         set_action(self.invite_button, self.tr("Copy invite link"), SHORTCUTS["invite"])
         self.count = QLabel()
         self.count.setObjectName("participantCount")
-        self.count.setStyleSheet("color: white;")
         people = QLabel()
-        people.setPixmap(icons.icon("people", "white").pixmap(ICON_SIZE))
+        people.setPixmap(icons.icon("people", theme.CONTROL_FOREGROUND).pixmap(ICON_SIZE))
         self.sharing = False
 
         layout = QHBoxLayout(self)
@@ -117,7 +114,8 @@ class ControlBar(QWidget):
         self.sharing = media.screen
         show_media(self.mic_button, "microphone", media.microphone)
         show_media(self.camera_button, "camera", media.camera)
-        self.screen_button.setIcon(icons.icon("screen-share-stop" if media.screen else "screen-share", "white"))
+        shown = "screen-share-stop" if media.screen else "screen-share"
+        self.screen_button.setIcon(icons.icon(shown, theme.CONTROL_FOREGROUND))
         share = self.tr("Stop sharing your screen") if media.screen else self.tr("Share your screen")
         set_action(self.screen_button, share, SHORTCUTS["screen"])
         self.screen_button.setProperty("active", media.screen)

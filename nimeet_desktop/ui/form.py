@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
+
+Check = Callable[[str], str | None]  # the field's text -> the problem to show, or None
 
 
 class Field(QWidget):
-    """A labelled line edit with an error line under it (hidden while there is none)."""
+    """A labelled line edit with an error line under it (hidden while there is none).
+
+    With a ``check`` the field is checked as the user types, from their first edit of it on: an untouched field
+    shows no error (nobody wants to be told off before they start), an edited one always says what is wrong now.
+    """
 
     def __init__(self, label: str, *, placeholder: str = "", password: bool = False, name: str = "") -> None:
         super().__init__()
@@ -25,7 +33,9 @@ class Field(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.edit)
         layout.addWidget(self.error_label)
-        self.edit.textEdited.connect(lambda _text: self.set_error(None))
+        self.check: Check | None = None
+        self.touched = False
+        self.edit.textEdited.connect(self._edited)
 
     @property
     def text(self) -> str:
@@ -37,6 +47,18 @@ class Field(QWidget):
 
     def set_error(self, message: str | None) -> None:
         show_error(self.error_label, message)
+
+    def set_check(self, check: Check | None) -> None:
+        """Check as the user types (``None``: no checks, an edit only clears the error); the field is untouched
+        again, its error cleared."""
+        self.check = check
+        self.touched = False
+        self.set_error(None)
+
+    def _edited(self, text: str) -> None:
+        self.touched = True
+        # A server's error about the old text is stale once the text changes: the check's verdict replaces it.
+        self.set_error(self.check(text) if self.check is not None else None)
 
 
 def error_label() -> QLabel:
@@ -59,6 +81,24 @@ def card() -> tuple[QFrame, QVBoxLayout]:
     layout.setContentsMargins(24, 24, 24, 24)
     layout.setSpacing(12)
     return frame, layout
+
+
+def centred(widget: QWidget, max_width: int) -> QHBoxLayout:
+    """``widget`` centred in a row, as wide as the row allows up to ``max_width``.
+
+    Not ``addWidget(widget, 0, AlignHCenter)``: an aligned item is laid out at its size hint, and its height is
+    not asked again for the width it really gets, so a word-wrapped label inside came out cut off and the fields
+    squashed (the server screen looked like that). Stretches beside an expanding widget keep height-for-width."""
+    widget.setMaximumWidth(max_width)
+    policy = widget.sizePolicy()
+    policy.setHorizontalPolicy(QSizePolicy.Policy.Expanding)
+    widget.setSizePolicy(policy)
+    row = QHBoxLayout()
+    # The widget's stretch far above the margins': it grows first, up to max_width, and only the rest is margin.
+    row.addStretch(1)
+    row.addWidget(widget, 1000)
+    row.addStretch(1)
+    return row
 
 
 def title(text: str) -> QLabel:

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter,
 from PySide6.QtSvg import QSvgRenderer
 
 from nimeet_desktop.resources import icon_path
+from nimeet_desktop.ui import theme
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class _SvgIconEngine(QIconEngine):
         if opacity < 1.0:
             # Scale every pixel's alpha by the same factor: the equivalent of drawing the whole icon translucent.
             painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_DestinationIn)
-            painter.fillRect(pixmap.rect(), QColor(0, 0, 0, round(255 * opacity)))
+            painter.fillRect(pixmap.rect(), theme.opacity_mask(opacity))
         painter.end()
         return pixmap
 

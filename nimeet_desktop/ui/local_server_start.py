@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from nimeet_desktop.local_server import LocalServer, LocalServerError
 from nimeet_desktop.net.rest import ApiClient, RestError
+from nimeet_desktop.settings import DEFAULT_SERVER_URL
 from nimeet_desktop.ui.context import AppContext
 
-__all__ = ["LocalServerError", "server_answers", "start_local_server"]
+__all__ = ["LocalServerError", "adopts_a_server_it_did_not_start", "server_answers", "start_local_server"]
 
 
 async def server_answers(url: str) -> bool:
@@ -23,3 +24,11 @@ async def start_local_server(context: AppContext) -> str:
     if context.local_server is None or not context.local_server.running:
         context.local_server = LocalServer()
     return await context.local_server.start()
+
+
+def adopts_a_server_it_did_not_start(context: AppContext, url: str) -> bool:
+    """The plan is our own local server, and ``url`` (which answers) is its address, but we did not start what
+    answers there: another user's server, a developer's, one a crashed older version left. Using it is right (the
+    port is taken anyway), doing so silently is not: the caller says so."""
+    ours = context.local_server is not None and context.local_server.running
+    return url == DEFAULT_SERVER_URL and context.settings.start_local_server and not ours

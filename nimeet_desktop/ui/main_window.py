@@ -11,11 +11,16 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 from nimeet_desktop.net.links import JoinTarget
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.settings import DEFAULT_SERVER_URL
+from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
-from nimeet_desktop.ui.local_server_start import LocalServerError, server_answers, start_local_server
-from nimeet_desktop.ui.tasks import Tasks
-from nimeet_desktop.ui.toast import ToastHost
+from nimeet_desktop.ui.local_server_start import (
+    LocalServerError,
+    adopts_a_server_it_did_not_start,
+    server_answers,
+    start_local_server,
+)
+from nimeet_desktop.ui.toast import ToastHost, ToastKind
 from nimeet_desktop.ui.views.auth_view import AuthView
 from nimeet_desktop.ui.views.call_view import CallView
 from nimeet_desktop.ui.views.dashboard_view import DashboardView
@@ -32,7 +37,11 @@ class MainWindow(QMainWindow):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks(on_error=lambda exc: self.toasts.show_message(messages.unexpected_error(exc), "error"))
+        self.tasks = TaskSet(
+            "ui.window",
+            on_error=lambda exc: self.toasts.show_message(messages.unexpected_error(exc), ToastKind.ERROR),
+            log=logger,
+        )
         self.pending_room: str | None = None  # from a deep link, opened once signed in
         self._closing = False
         self.setWindowTitle("NIMeet")
@@ -95,6 +104,8 @@ class MainWindow(QMainWindow):
             else:
                 self._show_server(self.tr("No NIMeet server answers at {url}").format(url=url))
                 return
+        elif adopts_a_server_it_did_not_start(self.context, url):
+            self.toasts.show_message(self.tr("Using the NIMeet server already running at {url}").format(url=url))
         await self._resume_session()
 
     async def _resume_session(self) -> None:
@@ -128,11 +139,11 @@ class MainWindow(QMainWindow):
         """A ``nimeet://join/<id>`` link (command line, or the OS forwarding a click): pre-join for that room."""
         if link.server_url is not None and link.server_url != self.context.server_url:
             self.toasts.show_message(
-                self.tr("That link is for another server ({server})").format(server=link.server_url), "error"
+                self.tr("That link is for another server ({server})").format(server=link.server_url), ToastKind.ERROR
             )
             return
         if self.current is self.call_view and self.call_view.call is not None:
-            self.toasts.show_message(self.tr("Leave this call before joining another one"), "error")
+            self.toasts.show_message(self.tr("Leave this call before joining another one"), ToastKind.ERROR)
             return
         if self.context.user is None:
             self.pending_room = link.room_id
@@ -161,7 +172,7 @@ class MainWindow(QMainWindow):
             microphone_source=microphone_source,
         )
         if failure is not None:
-            self.toasts.show_message(failure, "error")
+            self.toasts.show_message(failure, ToastKind.ERROR)
             self._show(self.dashboard)
 
     def _after_call(self) -> None:
@@ -173,12 +184,12 @@ class MainWindow(QMainWindow):
     async def shutdown(self) -> None:
         """Leave the call, close devices, the API and the local server. Idempotent."""
         self._closing = True
-        await self.call_view.leave_async()
-        await self.prejoin.close_preview()
-        for view in (self.server_view, self.auth_view, self.dashboard, self.call_view):
-            await view.tasks.cancel_all()
-        await self.dashboard.loading.cancel_all()
-        await self.tasks.cancel_all()
+        # The call first, so that a leave already under way is awaited, not cancelled half-way by the window's own
+        # tasks (a join in flight among them) closing after it.
+        await self.call_view.shutdown()
+        for view in (self.prejoin, self.dashboard, self.auth_view, self.server_view):
+            await view.shutdown()
+        await self.tasks.close()
         await self.context.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:

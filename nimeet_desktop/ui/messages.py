@@ -14,7 +14,7 @@ import logging
 from PySide6.QtCore import QCoreApplication, QObject
 
 from nimeet_desktop.local_server import LocalServerError
-from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl
+from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, LinkProblem, ServerUrlProblem
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.net.signaling import SignalingError, Unauthorized
 from signaling_server.protocol import ErrorCode
@@ -67,83 +67,38 @@ ERROR_CODES: dict[str, str] = {
 }
 SERVER_ERROR_FALLBACK = QT_TRANSLATE_NOOP("Messages", "The server reported an error: please try again")
 
-# net/links.py's InvalidLink messages, by how they start (some end with details). Longest prefixes first.
-LINK_ERRORS: list[tuple[str, str]] = [
-    ("the link is empty", QT_TRANSLATE_NOOP("Messages", "Paste an invite link or type a room id")),
-    ("the link is too long", QT_TRANSLATE_NOOP("Messages", "This invite link is too long")),
-    ("the link contains spaces", QT_TRANSLATE_NOOP("Messages", "An invite link cannot contain spaces or symbols")),
-    ("a NIMeet link must be", QT_TRANSLATE_NOOP("Messages", "An invite link looks like nimeet://join/<room id>")),
-    (
-        "a web join link must be",
-        QT_TRANSLATE_NOOP("Messages", "A web invite link looks like https://<server>/join/<room id>"),
+# net/links.py's reasons for refusing a link or a server address.
+LINK_ERRORS: dict[LinkProblem, str] = {
+    LinkProblem.NOT_TEXT: QT_TRANSLATE_NOOP("Messages", "This is neither an invite link nor a room id"),
+    LinkProblem.NOT_A_LINK: QT_TRANSLATE_NOOP("Messages", "This is neither an invite link nor a room id"),
+    LinkProblem.EMPTY: QT_TRANSLATE_NOOP("Messages", "Paste an invite link or type a room id"),
+    LinkProblem.TOO_LONG: QT_TRANSLATE_NOOP("Messages", "This invite link is too long"),
+    LinkProblem.BAD_CHARACTERS: QT_TRANSLATE_NOOP("Messages", "An invite link cannot contain spaces or symbols"),
+    LinkProblem.BAD_NIMEET_LINK: QT_TRANSLATE_NOOP("Messages", "An invite link looks like nimeet://join/<room id>"),
+    LinkProblem.BAD_WEB_LINK: QT_TRANSLATE_NOOP(
+        "Messages", "A web invite link looks like https://<server>/join/<room id>"
     ),
-    ("the link's server is not valid", QT_TRANSLATE_NOOP("Messages", "The server address in this link is not valid")),
-    (
-        "unsupported link type",
-        QT_TRANSLATE_NOOP("Messages", "Only nimeet://, https:// and http:// invite links can be opened"),
-    ),
-]
-LINK_ERROR_FALLBACK = QT_TRANSLATE_NOOP("Messages", "This is neither an invite link nor a room id")
-
-# net/links.py's InvalidServerUrl messages.
-SERVER_URL_ERRORS: list[tuple[str, str]] = [
-    ("the server address is empty", QT_TRANSLATE_NOOP("Messages", "Enter the server's address")),
-    ("the server address is too long", QT_TRANSLATE_NOOP("Messages", "This server address is too long")),
-    (
-        "the server address must start with",
-        QT_TRANSLATE_NOOP("Messages", "The address must start with https:// or http://"),
-    ),
-    (
-        "the server address contains spaces",
-        QT_TRANSLATE_NOOP("Messages", "A server address cannot contain spaces or non-Latin letters"),
-    ),
-    (
-        "the server address must not contain a user name",
-        QT_TRANSLATE_NOOP("Messages", "Leave the user name and password out of the address"),
-    ),
-    (
-        "the server address must not have a query",
-        QT_TRANSLATE_NOOP("Messages", "Leave anything after ? or # out of the address"),
-    ),
-    ("the server address has no host name", QT_TRANSLATE_NOOP("Messages", "The address has no server name")),
-    ("the server address has an invalid port", QT_TRANSLATE_NOOP("Messages", "The port in this address is not valid")),
-    (
-        "the server address has an invalid host",
-        QT_TRANSLATE_NOOP("Messages", "The server name in this address is not valid"),
-    ),
-    (
-        "the server address has an invalid IPv6",
-        QT_TRANSLATE_NOOP("Messages", "The IPv6 address in this address is not valid"),
-    ),
-]
-SERVER_URL_FALLBACK = QT_TRANSLATE_NOOP("Messages", "This is not a valid server address")
-
-# What the call engine reports through CallObserver.on_error, by how the message starts.
-CALL_ERRORS: list[tuple[str, str]] = [
-    (
-        "camera unavailable",
-        QT_TRANSLATE_NOOP("Messages", "The camera cannot be used: it may be unplugged or busy in another app"),
-    ),
-    (
-        "no microphone",
-        QT_TRANSLATE_NOOP("Messages", "The microphone cannot be used: it may be unplugged or busy in another app"),
-    ),
-    ("screen sharing unavailable", QT_TRANSLATE_NOOP("Messages", "Screen sharing is not available on this computer")),
-    ("camera stopped", QT_TRANSLATE_NOOP("Messages", "Your camera stopped working")),
-    ("microphone stopped", QT_TRANSLATE_NOOP("Messages", "Your microphone stopped working")),
-    ("screen stopped", QT_TRANSLATE_NOOP("Messages", "Screen sharing stopped")),
-    ("signaling closed", QT_TRANSLATE_NOOP("Messages", "The connection to the server was closed")),
-    ("could not rejoin the room", QT_TRANSLATE_NOOP("Messages", "Could not rejoin the call after reconnecting")),
-]
-CALL_ERROR_FALLBACK = QT_TRANSLATE_NOOP("Messages", "Something went wrong in the call")
-
-DEVICE_ERRORS: dict[str, str] = {
-    "camera": QT_TRANSLATE_NOOP("Messages", "The camera cannot be used: it may be unplugged or busy in another app"),
-    "microphone": QT_TRANSLATE_NOOP(
-        "Messages", "The microphone cannot be used: it may be unplugged or busy in another app"
+    LinkProblem.BAD_SERVER: QT_TRANSLATE_NOOP("Messages", "The server address in this link is not valid"),
+    LinkProblem.UNSUPPORTED_SCHEME: QT_TRANSLATE_NOOP(
+        "Messages", "Only nimeet://, https:// and http:// invite links can be opened"
     ),
 }
-DEVICE_ERROR_FALLBACK = QT_TRANSLATE_NOOP("Messages", "A device cannot be used")
+SERVER_URL_ERRORS: dict[ServerUrlProblem, str] = {
+    ServerUrlProblem.NOT_TEXT: QT_TRANSLATE_NOOP("Messages", "This is not a valid server address"),
+    ServerUrlProblem.NOT_A_URL: QT_TRANSLATE_NOOP("Messages", "This is not a valid server address"),
+    ServerUrlProblem.EMPTY: QT_TRANSLATE_NOOP("Messages", "Enter the server's address"),
+    ServerUrlProblem.TOO_LONG: QT_TRANSLATE_NOOP("Messages", "This server address is too long"),
+    ServerUrlProblem.BAD_CHARACTERS: QT_TRANSLATE_NOOP(
+        "Messages", "A server address cannot contain spaces or non-Latin letters"
+    ),
+    ServerUrlProblem.BAD_SCHEME: QT_TRANSLATE_NOOP("Messages", "The address must start with https:// or http://"),
+    ServerUrlProblem.QUERY_OR_FRAGMENT: QT_TRANSLATE_NOOP("Messages", "Leave anything after ? or # out of the address"),
+    ServerUrlProblem.USER_INFO: QT_TRANSLATE_NOOP("Messages", "Leave the user name and password out of the address"),
+    ServerUrlProblem.NO_HOST: QT_TRANSLATE_NOOP("Messages", "The address has no server name"),
+    ServerUrlProblem.BAD_PORT: QT_TRANSLATE_NOOP("Messages", "The port in this address is not valid"),
+    ServerUrlProblem.BAD_HOST: QT_TRANSLATE_NOOP("Messages", "The server name in this address is not valid"),
+    ServerUrlProblem.BAD_PATH: QT_TRANSLATE_NOOP("Messages", "The path in this address is not valid"),
+}
 
 
 class MessagePlurals(QObject):
@@ -153,14 +108,6 @@ class MessagePlurals(QObject):
 
     def retry_in(self, seconds: int) -> str:
         return self.tr("Too many attempts: try again in %n second(s)", "", seconds)
-
-
-def _by_prefix(message: str, table: list[tuple[str, str]], fallback: str, what: str) -> str:
-    for prefix, sentence in table:
-        if message.startswith(prefix):
-            return _tr(sentence)
-    logger.info("no translated sentence for %s %r", what, message)
-    return _tr(fallback)
 
 
 def error_code(code: str) -> str | None:
@@ -201,20 +148,11 @@ def signaling_error(exc: SignalingError) -> str:
 
 
 def link_error(exc: InvalidLink) -> str:
-    return _by_prefix(exc.message, LINK_ERRORS, LINK_ERROR_FALLBACK, "link error")
+    return _tr(LINK_ERRORS[exc.problem])
 
 
 def server_url_error(exc: InvalidServerUrl) -> str:
-    return _by_prefix(exc.message, SERVER_URL_ERRORS, SERVER_URL_FALLBACK, "server address error")
-
-
-def call_error(message: str) -> str:
-    return _by_prefix(message, CALL_ERRORS, CALL_ERROR_FALLBACK, "call error")
-
-
-def device_error(kind: str) -> str:
-    """A camera or microphone that cannot open or stopped (``kind`` as ``DevicePreview`` reports it)."""
-    return _tr(DEVICE_ERRORS.get(kind, DEVICE_ERROR_FALLBACK))
+    return _tr(SERVER_URL_ERRORS[exc.problem])
 
 
 def local_server_error(exc: LocalServerError) -> str:

@@ -1,21 +1,22 @@
-"""A dimmed cover over the call while the engine reconnects: people see why the pictures froze."""
+"""A dimmed cover over the call while the engine connects or reconnects: people see why the pictures froze."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from nimeet_desktop.net.signaling import ConnectionState
+
 
 class ReconnectingOverlay(QWidget):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("reconnectingOverlay")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-        self.setStyleSheet("#reconnectingOverlay { background: rgba(0, 0, 0, 150); }")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # the theme's dimming shade
         self.label = QLabel(self.tr("Reconnecting…"))
-        self.label.setStyleSheet("color: white; font-size: 16pt; font-weight: 600;")
+        self.label.setObjectName("reconnectingTitle")
         self.detail = QLabel(self.tr("Your call will resume when the connection is back."))
-        self.detail.setStyleSheet("color: #e8eaed;")
+        self.detail.setObjectName("reconnectingDetail")
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(self.label, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -28,6 +29,16 @@ class ReconnectingOverlay(QWidget):
         if isinstance(watched, QWidget) and watched is self.parent() and event.type() == QEvent.Type.Resize:
             self.setGeometry(watched.rect())
         return False
+
+    def show_for(self, state: ConnectionState) -> None:
+        """The first connection is "Connecting…"; only a connection that was up and dropped is "Reconnecting…"."""
+        if state == ConnectionState.CONNECTING:
+            self.label.setText(self.tr("Connecting…"))
+            self.detail.setText(self.tr("Your call will start when the connection is up."))
+        else:
+            self.label.setText(self.tr("Reconnecting…"))
+            self.detail.setText(self.tr("Your call will resume when the connection is back."))
+        self.show_over_parent()
 
     def show_over_parent(self) -> None:
         parent = self.parentWidget()

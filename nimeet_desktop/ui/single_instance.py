@@ -20,7 +20,6 @@ from nimeet_desktop.net.links import MAX_LINK_LENGTH, InvalidLink, JoinTarget, p
 logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_MS = 500
-READ_TIMEOUT_MS = 1000
 ACTIVATE = "activate"  # sent when started without a link: just bring the window forward
 
 

@@ -30,6 +30,21 @@ QUALITY_POOR = QColor("#ea4335")
 # The call control bar is dark grey with white glyphs in both themes (the video grid behind it is dark too).
 CONTROL_BACKGROUND = QColor("#3c4043")
 CONTROL_FOREGROUND = QColor("#ffffff")
+ON_ACCENT = QColor("#ffffff")  # text and glyphs on an ACCENT or DANGER face (primary and leave buttons)
+
+# The call screen is dark in both schemes, like every call app's: video reads best on it. Its colours therefore
+# do not come from the palette.
+CALL_BACKGROUND = QColor("#121212")
+CALL_TEXT = QColor("#ffffff")
+CALL_TEXT_SECONDARY = QColor("#e8eaed")
+OVERLAY_SHADE = QColor(0, 0, 0, 150)  # the reconnecting cover: the call shows through, dimmed
+BADGE_FILL = QColor(0, 0, 0, 165)  # translucent dark behind white text/icons on a tile: readable on any video
+DIM_BAR = QColor(255, 255, 255, 70)  # the unlit bars of a tile's signal badge
+
+# Toasts float over any screen, light or dark: their own dark (or red) face with white text reads on both.
+TOAST_INFO = QColor(32, 33, 36, 230)
+TOAST_ERROR = QColor(217, 48, 37, 235)
+TOAST_TEXT = QColor("#ffffff")
 
 # Avatar discs behind white initials: saturated, distinct from each other, and each at least 3:1 against white
 # (WCAG's ratio for large text), which tests/ui/test_theme_icons.py checks.
@@ -152,6 +167,20 @@ _SHEET_COLORS: dict[bool, dict[str, str]] = {
 }
 
 
+def opacity_mask(opacity: float) -> QColor:
+    """A colour whose alpha alone matters: composed with DestinationIn it scales a drawing's alpha by ``opacity``."""
+    mask = QColor(0, 0, 0)
+    mask.setAlpha(round(255 * opacity))
+    return mask
+
+
+def _css(color: QColor) -> str:
+    """A colour as stylesheet text, alpha included (``QColor.name()`` drops it)."""
+    if color.alpha() == 255:
+        return color.name()
+    return f"rgba({color.red()}, {color.green()}, {color.blue()}, {color.alpha()})"
+
+
 def palette_for(scheme: Qt.ColorScheme) -> QPalette:
     """Our palette for a system colour scheme; Unknown (no preference, or no way to ask) gets the light one."""
     return QPalette(_DARK if scheme == Qt.ColorScheme.Dark else _LIGHT)
@@ -225,6 +254,21 @@ QFrame#card {{
     border: 1px solid {colors["card_border"]};
     border-radius: 12px;
 }}
+
+QWidget#callView {{ background-color: {_css(CALL_BACKGROUND)}; }}
+QLabel#callTitle {{ color: {_css(CALL_TEXT)}; font-weight: 600; }}
+QLabel#participantCount {{ color: {_css(CONTROL_FOREGROUND)}; }}
+QWidget#reconnectingOverlay {{ background-color: {_css(OVERLAY_SHADE)}; }}
+QLabel#reconnectingTitle {{ color: {_css(CALL_TEXT)}; font-size: 16pt; font-weight: 600; }}
+QLabel#reconnectingDetail {{ color: {_css(CALL_TEXT_SECONDARY)}; }}
+
+QLabel#toast {{
+    background-color: {_css(TOAST_INFO)};
+    color: {_css(TOAST_TEXT)};
+    border-radius: 8px;
+    padding: 8px 14px;
+}}
+QLabel#toast[kind="error"] {{ background-color: {_css(TOAST_ERROR)}; }}
 """
 
 

@@ -5,12 +5,20 @@ Toasts never take focus or block a click elsewhere; errors stay a little longer 
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 INFO_MS = 3500
 ERROR_MS = 6000
 MAX_VISIBLE = 4
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no limit" for a widget's size
+
+
+class ToastKind(StrEnum):
+    INFO = "info"
+    ERROR = "error"
 
 
 class ToastHost(QWidget):
@@ -24,7 +32,7 @@ class ToastHost(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(6)
         self._layout.addStretch(1)
-        self.history: list[tuple[str, str]] = []  # (kind, message), for tests and for the log of a session
+        self.history: list[tuple[ToastKind, str]] = []  # (kind, message), for tests and for the log of a session
         parent.installEventFilter(self)
         self._place()
 
@@ -39,39 +47,40 @@ class ToastHost(QWidget):
         width = min(460, max(200, parent.width() - 40))
         height = max(0, parent.height() - 120)
         self.setGeometry((parent.width() - width) // 2, 20, width, height)
+        for label in self._labels():
+            self._fit(label)
         self.raise_()
 
-    def show_message(self, message: str, kind: str = "info") -> None:
+    def show_message(self, message: str, kind: ToastKind = ToastKind.INFO) -> None:
         self.history.append((kind, message))
         label = QLabel(message)
         label.setObjectName("toast")
-        label.setProperty("kind", kind)
-        label.setWordWrap(True)
+        label.setProperty("kind", kind)  # its face: the theme's QLabel#toast[kind=...]
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        background = "rgba(217, 48, 37, 235)" if kind == "error" else "rgba(32, 33, 36, 230)"
-        label.setStyleSheet(
-            f"QLabel {{ background: {background}; color: white; border-radius: 8px; padding: 8px 14px; }}"
-        )
-        self._fit(label)
         visible = self._labels()
         for oldest in visible[: max(0, len(visible) - MAX_VISIBLE + 1)]:
             self._dismiss(oldest)
         self._layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
         self.show()
         self._place()
-        QTimer.singleShot(ERROR_MS if kind == "error" else INFO_MS, label, lambda: self._dismiss(label))
+        self._fit(label)
+        QTimer.singleShot(ERROR_MS if kind is ToastKind.ERROR else INFO_MS, label, lambda: self._dismiss(label))
 
     def _fit(self, label: QLabel) -> None:
-        """As wide as the text on one line, up to the column's width, and as tall as the wrapped text then is.
+        """One line if it fits the column, else wrapped to the column's width, at the height that needs.
 
-        A word-wrapped label centred in a layout otherwise gets the height of its size hint, which assumes a width
-        of Qt's choosing: a long message (a Russian one, typically) lost its second line."""
-        label.ensurePolished()  # the stylesheet's padding counts
+        Sized here rather than by the layout: a centred item is laid out at its size hint, and a wrapped label's
+        hint guesses a width and a height that do not go together, which cut the second line off."""
+        label.ensurePolished()  # the theme's padding counts
         label.setWordWrap(False)
-        one_line = label.sizeHint().width()
+        label.setMinimumSize(0, 0)
+        label.setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX)
+        natural = label.sizeHint()
+        if natural.width() <= self.width():
+            label.setFixedSize(natural)
+            return
         label.setWordWrap(True)
-        width = min(one_line, self.width())
-        label.setFixedSize(width, label.heightForWidth(width))
+        label.setFixedSize(self.width(), label.heightForWidth(self.width()))
 
     def _dismiss(self, label: QLabel) -> None:
         self._layout.removeWidget(label)

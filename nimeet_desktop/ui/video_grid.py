@@ -2,7 +2,7 @@
 
 Focus is a pinned tile (the user double-clicked it) or else a featured one (the call window features a screen
 share). The grid also runs the frame clock: one timer for all tiles asks each visible tile whether its source has a
-new frame, so a tile repaints at most at the clock rate however fast frames arrive (../shared/DESIGN.md).
+new frame, so a tile repaints at most at the clock rate however fast frames arrive (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The tile never holds on to a stream of frames. It is given a ``frame_source`` callable that returns the newest
 decoded ``av.VideoFrame`` (``RemoteParticipant.latest_frame`` or the local preview), and a frame clock calls
 ``refresh()`` to ask "is there something new?". Conversion to a Qt image happens in ``paintEvent`` only, once per
-painted frame, straight to the on-screen pixel size in swscale (../shared/DESIGN.md, "Data paths to keep short"):
+painted frame, straight to the on-screen pixel size in swscale (docs/architecture.md, "Data paths"):
 frames that arrive between two repaints are never converted at all.
 """
 
@@ -42,8 +42,6 @@ GAP = 4  # logical px between neighbouring badges
 PAD_X, PAD_Y = 8, 3  # logical px inside the name label
 SPEAKING_RING = 3.0  # logical px
 AVATAR_FRACTION = 0.42  # avatar diameter relative to the tile's shorter side
-BADGE_FILL = QColor(0, 0, 0, 165)  # translucent dark behind white text/icons: readable on any video
-DIM_BAR = QColor(255, 255, 255, 70)  # the unlit bars of the signal badge
 SWSCALE_THREADS = 1  # see _image_for
 
 QUALITY_BARS = {Quality.GOOD: 3, Quality.FAIR: 2, Quality.POOR: 1}  # lit bars of three
@@ -96,12 +94,16 @@ class VideoTile(QWidget):
         frame_source: FrameSource,
         *,
         is_self: bool = False,
+        avatar_name: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``avatar_name``: whose initial and colour the avatar shows when it is not ``name`` (the own tile is
+        labelled "You" but shows the user's own initial and colour, as the others see it)."""
         super().__init__(parent)
         self.tile_id = tile_id
         self.is_self = is_self
         self._name = name
+        self._avatar_name = avatar_name
         self._frame_source = frame_source
         self._mirrored = is_self  # people expect their own camera to behave like a mirror
         self._camera_on = True
@@ -120,6 +122,16 @@ class VideoTile(QWidget):
     @property
     def name(self) -> str:
         return self._name
+
+    @property
+    def initial(self) -> str:
+        """The letter the avatar shows."""
+        stripped = (self._avatar_name or self._name).strip()
+        return stripped[0].upper() if stripped else "?"
+
+    def set_avatar_name(self, name: str | None) -> None:
+        self._avatar_name = name
+        self.update()
 
     @property
     def mirrored(self) -> bool:
@@ -322,18 +334,14 @@ class VideoTile(QWidget):
         circle = QRectF(0, 0, diameter, diameter)
         circle.moveCenter(QRectF(self.rect()).center())
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(theme.avatar_color(self._name))
+        painter.setBrush(theme.avatar_color(self._avatar_name or self._name))
         painter.drawEllipse(circle)
         font = QFont(self.font())
         font.setPixelSize(max(1, round(diameter * 0.45)))  # the letter belongs to the circle, not the text size
         font.setWeight(QFont.Weight.DemiBold)
         painter.setFont(font)
         painter.setPen(theme.TILE_TEXT)
-        painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self._initial())
-
-    def _initial(self) -> str:
-        stripped = self._name.strip()
-        return stripped[0].upper() if stripped else "?"
+        painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self.initial)
 
     def _geometry(self) -> _Geometry:
         metrics = QFontMetricsF(self._label_font())
@@ -378,7 +386,7 @@ class VideoTile(QWidget):
 
     def _paint_badge(self, painter: QPainter, rect: QRectF) -> None:
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(BADGE_FILL)
+        painter.setBrush(theme.BADGE_FILL)
         radius = min(6.0, rect.height() / 2)
         painter.drawRoundedRect(rect, radius, radius)
 
@@ -400,5 +408,5 @@ class VideoTile(QWidget):
         for index in range(3):
             height = inner.height() * (index + 1) / 3
             bar = QRectF(inner.left() + index * 1.5 * bar_w, inner.bottom() - height, bar_w, height)
-            painter.setBrush(QUALITY_COLORS[quality] if index < lit else DIM_BAR)
+            painter.setBrush(QUALITY_COLORS[quality] if index < lit else theme.DIM_BAR)
             painter.drawRoundedRect(bar, bar_w / 3, bar_w / 3)

@@ -11,7 +11,8 @@ websocket ends the reader). So this transport keeps engineio's semantics (per-so
 slow receiver never blocks a sender; size limit; CLOSE handling; ordering) without the per-message scaffolding.
 
 Installed per server instance (``install``), never by patching the library globally. Connections that start
-on long-polling and upgrade later keep engineio's own handler.
+on long-polling and upgrade later keep engineio's own handler. Every engineio internal this touches goes through
+``engineio_compat.py`` (its canary: ``tests/compat/test_engineio_hook.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 import engineio
 from engineio import exceptions, packet
 
+from signaling_server.signaling import engineio_compat
+
 log = logging.getLogger(__name__)
 
 
@@ -32,7 +35,7 @@ class LeanWebSocket:
 
     def __init__(self, handler: Any, server: Any) -> None:
         self.handler = handler  # the socket's bound ``_websocket_handler``
-        self.socket = handler.__self__
+        self.socket = engineio_compat.socket_of(handler)
         self.server = server
         self.asgi_receive: Any = None
         self.asgi_send: Any = None
@@ -72,8 +75,7 @@ class LeanWebSocket:
     # ---- the lean loop for connections that open on websocket ----
     async def _serve(self) -> None:
         socket = self.socket
-        socket.connected = True
-        socket.upgraded = True
+        engineio_compat.open_on_websocket(socket)
         writer = asyncio.create_task(self._write())
         limit = self.server.max_http_buffer_size
         try:
@@ -127,7 +129,10 @@ class LeanWebSocket:
 
 
 def install(eio: engineio.AsyncServer) -> None:
-    """Use the lean transport for this Engine.IO server only (its ``_async`` table is copied, not mutated)."""
-    table = dict(eio._async)
-    table["websocket"] = LeanWebSocket
-    eio._async = table
+    """Use the lean transport for this Engine.IO server only; refuses to start on an engineio it does not fit."""
+    engineio_compat.use_websocket_class(eio, LeanWebSocket)
+    log.info(
+        "engine.io websocket transport: %s (python-engineio %s)",
+        LeanWebSocket.__name__,
+        engineio_compat.ENGINEIO_VERSION,
+    )

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from nimeet_desktop.call import ice
+from nimeet_desktop.call.errors import CallError
+from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
@@ -43,7 +45,7 @@ class Recorder(CallObserver):
         self.left: list[tuple[str, float]] = []
         self.updates: list[tuple[str, dict[str, bool]]] = []
         self.connection: list[tuple[str, str | None]] = []
-        self.errors: list[str] = []
+        self.errors: list[CallError] = []
 
     def on_participant_joined(self, participant: RemoteParticipant) -> None:
         self.joined.append(participant.socket_id)
@@ -57,8 +59,8 @@ class Recorder(CallObserver):
     def on_connection(self, state: Any, detail: str | None) -> None:
         self.connection.append((str(state), detail))
 
-    def on_error(self, message: str) -> None:
-        self.errors.append(message)
+    def on_error(self, error: CallError) -> None:
+        self.errors.append(error)
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> float:
@@ -99,7 +101,14 @@ async def sessions(call_server: ServerProcess) -> AsyncIterator[Callable[..., Ca
     """Sessions with synthetic media against the module's server; all left at the end of the test."""
     made: list[CallSession] = []
 
-    def make(token: str, *, video: bool = True, audio: bool = True, server_url: str | None = None) -> CallSession:
+    def make(
+        token: str,
+        *,
+        video: bool = True,
+        audio: bool = True,
+        server_url: str | None = None,
+        options: EngineOptions | None = None,
+    ) -> CallSession:
         session = CallSession(
             server_url or call_server.url,
             token,
@@ -108,6 +117,7 @@ async def sessions(call_server: ServerProcess) -> AsyncIterator[Callable[..., Ca
             camera_factory=(lambda: SyntheticVideo(WIDTH, HEIGHT, 30)) if video else None,
             microphone=SyntheticAudio() if audio else None,
             measure_latency=True,
+            options=options,
         )
         made.append(session)
         return session

@@ -1,4 +1,4 @@
-"""``nimeet-bot`` as admins run it: separate processes, the real server, the JSON report of BOT_OUTPUT.md."""
+"""``nimeet-bot`` as admins run it: separate processes, the real server, the JSON report of docs/bot-report.md."""
 
 from __future__ import annotations
 

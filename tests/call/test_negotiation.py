@@ -14,6 +14,7 @@ from nimeet_desktop.call.audio_broadcast import AudioBroadcast
 from nimeet_desktop.call.peer import Peer
 from nimeet_desktop.call.shared_encoder import SharedVideoEncoder
 from nimeet_desktop.media.synthetic import SyntheticVideo
+from nimeet_desktop.net.signaling import DescriptionType
 from signaling_server.protocol import IceCandidateInit
 from tests.call.conftest import wait_until
 
@@ -65,14 +66,14 @@ class Relay:
         relay = self
 
         class Bound:
-            async def send_description(self, target: str, kind: str, sdp: str) -> None:
+            async def send_description(self, target: str, kind: DescriptionType, sdp: str) -> None:
                 relay.sent.append((sender_id, kind))
                 # Delivered in a task, as a server would: the sender still holds its own lock right now.
                 relay.tasks.append(asyncio.get_running_loop().create_task(relay.deliver(sender_id, target, kind, sdp)))
 
         return Bound()
 
-    async def deliver(self, sender: str, target: str, kind: str, sdp: str) -> None:
+    async def deliver(self, sender: str, target: str, kind: DescriptionType, sdp: str) -> None:
         peer = self.peers[target]
         if self.trickle_first:
             lines = sdp.splitlines()

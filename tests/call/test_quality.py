@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from nimeet_desktop.call.quality import Quality, QualityMeter
-from nimeet_desktop.call.remote import RemoteParticipant
+from nimeet_desktop.call.remote import PeerState, RemoteParticipant
 from signaling_server.protocol import MediaState, Participant
 
 POLL_S = 0.5
@@ -21,7 +21,7 @@ class Segment:
     seconds: float
     fps: float = 30.0
     pps: float = 60.0
-    state: str = "connected"
+    state: PeerState = "connected"
     camera: bool = True
     screen: bool = False
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from nimeet_desktop.media.devices import sounddevice_module
+from tests.support.system_packages import PORTAUDIO, XVFB, require
+
 
 @dataclass
 class Xvfb:
@@ -32,10 +35,8 @@ class Xvfb:
 
 def start_xvfb(width: int, height: int) -> Xvfb:
     binary = shutil.which("Xvfb")
-    if binary is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("Xvfb is missing: .ci/run must install the xvfb package")
-        pytest.skip("Xvfb is not installed (Debian: apt-get install xvfb)")
+    require(binary is not None, XVFB)
+    assert binary is not None
     read_fd, write_fd = os.pipe()
     try:
         try:
@@ -71,6 +72,12 @@ def start_xvfb(width: int, height: int) -> Xvfb:
     finally:
         os.close(read_fd)
     return Xvfb(f":{number.decode().strip()}", width, height, process)
+
+
+@pytest.fixture
+def portaudio() -> None:
+    """The test opens audio devices through PortAudio: skip (fail under CI) without it, saying so."""
+    require(sounddevice_module() is not None, PORTAUDIO)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from aiortc.mediastreams import MediaStreamError
 
 from nimeet_desktop.media.camera import CameraSource, image_to_i420
-from nimeet_desktop.media.devices import DeviceUnavailable
+from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
 
 
 def write_video(path: Path, width: int, height: int, frames: int, fps: float = 30.0) -> Path:
@@ -41,9 +41,12 @@ async def until_ended(source: CameraSource, limit: int = 100) -> list[av.VideoFr
 @pytest.mark.parametrize("device", [63, "/dev/video63", "/nonexistent/clip.avi"])
 def test_a_camera_that_is_not_there_is_unavailable_at_once(device: int | str) -> None:
     started = time.monotonic()
-    with pytest.raises(DeviceUnavailable, match="cannot be opened"):
+    with pytest.raises(DeviceUnavailable, match="cannot be opened") as raised:
         CameraSource(device)
     assert time.monotonic() - started < 2
+    # A path that does not exist is certainly not there; an index may be there but busy: only "failed" is known.
+    expected = DeviceProblem.FAILED if isinstance(device, int) else DeviceProblem.NOT_FOUND
+    assert raised.value.kind is expected
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from nimeet_desktop.media.devices import DeviceUnavailable, list_microphones
+from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable, audio_problem, list_microphones
 from nimeet_desktop.media.microphone import MicrophoneSource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,20 +69,28 @@ PROBE = textwrap.dedent(
 )
 
 
+@pytest.mark.usefixtures("portaudio")
 def test_a_microphone_that_is_not_there_is_unavailable_at_once() -> None:
     started = time.monotonic()
-    with pytest.raises(DeviceUnavailable, match="cannot be opened"):
+    with pytest.raises(DeviceUnavailable, match="cannot be opened") as raised:
         MicrophoneSource(9999)
     assert time.monotonic() - started < 2
+    assert raised.value.kind is DeviceProblem.NOT_FOUND
+    with pytest.raises(DeviceUnavailable) as raised:
+        MicrophoneSource("no microphone has this name")
+    assert raised.value.kind is DeviceProblem.NOT_FOUND
 
 
+@pytest.mark.usefixtures("portaudio")
 def test_no_default_microphone_is_unavailable() -> None:
     if list_microphones():
         pytest.skip("this machine has a microphone")
-    with pytest.raises(DeviceUnavailable):
+    with pytest.raises(DeviceUnavailable) as raised:
         MicrophoneSource()
+    assert raised.value.kind is DeviceProblem.NOT_FOUND, "no default device is a missing one, not a failure"
 
 
+@pytest.mark.usefixtures("portaudio")
 @pytest.mark.skipif(platform.system() != "Linux", reason="ALSA is Linux only")
 def test_capture_and_playback_through_portaudio(tmp_path: Path) -> None:
     (tmp_path / ".asoundrc").write_text(ASOUNDRC)
@@ -106,3 +114,70 @@ def test_capture_and_playback_through_portaudio(tmp_path: Path) -> None:
     assert out["output_active"] is True
     assert out["output_active_after_close"] is False
     assert out["block_sizes"] == [960]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("Error querying device -1", DeviceProblem.NOT_FOUND),
+        ("No input device matching 'USB headset'", DeviceProblem.NOT_FOUND),
+        ("Error opening InputStream: Device unavailable [PaErrorCode -9985]", DeviceProblem.BUSY),
+        ("Error opening InputStream: Invalid sample rate [PaErrorCode -9997]", DeviceProblem.FAILED),
+    ],
+)
+def test_portaudio_errors_are_told_apart(text: str, problem: DeviceProblem) -> None:
+    """PortAudio's texts (as sounddevice words them) and what people are told they mean."""
+    assert audio_problem(RuntimeError(text)) is problem
+
+
+# PortAudio as absent as on a machine without libportaudio2: sounddevice looks it up with ctypes.util.find_library,
+# so a sitecustomize in the child makes that lookup find nothing (ldconfig's cache cannot be hidden otherwise).
+WITHOUT_PORTAUDIO = textwrap.dedent(
+    """
+    import ctypes.util
+    _find_library = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None if name == "portaudio" else _find_library(name)
+    """
+)
+
+
+def without_portaudio_env(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "sitecustomize.py").write_text(WITHOUT_PORTAUDIO)
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    return env | {"PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+
+
+def test_without_portaudio_a_microphone_is_unavailable_and_says_why(tmp_path: Path) -> None:
+    probe = textwrap.dedent(
+        """
+        from nimeet_desktop.media.devices import DeviceUnavailable, list_microphones, list_speakers
+        from nimeet_desktop.media.microphone import MicrophoneSource
+        assert list_microphones() == [] and list_speakers() == []
+        try:
+            MicrophoneSource(9999)
+        except DeviceUnavailable as exc:
+            print(exc)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=without_portaudio_env(tmp_path), cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "no microphone: PortAudio is not available"
+
+
+def test_without_portaudio_its_tests_skip_naming_the_package(tmp_path: Path) -> None:
+    """The README's test command on a machine without PortAudio: these tests skip and say exactly why."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-rs", "-p", "no:cacheprovider", __file__, "-k", "not without_portaudio"],
+        env=without_portaudio_env(tmp_path),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout
+    reason = "PortAudio (libportaudio2) is not installed: bash scripts/setup.sh --dev installs it"
+    skipped = [line for line in done.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert len(skipped) == 3, done.stdout
+    assert all(line.endswith(reason) for line in skipped), skipped

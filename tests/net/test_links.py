@@ -9,6 +9,8 @@ from nimeet_desktop.net.links import (
     InvalidLink,
     InvalidServerUrl,
     JoinTarget,
+    LinkProblem,
+    ServerUrlProblem,
     join_link,
     normalize_server_url,
     parse_join_link,
@@ -200,3 +202,38 @@ def test_server_urls_are_normalized(url: str, normalized: str) -> None:
 def test_bad_server_urls_are_refused(url: str) -> None:
     with pytest.raises(InvalidServerUrl):
         normalize_server_url(url)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", LinkProblem.EMPTY),
+        ("x" * 5000, LinkProblem.TOO_LONG),
+        ("nimeet://join/abc def", LinkProblem.BAD_CHARACTERS),
+        ("nimeet://call/abc", LinkProblem.BAD_NIMEET_LINK),
+        ("https://example.org/rooms/abc", LinkProblem.BAD_WEB_LINK),
+        ("ftp://example.org/join/abc", LinkProblem.UNSUPPORTED_SCHEME),
+    ],
+)
+def test_a_refused_link_says_why_as_a_code(text: str, problem: LinkProblem) -> None:
+    """The UI translates by ``problem``, never by matching the English message."""
+    with pytest.raises(InvalidLink) as caught:
+        parse_join_target(text)
+    assert caught.value.problem is problem
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("", ServerUrlProblem.EMPTY),
+        ("ftp://example.org", ServerUrlProblem.BAD_SCHEME),
+        ("https://example.org/?a=1", ServerUrlProblem.QUERY_OR_FRAGMENT),
+        ("https://user:pw@example.org", ServerUrlProblem.USER_INFO),
+        ("https://example.org:99999", ServerUrlProblem.BAD_PORT),
+        ("https://exa_mple.org", ServerUrlProblem.BAD_HOST),
+    ],
+)
+def test_a_refused_server_address_says_why_as_a_code(url: str, problem: ServerUrlProblem) -> None:
+    with pytest.raises(InvalidServerUrl) as caught:
+        normalize_server_url(url)
+    assert caught.value.problem is problem

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
+from nimeet_desktop.net.error_codes import LocalErrorCode
 from nimeet_desktop.net.links import InvalidServerUrl, parse_join_link
 from nimeet_desktop.net.rest import ApiClient, ApiError, RestError, ServerUnreachable
 from signaling_server.protocol import AuthResponse, Room
@@ -290,7 +291,8 @@ async def test_error_without_the_contract_shape() -> None:
     async with canned_server(response) as url, ApiClient(url) as api:
         with pytest.raises(ApiError) as caught:
             await api.healthz()
-    assert (caught.value.status, caught.value.code) == (400, "http-400")
+    error = caught.value
+    assert (error.status, error.code, error.raw_code) == (400, LocalErrorCode.HTTP_STATUS, "http-400")
 
 
 async def test_retry_after_as_http_date() -> None:

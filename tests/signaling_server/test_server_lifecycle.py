@@ -22,6 +22,7 @@ import socketio
 
 from tests.support.clients import Peer, bearer
 from tests.support.server import ServerProcess
+from tests.support.system_packages import POSTGRESQL, require
 
 
 def register(url: str, name: str, password: str = "password123") -> dict[str, Any]:
@@ -242,8 +243,8 @@ async def test_database_outage_is_reported_and_survived(
     from tests.support.postgres import PostgresCluster, find_bin_dir
 
     bin_dir = find_bin_dir()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed on this machine (CI installs it)")
+    require(bin_dir is not None, POSTGRESQL)
+    assert bin_dir is not None
     cluster = PostgresCluster(bin_dir)
     cluster.start()
     try:
@@ -296,3 +297,90 @@ async def test_shutdown_with_sockets_in_rooms_closes_every_stay(
     assert (all_stays, open_stays) == (20, 0)
     for peer in peers:
         await peer.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "line"),
+    [
+        (["--port", "99999"], {}, "nimeet-server: --port: must be between 0 and 65535 (got 99999)"),
+        ([], {"NIMEET_PORT": "abc"}, "nimeet-server: NIMEET_PORT: must be a whole number (got 'abc')"),
+        (
+            [],
+            {"NIMEET_LOG_LEVEL": "loud"},
+            "nimeet-server: NIMEET_LOG_LEVEL: must be one of debug, info, warning, error (got 'loud')",
+        ),
+    ],
+)
+def test_cli_names_each_bad_setting_in_one_line(
+    tmp_path: Path, args: list[str], env: dict[str, str], line: str
+) -> None:
+    result = run_cli(*args, "--data-dir", str(tmp_path), env=env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [line]
+
+
+def test_cli_gives_every_bad_setting_not_only_the_first(tmp_path: Path) -> None:
+    result = run_cli(
+        "--port", "-1", "--data-dir", str(tmp_path), env={"NIMEET_TOKEN_TTL_S": "5", "NIMEET_PING_INTERVAL_S": "x"}
+    )
+    assert result.returncode == 2
+    assert sorted(result.stderr.splitlines()) == [
+        "nimeet-server: --port: must be between 0 and 65535 (got -1)",
+        "nimeet-server: NIMEET_PING_INTERVAL_S: must be a whole number (got 'x')",
+        "nimeet-server: NIMEET_TOKEN_TTL_S: must be at least 60 (got '5')",
+    ]
+
+
+def test_sigterm_shutdown_exits_0_and_json_logs_carry_no_terminal_colours(tmp_path: Path) -> None:
+    """SIGTERM is how service managers stop us: a shutdown that ran to the end is a success (uvicorn re-raised the
+    signal: 143). uvicorn's records carry a ``color_message`` with ANSI escapes, which has no place in JSON."""
+    import json
+    import signal
+
+    server = ServerProcess(tmp_path, env={"NIMEET_LOG_FORMAT": "json"})
+    server.start()
+    assert server.stop(signal.SIGTERM) == 0
+    entries = [json.loads(line) for line in server.stderr_lines]
+    assert any(entry["msg"].startswith("Started server process") for entry in entries)
+    assert any(entry["msg"] == "Application shutdown complete." for entry in entries)
+    assert not any("\x1b" in line or "color_message" in line for line in server.stderr_lines)
+
+
+def test_watchdog_stops_the_server_when_the_watched_process_is_gone(tmp_path: Path) -> None:
+    """The watchdog alone (macOS and Windows have no parent-death signal): the watched process is not the server's
+    parent here, so on Linux too only the polling can notice it went."""
+    watched = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    server = ServerProcess(tmp_path, env={"NIMEET_PARENT_PID": str(watched.pid)})
+    try:
+        server.start()
+        time.sleep(1.5)
+        assert server.proc is not None and server.proc.poll() is None  # alive while the watched process is
+        watched.kill()
+        watched.wait()  # reaped: the pid is gone, not a zombie
+        started = time.monotonic()
+        assert server.proc.wait(5) == 0
+        assert time.monotonic() - started < 3
+        assert any("parent process is gone" in line for line in server.stderr_lines)
+    finally:
+        watched.kill()
+        watched.wait()
+        server.stop()
+
+
+def test_server_does_not_start_for_a_parent_already_gone(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    result = run_cli("--parent-pid", str(dead.pid), "--port", "0", "--data-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert f"parent process {dead.pid} is gone" in result.stderr
+
+
+def test_ctrl_c_shutdown_exits_0_without_a_traceback(tmp_path: Path) -> None:
+    import signal
+
+    server = ServerProcess(tmp_path)
+    server.start()
+    assert server.stop(signal.SIGINT) == 0
+    assert any("Application shutdown complete" in line for line in server.stderr_lines)
+    assert server.errors_logged() == []
+    assert not any("KeyboardInterrupt" in line for line in server.stderr_lines)

@@ -1,4 +1,5 @@
-"""Run the real server (``python -m signaling_server``) on a free loopback port."""
+"""Run the real server (``python -m signaling_server``) on a free loopback port: the one runner of the tests, the
+screenshot script and the benchmarks."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 # A fixed key lets tests forge expired or wrongly-signed tokens against the real server.
 TEST_JWT_SECRET = "test-signing-key-0123456789abcdef0123456789abcdef"
@@ -33,23 +35,52 @@ _URL = re.compile(r"listening on (http://\S+)")
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, database_url: str = "", env: dict[str, str] | None = None) -> None:
+    """The server in a child process; ``python``, ``entry`` and ``cwd`` let a benchmark run an instrumented entry
+    point or another checkout of the code (``benchmarks/signaling_load``)."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str = "",
+        env: dict[str, str] | None = None,
+        *,
+        python: str = sys.executable,
+        entry: Sequence[str] = ("-m", "signaling_server"),
+        cwd: str | None = None,
+        stop_timeout: float = 15.0,
+        own_session: bool = False,
+    ) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
         self.env = {**FAST_ENV, **(env or {})}
+        self.python = python
+        self.entry = list(entry)
+        self.cwd = cwd
+        self.stop_timeout = stop_timeout
+        self.own_session = own_session  # out of the terminal's process group: Ctrl-C reaches only the caller
         self.url = ""
         self.proc: subprocess.Popen[str] | None = None
+        self.pid = 0
+        self.returncode: int | None = None
         self.stderr_lines: list[str] = []
 
     def start(self, port: int = 0, timeout: float = 30.0) -> str:
-        args = [sys.executable, "-m", "signaling_server", "--host", "127.0.0.1", "--port", str(port)]
+        args = [self.python, *self.entry, "--host", "127.0.0.1", "--port", str(port)]
         args += ["--data-dir", str(self.data_dir)]
         if self.database_url:
             args += ["--database-url", self.database_url]
         env = {**os.environ, **self.env}
         self.proc = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, bufsize=1
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            bufsize=1,
+            cwd=self.cwd,
+            start_new_session=self.own_session,
         )
+        self.pid = self.proc.pid
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, args=(self.proc.stdout, lines), daemon=True).start()
         threading.Thread(target=self._pump_err, args=(self.proc.stderr,), daemon=True).start()
@@ -86,18 +117,18 @@ class ServerProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        code = self.proc.returncode
+        code = self.returncode = self.proc.returncode
         self.proc = None
         return code
 
     def stop_gracefully(self) -> None:
-        """SIGTERM, and the app's shutdown ran to the end (uvicorn re-raises SIGTERM, so the status is -15)."""
+        """SIGTERM, and the app's shutdown ran to the end: exit status 0."""
         code = self.stop()
-        assert code in (0, -signal.SIGTERM), code
+        assert code == 0, code
         assert any("Application shutdown complete" in line for line in self.stderr_lines), self.stderr_lines[-20:]
         assert self.errors_logged() == [], "".join(self.stderr_lines[-40:])
 
@@ -107,10 +138,21 @@ class ServerProcess:
 
 
 @contextmanager
-def running(data_dir: Path, database_url: str = "") -> Iterator[ServerProcess]:
-    """A server for a fixture's lifetime; it must have logged no error or traceback by the end."""
-    proc = ServerProcess(data_dir, database_url)
-    proc.start()
-    yield proc
-    proc.stop()
-    assert proc.errors_logged() == [], "".join(proc.stderr_lines[-60:])
+def running(
+    data_dir: Path,
+    database_url: str = "",
+    *,
+    check_errors: bool = True,
+    start_timeout: float = 30.0,
+    **options: Any,
+) -> Iterator[ServerProcess]:
+    """A server for a fixture's lifetime; it must have logged no error or traceback by the end (``check_errors``;
+    a benchmark counts them instead). ``options`` go to ``ServerProcess`` (``env``, ``python``, ``entry``...)."""
+    proc = ServerProcess(data_dir, database_url, **options)
+    try:
+        proc.start(timeout=start_timeout)
+        yield proc
+    finally:
+        proc.stop()
+    if check_errors:
+        assert proc.errors_logged() == [], "".join(proc.stderr_lines[-60:])

@@ -1,62 +1,58 @@
-"""Does every piece of text fit its widget? Used by the screen tests in English and Russian (Russian runs about a
-third longer than English, the usual first casualty is a button or a one-line label).
+"""Layout checks any UI test can run on a shown window: is some text cut off?
 
-A widget counts as clipped when, at its current geometry:
-
-* a one-line label's text is wider (or a word-wrapped label's text taller) than the label's contents rectangle;
-* a push or tool button with text is smaller than its size hint (Qt then cuts the text, it never elides it);
-* any widget is smaller than its minimum size hint (a squashed line edit, item 13 of issue 9) or sticks out of
-  its parent.
-
-Only what is visible is checked; painted overlays (video tiles draw and elide their own name badges) are not.
+``clipped_widgets(root)`` lists every visible label and button under ``root`` whose text does not fit the space the
+layout gave it. Meant for every screen in every language: a translation that is a third longer than the English
+must not lose its last words silently. A widget that elides on purpose (and shows the whole text in its tooltip)
+carries the dynamic property ``elided`` = True and is skipped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
-from PySide6.QtCore import QRect
-from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QLabel, QLineEdit, QWidget
-
-SLACK = 1  # px: rounding of fractional font metrics
+ELIDED_PROPERTY = "elided"
+TOLERANCE_PX = 1  # rounding between the hint (float font metrics) and integer geometry
 
 
-@dataclass(frozen=True)
-class Clipped:
-    widget: QWidget
-    why: str
+def clipped_widgets(root: QWidget) -> list[str]:
+    """One line per visible QLabel / QAbstractButton under ``root`` (``root`` included) whose text is clipped."""
+    problems: list[str] = []
+    for widget in [root, *root.findChildren(QWidget)]:
+        if not _shown(widget, root) or widget.property(ELIDED_PROPERTY):
+            continue
+        if isinstance(widget, QLabel):
+            problem = _label_problem(widget)
+        elif isinstance(widget, QAbstractButton):
+            problem = _button_problem(widget)
+        else:
+            continue
+        if problem is not None:
+            problems.append(f"{_describe(widget)}: {problem}")
+    return problems
 
-    def __str__(self) -> str:
-        name = self.widget.objectName() or type(self.widget).__name__
-        text = _text(self.widget)
-        return f"{name} {text!r}: {self.why}" if text else f"{name}: {self.why}"
 
-
-def _text(widget: QWidget) -> str:
-    if isinstance(widget, (QLabel, QAbstractButton)):
-        return widget.text()
-    if isinstance(widget, QLineEdit):
-        return widget.text() or widget.placeholderText()
-    return ""
+def _shown(widget: QWidget, root: QWidget) -> bool:
+    # isVisibleTo: hidden by itself or by any ancestor up to root (a stacked widget's other pages, an error line
+    # with no error) does not count; root itself may be shown or not.
+    return (widget is root or widget.isVisibleTo(root)) and not widget.isHidden()
 
 
 def _label_problem(label: QLabel) -> str | None:
-    text = label.text()
-    if not text or (label.pixmap() is not None and not label.pixmap().isNull()):
+    if not label.text():  # a picture, or empty
         return None
-    rect = label.contentsRect()
-    margin = label.margin()
-    room = rect.adjusted(margin, margin, -margin, -margin)
-    metrics = QFontMetrics(label.font())
+    width, height = label.width(), label.height()
     if label.wordWrap():
-        needed = label.heightForWidth(label.width())
-        if needed > label.height() + SLACK:
-            return f"wrapped text needs {needed} px of height, has {label.height()}"
+        # The narrowest a wrapped label can go is its longest word; at its actual width it needs heightForWidth.
+        min_width = label.minimumSizeHint().width()
+        needed_height = label.heightForWidth(width)
+        if min_width > width + TOLERANCE_PX:
+            return f"a word needs {min_width} px, the label is {width} px wide"
+        if needed_height > height + TOLERANCE_PX:
+            return f"needs {needed_height} px height at {width} px width, has {height} px"
         return None
-    width = max(metrics.horizontalAdvance(line) for line in text.splitlines() or [""])
-    if width > room.width() + SLACK:
-        return f"text needs {width} px, has {room.width()}"
+    hint = label.sizeHint()
+    if hint.width() > width + TOLERANCE_PX or hint.height() > height + TOLERANCE_PX:
+        return f"needs {hint.width()}×{hint.height()} px, has {width}×{height} px"
     return None
 
 
@@ -64,52 +60,32 @@ def _button_problem(button: QAbstractButton) -> str | None:
     if not button.text():
         return None
     hint = button.sizeHint()
-    if button.width() + SLACK < hint.width():
-        return f"{button.width()} px wide, its text and icon need {hint.width()}"
-    if button.height() + SLACK < hint.height():
-        return f"{button.height()} px tall, needs {hint.height()}"
+    if hint.width() > button.width() + TOLERANCE_PX or hint.height() > button.height() + TOLERANCE_PX:
+        return f"needs {hint.width()}×{hint.height()} px, has {button.width()}×{button.height()} px"
     return None
 
 
-def _size_problem(widget: QWidget) -> str | None:
-    hint = widget.minimumSizeHint()
-    if not hint.isValid():
-        return None
-    # A maximum below the hint is a choice (a 10 px level meter, 48 px round call buttons), not a squeeze.
-    cap = widget.maximumSize()
-    narrow = widget.width() + SLACK < min(hint.width(), cap.width())
-    short = widget.height() + SLACK < min(hint.height(), cap.height())
-    if narrow or short:
-        size = f"{widget.width()}×{widget.height()}"
-        return f"squashed to {size}, below its minimum {hint.width()}×{hint.height()}"
-    return None
+def _describe(widget: QWidget) -> str:
+    name = widget.objectName() or "(no object name)"
+    text = widget.text() if isinstance(widget, QLabel | QAbstractButton) else ""
+    short = text if len(text) <= 40 else text[:39] + "…"
+    return f"{type(widget).__name__} {name} {short!r}"
 
 
-def _outside_parent(widget: QWidget) -> str | None:
-    parent = widget.parentWidget()
-    if parent is None or widget.isWindow():
-        return None
-    if isinstance(parent.parentWidget(), QAbstractScrollArea):
-        return None  # a scroll area's content is meant to be larger than its viewport
-    inside = QRect(0, 0, parent.width(), parent.height()).adjusted(-SLACK, -SLACK, SLACK, SLACK)
-    if not inside.contains(widget.geometry()):
-        g = widget.geometry()
-        return f"at {g.x()},{g.y()} {g.width()}×{g.height()}, outside its parent's {parent.width()}×{parent.height()}"
-    return None
-
-
-def clipped_widgets(root: QWidget) -> list[Clipped]:
-    """Every visible widget under ``root`` (``root`` included) whose text or size does not fit."""
-    found: list[Clipped] = []
+def squashed_widgets(root: QWidget) -> list[str]:
+    """One line per visible widget under ``root`` that the layout made smaller than its minimum size hint (a line
+    edit squashed to a few pixels, as the server screen's was): text in it cannot be read whatever it says. A
+    maximum below the hint is a choice (a 10 px level meter, 48 px round call buttons), not a squeeze."""
+    problems: list[str] = []
     for widget in [root, *root.findChildren(QWidget)]:
-        if not widget.isVisibleTo(root) and widget is not root:
+        if not _shown(widget, root):
             continue
-        if not widget.isVisible():
+        hint, cap = widget.minimumSizeHint(), widget.maximumSize()
+        if not hint.isValid():
             continue
-        checks = [_size_problem(widget), _outside_parent(widget) if widget is not root else None]
-        if isinstance(widget, QLabel):
-            checks.append(_label_problem(widget))
-        elif isinstance(widget, QAbstractButton):
-            checks.append(_button_problem(widget))
-        found += [Clipped(widget, why) for why in checks if why is not None]
-    return found
+        narrow = widget.width() + TOLERANCE_PX < min(hint.width(), cap.width())
+        short = widget.height() + TOLERANCE_PX < min(hint.height(), cap.height())
+        if narrow or short:
+            size = f"{widget.width()}×{widget.height()}, below its minimum {hint.width()}×{hint.height()}"
+            problems.append(f"{_describe(widget)}: squashed to {size}")
+    return problems

@@ -7,6 +7,7 @@ from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import AppHarness, fill, new_user, register, until
+from tests.ui.layout_checks import clipped_widgets
 
 
 def test_register_goes_to_the_dashboard_and_the_session_survives_a_restart(qtbot: QtBot, app: AppHarness) -> None:
@@ -86,3 +87,49 @@ def test_new_call_is_not_ignored_while_the_room_list_loads(qtbot: QtBot, app: Ap
         await until(lambda: window.current is window.prejoin, what="pre-join")
 
     app.run(flow())
+
+
+def test_sign_up_is_checked_as_you_type_from_each_fields_first_edit(qtbot: QtBot, app: AppHarness) -> None:
+    """Regression: the README promised checks as you type; they came only on submit."""
+    window = app.build()
+    app.run(window.start())
+    view = window.auth_view
+    qtbot.mouseClick(view.switch_mode, Qt.MouseButton.LeftButton)
+    fields = {"username": view.username, "email": view.email, "password": view.password}
+
+    def errors() -> dict[str, bool]:
+        return {name: field.error is not None for name, field in fields.items()}
+
+    qtbot.keyClicks(view.username.edit, "a")
+    assert errors() == {"username": True, "email": False, "password": False}, "untouched fields stay quiet"
+    qtbot.keyClicks(view.username.edit, "da_ok")
+    assert errors() == {"username": False, "email": False, "password": False}
+    qtbot.keyClicks(view.username.edit, " ")
+    assert view.username.error is not None, "a space is not allowed in a username (the server's rule)"
+    qtbot.keyClick(view.username.edit, Qt.Key.Key_Backspace)
+    assert view.username.error is None
+
+    qtbot.keyClicks(view.email.edit, "ada@")
+    assert view.email.error is not None
+    qtbot.keyClicks(view.email.edit, "example.org")
+    assert view.email.error is None
+    qtbot.keyClicks(view.password.edit, "short")
+    assert view.password.error is not None
+    qtbot.keyClicks(view.password.edit, " but long now")
+    assert errors() == {"username": False, "email": False, "password": False}
+    assert clipped_widgets(window) == []
+
+    # Emptied again: told at once, since the field was touched.
+    view.email.edit.selectAll()
+    qtbot.keyClick(view.email.edit, Qt.Key.Key_Delete)
+    assert view.email.error is not None
+    assert clipped_widgets(window) == []
+
+    # Back to signing in: every field untouched again, and a short password may be someone's real one.
+    qtbot.mouseClick(view.switch_mode, Qt.MouseButton.LeftButton)
+    assert errors() == {"username": False, "email": False, "password": False}
+    view.password.edit.selectAll()
+    qtbot.keyClick(view.password.edit, Qt.Key.Key_Delete)
+    assert view.password.error is not None, "an empty password"
+    qtbot.keyClicks(view.password.edit, "x")
+    assert view.password.error is None

@@ -12,9 +12,10 @@ from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.base import VideoSource
-from nimeet_desktop.media.devices import DeviceUnavailable
+from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
 from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
+from nimeet_desktop.net.signaling import ConnectionState
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.video_tile import VideoTile
 from tests.call.conftest import Recorder
@@ -208,7 +209,7 @@ class NoCameraProvider(SyntheticMediaProvider):
     """A machine whose camera is there but will not open (busy in another app, or no permission)."""
 
     def open_camera(self, device: str | None) -> VideoSource:
-        raise DeviceUnavailable("camera 0 is busy")
+        raise DeviceUnavailable("camera 0 is busy", DeviceProblem.BUSY)
 
 
 def test_a_camera_that_will_not_open(qtbot: QtBot, app: AppHarness) -> None:
@@ -223,7 +224,10 @@ async def no_camera(app: AppHarness, qtbot: QtBot) -> None:
     await until(lambda: window.current is window.dashboard, what="the dashboard")
     qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
     prejoin = window.prejoin
-    await until(lambda: "busy" in prejoin.device_error.text(), what="the camera error in pre-join")
+    await until(
+        lambda: prejoin.device_error.text() == "The camera is in use by another application",
+        what="the camera error in pre-join",
+    )
     await until(lambda: prejoin.join_button.isEnabled(), what="join still possible")
     qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
     view = window.call_view
@@ -231,7 +235,10 @@ async def no_camera(app: AppHarness, qtbot: QtBot) -> None:
     assert view.call is not None
     assert not view.call.session.media_state.camera
     qtbot.mouseClick(view.controls.camera_button, Qt.MouseButton.LeftButton)
-    await until(lambda: any("busy" in m for k, m in window.toasts.history if k == "error"), what="an error toast")
+    await until(
+        lambda: ("error", "The camera is in use by another application") in window.toasts.history,
+        what="the error toast, in a sentence",
+    )
     assert view.controls.camera_button.property("off") is True, "the button claims a camera that is not there"
     own = view.grid.tile("self")
     assert own is not None and not own.camera_on
@@ -268,3 +275,43 @@ async def saved_devices(app: AppHarness, qtbot: QtBot) -> None:
     assert prejoin.mic_button.isChecked()
     qtbot.keyClick(prejoin, Qt.Key.Key_V)
     assert not prejoin.camera_button.isChecked()
+
+
+def test_closing_the_window_during_a_leave_waits_for_the_leave(qtbot: QtBot, app: AppHarness, bots: Bots) -> None:
+    """Regression (issue 9, item 3): "Leave" then closing the window at once cancelled the leave half-way (the
+    window cancelled the view's tasks, the leave among them): peers stayed open, the signaling client never closed.
+    """
+    app.run(leave_then_close(app, bots, qtbot), timeout=90)
+
+
+async def leave_then_close(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
+    window = await enter_call(app, qtbot)
+    view = window.call_view
+    call = view.call
+    assert call is not None
+    (bot,) = await bots.join(view.room_id, 1)
+    await until(lambda: len(view.grid.tiles()) == 2 and call.session.peers, what="the bot in the call")
+    peers = list(call.session.peers.values())
+    me = call.session.self_participant
+    assert me is not None
+
+    qtbot.mouseClick(view.controls.leave_button, Qt.MouseButton.LeftButton)
+    assert view.leaving
+    await window.shutdown()  # what closing the window does, while the leave is still on its way to the server
+
+    assert call.session.signaling.state == ConnectionState.CLOSED
+    assert all(peer.closed and peer.pc.connectionState == "closed" for peer in peers), "a peer was left open"
+    await until(lambda: me.socket_id not in bot.participants, what="the bot to see us leave")
+
+
+def test_the_first_connection_says_connecting_and_a_lost_one_reconnecting(qtbot: QtBot, app: AppHarness) -> None:
+    """Regression (item 8): the cover said "Reconnecting…" while the very first connection was being made."""
+    window = app.build()
+    view = window.call_view
+    window.stack.setCurrentWidget(view)
+    view._connection(ConnectionState.CONNECTING, "")
+    assert view.overlay.isVisible() and view.overlay.label.text() == "Connecting…"
+    view._connection(ConnectionState.CONNECTED, "")
+    assert not view.overlay.isVisible()
+    view._connection(ConnectionState.RECONNECTING, "connection lost")
+    assert view.overlay.isVisible() and view.overlay.label.text() == "Reconnecting…"

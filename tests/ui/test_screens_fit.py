@@ -17,16 +17,19 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.local_server import LocalServerError
+from nimeet_desktop.media.devices import DeviceProblem
 from nimeet_desktop.net.credentials import CredentialStore
-from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl
+from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, LinkProblem, ServerUrlProblem
 from nimeet_desktop.net.rest import ServerUnreachable
 from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui import i18n, messages
 from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.device_messages import device_problem_text
 from nimeet_desktop.ui.form import show_error
 from nimeet_desktop.ui.main_window import MainWindow
+from nimeet_desktop.ui.toast import ToastKind
 from tests.ui.conftest import AppHarness, fill, new_user, until
-from tests.ui.layout_checks import clipped_widgets
+from tests.ui.layout_checks import clipped_widgets, squashed_widgets
 from tests.ui.test_call_window import Bots
 
 pytestmark = pytest.mark.usefixtures("loopback_media")
@@ -69,7 +72,8 @@ class Report:
     async def check(self, window: MainWindow, screen: str, root: QWidget | None = None) -> None:
         # Layouts settle in the loop: never processEvents() inside a coroutine, qasync does not take re-entry.
         await asyncio.sleep(0.2)
-        self.problems += [f"{screen}: {p}" for p in clipped_widgets(root or window)]
+        root = root or window
+        self.problems += [f"{screen}: {p}" for p in [*clipped_widgets(root), *squashed_widgets(root)]]
 
 
 def test_every_screen_fits_its_text(language: str, app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
@@ -83,7 +87,8 @@ def test_every_screen_fits_its_text(language: str, app: AppHarness, bots: Bots, 
         # Choose a server, with the longest problems it shows: a server that would not start, a bad address.
         window._show_server(messages.local_server_error(LocalServerError("exited at start")))
         server_view = window.server_view
-        server_view.url.set_error(messages.server_url_error(InvalidServerUrl("the server address must start with")))
+        bad_scheme = InvalidServerUrl(ServerUrlProblem.BAD_SCHEME, "the server address must start with https://")
+        server_view.url.set_error(messages.server_url_error(bad_scheme))
         await report.check(window, "choose a server")
         assert server_view.url.edit.width() >= 300, "the server address field is squashed"
 
@@ -107,7 +112,7 @@ def test_every_screen_fits_its_text(language: str, app: AppHarness, bots: Bots, 
             await window.context.api.create_room(name=name)
         dashboard.refresh()
         await until(lambda: not dashboard.loading.busy and dashboard.rooms.count() == 2, what="the rooms")
-        show_error(dashboard.join_error, messages.link_error(InvalidLink("a web join link must be")))
+        show_error(dashboard.join_error, messages.link_error(InvalidLink(LinkProblem.BAD_WEB_LINK, "a web link")))
         await report.check(window, "dashboard")
         show_error(dashboard.join_error, None)
 
@@ -116,7 +121,7 @@ def test_every_screen_fits_its_text(language: str, app: AppHarness, bots: Bots, 
         await until(lambda: window.current is prejoin and prejoin.join_button.isEnabled(), what="pre-join")
         await until(lambda: prejoin.tile.conversions > 3, what="a live preview")
         await until(lambda: "·" in prejoin.room_label.text(), what="the room's name and head count")
-        show_error(prejoin.device_error, messages.device_error("microphone"))
+        show_error(prejoin.device_error, device_problem_text("microphone", DeviceProblem.BUSY))
         await report.check(window, "pre-join")
 
         qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
@@ -128,10 +133,10 @@ def test_every_screen_fits_its_text(language: str, app: AppHarness, bots: Bots, 
 
         for message in (
             messages.rest_error(ServerUnreachable("x")),
-            messages.call_error("camera unavailable: busy"),
+            device_problem_text("camera", DeviceProblem.BUSY),
             messages.local_server_error(LocalServerError("the local server could not start: port 8765 is in use")),
         ):
-            window.toasts.show_message(message, "error")
+            window.toasts.show_message(message, ToastKind.ERROR)
         await report.check(window, "toasts", window.toasts)
 
         view.overlay.show_over_parent()

@@ -4,33 +4,45 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from nimeet_desktop.net.error_codes import AnyErrorCode
 from nimeet_desktop.net.rest import ApiError, RestError
+from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
-from nimeet_desktop.ui.form import Field, card, error_label, show_error, title
-from nimeet_desktop.ui.tasks import Tasks
+from nimeet_desktop.ui.form import Field, card, centred, error_label, show_error, title
+from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.validation import email_error, password_error, username_error
 from signaling_server.protocol import ErrorCode
 
 logger = logging.getLogger(__name__)
 
+CARD_WIDTH = 420
+
+
+def _sign_in_password_error(text: str) -> str | None:
+    # Signing in, any password may be the right one: the length rules are for new ones.
+    return None if text else QCoreApplication.translate("AuthView", "Enter your password")
+
+
+# A server error that belongs next to one field (older servers do not name the field themselves).
+_FIELD_OF_ERROR: dict[AnyErrorCode, str] = {ErrorCode.USERNAME_TAKEN: "username", ErrorCode.EMAIL_TAKEN: "email"}
+
 
 class AuthView(QWidget):
     signed_in = Signal()
     change_server = Signal()
-    toast = Signal(str, str)
+    toast = Signal(str, ToastKind)
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks()
+        self.tasks = TaskSet("ui.auth", log=logger)
         self.registering = False
 
         frame, form = card()
-        frame.setMaximumWidth(420)
         self.heading = title(self.tr("Sign in", "heading"))
         self.username = Field(self.tr("Username"), placeholder=self.tr("e.g. ada"), name="username")
         self.email = Field(self.tr("Email"), placeholder=self.tr("you@example.org"), name="email")
@@ -60,7 +72,7 @@ class AuthView(QWidget):
 
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(frame, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(centred(frame, CARD_WIDTH))
         outer.addStretch(2)
 
         self.submit.clicked.connect(self._submit)
@@ -79,25 +91,23 @@ class AuthView(QWidget):
         self.submit.setText(self._submit_text())
         self.switch_mode.setText(self.tr("I already have an account") if registering else self.tr("Create an account"))
         self.username.setVisible(registering)
-        for field in (self.username, self.email, self.password):
-            field.set_error(None)
+        # The server's own rules, checked as people type (each field from its first edit on); a new mode starts
+        # with every field untouched.
+        self.username.set_check(username_error)
+        self.email.set_check(lambda text: email_error(text.strip()))
+        self.password.set_check(password_error if registering else _sign_in_password_error)
         show_error(self.error, None)
         (self.username if registering else self.email).edit.setFocus()
 
     def _validate(self) -> bool:
-        checks = [(self.email, email_error(self.email.text.strip())), (self.password, None)]
-        if self.registering:
-            checks += [
-                (self.username, username_error(self.username.text)),
-                (self.password, password_error(self.password.text)),
-            ]
-        elif not self.password.text:
-            checks.append((self.password, self.tr("Enter your password")))
+        """On submit every shown field is checked, touched or not."""
+        fields = (self.username, self.email, self.password) if self.registering else (self.email, self.password)
         ok = True
-        for field, message in checks:
-            if message:
-                field.set_error(message)
-                ok = False
+        for field in fields:
+            assert field.check is not None
+            message = field.check(field.text)
+            field.set_error(message)
+            ok = ok and message is None
         return ok
 
     def _submit(self) -> None:
@@ -126,7 +136,8 @@ class AuthView(QWidget):
             if not await self.context.sign_in(auth.user, auth.token):
                 # Never a plain file instead: people are told, and asked again next time.
                 self.toast.emit(
-                    self.tr("No secure keyring on this computer: you will need to sign in again next time"), "info"
+                    self.tr("No secure keyring on this computer: you will need to sign in again next time"),
+                    ToastKind.INFO,
                 )
         except ApiError as exc:
             self._show_api_error(exc)
@@ -148,8 +159,7 @@ class AuthView(QWidget):
             self.password.edit.selectAll()
             self.password.edit.setFocus()
             return
-        taken: dict[str, str] = {ErrorCode.USERNAME_TAKEN: "username", ErrorCode.EMAIL_TAKEN: "email"}
-        field_name = exc.field or taken.get(exc.code, "")
+        field_name = exc.field or _FIELD_OF_ERROR.get(exc.code, "")
         field = fields.get(field_name)
         if field is not None and field.isVisible():
             if exc.code == ErrorCode.INVALID_INPUT:
@@ -167,3 +177,7 @@ class AuthView(QWidget):
         }
         check = checks.get(name)
         return check() if check is not None else None
+
+    async def shutdown(self) -> None:
+        """Stop what this screen started; the window awaits it when it closes."""
+        await self.tasks.close()

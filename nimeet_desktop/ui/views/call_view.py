@@ -1,6 +1,6 @@
 """The call window: the video grid, the control bar, toasts, the reconnecting cover.
 
-Everything shown here is derived from the engine's events and its ``participants`` (DESIGN.md: "UI state is
+Everything shown here is derived from the engine's events and its ``participants`` (docs/architecture.md: "UI state is
 derived from the session's events, never kept twice"): a button turns red because the session said the camera is
 off, not because it was clicked.
 """
@@ -24,13 +24,15 @@ from nimeet_desktop.media.audio_output import SILENCE_DBFS
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.net.links import join_link
 from nimeet_desktop.net.rest import RestError
-from nimeet_desktop.net.signaling import SignalingError
+from nimeet_desktop.net.signaling import ConnectionState, SignalingError
+from nimeet_desktop.task_set import Once, TaskSet
 from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.call_bridge import CallBridge
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar
+from nimeet_desktop.ui.device_messages import call_error_text
 from nimeet_desktop.ui.reconnecting_overlay import ReconnectingOverlay
-from nimeet_desktop.ui.tasks import Tasks
+from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.video_grid import VideoGrid
 from nimeet_desktop.ui.video_tile import VideoTile
 from signaling_server.protocol import MediaState
@@ -46,27 +48,29 @@ QUIET_AFTER_RECONNECT_S = 3.0
 
 class CallView(QWidget):
     left_call = Signal()
-    toast = Signal(str, str)  # message, kind ("info" or "error")
+    toast = Signal(str, ToastKind)
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks(on_error=lambda exc: self.toast.emit(messages.unexpected_error(exc), "error"))
+        self.tasks = TaskSet(
+            "ui.call", on_error=lambda exc: self.toast.emit(messages.unexpected_error(exc), ToastKind.ERROR), log=logger
+        )
         self.call: DesktopCall | None = None
         self.bridge: CallBridge | None = None
         self.quality = QualityMeter()
         self.room_id = ""
         self._quiet_until = 0.0
-        self._leaving = False
+        # One per call: leaving runs once, and closing the window during a leave waits for it instead of cutting
+        # it short.
+        self._leave: Once | None = None
 
         self.setObjectName("callView")
-        # Dark in both schemes, like every call app: video reads best on it. A QWidget subclass paints a stylesheet
-        # background only with WA_StyledBackground.
+        # Dark in both schemes (the theme's #callView): a QWidget subclass paints a stylesheet background only with
+        # WA_StyledBackground.
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-        self.setStyleSheet("#callView { background: #121212; }")
         self.title = QLabel()
         self.title.setObjectName("callTitle")
-        self.title.setStyleSheet("color: white; font-weight: 600;")
         top = QHBoxLayout()
         top.setContentsMargins(16, 8, 16, 0)
         top.addWidget(self.title)
@@ -87,7 +91,7 @@ class CallView(QWidget):
 
         self.controls.microphone_clicked.connect(self.toggle_microphone)
         self.controls.camera_clicked.connect(self.toggle_camera)
-        self.controls.screen_clicked.connect(lambda: self._run(self._choose_monitor()))
+        self.controls.screen_clicked.connect(lambda: self._run(self._choose_monitor(), "monitors"))
         self.controls.screen_requested.connect(self._share)
         self.controls.screen_stop_requested.connect(self._stop_share)
         self.controls.leave_clicked.connect(self.leave)
@@ -115,7 +119,7 @@ class CallView(QWidget):
     ) -> str | None:
         """Join ``room_id``; returns None, or why it failed (the sources are closed then)."""
         self.room_id = room_id
-        self._leaving = False
+        self._leave = Once(self._leave_now)
         self.title.setText(room_name or self.tr("Room {room}").format(room=room_id))
         try:
             ice_servers = (await self.context.api.ice_servers()).ice_servers
@@ -131,7 +135,7 @@ class CallView(QWidget):
         self.bridge.stats_updated.connect(self._stats)
         self.bridge.local_media_changed.connect(self._local_media)
         self.bridge.connection_changed.connect(self._connection)
-        self.bridge.error.connect(lambda message: self.toast.emit(messages.call_error(message), "error"))
+        self.bridge.error.connect(lambda error: self.toast.emit(call_error_text(error), ToastKind.ERROR))
         settings = self.context.settings
         token = self.context.token or ""
         self.call = DesktopCall(
@@ -146,7 +150,10 @@ class CallView(QWidget):
             camera=camera_source,
             microphone=microphone_source,
         )
-        own = VideoTile(SELF_TILE, self.tr("You"), self.call.local_frame, is_self=True)
+        user = self.context.user
+        own = VideoTile(
+            SELF_TILE, self.tr("You"), self.call.local_frame, is_self=True, avatar_name=user.username if user else None
+        )
         self.grid.add_tile(own)
         try:
             await self.call.join(camera=camera, microphone=microphone)
@@ -168,7 +175,7 @@ class CallView(QWidget):
         self._updated(remote)
         self._update_count()
         if time.monotonic() >= self._quiet_until:
-            self.toast.emit(self.tr("{name} joined").format(name=remote.username), "info")
+            self.toast.emit(self.tr("{name} joined").format(name=remote.username), ToastKind.INFO)
 
     def _left(self, remote: RemoteParticipant) -> None:
         self.grid.remove_tile(remote.socket_id)
@@ -176,8 +183,8 @@ class CallView(QWidget):
         if self.call is not None:
             self.call.forget(remote.socket_id)
         self._update_count()
-        if time.monotonic() >= self._quiet_until and not self._leaving:
-            self.toast.emit(self.tr("{name} left").format(name=remote.username), "info")
+        if time.monotonic() >= self._quiet_until and not self.leaving:
+            self.toast.emit(self.tr("{name} left").format(name=remote.username), ToastKind.INFO)
 
     def _updated(self, remote: RemoteParticipant) -> None:
         tile = self.grid.tile(remote.socket_id)
@@ -207,18 +214,22 @@ class CallView(QWidget):
             own.set_mic_on(media.microphone)
             own.set_mirrored(not media.screen)  # a mirrored camera feels natural; mirrored text does not
 
-    def _connection(self, state: str, detail: str) -> None:
-        if state in ("reconnecting", "connecting") and self.call is not None and not self._leaving:
-            self.overlay.show_over_parent()
+    @property
+    def leaving(self) -> bool:
+        return self._leave is not None and self._leave.started
+
+    def _connection(self, state: ConnectionState, detail: str) -> None:
+        if state in (ConnectionState.RECONNECTING, ConnectionState.CONNECTING) and not self.leaving:
+            self.overlay.show_for(state)
             self._quiet_until = float("inf")
-        elif state == "connected":
+        elif state == ConnectionState.CONNECTED:
             self.overlay.hide()
             self._quiet_until = time.monotonic() + QUIET_AFTER_RECONNECT_S if detail == "reconnected" else 0.0
-        elif state == "closed" and not self._leaving:
+        elif state == ConnectionState.CLOSED and not self.leaving:
             self.overlay.hide()
             if detail:
                 logger.info("call disconnected: %s", detail)
-                self.toast.emit(self.tr("Disconnected from the server"), "error")
+                self.toast.emit(self.tr("Disconnected from the server"), ToastKind.ERROR)
 
     def _update_count(self) -> None:
         count = 1 + (len(self.call.session.participants) if self.call is not None else 0)
@@ -234,20 +245,20 @@ class CallView(QWidget):
 
     # ---- controls ---------------------------------------------------------------------------------------
 
-    def _run(self, coro: Coroutine[Any, Any, Any]) -> None:
-        self.tasks.spawn(coro)
+    def _run(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        self.tasks.spawn(coro, name)
 
     def toggle_microphone(self) -> None:
         if self.call is not None:
-            self._run(self.call.set_microphone(not self.call.session.microphone_on))
+            self._run(self.call.set_microphone(not self.call.session.microphone_on), "microphone")
 
     def toggle_camera(self) -> None:
         if self.call is not None:
-            self._run(self.call.set_camera(self.call.session.camera is None))
+            self._run(self.call.set_camera(self.call.session.camera is None), "camera")
 
     def _share(self, monitor: str) -> None:
         if self.call is not None:
-            self._run(self.call.start_screen_share(monitor))
+            self._run(self.call.start_screen_share(monitor), "share-screen")
 
     async def _choose_monitor(self) -> None:
         # Listed when asked, not at join: it costs a display connection, and monitors come and go.
@@ -255,23 +266,30 @@ class CallView(QWidget):
 
     def _stop_share(self) -> None:
         if self.call is not None:
-            self._run(self.call.stop_screen_share())
+            self._run(self.call.stop_screen_share(), "stop-sharing")
 
     def copy_invite(self) -> None:
         QGuiApplication.clipboard().setText(join_link(self.room_id))
-        self.toast.emit(self.tr("Invite link copied"), "info")
+        self.toast.emit(self.tr("Invite link copied"), ToastKind.INFO)
 
     def leave(self) -> None:
-        if not self._leaving:
-            self._run(self.leave_async())
+        if self._leave is not None:
+            self._leave.start()  # not a task of ours: closing the view awaits it instead of cancelling it
 
     async def leave_async(self) -> None:
-        """Leave cleanly (idempotent) and go back to the dashboard."""
-        if self._leaving:
-            return
-        self._leaving = True
+        """Leave cleanly and go back to the dashboard. Idempotent: a second caller waits for the leave to end."""
+        if self._leave is not None:
+            await self._leave()
+
+    async def _leave_now(self) -> None:
         await self._teardown()
         self.left_call.emit()
+
+    async def shutdown(self) -> None:
+        """Leave the call (or finish the leave under way) and stop what this screen started; the window awaits
+        it when it closes."""
+        await self.leave_async()
+        await self.tasks.close()
 
     async def _teardown(self) -> None:
         self._levels.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -20,10 +21,10 @@ from PySide6.QtWidgets import (
 
 from nimeet_desktop.net.links import InvalidLink, join_link, parse_join_target
 from nimeet_desktop.net.rest import ApiError, RestError
-from nimeet_desktop.ui import icons, messages
+from nimeet_desktop.task_set import TaskSet
+from nimeet_desktop.ui import icons, messages, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
-from nimeet_desktop.ui.tasks import Tasks
 from signaling_server.protocol import ErrorCode, Room, RoomInfoResponse
 
 logger = logging.getLogger(__name__)
@@ -39,8 +40,10 @@ class DashboardView(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks()  # what the user asked for (create, join, log out): one at a time
-        self.loading = Tasks()  # the room list: never a reason to ignore a click
+        # What the user asked for (create, join, log out): one at a time.
+        self.tasks = TaskSet("ui.dashboard", log=logger)
+        self.loading = TaskSet("ui.rooms", log=logger)  # the room list: never a reason to ignore a click
+        self._load_task: asyncio.Task[Any] | None = None
 
         self.user_label = QLabel()
         self.user_label.setObjectName("userLabel")
@@ -56,7 +59,7 @@ class DashboardView(QWidget):
         header.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
 
         start, start_layout = card()
-        self.new_call_button = QPushButton(icons.icon("camera", "white"), self.tr("New call"))
+        self.new_call_button = QPushButton(icons.icon("camera", theme.ON_ACCENT), self.tr("New call"))
         self.new_call_button.setObjectName("newCall")
         self.new_call_button.setProperty("primary", True)
         self.join_edit = QLineEdit()
@@ -137,21 +140,26 @@ class DashboardView(QWidget):
         user = self.context.user
         self.user_label.setText(user.username if user else "")
         self.email_label.setText(user.email if user else "")
-        self.loading.spawn(self._load_rooms(), name="load-rooms")
+        # A newer load supersedes one still out: the older answer must not land on top of the newer one.
+        if self._load_task is not None:
+            self._load_task.cancel()
+        self._load_task = self.loading.spawn(self._load_rooms(), name="load-rooms")
 
     async def _load_rooms(self) -> None:
         self.rooms_status.setText(self.tr("Loading…"))
         self.rooms_status.show()
         try:
-            owned = await self.context.api.list_rooms()
-            joined = await self._joined_rooms({r.room_id for r in owned})
+            listed = await self.context.api.list_rooms()
+            remembered = await self._remembered_rooms({r.room_id for r in listed})
         except RestError as exc:
             self.rooms_status.setText(
                 self.tr("Could not load your rooms. {reason}").format(reason=messages.rest_error(exc))
             )
             return
         self.rooms.clear()
-        for room in sorted([*owned, *joined], key=lambda r: r.created_at, reverse=True):
+        # The server's order as it is (most recent activity first, which only it knows); rooms only this app
+        # remembers come after it.
+        for room in [*listed, *remembered]:
             item = QListWidgetItem(f"{room.name}    ·    {room.room_id}")
             item.setData(ROOM_ID_ROLE, room.room_id)
             item.setToolTip(join_link(room.room_id))
@@ -162,9 +170,10 @@ class DashboardView(QWidget):
             self.rooms.setCurrentRow(0)  # the copy and join buttons then work at once on the newest room
         self._update_buttons()
 
-    async def _joined_rooms(self, known: set[str]) -> list[Room]:
-        """Rooms the user joined but does not own: the server lists only owned ones, we remember the rest."""
-        ids = [r for r in self.context.settings.recent_rooms if r not in known][:5]
+    async def _remembered_rooms(self, listed: set[str]) -> list[Room]:
+        """Rooms joined from this app on this server that the server does not list (an older server lists only
+        the user's own rooms), newest first; a room gone from the server is left out."""
+        ids = [r for r in self.context.recent_rooms() if r not in listed][:5]
         results = await asyncio.gather(*(self.context.api.get_room(r) for r in ids), return_exceptions=True)
         return [r.room for r in results if not isinstance(r, BaseException)]
 
@@ -193,8 +202,9 @@ class DashboardView(QWidget):
         self.new_call_button.setEnabled(False)
         try:
             user = self.context.user
-            name = self.tr("{name}'s call").format(name=user.username) if user else None
-            created = await self.context.api.create_room(name=name)
+            created = await self.context.api.create_room(
+                name=self.tr("{name}'s call").format(name=user.username) if user else None
+            )
         except RestError as exc:
             show_error(
                 self.join_error, self.tr("Could not start a call. {reason}").format(reason=messages.rest_error(exc))
@@ -240,3 +250,8 @@ class DashboardView(QWidget):
     async def _logout(self) -> None:
         await self.context.sign_out()
         self.logged_out.emit()
+
+    async def shutdown(self) -> None:
+        """Stop what this screen started; the window awaits it when it closes."""
+        await self.tasks.close()
+        await self.loading.close()

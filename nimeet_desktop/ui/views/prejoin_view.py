@@ -19,14 +19,16 @@ from PySide6.QtWidgets import (
 )
 
 from nimeet_desktop.media.base import AudioSource, VideoSource
-from nimeet_desktop.media.preview import DevicePreview
+from nimeet_desktop.media.devices import DeviceProblem
+from nimeet_desktop.media.preview import DevicePreview, PreviewDevice
 from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.net.links import join_link
-from nimeet_desktop.ui import icons, messages
+from nimeet_desktop.task_set import TaskSet
+from nimeet_desktop.ui import icons
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, control_button, show_media
+from nimeet_desktop.ui.device_messages import device_problem_text
 from nimeet_desktop.ui.form import card, error_label, show_error, title
-from nimeet_desktop.ui.tasks import Tasks
 from nimeet_desktop.ui.video_tile import VideoTile
 from signaling_server.protocol import RoomInfoResponse
 
@@ -48,7 +50,7 @@ class PreJoinView(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks()
+        self.tasks = TaskSet("ui.prejoin", log=logger)
         self.preview = DevicePreview(context.provider, on_error=self._device_error)
         self.room_id = ""
         self.room_name: str | None = None  # once known: the call window's title, without asking the server again
@@ -56,6 +58,7 @@ class PreJoinView(QWidget):
         self.heading = title(self.tr("Ready to join?"))
         self.room_label = QLabel()
         self.room_label.setObjectName("roomLabel")
+        self.room_label.setWordWrap(True)  # "3 in the call · <a 22-character id>" is wider than a narrow card
         self.tile = VideoTile("preview", self.tr("You"), lambda: self.preview.latest_frame, is_self=True)
         self.tile.setMinimumWidth(480)
         # The call's own buttons, checkable here: before joining, the buttons are the state.
@@ -83,6 +86,7 @@ class PreJoinView(QWidget):
         self.meter.setToolTip(self.tr("Microphone level"))
         self.meter.setAccessibleName(self.tr("Microphone level"))
         self.device_error = error_label()
+        self._device_problems: dict[PreviewDevice, str] = {}  # shown under the pickers, one sentence each
 
         side, side_layout = card()
         side.setMinimumWidth(300)
@@ -154,12 +158,15 @@ class PreJoinView(QWidget):
         """Pre-join for ``room_id``; ``info`` when the caller has just fetched or created it (else fetched here)."""
         self.room_id = room_id
         self.room_name = None
+        user = self.context.user
+        self.tile.set_avatar_name(user.username if user else None)  # "You", but with the user's own initial
         self.heading.setText(self.tr("Ready to join?"))
         self.room_label.setText(self.tr("Room {room}").format(room=room_id))
         if info is not None:
             self._show_room(info)
         show_error(self.join_error, None)
-        show_error(self.device_error, None)
+        self._device_problems.clear()
+        self._show_device_problems()
         settings = self.context.settings
         # Silently: a toggled() here would save the settings while the pickers are still empty, forgetting the
         # chosen devices.
@@ -190,7 +197,7 @@ class PreJoinView(QWidget):
         self.join_button.setFocus()
         if self.room_name is None:
             self.tasks.spawn(self._fetch_room(), name="room-info")
-        await asyncio.gather(self._open_camera(), self.preview.set_microphone(self._chosen(self.microphones)))
+        await asyncio.gather(self._open_camera(), self._open_microphone())
 
     async def _fetch_room(self) -> None:
         if (info := await self.context.room_info(self.room_id)) is not None:
@@ -248,7 +255,7 @@ class PreJoinView(QWidget):
     async def _open_camera(self) -> None:
         on = self.camera_button.isChecked() and self.cameras.isEnabled()
         if await self.preview.set_camera(self._chosen(self.cameras), enabled=on):
-            show_error(self.device_error, None)
+            self._device_ok("camera")
 
     def _camera_toggled(self, _on: bool) -> None:
         self._paint_toggles()
@@ -262,11 +269,23 @@ class PreJoinView(QWidget):
 
     def _reopen_microphone(self) -> None:
         self._remember_devices()
-        self.tasks.spawn(self.preview.set_microphone(self._chosen(self.microphones)), name="preview-microphone")
+        self.tasks.spawn(self._open_microphone(), name="preview-microphone")
 
-    def _device_error(self, kind: str, message: str) -> None:
-        logger.info("pre-join: %s: %s", kind, message)
-        show_error(self.device_error, messages.device_error(kind))
+    async def _open_microphone(self) -> None:
+        if await self.preview.set_microphone(self._chosen(self.microphones)):
+            self._device_ok("microphone")
+
+    def _device_error(self, device: PreviewDevice, problem: DeviceProblem) -> None:
+        # A sentence for people; what the driver said is in the log (DevicePreview logs it).
+        self._device_problems[device] = device_problem_text(device, problem)
+        self._show_device_problems()
+
+    def _device_ok(self, device: PreviewDevice) -> None:
+        self._device_problems.pop(device, None)
+        self._show_device_problems()
+
+    def _show_device_problems(self) -> None:
+        show_error(self.device_error, "\n".join(self._device_problems.values()) or None)
 
     def _remember_devices(self) -> None:
         settings = self.context.settings
@@ -289,3 +308,8 @@ class PreJoinView(QWidget):
 
     def _back(self) -> None:
         self.back.emit()
+
+    async def shutdown(self) -> None:
+        """Close the preview's devices and stop what this screen started; the window awaits it when it closes."""
+        await self.close_preview()
+        await self.tasks.close()

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from nimeet_desktop.local_server import LocalServerError
 from nimeet_desktop.net.links import InvalidServerUrl, normalize_server_url
+from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
-from nimeet_desktop.ui.form import Field, card, error_label, show_error, title
+from nimeet_desktop.ui.form import Field, card, centred, error_label, show_error, title
 from nimeet_desktop.ui.local_server_start import server_answers, start_local_server
-from nimeet_desktop.ui.tasks import Tasks
 
 logger = logging.getLogger(__name__)
+
+CARD_WIDTH = 480
+MIN_FIELD_WIDTH = 300
 
 
 class ServerView(QWidget):
@@ -24,9 +27,8 @@ class ServerView(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.tasks = Tasks()
+        self.tasks = TaskSet("ui.server", log=logger)
         frame, form = card()
-        frame.setMaximumWidth(480)
         intro = QLabel(
             self.tr(
                 "NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this "
@@ -35,6 +37,7 @@ class ServerView(QWidget):
         )
         intro.setWordWrap(True)
         self.url = Field(self.tr("Server address"), placeholder="https://meet.example.org", name="serverUrl")
+        self.url.edit.setMinimumWidth(MIN_FIELD_WIDTH)  # an address must be readable, not a sliver
         self.error = error_label()
         self.connect_button = QPushButton(self.tr("Connect"))
         self.connect_button.setObjectName("connectServer")
@@ -53,7 +56,7 @@ class ServerView(QWidget):
         form.addLayout(buttons)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(frame, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(centred(frame, CARD_WIDTH))
         outer.addStretch(2)
         self.connect_button.clicked.connect(self._connect)
         self.url.edit.returnPressed.connect(self._connect)
@@ -107,3 +110,7 @@ class ServerView(QWidget):
             self._set_busy(False)
         await self.context.use_server(normalize_server_url(url))
         self.connected.emit()
+
+    async def shutdown(self) -> None:
+        """Stop what this screen started; the window awaits it when it closes."""
+        await self.tasks.close()

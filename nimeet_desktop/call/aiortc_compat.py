@@ -1,0 +1,167 @@
+"""Every place where the call engine reaches into aiortc's or aioice's private parts, and nowhere else.
+
+aiortc is built for one browser-like peer per encoder and has no public hooks for what a mesh client needs (one
+encoder for every peer, a lower-latency jitter buffer, loopback-only ICE in tests). Each function below names the
+library version and the private attribute it relies on and why; ``tests/compat/`` holds one canary per hook that
+fails with the library's and the attribute's name when an upgrade moves it. The versions the canaries passed on are
+pinned in ``pyproject.toml``: bump a pin only after ``pytest tests/compat`` passes on the new version.
+
+A missing attribute raises ``LibraryMoved`` at once (never a silent fallback to the stock behaviour, which would
+only show up as a slower or lower-quality call).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import aioice.ice
+from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, RtpPacket, unpack_remb_fci
+
+AIORTC_VERSION = importlib.metadata.version("aiortc")
+AIOICE_VERSION = importlib.metadata.version("aioice")
+
+
+class LibraryMoved(RuntimeError):
+    """A private attribute we rely on is gone: the library changed under us (see tests/compat)."""
+
+    def __init__(self, library: str, version: str, attribute: str) -> None:
+        super().__init__(f"{library} {version} has no {attribute}: update nimeet_desktop/call/aiortc_compat.py")
+        self.library = library
+        self.attribute = attribute
+
+
+def _require(obj: object, attribute: str, library: str = "aiortc", version: str = AIORTC_VERSION) -> Any:
+    try:
+        return getattr(obj, attribute)
+    except AttributeError:
+        raise LibraryMoved(library, version, f"{type(obj).__name__}.{attribute}") from None
+
+
+# ---- received video: the jitter buffer ------------------------------------------------------------------------
+
+# aiortc 1.16: ``RTCRtpReceiver.__init__`` keeps its buffer in the name-mangled ``__jitter_buffer`` and
+# ``_handle_rtp_packet`` reads it for every packet. There is no parameter to supply our own.
+_RECEIVER_JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
+
+
+def jitter_buffer(receiver: RTCRtpReceiver) -> JitterBuffer:
+    buffer: JitterBuffer = _require(receiver, _RECEIVER_JITTER_BUFFER)
+    return buffer
+
+
+def set_jitter_buffer(receiver: RTCRtpReceiver, buffer: JitterBuffer) -> None:
+    jitter_buffer(receiver)  # raises LibraryMoved rather than add an attribute aiortc never reads
+    setattr(receiver, _RECEIVER_JITTER_BUFFER, buffer)
+
+
+def rtp_payload(packet: RtpPacket) -> bytes:
+    """The depacketized payload: aiortc 1.16's receiver stores it on the packet as ``_data`` before it hands
+    the packet to the jitter buffer (the stock buffer joins the same attribute)."""
+    data: bytes = _require(packet, "_data")
+    return data
+
+
+class FrameRuleJitterBuffer(JitterBuffer):
+    """aiortc's video ``JitterBuffer`` with the rule for "this frame is complete" supplied by ``frame_length``.
+
+    aiortc 1.16: ``JitterBuffer.add`` stores each packet in ``_packets`` (a ring indexed from ``_origin``) and
+    then asks ``_remove_frame`` for a whole frame; ``remove(count)`` drops ``count`` packets from the origin. We
+    override only ``_remove_frame``, so aiortc's ordering, reset and loss (PLI) logic stay as they are.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity=capacity, is_video=True)
+        _require(self, "_packets")
+        _require(self, "_origin")
+
+    def frame_length(self, slots: Iterator[RtpPacket | None]) -> int | None:
+        """How many packets from the origin make the first whole frame (``None``: not yet). ``slots`` yields the
+        ring from the origin on, ``None`` for a packet not received (yet)."""
+        raise NotImplementedError
+
+    def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
+        origin = self._origin
+        if origin is None:
+            return None
+        count = self.frame_length(self._slots(origin))
+        if count is None:
+            return None
+        packets = [self._packets[(origin + i) % self.capacity] for i in range(count)]
+        self.remove(count)
+        return JitterFrame(data=b"".join(rtp_payload(p) for p in packets if p is not None), timestamp=_first(packets))
+
+    def _slots(self, origin: int) -> Iterator[RtpPacket | None]:
+        for i in range(self.capacity):
+            yield self._packets[(origin + i) % self.capacity]
+
+
+def _first(packets: list[RtpPacket | None]) -> int:
+    first = packets[0]
+    assert first is not None
+    return first.timestamp
+
+
+# ---- sent video: keyframe requests and bitrate estimates -------------------------------------------------------
+
+
+def route_video_feedback(
+    sender: RTCRtpSender, *, on_keyframe_request: Callable[[], None], on_bitrate: Callable[[int], None]
+) -> None:
+    """Hand the sender's PLI/FIR (keyframe requests) and REMB (bitrate estimates for this sender) to us as well.
+
+    aiortc 1.16 answers them in ``RTCRtpSender._handle_rtcp_packet`` by driving the encoder *it* owns; pre-
+    encoded packets (our shared encoder) bypass that encoder, so without this the requests go nowhere. aiortc's
+    handler still runs afterwards (RTT, NACK retransmissions). The sender's SSRC (``_ssrc``, private too) tells a
+    REMB for this sender from one for another stream of the same connection.
+    """
+    original = _require(sender, "_handle_rtcp_packet")
+    _require(sender, "_ssrc")
+
+    async def handle_rtcp_packet(packet: Any) -> None:
+        if isinstance(packet, RtcpPsfbPacket):
+            if packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
+                on_keyframe_request()
+            elif packet.fmt == RTCP_PSFB_APP:
+                with contextlib.suppress(ValueError):  # an APP packet that is not a REMB
+                    bitrate, ssrcs = unpack_remb_fci(packet.fci)
+                    if sender._ssrc in ssrcs:
+                        on_bitrate(bitrate)
+        await original(packet)
+
+    sender._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign]
+
+
+# ---- connection health -----------------------------------------------------------------------------------------
+
+
+def transport_received(transport: RTCDtlsTransport) -> tuple[int, int]:
+    """(packets, bytes) a DTLS transport has received, media and RTCP, read synchronously.
+
+    aiortc 1.16 counts them in ``RTCDtlsTransport._get_stats()``; the public ``getStats()`` is a coroutine of
+    the peer connection that builds every stats object, too heavy for a watcher that looks twice a second.
+    """
+    get_stats = _require(transport, "_get_stats")
+    packets = total_bytes = 0
+    for stats in get_stats().values():
+        packets += stats.packetsReceived
+        total_bytes += stats.bytesReceived
+    return packets, total_bytes
+
+
+# ---- ICE: which local addresses are gathered -------------------------------------------------------------------
+
+# aioice 0.13: ``Connection.gather_candidates`` calls the module function ``aioice.ice.get_host_addresses``
+# by its global name, and it skips loopback; aiortc exposes no option to choose the addresses. Replacing the
+# module function is the only way in, so it is process-wide.
+HostAddresses = Callable[[bool, bool], list[str]]
+_STOCK_HOST_ADDRESSES: HostAddresses = _require(aioice.ice, "get_host_addresses", "aioice", AIOICE_VERSION)
+
+
+def set_host_address_source(source: HostAddresses | None) -> None:
+    """Gather host candidates from ``source(use_ipv4, use_ipv6)`` (``None``: aioice's own, loopback excluded)."""
+    aioice.ice.get_host_addresses = source or _STOCK_HOST_ADDRESSES  # type: ignore[assignment]

@@ -1,0 +1,21 @@
+"""Switches of the call engine that change how media is handled, not what a user sees.
+
+The defaults are what the app ships. The other settings exist so the benchmarks can measure what each choice buys
+(``benchmarks/mesh_scaling.py``, ``benchmarks/glass_to_glass.py``) with the real engine instead of a patched one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    encode_once: bool = True
+    """One VP8 encoder per source whose packets every peer's sender sends (``shared_encoder.py``). ``False``:
+    aiortc's stock way, every peer's sender encodes the raw frames itself (N-1 encodes of the camera in a mesh of
+    N), each answering its own peer's keyframe requests and bitrate estimates."""
+
+    marker_jitter_buffer: bool = True
+    """Received video is released on the RTP marker bit (``jitter.py``). ``False``: aiortc's own jitter buffer,
+    which releases a frame when the next one begins, one frame interval later."""

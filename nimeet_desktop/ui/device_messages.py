@@ -1,0 +1,67 @@
+"""What people are told about a device that cannot be used, and about the call's other failures: one whole
+sentence per device and kind of problem, never the driver's or the server's words (those are in the log)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from PySide6.QtCore import QCoreApplication
+
+from nimeet_desktop.call.errors import CallError, CallErrorKind
+from nimeet_desktop.media.devices import DeviceProblem
+
+Device = Literal["camera", "microphone", "screen"]
+
+
+def device_problem_text(device: Device, problem: DeviceProblem) -> str:
+    # Whole sentences, each translated as one: word order and grammar differ per language. Spelled out in full:
+    # lupdate reads ``QCoreApplication.translate(context, text)``, an alias such as ``tr = ...`` it misreads.
+    sentences = {
+        ("camera", DeviceProblem.NOT_FOUND): QCoreApplication.translate("DeviceMessages", "No camera was found"),
+        ("camera", DeviceProblem.BUSY): QCoreApplication.translate(
+            "DeviceMessages", "The camera is in use by another application"
+        ),
+        ("camera", DeviceProblem.FAILED): QCoreApplication.translate(
+            "DeviceMessages", "The camera could not be opened"
+        ),
+        ("camera", DeviceProblem.LOST): QCoreApplication.translate("DeviceMessages", "The camera stopped working"),
+        ("microphone", DeviceProblem.NOT_FOUND): QCoreApplication.translate(
+            "DeviceMessages", "No microphone was found"
+        ),
+        ("microphone", DeviceProblem.BUSY): QCoreApplication.translate(
+            "DeviceMessages", "The microphone is in use by another application"
+        ),
+        ("microphone", DeviceProblem.FAILED): QCoreApplication.translate(
+            "DeviceMessages", "The microphone could not be opened"
+        ),
+        ("microphone", DeviceProblem.LOST): QCoreApplication.translate(
+            "DeviceMessages", "The microphone stopped working"
+        ),
+        ("screen", DeviceProblem.NOT_FOUND): QCoreApplication.translate(
+            "DeviceMessages", "That screen is no longer connected"
+        ),
+        ("screen", DeviceProblem.BUSY): QCoreApplication.translate(
+            "DeviceMessages", "The screen cannot be shared right now"
+        ),
+        ("screen", DeviceProblem.FAILED): QCoreApplication.translate(
+            "DeviceMessages", "The screen could not be shared"
+        ),
+        ("screen", DeviceProblem.LOST): QCoreApplication.translate("DeviceMessages", "Screen sharing stopped"),
+    }
+    return sentences[(device, problem)]
+
+
+def call_error_text(error: CallError) -> str:
+    """The sentence for what the call engine reported (``CallObserver.on_error``)."""
+    if error.kind in (CallErrorKind.DEVICE_UNAVAILABLE, CallErrorKind.DEVICE_STOPPED) and error.media is not None:
+        problem = error.problem or (
+            DeviceProblem.LOST if error.kind is CallErrorKind.DEVICE_STOPPED else DeviceProblem.FAILED
+        )
+        return device_problem_text(error.media, problem)
+    if error.kind is CallErrorKind.SIGNALING_CLOSED:
+        return QCoreApplication.translate("DeviceMessages", "The server ended your session: please sign in again")
+    if error.kind is CallErrorKind.REJOIN_FAILED:
+        return QCoreApplication.translate(
+            "DeviceMessages", "The connection came back, but the call could not be rejoined"
+        )
+    return QCoreApplication.translate("DeviceMessages", "Something went wrong in the call (details are in the log)")
