@@ -13,7 +13,7 @@ What it does, all on this machine and on loopback:
 
 Usage (from the repository root)::
 
-    .venv/bin/python docs/screenshots/render.py [--out docs/screenshots] [--scale 1.5] [--dark]
+    .venv/bin/python docs/screenshots/render.py [--out docs/screenshots] [--scale 1.5] [--dark] [--language ru]
 
 ``--scale`` sets ``QT_SCALE_FACTOR`` (1.5 checks 150 % displays); ``--dark`` walks a second time with the app
 started in the dark palette and writes ``<screen>-dark.png`` too. Needs ``Xvfb`` and Qt's xcb plugin dependencies
@@ -57,7 +57,7 @@ from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo  # noq
 from nimeet_desktop.net.credentials import CredentialStore  # noqa: E402
 from nimeet_desktop.net.rest import ApiClient  # noqa: E402
 from nimeet_desktop.settings import Settings, SettingsStore  # noqa: E402
-from nimeet_desktop.ui import icons, theme  # noqa: E402
+from nimeet_desktop.ui import i18n, icons, theme  # noqa: E402
 from nimeet_desktop.ui.context import AppContext  # noqa: E402
 from nimeet_desktop.ui.main_window import MainWindow  # noqa: E402
 from nimeet_desktop.ui.video_tile import VideoTile  # noqa: E402
@@ -192,6 +192,7 @@ class Renderer:
         await until(lambda: window.current is window.auth_view, "the sign-in screen")
         await until(lambda: (handle := window.windowHandle()) is not None and handle.isExposed(), "the window mapped")
         await self.capture("login")
+        await self.choose_server()
 
         await self.register()
         await self.dashboard()
@@ -199,6 +200,15 @@ class Renderer:
         await self.call()
         await self.screen_share()
         await self.reconnecting()
+
+    async def choose_server(self) -> None:
+        """ "Change server" from sign-in: the screen people with a wrong server land on. Then back, by connecting."""
+        window = self.window
+        window.auth_view.change_server.emit()
+        await until(lambda: window.current is window.server_view, "the server screen")
+        await self.capture("server")
+        window.server_view.connect_button.click()
+        await until(lambda: window.current is window.auth_view, "sign-in again after connecting")
 
     async def register(self) -> None:
         window, auth = self.window, self.window.auth_view
@@ -332,6 +342,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots", help="directory for the PNGs")
     p.add_argument("--scale", type=float, default=1.0, help="QT_SCALE_FACTOR, e.g. 1.5 for a 150 %% display")
     p.add_argument("--dark", action="store_true", help="then walk again in the dark palette: <screen>-dark.png")
+    p.add_argument(
+        "--language",
+        choices=("en", "ru"),
+        default="en",
+        help="the interface language; ru writes into <out>/ru unless --out is given (default %(default)s)",
+    )
     return p
 
 
@@ -350,7 +366,7 @@ def _qt_environment(display: str, runtime_dir: Path, scale: float) -> None:
         os.environ.pop(inherited, None)
 
 
-def _render(tmp: Path, out: Path, dark: bool) -> list[Path]:
+def _render(tmp: Path, out: Path, dark: bool, language: str = "en") -> list[Path]:
     """The Qt part, built as nimeet_desktop/app.py builds it. Each walk (light, then dark with ``--dark``) is one
     coroutine on the qasync loop, against a server of its own (the walk ends by killing it)."""
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
@@ -361,6 +377,7 @@ def _render(tmp: Path, out: Path, dark: bool) -> list[Path]:
     app.setDesktopFileName("nimeet")
     app.setQuitOnLastWindowClosed(False)
     app.setFont(QFont(FONT_FAMILY, round(FONT_POINT_SIZE)))  # before apply_theme: the stylesheet derives from it
+    i18n.install(app, language)  # before any widget, as the app does
     theme.apply_theme(app)
     app.setWindowIcon(icons.icon("nimeet"))
     # The pointer off the window: no hover highlight or tooltip in the pictures.
@@ -412,6 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 1.0 <= args.scale <= 4.0:
         build_parser().error("--scale must be between 1 and 4")
     out: Path = args.out.resolve()
+    if args.language != "en" and args.out == build_parser().get_default("out"):
+        out = out / args.language
     out.mkdir(parents=True, exist_ok=True)
     # Media between the app and the bots stays on loopback (and a machine without a network still has that).
     ice.restrict_host_addresses(["127.0.0.1"])
@@ -425,7 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             with xvfb(width, height) as display:
                 _qt_environment(display, tmp / "runtime", args.scale)
-                saved = _render(tmp, out, args.dark)
+                saved = _render(tmp, out, args.dark, args.language)
         except RenderError as exc:
             print(f"render.py: {exc}", file=sys.stderr)
             return 1

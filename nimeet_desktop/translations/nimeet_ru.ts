@@ -604,7 +604,7 @@
     </message>
     <message>
         <source>Start a server on this computer</source>
-        <translation>Запустить сервер на этом компьютере</translation>
+        <translation>Запустить свой сервер</translation>
     </message>
     <message>
         <source>Choose a server</source>
