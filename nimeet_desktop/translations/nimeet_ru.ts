@@ -442,6 +442,10 @@
         <translation>В адресе неверный путь</translation>
     </message>
     <message>
+        <source>Something went wrong (the details are in the log)</source>
+        <translation>Что-то пошло не так (подробности в журнале)</translation>
+    </message>
+    <message>
         <source>This is neither an invite link nor a room id</source>
         <translation>Это не ссылка-приглашение и не ID комнаты</translation>
     </message>
@@ -492,10 +496,6 @@
     <message>
         <source>The server on this computer could not start ({reason})</source>
         <translation>Не удалось запустить сервер на этом компьютере ({reason})</translation>
-    </message>
-    <message>
-        <source>Something went wrong: {detail}</source>
-        <translation>Что-то пошло не так: {detail}</translation>
     </message>
 </context>
 <context>
@@ -591,8 +591,8 @@
 <context>
     <name>ServerView</name>
     <message>
-        <source>NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this computer (people on your network can join it too).</source>
-        <translation>NIMeet работает через сервер NIMeet. Укажите сервер, который вам дали в организации, или запустите свой на этом компьютере (к нему смогут подключаться и другие люди из вашей сети).</translation>
+        <source>NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this computer to try NIMeet out (only this computer can reach it).</source>
+        <translation>NIMeet работает через сервер NIMeet. Укажите сервер, который вам дали в организации, или запустите свой на этом компьютере, чтобы попробовать NIMeet (подключиться к нему можно будет только с этого компьютера).</translation>
     </message>
     <message>
         <source>Server address</source>

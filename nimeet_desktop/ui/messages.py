@@ -14,6 +14,7 @@ import logging
 from PySide6.QtCore import QCoreApplication, QObject
 
 from nimeet_desktop.local_server import LocalServerError
+from nimeet_desktop.net.error_codes import AnyErrorCode, LocalErrorCode
 from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, LinkProblem, ServerUrlProblem
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.net.signaling import SignalingError, Unauthorized
@@ -37,7 +38,7 @@ def _tr(text: str) -> str:
 
 
 # Server error codes (REST answers and socket.io acks) and the signaling client's own codes.
-ERROR_CODES: dict[str, str] = {
+ERROR_CODES: dict[AnyErrorCode, str] = {
     ErrorCode.UNAUTHORIZED: QT_TRANSLATE_NOOP("Messages", "Your session has expired: please sign in again"),
     ErrorCode.INVALID_INPUT: QT_TRANSLATE_NOOP("Messages", "The server did not accept what was entered"),
     ErrorCode.USERNAME_TAKEN: QT_TRANSLATE_NOOP("Messages", "This username is already taken"),
@@ -59,11 +60,16 @@ ERROR_CODES: dict[str, str] = {
     ErrorCode.UNKNOWN_EVENT: QT_TRANSLATE_NOOP(
         "Messages", "The server does not understand this version of NIMeet: please update the app"
     ),
-    # net/signaling.py's own codes
-    "unreachable": QT_TRANSLATE_NOOP("Messages", "Cannot reach the server: check your connection"),
-    "timeout": QT_TRANSLATE_NOOP("Messages", "The server did not answer in time: please try again"),
-    "disconnected": QT_TRANSLATE_NOOP("Messages", "The connection to the server was lost"),
-    "invalid-ack": QT_TRANSLATE_NOOP("Messages", "The server gave an unexpected answer: is it a NIMeet server?"),
+    # The client's own (net/error_codes.py); UNKNOWN, a code of a newer server, gets the fallback.
+    LocalErrorCode.UNREACHABLE: QT_TRANSLATE_NOOP("Messages", "Cannot reach the server: check your connection"),
+    LocalErrorCode.TIMEOUT: QT_TRANSLATE_NOOP("Messages", "The server did not answer in time: please try again"),
+    LocalErrorCode.DISCONNECTED: QT_TRANSLATE_NOOP("Messages", "The connection to the server was lost"),
+    LocalErrorCode.INVALID_ACK: QT_TRANSLATE_NOOP(
+        "Messages", "The server gave an unexpected answer: is it a NIMeet server?"
+    ),
+    LocalErrorCode.HTTP_STATUS: QT_TRANSLATE_NOOP(
+        "Messages", "The server gave an unexpected answer: is it a NIMeet server?"
+    ),
 }
 SERVER_ERROR_FALLBACK = QT_TRANSLATE_NOOP("Messages", "The server reported an error: please try again")
 
@@ -110,7 +116,7 @@ class MessagePlurals(QObject):
         return self.tr("Too many attempts: try again in %n second(s)", "", seconds)
 
 
-def error_code(code: str) -> str | None:
+def error_code(code: AnyErrorCode) -> str | None:
     """The sentence for a server or signaling error code; None when the code is not one we know."""
     sentence = ERROR_CODES.get(code)
     return None if sentence is None else _tr(sentence)
@@ -169,6 +175,5 @@ def unexpected_error(exc: BaseException) -> str:
         return rest_error(exc)
     if isinstance(exc, SignalingError):
         return signaling_error(exc)
-    return QCoreApplication.translate("Messages", "Something went wrong: {detail}").format(
-        detail=str(exc) or type(exc).__name__
-    )
+    # Never the exception's own words: English, technical, and sometimes what nobody should see. The log has them.
+    return QCoreApplication.translate("Messages", "Something went wrong (the details are in the log)")

@@ -7,17 +7,16 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from nimeet_desktop.net.error_codes import LocalErrorCode, parse_error_code
 from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, LinkProblem, ServerUrlProblem
 from nimeet_desktop.net.rest import ApiError, ServerUnreachable
 from nimeet_desktop.net.signaling import SignalingError, Unauthorized
 from nimeet_desktop.ui import i18n, messages
 from signaling_server.protocol import ErrorCode
 
-SIGNALING_CODES = ("unreachable", "timeout", "disconnected", "invalid-ack")  # net/signaling.py's own
 
-
-def test_every_server_and_signaling_code_has_a_sentence() -> None:
-    for code in [*ErrorCode, *SIGNALING_CODES]:
+def test_every_server_and_client_code_has_a_sentence() -> None:
+    for code in [*ErrorCode, *(c for c in LocalErrorCode if c is not LocalErrorCode.UNKNOWN)]:
         sentence = messages.error_code(code)
         assert sentence and sentence != messages.SERVER_ERROR_FALLBACK, code
 
@@ -32,7 +31,8 @@ def test_every_refused_link_and_address_has_a_sentence() -> None:
 def test_an_unknown_code_gets_a_sentence_not_the_servers_words() -> None:
     said = messages.api_error(ApiError(418, "teapot", "I'm a teapot"))
     assert said == messages.SERVER_ERROR_FALLBACK
-    assert "teapot" not in messages.signaling_error(SignalingError("teapot", "I'm a teapot"))
+    refused = SignalingError(parse_error_code("teapot"), "I'm a teapot", raw_code="teapot")
+    assert "teapot" not in messages.signaling_error(refused)
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ class ServerView(QWidget):
         intro = QLabel(
             self.tr(
                 "NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this "
-                "computer (people on your network can join it too)."
+                "computer to try NIMeet out (only this computer can reach it)."
             )
         )
         intro.setWordWrap(True)
