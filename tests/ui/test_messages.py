@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -32,7 +33,8 @@ def test_every_refused_link_and_address_has_a_sentence() -> None:
 def test_an_unknown_code_gets_a_sentence_not_the_servers_words() -> None:
     said = messages.api_error(ApiError(418, "teapot", "I'm a teapot"))
     assert said == messages.SERVER_ERROR_FALLBACK
-    assert "teapot" not in messages.signaling_error(SignalingError("teapot", "I'm a teapot"))
+    newer = cast(ErrorCode, "teapot")  # a code a newer server may send, which this client's types do not know
+    assert "teapot" not in messages.signaling_error(SignalingError(newer, "I'm a teapot"))
 
 
 @pytest.fixture
