@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 ELIDED_PROPERTY = "elided"
 TOLERANCE_PX = 1  # rounding between the hint (float font metrics) and integer geometry
+SQUASH_TOLERANCE_PX = 2  # see squashed_widgets
 
 
 def clipped_widgets(root: QWidget) -> list[str]:
@@ -75,7 +76,8 @@ def _describe(widget: QWidget) -> str:
 def squashed_widgets(root: QWidget) -> list[str]:
     """One line per visible widget under ``root`` that the layout made smaller than its minimum size hint (a line
     edit squashed to a few pixels, as the server screen's was): text in it cannot be read whatever it says. A
-    maximum below the hint is a choice (a 10 px level meter, 48 px round call buttons), not a squeeze."""
+    maximum below the hint is a choice (a 10 px level meter, 48 px round call buttons), not a squeeze. A couple of
+    pixels short is the frame's padding giving way, the text still reads: SQUASH_TOLERANCE_PX."""
     problems: list[str] = []
     for widget in [root, *root.findChildren(QWidget)]:
         if not _shown(widget, root):
@@ -83,8 +85,8 @@ def squashed_widgets(root: QWidget) -> list[str]:
         hint, cap = widget.minimumSizeHint(), widget.maximumSize()
         if not hint.isValid():
             continue
-        narrow = widget.width() + TOLERANCE_PX < min(hint.width(), cap.width())
-        short = widget.height() + TOLERANCE_PX < min(hint.height(), cap.height())
+        narrow = widget.width() + SQUASH_TOLERANCE_PX < min(hint.width(), cap.width())
+        short = widget.height() + SQUASH_TOLERANCE_PX < min(hint.height(), cap.height())
         if narrow or short:
             size = f"{widget.width()}×{widget.height()}, below its minimum {hint.width()}×{hint.height()}"
             problems.append(f"{_describe(widget)}: squashed to {size}")

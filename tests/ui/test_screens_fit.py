@@ -49,7 +49,7 @@ def language(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str
 def bots(app: AppHarness) -> Iterator[Bots]:
     made = Bots(app)
     yield made
-    app.run(made.leave_all())
+    app.run(made.leave_all(), timeout=60)  # three sessions leaving on a loaded 2-core machine
 
 
 def build(app: AppHarness) -> MainWindow:
