@@ -127,11 +127,7 @@ def api_error(exc: ApiError) -> str:
     if exc.code == ErrorCode.RATE_LIMITED and exc.retry_after:
         seconds = int(exc.retry_after) + 1
         return MessagePlurals().retry_in(seconds)
-    known = error_code(exc.code)
-    if known is not None:
-        return known
-    logger.info("no translated sentence for server error %s (%s)", exc.code, exc.message)
-    return _tr(SERVER_ERROR_FALLBACK)
+    return _code_or_fallback(exc.code, exc.raw_code, exc.message)
 
 
 def rest_error(exc: RestError) -> str:
@@ -146,10 +142,14 @@ def rest_error(exc: RestError) -> str:
 def signaling_error(exc: SignalingError) -> str:
     if isinstance(exc, Unauthorized):
         return _tr(ERROR_CODES[ErrorCode.UNAUTHORIZED])
-    known = error_code(exc.code)
+    return _code_or_fallback(exc.code, exc.raw_code, exc.message)
+
+
+def _code_or_fallback(code: AnyErrorCode, raw_code: str, message: str) -> str:
+    known = error_code(code)
     if known is not None:
         return known
-    logger.info("no translated sentence for signaling error %s (%s)", exc.code, exc.message)
+    logger.info("no translated sentence for error %s (%s)", raw_code, message)
     return _tr(SERVER_ERROR_FALLBACK)
 
 
