@@ -24,7 +24,7 @@ from signaling_server.services import build_services
 from signaling_server.signaling import transport
 from signaling_server.signaling.handlers import Signaling
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,7 +56,7 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
         # Live room state lives in this process: stays still open in the database ended with the last run.
         closed = await svc.store.end_open_participations()
         if closed:
-            log.info("closed participations left open by the previous run", extra={"count": closed})
+            logger.info("closed participations left open by the previous run", extra={"count": closed})
         gc_policy.start()
         if on_ready is not None:
             on_ready()

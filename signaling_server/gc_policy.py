@@ -25,7 +25,7 @@ import gc
 import logging
 import time
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # Young collections stay cheap and frequent; gen2's threshold is out of reach, the timer does gen2.
 YOUNG_THRESHOLDS = (50_000, 20)
@@ -65,7 +65,7 @@ class GcPolicy:
             gc.unfreeze()
         collected = gc.collect()
         gc.freeze()
-        log.debug(
+        logger.debug(
             "gc maintenance",
             extra={
                 "thawed": thaw,

@@ -15,7 +15,7 @@ import signal
 import sys
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -29,7 +29,7 @@ def die_with_parent(parent_pid: int) -> None:
     # its main thread, so that thread lives as long as the app.
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
-        log.warning("no parent-death signal (errno %d); the watchdog remains", ctypes.get_errno())
+        logger.warning("no parent-death signal (errno %d); the watchdog remains", ctypes.get_errno())
 
 
 def is_alive(pid: int) -> bool:

@@ -17,7 +17,7 @@ from nimeet_desktop.media.audio_output import SILENCE_DBFS, AudioMixer
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
 from nimeet_desktop.media.provider import MediaProvider
-from signaling_server.protocol import IceServer, JoinAck, MediaType
+from signaling_server.protocol import IceServer, JoinAck
 
 
 class DesktopCall:
@@ -71,7 +71,7 @@ class DesktopCall:
         try:
             self._ready_camera = await asyncio.to_thread(self.provider.open_camera, self.camera_device)
         except Exception as exc:  # absent, busy, unplugged: the call goes on without video
-            self.session.report_error(_unavailable("camera", exc))
+            self.session.report_error(CallError.device_unavailable("camera", exc))
             return False
         return True
 
@@ -97,7 +97,7 @@ class DesktopCall:
         try:
             source = await asyncio.to_thread(self.provider.open_screen, monitor)
         except Exception as exc:  # no display, permission refused (macOS screen recording), monitor gone
-            self.session.report_error(_unavailable("screen", exc))
+            self.session.report_error(CallError.device_unavailable("screen", exc))
             return
         await self.session.start_screen_share(source)
 
@@ -133,8 +133,3 @@ class DesktopCall:
                 self._ready_camera.stop()
                 self._ready_camera = None
             await self.mixer.aclose()
-
-
-def _unavailable(media: MediaType, exc: Exception) -> CallError:
-    problem = exc.kind if isinstance(exc, DeviceUnavailable) else DeviceProblem.FAILED
-    return CallError(CallErrorKind.DEVICE_UNAVAILABLE, str(exc), media=media, problem=problem)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from nimeet_desktop.media.devices import DeviceProblem
+from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
 from nimeet_desktop.net.error_codes import AnyErrorCode
 from signaling_server.protocol import MediaType
 
@@ -27,6 +27,12 @@ class CallError:
     media: MediaType | None = None
     problem: DeviceProblem | None = None
     code: AnyErrorCode | None = None
+
+    @classmethod
+    def device_unavailable(cls, media: MediaType, exc: Exception) -> CallError:
+        """A device that would not open: what kind of problem ``DeviceUnavailable`` says, else a plain failure."""
+        problem = exc.kind if isinstance(exc, DeviceUnavailable) else DeviceProblem.FAILED
+        return cls(CallErrorKind.DEVICE_UNAVAILABLE, str(exc), media=media, problem=problem)
 
     def __str__(self) -> str:
         if self.kind is CallErrorKind.DEVICE_UNAVAILABLE:

@@ -314,9 +314,5 @@ class Peer:
         reports at least every ~1.5 s even when it sends no media, so a count that stops moving means a dead path.
         """
         transports = {id(t.receiver.transport): t.receiver.transport for t in self.pc.getTransceivers()}
-        packets = total_bytes = 0
-        for dtls in transports.values():
-            received = aiortc_compat.transport_received(dtls)
-            packets += received[0]
-            total_bytes += received[1]
-        return packets, total_bytes
+        received = [aiortc_compat.transport_received(dtls) for dtls in transports.values()]
+        return sum(packets for packets, _ in received), sum(size for _, size in received)

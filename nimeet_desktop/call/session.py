@@ -22,7 +22,7 @@ from nimeet_desktop.call.peer import Peer
 from nimeet_desktop.call.remote import PeerState, RemoteParticipant
 from nimeet_desktop.call.video_feed import VideoFeed, video_feed
 from nimeet_desktop.media.base import AudioSource, VideoSource
-from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
+from nimeet_desktop.media.devices import DeviceProblem
 from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError
 from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
@@ -137,8 +137,7 @@ class CallSession:
         try:
             source = self._camera_factory()
         except Exception as exc:  # a device that cannot open: the call goes on without it
-            problem = exc.kind if isinstance(exc, DeviceUnavailable) else DeviceProblem.FAILED
-            self.report_error(CallError(CallErrorKind.DEVICE_UNAVAILABLE, str(exc), media="camera", problem=problem))
+            self.report_error(CallError.device_unavailable("camera", exc))
             return
         self.camera = video_feed(source, self.options, on_ended=lambda reason: self._on_source_ended("camera", reason))
         self.camera.start()

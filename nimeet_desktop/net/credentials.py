@@ -24,7 +24,7 @@ from nimeet_desktop.net.links import normalize_server_url
 
 __all__ = ["SERVICE_NAME", "CredentialStore"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 SERVICE_NAME: Final = "nimeet"
 # keyring's own threshold (``keyring.core.recommended``): below 1 a backend is not recommended for secrets.
@@ -124,13 +124,13 @@ class CredentialStore:
             self._backend, reason = self._choose(candidate)
         if self._backend is None:
             self._memory_reason = reason
-            log.warning(
+            logger.warning(
                 "No secure keyring is available (%s): the sign-in is kept in memory for this session only "
                 "and will be asked for again after a restart.",
                 reason,
             )
         else:
-            log.debug("session tokens are kept in %s", _class_path(self._backend))
+            logger.debug("session tokens are kept in %s", _class_path(self._backend))
         return self._backend
 
     def _choose(self, candidate: KeyringBackend) -> tuple[KeyringBackend | None, str]:
@@ -205,4 +205,4 @@ def _log_failure(action: str, exc: Exception, consequence: str, secret: str | No
     if secret:
         detail = detail.replace(secret, "<token>")
     detail = " ".join(detail.split())[:200]
-    log.warning("Could not %s (%s%s); %s.", action, type(exc).__name__, f": {detail}" if detail else "", consequence)
+    logger.warning("Could not %s (%s%s); %s.", action, type(exc).__name__, f": {detail}" if detail else "", consequence)

@@ -46,7 +46,7 @@ __all__ = [
     "ServerUnreachable",
 ]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S: Final = 5.0
 TOTAL_TIMEOUT_S: Final = 15.0
@@ -244,7 +244,7 @@ class ApiClient:
             try:
                 return model.model_validate(data)
             except ValidationError:
-                log.warning("%s %s: the answer does not match the protocol", method, path)
+                logger.warning("%s %s: the answer does not match the protocol", method, path)
                 raise ServerUnreachable(
                     f"{self._base_url} answered in an unexpected way: is it a compatible NIMeet server?"
                 ) from None
@@ -280,9 +280,9 @@ class ApiClient:
             raise ServerUnreachable(f"{where} sent an answer too large to be a NIMeet server's") from None
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             # aiohttp's remaining errors (bad headers, invalid URL, ...): never leak them to the UI.
-            log.debug("%s %s failed: %s", method, path, type(exc).__name__)
+            logger.debug("%s %s failed: %s", method, path, type(exc).__name__)
             raise ServerUnreachable(f"{where} could not be reached ({type(exc).__name__})") from None
-        log.debug("%s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
+        logger.debug("%s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
         if 300 <= status < 400:
             raise ServerUnreachable(f"{where} redirects elsewhere (HTTP {status}): check the server address")
         try:
@@ -322,7 +322,7 @@ def _api_error(status: int, data: Any, retry_after: str | None) -> ApiError:
     try:
         detail = ErrorResponse.model_validate(data).error
     except ValidationError:
-        log.warning("HTTP %s without the contract's error shape", status)
+        logger.warning("HTTP %s without the contract's error shape", status)
         return ApiError(status, f"http-{status}", f"the server answered HTTP {status}", retry_after=wait)
     return ApiError(status, detail.code, detail.message, field=detail.field, retry_after=wait)
 

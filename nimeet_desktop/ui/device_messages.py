@@ -3,17 +3,14 @@ sentence per device and kind of problem, never the driver's or the server's word
 
 from __future__ import annotations
 
-from typing import Literal
-
 from PySide6.QtCore import QCoreApplication
 
 from nimeet_desktop.call.errors import CallError, CallErrorKind
 from nimeet_desktop.media.devices import DeviceProblem
+from signaling_server.protocol import MediaType
 
-Device = Literal["camera", "microphone", "screen"]
 
-
-def device_problem_text(device: Device, problem: DeviceProblem) -> str:
+def device_problem_text(device: MediaType, problem: DeviceProblem) -> str:
     # Whole sentences, each translated as one: word order and grammar differ per language. Spelled out in full:
     # lupdate reads ``QCoreApplication.translate(context, text)``, an alias such as ``tr = ...`` it misreads.
     sentences = {

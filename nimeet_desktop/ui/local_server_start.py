@@ -7,7 +7,13 @@ from nimeet_desktop.net.rest import ApiClient, RestError
 from nimeet_desktop.settings import DEFAULT_SERVER_URL
 from nimeet_desktop.ui.context import AppContext
 
-__all__ = ["LocalServerError", "adopts_a_server_it_did_not_start", "server_answers", "start_local_server"]
+__all__ = [
+    "LocalServerError",
+    "adopts_a_server_it_did_not_start",
+    "plans_local_server",
+    "server_answers",
+    "start_local_server",
+]
 
 
 async def server_answers(url: str) -> bool:
@@ -26,9 +32,14 @@ async def start_local_server(context: AppContext) -> str:
     return await context.local_server.start()
 
 
+def plans_local_server(context: AppContext, url: str) -> bool:
+    """``url`` is this machine's default address and the settings say to run our own server there."""
+    return url == DEFAULT_SERVER_URL and context.settings.start_local_server
+
+
 def adopts_a_server_it_did_not_start(context: AppContext, url: str) -> bool:
     """The plan is our own local server, and ``url`` (which answers) is its address, but we did not start what
     answers there: another user's server, a developer's, one a crashed older version left. Using it is right (the
     port is taken anyway), doing so silently is not: the caller says so."""
     ours = context.local_server is not None and context.local_server.running
-    return url == DEFAULT_SERVER_URL and context.settings.start_local_server and not ours
+    return plans_local_server(context, url) and not ours

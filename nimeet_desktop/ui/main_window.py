@@ -10,13 +10,13 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from nimeet_desktop.net.links import JoinTarget
 from nimeet_desktop.net.rest import ApiError, RestError
-from nimeet_desktop.settings import DEFAULT_SERVER_URL
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.local_server_start import (
     LocalServerError,
     adopts_a_server_it_did_not_start,
+    plans_local_server,
     server_answers,
     start_local_server,
 )
@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
             self.open_link(link)
         url = self.context.server_url
         if not await server_answers(url):
-            if url == DEFAULT_SERVER_URL and self.context.settings.start_local_server:
+            if plans_local_server(self.context, url):
                 self.toasts.show_message(self.tr("Starting the server on this computer…"))
                 try:
                     await start_local_server(self.context)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Passwords:
         except VerifyMismatchError:
             return Verdict(ok=False)
         except (VerificationError, InvalidHashError):
-            log.warning("stored password hash could not be checked")
+            logger.warning("stored password hash could not be checked")
             return Verdict(ok=False)
         if stored_hash is None:
             return Verdict(ok=False)

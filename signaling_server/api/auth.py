@@ -27,7 +27,7 @@ from signaling_server.protocol import (
     RegisterRequest,
 )
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
@@ -61,7 +61,7 @@ async def register(body: RegisterRequest, svc: ServicesDep) -> AuthResponse:
     except Conflict as exc:
         code = ErrorCode.USERNAME_TAKEN if exc.field == "username" else ErrorCode.EMAIL_TAKEN
         raise ApiError(409, code, f"that {exc.field} is already registered", field=exc.field) from None
-    log.info("user registered", extra={"userId": user.id})
+    logger.info("user registered", extra={"userId": user.id})
     return AuthResponse(token=svc.tokens.issue(user.id), user=user_out(user))
 
 
@@ -78,7 +78,7 @@ async def login(body: LoginRequest, svc: ServicesDep) -> AuthResponse:
         raise ApiError(401, ErrorCode.INVALID_CREDENTIALS, "wrong email or password")
     if verdict.rehash is not None:
         await svc.store.set_password_hash(user.id, verdict.rehash)
-        log.info("password hash upgraded to current parameters", extra={"userId": user.id})
+        logger.info("password hash upgraded to current parameters", extra={"userId": user.id})
     return AuthResponse(token=svc.tokens.issue(user.id), user=user_out(user))
 
 

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signaling_server.protocol import ErrorCode, ErrorDetail, ErrorResponse
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -84,5 +84,5 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error in a request", exc_info=exc)
+        logger.exception("unhandled error in a request", exc_info=exc)
         return error_response(500, ErrorCode.INTERNAL, "the server failed to handle this request")

@@ -11,7 +11,7 @@ from signaling_server.api.errors import ApiError
 from signaling_server.ice import ice_servers_for
 from signaling_server.protocol import ErrorCode, HealthResponse, IceServersResponse
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 router = APIRouter()
 
 
@@ -37,6 +37,6 @@ async def healthz(svc: ServicesDep) -> HealthResponse:
     try:
         await svc.store.ping()
     except Exception:
-        log.warning("health check: database unreachable", exc_info=True)
+        logger.warning("health check: database unreachable", exc_info=True)
         raise ApiError(503, ErrorCode.UNAVAILABLE, "the database does not answer") from None
     return HealthResponse(status="ok")

@@ -28,7 +28,7 @@ from signaling_server.protocol import (
     join_url,
 )
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/rooms", tags=["rooms"])
 
 
@@ -46,7 +46,7 @@ async def create_room(
     body = body or CreateRoomRequest()
     name = (body.name or "").strip() or f"{user.username}'s room"
     row = await svc.store.create_room(user.id, name, body.max_participants, body.description, body.is_private)
-    log.info("room created", extra={"roomId": row.room_id, "userId": user.id})
+    logger.info("room created", extra={"roomId": row.room_id, "userId": user.id})
     return CreateRoomResponse(room=room_out(row), join_url=join_url(row.room_id))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -44,7 +44,7 @@ async def migrate(engine: AsyncEngine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade)
-    log.info("database schema is current", extra={"backend": engine.dialect.name})
+    logger.info("database schema is current", extra={"backend": engine.dialect.name})
 
 
 def _upgrade(connection: Connection) -> None:

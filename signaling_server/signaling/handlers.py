@@ -36,7 +36,7 @@ from signaling_server.protocol import (
 from signaling_server.services import Services
 from signaling_server.signaling.state import AlreadyInRoom, Member, RoomFull
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
 OK: Ack = {"ok": True}
@@ -102,7 +102,7 @@ class Signaling:
             try:
                 return await handler(sid, message)
             except Exception:
-                log.exception("handler failed", extra={"event": str(event), "sid": sid})
+                logger.exception("handler failed", extra={"event": str(event), "sid": sid})
                 return error_ack(ErrorCode.INTERNAL, "the server failed to handle this event")
 
         self._sio.on(str(event), on_event)
@@ -119,7 +119,7 @@ class Signaling:
         except Exception:
             # The database is down: refuse at once with a reason the client can retry on, rather than
             # leaving it waiting on a half-open connection.
-            log.warning("connect refused: database unavailable", exc_info=True)
+            logger.warning("connect refused: database unavailable", exc_info=True)
             raise socketio.exceptions.ConnectionRefusedError("unavailable") from None
         if user is None:
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
@@ -158,7 +158,7 @@ class Signaling:
         await self._record_stay(sid, room.room_id, identity.user_id)
         me = participant(member)
         await self._sio.emit(ServerEvent.USER_JOINED, me.wire(), to=room.room_id, skip_sid=sid)
-        log.info("joined", extra={"roomId": room.room_id, "sid": sid, "others": len(others)})
+        logger.info("joined", extra={"roomId": room.room_id, "sid": sid, "others": len(others)})
         return JoinAck(self_=me, participants=[participant(other) for other in others]).wire()
 
     async def _record_stay(self, sid: str, room_id: str, user_id: str) -> None:
@@ -166,7 +166,7 @@ class Signaling:
         try:
             stay = await self._svc.store.start_participation(room_id, user_id)
         except Exception:
-            log.exception("could not record a participation", extra={"roomId": room_id})
+            logger.exception("could not record a participation", extra={"roomId": room_id})
             return
         if not await self._svc.rooms.set_participation(sid, stay):
             await self._svc.store.end_participation(stay)  # left while the row was being written
@@ -185,12 +185,12 @@ class Signaling:
         await self._sio.leave_room(sid, room_id)
         left_msg = UserLeft(socket_id=sid, user_id=member.user_id).wire()
         await self._sio.emit(ServerEvent.USER_LEFT, left_msg, to=room_id, skip_sid=sid)
-        log.info("left", extra={"roomId": room_id, "sid": sid})
+        logger.info("left", extra={"roomId": room_id, "sid": sid})
         if member.participation_id is not None and not self.draining:
             try:
                 await self._svc.store.end_participation(member.participation_id)
             except Exception:
-                log.exception("could not record the end of a participation", extra={"roomId": room_id})
+                logger.exception("could not record the end of a participation", extra={"roomId": room_id})
 
     async def toggle_media(self, sid: str, msg: ToggleMedia) -> Ack:
         room_id = await self._svc.rooms.set_media(sid, msg.media_type, msg.enabled)

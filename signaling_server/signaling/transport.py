@@ -27,7 +27,7 @@ from engineio import exceptions, packet
 
 from signaling_server.signaling import engineio_compat
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 class LeanWebSocket:
@@ -93,7 +93,7 @@ class LeanWebSocket:
                 except exceptions.SocketIsClosedError:
                     break
                 except Exception:
-                    log.exception("engine.io receive failed")
+                    logger.exception("engine.io receive failed")
         finally:
             await socket.queue.put(None)  # lets the writer finish what is queued, then stop
             await writer
@@ -131,7 +131,7 @@ class LeanWebSocket:
 def install(eio: engineio.AsyncServer) -> None:
     """Use the lean transport for this Engine.IO server only; refuses to start on an engineio it does not fit."""
     engineio_compat.use_websocket_class(eio, LeanWebSocket)
-    log.info(
+    logger.info(
         "engine.io websocket transport: %s (python-engineio %s)",
         LeanWebSocket.__name__,
         engineio_compat.ENGINEIO_VERSION,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -20,6 +21,18 @@ from signaling_server.protocol import ErrorCode
 logger = logging.getLogger(__name__)
 
 CARD_WIDTH = 420
+
+
+def _email_error(text: str) -> str | None:
+    return email_error(text.strip())  # people paste addresses with a space around them; the server strips too
+
+
+# The server's rules for a new account, by the field name its errors carry.
+_NEW_ACCOUNT_RULES: dict[str, Callable[[str], str | None]] = {
+    "username": username_error,
+    "email": _email_error,
+    "password": password_error,
+}
 
 
 def _sign_in_password_error(text: str) -> str | None:
@@ -93,9 +106,9 @@ class AuthView(QWidget):
         self.username.setVisible(registering)
         # The server's own rules, checked as people type (each field from its first edit on); a new mode starts
         # with every field untouched.
-        self.username.set_check(username_error)
-        self.email.set_check(lambda text: email_error(text.strip()))
-        self.password.set_check(password_error if registering else _sign_in_password_error)
+        self.username.set_check(_NEW_ACCOUNT_RULES["username"])
+        self.email.set_check(_NEW_ACCOUNT_RULES["email"])
+        self.password.set_check(_NEW_ACCOUNT_RULES["password"] if registering else _sign_in_password_error)
         show_error(self.error, None)
         (self.username if registering else self.email).edit.setFocus()
 
@@ -164,19 +177,10 @@ class AuthView(QWidget):
         if field is not None and field.isVisible():
             if exc.code == ErrorCode.INVALID_INPUT:
                 # The server's own words are English and name the field; our rule for that field says it better.
-                message = self._field_rule(field_name) or message
+                message = _NEW_ACCOUNT_RULES[field_name](field.text) or message
             field.set_error(message)
         else:
             show_error(self.error, message)
-
-    def _field_rule(self, name: str) -> str | None:
-        checks = {
-            "username": lambda: username_error(self.username.text),
-            "email": lambda: email_error(self.email.text.strip()),
-            "password": lambda: password_error(self.password.text),
-        }
-        check = checks.get(name)
-        return check() if check is not None else None
 
     async def shutdown(self) -> None:
         """Stop what this screen started; the window awaits it when it closes."""
