@@ -76,7 +76,9 @@ class Report:
         self.problems += [f"{screen}: {p}" for p in [*clipped_widgets(root), *squashed_widgets(root)]]
 
 
-def test_every_screen_fits_its_text(language: str, app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
+def test_every_screen_fits_its_text(qtbot: QtBot, language: str, app: AppHarness, bots: Bots) -> None:
+    # qtbot first, so that it is torn down last: its teardown processes Qt events outside the event loop, which
+    # steps the bots' aiortc tasks outside it ("bound to a different event loop") if they are still in the call.
     report = Report()
 
     async def walk() -> None:
@@ -142,6 +144,10 @@ def test_every_screen_fits_its_text(language: str, app: AppHarness, bots: Bots, 
         view.overlay.show_over_parent()
         await report.check(window, "reconnecting cover", view.overlay)
         view.overlay.hide()
+        # Everyone leaves while the loop runs: left to the fixtures' teardown, the bots' connections were stepped
+        # outside the loop by Qt's event processing and their leave hung (TimeoutError at teardown).
+        await bots.leave_all()
+        await view.leave_async()
 
-    app.run(walk(), timeout=90)
+    app.run(walk(), timeout=120)
     assert not report.problems, f"{language}: text that does not fit\n" + "\n".join(report.problems)
