@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from signaling_server.accounts.passwords import Passwords
+from signaling_server.accounts.revocation import Revocations
 from signaling_server.accounts.tokens import Tokens, load_or_create_key
 from signaling_server.config import Settings
 from signaling_server.db.engine import create_engine, sessions
@@ -29,6 +30,7 @@ class Services:
     store: Store
     passwords: Passwords
     tokens: Tokens
+    revocations: Revocations
     rooms: RoomState
     limits: Limits
 
@@ -45,6 +47,7 @@ def build_services(settings: Settings) -> Services:
         store=Store(sessions(engine)),
         passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism),
         tokens=Tokens(key, settings.token_ttl_s),
+        revocations=Revocations(),
         rooms=MemoryRoomState(),
         limits=Limits(
             register=RateLimiter(settings.register_per_min),
