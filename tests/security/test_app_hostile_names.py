@@ -6,46 +6,33 @@ screen against a hostile server's error answer, then the real server with hostil
 the server accepts through its API, the rest written into its SQLite database directly, as a compromised or older
 server could hold them), the dashboard, pre-join, a call with real engine sessions ("bots") under hostile names,
 and its toasts. Each screen must open in under ``SCREEN_SECONDS`` while the app's memory grows by less than
-``GROWTH_MIB``, every label in the window must be plain text (``rich_text_problems``: no exception is allowed), no
-tooltip may carry the markup unescaped, and the hostile names must be shown literally, capped and elided.
+``GROWTH_MIB`` (tests/security/appui_app.py), every label in the window must be plain text
+(``rich_text_problems``: no exception is allowed), no tooltip may carry the markup unescaped, and the hostile names
+must be shown literally, capped and elided.
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything creates the QApplication
-
-import asyncio
 import json
-import sqlite3
-import time
-from collections.abc import AsyncIterator, Coroutine, Iterator
-from contextlib import asynccontextmanager, closing
-from pathlib import Path
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-import pytest
 from aiohttp import web
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QListWidget, QWidget
 from pytestqt.qtbot import QtBot
 
-from nimeet_desktop.call import ice
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from nimeet_desktop.settings import Settings, SettingsStore
-from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.untrusted import ELLIPSIS, MESSAGE_CHARS, NAME_CHARS, ElidedLabel, clip
 from tests.call.conftest import Recorder
-from tests.security.probes import rss_mib
+from tests.security.appui_app import *  # noqa: F403 (its __all__: the fixtures app, loop, run, server)
+from tests.security.appui_app import Meter, patch_db
 from tests.support.clients import Api
-from tests.support.server import ServerProcess, running
+from tests.support.server import ServerProcess
 from tests.ui.conftest import AppHarness, fill, new_user, register, until
-
-SCREEN_SECONDS = 2.0  # each screen, from the click (or the server's answer) to painted
-GROWTH_MIB = 50.0  # the app's resident memory while one screen opens (the old code grew 270 MB/s, unbounded)
 
 IMG = '<img src="file:///dev/zero">'  # a valid room name (≤ 100 characters): the server's API takes it
 BOLD = "<b>x</b>"
@@ -55,93 +42,6 @@ ZERO_WIDTH = "a\u200bd\u200cm\u200di\ufeffn\u2060"  # looks like "admin"
 CONTROLS = "line\nbreak\x1b[31mred"
 HOSTILE = [IMG, BOLD, LONG, BIDI, ZERO_WIDTH, CONTROLS]
 MARKUP = ("<img", "<b>")  # must never reach a tooltip unescaped (tooltips are AutoText, always)
-
-
-# ---- the app's loop, as tests/ui/conftest.py runs it (its fixtures are not visible from this directory) ---------
-
-
-@pytest.fixture(scope="module")
-def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    import qasync
-
-    theme.apply_theme(qapp)
-    ui_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(ui_loop)
-    yield ui_loop
-    asyncio.set_event_loop(None)
-    ui_loop.close()
-
-
-@pytest.fixture
-def run(loop: asyncio.AbstractEventLoop) -> Iterator[Any]:
-    """Drive the loop until the coroutine ends; the loop counts as running for the whole test (see tests/ui)."""
-
-    def runner(coro: Coroutine[Any, Any, Any], timeout: float = 60.0) -> Any:
-        try:
-            return loop.run_until_complete(asyncio.wait_for(coro, timeout))
-        finally:
-            asyncio.events._set_running_loop(loop)
-
-    asyncio.events._set_running_loop(loop)
-    yield runner
-    asyncio.events._set_running_loop(None)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with running(tmp_path_factory.mktemp("hostile-names")) as proc:
-        yield proc
-
-
-@pytest.fixture
-def app(server: ServerProcess, tmp_path: Path, run: Any) -> Iterator[AppHarness]:
-    ice.restrict_host_addresses(["127.0.0.1"])
-    harness = AppHarness(server, tmp_path / "config", run)
-    yield harness
-    harness.close_all()
-    ice.restrict_host_addresses(None)
-
-
-# ---- what is measured and checked on every screen ------------------------------------------------------------
-
-
-class Meter:
-    """One screen opening: wall time, the app's memory growth, and the longest the Qt event loop went without
-    running a 20 ms timer (a UI that froze)."""
-
-    def __init__(self, screen: str) -> None:
-        self.screen = screen
-        self.seconds = 0.0
-        self.growth_mib = 0.0
-        self.worst_stall_s = 0.0
-        self._last = 0.0
-        self._timer = QTimer()
-        self._timer.setInterval(20)
-        self._timer.timeout.connect(self._tick)
-
-    def _tick(self) -> None:
-        now = time.monotonic()
-        self.worst_stall_s = max(self.worst_stall_s, now - self._last)
-        self._last = now
-
-    @asynccontextmanager
-    async def measure(self) -> AsyncIterator[Meter]:
-        baseline = rss_mib(os.getpid())
-        started = self._last = time.monotonic()
-        self._timer.start()
-        try:
-            yield self
-        finally:
-            self._timer.stop()
-            self.seconds = time.monotonic() - started
-            self.growth_mib = rss_mib(os.getpid()) - baseline
-        print(  # the figures, for the report (pytest -s)
-            f"{self.screen}: {self.seconds:.2f} s, {self.growth_mib:+.1f} MiB, worst stall {self.worst_stall_s:.2f} s"
-        )
-
-    def check(self) -> None:
-        assert self.seconds < SCREEN_SECONDS, f"{self.screen} took {self.seconds:.2f} s to open"
-        assert self.growth_mib < GROWTH_MIB, f"{self.screen}: the app grew {self.growth_mib:.0f} MiB"
 
 
 def rich_text_problems(root: QWidget) -> list[str]:
@@ -177,14 +77,6 @@ def assert_shown_literally(label: ElidedLabel, hostile: str) -> None:
     assert shown == label.full_text or (shown.endswith(ELLIPSIS) and label.full_text.startswith(shown[:-1])), shown
     # Elided to the width the layout gave it: a long name never widens the window.
     assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width() + 1
-
-
-def patch_db(server: ServerProcess, sql: str, *params: object) -> None:
-    """Write the server's SQLite database directly: names its API would refuse, as a compromised server (or a
-    database written by an older version) holds them. The server reads its rows on each request."""
-    with closing(sqlite3.connect(server.data_dir / "nimeet.sqlite3", timeout=10)) as db:
-        db.execute(sql, params)
-        db.commit()
 
 
 # ---- sign in: a hostile server's error answer ----------------------------------------------------------------
