@@ -7,7 +7,8 @@ froze (issue 10, item 5). So every label of the app is plain text (``plain``), t
 are escaped (``tooltip``), and the text itself is capped in characters (``clip``) before any widget measures it:
 10,000 characters of a name cost layout time everywhere they go. A name inside one of our sentences is wrapped in a
 Unicode isolate (``isolate``), so that a right-to-left override in it cannot reorder the words of the sentence
-around it. ``ElidedLabel`` also elides one line of such text to the width the layout gives it. The caps are named
+around it. ``ElidedLabel`` also elides one line of such text to the width the layout gives it, ``elide_items`` the
+items of a list to the list's width. The caps are named
 once, here.
 """
 
@@ -17,8 +18,15 @@ import html
 import unicodedata
 from typing import Final
 
-from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtWidgets import (
+    QLabel,
+    QListView,
+    QSizePolicy,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 NAME_CHARS: Final = 100  # a room name or username shown anywhere (the server's own room-name limit is 100)
 ADDRESS_CHARS: Final = 200  # a server address or an invite link
@@ -129,3 +137,25 @@ class ElidedLabel(QLabel):
             shown = metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, width))
         super().setText(shown)
         self.setToolTip(tooltip(self._full, self._limit) if shown != self._full else "")
+
+
+class _NoWiderThanTheView(QStyledItemDelegate):
+    """Items as wide as their text up to the view's width: the view then elides what does not fit (its
+    ``textElideMode``) rather than growing a horizontal scroll bar for one long name."""
+
+    def __init__(self, view: QListView) -> None:
+        super().__init__(view)
+        self._view = view
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        return QSize(min(hint.width(), self._view.viewport().width()), hint.height())
+
+
+def elide_items(view: QListView) -> None:
+    """Elide ``view``'s items in the middle to its width (a room's id at the end stays readable), following it
+    when it is resized."""
+    view.setItemDelegate(_NoWiderThanTheView(view))
+    view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setResizeMode(QListView.ResizeMode.Adjust)

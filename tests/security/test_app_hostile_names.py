@@ -182,6 +182,9 @@ def test_dashboard_and_pre_join_show_hostile_names_literally(qtbot: QtBot, app: 
         assert_shown_literally(dashboard.user_label, LONG)
         assert_shown_literally(dashboard.email_label, BOLD)
         listed = [dashboard.rooms.item(row).text() for row in range(dashboard.rooms.count())]
+        for row in range(dashboard.rooms.count()):  # elided to the list's width, not scrolled sideways
+            width = dashboard.rooms.visualItemRect(dashboard.rooms.item(row)).width()
+            assert width <= dashboard.rooms.viewport().width(), f"room {row} is {width} px wide"
         for room_id, name in rooms.items():
             # The name capped and isolated (its direction marks end inside it), then the id.
             assert any(text.startswith(f"\u2068{clip(name)}\u2069") and text.endswith(room_id) for text in listed)

@@ -24,7 +24,7 @@ from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons, messages, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
-from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, ElidedLabel, clip, isolate, plain_label, tooltip
+from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, ElidedLabel, clip, elide_items, isolate, plain_label, tooltip
 from signaling_server.protocol import ErrorCode, Room, RoomInfoResponse
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ class DashboardView(QWidget):
         self.rooms = QListWidget()
         self.rooms.setObjectName("recentRooms")
         self.rooms.setAlternatingRowColors(True)
+        elide_items(self.rooms)  # a room's name may be 100 characters: elided, never a sideways scroll
         self.rooms_status = plain_label()
         self.copy_button = QPushButton(icons.icon("copy"), self.tr("Copy invite link"))
         self.copy_button.setObjectName("copyInvite")
@@ -253,6 +254,7 @@ class DashboardView(QWidget):
 
     async def _logout(self) -> None:
         self.logout_button.setEnabled(False)  # a few seconds at most, if the server is slow to answer
+        await self.loading.cancel_all()  # a room list still loading belongs to the session that ends
         try:
             await self.context.log_out()
         finally:
