@@ -29,6 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 NAME_CHARS: Final = 100  # a room name or username shown anywhere (the server's own room-name limit is 100)
+# A name inside one of our sentences ("Ada joined"): the server's username limit. A name is one unbreakable word
+# to a toast's word wrap, and 32 of the widest letters still fit its line.
+SENTENCE_NAME_CHARS: Final = 32
 ADDRESS_CHARS: Final = 200  # a server address or an invite link
 MESSAGE_CHARS: Final = 500  # a whole sentence on a label or a toast, names included
 ELLIPSIS: Final = "…"
@@ -59,7 +62,7 @@ def clip(text: str, limit: int = NAME_CHARS) -> str:
     return text
 
 
-def isolate(text: str, limit: int = NAME_CHARS) -> str:
+def isolate(text: str, limit: int = SENTENCE_NAME_CHARS) -> str:
     """``clip(text)`` to put inside one of our sentences: isolated, so its direction marks stay inside it."""
     return f"{_FSI}{clip(text, limit)}{_PDI}"
 

@@ -26,7 +26,7 @@ from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui.main_window import MainWindow
-from nimeet_desktop.ui.untrusted import ELLIPSIS, MESSAGE_CHARS, NAME_CHARS, ElidedLabel, clip
+from nimeet_desktop.ui.untrusted import ELLIPSIS, MESSAGE_CHARS, NAME_CHARS, ElidedLabel, clip, isolate
 from tests.call.conftest import Recorder
 from tests.security.appui_app import *  # noqa: F403 (its __all__: the fixtures app, loop, run, server)
 from tests.security.appui_app import Meter, patch_db
@@ -262,7 +262,9 @@ def test_a_call_shows_hostile_participants_literally(qtbot: QtBot, app: AppHarne
             assert tile_names == sorted(clip(name) for name in names)
             toasts = window.toasts.visible_messages()
             for name in names:
-                assert f"\u2068{clip(name)}\u2069 joined" in toasts
+                assert f"{isolate(name)} joined" in toasts
+            for label in window.toasts.findChildren(QLabel):  # no word wider than the toast, cut at both sides
+                assert label.minimumSizeHint().width() <= window.toasts.width(), label.text()
         finally:
             for session in sessions:
                 await session.leave()

@@ -29,6 +29,7 @@ from nimeet_desktop.ui.untrusted import (
     MESSAGE_CHARS,
     NAME_CHARS,
     REPLACEMENT,
+    SENTENCE_NAME_CHARS,
     ElidedLabel,
     cap,
     clip,
@@ -60,7 +61,7 @@ def test_clip_keeps_what_was_typed_but_breaks_no_line() -> None:
 def test_isolate_keeps_a_right_to_left_override_inside_the_name() -> None:
     # FSI ... PDI: the override inside ends at the PDI, so " joined" after it keeps its order.
     assert isolate("\u202eevil") == "\u2068\u202eevil\u2069"
-    assert isolate("W" * 10_000) == "\u2068" + clip("W" * 10_000) + "\u2069"
+    assert isolate("W" * 10_000) == "\u2068" + clip("W" * 10_000, SENTENCE_NAME_CHARS) + "\u2069"
 
 
 def test_a_tooltip_shows_markup_as_text() -> None:

@@ -24,7 +24,16 @@ from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons, messages, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
-from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, ElidedLabel, clip, elide_items, isolate, plain_label, tooltip
+from nimeet_desktop.ui.untrusted import (
+    ADDRESS_CHARS,
+    NAME_CHARS,
+    ElidedLabel,
+    clip,
+    elide_items,
+    isolate,
+    plain_label,
+    tooltip,
+)
 from signaling_server.protocol import ErrorCode, Room, RoomInfoResponse
 
 logger = logging.getLogger(__name__)
@@ -162,7 +171,7 @@ class DashboardView(QWidget):
         # remembers come after it.
         for room in [*listed, *remembered]:
             # The server's words: capped, and the name isolated so that its direction marks cannot reorder the id.
-            item = QListWidgetItem(f"{isolate(room.name)}    ·    {clip(room.room_id)}")
+            item = QListWidgetItem(f"{isolate(room.name, NAME_CHARS)}    ·    {clip(room.room_id)}")
             item.setData(ROOM_ID_ROLE, room.room_id)
             item.setToolTip(tooltip(join_link(room.room_id), ADDRESS_CHARS))
             self.rooms.addItem(item)
