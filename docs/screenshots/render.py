@@ -16,7 +16,11 @@ Usage (from the repository root)::
     .venv/bin/python docs/screenshots/render.py [--out docs/screenshots] [--scale 1.5] [--dark] [--language ru]
 
 ``--scale`` sets ``QT_SCALE_FACTOR`` (1.5 checks 150 % displays); ``--dark`` walks a second time with the app
-started in the dark palette and writes ``<screen>-dark.png`` too. Needs ``Xvfb`` and Qt's xcb plugin dependencies
+started in the dark palette and writes ``<screen>-dark.png`` too. ``--hostile`` walks with hostile names instead
+(markup such as ``<img src="file:///dev/zero">``, 10,000 characters, bidi overrides, zero-width and control
+characters) for the user, the rooms and the participants, written into the server's database where its API would
+refuse them, and writes ``<screen>-hostile.png``: to check by eye that such names show literally and elided (issue
+10; not for the docs, so give it an ``--out`` of its own). Needs ``Xvfb`` and Qt's xcb plugin dependencies
 (Debian: xvfb, libxcb-icccm4, libxcb-keysyms1, libxcb-cursor0). Nothing is written outside ``--out`` and a
 temporary directory. Takes about 30 s per walk.
 """
@@ -31,6 +35,7 @@ import math
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -73,6 +78,17 @@ PASSWORD = "correct horse battery"  # noqa: S105 - throwaway accounts on a throw
 ROOM_NAMES = ("Weekly design review", "Release 0.2 planning", "Ada / Margaret 1:1")
 BOT_NAMES = ("ada", "grace", "linus")
 SETTLE_S = 0.6  # after a change: layout, polish and a few frames reach the X server
+# --hostile: what the server or another person may call things (tests/security/test_app_hostile_names.py).
+HOSTILE_USER = '<img src="file:///dev/zero"><b>margaret</b>' + "W" * 300
+HOSTILE_ROOMS = (
+    '<img src="file:///dev/zero">',
+    "<b>x</b>",
+    "<b>" + "W" * 9_993 + "</b>",
+    "\u202egpj.exe\u202c holiday",
+    "a\u200bd\u200cm\u200di\ufeffn\u2060",
+    "line\nbreak\x1b[31mred",
+)
+HOSTILE_BOTS = {"ada": '<img src="file:///dev/zero">', "grace": "\u202egpj.exe\u202c holiday", "linus": "W" * 10_000}
 
 
 class RenderError(Exception):
@@ -145,13 +161,14 @@ class Bot:
 class Renderer:
     """Drives one window through every screen and saves what X shows at each stop."""
 
-    def __init__(self, server: ServerProcess, config_dir: Path, out: Path, dark: bool) -> None:
+    def __init__(self, server: ServerProcess, config_dir: Path, out: Path, dark: bool, hostile: bool = False) -> None:
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         self.app = app
         self.server = server
         self.out = out
-        self.suffix = "-dark" if dark else ""
+        self.hostile = hostile
+        self.suffix = ("-dark" if dark else "") + ("-hostile" if hostile else "")
         self.saved: list[Path] = []
         self.bots: list[Bot] = []
         # Before any widget exists, as when the app starts on a system that is already dark or light.
@@ -224,16 +241,35 @@ class Renderer:
 
     async def dashboard(self) -> None:
         window, dashboard = self.window, self.window.dashboard
-        for name in ROOM_NAMES:
-            await window.context.api.create_room(name=name)
+        names = HOSTILE_ROOMS if self.hostile else ROOM_NAMES
+        for index, name in enumerate(names):
+            created = await window.context.api.create_room(name=f"room {index}" if self.hostile else name)
+            if self.hostile:
+                self.patch_db("UPDATE rooms SET name = ? WHERE room_id = ?", name, created.room.room_id)
+        if self.hostile:
+            assert window.context.user is not None
+            self.patch_db("UPDATE users SET username = ? WHERE id = ?", HOSTILE_USER, window.context.user.id)
+            window.context.user = await window.context.api.me()
         await until(lambda: not dashboard.tasks.busy, "the first room list")
         dashboard.refresh()
-        await until(lambda: not dashboard.tasks.busy and dashboard.rooms.count() >= len(ROOM_NAMES), "the recent rooms")
+        await until(lambda: not dashboard.tasks.busy and dashboard.rooms.count() >= len(names), "the recent rooms")
         await self.capture("dashboard")
+
+    def patch_db(self, sql: str, *params: object) -> None:
+        """--hostile: write the server's SQLite database directly, for the names its API refuses."""
+        with contextlib.closing(sqlite3.connect(self.server.data_dir / "nimeet.sqlite3", timeout=10)) as db:
+            db.execute(sql, params)
+            db.commit()
 
     async def prejoin(self) -> None:
         window, prejoin = self.window, self.window.prejoin
-        window.dashboard.new_call_button.click()
+        if self.hostile:  # the 10,000-character room, joined from the list
+            dashboard = window.dashboard
+            row = next(r for r in range(dashboard.rooms.count()) if "WWWW" in dashboard.rooms.item(r).text())
+            dashboard.rooms.setCurrentRow(row)
+            dashboard.open_button.click()
+        else:
+            window.dashboard.new_call_button.click()
         await until(lambda: window.current is prejoin, "the pre-join screen")
         await until(lambda: prejoin.join_button.isEnabled() and prejoin.tile.conversions > 3, "a live preview")
         await until(lambda: prejoin.meter.value() > 0, "the microphone meter")
@@ -289,6 +325,8 @@ class Renderer:
         try:
             for name in BOT_NAMES:
                 auth = await api.register(name, f"{name}@example.org", PASSWORD)
+                if self.hostile:  # the server reads the name when the socket connects
+                    self.patch_db("UPDATE users SET username = ? WHERE id = ?", HOSTILE_BOTS[name], auth.user.id)
                 session = CallSession(
                     self.server.url,
                     auth.token,
@@ -342,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots", help="directory for the PNGs")
     p.add_argument("--scale", type=float, default=1.0, help="QT_SCALE_FACTOR, e.g. 1.5 for a 150 %% display")
     p.add_argument("--dark", action="store_true", help="then walk again in the dark palette: <screen>-dark.png")
+    p.add_argument("--hostile", action="store_true", help="hostile names everywhere: <screen>-hostile.png")
     p.add_argument(
         "--language",
         choices=("en", "ru"),
@@ -366,7 +405,7 @@ def _qt_environment(display: str, runtime_dir: Path, scale: float) -> None:
         os.environ.pop(inherited, None)
 
 
-def _render(tmp: Path, out: Path, dark: bool, language: str = "en") -> list[Path]:
+def _render(tmp: Path, out: Path, dark: bool, language: str = "en", hostile: bool = False) -> list[Path]:
     """The Qt part, built as nimeet_desktop/app.py builds it. Each walk (light, then dark with ``--dark``) is one
     coroutine on the qasync loop, against a server of its own (the walk ends by killing it)."""
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
@@ -406,7 +445,7 @@ def _render(tmp: Path, out: Path, dark: bool, language: str = "en") -> list[Path
             server = ServerProcess(tmp / f"server-{scheme}")
             try:
                 server.start()
-                renderer = Renderer(server, tmp / f"config-{scheme}", out, dark=scheme == "dark")
+                renderer = Renderer(server, tmp / f"config-{scheme}", out, dark=scheme == "dark", hostile=hostile)
                 loop.run_until_complete(_walk(renderer))
             finally:
                 server.stop()
@@ -444,7 +483,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             with xvfb(width, height) as display:
                 _qt_environment(display, tmp / "runtime", args.scale)
-                saved = _render(tmp, out, args.dark, args.language)
+                saved = _render(tmp, out, args.dark, args.language, args.hostile)
         except RenderError as exc:
             print(f"render.py: {exc}", file=sys.stderr)
             return 1

@@ -214,6 +214,46 @@ class ApiClient:
         """GET /healthz → ``{status: "ok"}``; 503 ``unavailable`` (ApiError) when the database is down."""
         return await self._call("GET", "/healthz", HealthResponse, auth=False)
 
+    # Logging out waits this long at most (seconds, the whole exchange): people wait to see the sign-in screen.
+    LOGOUT_TIMEOUT_S: Final = 3.0
+
+    async def logout(self, token: str, everywhere: bool = False) -> None:
+        """POST /api/auth/logout → 204: ``token`` stops working on the server at once, and the sockets opened with
+        it are disconnected; ``everywhere``: every token of its user (body ``{"all": true}``).
+
+        ``token`` is passed, not taken from ``self.token``: the app forgets its session before it asks the server,
+        so that a server that is down or slow never keeps anyone signed in; for the same reason the exchange gets
+        LOGOUT_TIMEOUT_S, not the usual timeouts. Raises ApiError for an error answer (404 from a server without
+        the endpoint), ServerUnreachable for no usable answer (a timeout included)."""
+        if not _TOKEN_RE.fullmatch(token):
+            raise ValueError("a token is 1–8192 visible ASCII characters")
+        # Not _call: the 204 has no body, which _exchange rightly refuses from every other endpoint.
+        where = self._base_url
+        try:
+            async with self._http().post(
+                where + "/api/auth/logout",
+                json={"all": True} if everywhere else None,
+                headers={"Authorization": f"Bearer {token}"},
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=self.LOGOUT_TIMEOUT_S),
+            ) as response:
+                raw = await _read_limited(response)
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+        except TimeoutError:
+            raise ServerUnreachable(f"{where} did not answer in time") from None
+        except (aiohttp.ClientError, OSError, ValueError, _TooLarge) as exc:
+            logger.debug("POST /api/auth/logout failed: %s", type(exc).__name__)
+            raise ServerUnreachable(f"{where} could not be reached ({type(exc).__name__})") from None
+        logger.debug("POST /api/auth/logout -> %s", status)
+        if status == 204:
+            return
+        try:
+            data = json.loads(raw) if raw else None
+        except ValueError:  # also UnicodeDecodeError
+            data = None
+        raise _api_error(status, data, retry_after)
+
     # ---- plumbing -----------------------------------------------------------------------------------------
     def _http(self) -> aiohttp.ClientSession:
         if self._closed:

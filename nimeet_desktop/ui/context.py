@@ -59,6 +59,24 @@ class AppContext:
         self.api.token = None
         await asyncio.to_thread(self.credentials.clear, self.server_url)
 
+    async def log_out(self, everywhere: bool = False) -> None:
+        """Log out: the session is forgotten here first (memory and keyring), then the server is asked to revoke
+        the token, for at most ``ApiClient.LOGOUT_TIMEOUT_S``. A server that is down, slow or too old for it (404)
+        is logged, not shown: this app is logged out either way, and the token still expires on its own. The API's
+        HTTP connection goes with the session: whoever signs in next gets a new one."""
+        token = self.api.token
+        old, self.api = self.api, ApiClient(self.server_url)
+        try:
+            await self.sign_out()
+        finally:
+            try:
+                if token is not None:
+                    await old.logout(token, everywhere)
+            except RestError as exc:  # never the token: the message names the server only
+                logger.info("the server did not confirm the logout: %s", exc)
+            finally:
+                await old.close()
+
     async def saved_token(self) -> str | None:
         return await asyncio.to_thread(self.credentials.load, self.server_url)
 

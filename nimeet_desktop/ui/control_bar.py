@@ -7,10 +7,11 @@ device that fails or a toggle that the engine refused never leaves a button lyin
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QToolButton, QWidget
 
 from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.ui import icons, theme
+from nimeet_desktop.ui.untrusted import clip, plain_label
 from signaling_server.protocol import MediaState
 
 ICON_SIZE = QSize(24, 24)
@@ -84,9 +85,9 @@ class ControlBar(QWidget):
         self.invite_button.setIcon(icons.icon("link", theme.CONTROL_FOREGROUND))
         self.invite_button.setIconSize(ICON_SIZE)
         set_action(self.invite_button, self.tr("Copy invite link"), SHORTCUTS["invite"])
-        self.count = QLabel()
+        self.count = plain_label()
         self.count.setObjectName("participantCount")
-        people = QLabel()
+        people = plain_label()
         people.setPixmap(icons.icon("people", theme.CONTROL_FOREGROUND).pixmap(ICON_SIZE))
         self.sharing = False
 
@@ -142,6 +143,6 @@ class ControlBar(QWidget):
         if not monitors:
             menu.addAction(self.tr("No screen to share")).setEnabled(False)
         for monitor in monitors:
-            action = menu.addAction(icons.icon("screen-share"), monitor.name)
+            action = menu.addAction(icons.icon("screen-share"), clip(monitor.name))
             action.triggered.connect(lambda _checked=False, m=monitor.id: self.screen_requested.emit(m))
         menu.popup(self.screen_button.mapToGlobal(self.screen_button.rect().topLeft()))

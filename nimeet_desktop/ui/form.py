@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
+from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, cap, plain_label
+
 Check = Callable[[str], str | None]  # the field's text -> the problem to show, or None
 
 
@@ -22,7 +24,7 @@ class Field(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        self.label = QLabel(label)
+        self.label = plain_label(label)
         self.edit = QLineEdit()
         self.edit.setObjectName(f"{name}Edit" if name else "")
         self.edit.setPlaceholderText(placeholder)
@@ -62,7 +64,7 @@ class Field(QWidget):
 
 
 def error_label() -> QLabel:
-    label = QLabel()
+    label = plain_label()
     label.setProperty("role", "error")
     label.setWordWrap(True)
     label.hide()
@@ -70,7 +72,8 @@ def error_label() -> QLabel:
 
 
 def show_error(label: QLabel, message: str | None) -> None:
-    label.setText(message or "")
+    # Capped: an error may quote what the server or a link said (plain text, see ui/untrusted.py).
+    label.setText(cap(message or "", MESSAGE_CHARS))
     label.setVisible(bool(message))
 
 
@@ -102,6 +105,6 @@ def centred(widget: QWidget, max_width: int) -> QHBoxLayout:
 
 
 def title(text: str) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setProperty("role", "title")
     return label

@@ -21,6 +21,7 @@ from nimeet_desktop.ui.local_server_start import (
     start_local_server,
 )
 from nimeet_desktop.ui.toast import ToastHost, ToastKind
+from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, clip
 from nimeet_desktop.ui.views.auth_view import AuthView
 from nimeet_desktop.ui.views.call_view import CallView
 from nimeet_desktop.ui.views.dashboard_view import DashboardView
@@ -102,10 +103,12 @@ class MainWindow(QMainWindow):
                     self._show_server(messages.local_server_error(exc))
                     return
             else:
-                self._show_server(self.tr("No NIMeet server answers at {url}").format(url=url))
+                self._show_server(self.tr("No NIMeet server answers at {url}").format(url=clip(url, ADDRESS_CHARS)))
                 return
         elif adopts_a_server_it_did_not_start(self.context, url):
-            self.toasts.show_message(self.tr("Using the NIMeet server already running at {url}").format(url=url))
+            self.toasts.show_message(
+                self.tr("Using the NIMeet server already running at {url}").format(url=clip(url, ADDRESS_CHARS))
+            )
         await self._resume_session()
 
     async def _resume_session(self) -> None:
@@ -139,7 +142,10 @@ class MainWindow(QMainWindow):
         """A ``nimeet://join/<id>`` link (command line, or the OS forwarding a click): pre-join for that room."""
         if link.server_url is not None and link.server_url != self.context.server_url:
             self.toasts.show_message(
-                self.tr("That link is for another server ({server})").format(server=link.server_url), ToastKind.ERROR
+                self.tr("That link is for another server ({server})").format(
+                    server=clip(link.server_url, ADDRESS_CHARS)
+                ),
+                ToastKind.ERROR,
             )
             return
         if self.current is self.call_view and self.call_view.call is not None:

@@ -18,6 +18,7 @@ from nimeet_desktop.net.error_codes import AnyErrorCode, LocalErrorCode
 from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, LinkProblem, ServerUrlProblem
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.net.signaling import SignalingError, Unauthorized
+from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, isolate
 from signaling_server.protocol import ErrorCode
 
 logger = logging.getLogger(__name__)
@@ -165,7 +166,7 @@ def local_server_error(exc: LocalServerError) -> str:
     # The reason is the server's last line of output: technical, but what someone helping them needs to see.
     reason = exc.message.removeprefix("the local server could not start: ")
     return QCoreApplication.translate("Messages", "The server on this computer could not start ({reason})").format(
-        reason=reason
+        reason=isolate(reason, MESSAGE_CHARS)
     )
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from nimeet_desktop.net.signaling import ConnectionState
+from nimeet_desktop.ui.untrusted import plain_label
 
 
 class ReconnectingOverlay(QWidget):
@@ -13,9 +14,9 @@ class ReconnectingOverlay(QWidget):
         super().__init__(parent)
         self.setObjectName("reconnectingOverlay")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # the theme's dimming shade
-        self.label = QLabel(self.tr("Reconnecting…"))
+        self.label = plain_label(self.tr("Reconnecting…"))
         self.label.setObjectName("reconnectingTitle")
-        self.detail = QLabel(self.tr("Your call will resume when the connection is back."))
+        self.detail = plain_label(self.tr("Your call will resume when the connection is back."))
         self.detail.setObjectName("reconnectingDetail")
         layout = QVBoxLayout(self)
         layout.addStretch(1)

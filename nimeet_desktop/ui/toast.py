@@ -10,6 +10,8 @@ from enum import StrEnum
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, cap, plain_label
+
 INFO_MS = 3500
 ERROR_MS = 6000
 MAX_VISIBLE = 4
@@ -52,8 +54,10 @@ class ToastHost(QWidget):
         self.raise_()
 
     def show_message(self, message: str, kind: ToastKind = ToastKind.INFO) -> None:
+        # Plain text, capped: a toast may name a participant or quote a link (ui/untrusted.py).
+        message = cap(message, MESSAGE_CHARS)
         self.history.append((kind, message))
-        label = QLabel(message)
+        label = plain_label(message)
         label.setObjectName("toast")
         label.setProperty("kind", kind)  # its face: the theme's QLabel#toast[kind=...]
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)

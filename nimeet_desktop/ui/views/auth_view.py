@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from nimeet_desktop.net.error_codes import AnyErrorCode
 from nimeet_desktop.net.rest import ApiError, RestError
@@ -15,6 +15,7 @@ from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import Field, card, centred, error_label, show_error, title
 from nimeet_desktop.ui.toast import ToastKind
+from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, MESSAGE_CHARS, ElidedLabel, clip
 from nimeet_desktop.ui.validation import email_error, password_error, username_error
 from signaling_server.protocol import ErrorCode
 
@@ -68,7 +69,7 @@ class AuthView(QWidget):
         self.switch_mode = QPushButton(self.tr("Create an account"))
         self.switch_mode.setObjectName("switchMode")
         self.switch_mode.setFlat(True)
-        self.server_label = QLabel()
+        self.server_label = ElidedLabel(limit=MESSAGE_CHARS)
         self.server_label.setObjectName("serverLabel")
         self.server_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         change = QPushButton(self.tr("Change server"))
@@ -95,7 +96,7 @@ class AuthView(QWidget):
         self.set_registering(False)
 
     def showEvent(self, event: object) -> None:
-        self.server_label.setText(self.tr("Server: {url}").format(url=self.context.server_url))
+        self.server_label.setText(self.tr("Server: {url}").format(url=clip(self.context.server_url, ADDRESS_CHARS)))
         super().showEvent(event)  # type: ignore[arg-type]
 
     def set_registering(self, registering: bool) -> None:

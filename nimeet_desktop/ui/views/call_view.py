@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from nimeet_desktop.call.desktop_call import DesktopCall
 from nimeet_desktop.call.quality import QualityMeter
@@ -33,6 +33,7 @@ from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar
 from nimeet_desktop.ui.device_messages import call_error_text
 from nimeet_desktop.ui.reconnecting_overlay import ReconnectingOverlay
 from nimeet_desktop.ui.toast import ToastKind
+from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, ElidedLabel, clip, isolate
 from nimeet_desktop.ui.video_grid import VideoGrid
 from nimeet_desktop.ui.video_tile import VideoTile
 from signaling_server.protocol import MediaState
@@ -69,12 +70,11 @@ class CallView(QWidget):
         # Dark in both schemes (the theme's #callView): a QWidget subclass paints a stylesheet background only with
         # WA_StyledBackground.
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-        self.title = QLabel()
+        self.title = ElidedLabel()  # the room's name: the server's words, elided to the window's width
         self.title.setObjectName("callTitle")
         top = QHBoxLayout()
         top.setContentsMargins(16, 8, 16, 0)
-        top.addWidget(self.title)
-        top.addStretch(1)
+        top.addWidget(self.title, 1)
         self.grid = VideoGrid()
         self.controls = ControlBar()
         layout = QVBoxLayout(self)
@@ -120,7 +120,7 @@ class CallView(QWidget):
         """Join ``room_id``; returns None, or why it failed (the sources are closed then)."""
         self.room_id = room_id
         self._leave = Once(self._leave_now)
-        self.title.setText(room_name or self.tr("Room {room}").format(room=room_id))
+        self.title.setText(room_name or self.tr("Room {room}").format(room=clip(room_id)))
         try:
             ice_servers = (await self.context.api.ice_servers()).ice_servers
         except RestError as exc:
@@ -170,12 +170,13 @@ class CallView(QWidget):
     # ---- engine events ----------------------------------------------------------------------------------
 
     def _joined(self, remote: RemoteParticipant) -> None:
-        tile = VideoTile(remote.socket_id, remote.username, lambda: remote.latest_frame)
+        # Another person's name: capped before any tile measures it (painted as plain text, elided to the tile).
+        tile = VideoTile(remote.socket_id, clip(remote.username), lambda: remote.latest_frame)
         self.grid.add_tile(tile)
         self._updated(remote)
         self._update_count()
         if time.monotonic() >= self._quiet_until:
-            self.toast.emit(self.tr("{name} joined").format(name=remote.username), ToastKind.INFO)
+            self.toast.emit(self.tr("{name} joined").format(name=isolate(remote.username)), ToastKind.INFO)
 
     def _left(self, remote: RemoteParticipant) -> None:
         self.grid.remove_tile(remote.socket_id)
@@ -184,7 +185,7 @@ class CallView(QWidget):
             self.call.forget(remote.socket_id)
         self._update_count()
         if time.monotonic() >= self._quiet_until and not self.leaving:
-            self.toast.emit(self.tr("{name} left").format(name=remote.username), ToastKind.INFO)
+            self.toast.emit(self.tr("{name} left").format(name=isolate(remote.username)), ToastKind.INFO)
 
     def _updated(self, remote: RemoteParticipant) -> None:
         tile = self.grid.tile(remote.socket_id)
@@ -192,8 +193,8 @@ class CallView(QWidget):
             return
         tile.set_camera_on(remote.media.camera or remote.media.screen)
         tile.set_mic_on(remote.media.microphone)
-        presenting = self.tr("{name} (presenting)").format(name=remote.username)
-        tile.set_name(presenting if remote.media.screen else remote.username)
+        presenting = self.tr("{name} (presenting)").format(name=isolate(remote.username))
+        tile.set_name(presenting if remote.media.screen else clip(remote.username))
         # A shared screen takes the big spot; when it stops, the spot goes back to the grid.
         if remote.media.screen:
             self.grid.set_featured(remote.socket_id)
@@ -309,4 +310,6 @@ class CallView(QWidget):
 def _join_failure(exc: BaseException) -> str:
     if isinstance(exc, SignalingError):  # Unauthorized included
         return messages.signaling_error(exc)
-    return QCoreApplication.translate("CallView", "Could not join the call ({reason})").format(reason=exc)
+    return QCoreApplication.translate("CallView", "Could not join the call ({reason})").format(
+        reason=clip(str(exc), MESSAGE_CHARS)
+    )

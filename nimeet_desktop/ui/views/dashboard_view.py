@@ -10,7 +10,6 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -25,6 +24,16 @@ from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons, messages, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
+from nimeet_desktop.ui.untrusted import (
+    ADDRESS_CHARS,
+    NAME_CHARS,
+    ElidedLabel,
+    clip,
+    elide_items,
+    isolate,
+    plain_label,
+    tooltip,
+)
 from signaling_server.protocol import ErrorCode, Room, RoomInfoResponse
 
 logger = logging.getLogger(__name__)
@@ -45,10 +54,10 @@ class DashboardView(QWidget):
         self.loading = TaskSet("ui.rooms", log=logger)  # the room list: never a reason to ignore a click
         self._load_task: asyncio.Task[Any] | None = None
 
-        self.user_label = QLabel()
+        self.user_label = ElidedLabel()
         self.user_label.setObjectName("userLabel")
         self.user_label.setProperty("role", "title")
-        self.email_label = QLabel()
+        self.email_label = ElidedLabel()
         self.logout_button = QPushButton(icons.icon("logout"), self.tr("Log out"))
         self.logout_button.setObjectName("logout")
         header = QHBoxLayout()
@@ -83,7 +92,8 @@ class DashboardView(QWidget):
         self.rooms = QListWidget()
         self.rooms.setObjectName("recentRooms")
         self.rooms.setAlternatingRowColors(True)
-        self.rooms_status = QLabel()
+        elide_items(self.rooms)  # a room's name may be 100 characters: elided, never a sideways scroll
+        self.rooms_status = plain_label()
         self.copy_button = QPushButton(icons.icon("copy"), self.tr("Copy invite link"))
         self.copy_button.setObjectName("copyInvite")
         self.open_button = QPushButton(self.tr("Join selected"))
@@ -160,9 +170,10 @@ class DashboardView(QWidget):
         # The server's order as it is (most recent activity first, which only it knows); rooms only this app
         # remembers come after it.
         for room in [*listed, *remembered]:
-            item = QListWidgetItem(f"{room.name}    ·    {room.room_id}")
+            # The server's words: capped, and the name isolated so that its direction marks cannot reorder the id.
+            item = QListWidgetItem(f"{isolate(room.name, NAME_CHARS)}    ·    {clip(room.room_id)}")
             item.setData(ROOM_ID_ROLE, room.room_id)
-            item.setToolTip(join_link(room.room_id))
+            item.setToolTip(tooltip(join_link(room.room_id), ADDRESS_CHARS))
             self.rooms.addItem(item)
         self.rooms_status.setText("" if self.rooms.count() else self.tr("No rooms yet: start a new call."))
         self.rooms_status.setVisible(not self.rooms.count())
@@ -223,7 +234,10 @@ class DashboardView(QWidget):
             return
         if target.server_url is not None and target.server_url != self.context.server_url:
             show_error(
-                self.join_error, self.tr("This link is for another server ({server})").format(server=target.server_url)
+                self.join_error,
+                self.tr("This link is for another server ({server})").format(
+                    server=clip(target.server_url, ADDRESS_CHARS)
+                ),
             )
             return
         self._open_room(target.room_id)
@@ -248,7 +262,12 @@ class DashboardView(QWidget):
         self.join_requested.emit(room_id, info)
 
     async def _logout(self) -> None:
-        await self.context.sign_out()
+        self.logout_button.setEnabled(False)  # a few seconds at most, if the server is slow to answer
+        await self.loading.cancel_all()  # a room list still loading belongs to the session that ends
+        try:
+            await self.context.log_out()
+        finally:
+            self.logout_button.setEnabled(True)
         self.logged_out.emit()
 
     async def shutdown(self) -> None:

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -28,7 +27,8 @@ from nimeet_desktop.ui import icons
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, control_button, show_media
 from nimeet_desktop.ui.device_messages import device_problem_text
-from nimeet_desktop.ui.form import card, error_label, show_error, title
+from nimeet_desktop.ui.form import card, error_label, show_error
+from nimeet_desktop.ui.untrusted import ElidedLabel, clip, plain_label
 from nimeet_desktop.ui.video_tile import VideoTile
 from signaling_server.protocol import RoomInfoResponse
 
@@ -55,8 +55,10 @@ class PreJoinView(QWidget):
         self.room_id = ""
         self.room_name: str | None = None  # once known: the call window's title, without asking the server again
 
-        self.heading = title(self.tr("Ready to join?"))
-        self.room_label = QLabel()
+        # The room's name once known: the server's words, elided to the card's width.
+        self.heading = ElidedLabel(self.tr("Ready to join?"))
+        self.heading.setProperty("role", "title")
+        self.room_label = plain_label()
         self.room_label.setObjectName("roomLabel")
         self.room_label.setWordWrap(True)  # "3 in the call · <a 22-character id>" is wider than a narrow card
         self.tile = VideoTile("preview", self.tr("You"), lambda: self.preview.latest_frame, is_self=True)
@@ -91,10 +93,11 @@ class PreJoinView(QWidget):
         side, side_layout = card()
         side.setMinimumWidth(300)
         form = QFormLayout()
-        form.addRow(self.tr("Camera"), self.cameras)
-        form.addRow(self.tr("Microphone"), self.microphones)
-        form.addRow("", self.meter)
-        form.addRow(self.tr("Speaker"), self.speakers)
+        # Labels made here, not by addRow(text, ...): QFormLayout's own labels are AutoText (ui/untrusted.py).
+        form.addRow(plain_label(self.tr("Camera")), self.cameras)
+        form.addRow(plain_label(self.tr("Microphone")), self.microphones)
+        form.addRow(plain_label(), self.meter)
+        form.addRow(plain_label(self.tr("Speaker")), self.speakers)
         self.join_button = QPushButton(self.tr("Join now"))
         self.join_button.setObjectName("joinNow")
         self.join_button.setProperty("primary", True)
@@ -161,7 +164,7 @@ class PreJoinView(QWidget):
         user = self.context.user
         self.tile.set_avatar_name(user.username if user else None)  # "You", but with the user's own initial
         self.heading.setText(self.tr("Ready to join?"))
-        self.room_label.setText(self.tr("Room {room}").format(room=room_id))
+        self.room_label.setText(self.tr("Room {room}").format(room=clip(room_id)))
         if info is not None:
             self._show_room(info)
         show_error(self.join_error, None)
@@ -211,7 +214,7 @@ class PreJoinView(QWidget):
             who = self.tr("Nobody is in the call yet · {room}")
         else:
             who = self.tr("%n participant(s) in the call · {room}", "", people)
-        self.room_label.setText(who.format(room=self.room_id))
+        self.room_label.setText(who.format(room=clip(self.room_id)))
 
     @staticmethod
     def _fill(box: QComboBox, choices: list[DeviceChoice], chosen: str | None, empty: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from nimeet_desktop.local_server import LocalServerError
 from nimeet_desktop.net.links import InvalidServerUrl, normalize_server_url
@@ -14,6 +14,7 @@ from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import Field, card, centred, error_label, show_error, title
 from nimeet_desktop.ui.local_server_start import server_answers, start_local_server
+from nimeet_desktop.ui.untrusted import plain_label
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class ServerView(QWidget):
         self.context = context
         self.tasks = TaskSet("ui.server", log=logger)
         frame, form = card()
-        intro = QLabel(
+        intro = plain_label(
             self.tr(
                 "NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this "
                 "computer to try NIMeet out (only this computer can reach it)."
