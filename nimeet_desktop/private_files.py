@@ -10,8 +10,8 @@ import logging
 import logging.handlers
 import os
 import stat
-from pathlib import Path
 from io import TextIOWrapper
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from nimeet_desktop.call.remote import PeerState, RemoteParticipant
 from nimeet_desktop.call.video_feed import VideoFeed, video_feed
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.devices import DeviceProblem
-from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError
+from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError, new_resume_id
 from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
     IceServer,
@@ -102,6 +102,12 @@ class CallSession:
         self._counted: dict[str, tuple[int, int, int]] = {}  # socket id -> (connection generation, packets, bytes)
         self._closed = False
         self._leave = Once(self._leave_now)
+        # One per call, sent with every join of it: a rejoin after a reconnect replaces our own older socket.
+        self.resume_id = new_resume_id()
+        # Our sockets of earlier connections in this call: the server may still tell us about them (the user-left
+        # of the socket our rejoin replaced), and they are never someone to call.
+        self._former_sockets: set[str] = set()
+        self.ignored_relays = 0  # relays from sockets that are not in our room (for the log line and tests)
 
     # ---- errors -----------------------------------------------------------------------------------------
 
@@ -241,11 +247,13 @@ class CallSession:
     async def _join(self) -> JoinAck:
         assert self.room_id is not None
         started = time.monotonic()
-        ack = await self.signaling.join(self.room_id, self.media_state)
+        ack = await self.signaling.join(self.room_id, self.media_state, self.resume_id)
         self.joined_at = time.monotonic()
         self.join_ack_ms = (self.joined_at - started) * 1000
         self.self_participant = ack.self_
         for participant in ack.participants:
+            if participant.socket_id in self._former_sockets:
+                continue  # our replaced socket, not yet gone: it is us
             self._add_participant(participant, since=self.joined_at)
             peer = self._peer(participant.socket_id)
             self._tasks.spawn(peer.offer(), f"offer:{participant.socket_id}")
@@ -347,27 +355,46 @@ class CallSession:
     # ---- SignalingHandler -------------------------------------------------------------------------------
 
     async def on_user_joined(self, participant: Participant) -> None:
-        if participant.socket_id in self.participants or self.self_participant is None:
+        if (
+            participant.socket_id in self.participants
+            or participant.socket_id in self._former_sockets
+            or self.self_participant is None
+        ):
             return
         self._add_participant(participant, since=time.monotonic())
         self._peer(participant.socket_id)  # the newcomer offers; we wait with state ready for its messages
 
     async def on_user_left(self, event: UserLeft) -> None:
+        if event.socket_id in self._former_sockets:
+            logger.debug("our former socket %s left the room", event.socket_id)
+            return
         await self._drop(event.socket_id)
 
-    async def on_description(self, event: Relayed) -> None:
+    def _member_peer(self, socket_id: str, event: str) -> Peer | None:
+        """The peer for a relay from ``socket_id``, or None when that socket is not in our room: state is made only
+        for participants we know, so relays from made-up ids (a hostile server) or from someone who has just left
+        cannot create connections."""
         if self.self_participant is None:
-            return
-        peer = self._peer(event.from_)
+            return None
+        if socket_id not in self.participants:
+            if self.ignored_relays == 0:
+                logger.warning("ignoring %s from %s, who is not in our room (further ones counted)", event, socket_id)
+            self.ignored_relays += 1
+            return None
+        return self._peer(socket_id)
+
+    async def on_description(self, event: Relayed) -> None:
         description = event.description
-        self._tasks.spawn(
-            peer.handle_description(description.type, description.sdp), f"{description.type}:{event.from_}"
-        )
+        peer = self._member_peer(event.from_, description.type)
+        if peer is not None:
+            self._tasks.spawn(
+                peer.handle_description(description.type, description.sdp), f"{description.type}:{event.from_}"
+            )
 
     async def on_candidate(self, event: RelayedCandidate) -> None:
-        if self.self_participant is None:
-            return
-        self._tasks.spawn(self._peer(event.from_).handle_candidate(event.candidate), f"candidate:{event.from_}")
+        peer = self._member_peer(event.from_, "a candidate")
+        if peer is not None:
+            self._tasks.spawn(peer.handle_candidate(event.candidate), f"candidate:{event.from_}")
 
     async def on_media_toggled(self, event: MediaToggled) -> None:
         remote = self.participants.get(event.socket_id)
@@ -384,7 +411,10 @@ class CallSession:
 
     async def _rejoin(self) -> None:
         """After a signaling reconnect we are a new socket: everyone we knew is stale (the server said user-left
-        to them about our old socket, or it restarted and forgot us all). Start over from the join ack."""
+        to them about our old socket, or it restarted and forgot us all). Start over from the join ack, with the same
+        resume id: the server replaces our old socket if it still holds it (a silent network death)."""
+        if self.self_participant is not None:
+            self._former_sockets.add(self.self_participant.socket_id)
         for socket_id in list(self.participants):
             await self._drop(socket_id)
         for socket_id in list(self.peers):

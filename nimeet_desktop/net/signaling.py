@@ -19,9 +19,11 @@ import contextlib
 import enum
 import logging
 import random
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
 
 import socketio
 from pydantic import BaseModel, ValidationError
@@ -29,11 +31,13 @@ from pydantic import BaseModel, ValidationError
 from nimeet_desktop.net.error_codes import AnyErrorCode, LocalErrorCode, parse_error_code
 from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
+    MAX_CANDIDATE_BYTES,
     Answer,
     AnswerDescription,
     ClientEvent,
     ErrorAck,
     ErrorCode,
+    IceCandidateInit,
     JoinAck,
     JoinRoom,
     LeaveRoom,
@@ -58,6 +62,12 @@ ACK_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 5.0
 BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 5.0
+# A relayed candidate's ``sdpMid`` and ``usernameFragment``: real ones are a few bytes ("0", 4-256 ICE characters);
+# the candidate line itself is the contract's MAX_CANDIDATE_BYTES. Larger ones are dropped on arrival, before they
+# are queued anywhere: 5,600 candidates with 100 KB fields were half a gigabyte held by the engine.
+MAX_CANDIDATE_ID_BYTES = 256
+# Senders whose oversize candidates were logged, per connection: one line per sender, and a bounded set.
+_LOGGED_SENDERS_MAX = 64
 
 
 class SignalingError(Exception):
@@ -116,6 +126,40 @@ class _StateChange:
     detail: str | None
 
 
+def socketio_endpoint(server_url: str) -> tuple[str, str]:
+    """(origin, socket.io path) of a server base URL. python-socketio keeps only the URL's host and puts its own
+    path at the root: behind a reverse proxy serving NIMeet under ``https://host/nimeet`` that reached the host's
+    ``/socket.io`` while REST went to ``/nimeet/api``. The path is the base URL's path plus ``/socket.io``."""
+    parts = urlsplit(server_url)
+    prefix = parts.path.strip("/")
+    return f"{parts.scheme}://{parts.netloc}", f"{prefix}/socket.io" if prefix else "socket.io"
+
+
+def _over(text: str | None, limit: int) -> bool:
+    if text is None or len(text) * 4 <= limit:
+        return False
+    return len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit
+
+
+def oversize_candidate(candidate: IceCandidateInit | None) -> str | None:
+    """The first field of a relayed candidate over its size limit, or None when it is within them."""
+    if candidate is None:
+        return None
+    if _over(candidate.candidate, MAX_CANDIDATE_BYTES):
+        return "candidate"
+    if _over(candidate.sdp_mid, MAX_CANDIDATE_ID_BYTES):
+        return "sdpMid"
+    if _over(candidate.username_fragment, MAX_CANDIDATE_ID_BYTES):
+        return "usernameFragment"
+    return None
+
+
+def new_resume_id() -> str:
+    """The ``resumeId`` of one call (contract v1.1): 32 URL-safe characters, sent with every join of that call so a
+    rejoin after a reconnect replaces our own older socket instead of sitting next to it."""
+    return secrets.token_urlsafe(24)
+
+
 def _backoff(attempt: int) -> float:
     """0.25 s, 0.5 s, 1 s … capped at 5 s, with jitter so a restarted server is not hit by everyone at once."""
     delay: float = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt)
@@ -139,6 +183,8 @@ class SignalingClient:
         self.state = ConnectionState.CLOSED
         self.socket_id: str | None = None
         self.reconnects = 0
+        self.dropped_candidates = 0  # oversize, for tests and diagnostics
+        self._logged_senders: set[tuple[int, str]] = set()
 
     # ---- connection --------------------------------------------------------------------------------------
 
@@ -160,10 +206,12 @@ class SignalingClient:
         self._register(sio, connection)
         self._connect_refusal = None
         try:
+            origin, path = socketio_endpoint(self.server_url)
             await sio.connect(
-                self.server_url,
+                origin,
                 auth={"token": self.token},
                 transports=["websocket"],
+                socketio_path=path,
                 wait_timeout=CONNECT_TIMEOUT_S,
             )
         except BaseException as exc:
@@ -203,9 +251,20 @@ class SignalingClient:
             except ValidationError as exc:
                 logger.warning("dropped malformed %r from the server: %s", event, exc.errors(include_input=False))
                 return
+            if isinstance(parsed, RelayedCandidate) and (field := oversize_candidate(parsed.candidate)) is not None:
+                self._drop_candidate(connection, parsed.from_, field)
+                return
             self._inbox.put_nowait(_Event(connection, event, parsed))
 
         return receive
+
+    def _drop_candidate(self, connection: int, sender: str, field: str) -> None:
+        self.dropped_candidates += 1
+        key = (connection, sender)
+        if key in self._logged_senders or len(self._logged_senders) >= _LOGGED_SENDERS_MAX:
+            return
+        self._logged_senders.add(key)
+        logger.warning("dropping candidates from %s with an oversize %s (further ones not logged)", sender, field)
 
     async def _dispatch(self) -> None:
         while (item := await self._inbox.get()) is not None:
@@ -280,12 +339,16 @@ class SignalingClient:
 
     # ---- client -> server ----------------------------------------------------------------------------------
 
-    async def _call(self, event: ClientEvent, payload: BaseModel) -> dict[str, Any]:
+    async def _call(
+        self, event: ClientEvent, payload: BaseModel, extra: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``extra``: fields of a contract addition this side sends whatever the protocol module's version knows."""
         sio = self._sio
         if sio is None:
             raise SignalingError(LocalErrorCode.DISCONNECTED, "not connected to the signaling server")
+        data = payload.model_dump(mode="json", by_alias=True) | (extra or {})
         try:
-            ack = await sio.call(event, payload.model_dump(mode="json", by_alias=True), timeout=ACK_TIMEOUT_S)
+            ack = await sio.call(event, data, timeout=ACK_TIMEOUT_S)
         except socketio.exceptions.TimeoutError:
             raise SignalingError(LocalErrorCode.TIMEOUT, f"no answer to {event} within {ACK_TIMEOUT_S:.0f} s") from None
         except socketio.exceptions.BadNamespaceError:
@@ -298,8 +361,11 @@ class SignalingClient:
             raise SignalingError(LocalErrorCode.INVALID_ACK, f"unexpected answer to {event}: {ack!r:.200}") from None
         raise SignalingError(parse_error_code(error.code), error.message, raw_code=error.code)
 
-    async def join(self, room_id: str, media: MediaState) -> JoinAck:
-        ack = await self._call(ClientEvent.JOIN_ROOM, JoinRoom(room_id=room_id, media_state=media))
+    async def join(self, room_id: str, media: MediaState, resume_id: str | None = None) -> JoinAck:
+        """``resume_id`` (``new_resume_id()``, the same for every join of one call): the server replaces our older
+        socket that joined with it, so after a reconnect we are not in the room twice."""
+        extra = {"resumeId": resume_id} if resume_id is not None else None
+        ack = await self._call(ClientEvent.JOIN_ROOM, JoinRoom(room_id=room_id, media_state=media), extra)
         try:
             return JoinAck.model_validate(ack)
         except ValidationError as exc:
