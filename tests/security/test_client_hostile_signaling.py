@@ -1,0 +1,118 @@
+"""Issue 10, item 9 (app side), from a hostile *server*: relays the real server would never send — from sockets that
+are not in the room, thousands of them, with oversize fields — must not make the engine build state for them.
+
+The server is a real python-socketio server on loopback that plays the part of a malicious NIMeet server: it
+accepts the app's join, announces one participant, then floods offers and candidates ``from`` made-up socket ids
+(each would have been an RTCPeerConnection), and candidates with huge ``sdpMid`` / ``usernameFragment`` from the
+participant it announced. The engine (``CallSession``, headless) ignores the strangers, drops the oversize fields,
+keeps its per-peer queue capped, logs once per kind, and its memory stays flat (the engine before this fix made
+3,001 peers and grew 479 MiB)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import socketio
+from aiohttp import web
+
+from nimeet_desktop.call.peer import MAX_PENDING_CANDIDATES
+from nimeet_desktop.call.session import CallSession
+from tests.call.conftest import Recorder, wait_until
+from tests.security.probes import rss_mib
+
+STRANGERS = 3000  # relays from sockets not in the room: half offers, half candidates
+OVERSIZE = 2000  # candidates from the participant, with 32 KiB fields
+EXTRA = 500  # well-formed candidates from the participant, before any offer
+SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
+CANDIDATE = {"candidate": "candidate:1 1 udp 2130706431 127.0.0.1 9 typ host", "sdpMid": "0", "sdpMLineIndex": 0}
+MEDIA = {"camera": False, "microphone": False, "screen": False}
+FRIEND = {"socketId": "friend-socket", "userId": "friend", "username": "friend", "mediaState": MEDIA}
+
+
+class HostileServer:
+    def __init__(self) -> None:
+        self.sio = socketio.AsyncServer(async_mode="aiohttp", max_http_buffer_size=10_000_000)
+        self.flooded = asyncio.Event()
+        self.sio.on("connect", self.on_connect)
+        self.sio.on("join-room", self.on_join)
+        for event in ("leave-room", "offer", "answer", "ice-candidate", "toggle-media"):
+            self.sio.on(event, lambda *_: {"ok": True})
+
+    async def on_connect(self, sid: str, environ: Any, auth: Any = None) -> bool:
+        return True
+
+    async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
+        asyncio.get_running_loop().call_later(0.2, lambda: asyncio.ensure_future(self.flood(sid)))
+        me = {"socketId": sid, "userId": "victim", "username": "victim", "mediaState": MEDIA}
+        return {"ok": True, "self": me, "participants": [FRIEND]}
+
+    async def flood(self, sid: str) -> None:
+        huge = {**CANDIDATE, "sdpMid": "m" * 32768, "usernameFragment": "u" * 32768}
+        for index in range(STRANGERS):
+            stranger = f"stranger-{secrets.token_hex(8)}"
+            if index % 2:
+                await self.sio.emit(
+                    "receive-offer", {"from": stranger, "description": {"type": "offer", "sdp": SDP}}, to=sid
+                )
+            else:
+                await self.sio.emit("receive-ice-candidate", {"from": stranger, "candidate": CANDIDATE}, to=sid)
+        for _ in range(OVERSIZE):
+            await self.sio.emit("receive-ice-candidate", {"from": FRIEND["socketId"], "candidate": huge}, to=sid)
+        for _ in range(EXTRA):
+            await self.sio.emit("receive-ice-candidate", {"from": FRIEND["socketId"], "candidate": CANDIDATE}, to=sid)
+        self.flooded.set()
+
+
+@pytest.fixture
+async def hostile() -> AsyncIterator[tuple[HostileServer, str]]:
+    server = HostileServer()
+    app = web.Application()
+    server.sio.attach(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield server, f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def test_relays_from_strangers_and_oversize_fields_build_nothing(
+    hostile: tuple[HostileServer, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="nimeet_desktop")
+    server, url = hostile
+    session = CallSession(url, "any-token", [], observer=Recorder())
+    before = rss_mib(os.getpid())
+    peak = before
+    try:
+        await session.join("room", camera=False, microphone=False)
+        while not server.flooded.is_set():
+            peak = max(peak, rss_mib(os.getpid()))
+            await asyncio.sleep(0.05)
+        await wait_until(
+            lambda: (
+                session.ignored_relays == STRANGERS
+                and session.signaling.dropped_candidates == OVERSIZE
+                and FRIEND["socketId"] in session.peers
+                and session.peers[FRIEND["socketId"]].dropped_candidates == EXTRA - MAX_PENDING_CANDIDATES
+            ),
+            timeout=30,
+            what="every relay handled",
+        )
+        peak = max(peak, rss_mib(os.getpid()))
+        assert list(session.peers) == [FRIEND["socketId"]]  # no state for anyone the room does not hold
+        assert list(session.participants) == [FRIEND["socketId"]]
+        assert session.peers[FRIEND["socketId"]].pending_candidates == MAX_PENDING_CANDIDATES
+        assert peak - before < 20, f"the engine grew {peak - before:.0f} MiB"
+        messages = [record.getMessage() for record in caplog.records]
+        for what in ("not in our room", "oversize", "before its description"):
+            assert sum(what in m for m in messages) == 1, (what, messages)
+    finally:
+        await session.leave()
