@@ -32,7 +32,8 @@ EXTRA = 500  # well-formed candidates from the participant, before any offer
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
 CANDIDATE = {"candidate": "candidate:1 1 udp 2130706431 127.0.0.1 9 typ host", "sdpMid": "0", "sdpMLineIndex": 0}
 MEDIA = {"camera": False, "microphone": False, "screen": False}
-FRIEND = {"socketId": "friend-socket", "userId": "friend", "username": "friend", "mediaState": MEDIA}
+FRIEND_SID = "friend-socket"
+FRIEND: dict[str, Any] = {"socketId": FRIEND_SID, "userId": "friend", "username": "friend", "mediaState": MEDIA}
 
 
 class HostileServer:
@@ -63,9 +64,9 @@ class HostileServer:
             else:
                 await self.sio.emit("receive-ice-candidate", {"from": stranger, "candidate": CANDIDATE}, to=sid)
         for _ in range(OVERSIZE):
-            await self.sio.emit("receive-ice-candidate", {"from": FRIEND["socketId"], "candidate": huge}, to=sid)
+            await self.sio.emit("receive-ice-candidate", {"from": FRIEND_SID, "candidate": huge}, to=sid)
         for _ in range(EXTRA):
-            await self.sio.emit("receive-ice-candidate", {"from": FRIEND["socketId"], "candidate": CANDIDATE}, to=sid)
+            await self.sio.emit("receive-ice-candidate", {"from": FRIEND_SID, "candidate": CANDIDATE}, to=sid)
         self.flooded.set()
 
 
@@ -100,16 +101,16 @@ async def test_relays_from_strangers_and_oversize_fields_build_nothing(
             lambda: (
                 session.ignored_relays == STRANGERS
                 and session.signaling.dropped_candidates == OVERSIZE
-                and FRIEND["socketId"] in session.peers
-                and session.peers[FRIEND["socketId"]].dropped_candidates == EXTRA - MAX_PENDING_CANDIDATES
+                and FRIEND_SID in session.peers
+                and session.peers[FRIEND_SID].dropped_candidates == EXTRA - MAX_PENDING_CANDIDATES
             ),
             timeout=30,
             what="every relay handled",
         )
         peak = max(peak, rss_mib(os.getpid()))
-        assert list(session.peers) == [FRIEND["socketId"]]  # no state for anyone the room does not hold
-        assert list(session.participants) == [FRIEND["socketId"]]
-        assert session.peers[FRIEND["socketId"]].pending_candidates == MAX_PENDING_CANDIDATES
+        assert list(session.peers) == [FRIEND_SID]  # no state for anyone the room does not hold
+        assert list(session.participants) == [FRIEND_SID]
+        assert session.peers[FRIEND_SID].pending_candidates == MAX_PENDING_CANDIDATES
         assert peak - before < 20, f"the engine grew {peak - before:.0f} MiB"
         messages = [record.getMessage() for record in caplog.records]
         for what in ("not in our room", "oversize", "before its description"):
