@@ -6,7 +6,8 @@ without closing them. The server therefore still holds the old socket (it would 
 ~45 s: the person shown twice), while the app, cut off, reconnects through a new connection and rejoins.
 
 ``test_a_rejoin_replaces_the_old_socket`` needs the server of contract v1.1 (the ``sockets`` helper's side of item
-16): the server before it ignores ``resumeId`` and fails that test, by design."""
+16): the server before it ignores ``resumeId`` and fails that test, by design. The other two hold on either server
+(the last one failed on the client before this fix: it listed its own old socket as a participant and called it)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import contextlib
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +24,7 @@ import pytest
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.net.signaling import SignalingClient
 from tests.call.conftest import recorder, wait_until
-from tests.support.clients import Peer
+from tests.support.clients import Api, Peer
 from tests.support.server import ServerProcess
 
 RESUME_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -69,17 +71,25 @@ class FreezableRelay:
             sink.close()
 
 
-@pytest.fixture
-async def relay(call_server: ServerProcess) -> AsyncIterator[FreezableRelay]:
-    host, port = call_server.url.removeprefix("http://").rsplit(":", 1)
+@contextlib.asynccontextmanager
+async def relay_to(upstream: ServerProcess) -> AsyncIterator[FreezableRelay]:
+    host, port = upstream.url.removeprefix("http://").rsplit(":", 1)
     tcp_relay = FreezableRelay(host, int(port))
     server = await asyncio.start_server(tcp_relay.handle, "127.0.0.1", 0)
     tcp_relay.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    yield tcp_relay
-    tcp_relay.close()
-    server.close()
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(server.wait_closed(), 5)
+    try:
+        yield tcp_relay
+    finally:
+        tcp_relay.close()
+        server.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(server.wait_closed(), 5)
+
+
+@pytest.fixture
+async def relay(call_server: ServerProcess) -> AsyncIterator[FreezableRelay]:
+    async with relay_to(call_server) as tcp_relay:
+        yield tcp_relay
 
 
 def record_joins(client: SignalingClient) -> list[str | None]:
@@ -152,5 +162,41 @@ async def test_a_rejoin_replaces_the_old_socket(
         assert old_sid not in session.peers
         assert recorder(session).errors == []
         assert observer.violations == []
+    finally:
+        await observer.close()
+
+
+async def test_our_old_socket_in_the_ack_and_its_user_left_are_ignored(
+    make_server: Callable[..., ServerProcess], tmp_path: Path, sessions: Callable[..., CallSession]
+) -> None:
+    """Whatever the server: one that still holds our old socket lists it in the rejoin's ack, and says user-left about
+    it when it finally goes (here after its 1 s ping timeout; a v1.1 server at once). It is us: never a participant,
+    never a connection, no error."""
+    server = make_server(env={"NIMEET_PING_INTERVAL_S": "1", "NIMEET_PING_TIMEOUT_S": "1"})
+    server.start()
+    api = Api(server.url)
+    token, observer_token = [(await api.register())["token"] for _ in range(2)]
+    room_id = (await api.create_room(token))["roomId"]
+    await api.aclose()
+    observer = await Peer(server.url, observer_token).connect()
+    try:
+        await observer.join(room_id)
+        async with relay_to(server) as tcp_relay:
+            session = sessions(token, video=False, audio=False, server_url=tcp_relay.url)
+            await session.join(room_id)
+            old_sid = await silent_death(session, tcp_relay)
+            assert session.self_participant is not None
+            assert (await observer.log.next("user-joined", index=1, timeout=10))["socketId"] == (
+                session.self_participant.socket_id
+            )
+            left = await observer.log.next("user-left", timeout=10)
+            assert left["socketId"] == old_sid
+            await asyncio.sleep(0.5)  # our new socket heard the same user-left
+            assert old_sid not in recorder(session).joined
+            assert list(session.participants) == [observer.sid]
+            assert list(session.peers) == [observer.sid]
+            # (the rejoin starts over: the observer left and came back, as after any reconnect)
+            assert old_sid not in [sid for sid, _ in recorder(session).left]
+            assert recorder(session).errors == []
     finally:
         await observer.close()
