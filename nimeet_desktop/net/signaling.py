@@ -20,6 +20,7 @@ import enum
 import logging
 import random
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -62,6 +63,9 @@ ACK_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 5.0
 BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 5.0
+# A connection that ends sooner than this after it came up counts as a failed attempt: the backoff keeps growing, so
+# a server that drops (or a hostile one that breaks) every connection at once is not reconnected to 4 times a second.
+STABLE_AFTER_S = 10.0
 # A relayed candidate's ``sdpMid`` and ``usernameFragment``: real ones are a few bytes ("0", 4-256 ICE characters);
 # the candidate line itself is the contract's MAX_CANDIDATE_BYTES. Larger ones are dropped on arrival, before they
 # are queued anywhere: 5,600 candidates with 100 KB fields were half a gigabyte held by the engine.
@@ -135,6 +139,31 @@ def socketio_endpoint(server_url: str) -> tuple[str, str]:
     return f"{parts.scheme}://{parts.netloc}", f"{prefix}/socket.io" if prefix else "socket.io"
 
 
+# What a malformed packet from the server becomes (see ``_GuardedPacket``): an event of ours, never a server's name.
+_MALFORMED_EVENT = "\x00malformed"
+_PACKET_TYPES = frozenset(
+    {socketio.packet.CONNECT, socketio.packet.DISCONNECT, socketio.packet.EVENT, socketio.packet.ACK}
+    | {socketio.packet.CONNECT_ERROR}
+)
+
+
+class _GuardedPacket(socketio.packet.Packet):  # type: ignore[misc]  # python-socketio is untyped
+    """python-socketio's packet, decoding what a server sends without letting a hostile one in: JSON nested deeper
+    than the stack (RecursionError), an unknown packet type or any binary packet (the protocol has none; a header
+    announcing a billion attachments would have us collect frames for it) would each raise inside python-socketio's
+    message task, a traceback per packet in our log. Each becomes the ``_MALFORMED_EVENT``, on which the client
+    drops that connection (once, logged once) and reconnects. Plugged in as python-socketio's ``serializer``."""
+
+    def decode(self, encoded_packet: Any) -> int:
+        try:
+            attachments = super().decode(encoded_packet)
+        except (ValueError, TypeError, RecursionError):
+            attachments = -1
+        if attachments != 0 or getattr(self, "packet_type", None) not in _PACKET_TYPES:
+            self.packet_type, self.namespace, self.id, self.data = socketio.packet.EVENT, "/", None, [_MALFORMED_EVENT]
+        return 0
+
+
 def _over(text: str | None, limit: int) -> bool:
     if text is None or len(text) * 4 <= limit:
         return False
@@ -179,6 +208,8 @@ class SignalingClient:
         self._connection = 0  # counts connections made; events of an older one are dropped
         self._closed = False
         self._connect_refusal: str | None = None
+        self._connected_at = 0.0
+        self._short_lived = 0  # connections in a row that ended before STABLE_AFTER_S
         self._close = Once(self._close_now)
         self.state = ConnectionState.CLOSED
         self.socket_id: str | None = None
@@ -201,7 +232,7 @@ class SignalingClient:
         self._post_state(ConnectionState.CONNECTED, None)
 
     async def _connect_once(self) -> None:
-        sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False)
+        sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False, serializer=_GuardedPacket)
         connection = self._connection + 1
         self._register(sio, connection)
         self._connect_refusal = None
@@ -227,6 +258,7 @@ class SignalingClient:
             raise SignalingError(LocalErrorCode.UNREACHABLE, f"cannot reach {self.server_url}: {detail}") from None
         self._connection = connection
         self._sio = sio
+        self._connected_at = time.monotonic()
         self.socket_id = sio.get_sid()
 
     def _register(self, sio: socketio.AsyncClient, connection: int) -> None:
@@ -239,8 +271,14 @@ class SignalingClient:
                 self._sio = None
                 self._start_reconnect()
 
+        async def on_malformed(*_: Any) -> None:
+            if sio is self._sio and not self._closed:
+                logger.warning("the server sent a malformed or binary socket.io packet: reconnecting")
+                await self.drop_connection()
+
         sio.on("connect_error", on_connect_error)
         sio.on("disconnect", on_disconnect)
+        sio.on(_MALFORMED_EVENT, on_malformed)
         for event, (model, _) in _EVENTS.items():
             sio.on(event, self._receiver(event, model, connection))
 
@@ -289,9 +327,13 @@ class SignalingClient:
 
     async def _reconnect(self) -> None:
         self._post_state(ConnectionState.RECONNECTING, "connection lost")
+        lived = time.monotonic() - self._connected_at
+        self._short_lived = self._short_lived + 1 if lived < STABLE_AFTER_S else 0
+        # The first early end reconnects as fast as ever (a restart, a test); the next ones in a row back off.
+        slower = max(0, self._short_lived - 1)
         attempt = 0
         while not self._closed:
-            await asyncio.sleep(_backoff(attempt))
+            await asyncio.sleep(_backoff(slower + attempt))
             attempt += 1
             try:
                 await self._connect_once()

@@ -11,6 +11,7 @@ keeps its per-peer queue capped, logs once per kind, and its memory stays flat (
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -23,6 +24,7 @@ from aiohttp import web
 
 from nimeet_desktop.call.peer import MAX_PENDING_CANDIDATES
 from nimeet_desktop.call.session import CallSession
+from nimeet_desktop.net.signaling import SignalingClient
 from tests.call.conftest import Recorder, wait_until
 from tests.security.probes import rss_mib
 
@@ -117,3 +119,78 @@ async def test_relays_from_strangers_and_oversize_fields_build_nothing(
             assert sum(what in m for m in messages) == 1, (what, messages)
     finally:
         await session.leave()
+
+
+class PoisoningServer:
+    """Sends every connection one packet python-socketio's client cannot take, then (``frames``) binary frames."""
+
+    def __init__(self, packet: str, frames: int = 0) -> None:
+        self.sio = socketio.AsyncServer(async_mode="aiohttp")
+        self.connects = 0
+        self.packet = packet
+        self.frames = frames
+        self.sio.on("connect", self.on_connect)
+
+    async def on_connect(self, sid: str, environ: Any, auth: Any = None) -> bool:
+        self.connects += 1
+        asyncio.get_running_loop().call_later(0.1, lambda: asyncio.ensure_future(self.poison(sid)))
+        return True
+
+    async def poison(self, sid: str) -> None:
+        eio_sid = self.sio.manager.eio_sid_from_sid(sid, "/")
+        if eio_sid is None:
+            return
+        with contextlib.suppress(Exception):
+            await self.sio.eio.send(eio_sid, self.packet)
+            frame = b"\x00" * (1024 * 1024)
+            for _ in range(self.frames):
+                await self.sio.eio.send(eio_sid, frame)
+
+
+class Handler:
+    async def on_user_joined(self, participant: Any) -> None: ...
+    async def on_user_left(self, event: Any) -> None: ...
+    async def on_description(self, event: Any) -> None: ...
+    async def on_candidate(self, event: Any) -> None: ...
+    async def on_media_toggled(self, event: Any) -> None: ...
+    async def on_connection_state(self, state: Any, detail: str | None) -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("packet", "frames"),
+    [
+        ('2["receive-offer",' + "[" * 100_000 + "]" * 100_000 + "]", 0),
+        ('5999999999-["receive-offer",{"_placeholder":true,"num":0}]', 200),  # a billion attachments announced
+        ('9["receive-offer"]', 0),  # no such packet type
+        ("2[not json", 0),
+    ],
+    ids=["deep-json", "binary-attachments", "unknown-type", "not-json"],
+)
+async def test_a_malformed_packet_drops_that_connection_once_logged(
+    packet: str, frames: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    server = PoisoningServer(packet, frames)
+    app = web.Application()
+    server.sio.attach(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    client = SignalingClient(f"http://127.0.0.1:{runner.addresses[0][1]}", "any-token", Handler())
+    before = peak = rss_mib(os.getpid())
+    try:
+        await client.connect()
+        await wait_until(lambda: client.reconnects >= 2, timeout=10, what="two reconnects")
+        for _ in range(20):
+            peak = max(peak, rss_mib(os.getpid()))
+            await asyncio.sleep(0.05)
+    finally:
+        await client.close()
+        await runner.cleanup()
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("nimeet_desktop")]
+    malformed = sum("malformed or binary" in m for m in messages)
+    assert server.connects - 1 <= malformed <= server.connects, messages  # once per connection
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "an exception escaped"
+    assert peak - before < 20, f"grew {peak - before:.0f} MiB"
+    # A server that breaks every connection is not hammered: the pauses between reconnects grow.
+    assert server.connects <= 6
