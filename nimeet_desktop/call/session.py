@@ -26,6 +26,7 @@ from nimeet_desktop.media.devices import DeviceProblem
 from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError, new_resume_id
 from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
+    PARTICIPANTS_MAX,
     IceServer,
     JoinAck,
     MediaState,
@@ -108,6 +109,7 @@ class CallSession:
         # of the socket our rejoin replaced), and they are never someone to call.
         self._former_sockets: set[str] = set()
         self.ignored_relays = 0  # relays from sockets that are not in our room (for the log line and tests)
+        self.ignored_joins = 0  # participants announced beyond what a room can hold
 
     # ---- errors -----------------------------------------------------------------------------------------
 
@@ -252,8 +254,10 @@ class CallSession:
         self.join_ack_ms = (self.joined_at - started) * 1000
         self.self_participant = ack.self_
         for participant in ack.participants:
-            if participant.socket_id in self._former_sockets:
-                continue  # our replaced socket, not yet gone: it is us
+            if participant.socket_id in self._former_sockets or participant.socket_id == ack.self_.socket_id:
+                continue  # our replaced socket, not yet gone (or ourselves, from a confused server): it is us
+            if participant.socket_id in self.participants or self._room_is_full(participant):
+                continue
             self._add_participant(participant, since=self.joined_at)
             peer = self._peer(participant.socket_id)
             self._tasks.spawn(peer.offer(), f"offer:{participant.socket_id}")
@@ -285,6 +289,18 @@ class CallSession:
             await self.audio.close()
 
     # ---- participants and peers -------------------------------------------------------------------------
+
+    def _room_is_full(self, participant: Participant) -> bool:
+        """No room holds more than PARTICIPANTS_MAX people (us included): a server announcing more is not believed,
+        or each one would cost us a connection."""
+        if len(self.participants) < PARTICIPANTS_MAX - 1:
+            return False
+        if self.ignored_joins == 0:
+            logger.warning(
+                "ignoring %s: the room already has the most participants a room can hold", participant.socket_id
+            )
+        self.ignored_joins += 1
+        return True
 
     def _add_participant(self, participant: Participant, since: float) -> RemoteParticipant:
         remote = RemoteParticipant.from_wire(participant, since)
@@ -359,6 +375,8 @@ class CallSession:
             participant.socket_id in self.participants
             or participant.socket_id in self._former_sockets
             or self.self_participant is None
+            or participant.socket_id == self.self_participant.socket_id
+            or self._room_is_full(participant)
         ):
             return
         self._add_participant(participant, since=time.monotonic())

@@ -2,11 +2,12 @@
 are not in the room, thousands of them, with oversize fields — must not make the engine build state for them.
 
 The server is a real python-socketio server on loopback that plays the part of a malicious NIMeet server: it
-accepts the app's join, announces one participant, then floods offers and candidates ``from`` made-up socket ids
-(each would have been an RTCPeerConnection), and candidates with huge ``sdpMid`` / ``usernameFragment`` from the
-participant it announced. The engine (``CallSession``, headless) ignores the strangers, drops the oversize fields,
-keeps its per-peer queue capped, logs once per kind, and its memory stays flat (the engine before this fix made
-3,001 peers and grew 479 MiB)."""
+accepts the app's join with one participant, announces 2,000 more (a room holds 16), then floods offers and
+candidates ``from`` made-up socket ids (each would have been an RTCPeerConnection), and candidates with huge
+``sdpMid`` / ``usernameFragment`` from the participant. The engine (``CallSession``, headless) keeps at most a
+room's worth of participants, ignores the strangers, drops the oversize fields, keeps its per-peer queue capped,
+logs once per kind, and its memory stays flat (the engine before this fix made 3,001 peers and grew 479 MiB
+without the 2,000 joiners)."""
 
 from __future__ import annotations
 
@@ -25,9 +26,11 @@ from aiohttp import web
 from nimeet_desktop.call.peer import MAX_PENDING_CANDIDATES
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.net.signaling import SignalingClient
+from signaling_server.protocol import PARTICIPANTS_MAX
 from tests.call.conftest import Recorder, wait_until
 from tests.security.probes import rss_mib
 
+JOINERS = 2000  # user-joined for made-up people: far more than a room can hold
 STRANGERS = 3000  # relays from sockets not in the room: half offers, half candidates
 OVERSIZE = 2000  # candidates from the participant, with 32 KiB fields
 EXTRA = 500  # well-formed candidates from the participant, before any offer
@@ -57,6 +60,9 @@ class HostileServer:
 
     async def flood(self, sid: str) -> None:
         huge = {**CANDIDATE, "sdpMid": "m" * 32768, "usernameFragment": "u" * 32768}
+        for index in range(JOINERS):
+            joiner = {**FRIEND, "socketId": f"joiner-{index}", "username": f"joiner{index}"}
+            await self.sio.emit("user-joined", joiner, to=sid)
         for index in range(STRANGERS):
             stranger = f"stranger-{secrets.token_hex(8)}"
             if index % 2:
@@ -110,12 +116,14 @@ async def test_relays_from_strangers_and_oversize_fields_build_nothing(
             what="every relay handled",
         )
         peak = max(peak, rss_mib(os.getpid()))
-        assert list(session.peers) == [FRIEND_SID]  # no state for anyone the room does not hold
-        assert list(session.participants) == [FRIEND_SID]
+        # No state for anyone the room does not hold, and a room holds at most PARTICIPANTS_MAX, us included.
+        assert len(session.participants) == PARTICIPANTS_MAX - 1
+        assert session.ignored_joins == JOINERS - (PARTICIPANTS_MAX - 2)
+        assert set(session.peers) == set(session.participants)
         assert session.peers[FRIEND_SID].pending_candidates == MAX_PENDING_CANDIDATES
         assert peak - before < 20, f"the engine grew {peak - before:.0f} MiB"
         messages = [record.getMessage() for record in caplog.records]
-        for what in ("not in our room", "oversize", "before its description"):
+        for what in ("not in our room", "oversize", "before its description", "most participants"):
             assert sum(what in m for m in messages) == 1, (what, messages)
     finally:
         await session.leave()
