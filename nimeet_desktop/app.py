@@ -7,7 +7,6 @@ import argparse
 import asyncio
 import faulthandler
 import logging
-import logging.handlers
 import os
 import signal
 import sys
@@ -22,6 +21,7 @@ from nimeet_desktop import qt_preflight
 from nimeet_desktop import settings as app_settings
 from nimeet_desktop.call import ice
 from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, JoinTarget, normalize_server_url, parse_join_target
+from nimeet_desktop.private_files import PrivateRotatingFileHandler, open_private, private_dir, tighten_tree
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def setup_logging(level: int, directory: Path) -> Path:
-    """A rotating file under the platform log dir, and warnings on stderr. Tokens are never logged anywhere."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """A rotating file under the platform log dir, and warnings on stderr. Tokens are never logged anywhere.
+
+    The directory and every log file are private (0700, 0600), older ones included: logs name servers and rooms."""
+    private_dir(directory)
+    tighten_tree(directory, LOG_FILE + "*")
     path = directory / LOG_FILE
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    handler = PrivateRotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(level)
     console = logging.StreamHandler(sys.stderr)
@@ -85,8 +88,8 @@ def install_crash_handler(directory: Path) -> None:
 
     sys.excepthook = log_exception
     threading.excepthook = log_thread_exception
-    directory.mkdir(parents=True, exist_ok=True)
-    _crash_file = (directory / "crash.log").open("a", encoding="utf-8")
+    private_dir(directory)
+    _crash_file = open_private(directory / "crash.log", "a")
     _crash_file.write(f"--- nimeet started {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}\n")
     _crash_file.flush()
     faulthandler.enable(_crash_file)

@@ -40,8 +40,14 @@ logger = logging.getLogger("nimeet_desktop.bot")
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nimeet-bot", description="Headless NIMeet participant with synthetic media.")
     p.add_argument("--server", default="http://127.0.0.1:8765", help="server URL (default %(default)s)")
-    p.add_argument("--email", help="account email (with --password)")
-    p.add_argument("--password", help="account password (or NIMEET_BOT_PASSWORD)")
+    p.add_argument("--email", help="account email (with --password-file or NIMEET_PASSWORD)")
+    secret = p.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password-file", metavar="PATH", help="read the account password from this file (its first line)"
+    )
+    secret.add_argument(
+        "--password", help="account password: shown to everyone by `ps`, prefer --password-file or NIMEET_PASSWORD"
+    )
     p.add_argument("--register", action="store_true", help="create a new account (random unless --email/--username)")
     p.add_argument("--username", help="username for --register")
     room = p.add_mutually_exclusive_group(required=True)
@@ -111,15 +117,54 @@ def _microphone(args: argparse.Namespace) -> AudioSource | None:
     return None
 
 
+# Where the password may come from, besides --password-file: the environment is private to the process (and its
+# owner); NIMEET_BOT_PASSWORD is the name of earlier versions, still read.
+PASSWORD_ENV = ("NIMEET_PASSWORD", "NIMEET_BOT_PASSWORD")
+PASSWORD_FILE_MAX_BYTES = 4096
+
+
+def resolve_password(args: argparse.Namespace) -> str | None:
+    """The password from --password-file, --password (with a warning: any user can read it in ``ps``) or the
+    environment; None when none is given. Raises ValueError for a file that cannot be used."""
+    if args.password_file is not None:
+        try:
+            with open(args.password_file, "rb") as file:
+                raw = file.read(PASSWORD_FILE_MAX_BYTES + 1)
+        except OSError as exc:
+            raise ValueError(f"--password-file: cannot read {args.password_file}: {exc.strerror}") from None
+        if len(raw) > PASSWORD_FILE_MAX_BYTES:
+            raise ValueError(f"--password-file: {args.password_file} is not a password file (over 4 KiB)")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"--password-file: {args.password_file} is not UTF-8 text") from None
+        # The first line, without its line break: `echo secret > file` writes one.
+        password = text.splitlines()[0] if text else ""
+        if not password:
+            raise ValueError(f"--password-file: {args.password_file} is empty")
+        return password
+    if args.password is not None:
+        print(
+            "nimeet-bot: warning: --password is visible to every user of this machine (ps, /proc);"
+            " use --password-file PATH or NIMEET_PASSWORD instead",
+            file=sys.stderr,
+        )
+        return str(args.password)
+    for name in PASSWORD_ENV:
+        if value := os.environ.get(name):
+            return value
+    return None
+
+
 async def _sign_in(api: ApiClient, args: argparse.Namespace) -> str:
-    password = args.password or os.environ.get("NIMEET_BOT_PASSWORD")
+    password = args.password
     if args.register:
         name = args.username or f"bot-{secrets.token_hex(4)}"
         email = args.email or f"{name}@bots.example"
         auth = await api.register(name, email, password or secrets.token_urlsafe(18))
     else:
         if not args.email or not password:
-            raise SystemExit("nimeet-bot: give --email and --password (or NIMEET_BOT_PASSWORD), or --register")
+            raise SystemExit("nimeet-bot: give --email and --password-file (or NIMEET_PASSWORD), or --register")
         auth = await api.login(args.email, password)
     api.token = auth.token
     return auth.user.username
@@ -242,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         parse_resolution(args.resolution)
+        args.password = resolve_password(args)
     except ValueError as exc:
         build_parser().error(str(exc))
     try:

@@ -19,6 +19,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nimeet_desktop.net.links import InvalidServerUrl, normalize_server_url
+from nimeet_desktop.private_files import private_dir, tighten_tree, write_private
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ class SettingsStore:
         self.path = self.directory / self.FILE_NAME
 
     def load(self) -> Settings:
+        # Made private on start too: an older version left the directory 0755 and the file 0644.
+        tighten_tree(self.directory, self.FILE_NAME + "*")
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -136,8 +139,9 @@ class SettingsStore:
         return Settings.from_json(data)
 
     def save(self, settings: Settings) -> None:
-        """Atomically: a crash while writing leaves the previous file, never half of one."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        """Atomically: a crash while writing leaves the previous file, never half of one. Private (0600 in a 0700
+        directory): recent room ids are enough to join those rooms."""
+        private_dir(self.directory)
         tmp = self.path.with_name(self.FILE_NAME + ".tmp")
-        tmp.write_text(json.dumps(settings.to_json(), indent=2) + "\n", encoding="utf-8")
+        write_private(tmp, json.dumps(settings.to_json(), indent=2) + "\n")
         tmp.replace(self.path)

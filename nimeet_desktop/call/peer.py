@@ -3,7 +3,8 @@
 - Every connection carries one audio and one video transceiver, sendrecv, from the start, whatever devices we
   have: turning a camera on later, or switching to the screen, is a ``replaceTrack`` and never a renegotiation.
 - Operations on a peer (offers, answers, candidates, rebuilds) run one at a time, in arrival order.
-- Remote candidates that arrive before the remote description are queued (aiortc would drop them).
+- Remote candidates that arrive before the remote description are queued (aiortc would drop them), at most
+  ``MAX_PENDING_CANDIDATES``: a real peer gathers a handful; a hostile one must not grow our memory with thousands.
 - Glare (both sides offer at once): the peer with the lower socket id is polite. aiortc cannot roll back, so the
   polite side rebuilds its connection and answers; the impolite side ignores the colliding offer.
 - aiortc has no ICE restart and notices a dead path only after ~30 s of consent failures, so the session watches
@@ -42,6 +43,10 @@ from nimeet_desktop.net.signaling import DescriptionType, SignalingError
 from signaling_server.protocol import ErrorCode, IceCandidateInit
 
 logger = logging.getLogger(__name__)
+
+# Candidates kept while there is no remote description yet: a browser or aiortc peer sends a few per interface
+# (host, srflx, relay, per transport) — far fewer than this. The rest are dropped, with one log line per peer.
+MAX_PENDING_CANDIDATES = 64
 
 
 class PeerSignaling(Protocol):
@@ -89,6 +94,7 @@ class Peer:
         self._options = options or EngineOptions()
         self._lock = asyncio.Lock()
         self._pending_candidates: list[IceCandidateInit | None] = []
+        self.dropped_candidates = 0  # over MAX_PENDING_CANDIDATES, for the log line and the tests
         self._closed = False
         self.generation = 0
         self.rebuilds = 0
@@ -279,9 +285,25 @@ class Peer:
             if self._closed:
                 return
             if self.pc.remoteDescription is None:
-                self._pending_candidates.append(candidate)
+                self._queue_candidate(candidate)
                 return
             await self._add_candidate(candidate)
+
+    def _queue_candidate(self, candidate: IceCandidateInit | None) -> None:
+        if len(self._pending_candidates) < MAX_PENDING_CANDIDATES:
+            self._pending_candidates.append(candidate)
+            return
+        if self.dropped_candidates == 0:
+            logger.warning(
+                "%s sent over %d candidates before its description: dropping the rest",
+                self.socket_id,
+                MAX_PENDING_CANDIDATES,
+            )
+        self.dropped_candidates += 1
+
+    @property
+    def pending_candidates(self) -> int:
+        return len(self._pending_candidates)
 
     async def _flush_candidates(self) -> None:
         pending, self._pending_candidates = self._pending_candidates, []

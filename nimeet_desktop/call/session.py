@@ -23,9 +23,10 @@ from nimeet_desktop.call.remote import PeerState, RemoteParticipant
 from nimeet_desktop.call.video_feed import VideoFeed, video_feed
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.devices import DeviceProblem
-from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError
+from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError, new_resume_id
 from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
+    PARTICIPANTS_MAX,
     IceServer,
     JoinAck,
     MediaState,
@@ -102,6 +103,13 @@ class CallSession:
         self._counted: dict[str, tuple[int, int, int]] = {}  # socket id -> (connection generation, packets, bytes)
         self._closed = False
         self._leave = Once(self._leave_now)
+        # One per call, sent with every join of it: a rejoin after a reconnect replaces our own older socket.
+        self.resume_id = new_resume_id()
+        # Our sockets of earlier connections in this call: the server may still tell us about them (the user-left
+        # of the socket our rejoin replaced), and they are never someone to call.
+        self._former_sockets: set[str] = set()
+        self.ignored_relays = 0  # relays from sockets that are not in our room (for the log line and tests)
+        self.ignored_joins = 0  # participants announced beyond what a room can hold
 
     # ---- errors -----------------------------------------------------------------------------------------
 
@@ -241,11 +249,15 @@ class CallSession:
     async def _join(self) -> JoinAck:
         assert self.room_id is not None
         started = time.monotonic()
-        ack = await self.signaling.join(self.room_id, self.media_state)
+        ack = await self.signaling.join(self.room_id, self.media_state, self.resume_id)
         self.joined_at = time.monotonic()
         self.join_ack_ms = (self.joined_at - started) * 1000
         self.self_participant = ack.self_
         for participant in ack.participants:
+            if participant.socket_id in self._former_sockets or participant.socket_id == ack.self_.socket_id:
+                continue  # our replaced socket, not yet gone (or ourselves, from a confused server): it is us
+            if participant.socket_id in self.participants or self._room_is_full(participant):
+                continue
             self._add_participant(participant, since=self.joined_at)
             peer = self._peer(participant.socket_id)
             self._tasks.spawn(peer.offer(), f"offer:{participant.socket_id}")
@@ -277,6 +289,18 @@ class CallSession:
             await self.audio.close()
 
     # ---- participants and peers -------------------------------------------------------------------------
+
+    def _room_is_full(self, participant: Participant) -> bool:
+        """No room holds more than PARTICIPANTS_MAX people (us included): a server announcing more is not believed,
+        or each one would cost us a connection."""
+        if len(self.participants) < PARTICIPANTS_MAX - 1:
+            return False
+        if self.ignored_joins == 0:
+            logger.warning(
+                "ignoring %s: the room already has the most participants a room can hold", participant.socket_id
+            )
+        self.ignored_joins += 1
+        return True
 
     def _add_participant(self, participant: Participant, since: float) -> RemoteParticipant:
         remote = RemoteParticipant.from_wire(participant, since)
@@ -347,27 +371,48 @@ class CallSession:
     # ---- SignalingHandler -------------------------------------------------------------------------------
 
     async def on_user_joined(self, participant: Participant) -> None:
-        if participant.socket_id in self.participants or self.self_participant is None:
+        if (
+            participant.socket_id in self.participants
+            or participant.socket_id in self._former_sockets
+            or self.self_participant is None
+            or participant.socket_id == self.self_participant.socket_id
+            or self._room_is_full(participant)
+        ):
             return
         self._add_participant(participant, since=time.monotonic())
         self._peer(participant.socket_id)  # the newcomer offers; we wait with state ready for its messages
 
     async def on_user_left(self, event: UserLeft) -> None:
+        if event.socket_id in self._former_sockets:
+            logger.debug("our former socket %s left the room", event.socket_id)
+            return
         await self._drop(event.socket_id)
 
-    async def on_description(self, event: Relayed) -> None:
+    def _member_peer(self, socket_id: str, event: str) -> Peer | None:
+        """The peer for a relay from ``socket_id``, or None when that socket is not in our room: state is made only
+        for participants we know, so relays from made-up ids (a hostile server) or from someone who has just left
+        cannot create connections."""
         if self.self_participant is None:
-            return
-        peer = self._peer(event.from_)
+            return None
+        if socket_id not in self.participants:
+            if self.ignored_relays == 0:
+                logger.warning("ignoring %s from %s, who is not in our room (further ones counted)", event, socket_id)
+            self.ignored_relays += 1
+            return None
+        return self._peer(socket_id)
+
+    async def on_description(self, event: Relayed) -> None:
         description = event.description
-        self._tasks.spawn(
-            peer.handle_description(description.type, description.sdp), f"{description.type}:{event.from_}"
-        )
+        peer = self._member_peer(event.from_, description.type)
+        if peer is not None:
+            self._tasks.spawn(
+                peer.handle_description(description.type, description.sdp), f"{description.type}:{event.from_}"
+            )
 
     async def on_candidate(self, event: RelayedCandidate) -> None:
-        if self.self_participant is None:
-            return
-        self._tasks.spawn(self._peer(event.from_).handle_candidate(event.candidate), f"candidate:{event.from_}")
+        peer = self._member_peer(event.from_, "a candidate")
+        if peer is not None:
+            self._tasks.spawn(peer.handle_candidate(event.candidate), f"candidate:{event.from_}")
 
     async def on_media_toggled(self, event: MediaToggled) -> None:
         remote = self.participants.get(event.socket_id)
@@ -384,7 +429,10 @@ class CallSession:
 
     async def _rejoin(self) -> None:
         """After a signaling reconnect we are a new socket: everyone we knew is stale (the server said user-left
-        to them about our old socket, or it restarted and forgot us all). Start over from the join ack."""
+        to them about our old socket, or it restarted and forgot us all). Start over from the join ack, with the same
+        resume id: the server replaces our old socket if it still holds it (a silent network death)."""
+        if self.self_participant is not None:
+            self._former_sockets.add(self.self_participant.socket_id)
         for socket_id in list(self.participants):
             await self._drop(socket_id)
         for socket_id in list(self.peers):

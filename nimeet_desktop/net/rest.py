@@ -39,6 +39,8 @@ from signaling_server.protocol import (
 
 __all__ = [
     "CONNECT_TIMEOUT_S",
+    "MAX_RESPONSE_BYTES",
+    "MAX_RETRY_AFTER_S",
     "TOTAL_TIMEOUT_S",
     "ApiClient",
     "ApiError",
@@ -52,6 +54,9 @@ CONNECT_TIMEOUT_S: Final = 5.0
 TOTAL_TIMEOUT_S: Final = 15.0
 # The largest answer we read (a room list is a few KiB); more means this is not the server we think it is.
 MAX_RESPONSE_BYTES: Final = 1024 * 1024
+# The longest Retry-After we honour: a server (or anyone in the middle) asking for more is not believed, or a far-future
+# date would keep the app from ever trying again; the contract's own limits ask for seconds to a minute.
+MAX_RETRY_AFTER_S: Final = 60.0
 USER_AGENT: Final = "NIMeet-desktop/0.1"
 
 # A token goes into a header: visible ASCII only, so it can never smuggle in a line break.
@@ -327,7 +332,9 @@ class ApiClient:
             raise ServerUnreachable(f"{where} redirects elsewhere (HTTP {status}): check the server address")
         try:
             data = json.loads(raw) if raw else None
-        except ValueError:  # also UnicodeDecodeError
+        except (ValueError, RecursionError):
+            # ValueError covers UnicodeDecodeError and integers too long to convert; RecursionError is JSON nested
+            # deeper than the interpreter's stack (100,000 ``[``s fit well within the size cap).
             data = _NOT_JSON
         if data is _NOT_JSON or data is None:
             if status >= 500 or status in (404, 405):
@@ -368,17 +375,20 @@ def _api_error(status: int, data: Any, retry_after: str | None) -> ApiError:
 
 
 def _parse_retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); None when absent or bad."""
+    """Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3), at most ``MAX_RETRY_AFTER_S``;
+    None when absent or bad."""
     if value is None:
         return None
     value = value.strip()
     if value.isascii() and value.isdigit():
-        return float(min(int(value), 24 * 3600))
+        # Compared as text first: int() refuses more than 4300 digits, and a header line holds 8 KiB of them.
+        digits = value.lstrip("0") or "0"
+        return float(min(int(digits), MAX_RETRY_AFTER_S)) if len(digits) <= 6 else MAX_RETRY_AFTER_S
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        seconds = when.timestamp() - time.time()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         return None
-    seconds = when.timestamp() - time.time()
-    return float(max(0, math.ceil(seconds)))
+    return float(min(max(0, math.ceil(seconds)), MAX_RETRY_AFTER_S))

@@ -19,9 +19,12 @@ import contextlib
 import enum
 import logging
 import random
+import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
 
 import socketio
 from pydantic import BaseModel, ValidationError
@@ -29,11 +32,13 @@ from pydantic import BaseModel, ValidationError
 from nimeet_desktop.net.error_codes import AnyErrorCode, LocalErrorCode, parse_error_code
 from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
+    MAX_CANDIDATE_BYTES,
     Answer,
     AnswerDescription,
     ClientEvent,
     ErrorAck,
     ErrorCode,
+    IceCandidateInit,
     JoinAck,
     JoinRoom,
     LeaveRoom,
@@ -58,6 +63,15 @@ ACK_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 5.0
 BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 5.0
+# A connection that ends sooner than this after it came up counts as a failed attempt: the backoff keeps growing, so
+# a server that drops (or a hostile one that breaks) every connection at once is not reconnected to 4 times a second.
+STABLE_AFTER_S = 10.0
+# A relayed candidate's ``sdpMid`` and ``usernameFragment``: real ones are a few bytes ("0", 4-256 ICE characters);
+# the candidate line itself is the contract's MAX_CANDIDATE_BYTES. Larger ones are dropped on arrival, before they
+# are queued anywhere: 5,600 candidates with 100 KB fields were half a gigabyte held by the engine.
+MAX_CANDIDATE_ID_BYTES = 256
+# Senders whose oversize candidates were logged, per connection: one line per sender, and a bounded set.
+_LOGGED_SENDERS_MAX = 64
 
 
 class SignalingError(Exception):
@@ -116,6 +130,65 @@ class _StateChange:
     detail: str | None
 
 
+def socketio_endpoint(server_url: str) -> tuple[str, str]:
+    """(origin, socket.io path) of a server base URL. python-socketio keeps only the URL's host and puts its own
+    path at the root: behind a reverse proxy serving NIMeet under ``https://host/nimeet`` that reached the host's
+    ``/socket.io`` while REST went to ``/nimeet/api``. The path is the base URL's path plus ``/socket.io``."""
+    parts = urlsplit(server_url)
+    prefix = parts.path.strip("/")
+    return f"{parts.scheme}://{parts.netloc}", f"{prefix}/socket.io" if prefix else "socket.io"
+
+
+# What a malformed packet from the server becomes (see ``_GuardedPacket``): an event of ours, never a server's name.
+_MALFORMED_EVENT = "\x00malformed"
+_PACKET_TYPES = frozenset(
+    {socketio.packet.CONNECT, socketio.packet.DISCONNECT, socketio.packet.EVENT, socketio.packet.ACK}
+    | {socketio.packet.CONNECT_ERROR}
+)
+
+
+class _GuardedPacket(socketio.packet.Packet):  # type: ignore[misc]  # python-socketio is untyped
+    """python-socketio's packet, decoding what a server sends without letting a hostile one in: JSON nested deeper
+    than the stack (RecursionError), an unknown packet type or any binary packet (the protocol has none; a header
+    announcing a billion attachments would have us collect frames for it) would each raise inside python-socketio's
+    message task, a traceback per packet in our log. Each becomes the ``_MALFORMED_EVENT``, on which the client
+    drops that connection (once, logged once) and reconnects. Plugged in as python-socketio's ``serializer``."""
+
+    def decode(self, encoded_packet: Any) -> int:
+        try:
+            attachments = super().decode(encoded_packet)
+        except (ValueError, TypeError, RecursionError):
+            attachments = -1
+        if attachments != 0 or getattr(self, "packet_type", None) not in _PACKET_TYPES:
+            self.packet_type, self.namespace, self.id, self.data = socketio.packet.EVENT, "/", None, [_MALFORMED_EVENT]
+        return 0
+
+
+def _over(text: str | None, limit: int) -> bool:
+    if text is None or len(text) * 4 <= limit:
+        return False
+    return len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit
+
+
+def oversize_candidate(candidate: IceCandidateInit | None) -> str | None:
+    """The first field of a relayed candidate over its size limit, or None when it is within them."""
+    if candidate is None:
+        return None
+    if _over(candidate.candidate, MAX_CANDIDATE_BYTES):
+        return "candidate"
+    if _over(candidate.sdp_mid, MAX_CANDIDATE_ID_BYTES):
+        return "sdpMid"
+    if _over(candidate.username_fragment, MAX_CANDIDATE_ID_BYTES):
+        return "usernameFragment"
+    return None
+
+
+def new_resume_id() -> str:
+    """The ``resumeId`` of one call (contract v1.1): 32 URL-safe characters, sent with every join of that call so a
+    rejoin after a reconnect replaces our own older socket instead of sitting next to it."""
+    return secrets.token_urlsafe(24)
+
+
 def _backoff(attempt: int) -> float:
     """0.25 s, 0.5 s, 1 s … capped at 5 s, with jitter so a restarted server is not hit by everyone at once."""
     delay: float = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt)
@@ -135,10 +208,14 @@ class SignalingClient:
         self._connection = 0  # counts connections made; events of an older one are dropped
         self._closed = False
         self._connect_refusal: str | None = None
+        self._connected_at = 0.0
+        self._short_lived = 0  # connections in a row that ended before STABLE_AFTER_S
         self._close = Once(self._close_now)
         self.state = ConnectionState.CLOSED
         self.socket_id: str | None = None
         self.reconnects = 0
+        self.dropped_candidates = 0  # oversize, for tests and diagnostics
+        self._logged_senders: set[tuple[int, str]] = set()
 
     # ---- connection --------------------------------------------------------------------------------------
 
@@ -155,15 +232,17 @@ class SignalingClient:
         self._post_state(ConnectionState.CONNECTED, None)
 
     async def _connect_once(self) -> None:
-        sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False)
+        sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False, serializer=_GuardedPacket)
         connection = self._connection + 1
         self._register(sio, connection)
         self._connect_refusal = None
         try:
+            origin, path = socketio_endpoint(self.server_url)
             await sio.connect(
-                self.server_url,
+                origin,
                 auth={"token": self.token},
                 transports=["websocket"],
+                socketio_path=path,
                 wait_timeout=CONNECT_TIMEOUT_S,
             )
         except BaseException as exc:
@@ -179,6 +258,7 @@ class SignalingClient:
             raise SignalingError(LocalErrorCode.UNREACHABLE, f"cannot reach {self.server_url}: {detail}") from None
         self._connection = connection
         self._sio = sio
+        self._connected_at = time.monotonic()
         self.socket_id = sio.get_sid()
 
     def _register(self, sio: socketio.AsyncClient, connection: int) -> None:
@@ -191,8 +271,14 @@ class SignalingClient:
                 self._sio = None
                 self._start_reconnect()
 
+        async def on_malformed(*_: Any) -> None:
+            if sio is self._sio and not self._closed:
+                logger.warning("the server sent a malformed or binary socket.io packet: reconnecting")
+                await self.drop_connection()
+
         sio.on("connect_error", on_connect_error)
         sio.on("disconnect", on_disconnect)
+        sio.on(_MALFORMED_EVENT, on_malformed)
         for event, (model, _) in _EVENTS.items():
             sio.on(event, self._receiver(event, model, connection))
 
@@ -203,9 +289,20 @@ class SignalingClient:
             except ValidationError as exc:
                 logger.warning("dropped malformed %r from the server: %s", event, exc.errors(include_input=False))
                 return
+            if isinstance(parsed, RelayedCandidate) and (field := oversize_candidate(parsed.candidate)) is not None:
+                self._drop_candidate(connection, parsed.from_, field)
+                return
             self._inbox.put_nowait(_Event(connection, event, parsed))
 
         return receive
+
+    def _drop_candidate(self, connection: int, sender: str, field: str) -> None:
+        self.dropped_candidates += 1
+        key = (connection, sender)
+        if key in self._logged_senders or len(self._logged_senders) >= _LOGGED_SENDERS_MAX:
+            return
+        self._logged_senders.add(key)
+        logger.warning("dropping candidates from %s with an oversize %s (further ones not logged)", sender, field)
 
     async def _dispatch(self) -> None:
         while (item := await self._inbox.get()) is not None:
@@ -230,9 +327,13 @@ class SignalingClient:
 
     async def _reconnect(self) -> None:
         self._post_state(ConnectionState.RECONNECTING, "connection lost")
+        lived = time.monotonic() - self._connected_at
+        self._short_lived = self._short_lived + 1 if lived < STABLE_AFTER_S else 0
+        # The first early end reconnects as fast as ever (a restart, a test); the next ones in a row back off.
+        slower = max(0, self._short_lived - 1)
         attempt = 0
         while not self._closed:
-            await asyncio.sleep(_backoff(attempt))
+            await asyncio.sleep(_backoff(slower + attempt))
             attempt += 1
             try:
                 await self._connect_once()
@@ -280,12 +381,16 @@ class SignalingClient:
 
     # ---- client -> server ----------------------------------------------------------------------------------
 
-    async def _call(self, event: ClientEvent, payload: BaseModel) -> dict[str, Any]:
+    async def _call(
+        self, event: ClientEvent, payload: BaseModel, extra: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``extra``: fields of a contract addition this side sends whatever the protocol module's version knows."""
         sio = self._sio
         if sio is None:
             raise SignalingError(LocalErrorCode.DISCONNECTED, "not connected to the signaling server")
+        data = payload.model_dump(mode="json", by_alias=True) | (extra or {})
         try:
-            ack = await sio.call(event, payload.model_dump(mode="json", by_alias=True), timeout=ACK_TIMEOUT_S)
+            ack = await sio.call(event, data, timeout=ACK_TIMEOUT_S)
         except socketio.exceptions.TimeoutError:
             raise SignalingError(LocalErrorCode.TIMEOUT, f"no answer to {event} within {ACK_TIMEOUT_S:.0f} s") from None
         except socketio.exceptions.BadNamespaceError:
@@ -298,8 +403,11 @@ class SignalingClient:
             raise SignalingError(LocalErrorCode.INVALID_ACK, f"unexpected answer to {event}: {ack!r:.200}") from None
         raise SignalingError(parse_error_code(error.code), error.message, raw_code=error.code)
 
-    async def join(self, room_id: str, media: MediaState) -> JoinAck:
-        ack = await self._call(ClientEvent.JOIN_ROOM, JoinRoom(room_id=room_id, media_state=media))
+    async def join(self, room_id: str, media: MediaState, resume_id: str | None = None) -> JoinAck:
+        """``resume_id`` (``new_resume_id()``, the same for every join of one call): the server replaces our older
+        socket that joined with it, so after a reconnect we are not in the room twice."""
+        extra = {"resumeId": resume_id} if resume_id is not None else None
+        ack = await self._call(ClientEvent.JOIN_ROOM, JoinRoom(room_id=room_id, media_state=media), extra)
         try:
             return JoinAck.model_validate(ack)
         except ValidationError as exc:
