@@ -68,7 +68,10 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
         finally:
             await gc_policy.stop()
             await svc.revocations.stop()
-            await svc.store.end_open_participations()
+            try:
+                await svc.store.end_open_participations()
+            except Exception as exc:  # the database is gone or read-only: the next start closes them
+                logger.warning("could not close open participations on shutdown", extra={"error": type(exc).__name__})
             await svc.engine.dispose()
 
     api = FastAPI(

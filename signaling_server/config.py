@@ -122,6 +122,12 @@ class Settings(BaseSettings):
                 raise ValueError(f"must be IP addresses or networks such as 10.0.0.0/8 (got {item!r})") from None
         return value
 
+    @field_validator("jwt_secret", mode="before")
+    @classmethod
+    def _empty_secret_is_none(cls, value: object) -> object:
+        # ``NIMEET_JWT_SECRET=`` (set but empty) means "generate one", not a zero-length key.
+        return None if value == "" else value
+
     @field_validator("allowed_hosts")
     @classmethod
     def _host_names(cls, value: list[str]) -> list[str]:

@@ -55,8 +55,9 @@ def _create_private(path: Path) -> None:
 
 def _refuse_replaced_file(engine: AsyncEngine, path: Path) -> None:
     """A pooled connection keeps writing to a database file that was deleted (or replaced) under it, and what it
-    writes is lost when it closes. Each checkout checks the file is still the one the connection opened; if not, the
-    connection is dropped and a new one is opened, which fails (``mode=rw``) when the file is gone."""
+    writes is lost when it closes. Each checkout (two system calls) checks the file is still the one the connection
+    opened; if not, the connection is dropped and a new one is opened, which fails (``mode=rw``) when the file is
+    gone."""
 
     def identity() -> tuple[int, int] | None:
         try:
@@ -67,11 +68,16 @@ def _refuse_replaced_file(engine: AsyncEngine, path: Path) -> None:
 
     def on_connect(_dbapi_conn: Any, record: Any) -> None:
         record.info["file"] = identity()
+        record.info["writable"] = os.access(path, os.W_OK)
 
     def on_checkout(_dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         now = identity()
         if now is None or now != record.info.get("file"):
             raise exc.DisconnectionError("the database file was removed or replaced")
+        if os.access(path, os.W_OK) != record.info.get("writable"):
+            # Made read-only (chmod, chattr +i) since the connection opened it, or writable again: a new
+            # connection opens it as it is now, so writes fail (503) rather than go on through the old descriptor.
+            raise exc.DisconnectionError("the database file's writability changed")
 
     event.listen(engine.sync_engine, "connect", on_connect)
     event.listen(engine.sync_engine, "checkout", on_checkout)
