@@ -67,23 +67,21 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
             if self._head_bytes > self.max_head_bytes:
                 self._refuse()
 
-    def on_message_begin(self) -> None:
-        self._in_head = True
-        super().on_message_begin()
-
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._head_bytes = 0
-        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        size = len(self.url)
+        for name, value in self.headers:
+            size += len(name) + len(value) + 4
         if size > self.max_head_bytes:
             self._refuse()
             raise _HeadTooLarge
-        super().on_headers_complete()
+        HttpToolsProtocol.on_headers_complete(self)
 
     def on_message_complete(self) -> None:
         self._messages_done += 1
         self._in_head = True
-        super().on_message_complete()
+        HttpToolsProtocol.on_message_complete(self)
 
     def _refuse(self) -> None:
         self._refused = True
