@@ -8,13 +8,17 @@ exceptions and do their own limit.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from signaling_server.api.errors import error_response
+from signaling_server.logs import Throttle
 from signaling_server.protocol import ErrorCode
+
+logger = logging.getLogger(__name__)
 
 # Routes that take large bodies and bound them themselves (file uploads, when they come); none yet.
 UPLOAD_PATHS: frozenset[str] = frozenset()
@@ -25,6 +29,7 @@ class BodyLimit:
         self.app = app
         self.max_bytes = max_bytes
         self.exempt_paths = frozenset(exempt_paths)
+        self._throttle = Throttle()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.exempt_paths:
@@ -65,6 +70,12 @@ class BodyLimit:
         await self.app(scope, counted_receive, guarded_send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        skipped = self._throttle.due()
+        if skipped is not None:
+            client = scope.get("client")
+            logger.warning(
+                "request body too large: refused", extra={"peer": client[0] if client else None, "alsoSince": skipped}
+            )
         response = error_response(
             413,
             ErrorCode.TOO_LARGE,
