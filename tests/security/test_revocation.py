@@ -157,3 +157,32 @@ async def test_delete_user_command_kills_the_users_tokens(
     missing = await asyncio.to_thread(delete_user, data, "nobody@example.test")
     assert missing.returncode == 1
     assert "no account" in missing.stderr
+
+
+async def test_revocations_are_forgotten_once_their_tokens_have_expired(tmp_path: Path) -> None:
+    """The registry stays bounded: rows and memory go once every token they concern has expired by itself."""
+    from signaling_server.accounts.revocation import Revocations
+    from signaling_server.accounts.tokens import Claims
+    from signaling_server.db.engine import create_engine, migrate, sessions
+    from signaling_server.db.store import Store
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}")
+    try:
+        await migrate(engine)
+        store = Store(sessions(engine))
+        revocations = Revocations(store, token_ttl_s=60)
+        now = int(time.time())
+        expired = Claims(user_id="u1", issued_at=now - 120, expires_at=now - 60, token_id="old")
+        live = Claims(user_id="u1", issued_at=now, expires_at=now + 60, token_id="new")
+        await revocations.revoke_token(expired)
+        await revocations.revoke_token(live)
+        await revocations.revoke_user("u2", now - 120)  # all of u2's tokens expired a minute ago
+        assert revocations.is_revoked(expired) and revocations.is_revoked(live)
+        assert await store.purge_revocations() == 2
+        assert [row.token_id for row in await store.revocations()] == ["new"]
+        revocations._forget_expired()
+        assert not revocations.is_revoked(expired)
+        assert revocations.is_revoked(live)
+        assert not revocations.is_revoked(Claims(user_id="u2", issued_at=now - 121, expires_at=now, token_id="x"))
+    finally:
+        await engine.dispose()
