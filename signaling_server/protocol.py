@@ -72,7 +72,6 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method-not-allowed"
     INTERNAL = "internal-error"
     UNAVAILABLE = "unavailable"
-    FORBIDDEN = "forbidden"
     # socket.io acks
     ROOM_FULL = "room-full"
     ALREADY_IN_ROOM = "already-in-room"
