@@ -115,12 +115,16 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        proxies = []
         for item in value:
             try:
-                ipaddress.ip_network(item, strict=False)
+                network = ipaddress.ip_network(item, strict=False)
             except ValueError:
                 raise ValueError(f"must be IP addresses or networks such as 10.0.0.0/8 (got {item!r})") from None
-        return value
+            # Normalised (10.1.2.3/8 -> 10.0.0.0/8): uvicorn takes a network with host bits set for a name that
+            # never matches, and would silently trust nobody.
+            proxies.append(str(network) if "/" in item else str(network.network_address))
+        return proxies
 
     @field_validator("jwt_secret", mode="before")
     @classmethod
