@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 import sys
@@ -15,6 +17,9 @@ import uvicorn
 from pydantic import ValidationError
 
 from signaling_server import logs, parent_watch
+from signaling_server.accounts.deletion import delete_user
+from signaling_server.accounts.emails import InvalidEmail
+from signaling_server.api.header_limit import header_limited
 from signaling_server.app import ServerApp, create_app
 from signaling_server.config import Settings, explain
 from signaling_server.memory import use_one_malloc_arena
@@ -36,6 +41,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     parser.add_argument("--log-format", choices=["json", "text"])
     parser.add_argument("--parent-pid", type=int, help="shut down when the process with this pid has exited")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", help="instead of serving:")
+    delete = commands.add_parser(
+        "delete-user",
+        help="delete an account (with its rooms) from the server's database and sign it out everywhere",
+        description="Delete the account with this email from the database the server uses (same options and "
+        "NIMEET_* settings). A running server disconnects that user's sockets within a few seconds.",
+    )
+    delete.add_argument("email")
     return parser.parse_args(argv)
 
 
@@ -93,7 +106,24 @@ class DrainingServer(uvicorn.Server):
             ]
 
 
+def run_delete_user(settings: Settings, email: str) -> int:
+    try:
+        user_id = asyncio.run(delete_user(settings, email))
+    except InvalidEmail as exc:
+        print(f"nimeet-server: not an email address: {exc}", file=sys.stderr)
+        return 2
+    if user_id is None:
+        print("nimeet-server: no account with that email", file=sys.stderr)
+        return 1
+    logger.info("user deleted", extra={"userId": user_id})
+    print(f"deleted user {user_id}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Whatever the server creates (database, its -wal/-shm, the signing key) is the owner's alone: the database
+    # holds password hashes and emails. Set before anything is created.
+    os.umask(0o077)
     use_one_malloc_arena()  # first: before any thread (database, password hashing) exists
     args = parse_args(argv)
     try:
@@ -103,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"nimeet-server: {line}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level, settings.log_format)
+    if args.command == "delete-user":
+        return run_delete_user(settings, args.email)
     if settings.parent_pid is not None:
         parent_watch.die_with_parent(settings.parent_pid)
         if not parent_watch.is_alive(settings.parent_pid):
@@ -129,7 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_level=settings.log_level,
         access_log=False,
         loop="auto",  # uvloop where installed
-        http="auto",
+        # httptools with a bound on request heads (431), which uvicorn's own protocol does not have.
+        http=header_limited(settings.max_header_bytes),
+        # X-Forwarded-* only from the configured proxies; uvicorn's default would trust any local process.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         ws="websockets-sansio",
         ws_per_message_deflate=settings.ws_compression,
         # Transport-level bound: a frame over the limit closes the connection before anything parses it.

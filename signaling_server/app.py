@@ -16,6 +16,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from signaling_server import wirejson
 from signaling_server.api import auth, errors, misc, rooms
+from signaling_server.api.body_limit import UPLOAD_PATHS, BodyLimit
+from signaling_server.api.host_guard import HostGuard, allowed_hosts_for
 from signaling_server.config import Settings
 from signaling_server.db.engine import migrate
 from signaling_server.gc_policy import GcPolicy
@@ -53,6 +55,7 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await migrate(svc.engine)
+        await svc.revocations.start()  # revoked tokens loaded before the first request
         # Live room state lives in this process: stays still open in the database ended with the last run.
         closed = await svc.store.end_open_participations()
         if closed:
@@ -64,7 +67,11 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
             yield
         finally:
             await gc_policy.stop()
-            await svc.store.end_open_participations()
+            await svc.revocations.stop()
+            try:
+                await svc.store.end_open_participations()
+            except Exception as exc:  # the database is gone or read-only: the next start closes them
+                logger.warning("could not close open participations on shutdown", extra={"error": type(exc).__name__})
             await svc.engine.dispose()
 
     api = FastAPI(
@@ -100,5 +107,7 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
     )
     transport.install(sio.eio)
     signaling = Signaling(sio, svc)
-    asgi = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
+    rest = BodyLimit(api, settings.max_body_bytes, exempt_paths=UPLOAD_PATHS)
+    routed = socketio.ASGIApp(sio, other_asgi_app=rest, socketio_path="socket.io")
+    asgi = HostGuard(routed, allowed_hosts_for(settings.host, settings.allowed_hosts), settings.cors_origins)
     return ServerApp(asgi=asgi, sio=sio, signaling=signaling)

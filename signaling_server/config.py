@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Literal, get_args, get_origin
@@ -73,7 +74,24 @@ class Settings(BaseSettings):
     # Full garbage-collection passes on a timer instead of automatically (see gc_policy.py); 0 = automatic.
     gc_full_interval_s: float = Field(default=0.0, ge=0)
 
-    @field_validator("stun_urls", "turn_urls", "cors_origins", mode="before")
+    # ---- HTTP, accounts and database hardening (issue 10) ----
+    # REST bodies over this are refused with 413 before they are read whole (uploads are excepted by route).
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # A request line and headers over this are refused with 431 before they are parsed whole.
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or networks (10.0.0.0/8); none by
+    # default, so a client cannot pick the address its rate limits key on.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Host names the server answers to, port ignored ("*" = any). A server on a loopback address always answers
+    # to localhost, 127.0.0.1 and [::1] (DNS rebinding: a web page cannot reach it under its own name); elsewhere
+    # an empty list means any host.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # SQLite waits this long for a lock before a request fails with 503 (clients give up on acks at 10 s).
+    db_busy_timeout_s: float = Field(default=2.0, ge=0.1, le=60)
+    # How often revocations written by other server processes (logout elsewhere, delete-user) are picked up.
+    revocation_poll_s: float = Field(default=2.0, ge=0.1, le=300)
+
+    @field_validator("stun_urls", "turn_urls", "cors_origins", "trusted_proxies", "allowed_hosts", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
@@ -93,6 +111,31 @@ class Settings(BaseSettings):
             if not url.startswith(("stun:", "stuns:")):
                 raise ValueError(f"STUN URL must start with stun: or stuns: ({url!r})")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        proxies = []
+        for item in value:
+            try:
+                network = ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"must be IP addresses or networks such as 10.0.0.0/8 (got {item!r})") from None
+            # Normalised (10.1.2.3/8 -> 10.0.0.0/8): uvicorn takes a network with host bits set for a name that
+            # never matches, and would silently trust nobody.
+            proxies.append(str(network) if "/" in item else str(network.network_address))
+        return proxies
+
+    @field_validator("jwt_secret", mode="before")
+    @classmethod
+    def _empty_secret_is_none(cls, value: object) -> object:
+        # ``NIMEET_JWT_SECRET=`` (set but empty) means "generate one", not a zero-length key.
+        return None if value == "" else value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        return [item.lower().strip("[]") if item != "*" else item for item in value]
 
     @model_validator(mode="after")
     def _turn_needs_secret(self) -> Settings:

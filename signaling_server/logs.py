@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,3 +47,22 @@ def configure(level: str, fmt: str) -> None:
     # socket.io/engine.io log packets, and connect packets carry tokens: keep them quiet whatever the level.
     for noisy in ("socketio", "engineio", "socketio.server", "engineio.server"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class Throttle:
+    """At most one log line per ``interval_s`` for an event an attacker (or an outage) can repeat at will; the
+    number of events passed over is reported with the next line."""
+
+    def __init__(self, interval_s: float = 10.0) -> None:
+        self.interval_s = interval_s
+        self._last = -interval_s
+        self._skipped = 0
+
+    def due(self) -> int | None:
+        """None when the line is to be skipped; else how many were skipped since the last one."""
+        now = time.monotonic()
+        if now - self._last < self.interval_s:
+            self._skipped += 1
+            return None
+        self._last, skipped, self._skipped = now, self._skipped, 0
+        return skipped

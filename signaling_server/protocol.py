@@ -95,14 +95,32 @@ def _encodable(text: str) -> str:
     return text
 
 
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# C0, DEL and C1 controls: terminal escapes (ESC), NUL (PostgreSQL refuses it in text), line breaks in a one-line name.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Free text keeps its line breaks and tabs; every other control character is refused.
+_TEXT_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters that make a name read as something it is not: bidi embeddings, overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069: "gpj.exe" shown as "exe.jpg") and zero-width ones (U+200B-U+200F, U+2060, U+FEFF: two names that
+# look the same, or an empty-looking one).
+_DECEPTIVE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 
 
 def _plain_text(text: str) -> str:
-    """Names shown to people: no control characters (PostgreSQL also refuses NUL in text)."""
+    """Names shown to people: no control, invisible or text-direction characters."""
     _encodable(text)
     if _CONTROL_RE.search(text):
         raise ValueError("must not contain control characters")
+    found = _DECEPTIVE_RE.search(text)
+    if found:
+        raise ValueError(f"must not contain invisible or text-direction characters (found U+{ord(found.group()):04X})")
+    return text
+
+
+def _free_text(text: str) -> str:
+    """Longer text shown to people (a room description): line breaks and tabs, but no other control characters."""
+    _encodable(text)
+    if _TEXT_CONTROL_RE.search(text):
+        raise ValueError("must not contain control characters other than line breaks and tabs")
     return text
 
 
@@ -170,6 +188,11 @@ class LoginRequest(InputModel):
     password: Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX), AfterValidator(_encodable)]
 
 
+class LogoutRequest(InputModel):
+    # Additive (v1.1): true revokes every token of the user ("log out everywhere"), not only this one.
+    all: bool = False
+
+
 class User(WireModel):
     id: str
     username: str
@@ -190,7 +213,7 @@ class CreateRoomRequest(InputModel):
     name: Annotated[str, Field(max_length=ROOM_NAME_MAX), AfterValidator(_plain_text)] | None = None
     max_participants: Annotated[int, Field(ge=PARTICIPANTS_MIN, le=PARTICIPANTS_MAX)] = PARTICIPANTS_DEFAULT
     # Additive room metadata (seed 002).
-    description: Annotated[str, Field(max_length=ROOM_DESCRIPTION_MAX), AfterValidator(_encodable)] | None = None
+    description: Annotated[str, Field(max_length=ROOM_DESCRIPTION_MAX), AfterValidator(_free_text)] | None = None
     is_private: bool = False
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from signaling_server import datadir
 from signaling_server.accounts.passwords import Passwords
 from signaling_server.accounts.revocation import Revocations
 from signaling_server.accounts.tokens import Tokens, load_or_create_key
@@ -36,18 +37,21 @@ class Services:
 
 
 def build_services(settings: Settings) -> Services:
+    if settings.jwt_secret is None or not settings.database_url:
+        datadir.secure(settings.data_dir)
     if settings.jwt_secret is not None:
         key = settings.jwt_secret.get_secret_value().encode()
     else:
         key = load_or_create_key(settings.data_dir)
-    engine = create_engine(settings.resolved_database_url())
+    engine = create_engine(settings.resolved_database_url(), settings.db_busy_timeout_s)
+    store = Store(sessions(engine))
     return Services(
         settings=settings,
         engine=engine,
-        store=Store(sessions(engine)),
+        store=store,
         passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism),
         tokens=Tokens(key, settings.token_ttl_s),
-        revocations=Revocations(),
+        revocations=Revocations(store, settings.token_ttl_s, settings.revocation_poll_s),
         rooms=MemoryRoomState(),
         limits=Limits(
             register=RateLimiter(settings.register_per_min),

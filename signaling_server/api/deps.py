@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from signaling_server.accounts.tokens import InvalidToken
+from signaling_server.accounts.tokens import Claims, InvalidToken
 from signaling_server.api.errors import ApiError, unauthorized
 from signaling_server.db.models import UserRow
 from signaling_server.protocol import ErrorCode, ErrorResponse
@@ -27,19 +28,36 @@ def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-async def current_user(
+@dataclass(frozen=True)
+class Session:
+    """The signed-in user and the token they came with (logout revokes that token)."""
+
+    user: UserRow
+    claims: Claims
+
+
+async def current_session(
     svc: ServicesDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> UserRow:
+) -> Session:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized()
     try:
         claims = svc.tokens.verify(credentials.credentials)
     except InvalidToken:
         raise unauthorized() from None
+    if svc.revocations.is_revoked(claims):  # logged out, "log out everywhere", or a deleted user
+        raise unauthorized()
     user = await svc.store.user_by_id(claims.user_id)
     if user is None:
         raise unauthorized()
-    return user
+    return Session(user=user, claims=claims)
+
+
+CurrentSession = Annotated[Session, Depends(current_session)]
+
+
+async def current_user(session: CurrentSession) -> UserRow:
+    return session.user
 
 
 CurrentUser = Annotated[UserRow, Depends(current_user)]

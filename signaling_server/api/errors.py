@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from signaling_server.logs import Throttle
 from signaling_server.protocol import ErrorCode, ErrorDetail, ErrorResponse
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,27 @@ class ApiError(Exception):
         self.message = message
         self.field = field
         self.headers = headers
+
+
+# Seconds a client is told to wait after a database fault: a lock or a restarting database is usually gone by then.
+UNAVAILABLE_RETRY_AFTER_S = 2
+
+
+def unavailable() -> ApiError:
+    return ApiError(
+        503,
+        ErrorCode.UNAVAILABLE,
+        "the database is unavailable; try again shortly",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)},
+    )
+
+
+def is_database_fault(exc: BaseException) -> bool:
+    """The database is gone, read-only, full, locked or out of connections — not a bug in a query."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        # Constraint and statement errors are the server's own bugs (500); the rest are faults of the database.
+        return not isinstance(exc, (sa_exc.IntegrityError, sa_exc.ProgrammingError, sa_exc.DataError))
+    return isinstance(exc, (sa_exc.TimeoutError, sa_exc.DisconnectionError, ConnectionError))
 
 
 def unauthorized() -> ApiError:
@@ -78,11 +101,39 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 400:
             # FastAPI answers 400 for a body it cannot decode (not UTF-8); the contract says 422 for bad input.
             return error_response(422, ErrorCode.INVALID_INPUT, "the request body is not valid JSON text")
-        codes = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED, 401: ErrorCode.UNAUTHORIZED}
+        codes = {
+            404: ErrorCode.NOT_FOUND,
+            405: ErrorCode.METHOD_NOT_ALLOWED,
+            401: ErrorCode.UNAUTHORIZED,
+            413: ErrorCode.TOO_LARGE,
+        }
         code = codes.get(exc.status_code, ErrorCode.INVALID_INPUT)
         return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
 
+    throttle = Throttle()
+
+    async def _database(_: Request, exc: Exception) -> JSONResponse:
+        if not is_database_fault(exc):
+            return _internal(exc)
+        # A handled answer (not the catch-all below), so the connection stays open; no traceback, and one line per
+        # few seconds of an outage rather than one per request.
+        skipped = throttle.due()
+        if skipped is not None:
+            logger.warning("database unavailable", extra={"error": type(exc).__name__, "alsoSince": skipped})
+        err = unavailable()
+        return error_response(err.status, err.code, err.message, headers=err.headers)
+
+    for fault in (sa_exc.DBAPIError, sa_exc.TimeoutError, sa_exc.DisconnectionError, ConnectionError):
+        app.add_exception_handler(fault, _database)
+
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error in a request", exc_info=exc)
-        return error_response(500, ErrorCode.INTERNAL, "the server failed to handle this request")
+        return _internal(exc)
+
+
+def _internal(exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error in a request", exc_info=exc)
+    # Starlette closes the connection after an unhandled error: say so rather than let the client find out.
+    return error_response(
+        500, ErrorCode.INTERNAL, "the server failed to handle this request", headers={"Connection": "close"}
+    )

@@ -6,11 +6,11 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from signaling_server.db.models import ParticipationRow, RoomRow, UserRow, utcnow
+from signaling_server.db.models import HealthRow, ParticipationRow, RevocationRow, RoomRow, UserRow, utcnow
 
 RECENT_ROOMS_LIMIT = 50
 
@@ -35,6 +35,15 @@ class Store:
     async def ping(self) -> None:
         async with self._sessions() as s:
             await s.execute(text("SELECT 1"))
+
+    async def check_health(self) -> None:
+        """Read and write (one row, committed): a database that is gone, read-only, full or locked raises."""
+        async with self._sessions() as s:
+            await s.execute(select(func.count()).select_from(UserRow))
+            result = await s.execute(update(HealthRow).where(HealthRow.id == 1).values(checked_at=utcnow()))
+            if not getattr(result, "rowcount", 0):
+                s.add(HealthRow(id=1, checked_at=utcnow()))
+            await s.commit()
 
     # ---- users ----
     async def create_user(self, username: str, email: str, password_hash: str) -> UserRow:
@@ -72,6 +81,13 @@ class Store:
     async def user_by_id(self, user_id: str) -> UserRow | None:
         async with self._sessions() as s:
             return await s.get(UserRow, user_id)
+
+    async def delete_user(self, user_id: str) -> bool:
+        """Delete the user and what hangs off it (rooms, participations: ON DELETE CASCADE)."""
+        async with self._sessions() as s:
+            result = await s.execute(delete(UserRow).where(UserRow.id == user_id))
+            await s.commit()
+            return bool(getattr(result, "rowcount", 0))
 
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:
         async with self._sessions() as s:
@@ -142,5 +158,32 @@ class Store:
             result = await s.execute(
                 update(ParticipationRow).where(ParticipationRow.left_at.is_(None)).values(left_at=utcnow())
             )
+            await s.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    # ---- revocations ----
+    async def add_revocation(
+        self, user_id: str, token_id: str | None, issued_up_to: int | None, expires_at: datetime
+    ) -> int:
+        row = RevocationRow(
+            user_id=user_id, token_id=token_id, issued_up_to=issued_up_to, revoked_at=utcnow(), expires_at=expires_at
+        )
+        async with self._sessions() as s:
+            s.add(row)
+            await s.commit()
+        return row.id
+
+    async def revocations(self, since: datetime | None = None) -> list[RevocationRow]:
+        """Revocations still in force, oldest first; only those recorded at or after ``since`` when given."""
+        query = select(RevocationRow).where(RevocationRow.expires_at > utcnow()).order_by(RevocationRow.id)
+        if since is not None:
+            query = query.where(RevocationRow.revoked_at >= since)
+        async with self._sessions() as s:
+            return list((await s.execute(query)).scalars())
+
+    async def purge_revocations(self) -> int:
+        """Forget revocations whose tokens have all expired by themselves."""
+        async with self._sessions() as s:
+            result = await s.execute(delete(RevocationRow).where(RevocationRow.expires_at <= utcnow()))
             await s.commit()
             return int(getattr(result, "rowcount", 0) or 0)

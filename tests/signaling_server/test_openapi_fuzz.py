@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -51,13 +51,32 @@ def operations(url: str) -> list[Any]:
     return [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
 
 
-def fuzz(operation: Any, mode: GenerationMode, base_url: str, headers: dict[str, str] | None) -> None:
+def fuzz(
+    operation: Any,
+    mode: GenerationMode,
+    base_url: str,
+    headers: dict[str, str] | None,
+    max_examples: int = 100,
+    fresh_headers: Callable[[], dict[str, str]] | None = None,
+) -> None:
     @given(case=operation.as_strategy(mode))
-    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def check(case: Any) -> None:
-        case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
+        case_headers = fresh_headers() if fresh_headers is not None else headers
+        case.call_and_validate(base_url=base_url, headers=case_headers, checks=CHECKS)
 
     check()
+
+
+def logout_token(base_url: str) -> dict[str, str]:
+    """Logout revokes its token (or all of the user's): each case gets a new one of a user of its own."""
+    r = httpx.post(f"{base_url}/api/auth/login", json={"email": "fuzz_logout@example.test", "password": "password123"})
+    if r.status_code == 401:
+        r = httpx.post(
+            f"{base_url}/api/auth/register",
+            json={"username": "fuzz_logout", "email": "fuzz_logout@example.test", "password": "password123"},
+        )
+    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
@@ -65,11 +84,15 @@ def test_api_conforms_to_its_schema(fuzz_server: tuple[ServerProcess, str], mode
     # Driven by hand rather than with schemathesis' pytest plugin, whose lazy loader breaks on pytest 9.
     server, token = fuzz_server
     ops = operations(server.url)
-    assert len(ops) == 8  # register, login, me, create, get, list, ice-servers, healthz
+    assert len(ops) == 9  # register, login, logout, me, create, get, list, ice-servers, healthz
     for operation in ops:
         if mode is GenerationMode.NEGATIVE and operation.method.upper() == "GET" and "{" not in operation.path:
             continue  # no input to get wrong (auth is checked by ignored_auth and test_rooms_need_a_token)
         headers = {"Authorization": f"Bearer {token}"} if operation.security else None
+        if operation.path == "/api/auth/logout":
+            # Its body is one optional flag, and "log out everywhere" answers after up to a second.
+            fuzz(operation, mode, server.url, None, max_examples=8, fresh_headers=lambda: logout_token(server.url))
+            continue
         fuzz(operation, mode, server.url, headers)
 
 
@@ -80,5 +103,6 @@ def test_schema_documents_every_error_status(fuzz_server: tuple[ServerProcess, s
     assert set(paths["/api/auth/register"]["post"]["responses"]) == {"201", "409", "422", "429"}
     assert set(paths["/api/rooms/create"]["post"]["responses"]) == {"201", "401", "422", "429"}
     assert set(paths["/api/rooms/{roomId}"]["get"]["responses"]) >= {"200", "401", "404"}
+    assert set(paths["/api/auth/logout"]["post"]["responses"]) == {"204", "401", "422"}
     error_schema = spec["components"]["schemas"]["ErrorResponse"]
     assert error_schema["required"] == ["error"]

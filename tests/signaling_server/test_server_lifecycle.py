@@ -256,9 +256,14 @@ async def test_database_outage_is_reported_and_survived(
         r = httpx.get(f"{url}/healthz")
         assert r.status_code == 503
         assert r.json()["error"]["code"] == "unavailable"
-        r = httpx.get(f"{url}/api/auth/me", headers=bearer(token))
-        assert r.status_code == 500
-        assert r.json()["error"]["code"] == "internal-error"
+        # Every request that meets the fault says so the same way, and the connection stays usable (issue 10).
+        async with httpx.AsyncClient(base_url=url) as keep_alive:
+            r = await keep_alive.get("/api/auth/me", headers=bearer(token))
+            assert r.status_code == 503
+            assert r.json()["error"]["code"] == "unavailable"
+            assert r.headers["retry-after"] == "2"
+            assert r.headers.get("connection") != "close"
+            assert (await keep_alive.get("/healthz")).status_code == 503
         # A socket is refused at once with a retryable reason, not left hanging.
         client = socketio.AsyncClient(reconnection=False)
         refusals: list[object] = []
