@@ -105,6 +105,10 @@ class Signaling:
         sio.on("*", self.unknown_event)
         services.revocations.subscribe(self._on_revoked)
 
+    @property
+    def services(self) -> Services:
+        return self._svc
+
     # Set while the server shuts down: every socket is being closed, and the lifespan's shutdown closes all open
     # stays in one statement, so per-socket writes would only hold shutdown up (10,000 sockets: minutes).
     @property
