@@ -11,8 +11,9 @@ import asyncio
 import time
 from collections.abc import Callable
 
-import asyncpg
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.security.probes import Watch
 from tests.security.sockets_attacks import MEDIA, Polling, RawSocket, participant_count
@@ -81,19 +82,19 @@ async def test_ping_timeout_during_a_slow_room_lookup(
     try:
         owner = await api.register()
         room_id = (await api.create_room(owner["token"], maxParticipants=2))["roomId"]
-        db = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        db = create_async_engine(url)
         try:
             for _ in range(2):
                 async with RawSocket.opened(base, owner["token"]) as raw:
-                    async with db.transaction():
-                        await db.execute("LOCK TABLE rooms IN ACCESS EXCLUSIVE MODE")
+                    async with db.begin() as conn:
+                        await conn.execute(text("LOCK TABLE rooms IN ACCESS EXCLUSIVE MODE"))
                         await raw.send("join-room", {"roomId": room_id, "mediaState": MEDIA}, ack_id=1)
                         # Not answering pings: one interval + one timeout + the service task's pass, then some.
                         await asyncio.sleep(3.5)
                     # The lock went with the transaction: the join finds its room now, after its disconnect.
                     await asyncio.sleep(0.3)
         finally:
-            await db.close()
+            await db.dispose()
         await assert_room_clean(api, base, room_id, owner["token"])
     finally:
         await api.aclose()
