@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import jwt
+import socketio
 import uvicorn
 import websockets
 
@@ -148,3 +149,15 @@ async def in_process_server(data_dir: Path, **settings: Any) -> AsyncIterator[tu
         await app.drain()
         server.should_exit = True
         await serving
+
+
+async def connect_or_refusal(url: str, token: str) -> tuple[socketio.AsyncClient | None, object]:
+    """A connected client and None, or None and the ``connect_error`` payload the server sent."""
+    client = socketio.AsyncClient(reconnection=False)
+    errors: list[object] = []
+    client.on("connect_error", errors.append)
+    try:
+        await client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
+    except socketio.exceptions.ConnectionError:
+        return None, errors[0] if errors else None
+    return client, None
