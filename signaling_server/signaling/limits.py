@@ -46,6 +46,9 @@ class KeyedBuckets:
         self._max_keys = max_keys
         self._buckets: dict[str, TokenBucket] = {}
 
+    def __len__(self) -> int:
+        return len(self._buckets)
+
     def take(self, key: str) -> bool:
         bucket = self._buckets.get(key)
         if bucket is None:
