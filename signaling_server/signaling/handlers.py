@@ -169,7 +169,7 @@ class Signaling:
                     "socket disconnected: it kept sending over its event budget",
                     extra={"sid": session.sid, "userId": session.user_id, "event": event[:64]},
                 )
-            await self._sio.disconnect(session.sid)
+            await self._kick(session.sid)
         elif session.first_time("rate-limited"):
             logger.warning(
                 "socket over its event budget: events refused",
@@ -284,14 +284,24 @@ class Signaling:
 
     def _drop(self, session: SocketSession, why: str) -> None:
         logger.info("disconnecting a socket: %s", why, extra={"sid": session.sid, "userId": session.user_id})
-        self.background.spawn(self._sio.disconnect(session.sid))
+        self.background.spawn(self._kick(session.sid))
+
+    async def _kick(self, sid: str) -> None:
+        """Disconnect a socket the server no longer wants: the client is told (``io server disconnect``, so it does
+        not reconnect by itself), the disconnect handler runs at once, and then its Engine.IO connection is closed
+        too, so that a client which ignores the disconnect cannot keep the connection (and its fd) busy."""
+        eio_sid = self._sio.manager.eio_sid_from_sid(sid, NAMESPACE)
+        await self._sio.disconnect(sid)
+        if eio_sid is not None and eio_sid in self._sio.eio.sockets:
+            # Not awaited: engineio waits for the socket's queue to drain, which a peer that does not read delays.
+            self.background.spawn(self._sio.eio.disconnect(eio_sid))
 
     async def _on_revoked(self, revoked: Revoked) -> None:
         """A logout, a "log out everywhere" or a deleted account: every socket opened with those tokens goes now."""
         for session in self.sessions.of_user(revoked.user_id):
             if revoked.token_id is None or session.claims.token_id == revoked.token_id:
                 logger.info("disconnecting a socket: token revoked", extra={"sid": session.sid})
-                await self._sio.disconnect(session.sid)
+                await self._kick(session.sid)
 
     # ---- rooms ----
     async def join_room(self, session: SocketSession, msg: JoinRoom) -> Ack:
@@ -342,7 +352,7 @@ class Signaling:
         disconnected, then is disconnected (its network may be dead: it would otherwise linger until ping timeout)."""
         await self._left(room_id, old)
         logger.info("replaced by a rejoin", extra={"roomId": room_id, "sid": old.socket_id})
-        await self._sio.disconnect(old.socket_id)
+        await self._kick(old.socket_id)
 
     async def _record_stay(self, sid: str, join_id: str, room_id: str, user_id: str) -> None:
         # History is secondary to the call: written after the ack, a database hiccup is logged, the join stands.

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from signaling_server.protocol import MAX_CANDIDATE_BYTES, MAX_SDP_BYTES
+from signaling_server.protocol import MAX_CANDIDATE_BYTES, MAX_CANDIDATE_FIELD_BYTES, MAX_SDP_BYTES
 from tests.support.clients import Api, Peer, bearer
 
 Connect = Callable[[str | None], Awaitable[Peer]]
+MEDIA_OFF = {"camera": False, "microphone": False, "screen": False}
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" + "a=x\r\n" * 600  # ~3 KB like a real offer
 
 
@@ -134,6 +135,22 @@ async def test_sizes_are_checked_first(api: Api, peers: Connect) -> None:
             {"target": b.sid, "candidate": {"candidate": "c" * (MAX_CANDIDATE_BYTES + 1)}},
             "too-large",
         ),
+        # the candidate's free-text fields too, also from outside any room and with a malformed target
+        (
+            outsider,
+            "ice-candidate",
+            {"target": 42, "candidate": {"candidate": "c", "sdpMid": "m" * (MAX_CANDIDATE_FIELD_BYTES + 1)}},
+            "too-large",
+        ),
+        (
+            a,
+            "ice-candidate",
+            {
+                "target": b.sid,
+                "candidate": {"candidate": "c", "usernameFragment": "u" * (MAX_CANDIDATE_FIELD_BYTES + 1)},
+            },
+            "too-large",
+        ),
         # shape beats membership
         (outsider, "offer", {"target": b.sid, "description": {"type": "answer", "sdp": "v=0"}}, "invalid-input"),
         (outsider, "offer", {"target": b.sid, "description": {"type": "offer", "sdp": "v=0"}}, "not-in-room"),
@@ -141,6 +158,7 @@ async def test_sizes_are_checked_first(api: Api, peers: Connect) -> None:
     for peer, event, payload, code in cases:
         ack = await peer.call(event, payload)
         assert ack["ok"] is False and ack["error"]["code"] == code, (event, code, ack)
+    assert MAX_CANDIDATE_FIELD_BYTES == 256
     ok = await a.call("offer", {"target": b.sid, "description": {"type": "offer", "sdp": "a" * MAX_SDP_BYTES}})
     assert ok == {"ok": True}  # exactly at the limit is allowed
     assert len((await b.log.next("receive-offer"))["description"]["sdp"]) == MAX_SDP_BYTES
@@ -157,6 +175,8 @@ async def test_sizes_are_checked_first(api: Api, peers: Connect) -> None:
         ("join-room", {"roomId": "a/b", "mediaState": {"camera": True, "microphone": True, "screen": False}}),
         ("join-room", {"roomId": "abc", "mediaState": {"camera": "yes", "microphone": True, "screen": False}}),
         ("join-room", {"roomId": "abc", "mediaState": {"camera": 1, "microphone": True, "screen": False}}),
+        ("join-room", {"roomId": "abc", "mediaState": MEDIA_OFF, "resumeId": "too-short"}),
+        ("join-room", {"roomId": "abc", "mediaState": MEDIA_OFF, "resumeId": "no spaces allowed here"}),
         ("leave-room", {}),
         ("offer", {"target": "x"}),
         ("offer", {"target": "x", "description": {"type": "offer"}}),
