@@ -41,7 +41,7 @@ from signaling_server.protocol import (
 from signaling_server.services import Services
 from signaling_server.signaling.background import Background, FailureLog
 from signaling_server.signaling.expiry import ExpiryQueue, Ticker
-from signaling_server.signaling.limits import KeyedBuckets, RefusalWindow, TokenBucket
+from signaling_server.signaling.limits import KeyedBuckets, Occasionally, RefusalWindow, TokenBucket
 from signaling_server.signaling.sessions import Identity, Refusal, Sessions, SocketSession, peer_address
 from signaling_server.signaling.state import AlreadyInRoom, Member, RoomFull, SeatsTaken
 
@@ -90,6 +90,7 @@ class Signaling:
         self._settings = settings
         self.sessions = Sessions(settings.max_sockets_per_user, settings.max_sockets_per_address)
         self._joins = KeyedBuckets(settings.join_rate_per_s, settings.join_burst)
+        self._refusals_logged = Occasionally(60.0)
         self._expiry = ExpiryQueue()
         self._ticks = 0
         self._ticker = Ticker(TICK_S, self._tick)
@@ -200,12 +201,13 @@ class Signaling:
         )
         refused = self.sessions.admit(session)
         if refused is not None:
-            # Logged for each refused connect: these are few (a client that keeps reconnecting backs off).
-            logger.warning(
-                "connect refused: too many connections",
-                extra={"per": str(refused), "userId": claims.user_id}
-                | ({"address": session.address} if refused is Refusal.PER_ADDRESS else {}),
-            )
+            key = session.address if refused is Refusal.PER_ADDRESS else claims.user_id
+            if self._refusals_logged(f"{refused}:{key}"):
+                logger.warning(
+                    "connect refused: too many connections (logged once a minute per account or address)",
+                    extra={"per": str(refused), "userId": claims.user_id}
+                    | ({"address": session.address} if refused is Refusal.PER_ADDRESS else {}),
+                )
             raise socketio.exceptions.ConnectionRefusedError("too-many-connections")
         async with session.lock:
             try:

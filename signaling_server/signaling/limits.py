@@ -78,3 +78,29 @@ class RefusalWindow:
             self._start, self._count = now, 0
         self._count += 1
         return self._count > self._limit
+
+
+class Occasionally:
+    """True for a key at most once per ``period_s``: logs about refused connects stay few when a client retries in
+    a tight loop (each refused connect is a new connection, so "once per connection" alone would not bound them)."""
+
+    def __init__(self, period_s: float, clock: Clock = time.monotonic, max_keys: int = 10_000) -> None:
+        self._period_s = period_s
+        self._clock = clock
+        self._max_keys = max_keys
+        self._last: dict[str, float] = {}
+
+    def __len__(self) -> int:
+        return len(self._last)
+
+    def __call__(self, key: str) -> bool:
+        now = self._clock()
+        last = self._last.get(key)
+        if last is not None and now - last < self._period_s:
+            return False
+        if len(self._last) >= self._max_keys:
+            self._last = {k: t for k, t in self._last.items() if now - t < self._period_s}
+            if len(self._last) >= self._max_keys:
+                self._last = {}  # a sweep of keys within a minute: a few more log lines, never unbounded memory
+        self._last[key] = now
+        return True

@@ -10,7 +10,7 @@ import pytest
 
 from signaling_server.accounts.tokens import Claims
 from signaling_server.signaling.expiry import ExpiryQueue
-from signaling_server.signaling.limits import KeyedBuckets, RefusalWindow, TokenBucket
+from signaling_server.signaling.limits import KeyedBuckets, Occasionally, RefusalWindow, TokenBucket
 from signaling_server.signaling.sessions import Refusal, Sessions, SocketSession
 from signaling_server.signaling.state import Member, MemoryRoomState, RoomFull, SeatsTaken
 
@@ -121,3 +121,15 @@ def test_room_state_seats_and_replacement() -> None:
         assert again is not None and await rooms.set_participation("a2", again.join_id, 8)
 
     asyncio.run(run())
+
+
+def test_occasionally_bounds_repeated_log_lines() -> None:
+    clock = Clock()
+    due = Occasionally(60, clock=clock, max_keys=100)
+    assert [due("user:a") for _ in range(5)] == [True, False, False, False, False]
+    assert due("user:b")
+    clock.now += 61
+    assert due("user:a")
+    for i in range(1000):
+        due(f"address:{i}")
+    assert len(due) <= 100

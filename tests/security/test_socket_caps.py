@@ -55,6 +55,8 @@ async def test_one_account_holds_at_most_its_cap(make_server: Callable[..., Serv
         await close_all(clients)
         await api.aclose()
     assert watch.worst_health_s < 1.0
+    # Logged, but not once per refused connect: once a minute per account.
+    assert sum("too many connections" in line for line in server.stderr_lines) == 1
     # After every socket closed the account has its whole allowance again: no count leaked.
     recovered = [await connect_or_refusal(url, token) for _ in range(cap)]
     assert [refusal for _, refusal in recovered] == [None] * cap
