@@ -8,15 +8,26 @@ Each attack ends with the room empty (``participantCount`` 0) and a room of two 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 
 import httpx
+import websockets
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from signaling_server.config import Settings
 from tests.security.probes import Watch
-from tests.security.sockets_attacks import MEDIA, Polling, RawSocket, participant_count
+from tests.security.sockets_attacks import (
+    MEDIA,
+    Polling,
+    RawSocket,
+    connect_or_refusal,
+    event_frame,
+    limits,
+    participant_count,
+)
 from tests.support.clients import Api, Peer
 from tests.support.server import ServerProcess
 
@@ -47,9 +58,7 @@ async def test_join_racing_a_polling_close(server: ServerProcess, api: Api) -> N
     A server that no longer offers long-polling passes by refusing the first request."""
     owner = await api.register()
     room_id = (await api.create_room(owner["token"], maxParticipants=2))["roomId"]
-    join = (
-        '421["join-room",{"roomId":"' + room_id + '","mediaState":{"camera":false,"microphone":false,"screen":false}}]'
-    )
+    join = event_frame("join-room", {"roomId": room_id, "mediaState": MEDIA}, ack_id=1)
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http, Watch(server.pid, server.url) as watch:
         for _ in range(TRIES):
             session = await Polling.open(http, owner["token"])
@@ -97,5 +106,40 @@ async def test_ping_timeout_during_a_slow_room_lookup(
             await db.dispose()
         await assert_room_clean(api, base, room_id, owner["token"])
     finally:
+        await api.aclose()
+    server.stop_gracefully()
+
+
+async def test_ping_timeout_during_a_slow_connect_leaks_no_place(
+    make_server: Callable[..., ServerProcess], database_url_for: Callable[[str], str]
+) -> None:
+    """The same race one step earlier: the socket times out while its connect waits on the database (the users
+    table locked). socket.io does not run the disconnect handler for a socket that never finished connecting, so
+    the connect itself must notice; otherwise each such socket would hold one of its account's places forever."""
+    url = database_url_for("postgresql")
+    env = {"NIMEET_PING_INTERVAL_S": "1", "NIMEET_PING_TIMEOUT_S": "1", **limits()}
+    server = make_server(env=env, database_url=url)
+    base = server.start()
+    api = Api(base)
+    db = create_async_engine(url)
+    try:
+        token = (await api.register())["token"]
+        ws_url = base.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        for _ in range(2):
+            async with websockets.connect(ws_url) as ws:
+                assert str(await ws.recv()).startswith("0{")
+                async with db.begin() as conn:
+                    await conn.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+                    await ws.send("40" + json.dumps({"token": token}))
+                    await asyncio.sleep(3.5)
+                await asyncio.sleep(0.3)
+        cap = Settings.model_fields["max_sockets_per_user"].default
+        results = [await connect_or_refusal(base, token) for _ in range(cap)]
+        assert [refusal for _, refusal in results] == [None] * cap
+        for client, _ in results:
+            assert client is not None
+            await client.disconnect()
+    finally:
+        await db.dispose()
         await api.aclose()
     server.stop_gracefully()
