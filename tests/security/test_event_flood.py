@@ -121,10 +121,10 @@ async def test_join_churn_writes_at_most_the_throttle(
         # At full speed a socket also runs through its event budget and is disconnected (its last call unanswered).
         with contextlib.suppress(socketio.exceptions.SocketIOError):
             while time.monotonic() - started < 3:
-                ack = await peer.call("join-room", {"roomId": room_id, "mediaState": MEDIA}, timeout=2)
+                ack = await peer.call("join-room", {"roomId": room_id, "mediaState": MEDIA}, timeout=1)
                 results.append("joined" if ack["ok"] else ack["error"]["code"])
                 if ack["ok"]:
-                    await peer.call("leave-room", {"roomId": room_id}, timeout=2)
+                    await peer.call("leave-room", {"roomId": room_id}, timeout=1)
 
     await asyncio.gather(*(churn(peer) for peer in sockets))
     elapsed = time.monotonic() - started
