@@ -56,6 +56,8 @@ REFUSAL_WINDOW_S = 10.0
 # The watchdog's period, and how many periods between sweeps for sessions whose Engine.IO socket went away
 # without a disconnect reaching us (belt and braces: "no member without a live socket, ever").
 TICK_S = 1.0
+# The most a join ack waits for its stay's row (history) before it goes without it.
+STAY_WAIT_S = 0.25
 SWEEP_EVERY = 10
 
 
@@ -343,7 +345,11 @@ class Signaling:
         if joined.replaced is not None:
             await self._replaced(room.room_id, joined.replaced)
         await self._sio.enter_room(sid, room.room_id)
-        self.background.spawn(self._record_stay(sid, member.join_id, room.room_id, identity.user_id))
+        recording = self.background.spawn(self._record_stay(sid, member.join_id, room.room_id, identity.user_id))
+        # A healthy database writes the row in milliseconds: waiting that long keeps "recent rooms" right the moment
+        # the join is acknowledged. A slow or locked one does not hold the ack: the row is written when it can be.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(recording), STAY_WAIT_S)
         me = participant(member)
         await self._sio.emit(ServerEvent.USER_JOINED, me.wire(), to=room.room_id, skip_sid=sid)
         logger.info("joined", extra={"roomId": room.room_id, "sid": sid, "others": len(joined.others)})

@@ -35,14 +35,15 @@ async def test_join_ack_comes_at_once_while_the_database_is_locked(
     try:
         started = time.monotonic()
         leaver_id = (await leaver.join(room_id))["self"]["userId"]
+        first = time.monotonic()
         stayer_id = (await stayer.join(room_id))["self"]["userId"]
-        acked = time.monotonic() - started
+        acked = max(first - started, time.monotonic() - first)
         assert await leaver.call("leave-room", {"roomId": room_id}) == {"ok": True}
         await asyncio.sleep(max(0.0, started + HOLD_S - time.monotonic()))
     finally:
         locker.execute("COMMIT")
         locker.close()
-    assert acked < 1.0, f"two join acks took {acked:.1f} s with the database locked"
+    assert acked < 1.0, f"a join ack took {acked:.1f} s with the database locked"
 
     deadline = time.monotonic() + 10
     with sqlite3.connect(data / "nimeet.sqlite3") as conn:
@@ -53,7 +54,7 @@ async def test_join_ack_comes_at_once_while_the_database_is_locked(
             await asyncio.sleep(0.1)
     written = time.monotonic() - started
     assert rows == {leaver_id: False, stayer_id: True}, rows
-    print(f"acks {acked:.2f} s with the database locked; rows right {written:.1f} s after the joins")
+    print(f"slower ack {acked:.2f} s with the database locked; rows right {written:.1f} s after the joins")
     await leaver.close()
     await stayer.close()
     await api.aclose()
