@@ -72,6 +72,11 @@ async def test_toggle_media_flood_reaches_listeners_within_the_budget(
         got = len(listener.log.events["media-toggled"])
         assert got <= budget, f"a listener received {got} media-toggled in {elapsed:.1f} s"
     assert watch.worst_health_s < 1.0
+    print(
+        f"sent {sent} toggle-media in {elapsed:.1f} s, {codes.count('ok')} accepted, {len(acks)} answered before the"
+        f" disconnect; each listener got at most {max(len(x.log.events['media-toggled']) for x in listeners)};"
+        f" worst /healthz {watch.worst_health_s * 1000:.0f} ms"
+    )
     for listener in listeners:
         await listener.close()
     await api.aclose()

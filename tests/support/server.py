@@ -146,7 +146,7 @@ class ServerProcess:
     def stop_gracefully(self) -> None:
         """SIGTERM, and the app's shutdown ran to the end: exit status 0."""
         code = self.stop()
-        assert code == 0, code
+        assert code == 0, f"exit status {code}:\n" + "".join(self.stderr_lines[-40:])
         assert any("Application shutdown complete" in line for line in self.stderr_lines), self.stderr_lines[-20:]
         assert self.errors_logged() == [], "".join(self.stderr_lines[-40:])
 
