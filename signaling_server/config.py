@@ -91,6 +91,21 @@ class Settings(BaseSettings):
     # How often revocations written by other server processes (logout elsewhere, delete-user) are picked up.
     revocation_poll_s: float = Field(default=2.0, ge=0.1, le=300)
 
+    # ---- Socket limits (issue 10, socket handling; docs/security.md) ----
+    # Sockets one account holds at once: a desktop app uses one per call; ten covers several devices and reconnects.
+    max_sockets_per_user: int = Field(default=10, ge=1, le=100_000)
+    # Sockets one peer address (the real one: forwarded headers count only from trusted proxies) holds at once.
+    # 200 leaves room for an office or campus behind one NAT while keeping one host far from the fd limit.
+    max_sockets_per_address: int = Field(default=200, ge=1, le=1_000_000)
+    # Client events per socket: a token bucket (rate per second, burst). A call sends a handful a second.
+    event_rate_per_s: float = Field(default=50.0, gt=0, le=1_000_000)
+    event_burst: int = Field(default=100, ge=1, le=1_000_000)
+    # join-room per account (each writes a database row): a burst of ten, then one a second.
+    join_rate_per_s: float = Field(default=1.0, gt=0, le=1_000_000)
+    join_burst: int = Field(default=10, ge=1, le=1_000_000)
+    # Seats one account may hold in one room (several devices, a reconnect overlapping its old socket).
+    max_seats_per_user: int = Field(default=3, ge=1, le=1000)
+
     @field_validator("stun_urls", "turn_urls", "cors_origins", "trusted_proxies", "allowed_hosts", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:

@@ -23,6 +23,8 @@ PROTOCOL_VERSION = 1
 # ---- limits (sizes are bytes of UTF-8) -------------------------------------------------------------------
 MAX_SDP_BYTES = 64 * 1024
 MAX_CANDIDATE_BYTES = 1024
+# ``sdpMid`` and ``usernameFragment`` of a candidate: a few characters in practice (a mid, a 4–256 char ufrag).
+MAX_CANDIDATE_FIELD_BYTES = 256
 MAX_EVENT_BYTES = 128 * 1024
 USERNAME_MIN, USERNAME_MAX = 3, 32
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]+")
@@ -267,9 +269,29 @@ class MediaState(InputModel):
     screen: bool
 
 
+# Chosen by the client once per call and sent on every re-join of it (v1.1 addition): a re-joining socket replaces
+# the same account's older socket with the same resume id in that room, instead of showing the person twice.
+RESUME_ID_MIN, RESUME_ID_MAX = 16, 64
+RESUME_ID_RE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _resume_id(text: str) -> str:
+    if not RESUME_ID_RE.fullmatch(text):
+        raise ValueError(f"must be {RESUME_ID_MIN}–{RESUME_ID_MAX} characters of letters, digits, '_' or '-'")
+    return text
+
+
+ResumeId = Annotated[
+    str,
+    Field(min_length=RESUME_ID_MIN, max_length=RESUME_ID_MAX, json_schema_extra={"pattern": "^[A-Za-z0-9_-]+$"}),
+    AfterValidator(_resume_id),
+]
+
+
 class JoinRoom(InputModel):
     room_id: RoomId
     media_state: MediaState
+    resume_id: ResumeId | None = None
 
 
 class LeaveRoom(InputModel):
@@ -299,11 +321,21 @@ class Answer(InputModel):
     description: AnswerDescription
 
 
+def _candidate_field(text: str) -> str:
+    if utf8_bytes(text) > MAX_CANDIDATE_FIELD_BYTES:
+        raise ValueError(f"must be at most {MAX_CANDIDATE_FIELD_BYTES} bytes")
+    return text
+
+
+# The server refuses larger ones as ``too-large`` before this model sees them; a client checks what it receives.
+CandidateField = Annotated[str, AfterValidator(_candidate_field)]
+
+
 class IceCandidateInit(InputModel):
     candidate: Text
-    sdp_mid: Text | None = None
+    sdp_mid: CandidateField | None = None
     sdp_m_line_index: Annotated[int, Field(ge=0, le=65535)] | None = None
-    username_fragment: Text | None = None
+    username_fragment: CandidateField | None = None
 
 
 class IceCandidate(InputModel):
@@ -380,9 +412,16 @@ def oversize_field(event: str, payload: Any) -> str | None:
             return f"sdp is larger than {MAX_SDP_BYTES} bytes"
     elif event == ClientEvent.ICE_CANDIDATE:
         candidate = payload.get("candidate")
-        text = candidate.get("candidate") if isinstance(candidate, dict) else None
+        if not isinstance(candidate, dict):
+            return None
+        text = candidate.get("candidate")
         if isinstance(text, str) and _size_over(text, MAX_CANDIDATE_BYTES):
             return f"candidate is larger than {MAX_CANDIDATE_BYTES} bytes"
+        # Relayed to another participant as they are: a peer must not make the others hold megabytes.
+        for name in ("sdpMid", "usernameFragment"):
+            value = candidate.get(name)
+            if isinstance(value, str) and _size_over(value, MAX_CANDIDATE_FIELD_BYTES):
+                return f"{name} is larger than {MAX_CANDIDATE_FIELD_BYTES} bytes"
     return None
 
 

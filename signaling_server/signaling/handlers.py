@@ -1,20 +1,25 @@
 """Socket.IO event handlers: authenticate at connect, keep one room per socket, relay to targets.
 
 Every client event is answered through its ack with ``{ok: true, ...}`` or ``{ok: false, error}``, and checks
-run in the contract's order: size limits, payload shape, membership, target. A refused message is never relayed.
-Handlers run inline per connection (``async_handlers=False``) so one client's events keep their order.
+run in the contract's order: the socket's event budget, size limits, payload shape, membership, target. A refused
+message is never relayed. Handlers run inline per connection (``async_handlers=False``) so one client's events
+keep their order, and each socket's connect, events and disconnect are serialised by its session's lock
+(``sessions.py``): a disconnect never runs in the middle of a join, and a join that finishes after its socket
+disconnected is undone by that disconnect.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import socketio
 from pydantic import BaseModel, ValidationError
 
+from signaling_server.accounts.revocation import Revoked
 from signaling_server.accounts.tokens import InvalidToken
 from signaling_server.protocol import (
     Answer,
@@ -34,18 +39,26 @@ from signaling_server.protocol import (
     oversize_field,
 )
 from signaling_server.services import Services
-from signaling_server.signaling.state import AlreadyInRoom, Member, RoomFull
+from signaling_server.signaling.background import Background, FailureLog
+from signaling_server.signaling.expiry import ExpiryQueue, Ticker
+from signaling_server.signaling.limits import KeyedBuckets, Occasionally, RefusalWindow, TokenBucket
+from signaling_server.signaling.sessions import Identity, Refusal, Sessions, SocketSession, peer_address
+from signaling_server.signaling.state import AlreadyInRoom, Member, RoomFull, SeatsTaken
 
 logger = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
 OK: Ack = {"ok": True}
-
-
-@dataclass(frozen=True)
-class Identity:
-    user_id: str
-    username: str
+NAMESPACE = "/"
+# A socket refused more than this many times its burst within REFUSAL_WINDOW_S keeps going: it is disconnected.
+REFUSALS_PER_BURST = 2
+REFUSAL_WINDOW_S = 10.0
+# The watchdog's period, and how many periods between sweeps for sessions whose Engine.IO socket went away
+# without a disconnect reaching us (belt and braces: "no member without a live socket, ever").
+TICK_S = 1.0
+# The most a join ack waits for its stay's row (history) before it goes without it.
+STAY_WAIT_S = 0.25
+SWEEP_EVERY = 10
 
 
 def participant(member: Member) -> Participant:
@@ -66,16 +79,26 @@ def _shape_error(exc: ValidationError) -> str:
     return f"{where}: {text}" if where else f"payload {text}"
 
 
+Handler = Callable[[SocketSession, Any], Awaitable[Ack]]
+
+
 class Signaling:
-    """Binds handlers to an ``AsyncServer``; holds who each connected socket is."""
+    """Binds handlers to an ``AsyncServer``; holds each connected socket's session."""
 
     def __init__(self, sio: socketio.AsyncServer, services: Services) -> None:
         self._sio = sio
         self._svc = services
-        self._identities: dict[str, Identity] = {}
-        # Set while the server shuts down: every socket is being closed, and the lifespan's shutdown closes all
-        # open stays in one statement, so per-socket writes would only hold shutdown up (10,000 sockets: minutes).
-        self.draining = False
+        settings = services.settings
+        self._settings = settings
+        self.sessions = Sessions(settings.max_sockets_per_user, settings.max_sockets_per_address)
+        self._joins = KeyedBuckets(settings.join_rate_per_s, settings.join_burst)
+        self._refusals_logged = Occasionally(60.0)
+        self._expiry = ExpiryQueue()
+        self._ticks = 0
+        self._ticker = Ticker(TICK_S, self._tick)
+        self.background = Background()
+        self._stay_writes = FailureLog("record a participation")
+        self._draining = False
         sio.on("connect", self.connect)
         sio.on("disconnect", self.disconnect)
         self._route(ClientEvent.JOIN_ROOM, JoinRoom, self.join_room)
@@ -85,9 +108,38 @@ class Signaling:
         self._route(ClientEvent.ICE_CANDIDATE, IceCandidate, self.relay_candidate)
         self._route(ClientEvent.TOGGLE_MEDIA, ToggleMedia, self.toggle_media)
         sio.on("*", self.unknown_event)
+        services.revocations.subscribe(self._on_revoked)
 
-    def _route(self, event: ClientEvent, model: type[BaseModel], handler: Callable[[str, Any], Awaitable[Ack]]) -> None:
+    @property
+    def services(self) -> Services:
+        return self._svc
+
+    # Set while the server shuts down: every socket is being closed, and the lifespan's shutdown closes all open
+    # stays in one statement, so per-socket writes would only hold shutdown up (10,000 sockets: minutes).
+    @property
+    def draining(self) -> bool:
+        return self._draining
+
+    @draining.setter
+    def draining(self, value: bool) -> None:
+        self._draining = value
+        if value:
+            self._ticker.stop()
+
+    async def drain_background(self, timeout_s: float = 2.0) -> None:
+        """Wait (bounded) for the stay rows being written, so that shutdown's closing of every open stay sees them
+        and no write meets a disposed engine. For ``ServerApp.drain``, after the transports are closed."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.background.idle(), timeout_s)
+
+    def _route(self, event: ClientEvent, model: type[BaseModel], handler: Handler) -> None:
         async def on_event(sid: str, *args: Any) -> Ack:
+            session = self.sessions.get(sid)
+            if session is None or session.identity is None:
+                return error_ack(ErrorCode.INVALID_INPUT, "the socket is not authenticated")
+            over_budget = await self._over_budget(session, str(event))
+            if over_budget is not None:
+                return over_budget
             # An event carries exactly one payload object; anything else is the wrong shape.
             payload = args[0] if len(args) == 1 else None
             too_large = oversize_field(event, payload)
@@ -99,100 +151,266 @@ class Signaling:
                 message = model.model_validate(payload)
             except ValidationError as exc:
                 return error_ack(ErrorCode.INVALID_INPUT, _shape_error(exc))
-            try:
-                return await handler(sid, message)
-            except Exception:
-                logger.exception("handler failed", extra={"event": str(event), "sid": sid})
-                return error_ack(ErrorCode.INTERNAL, "the server failed to handle this event")
+            async with session.lock:
+                if session.closed:  # disconnected while this event waited for the previous one
+                    return error_ack(ErrorCode.NOT_IN_ROOM, "the socket is disconnected")
+                try:
+                    return await handler(session, message)
+                except Exception:
+                    logger.exception("handler failed", extra={"event": str(event), "sid": sid})
+                    return error_ack(ErrorCode.INTERNAL, "the server failed to handle this event")
 
         self._sio.on(str(event), on_event)
 
+    async def _over_budget(self, session: SocketSession, event: str) -> Ack | None:
+        """The socket's event budget, checked before anything else: a flood costs one comparison per event."""
+        if session.events.take():
+            return None
+        if session.refusals.refused():
+            if session.first_time("flood"):
+                logger.warning(
+                    "socket disconnected: it kept sending over its event budget",
+                    extra={"sid": session.sid, "userId": session.user_id, "event": event[:64]},
+                )
+            await self._kick(session.sid)
+        elif session.first_time("rate-limited"):
+            logger.warning(
+                "socket over its event budget: events refused",
+                extra={"sid": session.sid, "userId": session.user_id, "event": event[:64]},
+            )
+        return error_ack(ErrorCode.RATE_LIMITED, "too many events; slow down")
+
     # ---- connection ----
-    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        if self._sio.manager.is_connected(sid, NAMESPACE) or self.sessions.get(sid) is not None:
+            # A ``connect`` *event* on a connected socket (``42["connect", ...]``), not a connect: it must not
+            # swap the socket's identity. Answered as refused; the connection stays as it was.
+            return False
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             claims = self._svc.tokens.verify(token)
         except InvalidToken:
             raise socketio.exceptions.ConnectionRefusedError("unauthorized") from None
-        try:
-            user = await self._svc.store.user_by_id(claims.user_id)
-        except Exception:
-            # The database is down: refuse at once with a reason the client can retry on, rather than
-            # leaving it waiting on a half-open connection.
-            logger.warning("connect refused: database unavailable", exc_info=True)
-            raise socketio.exceptions.ConnectionRefusedError("unavailable") from None
-        if user is None:
+        if self._svc.revocations.is_revoked(claims):
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
-        self._identities[sid] = Identity(user_id=user.id, username=user.username)
+        settings = self._settings
+        session = SocketSession(
+            sid=sid,
+            claims=claims,
+            address=peer_address(environ),
+            events=TokenBucket(settings.event_rate_per_s, settings.event_burst),
+            refusals=RefusalWindow(REFUSALS_PER_BURST * settings.event_burst, REFUSAL_WINDOW_S),
+        )
+        refused = self.sessions.admit(session)
+        if refused is not None:
+            key = session.address if refused is Refusal.PER_ADDRESS else claims.user_id
+            if self._refusals_logged(f"{refused}:{key}"):
+                logger.warning(
+                    "connect refused: too many connections (logged once a minute per account or address)",
+                    extra={"per": str(refused), "userId": claims.user_id}
+                    | ({"address": session.address} if refused is Refusal.PER_ADDRESS else {}),
+                )
+            raise socketio.exceptions.ConnectionRefusedError("too-many-connections")
+        async with session.lock:
+            try:
+                user = await self._svc.store.user_by_id(claims.user_id)
+            except Exception:
+                # The database is down: refuse at once with a reason the client can retry on, rather than
+                # leaving it waiting on a half-open connection.
+                self.sessions.remove(session)
+                logger.warning("connect refused: database unavailable", exc_info=True)
+                raise socketio.exceptions.ConnectionRefusedError("unavailable") from None
+            if user is None or self._svc.revocations.is_revoked(claims):  # deleted or logged out meanwhile
+                self.sessions.remove(session)
+                raise socketio.exceptions.ConnectionRefusedError("unauthorized")
+            if not self._transport_alive(sid):
+                # The connection closed while we waited for the database; engineio's disconnect skipped us
+                # (the socket was not connected yet), so nothing else would ever remove this session.
+                self.sessions.remove(session)
+                raise socketio.exceptions.ConnectionRefusedError("unauthorized")
+            session.identity = Identity(user_id=user.id, username=user.username)
+            self._expiry.add(session)
+            self._ticker.start()
+        return True
+
+    def _transport_alive(self, sid: str) -> bool:
+        eio_sid = self._sio.manager.eio_sid_from_sid(sid, NAMESPACE)
+        socket = None if eio_sid is None else self._sio.eio.sockets.get(eio_sid)
+        return socket is not None and not socket.closed and not socket.closing
 
     async def disconnect(self, sid: str, reason: Any = None) -> None:
-        await self._leave(sid)
-        self._identities.pop(sid, None)
+        if self._sio.manager.is_connected(sid, NAMESPACE):
+            return  # a ``disconnect`` *event* (``42["disconnect"]``) from a connected socket, not a disconnect
+        session = self.sessions.get(sid)
+        if session is not None:
+            await self._close(session)
+
+    async def _close(self, session: SocketSession) -> None:
+        if session.closed:
+            return
+        session.closed = True
+        self.sessions.remove(session)  # its caps are free at once
+        if session.lock.locked():
+            # An event of this socket is mid-way (awaiting the database): let it finish, then undo what it did.
+            # Not awaited here: engineio's service task calls this for ping timeouts of every socket in turn.
+            self.background.spawn(self._finish(session))
+        else:
+            async with session.lock:  # free, so taken at once: nothing can slip in before the leave
+                await self._leave(session)
+
+    async def _finish(self, session: SocketSession) -> None:
+        async with session.lock:
+            await self._leave(session)
 
     async def unknown_event(self, event: str, sid: str, *args: Any) -> Ack:
+        session = self.sessions.get(sid)
+        if session is not None:
+            over_budget = await self._over_budget(session, event)
+            if over_budget is not None:
+                return over_budget
         return error_ack(ErrorCode.UNKNOWN_EVENT, f"no such event: {event[:64]}")
 
+    # ---- token expiry and revocation ----
+    def _tick(self) -> None:
+        for session in self._expiry.due():
+            self._drop(session, "token expired")
+        self._ticks += 1
+        if self._ticks % SWEEP_EVERY == 0:
+            for session in self.sessions.all():
+                accepted = session.identity is not None
+                if accepted and not session.lock.locked() and not self._transport_alive(session.sid):
+                    logger.warning("socket gone without a disconnect: cleaning up", extra={"sid": session.sid})
+                    self.background.spawn(self._sweep(session))
+
+    async def _sweep(self, session: SocketSession) -> None:
+        await self._sio.disconnect(session.sid)  # socket.io's own record of it, when it has one
+        await self._close(session)  # ours, when socket.io did not call the disconnect handler
+
+    def _drop(self, session: SocketSession, why: str) -> None:
+        logger.info("disconnecting a socket: %s", why, extra={"sid": session.sid, "userId": session.user_id})
+        self.background.spawn(self._kick(session.sid))
+
+    async def _kick(self, sid: str) -> None:
+        """Disconnect a socket the server no longer wants: the client is told (``io server disconnect``, so it does
+        not reconnect by itself), the disconnect handler runs at once, and then its Engine.IO connection is closed
+        too, so that a client which ignores the disconnect cannot keep the connection (and its fd) busy."""
+        eio_sid = self._sio.manager.eio_sid_from_sid(sid, NAMESPACE)
+        await self._sio.disconnect(sid)
+        if eio_sid is not None and eio_sid in self._sio.eio.sockets:
+            # Not awaited: engineio waits for the socket's queue to drain, which a peer that does not read delays.
+            self.background.spawn(self._sio.eio.disconnect(eio_sid))
+
+    async def _on_revoked(self, revoked: Revoked) -> None:
+        """A logout, a "log out everywhere" or a deleted account: every socket opened with those tokens goes now."""
+        for session in self.sessions.of_user(revoked.user_id):
+            if revoked.token_id is None or session.claims.token_id == revoked.token_id:
+                logger.info("disconnecting a socket: token revoked", extra={"sid": session.sid})
+                await self._kick(session.sid)
+
     # ---- rooms ----
-    async def join_room(self, sid: str, msg: JoinRoom) -> Ack:
-        identity = self._identities.get(sid)
-        if identity is None:  # connect handler did not finish for this socket; treat as not authenticated
-            return error_ack(ErrorCode.INVALID_INPUT, "the socket is not authenticated")
+    async def join_room(self, session: SocketSession, msg: JoinRoom) -> Ack:
+        identity = session.identity
+        assert identity is not None  # routed events come only from accepted sockets
+        sid = session.sid
         if await self._svc.rooms.room_of(sid) is not None:
             return error_ack(ErrorCode.ALREADY_IN_ROOM, "this socket is already in a room; leave it first")
+        if not self._joins.take(identity.user_id):
+            if session.first_time("join-throttled"):
+                logger.warning("joins refused: too many for this account", extra={"userId": identity.user_id})
+            return error_ack(ErrorCode.RATE_LIMITED, "too many joins from this account; wait a few seconds")
         room = await self._svc.store.room(msg.room_id)
         if room is None:
             return error_ack(ErrorCode.ROOM_NOT_FOUND, "no room with that id")
+        if session.closed:  # cannot happen under the lock; kept so a future change cannot make a ghost silently
+            return error_ack(ErrorCode.NOT_IN_ROOM, "the socket is disconnected")
         member = Member(
             socket_id=sid,
             user_id=identity.user_id,
             username=identity.username,
             media=msg.media_state.model_dump(),
+            resume_id=msg.resume_id,
         )
         try:
-            others = await self._svc.rooms.join(room.room_id, member, room.max_participants)
+            joined = await self._svc.rooms.join(
+                room.room_id, member, room.max_participants, self._settings.max_seats_per_user
+            )
         except RoomFull:
             return error_ack(ErrorCode.ROOM_FULL, f"the room is full ({room.max_participants} participants)")
+        except SeatsTaken as exc:
+            return error_ack(
+                ErrorCode.ROOM_FULL, f"your account already holds {exc.seats} seats in this room; leave one first"
+            )
         except AlreadyInRoom:
             return error_ack(ErrorCode.ALREADY_IN_ROOM, "this socket is already in a room; leave it first")
+        if joined.replaced is not None:
+            await self._replaced(room.room_id, joined.replaced)
         await self._sio.enter_room(sid, room.room_id)
-        await self._record_stay(sid, room.room_id, identity.user_id)
+        recording = self.background.spawn(self._record_stay(sid, member.join_id, room.room_id, identity.user_id))
+        # A healthy database writes the row in milliseconds: waiting that long keeps "recent rooms" right the moment
+        # the join is acknowledged. A slow or locked one does not hold the ack: the row is written when it can be.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(recording), STAY_WAIT_S)
         me = participant(member)
         await self._sio.emit(ServerEvent.USER_JOINED, me.wire(), to=room.room_id, skip_sid=sid)
-        logger.info("joined", extra={"roomId": room.room_id, "sid": sid, "others": len(others)})
-        return JoinAck(self_=me, participants=[participant(other) for other in others]).wire()
+        logger.info("joined", extra={"roomId": room.room_id, "sid": sid, "others": len(joined.others)})
+        return JoinAck(self_=me, participants=[participant(other) for other in joined.others]).wire()
 
-    async def _record_stay(self, sid: str, room_id: str, user_id: str) -> None:
-        # History is secondary to the call: a database hiccup is logged, the join still goes through.
+    async def _replaced(self, room_id: str, old: Member) -> None:
+        """The same person rejoined (same account and resume id): their old socket leaves the room as if it had
+        disconnected, then is disconnected (its network may be dead: it would otherwise linger until ping timeout)."""
+        await self._left(room_id, old)
+        logger.info("replaced by a rejoin", extra={"roomId": room_id, "sid": old.socket_id})
+        await self._kick(old.socket_id)
+
+    async def _record_stay(self, sid: str, join_id: str, room_id: str, user_id: str) -> None:
+        # History is secondary to the call: written after the ack, a database hiccup is logged, the join stands.
         try:
             stay = await self._svc.store.start_participation(room_id, user_id)
         except Exception:
-            logger.exception("could not record a participation", extra={"roomId": room_id})
+            self._stay_failed(room_id)
             return
-        if not await self._svc.rooms.set_participation(sid, stay):
-            await self._svc.store.end_participation(stay)  # left while the row was being written
+        self._stay_writes.succeeded()
+        if not await self._svc.rooms.set_participation(sid, join_id, stay):
+            await self._end_stay(stay, room_id)  # left while the row was being written
 
-    async def leave_room(self, sid: str, msg: LeaveRoom) -> Ack:
-        if await self._svc.rooms.room_of(sid) != msg.room_id:
+    async def _end_stay(self, stay: int, room_id: str) -> None:
+        try:
+            await self._svc.store.end_participation(stay)
+        except Exception:
+            self._stay_failed(room_id)
+        else:
+            self._stay_writes.succeeded()
+
+    def _stay_failed(self, room_id: str) -> None:
+        if self.draining:
+            # Shutting down: the engine may be gone already, and shutdown closes every open stay in one statement.
+            logger.info("a stay was not recorded: the server is shutting down", extra={"roomId": room_id})
+        else:
+            self._stay_writes.failed({"roomId": room_id})
+
+    async def leave_room(self, session: SocketSession, msg: LeaveRoom) -> Ack:
+        if await self._svc.rooms.room_of(session.sid) != msg.room_id:
             return error_ack(ErrorCode.NOT_IN_ROOM, "this socket is not in that room")
-        await self._leave(sid)
+        await self._leave(session)
         return OK
 
-    async def _leave(self, sid: str) -> None:
-        left = await self._svc.rooms.leave(sid)
-        if left is None:
-            return
-        room_id, member = left
+    async def _leave(self, session: SocketSession) -> None:
+        left = await self._svc.rooms.leave(session.sid)
+        if left is not None:
+            await self._left(*left)
+
+    async def _left(self, room_id: str, member: Member) -> None:
+        """Tell the room ``member`` is gone (it is already out of the room state) and close its stay."""
+        sid = member.socket_id
         await self._sio.leave_room(sid, room_id)
         left_msg = UserLeft(socket_id=sid, user_id=member.user_id).wire()
         await self._sio.emit(ServerEvent.USER_LEFT, left_msg, to=room_id, skip_sid=sid)
         logger.info("left", extra={"roomId": room_id, "sid": sid})
         if member.participation_id is not None and not self.draining:
-            try:
-                await self._svc.store.end_participation(member.participation_id)
-            except Exception:
-                logger.exception("could not record the end of a participation", extra={"roomId": room_id})
+            self.background.spawn(self._end_stay(member.participation_id, room_id))
 
-    async def toggle_media(self, sid: str, msg: ToggleMedia) -> Ack:
+    async def toggle_media(self, session: SocketSession, msg: ToggleMedia) -> Ack:
+        sid = session.sid
         room_id = await self._svc.rooms.set_media(sid, msg.media_type, msg.enabled)
         if room_id is None:
             return error_ack(ErrorCode.NOT_IN_ROOM, "join a room first")
@@ -204,10 +422,10 @@ class Signaling:
     async def _send_to(self, sid: str, event: str, payload: dict[str, Any]) -> None:
         """Emit to one socket. ``AsyncServer.emit`` spawns a Task per recipient and waits on them all, which
         costs more than the rest of a relay; one recipient needs none of that, only its Engine.IO queue."""
-        eio_sid = self._sio.manager.eio_sid_from_sid(sid, "/")
+        eio_sid = self._sio.manager.eio_sid_from_sid(sid, NAMESPACE)
         if eio_sid is None:
             return  # disconnected since the target check
-        pkt = self._sio.packet_class(socketio.packet.EVENT, namespace="/", data=[str(event), payload])
+        pkt = self._sio.packet_class(socketio.packet.EVENT, namespace=NAMESPACE, data=[str(event), payload])
         await self._sio.eio.send(eio_sid, pkt.encode())
 
     async def _check_target(self, sid: str, target: str) -> Ack | None:
@@ -220,7 +438,8 @@ class Signaling:
 
     # The relay payloads below are built by hand, not through protocol.Relayed/RelayedCandidate: this is the
     # per-message path. Tests validate every event they receive against those models.
-    async def relay_description(self, sid: str, msg: Offer | Answer) -> Ack:
+    async def relay_description(self, session: SocketSession, msg: Offer | Answer) -> Ack:
+        sid = session.sid
         refused = await self._check_target(sid, msg.target)
         if refused is not None:
             return refused
@@ -229,7 +448,8 @@ class Signaling:
         await self._send_to(msg.target, event, {"from": sid, "description": description})
         return OK
 
-    async def relay_candidate(self, sid: str, msg: IceCandidate) -> Ack:
+    async def relay_candidate(self, session: SocketSession, msg: IceCandidate) -> Ack:
+        sid = session.sid
         refused = await self._check_target(sid, msg.target)
         if refused is not None:
             return refused

@@ -223,6 +223,12 @@ async def test_crash_leaves_no_open_participations(make_server: Callable[..., Se
     room = httpx.post(f"{url}/api/rooms/create", headers=bearer(user["token"])).json()["room"]["roomId"]
     peer = await Peer(url, user["token"]).connect()
     await peer.join(room)
+    # The stay's row is written just after the join is acknowledged (the ack never waits on bookkeeping).
+    deadline = time.monotonic() + 5
+    with sqlite3.connect(data / "nimeet.sqlite3") as conn:
+        while conn.execute("select count(*) from participations").fetchone()[0] == 0:
+            assert time.monotonic() < deadline, "the stay was never recorded"
+            await asyncio.sleep(0.05)
     server.stop(signal.SIGKILL)
     with sqlite3.connect(data / "nimeet.sqlite3") as conn:
         assert conn.execute("select count(*) from participations where left_at is null").fetchone()[0] == 1

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+import websockets
 
-from signaling_server.protocol import MAX_CANDIDATE_BYTES, MAX_SDP_BYTES
+from signaling_server.protocol import MAX_CANDIDATE_BYTES, MAX_CANDIDATE_FIELD_BYTES, MAX_SDP_BYTES
 from tests.support.clients import Api, Peer, bearer
+from tests.support.server import ServerProcess
 
 Connect = Callable[[str | None], Awaitable[Peer]]
+MEDIA_OFF = {"camera": False, "microphone": False, "screen": False}
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" + "a=x\r\n" * 600  # ~3 KB like a real offer
 
 
@@ -134,6 +138,22 @@ async def test_sizes_are_checked_first(api: Api, peers: Connect) -> None:
             {"target": b.sid, "candidate": {"candidate": "c" * (MAX_CANDIDATE_BYTES + 1)}},
             "too-large",
         ),
+        # the candidate's free-text fields too, also from outside any room and with a malformed target
+        (
+            outsider,
+            "ice-candidate",
+            {"target": 42, "candidate": {"candidate": "c", "sdpMid": "m" * (MAX_CANDIDATE_FIELD_BYTES + 1)}},
+            "too-large",
+        ),
+        (
+            a,
+            "ice-candidate",
+            {
+                "target": b.sid,
+                "candidate": {"candidate": "c", "usernameFragment": "u" * (MAX_CANDIDATE_FIELD_BYTES + 1)},
+            },
+            "too-large",
+        ),
         # shape beats membership
         (outsider, "offer", {"target": b.sid, "description": {"type": "answer", "sdp": "v=0"}}, "invalid-input"),
         (outsider, "offer", {"target": b.sid, "description": {"type": "offer", "sdp": "v=0"}}, "not-in-room"),
@@ -141,6 +161,7 @@ async def test_sizes_are_checked_first(api: Api, peers: Connect) -> None:
     for peer, event, payload, code in cases:
         ack = await peer.call(event, payload)
         assert ack["ok"] is False and ack["error"]["code"] == code, (event, code, ack)
+    assert MAX_CANDIDATE_FIELD_BYTES == 256
     ok = await a.call("offer", {"target": b.sid, "description": {"type": "offer", "sdp": "a" * MAX_SDP_BYTES}})
     assert ok == {"ok": True}  # exactly at the limit is allowed
     assert len((await b.log.next("receive-offer"))["description"]["sdp"]) == MAX_SDP_BYTES
@@ -157,6 +178,8 @@ async def test_sizes_are_checked_first(api: Api, peers: Connect) -> None:
         ("join-room", {"roomId": "a/b", "mediaState": {"camera": True, "microphone": True, "screen": False}}),
         ("join-room", {"roomId": "abc", "mediaState": {"camera": "yes", "microphone": True, "screen": False}}),
         ("join-room", {"roomId": "abc", "mediaState": {"camera": 1, "microphone": True, "screen": False}}),
+        ("join-room", {"roomId": "abc", "mediaState": MEDIA_OFF, "resumeId": "too-short"}),
+        ("join-room", {"roomId": "abc", "mediaState": MEDIA_OFF, "resumeId": "no spaces allowed here"}),
         ("leave-room", {}),
         ("offer", {"target": "x"}),
         ("offer", {"target": "x", "description": {"type": "offer"}}),
@@ -265,3 +288,27 @@ async def test_one_user_may_join_from_two_sockets(api: Api, peers: Connect) -> N
     ack = await second.join(room_id)
     assert ack["participants"][0]["userId"] == ack["self"]["userId"]
     assert ack["participants"][0]["socketId"] != ack["self"]["socketId"]
+
+
+async def test_reserved_event_names_cannot_disconnect_or_swap_identity(
+    server: ServerProcess, api: Api, peers: Connect
+) -> None:
+    """``42["disconnect"]`` and ``42["connect", ..., {token}]`` sent as events reach the handlers socket.io keeps
+    for its own connect and disconnect; the handlers must tell them from the real thing and change nothing."""
+    owner, other = await api.register(), await api.register()
+    room_id = (await api.create_room(owner["token"]))["roomId"]
+    ws_url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(ws_url) as ws:
+        await ws.recv()
+        await ws.send("40" + json.dumps({"token": owner["token"]}))
+        sid = json.loads(str(await ws.recv())[2:])["sid"]
+        await ws.send('421["join-room",' + json.dumps({"roomId": room_id, "mediaState": MEDIA_OFF}) + "]")
+        assert '"ok":true' in str(await ws.recv())
+        await ws.send('422["disconnect"]')
+        await ws.send('423["connect",{},' + json.dumps({"token": other["token"]}) + "]")
+        await ws.send('424["toggle-media",{"mediaType":"camera","enabled":true}]')
+        frames = [str(await ws.recv()) for _ in range(3)]
+        assert frames[-1] == '434[{"ok":true}]', frames  # still connected, still in the room
+        late = await peers(other["token"])
+        ack = await late.join(room_id)
+        assert [(p["socketId"], p["userId"]) for p in ack["participants"]] == [(sid, owner["user"]["id"])]

@@ -29,7 +29,25 @@ FAST_ENV = {
     "NIMEET_LOGIN_PER_MIN": "100000",
     "NIMEET_CREATE_ROOM_PER_MIN": "100000",
     "NIMEET_LOG_FORMAT": "text",
+    # Socket limits lifted for tests about something else (hundreds of sockets of one account from one address,
+    # bursts of relays); tests/security sets them itself, to their defaults or lower (SOCKET_LIMITS_LIFTED).
+    "NIMEET_MAX_SOCKETS_PER_USER": "100000",
+    "NIMEET_MAX_SOCKETS_PER_ADDRESS": "1000000",
+    "NIMEET_EVENT_RATE_PER_S": "1000000",
+    "NIMEET_EVENT_BURST": "1000000",
+    "NIMEET_JOIN_RATE_PER_S": "1000000",
+    "NIMEET_JOIN_BURST": "1000000",
+    "NIMEET_MAX_SEATS_PER_USER": "1000",
 }
+SOCKET_LIMITS_LIFTED = [
+    "NIMEET_MAX_SOCKETS_PER_USER",
+    "NIMEET_MAX_SOCKETS_PER_ADDRESS",
+    "NIMEET_EVENT_RATE_PER_S",
+    "NIMEET_EVENT_BURST",
+    "NIMEET_JOIN_RATE_PER_S",
+    "NIMEET_JOIN_BURST",
+    "NIMEET_MAX_SEATS_PER_USER",
+]
 
 _URL = re.compile(r"listening on (http://\S+)")
 
@@ -128,7 +146,7 @@ class ServerProcess:
     def stop_gracefully(self) -> None:
         """SIGTERM, and the app's shutdown ran to the end: exit status 0."""
         code = self.stop()
-        assert code == 0, code
+        assert code == 0, f"exit status {code}:\n" + "".join(self.stderr_lines[-40:])
         assert any("Application shutdown complete" in line for line in self.stderr_lines), self.stderr_lines[-20:]
         assert self.errors_logged() == [], "".join(self.stderr_lines[-40:])
 
