@@ -21,8 +21,10 @@ from signaling_server.db.engine import migrate
 from signaling_server.gc_policy import GcPolicy
 from signaling_server.protocol import PROTOCOL_VERSION
 from signaling_server.services import build_services
-from signaling_server.signaling import transport
+from signaling_server.signaling import socketio_compat, transport
 from signaling_server.signaling.handlers import Signaling
+from signaling_server.signaling.strict_server import StrictAsyncServer
+from signaling_server.signaling.websocket_only import websocket_only
 
 logger = logging.getLogger(__name__)
 
@@ -86,10 +88,12 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
             allow_headers=["Authorization", "Content-Type"],
         )
 
-    sio = socketio.AsyncServer(
+    sio = StrictAsyncServer(
         async_mode="asgi",
         # None = same origin only; browsers elsewhere need NIMEET_CORS_ORIGINS.
         cors_allowed_origins=settings.cors_origins or None,
+        # Our clients only use WebSocket: long-polling would only add a second way in (see websocket_only.py).
+        transports=["websocket"],
         async_handlers=False,
         max_http_buffer_size=settings.max_message_bytes,
         ping_interval=settings.ping_interval_s,
@@ -98,7 +102,14 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
         logger=False,
         engineio_logger=False,
     )
-    transport.install(sio.eio)
+    transport.install(
+        sio.eio,
+        transport.TransportLimits(
+            max_unsent_bytes=settings.max_unsent_bytes,
+            connect_timeout_s=settings.connect_timeout_s,
+            namespace_connected=lambda eio_sid: socketio_compat.connected_sid(sio, eio_sid) is not None,
+        ),
+    )
     signaling = Signaling(sio, svc)
-    asgi = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
+    asgi = websocket_only(socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io"))
     return ServerApp(asgi=asgi, sio=sio, signaling=signaling)
