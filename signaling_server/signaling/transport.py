@@ -220,6 +220,9 @@ class LeanWebSocket:
     def _drop(self) -> None:
         """End the connection without the peer's help. uvicorn's transport abort ends ``receive`` (the reader
         leaves its loop and closes the socket) and fails a ``send`` that waits (the writer stops)."""
+        if self.outbox is not None:  # nothing queued will be sent now: free it, and release close(wait=True)
+            self.outbox.refusing = True
+            self.outbox.discard()
         transport = uvicorn_compat.transport_of(self.asgi_send)
         if transport is not None:
             transport.abort()
