@@ -274,6 +274,7 @@ class LeanWebSocket:
 def install(eio: engineio.AsyncServer, limits: TransportLimits) -> None:
     """Use the lean transport for this Engine.IO server only; refuses to start on an engineio it does not fit."""
     engineio_compat.use_websocket_class(eio, functools.partial(LeanWebSocket, limits=limits))
+    uvicorn_compat.tame_invalid_utf8_log(limits.log_budget)
     logger.info(
         "engine.io websocket transport: %s (python-engineio %s)",
         LeanWebSocket.__name__,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -10,8 +11,10 @@ import uvicorn
 import websockets
 
 from signaling_server.signaling import uvicorn_compat
+from signaling_server.signaling.log_budget import LogBudget
 from tests.call.conftest import wait_until
 from tests.compat.test_engineio_hook import free_port
+from tests.security.transport_attacks import TEXT, RawSocket, frame
 
 UVICORN = f"uvicorn {uvicorn_compat.UVICORN_VERSION}"
 
@@ -46,3 +49,42 @@ async def test_aborting_the_transport_behind_send_ends_receive(ws: str) -> None:
         await serving
     assert seen.get("found"), f"{UVICORN} ({ws}): send is no longer a bound method of a protocol with .transport"
     assert seen.get("after_abort") == "websocket.disconnect", f"{UVICORN} ({ws}): abort did not end receive"
+
+
+async def test_uvicorn_still_logs_invalid_utf8_as_the_filter_expects() -> None:
+    """uvicorn logs a text frame that is not UTF-8 with a traceback; ``tame_invalid_utf8_log`` must find that
+    record by its message and leave one WARNING line without the traceback."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            await receive()
+            await send({"type": "websocket.accept"})
+            while (await receive())["type"] != "websocket.disconnect":
+                pass
+
+    uvicorn_logger = logging.getLogger("uvicorn.error")
+    keep = Keep()
+    uvicorn_logger.addHandler(keep)
+    uvicorn_compat.tame_invalid_utf8_log(LogBudget())
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio", log_config=None, lifespan="off")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    try:
+        await wait_until(lambda: server.started, 10, "uvicorn to listen")
+        raw = await RawSocket.open(f"http://127.0.0.1:{port}", query="")
+        raw.write(frame(TEXT, b"\xff\xfe"))
+        assert await raw.closed_by_server(timeout=5) == 1007
+        raw.abort()
+    finally:
+        server.should_exit = True
+        await serving
+        uvicorn_logger.removeHandler(keep)
+    utf8 = [r for r in records if "UTF-8" in r.getMessage()]
+    assert len(utf8) == 1, f"{UVICORN}: no longer logs {uvicorn_compat.INVALID_UTF8_MESSAGE!r}"
+    assert utf8[0].levelno == logging.WARNING and utf8[0].exc_info is None, UVICORN
