@@ -22,6 +22,7 @@ from signaling_server.accounts.emails import InvalidEmail
 from signaling_server.api.header_limit import header_limited
 from signaling_server.app import ServerApp, create_app
 from signaling_server.config import Settings, explain
+from signaling_server.fd_limit import raise_open_files_limit
 from signaling_server.memory import use_one_malloc_arena
 
 # Named, not __name__: run with ``python -m`` its __name__ is "__main__".
@@ -135,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_level, settings.log_format)
     if args.command == "delete-user":
         return run_delete_user(settings, args.email)
+    raise_open_files_limit()  # one descriptor per client: take what the hard limit allows
     if settings.parent_pid is not None:
         parent_watch.die_with_parent(settings.parent_pid)
         if not parent_watch.is_alive(settings.parent_pid):

@@ -23,8 +23,10 @@ from signaling_server.db.engine import migrate
 from signaling_server.gc_policy import GcPolicy
 from signaling_server.protocol import PROTOCOL_VERSION
 from signaling_server.services import build_services
-from signaling_server.signaling import transport
+from signaling_server.signaling import socketio_compat, transport
 from signaling_server.signaling.handlers import Signaling
+from signaling_server.signaling.strict_server import StrictAsyncServer
+from signaling_server.signaling.websocket_only import websocket_only
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +43,12 @@ class ServerApp:
         reconnects by itself; python-socketio's AsyncClient sees "server disconnect" and does not, so our own
         client must reconnect in its own loop (docs/protocol.md, section 8)."""
         self.signaling.draining = True
-        if not self.sio.eio.sockets:
-            return  # engineio's disconnect-all raises on an empty set
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.sio.eio.disconnect(), timeout_s)
+        if self.sio.eio.sockets:  # engineio's disconnect-all raises on an empty set...
+            # ... and the last socket may close between that check and its wait (ValueError from asyncio.wait([])).
+            with contextlib.suppress(TimeoutError, ValueError):
+                await asyncio.wait_for(self.sio.eio.disconnect(), timeout_s)
+        # Stay rows still being written finish before shutdown closes every open stay and disposes of the engine.
+        await self.signaling.drain_background(timeout_s)
 
 
 def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -> ServerApp:
@@ -93,10 +97,12 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
             allow_headers=["Authorization", "Content-Type"],
         )
 
-    sio = socketio.AsyncServer(
+    sio = StrictAsyncServer(
         async_mode="asgi",
         # None = same origin only; browsers elsewhere need NIMEET_CORS_ORIGINS.
         cors_allowed_origins=settings.cors_origins or None,
+        # Our clients only use WebSocket: long-polling would only add a second way in (see websocket_only.py).
+        transports=["websocket"],
         async_handlers=False,
         max_http_buffer_size=settings.max_message_bytes,
         ping_interval=settings.ping_interval_s,
@@ -105,9 +111,16 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
         logger=False,
         engineio_logger=False,
     )
-    transport.install(sio.eio)
+    transport.install(
+        sio.eio,
+        transport.TransportLimits(
+            max_unsent_bytes=settings.max_unsent_bytes,
+            connect_timeout_s=settings.connect_timeout_s,
+            namespace_connected=lambda eio_sid: socketio_compat.connected_sid(sio, eio_sid) is not None,
+        ),
+    )
     signaling = Signaling(sio, svc)
     rest = BodyLimit(api, settings.max_body_bytes, exempt_paths=UPLOAD_PATHS)
-    routed = socketio.ASGIApp(sio, other_asgi_app=rest, socketio_path="socket.io")
+    routed = websocket_only(socketio.ASGIApp(sio, other_asgi_app=rest, socketio_path="socket.io"))
     asgi = HostGuard(routed, allowed_hosts_for(settings.host, settings.allowed_hosts), settings.cors_origins)
     return ServerApp(asgi=asgi, sio=sio, signaling=signaling)

@@ -106,6 +106,14 @@ class Settings(BaseSettings):
     # Seats one account may hold in one room (several devices, a reconnect overlapping its old socket).
     max_seats_per_user: int = Field(default=3, ge=1, le=1000)
 
+    # ---- Engine.IO / Socket.IO transport limits (issue 10) ----
+    # Output the server may hold for one socket that does not read (its Engine.IO queue); past it the socket is
+    # disconnected and what it held freed. At least two whole events, or one big relay would trip it.
+    max_unsent_bytes: int = Field(default=4 * 1024 * 1024, ge=2 * MAX_EVENT_BYTES, le=1024 * 1024 * 1024)
+    # An Engine.IO session that has not completed the Socket.IO connect this long after opening (or after
+    # leaving its namespace) is closed: idle sessions would otherwise hold a file descriptor forever.
+    connect_timeout_s: float = Field(default=10.0, ge=0.5, le=300.0)
+
     @field_validator("stun_urls", "turn_urls", "cors_origins", "trusted_proxies", "allowed_hosts", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:

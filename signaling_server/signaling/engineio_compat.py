@@ -11,6 +11,7 @@ the server never imports the client.)
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import engineio
@@ -19,12 +20,15 @@ from engineio.async_socket import AsyncSocket
 ENGINEIO_VERSION = importlib.metadata.version("python-engineio")
 
 # python-engineio 4.15: what ``AsyncSocket`` (the per-client socket) offers that the lean loop uses. ``queue`` is
-# the outgoing packet queue its writer drains; ``receive`` handles one incoming packet; ``close(wait, abort,
-# reason)`` ends it; ``connected``/``upgraded``/``closed`` are its state flags; ``_websocket_handler`` is the bound
-# method engineio passes to the websocket class (we reach the socket through its ``__self__``).
-SOCKET_ATTRIBUTES = ("queue", "receive", "close", "connected", "upgraded", "closed", "_websocket_handler")
-# ... and of the server: the size limit and the disconnect reasons.
-SERVER_ATTRIBUTES = ("max_http_buffer_size", "reason", "_async")
+# the outgoing packet queue its writer drains (the transport puts its counting ``Outbox`` there); ``receive``
+# handles one incoming packet; ``close(wait, abort, reason)`` ends it; ``connected``/``upgraded``/``closed`` are
+# its state flags; ``sid`` its session id; ``_websocket_handler`` is the bound method engineio passes to the
+# websocket class (we reach the socket through its ``__self__``).
+SOCKET_ATTRIBUTES = ("queue", "receive", "close", "connected", "upgraded", "closed", "sid", "_websocket_handler")
+# ... and of the server: the size limit, the disconnect reasons, the driver table, the open sessions by sid, and
+# the event handlers ``on()`` registered (the transport calls the ``message`` handler itself, see
+# ``message_handler``).
+SERVER_ATTRIBUTES = ("max_http_buffer_size", "reason", "_async", "sockets", "handlers")
 
 
 class EngineIOMoved(RuntimeError):
@@ -40,13 +44,15 @@ def missing_attributes(eio: engineio.AsyncServer) -> list[str]:
     missing += [f"AsyncServer.{name}" for name in SERVER_ATTRIBUTES if not hasattr(eio, name)]
     if hasattr(eio, "_async") and "websocket" not in eio._async:
         missing.append("AsyncServer._async['websocket']")
-    if hasattr(eio, "reason") and not hasattr(eio.reason, "TRANSPORT_CLOSE"):
-        missing.append("AsyncServer.reason.TRANSPORT_CLOSE")
+    for reason in ("TRANSPORT_CLOSE", "SERVER_DISCONNECT"):
+        if hasattr(eio, "reason") and not hasattr(eio.reason, reason):
+            missing.append(f"AsyncServer.reason.{reason}")
     return missing
 
 
-def use_websocket_class(eio: engineio.AsyncServer, websocket_class: type) -> None:
-    """Make ``eio`` build ``websocket_class(handler, server)`` for each websocket connection.
+def use_websocket_class(eio: engineio.AsyncServer, websocket_class: Callable[[Any, Any], Any]) -> None:
+    """Make ``eio`` build ``websocket_class(handler, server)`` for each websocket connection (a class, or a
+    ``functools.partial`` of one carrying its settings).
 
     python-engineio 4.15: ``AsyncSocket._upgrade_websocket`` looks the class up in the server's private driver table
     ``_async['websocket']`` (filled from ``engineio.async_drivers.asgi``) at every connection. The table is copied,
@@ -63,6 +69,29 @@ def use_websocket_class(eio: engineio.AsyncServer, websocket_class: type) -> Non
 def websocket_class(eio: engineio.AsyncServer) -> Any:
     """The class ``eio`` builds for a websocket connection (see ``use_websocket_class``)."""
     return eio._async["websocket"]
+
+
+def message_handler(eio: engineio.AsyncServer) -> Callable[[str, str], Awaitable[None]]:
+    """The coroutine engineio runs for each MESSAGE packet (python-socketio's, with the packet's text).
+
+    python-engineio 4.15: ``AsyncSocket.receive`` runs it through ``AsyncServer._trigger_event``, which catches
+    and logs every exception with its traceback and carries on: one traceback per malformed frame. The transport
+    calls the handler itself (``eio.handlers['message']``, what ``eio.on('message', ...)`` registered) so that a
+    bad message ends its connection instead; for the MESSAGE packets a websocket client sends (``4`` and text
+    starting with a digit) engineio passes the same text.
+    """
+    handler: Callable[[str, str], Awaitable[None]] = eio.handlers["message"]
+    return handler
+
+
+def close_session(eio: engineio.AsyncServer, eio_sid: str) -> Awaitable[None] | None:
+    """Close an Engine.IO session the way engineio closes one itself (a CLOSE packet after what is queued), but
+    without waiting for its queue to drain as ``AsyncServer.disconnect`` does (forever, for a peer that does not
+    read). ``None`` when there is no such open session."""
+    socket = eio.sockets.get(eio_sid)
+    if socket is None or socket.closed:
+        return None
+    return socket.close(wait=False, abort=False, reason=eio.reason.SERVER_DISCONNECT)  # type: ignore[no-any-return]
 
 
 def socket_of(handler: Any) -> Any:
