@@ -321,21 +321,14 @@ class Answer(InputModel):
     description: AnswerDescription
 
 
-def _candidate_field(text: str) -> str:
-    if utf8_bytes(text) > MAX_CANDIDATE_FIELD_BYTES:
-        raise ValueError(f"must be at most {MAX_CANDIDATE_FIELD_BYTES} bytes")
-    return text
-
-
-# The server refuses larger ones as ``too-large`` before this model sees them; a client checks what it receives.
-CandidateField = Annotated[str, AfterValidator(_candidate_field)]
-
-
 class IceCandidateInit(InputModel):
+    # The sizes of ``candidate``, ``sdpMid`` and ``usernameFragment`` are checked before this model (``oversize_field``,
+    # the contract's check order: ``too-large`` first) on the server, and by ``oversize_candidate`` in the client,
+    # which drops an oversize relay with one log line per sender instead of a validation error per event.
     candidate: Text
-    sdp_mid: CandidateField | None = None
+    sdp_mid: str | None = None
     sdp_m_line_index: Annotated[int, Field(ge=0, le=65535)] | None = None
-    username_fragment: CandidateField | None = None
+    username_fragment: str | None = None
 
 
 class IceCandidate(InputModel):

@@ -33,6 +33,7 @@ from nimeet_desktop.net.error_codes import AnyErrorCode, LocalErrorCode, parse_e
 from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
     MAX_CANDIDATE_BYTES,
+    MAX_CANDIDATE_FIELD_BYTES,
     Answer,
     AnswerDescription,
     ClientEvent,
@@ -67,9 +68,9 @@ BACKOFF_MAX_S = 5.0
 # a server that drops (or a hostile one that breaks) every connection at once is not reconnected to 4 times a second.
 STABLE_AFTER_S = 10.0
 # A relayed candidate's ``sdpMid`` and ``usernameFragment``: real ones are a few bytes ("0", 4-256 ICE characters);
-# the candidate line itself is the contract's MAX_CANDIDATE_BYTES. Larger ones are dropped on arrival, before they
-# are queued anywhere: 5,600 candidates with 100 KB fields were half a gigabyte held by the engine.
-MAX_CANDIDATE_ID_BYTES = 256
+# the server refuses larger ones, and so does the client, on arrival, before they are queued anywhere (a hostile or
+# older server): 5,600 candidates with 100 KB fields were half a gigabyte held by the engine.
+MAX_CANDIDATE_ID_BYTES = MAX_CANDIDATE_FIELD_BYTES
 # Senders whose oversize candidates were logged, per connection: one line per sender, and a bounded set.
 _LOGGED_SENDERS_MAX = 64
 
