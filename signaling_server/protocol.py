@@ -74,6 +74,7 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method-not-allowed"
     INTERNAL = "internal-error"
     UNAVAILABLE = "unavailable"
+    FORBIDDEN = "forbidden"  # v1.1; this server: a Host or Origin it does not answer to (api/host_guard.py)
     # socket.io acks
     ROOM_FULL = "room-full"
     ALREADY_IN_ROOM = "already-in-room"

@@ -366,6 +366,10 @@
         <translation>Сервер сейчас перегружен: попробуйте чуть позже</translation>
     </message>
     <message>
+        <source>The server refused this address: use the address its administrator gave you</source>
+        <translation>Сервер отклонил этот адрес: используйте адрес, который дал его администратор</translation>
+    </message>
+    <message>
         <source>This call is full</source>
         <translation>В звонке нет свободных мест</translation>
     </message>

@@ -53,6 +53,10 @@ ERROR_CODES: dict[AnyErrorCode, str] = {
     ),
     ErrorCode.INTERNAL: QT_TRANSLATE_NOOP("Messages", "Something went wrong on the server: please try again"),
     ErrorCode.UNAVAILABLE: QT_TRANSLATE_NOOP("Messages", "The server is busy right now: please try again shortly"),
+    # The app meets it when a server is reached under a name it does not answer to (its NIMEET_ALLOWED_HOSTS).
+    ErrorCode.FORBIDDEN: QT_TRANSLATE_NOOP(
+        "Messages", "The server refused this address: use the address its administrator gave you"
+    ),
     ErrorCode.ROOM_FULL: QT_TRANSLATE_NOOP("Messages", "This call is full"),
     ErrorCode.ALREADY_IN_ROOM: QT_TRANSLATE_NOOP("Messages", "You are already in this call"),
     ErrorCode.NOT_IN_ROOM: QT_TRANSLATE_NOOP("Messages", "You are no longer in this call"),

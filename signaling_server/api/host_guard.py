@@ -18,13 +18,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from signaling_server.api.errors import error_response
 from signaling_server.logs import Throttle
+from signaling_server.protocol import ErrorCode
 
 logger = logging.getLogger(__name__)
 
-# The contract's v1.1 code for a refused request. Not in protocol.ErrorCode yet: every code there needs a sentence
-# in the app (nimeet_desktop/ui/messages.py), and the app never meets this one (it sends no Origin, and the Host
-# it dials).
-FORBIDDEN = "forbidden"
 LOOPBACK_NAMES = frozenset({"localhost"})
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 
@@ -128,4 +125,4 @@ class HostGuard:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})  # before accept: uvicorn answers 403
             return
-        await error_response(status, FORBIDDEN, message)(scope, receive, send)
+        await error_response(status, ErrorCode.FORBIDDEN, message)(scope, receive, send)
