@@ -20,10 +20,11 @@ cyclic garbage: no full pass in 120 s and p99 1.4 ms without the timer, while th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import time
+
+from signaling_server.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +77,8 @@ class GcPolicy:
         )
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._saved is not None:
             gc.set_threshold(*self._saved)
             self._saved = None

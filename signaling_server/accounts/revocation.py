@@ -13,7 +13,6 @@ sockets. Rows are purged once every token they concern has expired by itself.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from signaling_server.accounts.tokens import Claims
+from signaling_server.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from signaling_server.db.models import RevocationRow
@@ -101,11 +101,8 @@ class Revocations:
         self._task = asyncio.create_task(self._follow(), name="revocations")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def poll(self) -> None:
         """Apply revocations other processes recorded since the last look, telling the listeners."""

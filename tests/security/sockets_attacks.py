@@ -21,7 +21,7 @@ import websockets
 
 from signaling_server.app import ServerApp, create_app
 from signaling_server.config import Settings
-from tests.support.clients import Api, bearer
+from tests.support.clients import Api, Peer, bearer
 from tests.support.server import FAST_ENV, SOCKET_LIMITS_LIFTED, TEST_JWT_SECRET
 
 MEDIA = {"camera": False, "microphone": False, "screen": False}
@@ -36,6 +36,13 @@ def limits(**override: object) -> dict[str, str]:
     for field, value in override.items():
         env["NIMEET_" + field.upper()] = str(value)
     return env
+
+
+def watch_disconnect(peer: Peer) -> asyncio.Event:
+    """Set when the server ends ``peer``'s socket."""
+    gone = asyncio.Event()
+    peer.sio.on("disconnect", lambda *args: gone.set())
+    return gone
 
 
 def forge_token(user_id: str, lifetime_s: float) -> str:

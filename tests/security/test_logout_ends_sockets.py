@@ -9,7 +9,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from tests.security.sockets_attacks import connect_or_refusal, limits
+from tests.security.sockets_attacks import connect_or_refusal, limits, watch_disconnect
 from tests.security.test_revocation import delete_user
 from tests.support.clients import Api, Peer, bearer
 from tests.support.server import ServerProcess
@@ -18,12 +18,6 @@ from tests.support.server import ServerProcess
 # (NIMEET_REVOCATION_POLL_S, 2 s by default) and then disconnects at once.
 AT_ONCE_S = 1.0
 POLL_S = 2.0
-
-
-def watch_disconnect(peer: Peer) -> asyncio.Event:
-    gone = asyncio.Event()
-    peer.sio.on("disconnect", lambda *args: gone.set())
-    return gone
 
 
 async def two_tokens(api: Api, name: str) -> tuple[str, str, str]:

@@ -9,15 +9,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.security.sockets_attacks import connect_or_refusal, forge_token, in_process_server, limits
+from tests.security.sockets_attacks import connect_or_refusal, forge_token, in_process_server, limits, watch_disconnect
 from tests.support.clients import Api, Peer
 from tests.support.server import ServerProcess
-
-
-def watch_disconnect(peer: Peer) -> asyncio.Event:
-    gone = asyncio.Event()
-    peer.sio.on("disconnect", lambda *args: gone.set())
-    return gone
 
 
 async def test_socket_is_disconnected_when_its_token_expires(make_server: Callable[..., ServerProcess]) -> None:
