@@ -82,6 +82,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_TARGET = "unknown-target"
     TOO_LARGE = "too-large"
     UNKNOWN_EVENT = "unknown-event"
+    # socket.io connect_error messages (v1.1): an account or address over its socket cap
+    TOO_MANY_CONNECTIONS = "too-many-connections"
 
 
 # ---- reusable field types ---------------------------------------------------------------------------------

@@ -255,6 +255,11 @@ class SignalingClient:
                 raise
             if self._connect_refusal == ErrorCode.UNAUTHORIZED:
                 raise Unauthorized from None
+            refusal = parse_error_code(self._connect_refusal or "")
+            if refusal in (ErrorCode.TOO_MANY_CONNECTIONS, ErrorCode.UNAVAILABLE):
+                # The server answered and said why: not "unreachable". Reconnecting may help later (a socket of
+                # ours elsewhere closes or times out; the database comes back), so the reconnect loop goes on.
+                raise SignalingError(refusal, f"{self.server_url} refused the connection: {refusal}") from None
             detail = self._connect_refusal or str(exc) or "connection failed"
             raise SignalingError(LocalErrorCode.UNREACHABLE, f"cannot reach {self.server_url}: {detail}") from None
         self._connection = connection

@@ -394,6 +394,10 @@
         <translation>Сервер не понимает эту версию NIMeet: обновите приложение</translation>
     </message>
     <message>
+        <source>You are connected from too many places: close NIMeet on another device and try again</source>
+        <translation>Вы подключены из слишком многих мест: закройте NIMeet на другом устройстве и попробуйте снова</translation>
+    </message>
+    <message>
         <source>Cannot reach the server: check your connection</source>
         <translation>Не удаётся связаться с сервером: проверьте подключение к сети</translation>
     </message>

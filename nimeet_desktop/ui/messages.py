@@ -65,6 +65,9 @@ ERROR_CODES: dict[AnyErrorCode, str] = {
     ErrorCode.UNKNOWN_EVENT: QT_TRANSLATE_NOOP(
         "Messages", "The server does not understand this version of NIMeet: please update the app"
     ),
+    ErrorCode.TOO_MANY_CONNECTIONS: QT_TRANSLATE_NOOP(
+        "Messages", "You are connected from too many places: close NIMeet on another device and try again"
+    ),
     # The client's own (net/error_codes.py); UNKNOWN, a code of a newer server, gets the fallback.
     LocalErrorCode.UNREACHABLE: QT_TRANSLATE_NOOP("Messages", "Cannot reach the server: check your connection"),
     LocalErrorCode.TIMEOUT: QT_TRANSLATE_NOOP("Messages", "The server did not answer in time: please try again"),

@@ -210,7 +210,7 @@ class Signaling:
                     extra={"per": str(refused), "userId": claims.user_id}
                     | ({"address": session.address} if refused is Refusal.PER_ADDRESS else {}),
                 )
-            raise socketio.exceptions.ConnectionRefusedError("too-many-connections")
+            raise socketio.exceptions.ConnectionRefusedError(str(ErrorCode.TOO_MANY_CONNECTIONS))
         async with session.lock:
             try:
                 user = await self._svc.store.user_by_id(claims.user_id)
