@@ -6,6 +6,7 @@ check runs in a Python that sees that folder and the standard library only."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,16 +15,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+NOT_SOURCE = (".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "benchmarks")
 ICONS = sorted(path.name for path in (ROOT / "nimeet_desktop" / "assets" / "icons").glob("*.svg"))
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools leaves build/ behind, and a stale build/lib in the checkout would put files that
+    # no longer exist into later wheels.
+    source = tmp_path_factory.mktemp("source") / "nimeet"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     # No build isolation: the venv's own setuptools builds it, offline (CI reaches only the package registries).
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(out), "."],
-        cwd=ROOT,
+        cwd=source,
         check=True,
         timeout=300,
     )

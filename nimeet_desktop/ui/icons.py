@@ -1,4 +1,4 @@
-"""Recolourable SVG icons from ``resources/icons``, rendered crisply at any display scaling.
+"""Recolourable SVG icons from ``nimeet_desktop/assets/icons``, rendered crisply at any display scaling.
 
 The icon files draw with ``currentColor``; :func:`icon` substitutes a concrete colour, so one file serves the
 light theme, the dark theme and the white-on-grey call control bar. A small engine of our own then renders the
@@ -132,7 +132,7 @@ def _resolve(color: ColorLike) -> QColor:
 
 
 def icon(name: str, color: ColorLike = None) -> QIcon:
-    """The icon ``resources/icons/<name>.svg`` drawn in ``color`` (default: the palette's button text colour).
+    """The icon ``assets/icons/<name>.svg`` drawn in ``color`` (default: the palette's button text colour).
 
     Never raises: a missing or broken file is logged and gives a null QIcon, i.e. a blank button face."""
     # A copy (cheap: QIcon shares its data) so a caller that adds to its icon cannot alter the cached one.
