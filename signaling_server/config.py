@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Literal, get_args, get_origin
+from urllib.parse import urlsplit
 
 import annotated_types
 import platformdirs
@@ -74,6 +75,11 @@ class Settings(BaseSettings):
     # Full garbage-collection passes on a timer instead of automatically (see gc_policy.py); 0 = automatic.
     gc_full_interval_s: float = Field(default=0.0, ge=0)
 
+    # ---- Invitations (contract v1.1) ----
+    # The base URL people reach this server at (https://meet.example.org, a path prefix allowed): invitations are
+    # <base>/join/<roomId>. Unset, each request's own scheme and Host are used.
+    public_url: str | None = None
+
     # ---- HTTP, accounts and database hardening (issue 10) ----
     # REST bodies over this are refused with 413 before they are read whole (uploads are excepted by route).
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024)
@@ -134,6 +140,18 @@ class Settings(BaseSettings):
             if not url.startswith(("stun:", "stuns:")):
                 raise ValueError(f"STUN URL must start with stun: or stuns: ({url!r})")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(
+                f"must be an http:// or https:// URL with no query, such as https://meet.example.org ({value!r})"
+            )
+        return value.strip().rstrip("/")
 
     @field_validator("trusted_proxies")
     @classmethod

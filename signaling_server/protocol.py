@@ -230,6 +230,9 @@ class Room(WireModel):
     max_participants: int
     description: str | None = None
     is_private: bool = False
+    # v1.1: ``<base>/join/<roomId>``, the link people share (base: NIMEET_PUBLIC_URL or the request's scheme + Host).
+    # Optional so that the app still reads a version-1 server's rooms.
+    invite_url: str | None = None
 
 
 class CreateRoomResponse(WireModel):

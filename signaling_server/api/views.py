@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from signaling_server.api.invitations import invite_url
 from signaling_server.db.models import RoomRow, UserRow
 from signaling_server.protocol import Room, User
 
@@ -10,7 +11,8 @@ def user_out(row: UserRow) -> User:
     return User(id=row.id, username=row.username, email=row.email, created_at=row.created_at)
 
 
-def room_out(row: RoomRow) -> Room:
+def room_out(row: RoomRow, base_url: str) -> Room:
+    """``base_url``: where people reach this server (``invitations.base_url``), for the room's ``inviteUrl``."""
     return Room(
         room_id=row.room_id,
         name=row.name,
@@ -19,4 +21,5 @@ def room_out(row: RoomRow) -> Room:
         max_participants=row.max_participants,
         description=row.description,
         is_private=row.is_private,
+        invite_url=invite_url(base_url, row.room_id),
     )
