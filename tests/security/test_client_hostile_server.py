@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from nimeet_desktop.net.rest import MAX_RESPONSE_BYTES, MAX_RETRY_AFTER_S, ApiClient, ApiError, ServerUnreachable
+from nimeet_desktop.net.rest import MAX_RESPONSE_BYTES, MAX_RETRY_AFTER_S, ApiClient, ApiError, RestError, ServerUnreachable
 from tests.security.probes import rss_mib
 
 Answer = Callable[[asyncio.StreamWriter], Awaitable[None]]
@@ -72,6 +72,14 @@ async def test_json_nested_100000_deep_is_a_clear_error(status: str, body: bytes
         api.token = "a-token"
         with pytest.raises(ServerUnreachable):
             await api.list_rooms()
+
+
+async def test_a_logout_answered_with_deep_json_is_an_api_error_not_a_crash() -> None:
+    """The logout has its own exchange (its 204 has no body): deep JSON there must end as the client's own error,
+    which the app's Log out handles, not as a RecursionError reaching the UI."""
+    async with hostile_server(canned("400 Bad Request", DEEP)) as url, ApiClient(url) as api:
+        with pytest.raises(RestError):
+            await api.logout("a-token")
 
 
 async def test_a_body_that_never_ends_is_cut_at_the_cap() -> None:
