@@ -253,11 +253,8 @@ class ApiClient:
         logger.debug("POST /api/auth/logout -> %s", status)
         if status == 204:
             return
-        try:
-            data = json.loads(raw) if raw else None
-        except ValueError:  # also UnicodeDecodeError
-            data = None
-        raise _api_error(status, data, retry_after)
+        data = _parse_json(raw)
+        raise _api_error(status, None if data is _NOT_JSON else data, retry_after)
 
     # ---- plumbing -----------------------------------------------------------------------------------------
     def _http(self) -> aiohttp.ClientSession:
@@ -330,12 +327,7 @@ class ApiClient:
         logger.debug("%s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
         if 300 <= status < 400:
             raise ServerUnreachable(f"{where} redirects elsewhere (HTTP {status}): check the server address")
-        try:
-            data = json.loads(raw) if raw else None
-        except (ValueError, RecursionError):
-            # ValueError covers UnicodeDecodeError and integers too long to convert; RecursionError is JSON nested
-            # deeper than the interpreter's stack (100,000 ``[``s fit well within the size cap).
-            data = _NOT_JSON
+        data = _parse_json(raw)
         if data is _NOT_JSON or data is None:
             if status >= 500 or status in (404, 405):
                 raise ServerUnreachable(f"{where} is not answering as a NIMeet server (HTTP {status})")
@@ -392,3 +384,15 @@ def _parse_retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         return None
     return float(min(max(0, math.ceil(seconds)), MAX_RETRY_AFTER_S))
+
+
+def _parse_json(raw: bytes) -> Any:
+    """The answer's JSON, None for an empty body, or ``_NOT_JSON``. ValueError covers UnicodeDecodeError and integers
+    too long to convert; RecursionError is JSON nested deeper than the interpreter's stack (100,000 ``[``s fit well
+    within the size cap), which a hostile server can send to any endpoint."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return _NOT_JSON
