@@ -8,13 +8,13 @@ connection. It sits below the ASGI app, so it covers REST and the WebSocket hand
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from signaling_server.api.errors import error_response
 from signaling_server.logs import Throttle
 from signaling_server.protocol import ErrorCode
 
@@ -89,14 +89,8 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
         if skipped is not None:
             peer = self.client[0] if self.client else None
             logger.warning("request headers too large: refused", extra={"peer": peer, "alsoSince": skipped})
-        body = json.dumps(
-            {
-                "error": {
-                    "code": str(ErrorCode.TOO_LARGE),
-                    "message": f"the request headers are larger than {self.max_head_bytes} bytes",
-                }
-            }
-        ).encode()
+        message = f"the request headers are larger than {self.max_head_bytes} bytes"
+        body = bytes(error_response(431, ErrorCode.TOO_LARGE, message).body)
         head = (
             b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
             b"content-type: application/json\r\n"
