@@ -255,8 +255,7 @@ class Signaling:
             # Not awaited here: engineio's service task calls this for ping timeouts of every socket in turn.
             self.background.spawn(self._finish(session))
         else:
-            async with session.lock:  # free, so taken at once: nothing can slip in before the leave
-                await self._leave(session)
+            await self._finish(session)  # the lock is free, so taken at once: nothing can slip in before the leave
 
     async def _finish(self, session: SocketSession) -> None:
         async with session.lock:
@@ -292,13 +291,9 @@ class Signaling:
 
     async def _kick(self, sid: str) -> None:
         """Disconnect a socket the server no longer wants: the client is told (``io server disconnect``, so it does
-        not reconnect by itself), the disconnect handler runs at once, and then its Engine.IO connection is closed
-        too, so that a client which ignores the disconnect cannot keep the connection (and its fd) busy."""
-        eio_sid = self._sio.manager.eio_sid_from_sid(sid, NAMESPACE)
+        not reconnect by itself) and the disconnect handler runs at once. ``StrictAsyncServer.disconnect`` also
+        closes its Engine.IO connection, so a client which ignores the disconnect cannot keep it (and its fd) busy."""
         await self._sio.disconnect(sid)
-        if eio_sid is not None and eio_sid in self._sio.eio.sockets:
-            # Not awaited: engineio waits for the socket's queue to drain, which a peer that does not read delays.
-            self.background.spawn(self._sio.eio.disconnect(eio_sid))
 
     async def _on_revoked(self, revoked: Revoked) -> None:
         """A logout, a "log out everywhere" or a deleted account: every socket opened with those tokens goes now."""

@@ -87,11 +87,9 @@ class Sessions:
 
     def admit(self, session: SocketSession) -> Refusal | None:
         """Register ``session`` unless its address or its account holds its cap already."""
-        if self._per_address[session.address] >= self._max_per_address:
-            self._forget_address(session.address)
+        if self._per_address.get(session.address, 0) >= self._max_per_address:  # .get: a refusal adds no entry
             return Refusal.PER_ADDRESS
         if len(self._by_user.get(session.user_id, ())) >= self._max_per_user:
-            self._forget_address(session.address)
             return Refusal.PER_USER
         self._by_sid[session.sid] = session
         self._by_user[session.user_id][session.sid] = session

@@ -41,6 +41,7 @@ from engineio import packet
 from signaling_server.signaling import engineio_compat, uvicorn_compat, violations
 from signaling_server.signaling.log_budget import LogBudget
 from signaling_server.signaling.outbox import Outbox
+from signaling_server.signaling.sessions import peer_address
 from signaling_server.signaling.violations import Ending, ProtocolViolation
 
 logger = logging.getLogger(__name__)
@@ -57,11 +58,6 @@ class TransportLimits:
     # Whether an Engine.IO session (by its sid) has a Socket.IO namespace connected: the Socket.IO layer knows.
     namespace_connected: Callable[[str], bool]
     log_budget: LogBudget = field(default_factory=LogBudget)
-
-
-def _client_of(environ: dict[str, Any]) -> str:
-    client = environ.get("asgi.scope", {}).get("client")
-    return str(client[0]) if client else "unknown"
 
 
 class LeanWebSocket:
@@ -85,7 +81,7 @@ class LeanWebSocket:
     async def __call__(self, environ: dict[str, Any]) -> str:
         self.asgi_receive = environ["asgi.receive"]
         self.asgi_send = environ["asgi.send"]
-        self.client = _client_of(environ)
+        self.client = peer_address(environ)
         await self.asgi_send({"type": "websocket.accept"})
         if self.socket.connected:
             # An upgrade from long-polling: the server offers no long-polling, so this is not one of our clients.
