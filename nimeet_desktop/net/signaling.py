@@ -253,9 +253,9 @@ class SignalingClient:
                 await asyncio.shield(sio.disconnect())
             if not isinstance(exc, socketio.exceptions.ConnectionError):
                 raise
-            if self._connect_refusal == ErrorCode.UNAUTHORIZED:
-                raise Unauthorized from None
             refusal = parse_error_code(self._connect_refusal or "")
+            if refusal == ErrorCode.UNAUTHORIZED:
+                raise Unauthorized from None
             if refusal in (ErrorCode.TOO_MANY_CONNECTIONS, ErrorCode.UNAVAILABLE):
                 # The server answered and said why: not "unreachable". Reconnecting may help later (a socket of
                 # ours elsewhere closes or times out; the database comes back), so the reconnect loop goes on.
