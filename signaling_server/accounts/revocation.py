@@ -71,25 +71,24 @@ class Revocations:
 
     async def revoke_token(self, claims: Claims) -> None:
         self._tokens[claims.token_id] = claims.expires_at
+        await self._record(Revoked(claims.user_id, claims.token_id), None, claims.expires_at)
+
+    async def revoke_user(self, user_id: str, issued_up_to: int) -> None:
+        expires_at = issued_up_to + self._token_ttl_s
+        self._apply_user(user_id, issued_up_to, expires_at)
+        await self._record(Revoked(user_id, None), issued_up_to, expires_at)
+
+    async def _record(self, revoked: Revoked, issued_up_to: int | None, expires_at: int) -> None:
+        """Store a revocation already applied in memory, then tell the listeners."""
         try:
             if self._store is not None:
                 row_id = await self._store.add_revocation(
-                    claims.user_id, claims.token_id, None, _utc(claims.expires_at)
+                    revoked.user_id, revoked.token_id, issued_up_to, _utc(expires_at)
                 )
                 self._applied[row_id] = datetime.now(UTC)
         finally:
             # Revoked here at once either way; a failed write is the caller's error (503) to report.
-            await self._tell(Revoked(user_id=claims.user_id, token_id=claims.token_id))
-
-    async def revoke_user(self, user_id: str, issued_up_to: int) -> None:
-        self._apply_user(user_id, issued_up_to, issued_up_to + self._token_ttl_s)
-        try:
-            if self._store is not None:
-                expires = _utc(issued_up_to + self._token_ttl_s)
-                row_id = await self._store.add_revocation(user_id, None, issued_up_to, expires)
-                self._applied[row_id] = datetime.now(UTC)
-        finally:
-            await self._tell(Revoked(user_id=user_id, token_id=None))
+            await self._tell(revoked)
 
     # ---- persistence ----
     async def start(self) -> None:
