@@ -14,7 +14,14 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from nimeet_desktop.net.rest import MAX_RESPONSE_BYTES, MAX_RETRY_AFTER_S, ApiClient, ApiError, RestError, ServerUnreachable
+from nimeet_desktop.net.rest import (
+    MAX_RESPONSE_BYTES,
+    MAX_RETRY_AFTER_S,
+    ApiClient,
+    ApiError,
+    RestError,
+    ServerUnreachable,
+)
 from tests.security.probes import rss_mib
 
 Answer = Callable[[asyncio.StreamWriter], Awaitable[None]]
