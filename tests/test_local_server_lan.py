@@ -265,3 +265,51 @@ def test_a_call_on_the_network_gathers_lan_host_candidates(lan: Lan) -> None:
     sdp = lan.run(code)
     candidates = [line for line in sdp.splitlines() if line.startswith("a=candidate:")]
     assert any(f" {lan.other_address} " in line and " typ host" in line for line in candidates), candidates
+
+
+def test_a_call_between_two_computers_through_a_server_hosted_for_the_network(lan: Lan, tmp_path: Path) -> None:
+    """The whole point: two nimeet-bot processes, one here (talking to the server over loopback, as the app does) and
+    one on the other computer (using the address the invitation names), in one call, media both ways over the LAN.
+    Both gather ICE candidates as the app does by default (every interface but loopback)."""
+    port = free_port()
+    server = LocalServer(port=port, data_dir=tmp_path / "data", env=FAST_ENV, lan_address=lan.our_address)
+    env = {key: value for key, value in os.environ.items() if key != "NIMEET_ICE_HOSTS"}
+    env["PYTHONPATH"] = str(ROOT)
+    common = ["--register", "--resolution", "160x120", "--expect-peers", "1"]
+
+    async def bot(*args: str, namespace: str | None = None) -> asyncio.subprocess.Process:
+        where = ["ip", "netns", "exec", namespace] if namespace else []
+        return await asyncio.create_subprocess_exec(
+            *where,
+            *(sys.executable, "-m", "nimeet_desktop.bot", *common, *args),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=ROOT,
+        )
+
+    async def scenario() -> None:
+        url = await server.start()
+        try:
+            here = await bot("--server", url, "--create", "--duration", "8", "--json", str(tmp_path / "here.json"))
+            assert here.stdout is not None
+            line = (await here.stdout.readline()).decode()
+            assert line.startswith("room: "), line
+            room = line.split()[1]
+            there_args = ("--server", f"http://{lan.our_address}:{port}", f"--room={room}", "--duration", "6")
+            there = await bot(*there_args, "--json", str(tmp_path / "there.json"), namespace=lan.namespace)
+            for proc in (here, there):
+                _out, err = await asyncio.wait_for(proc.communicate(), 60)
+                assert proc.returncode == 0, err.decode()[-3000:]
+        finally:
+            await server.stop()
+
+    asyncio.run(scenario())
+    for name in ("here", "there"):
+        report = json.loads((tmp_path / f"{name}.json").read_text())
+        assert report["errors"] == [], report["errors"]
+        (peer,) = report["peers"]
+        assert peer["bytesReceived"] > 0, peer
+        # Well under the 30 fps sent: two cores shared with other test runs; the point is media crossing the LAN.
+        assert peer["video"]["fps"] >= 10, peer
+        assert peer["audio"]["framesPerS"] >= 25, peer
