@@ -119,11 +119,6 @@ class LocalServer:
         logger.info("local server listening on %s (pid %s)", self.url, proc.pid)
         return self.url
 
-    @property
-    def on_network(self) -> bool:
-        """Other computers can reach this server (it was started for the local network)."""
-        return self.lan_url is not None
-
     async def _wait_listening(self, stdout: asyncio.StreamReader) -> str:
         while line := await stdout.readline():
             match = _LISTENING.search(line.decode(errors="replace"))

@@ -34,7 +34,7 @@ async def start_local_server(context: AppContext) -> str:
     """Start the bundled server on the default port, for this computer only or for the local network as the
     settings say; returns the URL this app uses (loopback either way). One already running for the other choice,
     or for a LAN address the computer no longer has, is restarted. With network hosting chosen but no network
-    (``lan_address`` None) the server is for this computer only, and the caller's ``hosting_note`` says so."""
+    (``lan_address`` None) the server is for this computer only, and ui/network_hosting.py says so."""
     address = lan_address() if context.settings.host_on_network else None
     server = context.local_server
     wanted = None if address is None else f"http://{address}:{DEFAULT_SERVER_PORT}"

@@ -183,3 +183,37 @@ def test_a_server_for_this_computer_only_says_so(qtbot: QtBot, app: AppHarness, 
         assert panel.isHidden()
     finally:
         run(server.stop())
+
+
+def test_changing_the_choice_restarts_the_server_the_app_runs(
+    qtbot: QtBot, app: AppHarness, run: Run, default_port_free: None
+) -> None:
+    """Started for this computer only, then "Let people on my network join" and Start again: the running server is
+    replaced by one on the network (it cannot take on the network while it runs), and back."""
+    window = app.build()
+    window._show_server(None)
+    view = window.server_view
+    qtbot.waitUntil(view.isVisible)
+    context = window.context
+
+    def start() -> LocalServer:
+        window._show_server(None)
+        qtbot.mouseClick(view.local_button, Qt.MouseButton.LeftButton)
+        run(until(lambda: window.current is window.auth_view, 30, "the sign-in screen after the server started"))
+        assert context.local_server is not None and context.local_server.running
+        return context.local_server
+
+    first = start()
+    assert first.lan_url is None
+    view.network_check.click()
+    second = start()
+    address = lan_address()
+    if address is None:  # no network on this machine: nothing to change to, the same server goes on
+        assert second is first
+        return
+    assert second is not first and not first.running
+    assert second.lan_url == f"http://{address}:{DEFAULT_SERVER_PORT}"
+    assert start() is second  # the same choice again: kept running
+    view.network_check.click()
+    third = start()
+    assert third.lan_url is None and not second.running
