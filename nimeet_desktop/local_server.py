@@ -2,12 +2,18 @@
 
 The server runs as a child process (``python -m signaling_server``), never in-process: the app imports nothing of
 the server but its protocol, and a server crash must not take the call window with it (nor the other way round).
+
+By default it listens on loopback: only this computer can reach it. Hosting for the local network is the user's
+explicit choice (``lan_address``): the server then listens on every interface, its invitations carry the LAN address
+(``NIMEET_PUBLIC_URL``) and it answers to that address and to loopback only (``NIMEET_ALLOWED_HOSTS``). The app keeps
+talking to it over 127.0.0.1, which stays valid when the LAN address changes (another Wi-Fi network).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import re
@@ -19,7 +25,10 @@ from nimeet_desktop.settings import DEFAULT_SERVER_PORT
 
 logger = logging.getLogger(__name__)
 
-_LISTENING = re.compile(r"listening on (http://\S+)")
+_LISTENING = re.compile(r"listening on (https?://\S+)")
+# Every interface, on purpose: only when the user chose to host for the network (see the module docstring).
+_EVERY_INTERFACE = "0.0.0.0"  # noqa: S104
+LOOPBACK = "127.0.0.1"
 START_TIMEOUT_S = 30.0  # the first start creates the database and runs its migrations
 
 
@@ -39,11 +48,31 @@ class LocalServer:
         port: int = DEFAULT_SERVER_PORT,
         data_dir: Path | None = None,
         env: dict[str, str] | None = None,
+        lan_address: str | None = None,
     ) -> None:
+        """``lan_address``: host for the local network, telling others to use this (IPv4) address; needs a fixed
+        ``port``, since the invitation must name it before the server starts."""
+        network_env: dict[str, str] = {}
+        self.lan_url: str | None = None  # the address others use; None: only this computer can reach the server
+        if lan_address is not None:
+            try:
+                address = str(ipaddress.IPv4Address(lan_address))
+            except ValueError:
+                raise ValueError(f"a LAN address must be an IPv4 address (got {lan_address!r})") from None
+            if port == 0:
+                raise ValueError("hosting on the network needs a fixed port: the invitations carry it")
+            host = _EVERY_INTERFACE
+            self.lan_url = f"http://{address}:{port}"
+            network_env = {
+                "NIMEET_PUBLIC_URL": self.lan_url,
+                # The LAN address for the others, localhost (which admits every loopback address) for this app;
+                # any other name is refused, as DNS rebinding would use one.
+                "NIMEET_ALLOWED_HOSTS": f"{address},localhost",
+            }
         self.host = host
         self.port = port
         self.data_dir = data_dir
-        self.env = env or {}
+        self.env = {**network_env, **(env or {})}
         self.url: str | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._stderr: deque[str] = deque(maxlen=40)
@@ -81,7 +110,7 @@ class LocalServer:
         assert proc.stderr is not None
         self._pumps.append(asyncio.create_task(self._keep_stderr(proc.stderr), name="local-server-stderr"))
         try:
-            self.url = await asyncio.wait_for(self._wait_listening(proc.stdout), START_TIMEOUT_S)
+            self.url = _reachable_here(await asyncio.wait_for(self._wait_listening(proc.stdout), START_TIMEOUT_S))
         except (TimeoutError, LocalServerError) as exc:
             await self.stop()
             detail = "".join(self._stderr).strip().splitlines()
@@ -125,3 +154,11 @@ class LocalServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._pumps.clear()
+
+
+def _reachable_here(url: str) -> str:
+    """The URL this app uses for a server that says where it listens: a server on every interface
+    (``http://0.0.0.0:8765``) is reached over loopback."""
+    prefix, _, port = url.rpartition(":")
+    scheme, _, host = prefix.partition("://")
+    return f"{scheme}://{LOOPBACK}:{port}" if host == _EVERY_INTERFACE else url

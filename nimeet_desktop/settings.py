@@ -64,6 +64,10 @@ class Settings(BaseModel):
     join_with_camera: bool = True
     join_with_microphone: bool = True
     language: Language = "system"
+    # ---- Hosting from the app (issue 11, lan) ----
+    # The bundled server listens on the local network (others can reach it and join) instead of this computer
+    # only. Off by default: opening a port to the network is the user's explicit choice.
+    host_on_network: bool = False
     # Room ids joined lately, newest first, per server (``server_key``): a room id means nothing on another server.
     recent_rooms: dict[str, list[str]] = Field(default_factory=dict)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Literal, get_args, get_origin
@@ -16,6 +17,22 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from signaling_server.protocol import MAX_EVENT_BYTES
 
 APP_NAME = "nimeet-server"
+
+
+# OpenSSL's reason codes for what people get wrong, in their words.
+_TLS_REASONS = {
+    "KEY_VALUES_MISMATCH": "the key does not belong to the certificate",
+    "PEM_LIB": "not a PEM certificate and key (swapped, or another format)",
+    "NO_START_LINE": "not a PEM file",
+}
+
+
+class _EncryptedKey(Exception):
+    pass
+
+
+def _no_key_password() -> bytes:
+    raise _EncryptedKey("the private key is encrypted; the server cannot ask for its passphrase")
 
 
 def _split_list(value: object) -> object:
@@ -79,6 +96,12 @@ class Settings(BaseSettings):
     # The base URL people reach this server at (https://meet.example.org, a path prefix allowed): invitations are
     # <base>/join/<roomId>. Unset, each request's own scheme and Host are used.
     public_url: str | None = None
+
+    # ---- TLS (issue 11) ----
+    # Serve https:// and wss:// directly: a PEM certificate (chain) and its unencrypted PEM private key, both or
+    # neither. Behind a reverse proxy that terminates TLS, leave both unset (docs/deploy.md).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     # ---- HTTP, accounts and database hardening (issue 10) ----
     # REST bodies over this are refused with 413 before they are read whole (uploads are excepted by route).
@@ -177,6 +200,50 @@ class Settings(BaseSettings):
     @classmethod
     def _host_names(cls, value: list[str]) -> list[str]:
         return [item.lower().strip("[]") if item != "*" else item for item in value]
+
+    @field_validator("tls_cert", "tls_key", mode="before")
+    @classmethod
+    def _empty_path_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("tls_cert", "tls_key")
+    @classmethod
+    def _readable_file(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        try:
+            with value.open("rb"):
+                pass
+        except OSError as exc:
+            raise ValueError(f"cannot read {str(value)!r}: {exc.strerror or exc}") from None
+        if not value.is_file():
+            raise ValueError(f"not a file: {str(value)!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError(
+                "TLS needs both a certificate and its key: --tls-cert and --tls-key (NIMEET_TLS_CERT "
+                "and NIMEET_TLS_KEY), or neither"
+            )
+        if self.tls_cert is not None and self.tls_key is not None:
+            # Loaded once here, so a wrong file is a one-line error at start instead of uvicorn's traceback. The
+            # password callback keeps OpenSSL from prompting on the terminal for an encrypted key.
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            try:
+                context.load_cert_chain(self.tls_cert, self.tls_key, password=_no_key_password)
+            except _EncryptedKey as exc:
+                reason = str(exc)
+            except (ssl.SSLError, OSError) as exc:
+                code = getattr(exc, "reason", None) or ("PEM_LIB" if "PEM lib" in str(exc) else "")
+                reason = _TLS_REASONS.get(code, f"{exc} (PEM files expected)")
+            else:
+                return self
+            raise ValueError(
+                f"the TLS certificate {str(self.tls_cert)!r} and key {str(self.tls_key)!r} cannot be used: {reason}"
+            ) from None
+        return self
 
     @model_validator(mode="after")
     def _turn_needs_secret(self) -> Settings:

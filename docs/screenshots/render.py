@@ -224,6 +224,11 @@ class Renderer:
         window.auth_view.change_server.emit()
         await until(lambda: window.current is window.server_view, "the server screen")
         await self.capture("server")
+        # ---- issue 11 (lan): the choice to host for the network, ticked, with what it means under it ----
+        window.server_view.network_check.setChecked(True)
+        await self.capture("server-network")
+        window.server_view.network_check.setChecked(False)
+        # ----
         window.server_view.connect_button.click()
         await until(lambda: window.current is window.auth_view, "sign-in again after connecting")
 

@@ -507,6 +507,33 @@
     </message>
 </context>
 <context>
+    <name>NetworkHostingPanel</name>
+    <message>
+        <source>Address for other computers</source>
+        <translation>Адрес для других компьютеров</translation>
+    </message>
+    <message>
+        <source>Copy address</source>
+        <translation>Скопировать адрес</translation>
+    </message>
+    <message>
+        <source>This computer runs the server for your network: other computers on it can reach the server and join its calls. They use this address (invitations carry it):</source>
+        <translation>Этот компьютер работает сервером для вашей сети: другие компьютеры в ней могут подключаться к серверу и входить в его звонки. Они используют этот адрес (он есть в приглашениях):</translation>
+    </message>
+    <message>
+        <source>No local network was found, so only this computer can reach the server it runs.</source>
+        <translation>Локальная сеть не найдена, поэтому к запущенному здесь серверу можно подключиться только с этого компьютера.</translation>
+    </message>
+    <message>
+        <source>This computer runs the server; only this computer can reach it.</source>
+        <translation>Этот компьютер работает сервером; подключиться к нему можно только с этого компьютера.</translation>
+    </message>
+    <message>
+        <source>Address copied</source>
+        <translation>Адрес скопирован</translation>
+    </message>
+</context>
+<context>
     <name>PreJoinView</name>
     <message>
         <source>Ready to join?</source>
@@ -599,8 +626,8 @@
 <context>
     <name>ServerView</name>
     <message>
-        <source>NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this computer to try NIMeet out (only this computer can reach it).</source>
-        <translation>NIMeet работает через сервер NIMeet. Укажите сервер, который вам дали в организации, или запустите свой на этом компьютере, чтобы попробовать NIMeet (подключиться к нему можно будет только с этого компьютера).</translation>
+        <source>NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this computer.</source>
+        <translation>NIMeet работает через сервер NIMeet. Укажите сервер, который вам дали в организации, или запустите свой на этом компьютере.</translation>
     </message>
     <message>
         <source>Server address</source>
@@ -615,8 +642,20 @@
         <translation>Запустить свой сервер</translation>
     </message>
     <message>
+        <source>Let people on my network join</source>
+        <translation>Разрешить подключаться людям из моей сети</translation>
+    </message>
+    <message>
         <source>Choose a server</source>
         <translation>Выберите сервер</translation>
+    </message>
+    <message>
+        <source>A server started here can be reached by other computers on your network, and anyone on it who has an invitation can join its calls. The address they must use is shown once it runs.</source>
+        <translation>К серверу, запущенному здесь, смогут подключаться другие компьютеры вашей сети, и любой в ней, у кого есть приглашение, сможет войти в его звонки. Адрес, который им нужен, появится после запуска.</translation>
+    </message>
+    <message>
+        <source>A server started here can be reached from this computer only.</source>
+        <translation>К серверу, запущенному здесь, можно подключиться только с этого компьютера.</translation>
     </message>
     <message>
         <source>No NIMeet server answers at this address</source>

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from nimeet_desktop.local_server import LocalServer, LocalServerError
+from nimeet_desktop.net.lan_address import lan_address
 from nimeet_desktop.net.rest import ApiClient, RestError
-from nimeet_desktop.settings import DEFAULT_SERVER_URL
+from nimeet_desktop.settings import DEFAULT_SERVER_PORT, DEFAULT_SERVER_URL
 from nimeet_desktop.ui.context import AppContext
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "LocalServerError",
@@ -26,9 +31,21 @@ async def server_answers(url: str) -> bool:
 
 
 async def start_local_server(context: AppContext) -> str:
-    """Start the bundled server on the default local address; returns its URL."""
-    if context.local_server is None or not context.local_server.running:
-        context.local_server = LocalServer()
+    """Start the bundled server on the default port, for this computer only or for the local network as the
+    settings say; returns the URL this app uses (loopback either way). One already running for the other choice,
+    or for a LAN address the computer no longer has, is restarted. With network hosting chosen but no network
+    (``lan_address`` None) the server is for this computer only, and ui/network_hosting.py says so."""
+    address = lan_address() if context.settings.host_on_network else None
+    server = context.local_server
+    wanted = None if address is None else f"http://{address}:{DEFAULT_SERVER_PORT}"
+    if server is not None and server.running:
+        if server.lan_url == wanted:
+            assert server.url is not None
+            return server.url
+        await server.stop()
+    if context.settings.host_on_network and address is None:
+        logger.warning("hosting on the network was chosen, but there is no network: this computer only")
+    context.local_server = LocalServer(lan_address=address)
     return await context.local_server.start()
 
 

@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.toasts = ToastHost(self.stack)
 
         self.server_view.connected.connect(lambda: self.tasks.spawn(self._resume_session(), name="resume"))
+        self.server_view.toast.connect(self.toasts.show_message)
         self.auth_view.signed_in.connect(self._after_sign_in)
         self.auth_view.change_server.connect(lambda: self._show_server(None))
         self.auth_view.toast.connect(self.toasts.show_message)

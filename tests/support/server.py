@@ -49,7 +49,7 @@ SOCKET_LIMITS_LIFTED = [
     "NIMEET_MAX_SEATS_PER_USER",
 ]
 
-_URL = re.compile(r"listening on (http://\S+)")
+_URL = re.compile(r"listening on (https?://\S+)")
 
 
 class ServerProcess:

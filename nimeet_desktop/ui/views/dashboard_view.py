@@ -24,6 +24,7 @@ from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons, messages, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
+from nimeet_desktop.ui.network_hosting import NetworkHostingPanel
 from nimeet_desktop.ui.untrusted import (
     ADDRESS_CHARS,
     NAME_CHARS,
@@ -87,6 +88,8 @@ class DashboardView(QWidget):
         start_layout.addWidget(title(self.tr("Start or join a call")))
         start_layout.addLayout(join_row)
         start_layout.addWidget(self.join_error)
+        self.hosting = NetworkHostingPanel()  # hidden unless this app runs the server
+        start_layout.addWidget(self.hosting)
 
         recent, recent_layout = card()
         self.rooms = QListWidget()
@@ -131,6 +134,7 @@ class DashboardView(QWidget):
         self.copy_button.clicked.connect(self._copy_selected)
         self.open_button.clicked.connect(lambda: self._open_room(self._selected_room()))
         self.refresh_button.clicked.connect(self.refresh)
+        self.hosting.toast.connect(self.toast)
         self._update_buttons()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -150,6 +154,7 @@ class DashboardView(QWidget):
         user = self.context.user
         self.user_label.setText(user.username if user else "")
         self.email_label.setText(user.email if user else "")
+        self.hosting.update_from(self.context)
         # A newer load supersedes one still out: the older answer must not land on top of the newer one.
         if self._load_task is not None:
             self._load_task.cancel()

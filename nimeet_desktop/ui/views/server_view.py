@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from nimeet_desktop.local_server import LocalServerError
 from nimeet_desktop.net.links import InvalidServerUrl, normalize_server_url
@@ -14,6 +15,7 @@ from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import Field, card, centred, error_label, show_error, title
 from nimeet_desktop.ui.local_server_start import server_answers, start_local_server
+from nimeet_desktop.ui.network_hosting import NetworkHostingPanel
 from nimeet_desktop.ui.untrusted import plain_label
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ MIN_FIELD_WIDTH = 300
 
 class ServerView(QWidget):
     connected = Signal()
+    toast = Signal(str)
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -32,8 +35,7 @@ class ServerView(QWidget):
         frame, form = card()
         intro = plain_label(
             self.tr(
-                "NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this "
-                "computer to try NIMeet out (only this computer can reach it)."
+                "NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this computer."
             )
         )
         intro.setWordWrap(True)
@@ -46,6 +48,14 @@ class ServerView(QWidget):
         self.connect_button.setDefault(True)
         self.local_button = QPushButton(self.tr("Start a server on this computer"))
         self.local_button.setObjectName("startLocalServer")
+        # Opening a port to the network is the user's explicit choice, and what it means is said next to it.
+        self.network_check = QCheckBox(self.tr("Let people on my network join"))
+        self.network_check.setObjectName("hostOnNetwork")
+        self.network_check.setChecked(context.settings.host_on_network)
+        self.network_note = plain_label()
+        self.network_note.setObjectName("hostOnNetworkNote")
+        self.network_note.setWordWrap(True)
+        self.hosting = NetworkHostingPanel()
         buttons = QHBoxLayout()
         buttons.addWidget(self.local_button)
         buttons.addStretch(1)
@@ -55,6 +65,10 @@ class ServerView(QWidget):
         form.addWidget(self.url)
         form.addWidget(self.error)
         form.addLayout(buttons)
+        form.addWidget(self.network_check)
+        form.addWidget(self.network_note)
+        form.addWidget(self.hosting)
+        self._describe_hosting()
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         outer.addLayout(centred(frame, CARD_WIDTH))
@@ -62,6 +76,27 @@ class ServerView(QWidget):
         self.connect_button.clicked.connect(self._connect)
         self.url.edit.returnPressed.connect(self._connect)
         self.local_button.clicked.connect(self._start_local)
+        self.network_check.toggled.connect(self._host_on_network_toggled)
+        self.hosting.toast.connect(self.toast)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.hosting.update_from(self.context)
+        super().showEvent(event)
+
+    def _describe_hosting(self) -> None:
+        if self.network_check.isChecked():
+            note = self.tr(
+                "A server started here can be reached by other computers on your network, and anyone on it who "
+                "has an invitation can join its calls. The address they must use is shown once it runs."
+            )
+        else:
+            note = self.tr("A server started here can be reached from this computer only.")
+        self.network_note.setText(note)
+
+    def _host_on_network_toggled(self, checked: bool) -> None:
+        self.context.settings.host_on_network = checked
+        self.context.save_settings()
+        self._describe_hosting()
 
     def show_problem(self, message: str | None) -> None:
         self.url.edit.setText(self.context.server_url)
@@ -70,6 +105,7 @@ class ServerView(QWidget):
     def _set_busy(self, busy: bool, what: str = "") -> None:
         self.connect_button.setEnabled(not busy)
         self.local_button.setEnabled(not busy)
+        self.network_check.setEnabled(not busy)
         self.url.edit.setEnabled(not busy)
         self.local_button.setText(what if busy and what else self.tr("Start a server on this computer"))
 
