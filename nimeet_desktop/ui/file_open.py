@@ -1,7 +1,7 @@
 """macOS hands ``nimeet://`` links to a running app as a ``QEvent.FileOpen`` (``QFileOpenEvent.url()``) on the
 application object, not on the command line: this filter takes them to the same strict parser and the same
 ``open_link`` as every other link. The URL is taken fully encoded, as the link was written: Qt's default display
-form would decode ``?server=https%3A%2F%2F...`` and the parser (rightly) refuses raw ``:`` and ``/`` there."""
+form decodes some escapes (``%20`` becomes a space), and the parser must judge what the sender wrote."""
 
 from __future__ import annotations
 

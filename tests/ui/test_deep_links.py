@@ -132,7 +132,7 @@ def test_a_link_opens_pre_join_after_signing_in(qtbot: QtBot, app: AppHarness) -
         await asyncio.sleep(0)
         assert window.switch_dialog is not None and window.switch_dialog.isVisible()
         assert "https://other.example" in window.switch_dialog.text()
-        assert window.current is window.prejoin and window.context.server_url == app.server.url
+        assert window.stack.currentWidget() is window.prejoin and window.context.server_url == app.server.url
         window.switch_dialog.stay_button.click()
         await until(lambda: window.switch_dialog is None, what="the question answered")
         assert window.context.server_url == app.server.url
