@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 
 from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, join_link, parse_join_target
 from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, clip
+
+MENU_BUTTON_WIDTH = 32  # logical px; Qt scales it with the display
 
 __all__ = ["Invitation", "copy_app_link", "copy_invite", "invitation", "invite_menu", "menu_button"]
 
@@ -82,13 +84,14 @@ def invite_menu(parent: QWidget, on_invite: Callable[[], None], on_app: Callable
     return menu
 
 
-def menu_button(menu: QMenu, name: str) -> QToolButton:
-    """A small arrow next to a "Copy invite link" button, opening ``menu``."""
-    button = QToolButton()
+def menu_button(menu: QMenu, name: str) -> QPushButton:
+    """A narrow button next to "Copy invite link" opening ``menu``: styled like the buttons around it, showing only
+    the style's menu arrow."""
+    button = QPushButton()
     button.setObjectName(name)
-    button.setArrowType(Qt.ArrowType.DownArrow)
-    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     button.setMenu(menu)
+    # Only the arrow: as wide as the button is high, not the theme's width for a word.
+    button.setFixedWidth(MENU_BUTTON_WIDTH)
     words = QCoreApplication.translate("Invitation", "More ways to invite")
     button.setToolTip(words)
     button.setAccessibleName(words)
