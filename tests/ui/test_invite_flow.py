@@ -176,6 +176,17 @@ def test_declining_the_switch_changes_nothing_and_a_link_for_this_server_asks_no
         await a.prejoin.close_preview()
         a.prejoin.back.emit()
         await until(lambda: a.current is a.dashboard, what="A back on the dashboard")
+        # The dashboard's copy button copies the listed room's inviteUrl, its menu the app link.
+        rooms = a.dashboard.rooms
+        await until(lambda: rooms.count() == 1 and not a.dashboard.loading.busy, what="the room listed")
+        rooms.setCurrentRow(0)
+        qtbot.mouseClick(a.dashboard.copy_button, Qt.MouseButton.LeftButton)
+        assert QGuiApplication.clipboard().text() == invite
+        app_action = a.dashboard.copy_menu.menu().findChild(QAction, "copyAppLink")
+        assert app_action is not None
+        app_action.trigger()
+        assert QGuiApplication.clipboard().text() == app_link(ui_server.url, room_id)
+        assert invite in rooms.item(0).toolTip()
 
         # A link for the server in use (either form) goes straight to pre-join.
         for link in (invite, join_link(room_id, ui_server.url)):
