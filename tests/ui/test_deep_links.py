@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.app import main
-from nimeet_desktop.net.links import MAX_LINK_LENGTH, InvalidLink, JoinTarget, parse_join_target
+from nimeet_desktop.net.links import MAX_LINK_LENGTH, InvalidLink, JoinTarget, LinkProblem, parse_join_target
 from nimeet_desktop.ui.file_open import FileOpenLinks
 from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward, link_message
 from tests.ui.conftest import AppHarness, fill, until
@@ -193,12 +193,14 @@ def test_macos_hands_links_over_as_file_open_events(qtbot: QtBot, qapp: QApplica
         for junk in (
             f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example&next=x",
             f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%0A",
+            # Qt's display form would show %20 as a space: the parser must see the escape the sender wrote.
+            f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%20",
             f"nimeet://join/{ROOM}/../../x",
             "file:///etc/passwd",
         ):
             QCoreApplication.postEvent(qapp, QFileOpenEvent(QUrl(junk)))
         QCoreApplication.postEvent(qapp, QFileOpenEvent("/Users/someone/Documents/notes.txt"))
-        qtbot.waitUntil(lambda: len(received) + len(refused) == 8)
+        qtbot.waitUntil(lambda: len(received) + len(refused) == 9)
     finally:
         qapp.removeEventFilter(links)
     assert received == [
@@ -206,4 +208,11 @@ def test_macos_hands_links_over_as_file_open_events(qtbot: QtBot, qapp: QApplica
         JoinTarget(ROOM),
         JoinTarget(ROOM, "https://meet.example.org"),
     ]
-    assert len(refused) == 5
+    assert [exc.problem for exc in refused] == [
+        LinkProblem.BAD_NIMEET_QUERY,
+        LinkProblem.BAD_SERVER,
+        LinkProblem.BAD_SERVER,
+        LinkProblem.BAD_NIMEET_LINK,
+        LinkProblem.UNSUPPORTED_SCHEME,
+        LinkProblem.UNSUPPORTED_SCHEME,  # a document's path arrives as a file:// URL
+    ]
