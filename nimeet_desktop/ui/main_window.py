@@ -207,6 +207,9 @@ class MainWindow(QMainWindow):
                 self.tr("No NIMeet server answers at {url}").format(url=clip(server, ADDRESS_CHARS)), ToastKind.ERROR
             )
             return
+        if self._in_call():  # joined a call while the server was being asked (seconds, if it is slow)
+            self.toasts.show_message(self.tr("Leave this call before joining another one"), ToastKind.ERROR)
+            return
         # The camera and microphone of a pre-join, and a room list still loading, belong to the old server.
         await self.prejoin.close_preview()
         await self.dashboard.loading.cancel_all()

@@ -27,6 +27,7 @@ from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui.invitation import copy_app_link, copy_invite, invitation
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.single_instance import InstanceServer, forward, link_message
+from nimeet_desktop.ui.toast import ToastKind
 from signaling_server.api.invitations import app_link
 from tests.support.server import ServerProcess
 from tests.ui.conftest import AppHarness, Run, fill, new_user, register, until
@@ -122,6 +123,11 @@ def test_an_invite_link_copied_in_one_app_brings_another_app_on_another_server_i
         app_action.trigger()
         assert QGuiApplication.clipboard().text() == await open_in_nimeet_link(ui_server, room_id)
         assert a.toasts.history[-1][1].startswith("App link copied: nimeet://join/")
+        # During a call no link moves A anywhere, not even with a question.
+        a.open_link(parse_join_target(f"{other_address(ui_server)}/join/{room_id}"))
+        assert a.switch_dialog is None
+        assert a.toasts.history[-1] == (ToastKind.ERROR, "Leave this call before joining another one")
+        assert a.context.server_url == ui_server.url
 
         # B: signed in on the other address; the pasted link asks before anything changes.
         b = b_app.build()
