@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         if self._in_call():
             self.toasts.show_message(self.tr("Leave this call before joining another one"), ToastKind.ERROR)
             return
+        self._dismiss_switch_question()  # the newest link is the one the user means
         if self._names_another_server(link):
             self._offer_switch(link)
             return
@@ -172,13 +173,15 @@ class MainWindow(QMainWindow):
 
     # ---- following a link to another server ---------------------------------------------------------------
 
-    def _offer_switch(self, link: JoinTarget) -> None:
-        assert link.server_url is not None
-        if self.switch_dialog is not None:  # a newer link replaces the question about an older one
+    def _dismiss_switch_question(self) -> None:
+        if self.switch_dialog is not None:
             old, self.switch_dialog = self.switch_dialog, None
             old.answered.disconnect()
             old.reject()
             old.deleteLater()
+
+    def _offer_switch(self, link: JoinTarget) -> None:
+        assert link.server_url is not None
         dialog = SwitchServerDialog(
             self, link.server_url, self.context.server_url, signed_in=self.context.user is not None
         )

@@ -218,6 +218,23 @@ def test_declining_the_switch_changes_nothing_and_a_link_for_this_server_asks_no
         register(qtbot, b, new_user())
         await until(lambda: b.current is b.dashboard, what="B's dashboard, not the declined room")
 
+        # A newer link replaces an open question: another server's asks again about that one, this server's
+        # just opens.
+        b.open_link(parse_join_target(invite))
+        await switch_offer(b)
+        first = b.switch_dialog
+        b.open_link(parse_join_target("https://meet.example.org/join/elsewhere"))
+        assert b.switch_dialog is not None and b.switch_dialog is not first
+        assert "https://meet.example.org" in b.switch_dialog.text()
+        assert first is not None and not first.isVisible(), "the older question still open"
+        b.open_link(parse_join_target(f"{other_address(ui_server)}/join/{room_id}"))
+        assert b.switch_dialog is None
+        await until(lambda: showing(b, b.prejoin), what="pre-join on B's own server")
+        await b.prejoin.close_preview()
+        b.prejoin.back.emit()
+        await until(lambda: showing(b, b.dashboard), what="B's dashboard again")
+        assert b.context.server_url == other_address(ui_server)
+
         # Escape on a later offer is a no as well.
         b.open_link(parse_join_target(invite))
         await switch_offer(b)
