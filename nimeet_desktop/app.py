@@ -142,8 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nimeet_desktop.net.credentials import CredentialStore
     from nimeet_desktop.ui import i18n, icons, messages, theme
     from nimeet_desktop.ui.context import AppContext
+    from nimeet_desktop.ui.file_open import FileOpenLinks
     from nimeet_desktop.ui.main_window import MainWindow
-    from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward, socket_name
+    from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward, link_message, socket_name
     from nimeet_desktop.ui.toast import ToastKind
 
     # Fractional scaling (125 %, 150 %) as the system asks, instead of rounding to 100 % or 200 %.
@@ -154,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # we quit after leaving the call cleanly, not when the window goes
 
     instance_name = socket_name(str(app_settings.config_dir()))
-    if forward(instance_name, args.link.strip() if link is not None else ACTIVATE):
+    if forward(instance_name, link_message(args.link) if link is not None else ACTIVATE):
         logger.info("handed over to the running instance")
         return 0
     store = app_settings.SettingsStore()
@@ -186,12 +187,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         bring_forward()
         window.open_link(target)
 
-    instance = InstanceServer(
-        instance_name,
-        on_link=open_forwarded,
-        on_activate=bring_forward,
-        on_bad=lambda exc: window.toasts.show_message(messages.link_error(exc), ToastKind.ERROR),
-    )
+    def refuse_link(exc: InvalidLink) -> None:
+        window.toasts.show_message(messages.link_error(exc), ToastKind.ERROR)
+
+    instance = InstanceServer(instance_name, on_link=open_forwarded, on_activate=bring_forward, on_bad=refuse_link)
+    # macOS delivers a clicked nimeet:// link to the running app as a FileOpen event, not as a second launch.
+    file_open = FileOpenLinks(on_link=open_forwarded, on_bad=refuse_link)
+    app.installEventFilter(file_open)
 
     # Ctrl-C or a session logout's SIGTERM: close the window, so the call is left and the local server stopped as
     # on a click. Python runs signal handlers only between bytecodes; a slow no-op timer gives it the chance.

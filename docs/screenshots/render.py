@@ -7,8 +7,9 @@ What it does, all on this machine and on loopback:
 * starts the real server (``python -m signaling_server``) on a free port with a throwaway data directory;
 * builds the window as ``nimeet_desktop/app.py`` does (Fusion theme, SVG icons, qasync loop, ``MainWindow``) with
   synthetic devices and an in-memory keyring, and walks it like a person: sign in → create an account → dashboard
-  → new call → pre-join → join, then three headless participants join, one mutes, one turns the camera off, one
-  shares a screen, and finally the server goes away so the reconnecting cover shows;
+  → the question an invitation for another server asks → new call → pre-join → join, then three headless
+  participants join, one mutes, one turns the camera off, one shares a screen, and finally the server goes away so
+  the reconnecting cover shows;
 * grabs the window from the X framebuffer at every step and prints the path of every PNG it writes.
 
 Usage (from the repository root)::
@@ -60,6 +61,7 @@ from nimeet_desktop.media.base import VideoSource  # noqa: E402
 from nimeet_desktop.media.provider import SyntheticMediaProvider  # noqa: E402
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo  # noqa: E402
 from nimeet_desktop.net.credentials import CredentialStore  # noqa: E402
+from nimeet_desktop.net.links import parse_join_target  # noqa: E402
 from nimeet_desktop.net.rest import ApiClient  # noqa: E402
 from nimeet_desktop.settings import Settings, SettingsStore  # noqa: E402
 from nimeet_desktop.ui import i18n, icons, theme  # noqa: E402
@@ -184,11 +186,16 @@ class Renderer:
 
     # ---- capture ----------------------------------------------------------------------------------------
 
-    async def capture(self, name: str) -> None:
+    async def capture(self, name: str, *, with_dialogs: bool = False) -> None:
         await asyncio.sleep(SETTLE_S)  # layout, polish, a few frames
         self.window.repaint()
         await asyncio.sleep(0.15)  # let the repaint reach the X server
-        pixmap = QGuiApplication.primaryScreen().grabWindow(self.window.winId())
+        screen = QGuiApplication.primaryScreen()
+        if with_dialogs:  # a dialog is a window of its own: the screen where the window is, dialog on top
+            frame = self.window.geometry()
+            pixmap = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+        else:
+            pixmap = screen.grabWindow(self.window.winId())
         if pixmap.isNull():
             raise RenderError(f"could not grab the window for {name}")
         path = self.out / f"{name}{self.suffix}.png"
@@ -213,6 +220,7 @@ class Renderer:
 
         await self.register()
         await self.dashboard()
+        await self.switch_server()
         await self.prejoin()
         await self.call()
         await self.screen_share()
@@ -259,6 +267,17 @@ class Renderer:
         dashboard.refresh()
         await until(lambda: not dashboard.tasks.busy and dashboard.rooms.count() >= len(names), "the recent rooms")
         await self.capture("dashboard")
+
+    async def switch_server(self) -> None:
+        """An invitation for another server: the question it asks (answered "stay", so the walk goes on here)."""
+        window, dashboard = self.window, self.window.dashboard
+        room_id = str(dashboard.rooms.item(0).data(Qt.ItemDataRole.UserRole))
+        window.open_link(parse_join_target(f"https://meet.example.org/join/{room_id}"))
+        await until(lambda: window.switch_dialog is not None and window.switch_dialog.isVisible(), "the question")
+        await self.capture("switch-server", with_dialogs=True)
+        assert window.switch_dialog is not None
+        window.switch_dialog.stay_button.click()
+        await until(lambda: window.switch_dialog is None, "the switch question answered")
 
     def patch_db(self, sql: str, *params: object) -> None:
         """--hostile: write the server's SQLite database directly, for the names its API refuses."""

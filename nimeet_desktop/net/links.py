@@ -7,7 +7,13 @@ path normalisation and no lenient URL parser in between.
 Accepted join links (``ROOM_ID_RE`` from the protocol names the room):
 
 - ``nimeet://join/<roomId>``
-- ``https://<server>/join/<roomId>`` and ``http://<server>/join/<roomId>``
+- ``nimeet://join/<roomId>?server=<base URL, percent-encoded>``: the link a server's ``/join/<roomId>`` page opens
+  the app with (contract v1.1). ``server`` is the only parameter, once; its value is made of what
+  ``urllib.parse.quote(base, safe="")`` writes (unreserved characters and ``%XX``), is decoded exactly once and must
+  then be a server address ``normalize_server_url`` accepts.
+- ``https://<server>[/<prefix>]/join/<roomId>`` and ``http://...``: the ``inviteUrl`` people share; the server is
+  everything before ``/join/`` (a reverse proxy may serve NIMeet under a path prefix, and ``NIMEET_PUBLIC_URL`` may
+  name one).
 - ``<roomId>`` alone
 """
 
@@ -17,7 +23,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from signaling_server.protocol import JOIN_URL_PREFIX, ROOM_ID_RE, join_url
 
@@ -40,10 +46,19 @@ MAX_LINK_LENGTH = 2048
 _VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _ROOM = r"(?P<room>[A-Za-z0-9_-]{1,64})"
-_NIMEET = re.compile(r"nimeet://join/" + _ROOM, re.IGNORECASE)
+# "nimeet" is the scheme and "join" the authority, both case-insensitive (RFC 3986); the query is not. The server's
+# value is exactly what quote(base, safe="") writes: unreserved characters and %XX escapes, nothing else, so a
+# second "?", a "&" (another parameter), a "#" or a raw ":" or "/" all fail here.
+_NIMEET = re.compile(r"(?i:nimeet://join)/" + _ROOM + r"(?:\?server=(?P<server>(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+))?")
+_NIMEET_QUERY = re.compile(r"(?i:nimeet://join)/" + _ROOM + r"[?#]")
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 # The authority is checked by normalize_server_url; here it only may not contain "@", "%" or anything else odd.
+# The path prefix is made of plain segments (normalize_server_url refuses "." and ".." among them).
 # The scheme and the host are case-insensitive (RFC 3986); the path ("/join/") is not.
-_WEB = re.compile(r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?)://(?P<authority>[A-Za-z0-9.:\[\]-]{1,300})/join/" + _ROOM)
+_WEB = re.compile(
+    r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?)://(?P<authority>[A-Za-z0-9.:\[\]-]{1,300})"
+    r"(?P<prefix>(?:/[A-Za-z0-9._~-]+)*)/join/" + _ROOM
+)
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
@@ -57,8 +72,9 @@ class LinkProblem(StrEnum):
     BAD_CHARACTERS = "bad-characters"
     NOT_A_LINK = "not-a-link"  # neither a room id nor a link
     BAD_NIMEET_LINK = "bad-nimeet-link"
+    BAD_NIMEET_QUERY = "bad-nimeet-query"  # a nimeet:// link with anything after the room but ?server=<address>
     BAD_WEB_LINK = "bad-web-link"
-    BAD_SERVER = "bad-server"  # a web link whose server part is not a valid address
+    BAD_SERVER = "bad-server"  # the server a link names (web link, or ?server=) is not a valid address
     UNSUPPORTED_SCHEME = "unsupported-scheme"
 
 
@@ -97,7 +113,7 @@ class InvalidServerUrl(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class JoinTarget:
-    """What a join link names: the room, and for ``https://<server>/join/...`` links the server they point at."""
+    """What a join link names: the room, and for web links and ``?server=`` links the server (normalised)."""
 
     room_id: str
     server_url: str | None = None
@@ -109,7 +125,7 @@ def parse_join_link(text: str) -> str:
 
 
 def parse_join_target(text: str) -> JoinTarget:
-    """Like parse_join_link, also returning the server of a web link (``scheme://host[:port]``, normalised)."""
+    """Like parse_join_link, also returning the server a link names (``scheme://host[:port][/prefix]``, normalised)."""
     if not isinstance(text, str):
         raise InvalidLink(LinkProblem.NOT_TEXT, "a join link must be text")
     if len(text) > MAX_LINK_LENGTH:
@@ -128,12 +144,7 @@ def parse_join_target(text: str) -> JoinTarget:
         raise InvalidLink(LinkProblem.NOT_A_LINK, "not a room id or a NIMeet join link")
     kind = scheme.group(1).lower()
     if kind == "nimeet":
-        match = _NIMEET.fullmatch(text)
-        if match is None:
-            raise InvalidLink(
-                LinkProblem.BAD_NIMEET_LINK, f"a NIMeet link must be {JOIN_URL_PREFIX}<room id> and nothing more"
-            )
-        return JoinTarget(match.group("room"))
+        return _parse_nimeet(text)
     if kind in ("http", "https"):
         return _parse_web(text)
     raise InvalidLink(
@@ -142,24 +153,56 @@ def parse_join_target(text: str) -> JoinTarget:
     )
 
 
+def _parse_nimeet(text: str) -> JoinTarget:
+    match = _NIMEET.fullmatch(text)
+    if match is None:
+        if _NIMEET_QUERY.match(text):
+            raise InvalidLink(
+                LinkProblem.BAD_NIMEET_QUERY,
+                f"a NIMeet link may carry only its server: {JOIN_URL_PREFIX}<room id>?server=<address>, once",
+            )
+        raise InvalidLink(
+            LinkProblem.BAD_NIMEET_LINK, f"a NIMeet link must be {JOIN_URL_PREFIX}<room id> and nothing more"
+        )
+    encoded = match.group("server")
+    if encoded is None:
+        return JoinTarget(match.group("room"))
+    # Decoded once, by hand: every escape becomes one byte, and a byte outside visible ASCII (a control character,
+    # a space, UTF-8 of a lookalike) refuses the link before normalize_server_url sees it. "%2541" stays "%41",
+    # which no server address may contain.
+    decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), encoded)
+    if not _VISIBLE_ASCII.fullmatch(decoded):
+        raise InvalidLink(LinkProblem.BAD_SERVER, "the link's server contains encoded control or non-ASCII characters")
+    return JoinTarget(match.group("room"), _server_of_link(decoded))
+
+
 def _parse_web(text: str) -> JoinTarget:
     match = _WEB.fullmatch(text)
     if match is None:
         raise InvalidLink(
             LinkProblem.BAD_WEB_LINK, "a web join link must be https://<server>/join/<room id> and nothing more"
         )
-    try:
-        server = normalize_server_url(f"{match.group('scheme')}://{match.group('authority')}")
-    except InvalidServerUrl as exc:
-        raise InvalidLink(LinkProblem.BAD_SERVER, f"the link's server is not valid: {exc.message}") from None
+    server = _server_of_link(f"{match.group('scheme')}://{match.group('authority')}{match.group('prefix')}")
     return JoinTarget(match.group("room"), server)
 
 
-def join_link(room_id: str) -> str:
-    """The ``nimeet://join/<roomId>`` link for a room (the contract's ``joinUrl``)."""
+def _server_of_link(url: str) -> str:
+    try:
+        return normalize_server_url(url)
+    except InvalidServerUrl as exc:
+        raise InvalidLink(LinkProblem.BAD_SERVER, f"the link's server is not valid: {exc.message}") from None
+
+
+def join_link(room_id: str, server_url: str | None = None) -> str:
+    """The app's link for a room: ``nimeet://join/<roomId>`` (the contract's ``joinUrl``), or with ``server_url``
+    ``nimeet://join/<roomId>?server=<server_url normalised, percent-encoded>``, exactly what a server whose base is
+    that URL puts behind "Open in NIMeet" on its ``/join/<roomId>`` page. Raises InvalidLink for a bad room id and
+    InvalidServerUrl for a bad server address."""
     if not isinstance(room_id, str) or not ROOM_ID_RE.fullmatch(room_id):
         raise InvalidLink(LinkProblem.NOT_A_LINK, "not a room id")
-    return join_url(room_id)
+    if server_url is None:
+        return join_url(room_id)
+    return f"{join_url(room_id)}?server={quote(normalize_server_url(server_url), safe='')}"
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -96,10 +96,6 @@
         <translation>Соединение с сервером прервано</translation>
     </message>
     <message>
-        <source>Invite link copied</source>
-        <translation>Ссылка-приглашение скопирована</translation>
-    </message>
-    <message>
         <source>Could not join the call ({reason})</source>
         <translation>Не удалось присоединиться к звонку ({reason})</translation>
     </message>
@@ -206,20 +202,12 @@
         <translation>Комнат пока нет: начните новый звонок.</translation>
     </message>
     <message>
-        <source>Invite link copied</source>
-        <translation>Ссылка-приглашение скопирована</translation>
-    </message>
-    <message>
         <source>{name}&apos;s call</source>
         <translation>Звонок {name}</translation>
     </message>
     <message>
         <source>Could not start a call. {reason}</source>
         <translation>Не удалось начать звонок. {reason}</translation>
-    </message>
-    <message>
-        <source>This link is for another server ({server})</source>
-        <translation>Эта ссылка ведёт на другой сервер ({server})</translation>
     </message>
 </context>
 <context>
@@ -286,6 +274,33 @@
     </message>
 </context>
 <context>
+    <name>Invitation</name>
+    <message>
+        <source>This server gives no web link: copied the app link {link} (it opens in NIMeet only)</source>
+        <translation>Сервер не даёт веб-ссылки: скопирована ссылка для приложения {link} (она открывается только в NIMeet)</translation>
+    </message>
+    <message>
+        <source>Invite link copied: {link}</source>
+        <translation>Ссылка-приглашение скопирована: {link}</translation>
+    </message>
+    <message>
+        <source>App link copied: {link} (it opens in NIMeet only)</source>
+        <translation>Ссылка для приложения скопирована: {link} (она открывается только в NIMeet)</translation>
+    </message>
+    <message>
+        <source>Copy invite link (opens in a browser)</source>
+        <translation>Скопировать ссылку-приглашение (открывается в браузере)</translation>
+    </message>
+    <message>
+        <source>Copy app link (nimeet://, opens in NIMeet)</source>
+        <translation>Скопировать ссылку для приложения (nimeet://, открывается в NIMeet)</translation>
+    </message>
+    <message>
+        <source>More ways to invite</source>
+        <translation>Другие способы пригласить</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Starting the server on this computer…</source>
@@ -300,8 +315,8 @@
         <translation>Используется уже запущенный сервер NIMeet: {url}</translation>
     </message>
     <message>
-        <source>That link is for another server ({server})</source>
-        <translation>Эта ссылка ведёт на другой сервер ({server})</translation>
+        <source>Connecting to {url}…</source>
+        <translation>Подключение к {url}…</translation>
     </message>
     <message>
         <source>Leave this call before joining another one</source>
@@ -432,6 +447,10 @@
     <message>
         <source>An invite link looks like nimeet://join/&lt;room id&gt;</source>
         <translation>Ссылка-приглашение выглядит так: nimeet://join/&lt;ID комнаты&gt;</translation>
+    </message>
+    <message>
+        <source>An invite link can carry nothing after the room id but its server (?server=…)</source>
+        <translation>В ссылке-приглашении после ID комнаты может быть только адрес сервера (?server=…)</translation>
     </message>
     <message>
         <source>A web invite link looks like https://&lt;server&gt;/join/&lt;room id&gt;</source>
@@ -599,10 +618,6 @@
             <numerusform>%n участников в звонке · {room}</numerusform>
         </translation>
     </message>
-    <message>
-        <source>Invite link copied</source>
-        <translation>Ссылка-приглашение скопирована</translation>
-    </message>
 </context>
 <context>
     <name>ReconnectingOverlay</name>
@@ -664,6 +679,45 @@
     <message>
         <source>Starting…</source>
         <translation>Запуск…</translation>
+    </message>
+</context>
+<context>
+    <name>SwitchServerDialog</name>
+    <message>
+        <source>Switch server?</source>
+        <translation>Сменить сервер?</translation>
+    </message>
+    <message>
+        <source>This invitation is for {server}.
+You are signed in to {current}.
+
+Switch to {server}?</source>
+        <translation>Это приглашение на сервер {server}.
+Вы вошли на сервер {current}.
+
+Перейти на {server}?</translation>
+    </message>
+    <message>
+        <source>This invitation is for {server}.
+You are using {current}.
+
+Switch to {server}?</source>
+        <translation>Это приглашение на сервер {server}.
+Сейчас используется сервер {current}.
+
+Перейти на {server}?</translation>
+    </message>
+    <message>
+        <source>Your account there may be a different one: you may have to sign in.</source>
+        <translation>Учётная запись там может быть другой: возможно, придётся войти.</translation>
+    </message>
+    <message>
+        <source>Switch and join</source>
+        <translation>Перейти и присоединиться</translation>
+    </message>
+    <message>
+        <source>Stay here</source>
+        <translation>Остаться здесь</translation>
     </message>
 </context>
 <context>

@@ -10,7 +10,7 @@ from nimeet_desktop.local_server import LocalServer
 from nimeet_desktop.media.provider import MediaProvider
 from nimeet_desktop.net.credentials import CredentialStore
 from nimeet_desktop.net.rest import ApiClient, RestError
-from nimeet_desktop.settings import Settings, SettingsStore
+from nimeet_desktop.settings import Settings, SettingsStore, server_key
 from signaling_server.protocol import RoomInfoResponse, User
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,10 @@ class AppContext:
     @property
     def server_url(self) -> str:
         return self.settings.server_url
+
+    def is_current_server(self, url: str) -> bool:
+        """``url`` names the server in use (both normalised: ``http://Host:80/`` is ``http://host``)."""
+        return server_key(url) == server_key(self.server_url)
 
     @property
     def token(self) -> str | None:

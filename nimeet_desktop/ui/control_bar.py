@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QMenu, QToolButton, QWidget
 
 from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.ui import icons, theme
+from nimeet_desktop.ui.invitation import invite_menu
 from nimeet_desktop.ui.untrusted import clip, plain_label
 from signaling_server.protocol import MediaState
 
@@ -69,6 +70,7 @@ class ControlBar(QWidget):
     screen_stop_requested = Signal()
     leave_clicked = Signal()
     invite_clicked = Signal()
+    app_link_clicked = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -85,6 +87,9 @@ class ControlBar(QWidget):
         self.invite_button.setIcon(icons.icon("link", theme.CONTROL_FOREGROUND))
         self.invite_button.setIconSize(ICON_SIZE)
         set_action(self.invite_button, self.tr("Copy invite link"), SHORTCUTS["invite"])
+        # A click copies the invite link; the arrow offers the app's nimeet:// link too.
+        self.invite_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.invite_button.setMenu(invite_menu(self, self.invite_clicked.emit, self.app_link_clicked.emit))
         self.count = plain_label()
         self.count.setObjectName("participantCount")
         people = plain_label()

@@ -20,6 +20,7 @@ from nimeet_desktop.ui.local_server_start import (
     server_answers,
     start_local_server,
 )
+from nimeet_desktop.ui.switch_server import SwitchServerDialog
 from nimeet_desktop.ui.toast import ToastHost, ToastKind
 from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, clip
 from nimeet_desktop.ui.views.auth_view import AuthView
@@ -44,6 +45,7 @@ class MainWindow(QMainWindow):
             log=logger,
         )
         self.pending_room: str | None = None  # from a deep link, opened once signed in
+        self.switch_dialog: SwitchServerDialog | None = None  # asking whether to follow a link to another server
         self._closing = False
         self.setWindowTitle("NIMeet")
         self.resize(1100, 720)
@@ -67,6 +69,7 @@ class MainWindow(QMainWindow):
         self.dashboard.join_requested.connect(self.open_prejoin)
         self.dashboard.logged_out.connect(lambda: self._show(self.auth_view))
         self.dashboard.toast.connect(self.toasts.show_message)
+        self.dashboard.link_for_another_server.connect(self.open_link)
         self.prejoin.back.connect(lambda: self.tasks.spawn(self._back_from_prejoin(), name="prejoin-back"))
         self.prejoin.join.connect(
             lambda room, camera, mic: self.tasks.spawn(self._join(room, camera, mic), name="join")
@@ -91,9 +94,18 @@ class MainWindow(QMainWindow):
     # ---- start-up ---------------------------------------------------------------------------------------
 
     async def start(self, link: JoinTarget | None = None) -> None:
-        """Find the server (starting the bundled one if that is the plan), then resume a saved session."""
-        if link is not None:
+        """Find the server (starting the bundled one if that is the plan), then resume a saved session.
+
+        A link for this server opens pre-join once signed in; a link for another one asks, once the window shows
+        where the app is (signed in or not), whether to switch."""
+        elsewhere = link is not None and self._names_another_server(link)
+        if link is not None and not elsewhere:
             self.open_link(link)
+        await self._connect()
+        if link is not None and elsewhere:
+            self.open_link(link)
+
+    async def _connect(self) -> None:
         url = self.context.server_url
         if not await server_answers(url):
             if plans_local_server(self.context, url):
@@ -140,22 +152,76 @@ class MainWindow(QMainWindow):
             self._show(self.dashboard)
 
     def open_link(self, link: JoinTarget) -> None:
-        """A ``nimeet://join/<id>`` link (command line, or the OS forwarding a click): pre-join for that room."""
-        if link.server_url is not None and link.server_url != self.context.server_url:
-            self.toasts.show_message(
-                self.tr("That link is for another server ({server})").format(
-                    server=clip(link.server_url, ADDRESS_CHARS)
-                ),
-                ToastKind.ERROR,
-            )
-            return
-        if self.current is self.call_view and self.call_view.call is not None:
+        """A join link (command line, the OS forwarding a click, a paste): pre-join for that room, after asking to
+        switch servers when the link names another one."""
+        if self._in_call():
             self.toasts.show_message(self.tr("Leave this call before joining another one"), ToastKind.ERROR)
+            return
+        self._dismiss_switch_question()  # the newest link is the one the user means
+        if self._names_another_server(link):
+            self._offer_switch(link)
             return
         if self.context.user is None:
             self.pending_room = link.room_id
             return
         self.open_prejoin(link.room_id)
+
+    def _in_call(self) -> bool:
+        return self.current is self.call_view and self.call_view.call is not None
+
+    def _names_another_server(self, link: JoinTarget) -> bool:
+        return link.server_url is not None and not self.context.is_current_server(link.server_url)
+
+    # ---- following a link to another server ---------------------------------------------------------------
+
+    def _dismiss_switch_question(self) -> None:
+        if self.switch_dialog is not None:
+            old, self.switch_dialog = self.switch_dialog, None
+            old.answered.disconnect()
+            old.reject()
+            old.deleteLater()
+
+    def _offer_switch(self, link: JoinTarget) -> None:
+        assert link.server_url is not None
+        dialog = SwitchServerDialog(
+            self, link.server_url, self.context.server_url, signed_in=self.context.user is not None
+        )
+        dialog.answered.connect(lambda yes: self._switch_answered(dialog, link, yes))
+        self.switch_dialog = dialog
+        dialog.open()
+
+    def _switch_answered(self, dialog: SwitchServerDialog, link: JoinTarget, yes: bool) -> None:
+        if self.switch_dialog is dialog:
+            self.switch_dialog = None
+        dialog.deleteLater()
+        if yes:
+            self.tasks.spawn(self._switch_server(link), name="switch-server")
+
+    async def _switch_server(self, link: JoinTarget) -> None:
+        """Move to the link's server: check it answers (else stay), close what runs here, then resume the session
+        saved for that server or ask to sign in there, and open pre-join for the room."""
+        assert link.server_url is not None
+        if self._in_call():  # a call may have started while the question was open
+            self.toasts.show_message(self.tr("Leave this call before joining another one"), ToastKind.ERROR)
+            return
+        server = link.server_url
+        self.toasts.show_message(self.tr("Connecting to {url}…").format(url=clip(server, ADDRESS_CHARS)))
+        if not await server_answers(server):
+            self.toasts.show_message(
+                self.tr("No NIMeet server answers at {url}").format(url=clip(server, ADDRESS_CHARS)), ToastKind.ERROR
+            )
+            return
+        if self._in_call():  # joined a call while the server was being asked (seconds, if it is slow)
+            self.toasts.show_message(self.tr("Leave this call before joining another one"), ToastKind.ERROR)
+            return
+        # The camera and microphone of a pre-join, and a room list still loading, belong to the old server.
+        await self.prejoin.close_preview()
+        await self.dashboard.loading.cancel_all()
+        await self.context.use_server(server)  # saved in the settings; the old server's sign-in stays in the keyring
+        self.auth_view.show_server()
+        self.pending_room = link.room_id
+        logger.info("switched server to follow an invitation")
+        await self._resume_session()
 
     # ---- calls ------------------------------------------------------------------------------------------
 
@@ -173,6 +239,7 @@ class MainWindow(QMainWindow):
         failure = await self.call_view.start(
             room_id,
             room_name=self.prejoin.room_name,
+            invite_url=self.prejoin.invite_url,
             camera=camera,
             microphone=microphone,
             camera_source=camera_source,

@@ -89,6 +89,9 @@ LINK_ERRORS: dict[LinkProblem, str] = {
     LinkProblem.TOO_LONG: QT_TRANSLATE_NOOP("Messages", "This invite link is too long"),
     LinkProblem.BAD_CHARACTERS: QT_TRANSLATE_NOOP("Messages", "An invite link cannot contain spaces or symbols"),
     LinkProblem.BAD_NIMEET_LINK: QT_TRANSLATE_NOOP("Messages", "An invite link looks like nimeet://join/<room id>"),
+    LinkProblem.BAD_NIMEET_QUERY: QT_TRANSLATE_NOOP(
+        "Messages", "An invite link can carry nothing after the room id but its server (?server=…)"
+    ),
     LinkProblem.BAD_WEB_LINK: QT_TRANSLATE_NOOP(
         "Messages", "A web invite link looks like https://<server>/join/<room id>"
     ),

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from nimeet_desktop.net.links import MAX_LINK_LENGTH, InvalidLink, JoinTarget, parse_join_target
+from signaling_server.protocol import join_url
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,13 @@ def socket_name(config_dir: str) -> str:
     """Per user and per settings directory (so tests and portable installs don't collide)."""
     digest = hashlib.sha256(f"{getpass.getuser()}\0{config_dir}".encode()).hexdigest()[:16]
     return f"nimeet-{digest}"
+
+
+def link_message(text: str) -> str:
+    """What a later launch forwards for the link ``text`` it was given (already parsed, so visible ASCII within
+    MAX_LINK_LENGTH): the link itself, ``?server=`` and all, unless it is a room id that reads ``activate``."""
+    text = text.strip()
+    return join_url(text) if text == ACTIVATE else text
 
 
 def forward(name: str, message: str) -> bool:

@@ -16,6 +16,7 @@ from nimeet_desktop.net.links import (
     parse_join_link,
     parse_join_target,
 )
+from signaling_server.api.invitations import app_link, invite_url
 from signaling_server.protocol import ROOM_ID_RE
 
 ROOM = "Ab3_-xYz0123456789abcd"  # 22 characters, like secrets.token_urlsafe(16)
@@ -40,6 +41,18 @@ VALID: list[tuple[str, str, str | None]] = [
     (f"http://127.0.0.1:5000/join/{ROOM}", ROOM, "http://127.0.0.1:5000"),
     (f"http://[::1]:5000/join/{ROOM}", ROOM, "http://[::1]:5000"),
     (f"https://xn--bcher-kva.example/join/{ROOM}", ROOM, "https://xn--bcher-kva.example"),
+    # A server behind a reverse proxy under a path prefix (NIMEET_PUBLIC_URL=https://meet.example.com/app).
+    (f"https://meet.example.com/app/join/{ROOM}", ROOM, "https://meet.example.com/app"),
+    (f"https://meet.example.com/a/b-c/join/{ROOM}", ROOM, "https://meet.example.com/a/b-c"),
+    # A prefix that is itself called "join": the last /join/<id> is the invitation.
+    (f"https://meet.example.com/join/join/{ROOM}", ROOM, "https://meet.example.com/join"),
+    # The "Open in NIMeet" link of a server's /join/<id> page: the server, percent-encoded, decoded once.
+    (f"nimeet://join/{ROOM}?server=https%3A%2F%2Fmeet.example.com", ROOM, "https://meet.example.com"),
+    (f"nimeet://join/{ROOM}?server=http%3A%2F%2F127.0.0.1%3A8765", ROOM, "http://127.0.0.1:8765"),
+    (f"nimeet://join/{ROOM}?server=http%3a%2f%2f127.0.0.1%3a8765", ROOM, "http://127.0.0.1:8765"),
+    (f"nimeet://join/{ROOM}?server=https%3A%2F%2Fmeet.example.com%2Fapp", ROOM, "https://meet.example.com/app"),
+    (f"nimeet://join/{ROOM}?server=http%3A%2F%2F%5B%3A%3A1%5D%3A5000", ROOM, "http://[::1]:5000"),
+    (f"NIMEET://JOIN/{ROOM}?server=HTTPS%3A%2F%2FMeet.Example.COM%3A443%2F", ROOM, "https://meet.example.com"),
 ]
 
 INVALID: list[tuple[str, str]] = [
@@ -59,7 +72,10 @@ INVALID: list[tuple[str, str]] = [
     ("extra path segment", f"nimeet://join/{ROOM}/extra"),
     ("trailing slash", f"nimeet://join/{ROOM}/"),
     ("extra segment in web link", f"https://meet.example.com/join/{ROOM}/x"),
-    ("prefix path in web link", f"https://meet.example.com/app/join/{ROOM}"),
+    ("dot-dot prefix in web link", f"https://meet.example.com/../join/{ROOM}"),
+    ("dot prefix in web link", f"https://meet.example.com/./join/{ROOM}"),
+    ("empty prefix segment in web link", f"https://meet.example.com//join/{ROOM}"),
+    ("percent in prefix", f"https://meet.example.com/%61pp/join/{ROOM}"),
     ("double slash", f"nimeet://join//{ROOM}"),
     ("empty room", "nimeet://join/"),
     ("no room", "nimeet://join"),
@@ -111,6 +127,42 @@ INVALID: list[tuple[str, str]] = [
     ("dot in bare id", "abc.def"),
     ("slash in bare id", "abc/def"),
     ("colon in bare id", "abc:def"),
+    # ?server= links: the one parameter the server writes, encoded as it encodes it, and nothing else.
+    ("server not encoded", f"nimeet://join/{ROOM}?server=https://meet.example.com"),
+    ("server half encoded", f"nimeet://join/{ROOM}?server=https%3A//meet.example.com"),
+    ("empty server", f"nimeet://join/{ROOM}?server="),
+    ("server without value", f"nimeet://join/{ROOM}?server"),
+    ("server twice", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example&server=https%3A%2F%2Fb.example"),
+    ("second question mark", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example?server=x"),
+    ("another parameter after", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example&next=x"),
+    ("another parameter before", f"nimeet://join/{ROOM}?next=x&server=https%3A%2F%2Fa.example"),
+    ("parameter in capitals", f"nimeet://join/{ROOM}?SERVER=https%3A%2F%2Fa.example"),
+    ("parameter with a space", f"nimeet://join/{ROOM}?server =https%3A%2F%2Fa.example"),
+    ("empty query", f"nimeet://join/{ROOM}?"),
+    ("fragment after server", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example#x"),
+    ("encoded fragment in server", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%23x"),
+    ("encoded query in server", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%3Fx%3D1"),
+    ("slash before the query", f"nimeet://join/{ROOM}/?server=https%3A%2F%2Fa.example"),
+    ("server on a web link", f"https://a.example/join/{ROOM}?server=https%3A%2F%2Fb.example"),
+    ("encoded NUL", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%00"),
+    ("encoded newline", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%0A"),
+    ("encoded escape", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%1B%5B2J"),
+    ("encoded DEL", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%7F"),
+    ("encoded space", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%20"),
+    ("encoded UTF-8 lookalike", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.%D0%B5xample"),
+    ("encoded bidi override", f"nimeet://join/{ROOM}?server=https%3A%2F%2F%E2%80%AEa.example"),
+    ("double-encoded server", f"nimeet://join/{ROOM}?server=https%253A%252F%252Fa.example"),
+    ("double-encoded dot-dot", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%2F%252e%252e"),
+    ("encoded dot-dot path", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%2F..%2Fx"),
+    ("encoded userinfo", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%40evil.example"),
+    ("encoded backslash", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fevil.example%5C%40a.example"),
+    ("server of another scheme", f"nimeet://join/{ROOM}?server=javascript%3Aalert(1)"),
+    ("server of the file scheme", f"nimeet://join/{ROOM}?server=file%3A%2F%2F%2Fetc%2Fpasswd"),
+    ("server that is a nimeet link", f"nimeet://join/{ROOM}?server=nimeet%3A%2F%2Fjoin%2Fx"),
+    ("bad escape", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%G0"),
+    ("truncated escape", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%2"),
+    ("server port out of range", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%3A70000"),
+    ("server raw unicode", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fb\u00fccher.example"),
 ]
 
 
@@ -146,6 +198,55 @@ def test_join_link_round_trip(room_id: str) -> None:
     link = join_link(room_id)
     assert link == f"nimeet://join/{room_id}"
     assert parse_join_link(link) == room_id
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://meet.example.com",
+        "http://127.0.0.1:8765",
+        "http://[::1]:5000",
+        "https://meet.example.com/app",
+        "https://meet.example.com/a/b~c.d_e-f",
+        "http://localhost:8080",
+    ],
+)
+@pytest.mark.parametrize("room_id", [ROOM, DASHED, "a" * 64])
+def test_the_app_link_is_what_the_servers_join_page_links_to(base: str, room_id: str) -> None:
+    """join_link with a server writes, byte for byte, the "Open in NIMeet" link of that server's /join page, and
+    the parser reads it back to the same room and server."""
+    link = join_link(room_id, base)
+    assert link == app_link(base, room_id)
+    assert parse_join_target(link) == JoinTarget(room_id, base)
+
+
+@pytest.mark.parametrize(
+    ("base", "normalized"),
+    [
+        ("HTTPS://Meet.Example.COM:443/", "https://meet.example.com"),
+        ("http://127.0.0.1:80", "http://127.0.0.1"),
+        ("https://meet.example.com/app/", "https://meet.example.com/app"),
+    ],
+)
+def test_a_servers_link_reads_back_to_its_normalised_address(base: str, normalized: str) -> None:
+    """A server's NIMEET_PUBLIC_URL is not normalised: the link it writes still names the app's form of it."""
+    assert parse_join_target(app_link(base, ROOM)) == JoinTarget(ROOM, normalized)
+    assert parse_join_target(invite_url(base.rstrip("/"), ROOM)) == JoinTarget(ROOM, normalized)
+    assert join_link(ROOM, base) == app_link(normalized, ROOM)
+
+
+@pytest.mark.parametrize("server", ["", "ftp://a.example", "https://a.example?x=1", "https://user@a.example"])
+def test_join_link_refuses_a_bad_server(server: str) -> None:
+    with pytest.raises(InvalidServerUrl):
+        join_link(ROOM, server)
+
+
+def test_the_longest_accepted_server_link_still_fits() -> None:
+    """A host name of 253 characters and a port, encoded: far below MAX_LINK_LENGTH."""
+    host = ".".join(["a" * 63] * 3 + ["b" * 61])
+    link = join_link(ROOM.ljust(64, "x"), f"https://{host}:65535/{'p' * 200}")
+    assert len(link) < MAX_LINK_LENGTH
+    assert parse_join_target(link).server_url == f"https://{host}:65535/{'p' * 200}"
 
 
 @pytest.mark.parametrize("room_id", ["", "../x", "a/b", "a b", "a" * 65, "%2e%2e", "r\u043e\u043em"])
@@ -211,6 +312,12 @@ def test_bad_server_urls_are_refused(url: str) -> None:
         ("x" * 5000, LinkProblem.TOO_LONG),
         ("nimeet://join/abc def", LinkProblem.BAD_CHARACTERS),
         ("nimeet://call/abc", LinkProblem.BAD_NIMEET_LINK),
+        ("nimeet://join/abc?next=x", LinkProblem.BAD_NIMEET_QUERY),
+        ("nimeet://join/abc?server=a&server=b", LinkProblem.BAD_NIMEET_QUERY),
+        ("nimeet://join/abc#x", LinkProblem.BAD_NIMEET_QUERY),
+        ("nimeet://join/abc?server=https%3A%2F%2Fa.example%0A", LinkProblem.BAD_SERVER),
+        ("nimeet://join/abc?server=ftp%3A%2F%2Fa.example", LinkProblem.BAD_SERVER),
+        ("https://a.example/../join/abc", LinkProblem.BAD_SERVER),
         ("https://example.org/rooms/abc", LinkProblem.BAD_WEB_LINK),
         ("ftp://example.org/join/abc", LinkProblem.UNSUPPORTED_SCHEME),
     ],

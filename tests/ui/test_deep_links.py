@@ -8,11 +8,15 @@ import secrets
 import uuid
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QUrl
+from PySide6.QtGui import QFileOpenEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.app import main
-from nimeet_desktop.net.links import InvalidLink, JoinTarget, parse_join_target
-from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward
+from nimeet_desktop.net.links import MAX_LINK_LENGTH, InvalidLink, JoinTarget, LinkProblem, parse_join_target
+from nimeet_desktop.ui.file_open import FileOpenLinks
+from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward, link_message
 from tests.ui.conftest import AppHarness, fill, until
 
 ROOM = "Zx9_kQ-3fT"
@@ -25,6 +29,12 @@ VALID = [
     ("longest bare id", "a" * 64, JoinTarget("a" * 64)),
     ("web link", f"https://meet.example.org/join/{ROOM}", JoinTarget(ROOM, "https://meet.example.org")),
     ("web link with port", f"http://127.0.0.1:8765/join/{ROOM}", JoinTarget(ROOM, "http://127.0.0.1:8765")),
+    ("web link under a prefix", f"https://example.org/meet/join/{ROOM}", JoinTarget(ROOM, "https://example.org/meet")),
+    (
+        "app link with its server",
+        f"nimeet://join/{ROOM}?server=https%3A%2F%2Fmeet.example.org%3A8443",
+        JoinTarget(ROOM, "https://meet.example.org:8443"),
+    ),
 ]
 
 INVALID = [
@@ -47,6 +57,10 @@ INVALID = [
     ("right-to-left override", f"nimeet://join/\u202e{ROOM}"),
     ("lookalike letters", "r\u043e\u043em"),
     ("huge", "nimeet://join/" + "a" * 5000),
+    ("server twice", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example&server=https%3A%2F%2Fb.example"),
+    ("another parameter", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example&then=x"),
+    ("encoded control character", f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%0D%0A"),
+    ("double-encoded server", f"nimeet://join/{ROOM}?server=https%253A%252F%252Fa.example"),
 ]
 
 
@@ -112,10 +126,93 @@ def test_a_link_opens_pre_join_after_signing_in(qtbot: QtBot, app: AppHarness) -
         assert window.prejoin.room_id == room["roomId"]
         await until(lambda: window.prejoin.heading.text() == "Standup", what="the room's name")
 
-        # Linked to another server: refused with a message, nothing else changes.
+        # Linked to another server: a question, and nothing changes until it is answered.
         await window.prejoin.close_preview()
         window.open_link(parse_join_target(f"https://other.example/join/{room['roomId']}"))
         await asyncio.sleep(0)
-        assert any("another server" in message for _kind, message in window.toasts.history)
+        assert window.switch_dialog is not None and window.switch_dialog.isVisible()
+        assert "https://other.example" in window.switch_dialog.text()
+        assert window.stack.currentWidget() is window.prejoin and window.context.server_url == app.server.url
+        window.switch_dialog.stay_button.click()
+        await until(lambda: window.switch_dialog is None, what="the question answered")
+        assert window.context.server_url == app.server.url
 
     app.run(flow())
+
+
+def test_a_forwarded_app_link_arrives_whole(qtbot: QtBot, run: object) -> None:
+    """The ``?server=`` link, the longest link the parser takes, and a room id that reads like the activate message
+    all arrive as they were sent."""
+    received: list[JoinTarget] = []
+    activated: list[bool] = []
+    refused: list[InvalidLink] = []
+    name = f"nimeet-test-{uuid.uuid4().hex[:12]}"
+    server = InstanceServer(name, received.append, lambda: activated.append(True), refused.append)
+    app_link = f"nimeet://join/{ROOM}?server=http%3A%2F%2F127.0.0.1%3A8765%2Fnimeet"
+    prefix = "/p" * ((MAX_LINK_LENGTH - 40) // 2)
+    longest = f"https://meet.example.org{prefix}/join/{ROOM}"
+    longest = longest.replace("/p/", "/pp/", MAX_LINK_LENGTH - len(longest))
+    assert len(longest) == MAX_LINK_LENGTH
+    too_long = longest.replace("/p/", "/pp/", 1)
+    assert len(too_long) == MAX_LINK_LENGTH + 1
+    try:
+        # What `nimeet <link>` sends for each (app.py): a room called "activate" must not just raise the window.
+        for text in (app_link, longest, "activate", "  activate\n"):
+            assert forward(name, link_message(text))
+        assert forward(name, ACTIVATE)
+        qtbot.waitUntil(lambda: len(received) + len(refused) == 4 and activated == [True])
+        assert received == [
+            JoinTarget(ROOM, "http://127.0.0.1:8765/nimeet"),
+            parse_join_target(longest),
+            JoinTarget("activate"),
+            JoinTarget("activate"),
+        ]
+        assert received[1].server_url is not None and received[1].server_url.endswith(prefix[-40:])
+        assert refused == []
+        # One character more is refused whole, not cut to a shorter link that still parses.
+        assert forward(name, too_long)
+        qtbot.waitUntil(lambda: len(refused) == 1)
+        assert len(received) == 4
+    finally:
+        server.close()
+
+
+def test_macos_hands_links_over_as_file_open_events(qtbot: QtBot, qapp: QApplication) -> None:
+    """The same strict parser: the ``?server=`` form as Qt gives it (encoded, not decoded for display), and junk."""
+    received: list[JoinTarget] = []
+    refused: list[InvalidLink] = []
+    links = FileOpenLinks(on_link=received.append, on_bad=refused.append)
+    qapp.installEventFilter(links)
+    try:
+        for text in (
+            f"nimeet://join/{ROOM}?server=https%3A%2F%2Fmeet.example.org%2Fapp",
+            f"nimeet://join/{ROOM}",
+            f"https://meet.example.org/join/{ROOM}",
+        ):
+            QCoreApplication.postEvent(qapp, QFileOpenEvent(QUrl(text)))
+        for junk in (
+            f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example&next=x",
+            f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%0A",
+            # Qt's display form would show %20 as a space: the parser must see the escape the sender wrote.
+            f"nimeet://join/{ROOM}?server=https%3A%2F%2Fa.example%20",
+            f"nimeet://join/{ROOM}/../../x",
+            "file:///etc/passwd",
+        ):
+            QCoreApplication.postEvent(qapp, QFileOpenEvent(QUrl(junk)))
+        QCoreApplication.postEvent(qapp, QFileOpenEvent("/Users/someone/Documents/notes.txt"))
+        qtbot.waitUntil(lambda: len(received) + len(refused) == 9)
+    finally:
+        qapp.removeEventFilter(links)
+    assert received == [
+        JoinTarget(ROOM, "https://meet.example.org/app"),
+        JoinTarget(ROOM),
+        JoinTarget(ROOM, "https://meet.example.org"),
+    ]
+    assert [exc.problem for exc in refused] == [
+        LinkProblem.BAD_NIMEET_QUERY,
+        LinkProblem.BAD_SERVER,
+        LinkProblem.BAD_SERVER,
+        LinkProblem.BAD_NIMEET_LINK,
+        LinkProblem.UNSUPPORTED_SCHEME,
+        LinkProblem.UNSUPPORTED_SCHEME,  # a document's path arrives as a file:// URL
+    ]

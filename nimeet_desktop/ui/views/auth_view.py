@@ -96,8 +96,12 @@ class AuthView(QWidget):
         self.set_registering(False)
 
     def showEvent(self, event: object) -> None:
-        self.server_label.setText(self.tr("Server: {url}").format(url=clip(self.context.server_url, ADDRESS_CHARS)))
+        self.show_server()
         super().showEvent(event)  # type: ignore[arg-type]
+
+    def show_server(self) -> None:
+        """The server the form signs in to (again when the app moves to another one while this screen shows)."""
+        self.server_label.setText(self.tr("Server: {url}").format(url=clip(self.context.server_url, ADDRESS_CHARS)))
 
     def set_registering(self, registering: bool) -> None:
         self.registering = registering

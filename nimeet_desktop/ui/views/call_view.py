@@ -14,7 +14,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from nimeet_desktop.call.desktop_call import DesktopCall
@@ -22,7 +22,6 @@ from nimeet_desktop.call.quality import QualityMeter
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.media.audio_output import SILENCE_DBFS
 from nimeet_desktop.media.base import AudioSource, VideoSource
-from nimeet_desktop.net.links import join_link
 from nimeet_desktop.net.rest import RestError
 from nimeet_desktop.net.signaling import ConnectionState, SignalingError
 from nimeet_desktop.task_set import Once, TaskSet
@@ -31,6 +30,7 @@ from nimeet_desktop.ui.call_bridge import CallBridge
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar
 from nimeet_desktop.ui.device_messages import call_error_text
+from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation
 from nimeet_desktop.ui.reconnecting_overlay import ReconnectingOverlay
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, ElidedLabel, clip, isolate
@@ -61,6 +61,7 @@ class CallView(QWidget):
         self.bridge: CallBridge | None = None
         self.quality = QualityMeter()
         self.room_id = ""
+        self.invite_url: str | None = None  # the server's inviteUrl, from pre-join
         self._quiet_until = 0.0
         # One per call: leaving runs once, and closing the window during a leave waits for it instead of cutting
         # it short.
@@ -96,6 +97,7 @@ class CallView(QWidget):
         self.controls.screen_stop_requested.connect(self._stop_share)
         self.controls.leave_clicked.connect(self.leave)
         self.controls.invite_clicked.connect(self.copy_invite)
+        self.controls.app_link_clicked.connect(self.copy_app_link)
         for action, slot in (
             ("microphone", self.toggle_microphone),
             ("camera", self.toggle_camera),
@@ -112,6 +114,7 @@ class CallView(QWidget):
         room_id: str,
         *,
         room_name: str | None = None,
+        invite_url: str | None = None,
         camera: bool,
         microphone: bool,
         camera_source: VideoSource | None,
@@ -119,6 +122,7 @@ class CallView(QWidget):
     ) -> str | None:
         """Join ``room_id``; returns None, or why it failed (the sources are closed then)."""
         self.room_id = room_id
+        self.invite_url = invite_url
         self._leave = Once(self._leave_now)
         self.title.setText(room_name or self.tr("Room {room}").format(room=clip(room_id)))
         try:
@@ -269,9 +273,14 @@ class CallView(QWidget):
         if self.call is not None:
             self._run(self.call.stop_screen_share(), "stop-sharing")
 
+    def invitation(self) -> Invitation:
+        return invitation(self.room_id, self.context.server_url, self.invite_url)
+
     def copy_invite(self) -> None:
-        QGuiApplication.clipboard().setText(join_link(self.room_id))
-        self.toast.emit(self.tr("Invite link copied"), ToastKind.INFO)
+        self.toast.emit(copy_invite(self.invitation()), ToastKind.INFO)
+
+    def copy_app_link(self) -> None:
+        self.toast.emit(copy_app_link(self.invitation()), ToastKind.INFO)
 
     def leave(self) -> None:
         if self._leave is not None:

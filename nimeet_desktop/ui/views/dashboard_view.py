@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
@@ -18,12 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nimeet_desktop.net.links import InvalidLink, join_link, parse_join_target
+from nimeet_desktop.net.links import InvalidLink, parse_join_target
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons, messages, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
+from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation, invite_menu, menu_button
 from nimeet_desktop.ui.network_hosting import NetworkHostingPanel
 from nimeet_desktop.ui.untrusted import (
     ADDRESS_CHARS,
@@ -40,12 +40,15 @@ from signaling_server.protocol import ErrorCode, Room, RoomInfoResponse
 logger = logging.getLogger(__name__)
 
 ROOM_ID_ROLE = Qt.ItemDataRole.UserRole
+INVITE_ROLE = Qt.ItemDataRole.UserRole + 1  # the room's inviteUrl as the server gave it (None from older servers)
 
 
 class DashboardView(QWidget):
     join_requested = Signal(str, object)  # a room id, checked to exist, and its RoomInfoResponse (pre-join shows it)
     logged_out = Signal()
     toast = Signal(str)
+    # A pasted link naming another server: the window offers to switch (it never happens silently).
+    link_for_another_server = Signal(object)  # a JoinTarget
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -99,6 +102,9 @@ class DashboardView(QWidget):
         self.rooms_status = plain_label()
         self.copy_button = QPushButton(icons.icon("copy"), self.tr("Copy invite link"))
         self.copy_button.setObjectName("copyInvite")
+        self.copy_menu = menu_button(
+            invite_menu(self, self._copy_selected, self._copy_selected_app_link), "inviteMenuButton"
+        )
         self.open_button = QPushButton(self.tr("Join selected"))
         self.open_button.setObjectName("joinSelected")
         self.refresh_button = QPushButton(icons.icon("refresh"), "")
@@ -107,6 +113,7 @@ class DashboardView(QWidget):
         room_buttons = QHBoxLayout()
         room_buttons.addStretch(1)
         room_buttons.addWidget(self.copy_button)
+        room_buttons.addWidget(self.copy_menu)
         room_buttons.addWidget(self.open_button)
         recent_title = QHBoxLayout()
         recent_title.addWidget(title(self.tr("Recent rooms")))
@@ -178,7 +185,9 @@ class DashboardView(QWidget):
             # The server's words: capped, and the name isolated so that its direction marks cannot reorder the id.
             item = QListWidgetItem(f"{isolate(room.name, NAME_CHARS)}    ·    {clip(room.room_id)}")
             item.setData(ROOM_ID_ROLE, room.room_id)
-            item.setToolTip(tooltip(join_link(room.room_id), ADDRESS_CHARS))
+            item.setData(INVITE_ROLE, room.invite_url)
+            invite = invitation(room.room_id, self.context.server_url, room.invite_url)
+            item.setToolTip(tooltip(invite.web or invite.app, ADDRESS_CHARS))
             self.rooms.addItem(item)
         self.rooms_status.setText("" if self.rooms.count() else self.tr("No rooms yet: start a new call."))
         self.rooms_status.setVisible(not self.rooms.count())
@@ -200,15 +209,27 @@ class DashboardView(QWidget):
     def _update_buttons(self) -> None:
         selected = self._selected_room() is not None
         self.copy_button.setEnabled(selected)
+        self.copy_menu.setEnabled(selected)
         self.open_button.setEnabled(selected)
 
     # ---- actions ----------------------------------------------------------------------------------------
 
+    def _selected_invitation(self) -> Invitation | None:
+        item = self.rooms.currentItem()
+        if item is None:
+            return None
+        invite_url = item.data(INVITE_ROLE)
+        return invitation(
+            str(item.data(ROOM_ID_ROLE)), self.context.server_url, invite_url if isinstance(invite_url, str) else None
+        )
+
     def _copy_selected(self) -> None:
-        room_id = self._selected_room()
-        if room_id is not None:
-            QGuiApplication.clipboard().setText(join_link(room_id))
-            self.toast.emit(self.tr("Invite link copied"))
+        if (invite := self._selected_invitation()) is not None:
+            self.toast.emit(copy_invite(invite))
+
+    def _copy_selected_app_link(self) -> None:
+        if (invite := self._selected_invitation()) is not None:
+            self.toast.emit(copy_app_link(invite))
 
     def _new_call(self) -> None:
         if not self.tasks.busy:  # a double click makes one room, not two
@@ -237,13 +258,9 @@ class DashboardView(QWidget):
         except InvalidLink as exc:
             show_error(self.join_error, messages.link_error(exc))
             return
-        if target.server_url is not None and target.server_url != self.context.server_url:
-            show_error(
-                self.join_error,
-                self.tr("This link is for another server ({server})").format(
-                    server=clip(target.server_url, ADDRESS_CHARS)
-                ),
-            )
+        if target.server_url is not None and not self.context.is_current_server(target.server_url):
+            self.join_edit.clear()
+            self.link_for_another_server.emit(target)
             return
         self._open_room(target.room_id)
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -21,13 +21,13 @@ from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.devices import DeviceProblem
 from nimeet_desktop.media.preview import DevicePreview, PreviewDevice
 from nimeet_desktop.media.provider import DeviceChoice
-from nimeet_desktop.net.links import join_link
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, control_button, show_media
 from nimeet_desktop.ui.device_messages import device_problem_text
 from nimeet_desktop.ui.form import card, error_label, show_error
+from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation, invite_menu, menu_button
 from nimeet_desktop.ui.untrusted import ElidedLabel, clip, plain_label
 from nimeet_desktop.ui.video_tile import VideoTile
 from signaling_server.protocol import RoomInfoResponse
@@ -54,6 +54,7 @@ class PreJoinView(QWidget):
         self.preview = DevicePreview(context.provider, on_error=self._device_error)
         self.room_id = ""
         self.room_name: str | None = None  # once known: the call window's title, without asking the server again
+        self.invite_url: str | None = None  # the server's inviteUrl once known: copied here and in the call
 
         # The room's name once known: the server's words, elided to the card's width.
         self.heading = ElidedLabel(self.tr("Ready to join?"))
@@ -104,6 +105,11 @@ class PreJoinView(QWidget):
         self.join_button.setDefault(True)
         self.copy_button = QPushButton(icons.icon("copy"), self.tr("Copy invite link"))
         self.copy_button.setObjectName("copyInvite")
+        self.copy_menu = menu_button(invite_menu(self, self._copy, self._copy_app_link), "inviteMenuButton")
+        copy_row = QHBoxLayout()
+        copy_row.setSpacing(4)
+        copy_row.addWidget(self.copy_button, 1)
+        copy_row.addWidget(self.copy_menu)
         back_button = QPushButton(self.tr("Back"))
         back_button.setObjectName("back")
         self.join_error = error_label()
@@ -114,7 +120,7 @@ class PreJoinView(QWidget):
         side_layout.addSpacing(12)
         side_layout.addWidget(self.join_error)
         side_layout.addWidget(self.join_button)
-        side_layout.addWidget(self.copy_button)
+        side_layout.addLayout(copy_row)
         side_layout.addWidget(back_button)
 
         left = QVBoxLayout()
@@ -161,6 +167,7 @@ class PreJoinView(QWidget):
         """Pre-join for ``room_id``; ``info`` when the caller has just fetched or created it (else fetched here)."""
         self.room_id = room_id
         self.room_name = None
+        self.invite_url = None
         user = self.context.user
         self.tile.set_avatar_name(user.username if user else None)  # "You", but with the user's own initial
         self.heading.setText(self.tr("Ready to join?"))
@@ -208,6 +215,7 @@ class PreJoinView(QWidget):
 
     def _show_room(self, info: RoomInfoResponse) -> None:
         self.room_name = info.room.name
+        self.invite_url = info.room.invite_url
         self.heading.setText(info.room.name)
         people = info.participant_count
         if people == 0:
@@ -305,9 +313,14 @@ class PreJoinView(QWidget):
         self._remember_devices()
         self.join.emit(self.room_id, self.camera_button.isChecked(), self.mic_button.isChecked())
 
+    def invitation(self) -> Invitation:
+        return invitation(self.room_id, self.context.server_url, self.invite_url)
+
     def _copy(self) -> None:
-        QGuiApplication.clipboard().setText(join_link(self.room_id))
-        self.toast.emit(self.tr("Invite link copied"))
+        self.toast.emit(copy_invite(self.invitation()))
+
+    def _copy_app_link(self) -> None:
+        self.toast.emit(copy_app_link(self.invitation()))
 
     def _back(self) -> None:
         self.back.emit()
