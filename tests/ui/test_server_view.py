@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.local_server import LocalServer
 from nimeet_desktop.net.lan_address import lan_address
+from nimeet_desktop.net.links import parse_join_target
 from nimeet_desktop.settings import DEFAULT_SERVER_PORT, SettingsStore
 from nimeet_desktop.ui.toast import ToastKind
 from tests.support.server import FAST_ENV
@@ -164,6 +165,10 @@ def test_a_server_hosted_for_the_network_shows_the_address_others_use(
     created = run(context.api.create_room("LAN"))
     assert created.room.invite_url == f"{expected}/join/{created.room.room_id}"
     assert clipped_widgets(window) == []
+    # The host opening its own invitation: the LAN address is this app's own server, not another one to switch to.
+    window.open_link(parse_join_target(created.room.invite_url))
+    assert window.switch_dialog is None
+    run(until(lambda: window.current is window.prejoin, 10, "pre-join for the host's own invitation"))
 
 
 def test_a_server_for_this_computer_only_says_so(qtbot: QtBot, app: AppHarness, run: Run, tmp_path: Path) -> None:
