@@ -34,8 +34,22 @@ class AppContext:
         return self.settings.server_url
 
     def is_current_server(self, url: str) -> bool:
-        """``url`` names the server in use (both normalised: ``http://Host:80/`` is ``http://host``)."""
-        return server_key(url) == server_key(self.server_url)
+        """``url`` names the server in use (both normalised: ``http://Host:80/`` is ``http://host``).
+
+        A server this app hosts for the network has two names: the loopback one the app uses and the LAN one its
+        invitations carry. The host opening their own invitation must not be asked to switch to it."""
+        key = server_key(url)
+        if key == server_key(self.server_url):
+            return True
+        hosted = self.local_server
+        return (
+            hosted is not None
+            and hosted.running
+            and hosted.lan_url is not None
+            and hosted.url is not None
+            and key == server_key(hosted.lan_url)
+            and server_key(hosted.url) == server_key(self.server_url)
+        )
 
     @property
     def token(self) -> str | None:
