@@ -278,9 +278,10 @@ def install(window: MainWindow) -> Tray:
     return tray
 
 
-def attach(window: MainWindow, icon: QSystemTrayIcon) -> Tray:
-    """``window``'s tray on ``icon`` (not shown yet), with closing during a call guarded by the setting."""
-    tray = Tray(window, icon)
+def attach(window: MainWindow, icon: QSystemTrayIcon, notify: Show | None = None) -> Tray:
+    """``window``'s tray on ``icon`` (not shown yet), with closing during a call guarded by the setting;
+    ``notify`` as for ``Tray``."""
+    tray = Tray(window, icon, notify)
     window.close_guard = CloseGuard(
         window,
         window.context.settings,
