@@ -5,7 +5,12 @@ menu is driven directly; the real ``QSystemTrayIcon`` still gets the menu, toolt
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize, Qt
@@ -15,6 +20,8 @@ from pytestqt.qtbot import QtBot
 from nimeet_desktop.settings import SettingsStore
 from nimeet_desktop.ui import tray
 from nimeet_desktop.ui.main_window import MainWindow
+from tests.media.conftest import start_xvfb
+from tests.support.system_packages import TRAYER, require
 from tests.ui.conftest import AppHarness, new_user, register, until
 from tests.ui.test_call_window import Bots
 
@@ -183,3 +190,89 @@ async def quit_from_the_tray_with(app: AppHarness, bots: Bots, qtbot: QtBot) -> 
     await window.shutdown()  # what the app's run() does once it hears ``closed``
     await until(lambda: me.socket_id not in bot.participants, what="the bot to see us leave")
     assert view.call is None
+
+
+# The app's real tray path, in a process of its own on a real X server with a real tray host (trayer): the tray is
+# available, ``install`` makes and shows the icon, the host embeds it and it is painted with the app's icon.
+REAL_TRAY = r"""
+import sys, time
+from pathlib import Path
+from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+app = QApplication(["nimeet"])
+app.setQuitOnLastWindowClosed(False)
+deadline = time.monotonic() + 10
+while not QSystemTrayIcon.isSystemTrayAvailable():
+    if time.monotonic() > deadline:
+        sys.exit("the tray host never took the tray")
+    time.sleep(0.1)
+from nimeet_desktop.media.provider import SyntheticMediaProvider
+from nimeet_desktop.net.credentials import CredentialStore
+from nimeet_desktop.settings import Settings, SettingsStore
+from nimeet_desktop.ui import theme, tray
+from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.main_window import MainWindow
+from tests.support.memory_keyring import MemoryKeyring
+theme.apply_theme(app)
+store = SettingsStore(Path(sys.argv[1]))
+context = AppContext(store, Settings(), CredentialStore(backend=MemoryKeyring()), SyntheticMediaProvider(64, 48))
+window = MainWindow(context)
+installed = tray.install(window)
+assert installed.icon is not None and installed.icon.isVisible(), "no icon"
+assert window.close_guard is not None, "closing is not guarded"
+assert installed.icon.contextMenu() is installed.menu
+deadline = time.monotonic() + 10
+while installed.icon.geometry().isEmpty():
+    if time.monotonic() > deadline:
+        sys.exit("the tray host never embedded the icon")
+    app.processEvents()
+    time.sleep(0.05)
+for _ in range(20):
+    app.processEvents()
+    time.sleep(0.05)
+box = installed.icon.geometry()
+shot = QGuiApplication.primaryScreen().grabWindow(0, box.x(), box.y(), box.width(), box.height()).toImage()
+accent = QColor("#1a73e8")
+blue = sum(
+    1
+    for x in range(shot.width())
+    for y in range(shot.height())
+    if abs(shot.pixelColor(x, y).red() - accent.red()) + abs(shot.pixelColor(x, y).blue() - accent.blue()) < 40
+)
+print(f"icon at {box.x()},{box.y()} {box.width()}x{box.height()}, {blue} accent pixels")
+assert blue > box.width() * box.height() // 4, "the icon is not painted in the tray"
+installed.icon.showMessage("NIMeet", "a notification", tray.state_icon(False, False))
+installed.icon.hide()
+"""
+
+
+def test_the_real_tray_icon_under_a_tray_host(tmp_path: Path) -> None:
+    trayer = shutil.which("trayer")
+    require(trayer is not None, TRAYER)
+    assert trayer is not None
+    server = start_xvfb(640, 480)
+    try:
+        env = {**os.environ, "DISPLAY": server.display, "QT_QPA_PLATFORM": "xcb", "XDG_RUNTIME_DIR": str(tmp_path)}
+        host = subprocess.Popen(
+            [trayer, "--edge", "bottom", "--align", "right", "--widthtype", "request", "--height", "32"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", REAL_TRAY, str(tmp_path / "config")],
+                env=env,
+                cwd=Path(__file__).resolve().parents[2],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        finally:
+            host.terminate()
+            host.wait(5)
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "accent pixels" in done.stdout
