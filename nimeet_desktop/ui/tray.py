@@ -22,7 +22,7 @@ from nimeet_desktop.settings import CloseDuringCall
 from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.close_during_call import CloseGuard
 from nimeet_desktop.ui.main_window import MainWindow
-from nimeet_desktop.ui.notifications import Notifier, Show, window_is_active
+from nimeet_desktop.ui.notifications import Notifier, Show, safe_name, window_is_active
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.untrusted import isolate
 
@@ -92,7 +92,7 @@ class Tray(QObject):
         self.status_action.setEnabled(False)  # a line of state, not something to click
         self.microphone_action = self.menu.addAction("")
         self.camera_action = self.menu.addAction("")
-        self.leave_action = self.menu.addAction(icons.icon("call-end"), self.tr("Leave the call"))
+        self.leave_action = self.menu.addAction(self.tr("Leave the call"))
         self._call_section += [self.status_action, self.microphone_action, self.camera_action, self.leave_action]
         self.menu.addSeparator()
         # No settings screen yet (issue 12 brings one): the choice lives here, where its effect is felt.
@@ -155,7 +155,9 @@ class Tray(QObject):
     def tooltip_text(self) -> str:
         if not self.in_call:
             return "NIMeet"
-        room = self._room()
+        # A tray's tooltip may be shown as rich text (Qt's own on X11 guesses, as a label does; some desktops
+        # render markup): the room's name carries no markup character at all (as in a notification).
+        room = safe_name(self.window.call_view.title.full_text)
         if self.window.call_view.reconnecting:
             return self.tr("NIMeet: reconnecting to the call in {room}").format(room=room)
         if self.muted:
@@ -206,6 +208,8 @@ class Tray(QObject):
                 text = QCoreApplication.translate("ControlBar", "Turn on camera")
             self.camera_action.setText(text)
             self.camera_action.setIcon(icons.icon("camera-off" if media.camera else "camera"))
+            # Drawn here, not once: in the palette's colour of the moment (the system may have turned dark).
+            self.leave_action.setIcon(icons.icon("call-end"))
         for action in self.close_choices.actions():
             action.setChecked(action.data() == window.context.settings.close_during_call)
         if self.icon is not None:

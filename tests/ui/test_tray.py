@@ -124,6 +124,16 @@ async def tray_in_a_call_with(app: AppHarness, bots: Bots, qtbot: QtBot) -> None
     assert not app_tray.new_call_action.isEnabled()
     unmuted_icon = icon.icon().pixmap(QSize(32, 32)).toImage()
 
+    # The room's name is the server's words: literal in the menu (an "&" is no accelerator), no markup in the
+    # tooltip, which Qt may show as rich text.
+    view.title.setText("<b>x</b> R&D\tcall")
+    app_tray.refresh()
+    assert app_tray.status_action.text().startswith("\u2068<b>x</b> R&&D\ufffdcall\u2069 · 2 in the call")
+    assert not {"<", ">", "&"} & set(icon.toolTip())
+    assert icon.toolTip() == "NIMeet: in a call in \u2068\u2039b\u203ax\u2039/b\u203a R\uff06D\ufffdcall\u2069"
+    view.title.setText(room)
+    app_tray.refresh()
+
     # Mute from the tray: the engine stops sending, the bot is told, the bar and our tile show it.
     app_tray.microphone_action.trigger()
     await until(lambda: not call.session.microphone_on, what="muted from the tray")
