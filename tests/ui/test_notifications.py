@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.ui import tray
 from nimeet_desktop.ui.notifications import TITLE, Notifier, safe_name
-from tests.ui.conftest import AppHarness, until
-from tests.ui.test_call_window import Bots, enter_call
+from tests.ui.conftest import AppHarness, new_user, register, until
+from tests.ui.test_call_window import Bots, NoCameraProvider, enter_call
 
 FAST: dict[str, Any] = {"coalesce_s": 0.3, "min_gap_s": 0.6, "repeat_s": 60.0, "reconnect_grace_s": 0.3}
 
@@ -163,3 +164,33 @@ async def joins_while_hidden_with(app: AppHarness, bots: Bots, qtbot: QtBot) -> 
     name = bot.self_participant.username
     await until(lambda: len(shown) == 2, timeout=15, what="the second notification")
     assert shown[1] == f"\u2068{name}\u2069 joined the call"
+
+
+@pytest.mark.usefixtures("loopback_media")
+def test_an_error_while_the_window_is_hidden_is_a_notification(qtbot: QtBot, app: AppHarness) -> None:
+    app.provider = NoCameraProvider(320, 240)
+    app.run(error_while_hidden(app, qtbot), timeout=60)
+
+
+async def error_while_hidden(app: AppHarness, qtbot: QtBot) -> None:
+    window = app.build()
+    shown: list[str] = []
+    app_tray = tray.Tray(window, notify=lambda _title, text: shown.append(text))
+    await window.start()
+    register(qtbot, window, new_user())
+    await until(lambda: window.current is window.dashboard, what="the dashboard")
+    qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+    await until(lambda: window.current is window.prejoin and window.prejoin.join_button.isEnabled(), what="pre-join")
+    qtbot.mouseClick(window.prejoin.join_button, Qt.MouseButton.LeftButton)
+    view = window.call_view
+    await until(lambda: view.call is not None and view.call.session.self_participant is not None, what="joined")
+
+    window.hide()  # kept in the tray; the camera is asked for from the tray's menu
+    app_tray.camera_action.trigger()
+    busy = "The camera is in use by another application"
+    await until(lambda: ("error", busy) in window.toasts.history, what="the error toast")
+    await until(lambda: shown == [busy], what="the error as a notification")
+    app_tray.camera_action.trigger()  # the same failure again at once: said once
+    await until(lambda: window.toasts.history.count(("error", busy)) == 2, what="the second error toast")
+    await asyncio.sleep(0.5)
+    assert shown == [busy]
