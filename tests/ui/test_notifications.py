@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.ui import tray
 from nimeet_desktop.ui.notifications import TITLE, Notifier, safe_name
+from nimeet_desktop.ui.toast import ToastKind
 from tests.ui.conftest import AppHarness, new_user, register, until
 from tests.ui.test_call_window import Bots, NoCameraProvider, enter_call
 
@@ -191,6 +192,6 @@ async def error_while_hidden(app: AppHarness, qtbot: QtBot) -> None:
     await until(lambda: ("error", busy) in window.toasts.history, what="the error toast")
     await until(lambda: shown == [busy], what="the error as a notification")
     app_tray.camera_action.trigger()  # the same failure again at once: said once
-    await until(lambda: window.toasts.history.count(("error", busy)) == 2, what="the second error toast")
+    await until(lambda: window.toasts.history.count((ToastKind.ERROR, busy)) == 2, what="the second error toast")
     await asyncio.sleep(0.5)
     assert shown == [busy]
