@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from nimeet_desktop.media.provider import MediaProvider, SyntheticMediaProvider
     from nimeet_desktop.net.credentials import CredentialStore
-    from nimeet_desktop.ui import i18n, icons, messages, theme
+    from nimeet_desktop.ui import i18n, icons, messages, theme, tray
     from nimeet_desktop.ui.context import AppContext
     from nimeet_desktop.ui.file_open import FileOpenLinks
     from nimeet_desktop.ui.main_window import MainWindow
@@ -177,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     provider = SyntheticMediaProvider() if args.synthetic_media else MediaProvider()
     context = AppContext(store, settings, CredentialStore(), provider)
     window = MainWindow(context)
+    tray.install(window)  # owned by the window; a menu only where the desktop has no tray
 
     def bring_forward() -> None:
         window.showNormal()
@@ -195,10 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     file_open = FileOpenLinks(on_link=open_forwarded, on_bad=refuse_link)
     app.installEventFilter(file_open)
 
-    # Ctrl-C or a session logout's SIGTERM: close the window, so the call is left and the local server stopped as
-    # on a click. Python runs signal handlers only between bytecodes; a slow no-op timer gives it the chance.
+    # Ctrl-C or a session logout's SIGTERM: quit, so the call is left and the local server stopped as on a click
+    # (never asking, never hiding into the tray). Python runs signal handlers only between bytecodes; a slow no-op
+    # timer gives it the chance.
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda _sig, _frame: QTimer.singleShot(0, window.close))
+        signal.signal(sig, lambda _sig, _frame: QTimer.singleShot(0, window.quit))
     wake = QTimer()
     wake.start(250)
     wake.timeout.connect(lambda: None)

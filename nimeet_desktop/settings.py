@@ -29,6 +29,7 @@ DEFAULT_SERVER_URL = f"http://127.0.0.1:{DEFAULT_SERVER_PORT}"
 RECENT_ROOMS_KEPT = 10  # per server
 
 Language = Literal["system", "en", "ru"]
+CloseDuringCall = Literal["ask", "tray", "leave"]
 
 
 def config_dir() -> Path:
@@ -70,6 +71,12 @@ class Settings(BaseModel):
     host_on_network: bool = False
     # Room ids joined lately, newest first, per server (``server_key``): a room id means nothing on another server.
     recent_rooms: dict[str, list[str]] = Field(default_factory=dict)
+
+    # ---- the tray (issue 11) ----
+    # Closing the window while in a call: "ask" (a dialog, which can store the answer here), "tray" (hide the
+    # window, the call goes on with the tray icon), "leave" (leave the call and quit, as before the tray). Without
+    # a system tray closing always leaves: a window must never hide into a tray that is not there.
+    close_during_call: CloseDuringCall = "ask"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Settings:

@@ -132,6 +132,7 @@ if ((dev)); then
     install_packages "the tests run the server on PostgreSQL too" postgresql
   fi
   command -v Xvfb >/dev/null 2>&1 || install_packages "the screen-capture tests run an X server of their own" xvfb
+  command -v trayer >/dev/null 2>&1 || install_packages "the tray test embeds the tray icon in a tray host" trayer
 fi
 
 # ---- the virtual environment --------------------------------------------------------------------------------------

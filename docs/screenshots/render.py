@@ -9,7 +9,8 @@ What it does, all on this machine and on loopback:
   synthetic devices and an in-memory keyring, and walks it like a person: sign in → create an account → dashboard
   → the question an invitation for another server asks → new call → pre-join → join, then three headless
   participants join, one mutes, one turns the camera off, one shares a screen, and finally the server goes away so
-  the reconnecting cover shows;
+  the reconnecting cover shows; in the call, the tray menu (at the real tray icon when ``trayer`` is installed to
+  host it) and the question closing the window asks;
 * grabs the window from the X framebuffer at every step and prints the path of every PNG it writes.
 
 Usage (from the repository root)::
@@ -64,7 +65,8 @@ from nimeet_desktop.net.credentials import CredentialStore  # noqa: E402
 from nimeet_desktop.net.links import parse_join_target  # noqa: E402
 from nimeet_desktop.net.rest import ApiClient  # noqa: E402
 from nimeet_desktop.settings import Settings, SettingsStore  # noqa: E402
-from nimeet_desktop.ui import i18n, icons, theme  # noqa: E402
+from nimeet_desktop.ui import i18n, icons, theme, tray  # noqa: E402
+from nimeet_desktop.ui.close_during_call import CloseDuringCallDialog  # noqa: E402
 from nimeet_desktop.ui.context import AppContext  # noqa: E402
 from nimeet_desktop.ui.main_window import MainWindow  # noqa: E402
 from nimeet_desktop.ui.video_tile import VideoTile  # noqa: E402
@@ -138,6 +140,27 @@ def xvfb(width: int, height: int) -> Iterator[str]:
             proc.stderr.close()
 
 
+@contextlib.contextmanager
+def tray_host(display: str) -> Iterator[None]:
+    """A system tray on ``display`` for the tray menu's picture: ``trayer`` (Debian: apt-get install trayer), a
+    panel at the screen's bottom right. Without it the menu is rendered alone (``Renderer.tray_menu``)."""
+    binary = shutil.which("trayer")
+    if binary is None:
+        logger.warning("trayer is not installed: the tray menu is shown without a tray host")
+        yield
+        return
+    args = [binary, "--edge", "bottom", "--align", "right", "--widthtype", "request", "--height", "32"]
+    args += ["--SetDockType", "true", "--transparent", "true", "--alpha", "0", "--tint", "0x3c4043"]
+    proc = subprocess.Popen(  # noqa: S603 - a fixed command line, no shell
+        args, env={**os.environ, "DISPLAY": display}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        time.sleep(1.0)  # it owns the tray selection once its window is up; Qt asks when the tray is installed
+        yield
+    finally:
+        _stop(proc)
+
+
 def _camera(name: str) -> Callable[[], VideoSource]:
     return lambda: SyntheticVideo(640, 360, 30, label=f"{name} camera")
 
@@ -183,6 +206,7 @@ class Renderer:
             SyntheticMediaProvider(640, 360),
         )
         self.window = MainWindow(context)
+        self.tray = tray.install(self.window)  # a real tray icon when trayer runs (see tray_host), else the menu alone
 
     # ---- capture ----------------------------------------------------------------------------------------
 
@@ -223,6 +247,8 @@ class Renderer:
         await self.switch_server()
         await self.prejoin()
         await self.call()
+        await self.tray_menu()
+        await self.close_during_call()
         await self.screen_share()
         await self.reconnecting()
 
@@ -342,6 +368,55 @@ class Renderer:
         await until(lambda: view.overlay.isVisible(), "the reconnecting cover", within=10)
         await self.capture("reconnecting")
 
+    # ---- the tray (issue 11) ------------------------------------------------------------------------------
+    # The tray's menu in the call (muted from the tray, so the icon's red badge and "Turn on microphone" show) and
+    # the question closing the window asks. With a tray host (trayer, started by ``tray_host``) the menu pops up at
+    # the real icon and the whole screen is grabbed, panel included; without one the menu pops up at the screen's
+    # bottom right as a tray's would.
+
+    async def tray_menu(self) -> None:
+        view, menu = self.window.call_view, self.tray.menu
+        self.tray.microphone_action.trigger()
+        await until(lambda: view.call is not None and not view.call.session.microphone_on, "muted from the tray")
+        await until(lambda: not self.window.toasts.visible_messages(), "no toast over the grid", within=10)
+        icon = self.tray.icon
+        # Above the icon, right-aligned to it, as a tray at the bottom of the screen opens it.
+        anchor = icon.geometry() if icon is not None else QGuiApplication.primaryScreen().geometry()
+        size = menu.sizeHint()
+        menu.popup(QPoint(anchor.right() - size.width(), anchor.top() - size.height() - 4))
+        if icon is None:
+            logger.warning("no tray host: the tray menu is drawn without its icon")
+        await until(menu.isVisible, "the tray menu")
+        await self.capture_screen("tray-menu")
+        menu.hide()
+        self.tray.microphone_action.trigger()
+        await until(lambda: view.call is not None and view.call.session.microphone_on, "unmuted from the tray")
+
+    async def close_during_call(self) -> None:
+        guard = self.window.close_guard
+        if guard is not None:  # the real path: closing the window asks
+            self.window.close()
+            dialog = guard.dialog
+        else:
+            dialog = CloseDuringCallDialog(self.window)
+            dialog.open()
+        if dialog is None:
+            raise RenderError("closing the window during the call did not ask")
+        await until(lambda: (handle := dialog.windowHandle()) is not None and handle.isExposed(), "the question")
+        await self.capture_screen("close-during-call")
+        dialog.cancel_button.click()
+        await until(lambda: self.window.isVisible() and self.window.in_call, "still in the call after Cancel")
+
+    async def capture_screen(self, name: str) -> None:
+        """The whole X screen: popups and dialogs are windows of their own."""
+        await asyncio.sleep(SETTLE_S)
+        pixmap = QGuiApplication.primaryScreen().grabWindow(0)
+        path = self.out / f"{name}{self.suffix}.png"
+        if pixmap.isNull() or not pixmap.save(str(path), "PNG"):
+            raise RenderError(f"could not grab or write {path}")
+        self.saved.append(path)
+        print(path, flush=True)
+
     # ---- bots -------------------------------------------------------------------------------------------
 
     async def join_bots(self, room_id: str) -> None:
@@ -394,6 +469,8 @@ class Renderer:
         except Exception as exc:
             logger.warning("the window did not shut down cleanly: %s", exc)
         self.window.close()
+        if self.tray.icon is not None:
+            self.tray.icon.hide()  # the next walk's window brings its own
 
 
 # ---- entry point --------------------------------------------------------------------------------------------------
@@ -505,7 +582,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["NIMEET_LOG_DIR"] = str(tmp / "log")
         width, height = math.ceil(SCREEN_WIDTH * args.scale), math.ceil(SCREEN_HEIGHT * args.scale)
         try:
-            with xvfb(width, height) as display:
+            with xvfb(width, height) as display, tray_host(display):
                 _qt_environment(display, tmp / "runtime", args.scale)
                 saved = _render(tmp, out, args.dark, args.language, args.hostile)
         except RenderError as exc:

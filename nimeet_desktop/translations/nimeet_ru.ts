@@ -101,6 +101,37 @@
     </message>
 </context>
 <context>
+    <name>CloseDuringCallDialog</name>
+    <message>
+        <source>Close NIMeet</source>
+        <translation>Закрыть NIMeet</translation>
+    </message>
+    <message>
+        <source>Leave the call or keep it running in the tray?</source>
+        <translation>Покинуть звонок или оставить его в трее?</translation>
+    </message>
+    <message>
+        <source>In the tray the call goes on: people still hear and see you. Open NIMeet from the tray icon.</source>
+        <translation>В трее звонок продолжается: вас по-прежнему слышат и видят. Откройте NIMeet значком в трее.</translation>
+    </message>
+    <message>
+        <source>Remember my choice</source>
+        <translation>Запомнить выбор</translation>
+    </message>
+    <message>
+        <source>Leave the call</source>
+        <translation>Покинуть звонок</translation>
+    </message>
+    <message>
+        <source>Keep in tray</source>
+        <translation>Оставить в трее</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+</context>
+<context>
     <name>ControlBar</name>
     <message>
         <source>{action} ({key})</source>
@@ -553,6 +584,29 @@
     </message>
 </context>
 <context>
+    <name>Notifier</name>
+    <message>
+        <source>The call is connected again</source>
+        <translation>Связь со звонком восстановлена</translation>
+    </message>
+    <message>
+        <source>The connection to the server was lost. Trying to reconnect…</source>
+        <translation>Связь с сервером потеряна. Переподключение…</translation>
+    </message>
+    <message>
+        <source>{name} joined the call</source>
+        <translation>{name} присоединяется к звонку</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n people joined the call</source>
+        <translation>
+            <numerusform>К звонку присоединился %n человек</numerusform>
+            <numerusform>К звонку присоединились %n человека</numerusform>
+            <numerusform>К звонку присоединились %n человек</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>PreJoinView</name>
     <message>
         <source>Ready to join?</source>
@@ -718,6 +772,69 @@ Switch to {server}?</source>
     <message>
         <source>Stay here</source>
         <translation>Остаться здесь</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>Open NIMeet</source>
+        <translation>Открыть NIMeet</translation>
+    </message>
+    <message>
+        <source>New call</source>
+        <translation>Новый звонок</translation>
+    </message>
+    <message>
+        <source>Leave the call</source>
+        <translation>Покинуть звонок</translation>
+    </message>
+    <message>
+        <source>When I close the window during a call</source>
+        <translation>При закрытии окна во время звонка</translation>
+    </message>
+    <message>
+        <source>Ask me</source>
+        <translation>Спрашивать</translation>
+    </message>
+    <message>
+        <source>Keep the call running in the tray</source>
+        <translation>Оставлять звонок в трее</translation>
+    </message>
+    <message>
+        <source>Leave the call and quit</source>
+        <translation>Покидать звонок и выходить</translation>
+    </message>
+    <message>
+        <source>Quit NIMeet</source>
+        <translation>Выйти из NIMeet</translation>
+    </message>
+    <message>
+        <source>NIMeet: reconnecting to the call in {room}</source>
+        <translation>NIMeet: переподключение к звонку в {room}</translation>
+    </message>
+    <message>
+        <source>NIMeet: in a call in {room}, microphone off</source>
+        <translation>NIMeet: звонок в {room}, микрофон выключен</translation>
+    </message>
+    <message>
+        <source>NIMeet: in a call in {room}</source>
+        <translation>NIMeet: звонок в {room}</translation>
+    </message>
+    <message>
+        <source>{room} · reconnecting…</source>
+        <translation>{room} · переподключение…</translation>
+    </message>
+    <message numerus="yes">
+        <source>{room} · %n in the call · {duration}</source>
+        <translation>
+            <numerusform>{room} · в звонке: %n · {duration}</numerusform>
+            <numerusform>{room} · в звонке: %n · {duration}</numerusform>
+            <numerusform>{room} · в звонке: %n · {duration}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The call continues in the background. Open NIMeet from its tray icon.</source>
+        <translation>Звонок продолжается в фоне. Откройте NIMeet значком в трее.</translation>
     </message>
 </context>
 <context>

@@ -12,6 +12,7 @@ from nimeet_desktop.net.links import JoinTarget
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import messages
+from nimeet_desktop.ui.close_during_call import CloseGuard
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.local_server_start import (
     LocalServerError,
@@ -47,6 +48,9 @@ class MainWindow(QMainWindow):
         self.pending_room: str | None = None  # from a deep link, opened once signed in
         self.switch_dialog: SwitchServerDialog | None = None  # asking whether to follow a link to another server
         self._closing = False
+        self._quitting = False
+        # Set by the tray (ui/tray.py) when there is one: closing during a call may then keep the call in the tray.
+        self.close_guard: CloseGuard | None = None
         self.setWindowTitle("NIMeet")
         self.resize(1100, 720)
 
@@ -266,8 +270,19 @@ class MainWindow(QMainWindow):
         await self.tasks.close()
         await self.context.close()
 
+    @property
+    def in_call(self) -> bool:
+        return self.call_view.call is not None and not self.call_view.leaving
+
+    def quit(self) -> None:
+        """Leave the call (if any) and quit, without asking: the tray's "Quit", Ctrl-C, a session's SIGTERM."""
+        self._quitting = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._quitting and self.close_guard is not None and self.close_guard.intercepts(event):
+            return  # the call goes on (in the tray, or while the close-during-call question is open)
         # Nothing async can run in here: the entry point awaits shutdown() once it hears ``closed``.
-        self._closing = True
+        self._closing = self._quitting = True
         super().closeEvent(event)
         self.closed.emit()

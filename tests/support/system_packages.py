@@ -12,6 +12,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PORTAUDIO = ("PortAudio", "libportaudio2")
 POSTGRESQL = ("PostgreSQL", "postgresql")
 XVFB = ("Xvfb", "xvfb")
+TRAYER = ("A system tray host", "trayer")
 
 
 def missing_reason(what: tuple[str, str]) -> str:

@@ -50,6 +50,10 @@ QUIET_AFTER_RECONNECT_S = 3.0
 class CallView(QWidget):
     left_call = Signal()
     toast = Signal(str, ToastKind)
+    # For the tray and desktop notifications (ui/tray.py, ui/notifications.py): they show what this view shows, from
+    # the same events, so the tray and the control bar never disagree.
+    state_changed = Signal()  # joined or left, our media, the head count, the connection
+    someone_joined = Signal(str)  # a username (untrusted), whenever the "joined" toast shows
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -63,6 +67,7 @@ class CallView(QWidget):
         self.room_id = ""
         self.invite_url: str | None = None  # the server's inviteUrl, from pre-join
         self._quiet_until = 0.0
+        self.reconnecting = False  # the signaling connection is lost and being made again
         # One per call: leaving runs once, and closing the window during a leave waits for it instead of cutting
         # it short.
         self._leave: Once | None = None
@@ -181,6 +186,7 @@ class CallView(QWidget):
         self._update_count()
         if time.monotonic() >= self._quiet_until:
             self.toast.emit(self.tr("{name} joined").format(name=isolate(remote.username)), ToastKind.INFO)
+            self.someone_joined.emit(remote.username)
 
     def _left(self, remote: RemoteParticipant) -> None:
         self.grid.remove_tile(remote.socket_id)
@@ -218,12 +224,15 @@ class CallView(QWidget):
             own.set_camera_on(media.camera or media.screen)
             own.set_mic_on(media.microphone)
             own.set_mirrored(not media.screen)  # a mirrored camera feels natural; mirrored text does not
+        self.state_changed.emit()
 
     @property
     def leaving(self) -> bool:
         return self._leave is not None and self._leave.started
 
     def _connection(self, state: ConnectionState, detail: str) -> None:
+        self.reconnecting = state in (ConnectionState.RECONNECTING, ConnectionState.CONNECTING) and not self.leaving
+        self.state_changed.emit()
         if state in (ConnectionState.RECONNECTING, ConnectionState.CONNECTING) and not self.leaving:
             self.overlay.show_for(state)
             self._quiet_until = float("inf")
@@ -239,6 +248,7 @@ class CallView(QWidget):
     def _update_count(self) -> None:
         count = 1 + (len(self.call.session.participants) if self.call is not None else 0)
         self.controls.set_count(count)
+        self.state_changed.emit()
 
     def _update_levels(self) -> None:
         if self.call is None:
@@ -314,6 +324,8 @@ class CallView(QWidget):
             self.bridge.deleteLater()
             self.bridge = None
         self.quality = QualityMeter()
+        self.reconnecting = False
+        self.state_changed.emit()
 
 
 def _join_failure(exc: BaseException) -> str:
