@@ -3,7 +3,7 @@ loopback. What a person would check: the tiles move, the buttons do what they sa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -56,6 +56,16 @@ class Bots:
     async def leave_all(self) -> None:
         for session in self.sessions:
             await session.leave()
+
+
+async def with_bots(app: AppHarness, qtbot: QtBot, body: Callable[[AppHarness, Bots, QtBot], Awaitable[None]]) -> None:
+    """Run ``body`` with a fresh Bots; they leave inside the test, while the loop still runs (a fixture's teardown
+    would leave them after the call window is gone)."""
+    bots = Bots(app)
+    try:
+        await body(app, bots, qtbot)
+    finally:
+        await bots.leave_all()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ closing quits whatever the setting."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -18,7 +18,7 @@ from nimeet_desktop.ui import tray
 from nimeet_desktop.ui.close_during_call import CloseDuringCallDialog
 from nimeet_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import AppHarness, new_user, register, until
-from tests.ui.test_call_window import Bots, enter_call
+from tests.ui.test_call_window import Bots, enter_call, with_bots
 
 pytestmark = pytest.mark.usefixtures("loopback_media", "as_the_app")
 
@@ -78,14 +78,6 @@ def setting(window: MainWindow) -> str:
 
 def test_ask_cancel_then_keep_in_tray_remembered(qtbot: QtBot, app: AppHarness) -> None:
     app.run(with_bots(app, qtbot, ask_cancel_then_tray), timeout=120)
-
-
-async def with_bots(app: AppHarness, qtbot: QtBot, body: Callable[[AppHarness, Bots, QtBot], Awaitable[None]]) -> None:
-    bots = Bots(app)
-    try:
-        await body(app, bots, qtbot)
-    finally:
-        await bots.leave_all()  # inside the test, while the loop runs
 
 
 async def ask_cancel_then_tray(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:

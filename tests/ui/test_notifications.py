@@ -16,7 +16,7 @@ from nimeet_desktop.ui import tray
 from nimeet_desktop.ui.notifications import TITLE, Notifier, safe_name
 from nimeet_desktop.ui.toast import ToastKind
 from tests.ui.conftest import AppHarness, new_user, register, until
-from tests.ui.test_call_window import Bots, NoCameraProvider, enter_call
+from tests.ui.test_call_window import Bots, NoCameraProvider, enter_call, with_bots
 
 FAST: dict[str, Any] = {"coalesce_s": 0.3, "min_gap_s": 0.6, "repeat_s": 60.0, "reconnect_grace_s": 0.3}
 
@@ -124,15 +124,7 @@ def test_once_is_once(qtbot: QtBot, screen: Screen, notifier: Notifier) -> None:
 
 @pytest.mark.usefixtures("loopback_media")
 def test_joins_while_the_window_is_hidden_notify_once(qtbot: QtBot, app: AppHarness) -> None:
-    app.run(joins_while_hidden(app, qtbot), timeout=120)
-
-
-async def joins_while_hidden(app: AppHarness, qtbot: QtBot) -> None:
-    bots = Bots(app)
-    try:
-        await joins_while_hidden_with(app, bots, qtbot)
-    finally:
-        await bots.leave_all()  # inside the test, while the loop runs
+    app.run(with_bots(app, qtbot, joins_while_hidden_with), timeout=120)
 
 
 async def joins_while_hidden_with(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:

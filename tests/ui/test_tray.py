@@ -23,7 +23,7 @@ from nimeet_desktop.ui.main_window import MainWindow
 from tests.media.conftest import start_xvfb
 from tests.support.system_packages import TRAYER, require
 from tests.ui.conftest import AppHarness, new_user, register, until
-from tests.ui.test_call_window import Bots
+from tests.ui.test_call_window import Bots, with_bots
 
 
 @pytest.fixture
@@ -74,15 +74,7 @@ def test_the_tray_icon_states_differ() -> None:
 @pytest.mark.qt_log_ignore("This plugin does not support raise")
 @pytest.mark.usefixtures("loopback_media")
 def test_the_tray_follows_the_call_and_drives_it(qtbot: QtBot, app: AppHarness) -> None:
-    app.run(tray_in_a_call(app, qtbot), timeout=150)
-
-
-async def tray_in_a_call(app: AppHarness, qtbot: QtBot) -> None:
-    bots = Bots(app)
-    try:
-        await tray_in_a_call_with(app, bots, qtbot)
-    finally:
-        await bots.leave_all()  # inside the test, while the loop runs
+    app.run(with_bots(app, qtbot, tray_in_a_call_with), timeout=150)
 
 
 async def tray_in_a_call_with(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
@@ -168,15 +160,7 @@ async def tray_in_a_call_with(app: AppHarness, bots: Bots, qtbot: QtBot) -> None
 
 @pytest.mark.usefixtures("loopback_media", "as_the_app")
 def test_quit_from_the_tray_leaves_the_call(qtbot: QtBot, app: AppHarness) -> None:
-    app.run(quit_from_the_tray(app, qtbot), timeout=120)
-
-
-async def quit_from_the_tray(app: AppHarness, qtbot: QtBot) -> None:
-    bots = Bots(app)
-    try:
-        await quit_from_the_tray_with(app, bots, qtbot)
-    finally:
-        await bots.leave_all()
+    app.run(with_bots(app, qtbot, quit_from_the_tray_with), timeout=120)
 
 
 async def quit_from_the_tray_with(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
