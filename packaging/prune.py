@@ -1,0 +1,51 @@
+"""Drop the shared libraries nothing in the bundle loads any more (Linux), called by build_installer.spec.
+
+The spec removes Qt plugins the app does not use (the GTK theme, Wayland, EGL devices...). PyInstaller has already
+collected what those plugins link (GTK 3, cairo, pango, the Wayland client...), tens of MB. This walks the link
+graph again from what stays: every Python extension module, every kept Qt plugin and the Python library, following
+``DT_NEEDED`` (``readelf -d``) through the collected libraries by file name. A library not reached is dropped.
+Libraries loaded by name at run time (``ctypes``, ``dlopen``) are not in that graph: list them in ``KEEP``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable
+
+# (dest name, source path, typecode) as PyInstaller's TOCs hold them.
+Entry = tuple[str, str, str]
+
+_NEEDED = re.compile(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]")
+_EXTENSION = re.compile(r"(\.abi3|\.cpython-\d+[^/]*)\.so$")
+KEEP = ("libpython",)  # the bootloader dlopens it
+
+
+def _is_root(dest: str) -> bool:
+    dest = dest.replace("\\", "/")
+    name = os.path.basename(dest)
+    return bool(_EXTENSION.search(dest)) or "/Qt/plugins/" in dest or name.startswith(KEEP)
+
+
+def needed(path: str) -> list[str]:
+    done = subprocess.run(["readelf", "-d", path], capture_output=True, text=True, check=False)
+    return _NEEDED.findall(done.stdout)
+
+
+def unreachable(binaries: Iterable[Entry]) -> set[str]:
+    """Dest names of the shared libraries among ``binaries`` that no root reaches through ``DT_NEEDED``."""
+    entries = list(binaries)
+    by_name: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_name.setdefault(os.path.basename(entry[0]), []).append(entry)
+    seen: set[str] = set()
+    todo = [entry for entry in entries if _is_root(entry[0])]
+    while todo:
+        entry = todo.pop()
+        if entry[0] in seen:
+            continue
+        seen.add(entry[0])
+        for name in needed(entry[1]):
+            todo.extend(by_name.get(name, []))
+    return {entry[0] for entry in entries if entry[0] not in seen and ".so" in os.path.basename(entry[0])}
