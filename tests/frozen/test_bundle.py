@@ -28,7 +28,11 @@ import pytest
 from tests.support.server import ServerProcess
 from tests.test_smoke_test import check_passes, smoke
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the Linux bundle and .deb; CI builds the others")
+pytestmark = [
+    pytest.mark.skipif(sys.platform != "linux", reason="the Linux bundle and .deb; CI builds the others"),
+    # The first test pays for the module's build (pytest-timeout counts fixture set-up): minutes, not seconds.
+    pytest.mark.timeout(900),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
@@ -228,3 +232,23 @@ def test_the_installed_package_passes_the_smoke_test(installed: Path) -> None:
 @pytest.mark.skipif(shutil.which("gtk-update-icon-cache") is None, reason="postinst refreshes only what is there")
 def test_the_postinst_refreshed_the_icon_cache_inside_the_root(installed: Path) -> None:
     assert (installed / "usr/share/icons/hicolor/icon-theme.cache").is_file()
+
+
+async def test_the_frozen_app_starts_its_sibling_nimeet_server(
+    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the bootloader sets in the frozen app: sys.frozen, and sys.executable = the nimeet program itself (which
+    # `-m signaling_server` would start a second app of). LocalServer must start the bundle's nimeet-server instead.
+    from nimeet_desktop.local_server import LocalServer
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(bundle / "nimeet"))
+    server = LocalServer(port=0, data_dir=tmp_path / "data")
+    url = await server.start()
+    try:
+        assert server.pid is not None
+        assert Path(f"/proc/{server.pid}/exe").resolve() == (bundle / "nimeet-server").resolve()
+        with urllib.request.urlopen(f"{url}/healthz", timeout=10) as response:  # noqa: S310 (loopback)
+            assert response.status == 200
+    finally:
+        await server.stop()
