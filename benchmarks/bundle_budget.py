@@ -95,8 +95,7 @@ def main() -> None:
     if args.build:
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "PyInstaller", "build_installer.spec", "--noconfirm", "--log-level", "WARN"]
-            + ["--distpath", str(dist)],
+            [sys.executable, "-m", "PyInstaller", "build_installer.spec", "--noconfirm", "--distpath", str(dist)],
             cwd=ROOT,
             check=True,
         )

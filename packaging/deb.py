@@ -74,8 +74,13 @@ def system_libraries(bundle: Path) -> set[str]:
     inside = str(bundle.resolve())
     libraries: set[str] = set()
     files = [str(path) for path in elf_files(bundle)]
+    # As the bootloader runs them: its LD_LIBRARY_PATH puts _internal first, so a library the bundle holds is
+    # never the system's.
+    env = {**os.environ, "LD_LIBRARY_PATH": str(bundle / "_internal")}
     for start in range(0, len(files), 200):
-        done = subprocess.run(["ldd", *files[start : start + 200]], capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["ldd", *files[start : start + 200]], capture_output=True, text=True, check=False, env=env
+        )
         for _name, path in _RESOLVED.findall(done.stdout):
             real = os.path.realpath(path)
             if not real.startswith(inside):

@@ -20,10 +20,10 @@ ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)  # 256 is the largest an ICO entry ca
 ICNS_TYPES = {16: b"icp4", 32: b"icp5", 64: b"icp6", 128: b"ic07", 256: b"ic08", 512: b"ic09", 1024: b"ic10"}
 
 
-def render(sizes: tuple[int, ...]) -> dict[int, bytes]:
-    """``nimeet.svg`` as PNG bytes at each size."""
+def render(sizes: tuple[int, ...], out: Path) -> dict[int, bytes]:
+    """``nimeet.svg`` as ``out/nimeet-<size>.png`` at each size; their bytes."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+    from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication, QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
@@ -31,7 +31,7 @@ def render(sizes: tuple[int, ...]) -> dict[int, bytes]:
     renderer = QSvgRenderer(str(SOURCE))
     if not renderer.isValid():
         raise SystemExit(f"icons.py: {SOURCE} is not a valid SVG")
-    out: dict[int, bytes] = {}
+    pngs: dict[int, bytes] = {}
     for size in sizes:
         image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(Qt.GlobalColor.transparent)
@@ -39,12 +39,11 @@ def render(sizes: tuple[int, ...]) -> dict[int, bytes]:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         renderer.render(painter)
         painter.end()
-        data = QByteArray()
-        buffer = QBuffer(data)
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, b"PNG")
-        out[size] = bytes(data.data())
-    return out
+        path = out / f"nimeet-{size}.png"
+        if not image.save(str(path)):
+            raise SystemExit(f"icons.py: could not write {path}")
+        pngs[size] = path.read_bytes()
+    return pngs
 
 
 def ico(pngs: dict[int, bytes]) -> bytes:
@@ -69,10 +68,12 @@ def icns(pngs: dict[int, bytes]) -> bytes:
 
 
 def main(out: Path) -> None:
-    pngs = render(tuple(sorted({*HICOLOR_SIZES, *ICO_SIZES, *ICNS_TYPES})))
     out.mkdir(parents=True, exist_ok=True)
-    for size in HICOLOR_SIZES:
-        (out / f"nimeet-{size}.png").write_bytes(pngs[size])
+    for old in out.glob("nimeet-*.png"):
+        old.unlink()
+    pngs = render(tuple(sorted({*HICOLOR_SIZES, *ICO_SIZES, *ICNS_TYPES})), out)
+    for size in set(pngs) - set(HICOLOR_SIZES):
+        (out / f"nimeet-{size}.png").unlink()  # only the hicolor theme's sizes stay as files (packaging/deb.py)
     (out / "nimeet.ico").write_bytes(ico({size: pngs[size] for size in ICO_SIZES}))
     (out / "nimeet.icns").write_bytes(icns({size: pngs[size] for size in ICNS_TYPES}))
 

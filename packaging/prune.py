@@ -1,5 +1,6 @@
-"""Making the Linux bundle smaller, called by build_installer.spec: ``unreachable`` finds the shared libraries
-nothing in the bundle loads any more, ``strip_symbols`` strips the rest (but auditwheel's).
+"""Making the Linux bundle smaller, called by build_installer.spec: ``from_the_system`` finds the libraries
+PyInstaller copied from the build machine's system (the .deb depends on their packages instead), ``unreachable``
+the shared libraries nothing in the bundle loads any more, and ``strip_symbols`` strips the rest (but auditwheel's).
 
 The spec removes Qt plugins the app does not use (the GTK theme, Wayland, EGL devices...). PyInstaller has already
 collected what those plugins link (GTK 3, cairo, pango, the Wayland client...), tens of MB. This walks the link
@@ -28,6 +29,23 @@ def _is_root(dest: str) -> bool:
     dest = dest.replace("\\", "/")
     name = os.path.basename(dest)
     return bool(_EXTENSION.search(dest)) or "/Qt/plugins/" in dest or name.startswith(KEEP)
+
+
+# The system's library folders (Debian multiarch and the others). Python's own lib-dynload is not among them.
+_SYSTEM_LIBRARY_DIR = re.compile(r"^/(usr/)?lib(32|64)?(/[a-z0-9_]+-linux-gnu[a-z0-9_]*)?$")
+
+
+def from_the_system(binaries: Iterable[Entry]) -> set[str]:
+    """Dest names of the libraries copied from the system's library folders (X11 and xcb, fontconfig, OpenSSL,
+    SQLite...). Left to the system: the .deb names their packages in Depends (packaging/deb.py), so they get the
+    distribution's security updates, and libraries that must match the machine (fontconfig and its configuration
+    files, the D-Bus and Kerberos ones) are the machine's. libpython stays whatever its folder."""
+    return {
+        dest
+        for dest, source, _kind in binaries
+        if _SYSTEM_LIBRARY_DIR.match(os.path.dirname(os.path.realpath(source)))
+        and not os.path.basename(dest).startswith(KEEP)
+    }
 
 
 def needed(path: str) -> list[str]:
