@@ -91,3 +91,13 @@ def test_a_missing_translation_fails_it(tmp_path: Path) -> None:
     )
     assert done.returncode == 1, done.stdout
     assert "FAILED: the ru translation did not load" in done.stderr
+
+
+def test_the_smoke_test_walks_a_real_x_server_when_asked() -> None:
+    from tests.media.conftest import start_xvfb
+
+    xvfb = start_xvfb(1280, 800)
+    try:
+        check_passes(smoke({"DISPLAY": xvfb.display, "NIMEET_SMOKE_TEST_PLATFORM": "xcb"}))
+    finally:
+        xvfb.stop()

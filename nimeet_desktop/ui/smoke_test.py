@@ -74,7 +74,9 @@ def run() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="nimeet-smoke-") as profile:
         # Before Qt reads them: no display needed, and never the user's settings, logs or single-instance socket.
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        # NIMEET_SMOKE_TEST_PLATFORM=xcb walks the same screens on a real X server instead (tests/frozen and
+        # benchmarks/bundle_budget.py, under Xvfb: the bundle's xcb plugin and the system libraries it needs).
+        os.environ["QT_QPA_PLATFORM"] = os.environ.get("NIMEET_SMOKE_TEST_PLATFORM") or "offscreen"
         os.environ["NIMEET_CONFIG_DIR"] = str(Path(profile, "config"))
         os.environ["NIMEET_LOG_DIR"] = str(Path(profile, "log"))
         try:

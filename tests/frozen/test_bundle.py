@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.media.conftest import start_xvfb
 from tests.support.server import ServerProcess
 from tests.test_smoke_test import check_passes, smoke
 
@@ -112,6 +113,17 @@ def _healthz(url: str) -> int:
     with urllib.request.urlopen(f"{url}/healthz", timeout=10) as response:  # noqa: S310 (loopback)
         assert json.loads(response.read())["status"] == "ok"
         return int(response.status)
+
+
+def test_frozen_smoke_test_on_a_real_x_server(bundle: Path) -> None:
+    # The same walk through Qt's xcb plugin on Xvfb: the plugin the bundle ships, with the system's X libraries
+    # (the .deb's Depends) instead of copies from the build machine.
+    xvfb = start_xvfb(1280, 800)
+    try:
+        env = {"DISPLAY": xvfb.display, "NIMEET_SMOKE_TEST_PLATFORM": "xcb"}
+        check_passes(smoke(env, command=[str(bundle / "nimeet"), "--smoke-test"]))
+    finally:
+        xvfb.stop()
 
 
 def test_frozen_server_answers_healthz(frozen_server: ServerProcess) -> None:
