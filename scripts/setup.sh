@@ -132,6 +132,8 @@ if ((dev)); then
     install_packages "the tests run the server on PostgreSQL too" postgresql
   fi
   command -v Xvfb >/dev/null 2>&1 || install_packages "the screen-capture tests run an X server of their own" xvfb
+  # tests/frozen builds the installers: PyInstaller and packaging/prune.py read and strip ELF files.
+  { command -v readelf && command -v strip; } >/dev/null 2>&1 || install_packages "building the installers" binutils
 fi
 
 # ---- the virtual environment --------------------------------------------------------------------------------------
