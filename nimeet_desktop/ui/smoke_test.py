@@ -32,6 +32,8 @@ QT_ALLOWED = ("This plugin does not support propagateSizeHints",)
 # a literal translate() call, so pyside6-lupdate does not count this module as one of its users.
 KNOWN_CONTEXT = "MainWindow"
 KNOWN_SOURCE = "Starting the server on this computer…"
+# And one of Qt's own catalogue (qtbase_<lang>.qm, standard dialog buttons), which the bundle must keep too.
+QT_KNOWN_CONTEXT, QT_KNOWN_SOURCE = "QPlatformTheme", "Cancel"
 LANGUAGE = "ru"
 ICON_SIZE = QSize(24, 24)
 
@@ -116,6 +118,8 @@ def _run(started: float) -> str:
     translate = QCoreApplication.translate
     if translate(KNOWN_CONTEXT, KNOWN_SOURCE) == KNOWN_SOURCE:
         raise SmokeTestFailure(f"the {LANGUAGE} translation has no entry for {KNOWN_SOURCE!r}")
+    if translate(QT_KNOWN_CONTEXT, QT_KNOWN_SOURCE) == QT_KNOWN_SOURCE:
+        raise SmokeTestFailure(f"Qt's own {LANGUAGE} translation (qtbase_{LANGUAGE}.qm) did not load")
     theme.apply_theme(app)
 
     names = sorted(path.stem for path in (assets_dir() / "icons").glob("*.svg"))
