@@ -58,14 +58,20 @@ def build(dist: Path, work: Path) -> float:
 
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     reuse = os.environ.get("NIMEET_FROZEN_DIST")
     if reuse:
-        return Path(reuse)
-    out = tmp_path_factory.mktemp("dist")
-    seconds = build(out, tmp_path_factory.mktemp("work"))
-    print(f"\nbuild_installer.spec built in {seconds:.0f} s")
-    return out
+        yield Path(reuse)
+        return
+    out, work = tmp_path_factory.mktemp("dist"), tmp_path_factory.mktemp("work")
+    try:
+        seconds = build(out, work)
+        print(f"\nbuild_installer.spec built in {seconds:.0f} s")
+        yield out
+    finally:
+        # About 1.5 GB (the bundle, the uncompressed .deb, PyInstaller's work files): not kept with pytest's temp dirs.
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
