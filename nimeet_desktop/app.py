@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the interface language for this run (default: the language setting, else the system's)",
     )
     p.add_argument("--log-level", default="INFO", help="log file level (default %(default)s)")
+    p.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="check this installation offscreen (window, screens, icons, translation) and exit; no network",
+    )
     return p
 
 
@@ -102,6 +107,10 @@ def _loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) ->
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.smoke_test:  # before anything touches the profile or the display: it uses neither (ui/smoke_test.py)
+        from nimeet_desktop.ui import smoke_test
+
+        return smoke_test.run()
     level = getattr(logging, str(args.log_level).upper(), None)
     if not isinstance(level, int):
         build_parser().error(f"unknown log level {args.log_level!r}")

@@ -17,10 +17,10 @@ import ipaddress
 import logging
 import os
 import re
-import sys
 from collections import deque
 from pathlib import Path
 
+from nimeet_desktop.frozen import python_command
 from nimeet_desktop.settings import DEFAULT_SERVER_PORT
 
 logger = logging.getLogger(__name__)
@@ -91,14 +91,15 @@ class LocalServer:
         if self.running:
             assert self.url is not None
             return self.url
-        args = ["-m", "signaling_server", "--host", self.host, "--port", str(self.port), "--log-format", "text"]
+        # From source `python -m signaling_server`; frozen, the bundle's own `nimeet-server` (nimeet_desktop/frozen.py).
+        args = python_command("signaling_server", "nimeet-server")
+        args += ["--host", self.host, "--port", str(self.port), "--log-format", "text"]
         # The server dies with us, even when we crash or are killed: left running, it would keep the port and the
         # next launch would talk to a server nobody started (see signaling_server/parent_watch.py).
         args += ["--parent-pid", str(os.getpid())]
         if self.data_dir is not None:
             args += ["--data-dir", str(self.data_dir)]
         proc = await asyncio.create_subprocess_exec(
-            sys.executable,
             *args,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,

@@ -133,6 +133,8 @@ if ((dev)); then
   fi
   command -v Xvfb >/dev/null 2>&1 || install_packages "the screen-capture tests run an X server of their own" xvfb
   command -v trayer >/dev/null 2>&1 || install_packages "the tray test embeds the tray icon in a tray host" trayer
+  # tests/frozen builds the installers: PyInstaller and packaging/prune.py read and strip ELF files.
+  { command -v readelf && command -v strip; } >/dev/null 2>&1 || install_packages "building the installers" binutils
 fi
 
 # ---- the virtual environment --------------------------------------------------------------------------------------

@@ -1,0 +1,168 @@
+"""``nimeet --smoke-test``: does this installation start? Run by CI on the frozen bundle and the installed .deb,
+and by anyone who suspects a broken install (qutebrowser's ``--smoke-test`` is the model).
+
+Offscreen, with a throwaway profile: it builds the main window as the app does, shows every screen of ``SCREENS``,
+renders every icon in ``assets/icons``, loads the Russian translation and translates a known string, then closes
+the window the app's way and exits 0. It starts no server, opens no connection, touches no keyring and no device
+(synthetic media, an empty keyring). Any failure, a Qt warning included, exits 1 with one line on stderr saying
+why; the caller also fails the run on anything else printed to stderr (tests/test_smoke_test.py). On success it
+prints ``nimeet smoke test: ok ...`` on stdout, after a ``first window shown`` line that benchmarks/bundle_budget.py
+times. Messages are for developers and CI logs, so they are not translated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QMessageLogContext, QSize, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication, QWidget
+
+# Qt messages that say nothing about this installation. The offscreen platform cannot size native windows and says
+# so on every show (pyproject's qt_log_ignore has the same line).
+QT_ALLOWED = ("This plugin does not support propagateSizeHints",)
+
+# A string the Russian catalogue has, looked up the way Qt does (context, source). Held in variables, not written as
+# a literal translate() call, so pyside6-lupdate does not count this module as one of its users.
+KNOWN_CONTEXT = "MainWindow"
+KNOWN_SOURCE = "Starting the server on this computer…"
+# And one of Qt's own catalogue (qtbase_<lang>.qm, standard dialog buttons), which the bundle must keep too.
+QT_KNOWN_CONTEXT, QT_KNOWN_SOURCE = "QPlatformTheme", "Cancel"
+LANGUAGE = "ru"
+ICON_SIZE = QSize(24, 24)
+
+
+class SmokeTestFailure(Exception):
+    """One sentence: what did not work."""
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Something the app shows: ``show`` makes it visible (a page of the stack, a dialog, a tray menu) and returns
+    the widget to check and render. Add new screens to ``SCREENS``; nothing else needs to change."""
+
+    name: str
+    show: Callable[[QWidget], QWidget]
+
+
+def _page(attribute: str) -> Callable[[QWidget], QWidget]:
+    """A page of the main window's stack, shown without its entry actions (which would go to the network)."""
+
+    def show(window: QWidget) -> QWidget:
+        page: QWidget = getattr(window, attribute)
+        window.stack.setCurrentWidget(page)  # type: ignore[attr-defined]
+        return page
+
+    return show
+
+
+SCREENS: tuple[Screen, ...] = (
+    Screen("server", _page("server_view")),
+    Screen("auth", _page("auth_view")),
+    Screen("dashboard", _page("dashboard")),
+    Screen("prejoin", _page("prejoin")),
+    Screen("call", _page("call_view")),
+)
+
+
+def run() -> int:
+    """The whole smoke test; the exit status."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="nimeet-smoke-") as profile:
+        # Before Qt reads them: no display needed, and never the user's settings, logs or single-instance socket.
+        # NIMEET_SMOKE_TEST_PLATFORM=xcb walks the same screens on a real X server instead (tests/frozen and
+        # benchmarks/bundle_budget.py, under Xvfb: the bundle's xcb plugin and the system libraries it needs).
+        os.environ["QT_QPA_PLATFORM"] = os.environ.get("NIMEET_SMOKE_TEST_PLATFORM") or "offscreen"
+        os.environ["NIMEET_CONFIG_DIR"] = str(Path(profile, "config"))
+        os.environ["NIMEET_LOG_DIR"] = str(Path(profile, "log"))
+        try:
+            summary = _run(started)
+        except SmokeTestFailure as exc:
+            print(f"nimeet --smoke-test: FAILED: {exc}", file=sys.stderr)
+            return 1
+        except Exception as exc:  # anything else is a failure too, told in one line like the others
+            print(f"nimeet --smoke-test: FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
+    print(f"nimeet smoke test: ok ({summary})", flush=True)
+    return 0
+
+
+def _run(started: float) -> str:
+    import qasync
+
+    from nimeet_desktop.media.provider import SyntheticMediaProvider
+    from nimeet_desktop.net.credentials import CredentialStore
+    from nimeet_desktop.resources import assets_dir
+    from nimeet_desktop.settings import Settings, SettingsStore
+    from nimeet_desktop.ui import i18n, icons, theme
+    from nimeet_desktop.ui.context import AppContext
+    from nimeet_desktop.ui.main_window import MainWindow
+
+    qt_problems: list[str] = []
+
+    def on_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+        if kind != QtMsgType.QtDebugMsg and kind != QtMsgType.QtInfoMsg and not message.startswith(QT_ALLOWED):
+            qt_problems.append(message)
+
+    qInstallMessageHandler(on_qt_message)
+    app = QApplication(["nimeet"])
+    app.setApplicationName("NIMeet")
+    if (language := i18n.install(app, LANGUAGE)) != LANGUAGE:
+        raise SmokeTestFailure(f"the {LANGUAGE} translation did not load from {i18n.translations_dir()}")
+    translate = QCoreApplication.translate
+    if translate(KNOWN_CONTEXT, KNOWN_SOURCE) == KNOWN_SOURCE:
+        raise SmokeTestFailure(f"the {LANGUAGE} translation has no entry for {KNOWN_SOURCE!r}")
+    if translate(QT_KNOWN_CONTEXT, QT_KNOWN_SOURCE) == QT_KNOWN_SOURCE:
+        raise SmokeTestFailure(f"Qt's own {LANGUAGE} translation (qtbase_{LANGUAGE}.qm) did not load")
+    theme.apply_theme(app)
+
+    names = sorted(path.stem for path in (assets_dir() / "icons").glob("*.svg"))
+    if not names:
+        raise SmokeTestFailure(f"no icons in {assets_dir() / 'icons'}")
+    for name in names:
+        icon = icons.icon(name)
+        if icon.isNull() or icon.pixmap(ICON_SIZE, 2.0).isNull():
+            raise SmokeTestFailure(f"icon {name!r} is missing or empty in {assets_dir() / 'icons'}")
+    app.setWindowIcon(icons.icon("nimeet"))
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    settings = Settings(start_local_server=False, join_with_camera=False, join_with_microphone=False)
+    # The null backend: an empty keyring that stores nothing, so no D-Bus, no unlock prompt, no secrets read.
+    from keyring.backends import null
+
+    empty_keyring = null.Keyring()  # type: ignore[no-untyped-call]  # keyring's constructors are unannotated
+    context = AppContext(SettingsStore(), settings, CredentialStore(backend=empty_keyring), SyntheticMediaProvider())
+    window = MainWindow(context)
+
+    async def walk() -> None:
+        window.show()
+        handle = window.windowHandle()
+        while handle is None or not handle.isExposed():
+            await asyncio.sleep(0.005)
+            handle = window.windowHandle()
+        # Timed from outside by benchmarks/bundle_budget.py (process start to this line); the figure here leaves out
+        # the interpreter's start and the imports before run().
+        print(f"first window shown: {time.monotonic() - started:.3f} s after the smoke test began", flush=True)
+        for screen in SCREENS:
+            widget = screen.show(window)
+            await asyncio.sleep(0.02)  # a few turns of the loop: layout, polish, timers
+            if not widget.isVisible():
+                raise SmokeTestFailure(f"the {screen.name} screen did not show")
+            if widget.grab().isNull():
+                raise SmokeTestFailure(f"the {screen.name} screen did not render")
+        window.close()
+        await window.shutdown()
+
+    with loop:
+        loop.run_until_complete(walk())
+    qInstallMessageHandler(None)
+    if qt_problems:
+        raise SmokeTestFailure(f"Qt said: {qt_problems[0]}")
+    return f"{len(SCREENS)} screens, {len(names)} icons, {language} translation"
