@@ -53,7 +53,16 @@ def test_the_smoke_test_passes_from_source_with_a_clean_stderr(tmp_path: Path) -
 
 
 def test_every_screen_of_the_main_window_is_walked() -> None:
-    assert [screen.name for screen in SCREENS] == ["server", "auth", "dashboard", "prejoin", "call"]
+    assert [screen.name for screen in SCREENS] == [
+        "server",
+        "auth",
+        "dashboard",
+        "prejoin",
+        "call",
+        "tray menu",
+        "close-during-call question",
+        "switch-server question",
+    ]
 
 
 def test_a_missing_icon_fails_it_in_one_line(tmp_path: Path) -> None:

@@ -25,8 +25,13 @@ from PySide6.QtCore import QCoreApplication, QMessageLogContext, QSize, QtMsgTyp
 from PySide6.QtWidgets import QApplication, QWidget
 
 # Qt messages that say nothing about this installation. The offscreen platform cannot size native windows and says
-# so on every show (pyproject's qt_log_ignore has the same line).
-QT_ALLOWED = ("This plugin does not support propagateSizeHints",)
+# so on every show (pyproject's qt_log_ignore has the same line), nor raise a dialog above its window, nor let a
+# popup menu grab the keyboard. On a real X server (NIMEET_SMOKE_TEST_PLATFORM=xcb) none of these is said.
+QT_ALLOWED = (
+    "This plugin does not support propagateSizeHints",
+    "This plugin does not support raise",
+    "This plugin does not support grabbing the keyboard",
+)
 
 # A string the Russian catalogue has, looked up the way Qt does (context, source). Held in variables, not written as
 # a literal translate() call, so pyside6-lupdate does not count this module as one of its users.
@@ -62,12 +67,51 @@ def _page(attribute: str) -> Callable[[QWidget], QWidget]:
     return show
 
 
+def _popup(make: Callable[[QWidget], QWidget]) -> Callable[[QWidget], QWidget]:
+    """A menu or dialog made for the window and shown over it; closed again before the next screen."""
+
+    def show(window: QWidget) -> QWidget:
+        widget = make(window)
+        widget.show()
+        _shown.append(widget)
+        return widget
+
+    return show
+
+
+def _tray_menu(window: QWidget) -> QWidget:
+    from nimeet_desktop.ui import tray
+    from nimeet_desktop.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    made = tray.install(window)  # as app.py does: with an icon where there is a tray host, the menu alone elsewhere
+    made.refresh()
+    return made.menu
+
+
+def _close_question(window: QWidget) -> QWidget:
+    from nimeet_desktop.ui.close_during_call import CloseDuringCallDialog
+
+    return CloseDuringCallDialog(window)
+
+
+def _switch_question(window: QWidget) -> QWidget:
+    from nimeet_desktop.ui.switch_server import SwitchServerDialog
+
+    return SwitchServerDialog(window, "https://meet.example.org", "http://127.0.0.1:8765", signed_in=True)
+
+
+_shown: list[QWidget] = []
+
 SCREENS: tuple[Screen, ...] = (
     Screen("server", _page("server_view")),
     Screen("auth", _page("auth_view")),
     Screen("dashboard", _page("dashboard")),
     Screen("prejoin", _page("prejoin")),
     Screen("call", _page("call_view")),
+    Screen("tray menu", _popup(_tray_menu)),
+    Screen("close-during-call question", _popup(_close_question)),
+    Screen("switch-server question", _popup(_switch_question)),
 )
 
 
@@ -157,6 +201,8 @@ def _run(started: float) -> str:
                 raise SmokeTestFailure(f"the {screen.name} screen did not show")
             if widget.grab().isNull():
                 raise SmokeTestFailure(f"the {screen.name} screen did not render")
+            while _shown:
+                _shown.pop().close()
         window.close()
         await window.shutdown()
 
