@@ -144,3 +144,30 @@ async def test_a_dead_connection_is_rebuilt(room_of, sessions) -> None:
     await wait_until(lambda: peer_at_a.rebuilds == 1, timeout=10, what="a to notice and rebuild")
     before = frames_from(b, a)
     await wait_until(lambda: frames_from(b, a) > before + 20, timeout=10, what="video over the rebuilt connection")
+
+
+async def test_a_newcomer_announced_before_our_own_join_ack_is_not_lost(room_of, sessions) -> None:
+    """Two people joining at once: the server puts A in the room, B joins and is announced to A (``user-joined``,
+    then B's offer), and only then does A's own join ack arrive, or get its turn on A's loop. A must keep B's
+    announcement and offer, not drop them as coming from a stranger (seen in CI: two of three bots never met)."""
+    room, (t1, t2, t3) = await room_of(3)
+    first, a, b = sessions(t1), sessions(t2), sessions(t3)
+    await first.join(room)
+    b_joined = asyncio.Event()
+    join = a.signaling.join
+
+    async def ack_after_b_joined(*args, **kwargs):
+        ack = await join(*args, **kwargs)
+        await b_joined.wait()
+        await asyncio.sleep(0.5)  # B's user-joined and offer are in A's inbox by now
+        return ack
+
+    a.signaling.join = ack_after_b_joined  # type: ignore[method-assign]
+    joining = asyncio.create_task(a.join(room))
+    await wait_until(lambda: len(first.participants) == 1, what="A in the room")
+    await b.join(room)
+    b_joined.set()
+    await joining
+    await wait_until(lambda: frames_from(a, b) > 15 and frames_from(b, a) > 15, what="A and B see each other")
+    await wait_until(lambda: frames_from(a, first) > 15 and frames_from(first, a) > 15, what="A and the first")
+    assert a.errors == [] and b.errors == []
