@@ -108,6 +108,11 @@ class CallSession:
         # Our sockets of earlier connections in this call: the server may still tell us about them (the user-left
         # of the socket our rejoin replaced), and they are never someone to call.
         self._former_sockets: set[str] = set()
+        # Clear while a join-room waits for its ack. The server may announce a newcomer (and relay its offer) before
+        # our own ack arrives, or before our loop gets to it: room events wait here until the ack has told us who
+        # we are and who is in the room, instead of being dropped as coming from strangers.
+        self._ack_processed = asyncio.Event()
+        self._ack_processed.set()
         self.ignored_relays = 0  # relays from sockets that are not in our room (for the log line and tests)
         self.ignored_joins = 0  # participants announced beyond what a room can hold
 
@@ -247,6 +252,13 @@ class CallSession:
         return ack
 
     async def _join(self) -> JoinAck:
+        self._ack_processed.clear()
+        try:
+            return await self._join_room()
+        finally:
+            self._ack_processed.set()  # also on a refusal or a timeout: nothing may wait for an ack that never comes
+
+    async def _join_room(self) -> JoinAck:
         assert self.room_id is not None
         started = time.monotonic()
         ack = await self.signaling.join(self.room_id, self.media_state, self.resume_id)
@@ -371,6 +383,7 @@ class CallSession:
     # ---- SignalingHandler -------------------------------------------------------------------------------
 
     async def on_user_joined(self, participant: Participant) -> None:
+        await self._ack_processed.wait()
         if (
             participant.socket_id in self.participants
             or participant.socket_id in self._former_sockets
@@ -383,6 +396,7 @@ class CallSession:
         self._peer(participant.socket_id)  # the newcomer offers; we wait with state ready for its messages
 
     async def on_user_left(self, event: UserLeft) -> None:
+        await self._ack_processed.wait()
         if event.socket_id in self._former_sockets:
             logger.debug("our former socket %s left the room", event.socket_id)
             return
@@ -402,6 +416,7 @@ class CallSession:
         return self._peer(socket_id)
 
     async def on_description(self, event: Relayed) -> None:
+        await self._ack_processed.wait()
         description = event.description
         peer = self._member_peer(event.from_, description.type)
         if peer is not None:
@@ -410,11 +425,13 @@ class CallSession:
             )
 
     async def on_candidate(self, event: RelayedCandidate) -> None:
+        await self._ack_processed.wait()
         peer = self._member_peer(event.from_, "a candidate")
         if peer is not None:
             self._tasks.spawn(peer.handle_candidate(event.candidate), f"candidate:{event.from_}")
 
     async def on_media_toggled(self, event: MediaToggled) -> None:
+        await self._ack_processed.wait()
         remote = self.participants.get(event.socket_id)
         if remote is not None:
             remote.set_media(event.media_type, event.enabled)

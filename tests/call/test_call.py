@@ -162,7 +162,7 @@ async def test_a_newcomer_announced_before_our_own_join_ack_is_not_lost(room_of,
         await asyncio.sleep(0.5)  # B's user-joined and offer are in A's inbox by now
         return ack
 
-    a.signaling.join = ack_after_b_joined  # type: ignore[method-assign]
+    a.signaling.join = ack_after_b_joined
     joining = asyncio.create_task(a.join(room))
     await wait_until(lambda: len(first.participants) == 1, what="A in the room")
     await b.join(room)
