@@ -118,12 +118,17 @@ def test_a_link_opens_pre_join_after_signing_in(qtbot: QtBot, app: AppHarness) -
 
         await window.start(parse_join_target(f"nimeet://join/{room['roomId']}"))
         assert window.current is window.auth_view, "not signed in yet: sign in first"
+        # The sign-in screen says why it is there: the invitation waits for the sign-in.
+        note = window.auth_view.invitation_note
+        await until(note.isVisible, what="the invitation note on the sign-in screen")
+        assert note.text() == "Sign in or create an account to join the call you were invited to."
         name = f"dl{secrets.token_hex(4)}"
         window.auth_view.set_registering(True)
         fill(qtbot, window, username=name, email=f"{name}@example.org", password="correct horse battery")
         window.auth_view.submit.click()
         await until(lambda: window.current is window.prejoin, what="pre-join for the linked room")
         assert window.prejoin.room_id == room["roomId"]
+        assert not note.isVisibleTo(window.auth_view), "the invitation has been followed"
         await until(lambda: window.prejoin.heading.text() == "Standup", what="the room's name")
 
         # Linked to another server: a question, and nothing changes until it is answered.
