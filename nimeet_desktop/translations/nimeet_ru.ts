@@ -17,6 +17,10 @@
         <translation>Вход</translation>
     </message>
     <message>
+        <source>Sign in or create an account to join the call you were invited to.</source>
+        <translation>Войдите или создайте учётную запись, чтобы присоединиться к звонку, на который вас пригласили.</translation>
+    </message>
+    <message>
         <source>e.g. ada</source>
         <translation>например, ada</translation>
     </message>

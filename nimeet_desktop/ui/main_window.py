@@ -45,7 +45,7 @@ class MainWindow(QMainWindow):
             on_error=lambda exc: self.toasts.show_message(messages.unexpected_error(exc), ToastKind.ERROR),
             log=logger,
         )
-        self.pending_room: str | None = None  # from a deep link, opened once signed in
+        self._pending_room: str | None = None
         self.switch_dialog: SwitchServerDialog | None = None  # asking whether to follow a link to another server
         self._closing = False
         self._quitting = False
@@ -81,6 +81,16 @@ class MainWindow(QMainWindow):
         self.prejoin.toast.connect(self.toasts.show_message)
         self.call_view.left_call.connect(self._after_call)
         self.call_view.toast.connect(self.toasts.show_message)
+
+    @property
+    def pending_room(self) -> str | None:
+        """The room of an invitation opened while signed out: pre-join opens for it once signed in."""
+        return self._pending_room
+
+    @pending_room.setter
+    def pending_room(self, room_id: str | None) -> None:
+        self._pending_room = room_id
+        self.auth_view.set_invited(room_id is not None)
 
     @property
     def current(self) -> QWidget | None:

@@ -15,7 +15,7 @@ from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import Field, card, centred, error_label, show_error, title
 from nimeet_desktop.ui.toast import ToastKind
-from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, MESSAGE_CHARS, ElidedLabel, clip
+from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, MESSAGE_CHARS, ElidedLabel, clip, plain_label
 from nimeet_desktop.ui.validation import email_error, password_error, username_error
 from signaling_server.protocol import ErrorCode
 
@@ -58,6 +58,13 @@ class AuthView(QWidget):
 
         frame, form = card()
         self.heading = title(self.tr("Sign in", "heading"))
+        # Someone who opened an invitation while signed out lands here: say why, and that the call follows.
+        self.invitation_note = plain_label(
+            self.tr("Sign in or create an account to join the call you were invited to.")
+        )
+        self.invitation_note.setObjectName("invitationNote")
+        self.invitation_note.setWordWrap(True)
+        self.invitation_note.hide()
         self.username = Field(self.tr("Username"), placeholder=self.tr("e.g. ada"), name="username")
         self.email = Field(self.tr("Email"), placeholder=self.tr("you@example.org"), name="email")
         self.password = Field(self.tr("Password"), password=True, name="password")
@@ -77,6 +84,7 @@ class AuthView(QWidget):
         change.clicked.connect(self.change_server)
 
         form.addWidget(self.heading)
+        form.addWidget(self.invitation_note)
         for item in (self.username, self.email, self.password, self.error, self.submit, self.switch_mode):
             form.addWidget(item)
         server_row = QHBoxLayout()
@@ -102,6 +110,10 @@ class AuthView(QWidget):
     def show_server(self) -> None:
         """The server the form signs in to (again when the app moves to another one while this screen shows)."""
         self.server_label.setText(self.tr("Server: {url}").format(url=clip(self.context.server_url, ADDRESS_CHARS)))
+
+    def set_invited(self, invited: bool) -> None:
+        """An invitation waits for the sign-in (``MainWindow.pending_room``)."""
+        self.invitation_note.setVisible(invited)
 
     def set_registering(self, registering: bool) -> None:
         self.registering = registering
