@@ -69,7 +69,12 @@ async def candidate_flood(url: str, token: str, room_id: str, target: str, norma
         await sio.disconnect()
 
 
-def main() -> None:
+def candidate_flood_argv(url: str, token: str, room: str, target: str, normal: int, huge: int) -> list[str]:
+    """The command line for ``candidate-flood``."""
+    return ["candidate-flood", url, token, room, target, f"--normal={normal}", f"--huge={huge}"]
+
+
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="attack", required=True)
     flood = sub.add_parser("candidate-flood")
@@ -78,7 +83,11 @@ def main() -> None:
     flood.add_argument("--normal", type=int, default=200)
     flood.add_argument("--huge", type=int, default=5400)
     flood.add_argument("--size", type=int, default=24 * 1024)
-    args = p.parse_args()
+    return p
+
+
+def main() -> None:
+    args = parser().parse_args()
     asyncio.run(candidate_flood(args.url, args.token, args.room, args.target, args.normal, args.huge, args.size))
 
 

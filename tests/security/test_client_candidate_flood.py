@@ -25,6 +25,7 @@ from nimeet_desktop.call.peer import MAX_PENDING_CANDIDATES
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.synthetic import SyntheticVideo
 from tests.call.conftest import Recorder, frames_from, wait_until
+from tests.security.appnet_attacks import candidate_flood_argv, parser
 from tests.security.probes import rss_mib
 from tests.support.clients import Api
 from tests.support.server import ServerProcess, running
@@ -80,13 +81,9 @@ async def test_a_candidate_flood_before_any_offer_is_capped(
         sys.executable,
         "-m",
         "tests.security.appnet_attacks",
-        "candidate-flood",
-        flood_server.url,
-        attacker_token,
-        room_id,
-        victim.self_participant.socket_id,
-        f"--normal={NORMAL}",
-        f"--huge={HUGE}",
+        *candidate_flood_argv(
+            flood_server.url, attacker_token, room_id, victim.self_participant.socket_id, NORMAL, HUGE
+        ),
         stdout=subprocess.PIPE,
     )
     assert attacker.stdout is not None
@@ -124,3 +121,11 @@ async def test_a_candidate_flood_before_any_offer_is_capped(
     await friend.join(room_id, microphone=False)
     await wait_until(lambda: frames_from(victim, friend) > 10, timeout=20, what="video from the friend")
     await wait_until(lambda: frames_from(friend, victim) > 10, timeout=20, what="video to the friend")
+
+
+@pytest.mark.parametrize("socket_id", ["-Lh7cU2BvX4mYqK0AAAB", "--x", "AAAB"])
+def test_the_attack_takes_any_socket_id(socket_id: str) -> None:
+    """Socket ids are base64url and may start with "-" (CI once gave the victim such an id and argparse took it for
+    an option: the attacker never started)."""
+    args = parser().parse_args(candidate_flood_argv("http://127.0.0.1:1", "t", "room", socket_id, 1, 2))
+    assert (args.target, args.normal, args.huge) == (socket_id, 1, 2)
