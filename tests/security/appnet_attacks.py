@@ -70,8 +70,9 @@ async def candidate_flood(url: str, token: str, room_id: str, target: str, norma
 
 
 def candidate_flood_argv(url: str, token: str, room: str, target: str, normal: int, huge: int) -> list[str]:
-    """The command line for ``candidate-flood``."""
-    return ["candidate-flood", url, token, room, target, f"--normal={normal}", f"--huge={huge}"]
+    """The command line for ``candidate-flood``: options first, then ``--``, since socket ids (base64url) and
+    tokens may start with "-" and argparse would take them for options."""
+    return ["candidate-flood", f"--normal={normal}", f"--huge={huge}", "--", url, token, room, target]
 
 
 def parser() -> argparse.ArgumentParser:
