@@ -198,7 +198,15 @@ async def test_a_malformed_packet_drops_that_connection_once_logged(
     messages = [r.getMessage() for r in caplog.records if r.name.startswith("nimeet_desktop")]
     malformed = sum("malformed or binary" in m for m in messages)
     assert server.connects - 1 <= malformed <= server.connects, messages  # once per connection
-    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "an exception escaped"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and not _foreign(r)], "an exception escaped"
     assert peak - before < 20, f"grew {peak - before:.0f} MiB"
     # A server that breaks every connection is not hammered: the pauses between reconnects grow.
     assert server.connects <= 6
+
+
+def _foreign(record: logging.LogRecord) -> bool:
+    """An aioice consent-check task that an earlier test in the same process left pending, reported when the
+    garbage collector happens to free it during this test (seen once in CI, not reproduced alone): not this
+    client's doing. Anything else at ERROR, from any logger, still fails the test."""
+    message = record.getMessage()
+    return message.startswith("Task was destroyed but it is pending") and "aioice" in message
