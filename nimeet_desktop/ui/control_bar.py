@@ -43,22 +43,24 @@ def set_action(button: QToolButton, action: str, key: str) -> None:
     button.setAccessibleName(action)
 
 
+def media_action(kind: str, on: bool) -> str:
+    """What pressing the microphone (``kind="microphone"``) or camera control does now; the tray says it alike."""
+    if kind == "microphone":
+        if on:
+            return QCoreApplication.translate("ControlBar", "Turn off microphone")
+        return QCoreApplication.translate("ControlBar", "Turn on microphone")
+    if on:
+        return QCoreApplication.translate("ControlBar", "Turn off camera")
+    return QCoreApplication.translate("ControlBar", "Turn on camera")
+
+
 def show_media(button: QToolButton, kind: str, on: bool) -> None:
     """Icon, tooltip and red-when-off of a microphone (``kind="microphone"``) or camera button."""
     if kind == "microphone":
         button.setIcon(icons.icon("mic" if on else "mic-off", theme.CONTROL_FOREGROUND))
-        if on:
-            action = QCoreApplication.translate("ControlBar", "Turn off microphone")
-        else:
-            action = QCoreApplication.translate("ControlBar", "Turn on microphone")
-        set_action(button, action, SHORTCUTS["microphone"])
     else:
         button.setIcon(icons.icon("camera" if on else "camera-off", theme.CONTROL_FOREGROUND))
-        if on:
-            action = QCoreApplication.translate("ControlBar", "Turn off camera")
-        else:
-            action = QCoreApplication.translate("ControlBar", "Turn on camera")
-        set_action(button, action, SHORTCUTS["camera"])
+    set_action(button, media_action(kind, on), SHORTCUTS[kind])
     theme.set_off(button, not on)
 
 

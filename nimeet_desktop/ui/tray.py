@@ -13,14 +13,16 @@ from __future__ import annotations
 import logging
 import time
 from functools import cache
+from typing import cast
 
-from PySide6.QtCore import QCoreApplication, QObject, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QPainter
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from nimeet_desktop.settings import CloseDuringCall
 from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.close_during_call import CloseGuard
+from nimeet_desktop.ui.control_bar import media_action
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.notifications import Notifier, Show, safe_name, window_is_active
 from nimeet_desktop.ui.toast import ToastKind
@@ -196,17 +198,9 @@ class Tray(QObject):
             self.status_action.setText(self.status_text())
             media = call.session.media_state
             # The control bar's own words (its tooltips), so the two name each action alike.
-            if media.microphone:
-                text = QCoreApplication.translate("ControlBar", "Turn off microphone")
-            else:
-                text = QCoreApplication.translate("ControlBar", "Turn on microphone")
-            self.microphone_action.setText(text)
+            self.microphone_action.setText(media_action("microphone", media.microphone))
             self.microphone_action.setIcon(icons.icon("mic-off" if media.microphone else "mic"))
-            if media.camera:
-                text = QCoreApplication.translate("ControlBar", "Turn off camera")
-            else:
-                text = QCoreApplication.translate("ControlBar", "Turn on camera")
-            self.camera_action.setText(text)
+            self.camera_action.setText(media_action("camera", media.camera))
             self.camera_action.setIcon(icons.icon("camera-off" if media.camera else "camera"))
             # Drawn here, not once: in the palette's colour of the moment (the system may have turned dark).
             self.leave_action.setIcon(icons.icon("call-end"))
@@ -243,16 +237,9 @@ class Tray(QObject):
         )
 
     def _choose_close(self, action: QAction) -> None:
-        value: CloseDuringCall
-        data = action.data()
-        if data == "tray":
-            value = "tray"
-        elif data == "leave":
-            value = "leave"
-        else:
-            value = "ask"
         context = self.window.context
-        context.settings.close_during_call = value
+        # The action's data is one of CloseDuringCall's values (set above); the strict setting checks it again.
+        context.settings.close_during_call = cast(CloseDuringCall, action.data())
         context.save_settings()
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
