@@ -168,8 +168,7 @@ class MainWindow(QMainWindow):
     def open_link(self, link: JoinTarget) -> None:
         """A join link (command line, the OS forwarding a click, a paste): pre-join for that room, after asking to
         switch servers when the link names another one."""
-        if self._in_call():
-            self.toasts.show_message(self.tr("Leave this call before joining another one"), ToastKind.ERROR)
+        if self._refused_during_call():
             return
         self._dismiss_switch_question()  # the newest link is the one the user means
         if self._names_another_server(link):
@@ -180,8 +179,12 @@ class MainWindow(QMainWindow):
             return
         self.open_prejoin(link.room_id)
 
-    def _in_call(self) -> bool:
-        return self.current is self.call_view and self.call_view.call is not None
+    def _refused_during_call(self) -> bool:
+        """In a call a link is not followed: say so. True when refused."""
+        if self.current is self.call_view and self.call_view.call is not None:
+            self.toasts.show_message(self.tr("Leave this call before joining another one"), ToastKind.ERROR)
+            return True
+        return False
 
     def _names_another_server(self, link: JoinTarget) -> bool:
         return link.server_url is not None and not self.context.is_current_server(link.server_url)
@@ -215,8 +218,7 @@ class MainWindow(QMainWindow):
         """Move to the link's server: check it answers (else stay), close what runs here, then resume the session
         saved for that server or ask to sign in there, and open pre-join for the room."""
         assert link.server_url is not None
-        if self._in_call():  # a call may have started while the question was open
-            self.toasts.show_message(self.tr("Leave this call before joining another one"), ToastKind.ERROR)
+        if self._refused_during_call():  # a call may have started while the question was open
             return
         server = link.server_url
         self.toasts.show_message(self.tr("Connecting to {url}…").format(url=clip(server, ADDRESS_CHARS)))
@@ -225,8 +227,7 @@ class MainWindow(QMainWindow):
                 self.tr("No NIMeet server answers at {url}").format(url=clip(server, ADDRESS_CHARS)), ToastKind.ERROR
             )
             return
-        if self._in_call():  # joined a call while the server was being asked (seconds, if it is slow)
-            self.toasts.show_message(self.tr("Leave this call before joining another one"), ToastKind.ERROR)
+        if self._refused_during_call():  # joined a call while the server was being asked (seconds, if it is slow)
             return
         # The camera and microphone of a pre-join, and a room list still loading, belong to the old server.
         await self.prejoin.close_preview()
