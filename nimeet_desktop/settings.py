@@ -30,6 +30,7 @@ RECENT_ROOMS_KEPT = 10  # per server
 
 Language = Literal["system", "en", "ru"]
 CloseDuringCall = Literal["ask", "tray", "leave"]
+VideoQuality = Literal[360, 720, 1080]
 
 
 def config_dir() -> Path:
@@ -77,6 +78,18 @@ class Settings(BaseModel):
     # window, the call goes on with the tray icon), "leave" (leave the call and quit, as before the tray). Without
     # a system tray closing always leaves: a window must never hide into a tray that is not there.
     close_during_call: CloseDuringCall = "ask"
+
+    # ---- audio processing, video quality, notifications (issue 12) ----
+    # Each stage of WebRTC's audio processing on its own, on by default; some people have hardware echo
+    # cancellation (a conference speakerphone) or a studio microphone and want a stage off.
+    echo_cancellation: bool = True
+    noise_suppression: bool = True
+    auto_gain_control: bool = True
+    high_pass_filter: bool = True
+    # The height of the video we send (the camera is opened at that mode, 16:9).
+    video_quality: VideoQuality = 720
+    # Desktop notifications (someone joined while the window is hidden, a device lost): on unless turned off.
+    notifications: bool = True
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Settings:

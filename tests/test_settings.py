@@ -102,3 +102,13 @@ def test_the_app_cannot_assign_a_wrong_type() -> None:
         settings.language = "fr"  # type: ignore[assignment]
     with pytest.raises(ValidationError):
         settings.join_with_camera = "yes"  # type: ignore[assignment]
+
+
+def test_audio_stages_are_on_by_default_and_a_video_quality_outside_the_three_falls_back(tmp_path: Path) -> None:
+    defaults = Settings()
+    assert (defaults.echo_cancellation, defaults.noise_suppression, defaults.auto_gain_control) == (True, True, True)
+    assert defaults.high_pass_filter and defaults.notifications and defaults.video_quality == 720
+    store = write(tmp_path, {"echo_cancellation": False, "video_quality": 480, "notifications": False})
+    loaded = store.load()
+    assert not loaded.echo_cancellation and not loaded.notifications
+    assert loaded.video_quality == 720  # 480 is not one of 360/720/1080
