@@ -12,6 +12,7 @@ only show up as a slower or lower-quality call).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.metadata
 from collections.abc import Callable, Iterator
@@ -165,3 +166,40 @@ _STOCK_HOST_ADDRESSES: HostAddresses = _require(aioice.ice, "get_host_addresses"
 def set_host_address_source(source: HostAddresses | None) -> None:
     """Gather host candidates from ``source(use_ipv4, use_ipv6)`` (``None``: aioice's own, loopback excluded)."""
     aioice.ice.get_host_addresses = source or _STOCK_HOST_ADDRESSES  # type: ignore[assignment]
+
+
+# ---- ICE: consent checks of a connection closed while it connected -------------------------------------------
+
+# aioice 0.13: ``Connection.connect()`` creates ``_query_consent_task`` once its check list completes, and
+# ``close()`` cancels that task if it exists. A ``close()`` between the completion and ``connect()`` resuming finds
+# none, and the task started afterwards runs on against a closed connection (and outlives the event loop: "Task
+# was destroyed but it is pending! query_consent"). aiortc calls ``connect()`` by attribute on the instance, so a
+# wrapper on the instance can end that task as soon as ``connect()`` returns.
+
+
+def end_consent_checks_after_close(connection: aioice.Connection) -> None:
+    """Wrap ``connection.connect`` so consent checks started after a ``close()`` are cancelled at once."""
+    if getattr(connection, "_nimeet_consent_guard", False):
+        return
+    connect = _require(connection, "connect", "aioice", AIOICE_VERSION)
+    _require(connection, "_query_consent_task", "aioice", AIOICE_VERSION)
+    _require(connection, "_closing", "aioice", AIOICE_VERSION)
+
+    async def connect_unless_closed() -> None:
+        await connect()
+        task = connection._query_consent_task
+        if connection._closing and task is not None and not task.done():
+            connection._query_consent_task = None
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    connection.connect = connect_unless_closed  # type: ignore[method-assign]
+    connection._nimeet_consent_guard = True  # type: ignore[attr-defined]
+
+
+def ice_connection(sender: RTCRtpSender) -> aioice.Connection:
+    """The aioice connection under a sender's transport (aiortc 1.16: ``RTCIceTransport._connection``)."""
+    ice_transport = sender.transport.transport
+    connection: aioice.Connection = _require(ice_transport, "_connection")
+    return connection

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import aioice
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_PLI, RtcpPsfbPacket, pack_remb_fci
 
@@ -165,3 +166,40 @@ async def test_the_loopback_hook_makes_aioice_offer_127_0_0_1() -> None:
         )
     finally:
         ice.restrict_host_addresses(["127.0.0.1"])  # what the session fixture keeps for every call test
+
+
+async def test_a_connection_closed_while_its_checks_complete_starts_no_consent_checks() -> None:
+    """aioice 0.13: ``connect()`` starts consent checks after the check list completes; a ``close()`` that lands
+    between the completion and ``connect()`` resuming finds no task to cancel, and the task started afterwards
+    runs on against a closed connection (seen as "Task was destroyed but it is pending! query_consent" when a
+    call was left while a rejoin's peer was connecting). Held at exactly that point here."""
+    aioice_name = f"aioice {aiortc_compat.AIOICE_VERSION}"
+    controlling, controlled = aioice.Connection(ice_controlling=True), aioice.Connection(ice_controlling=False)
+    for connection in (controlling, controlled):
+        await connection.gather_candidates()
+    for mine, theirs in ((controlling, controlled), (controlled, controlling)):
+        mine.remote_username, mine.remote_password = theirs.local_username, theirs.local_password
+        for candidate in theirs.local_candidates:
+            await mine.add_remote_candidate(candidate)
+        await mine.add_remote_candidate(None)
+    aiortc_compat.end_consent_checks_after_close(controlling)
+
+    completed = asyncio.Event()
+    resume = asyncio.Event()
+    state_get = controlling._check_list_state.get
+
+    async def held_get() -> int:
+        result = await state_get()
+        completed.set()
+        await resume.wait()
+        return result
+
+    controlling._check_list_state.get = held_get  # type: ignore[method-assign]
+    connecting = asyncio.gather(controlling.connect(), controlled.connect(), return_exceptions=True)
+    await asyncio.wait_for(completed.wait(), 10)
+    await controlling.close()
+    resume.set()
+    await connecting
+    await controlled.close()
+    consent = controlling._query_consent_task
+    assert consent is None or consent.done(), f"{aioice_name}: consent checks run on a closed connection"
