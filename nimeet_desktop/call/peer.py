@@ -139,6 +139,8 @@ class Peer:
         for transceiver in pc.getTransceivers():
             transceiver.direction = "sendrecv"
             sender = transceiver.sender
+            # A peer closed while its ICE checks complete (a call left during a rejoin) must not keep checking.
+            aiortc_compat.end_consent_checks_after_close(aiortc_compat.ice_connection(sender))
             if transceiver.kind == "video":
                 self._prefer_vp8(transceiver)
                 if sender.track is None:
