@@ -13,11 +13,12 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from nimeet_desktop.hotkeys import DEFAULT_HOTKEY, parse_hotkey
 from nimeet_desktop.net.links import InvalidServerUrl, normalize_server_url
 from nimeet_desktop.private_files import private_dir, tighten_tree, write_private
 
@@ -50,6 +51,11 @@ def server_key(url: str) -> str:
         return normalize_server_url(url)
     except InvalidServerUrl:
         return url
+
+
+def _valid_hotkey(text: str) -> str:
+    parse_hotkey(text)  # InvalidHotkey is a ValueError: pydantic reports it as this field's error
+    return text
 
 
 class Settings(BaseModel):
@@ -90,6 +96,13 @@ class Settings(BaseModel):
     video_quality: VideoQuality = 720
     # Desktop notifications (someone joined while the window is hidden, a device lost): on unless turned off.
     notifications: bool = True
+
+    # ---- push-to-talk (issue 12) ----
+    # While on, the microphone stays muted in a call and is open only while push_to_talk_key is held (in any
+    # application where the platform allows it: see nimeet_desktop/hotkeys.py). The key in pynput's HotKey syntax,
+    # canonical only (hotkeys.parse_hotkey): never a key that types text on its own.
+    push_to_talk: bool = False
+    push_to_talk_key: Annotated[str, AfterValidator(_valid_hotkey)] = DEFAULT_HOTKEY
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Settings:
