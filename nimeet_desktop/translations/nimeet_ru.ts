@@ -741,8 +741,12 @@
 <context>
     <name>PushToTalkSection</name>
     <message>
-        <source>Push-to-talk: the microphone is on only while you hold a key</source>
-        <translation>Режим рации: микрофон включён, только пока вы удерживаете клавишу</translation>
+        <source>Push-to-talk</source>
+        <translation>Режим рации</translation>
+    </message>
+    <message>
+        <source>In a call the microphone stays muted, and is on only while you hold the key.</source>
+        <translation>Во время звонка микрофон выключен и включается, только пока вы удерживаете клавишу.</translation>
     </message>
     <message>
         <source>Key:</source>

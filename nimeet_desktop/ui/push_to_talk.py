@@ -399,8 +399,12 @@ class PushToTalkSection(QWidget):
         self.store = store
         self.settings = settings
         self.where = hotkeys.support() if where is None else where
-        self.enabled = QCheckBox(self.tr("Push-to-talk: the microphone is on only while you hold a key"))
+        self.enabled = QCheckBox(self.tr("Push-to-talk"))
         self.enabled.setObjectName("pushToTalkEnabled")
+        explanation = plain_label(
+            self.tr("In a call the microphone stays muted, and is on only while you hold the key.")
+        )
+        explanation.setWordWrap(True)
         self.enabled.setChecked(settings.push_to_talk)
         self.key = KeyCapture(hotkeys.parse_hotkey(settings.push_to_talk_key))
         key_label = QLabel(self.tr("Key:"))
@@ -418,6 +422,7 @@ class PushToTalkSection(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.enabled)
+        layout.addWidget(explanation)
         layout.addLayout(row)
         layout.addWidget(self.error)
         layout.addWidget(self.statement)

@@ -60,6 +60,7 @@ async def held_in_another_window(app: AppHarness, qtbot: QtBot, x_server: Xvfb) 
     assert call is not None
     session = call.session
     button = view.controls.mic_button
+    await until(lambda: view.push_to_talk.enabled, what="push-to-talk on once the call is joined")
     assert view.push_to_talk.keys.mode is Mode.GLOBAL
     await until(lambda: not session.microphone_on, what="push-to-talk muting the microphone on joining")
     assert button.toolTip() == "Push-to-talk: hold F8 to talk"
