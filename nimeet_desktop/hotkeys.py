@@ -20,7 +20,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +99,15 @@ def parse_hotkey(text: str) -> Hotkey:
     if key in TYPING_KEYS and not _NON_TYPING_MODIFIERS & set(modifiers):
         raise InvalidHotkey(f"{key!r} types text: it needs Ctrl, Alt or Cmd with it")
     return Hotkey(modifiers, key)
+
+
+def _valid_hotkey(text: str) -> str:
+    parse_hotkey(text)  # InvalidHotkey is a ValueError: pydantic reports it as the field's error
+    return text
+
+
+# A settings field holding a hotkey: only canonical text passes.
+HotkeyText = Annotated[str, AfterValidator(_valid_hotkey)]
 
 
 def hotkey_from_tokens(tokens: Iterable[str]) -> Hotkey:

@@ -13,12 +13,12 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import platformdirs
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from nimeet_desktop.hotkeys import DEFAULT_HOTKEY, parse_hotkey
+from nimeet_desktop.hotkeys import DEFAULT_HOTKEY, HotkeyText
 from nimeet_desktop.net.links import InvalidServerUrl, normalize_server_url
 from nimeet_desktop.private_files import private_dir, tighten_tree, write_private
 
@@ -51,11 +51,6 @@ def server_key(url: str) -> str:
         return normalize_server_url(url)
     except InvalidServerUrl:
         return url
-
-
-def _valid_hotkey(text: str) -> str:
-    parse_hotkey(text)  # InvalidHotkey is a ValueError: pydantic reports it as this field's error
-    return text
 
 
 class Settings(BaseModel):
@@ -102,7 +97,7 @@ class Settings(BaseModel):
     # application where the platform allows it: see nimeet_desktop/hotkeys.py). The key in pynput's HotKey syntax,
     # canonical only (hotkeys.parse_hotkey): never a key that types text on its own.
     push_to_talk: bool = False
-    push_to_talk_key: Annotated[str, AfterValidator(_valid_hotkey)] = DEFAULT_HOTKEY
+    push_to_talk_key: HotkeyText = DEFAULT_HOTKEY
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Settings:
