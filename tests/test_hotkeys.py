@@ -283,7 +283,7 @@ def test_the_key_is_heard_while_another_window_has_the_focus(x_session: Xvfb) ->
         keys.release("F8")
         assert holds.wait_for(2) == ["hold", "release"]
         assert holds.events[1][1] - released_at >= HANGOVER_S - 0.01
-        assert holds.events[1][1] - released_at < HANGOVER_S + 0.5
+        assert holds.events[1][1] - released_at < HANGOVER_S + 1.0
         # Listening is passive: the focused window still got every key event.
         assert keys.focused_window_got_keys() >= 4
     finally:
@@ -327,9 +327,10 @@ def test_stopping_during_a_hold_releases_and_stops_hearing(x_session: Xvfb) -> N
         listener_thread = listener._listener
         stopping = time.monotonic()
         listener.stop()
-        # At once: the microphone never stays open, and the call window never waits for a key to close.
-        assert time.monotonic() - stopping < 0.5
+        # At once: the microphone never stays open, and the call window never waits for a key to close. (Without
+        # _end_x11_recording, pynput's thread lives on until the next key: stop() gives up on it after 2 s.)
         assert not listener_thread.is_alive()
+        assert time.monotonic() - stopping < hotkeys.STOP_TIMEOUT_S * 0.75  # usually 10 ms; a loaded CI is slow
         assert holds.kinds() == ["hold", "release"]
         keys.release("F8")
         keys.press("F8")

@@ -257,8 +257,10 @@ class PushToTalkCall(QObject):
 
     def _state_changed(self) -> None:
         call = self.view.call
-        # Joined (the session has its room): its microphone exists now, so muting it sticks.
-        in_call = call is not None and call.session.room_id is not None
+        # The session starts its microphone before it connects: muting it then (the call view hears "connecting")
+        # means the room is told "muted" when we join, never "talking" for a moment. A microphone lost later in the
+        # call does not end push-to-talk: the room is joined.
+        in_call = call is not None and (call.session.audio is not None or call.session.room_id is not None)
         if in_call != self._in_call:
             self._in_call = in_call
             self.refresh()
