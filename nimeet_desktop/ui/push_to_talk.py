@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from nimeet_desktop import hotkeys
 from nimeet_desktop.hotkeys import GlobalHotkey, HoldDetector, Hotkey, HotkeyUnavailable, InvalidHotkey, Support
@@ -409,7 +409,7 @@ class PushToTalkSection(QWidget):
         explanation.setWordWrap(True)
         self.enabled.setChecked(settings.push_to_talk)
         self.key = KeyCapture(hotkeys.parse_hotkey(settings.push_to_talk_key))
-        key_label = QLabel(self.tr("Key:"))
+        key_label = plain_label(self.tr("Key:"))
         key_label.setBuddy(self.key)
         self.statement = plain_label(platform_statement(self.where))
         self.statement.setObjectName("pushToTalkPlatform")
