@@ -240,11 +240,20 @@ class HotkeyUnavailable(RuntimeError):
     """The global listener cannot run here (no X server, a Wayland session, no permission): say why."""
 
 
-def pynput_token(key: Any) -> str | None:
-    """Our token for a key as pynput reports it: a ``Key`` member's name, or a character key's lower-case char."""
+def pynput_token(key: Any, platform: str | None = None) -> str | None:
+    """Our token for a key as pynput reports it: a ``Key`` member's name, or a character key's lower-case char.
+
+    On Windows a letter or digit key is named by its virtual-key code, which does not depend on the keyboard layout:
+    Ctrl+P stays Ctrl+P while a Russian layout is active (its char is then "з"). X11 and macOS give no such code, so
+    there a letter hotkey works in the layout it was chosen in; function keys and modifiers work in every layout.
+    """
     name = getattr(key, "name", None)
     if isinstance(name, str):
         return name
+    vk = getattr(key, "vk", None)
+    if (sys.platform if platform is None else platform) == "win32" and isinstance(vk, int):
+        if ord("A") <= vk <= ord("Z") or ord("0") <= vk <= ord("9"):
+            return chr(vk).lower()
     char = getattr(key, "char", None)
     if isinstance(char, str) and len(char) == 1:
         return char.lower()

@@ -148,6 +148,17 @@ def test_the_headless_engine_never_imports_pynput() -> None:
     assert "unavailable: no global keyboard listener in this session (no-display)" in done.stdout
 
 
+def test_pynput_keys_as_tokens() -> None:
+    from types import SimpleNamespace
+
+    assert hotkeys.pynput_token(SimpleNamespace(name="ctrl_r")) == "ctrl_r"  # a Key member
+    assert hotkeys.pynput_token(SimpleNamespace(vk=0x50, char="P"), "linux") == "p"  # Shift held: still p
+    # A Russian layout: the char is Cyrillic; Windows' virtual-key code still says which key it is.
+    assert hotkeys.pynput_token(SimpleNamespace(vk=0x50, char="з"), "win32") == "p"
+    assert hotkeys.pynput_token(SimpleNamespace(vk=0x31, char="!"), "win32") == "1"
+    assert hotkeys.pynput_token(SimpleNamespace(vk=0x1008FF11, char=None), "linux") is None  # a media key
+
+
 # ---- hold detection --------------------------------------------------------------------------------------------
 
 
