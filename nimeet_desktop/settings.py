@@ -18,6 +18,7 @@ from typing import Any, Literal
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from nimeet_desktop.hotkeys import DEFAULT_HOTKEY, HotkeyText
 from nimeet_desktop.net.links import InvalidServerUrl, normalize_server_url
 from nimeet_desktop.private_files import private_dir, tighten_tree, write_private
 
@@ -90,6 +91,13 @@ class Settings(BaseModel):
     video_quality: VideoQuality = 720
     # Desktop notifications (someone joined while the window is hidden, a device lost): on unless turned off.
     notifications: bool = True
+
+    # ---- push-to-talk (issue 12) ----
+    # While on, the microphone stays muted in a call and is open only while push_to_talk_key is held (in any
+    # application where the platform allows it: see nimeet_desktop/hotkeys.py). The key in pynput's HotKey syntax,
+    # canonical only (hotkeys.parse_hotkey): never a key that types text on its own.
+    push_to_talk: bool = False
+    push_to_talk_key: HotkeyText = DEFAULT_HOTKEY
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Settings:

@@ -126,6 +126,18 @@ have_library libportaudio.so.2 || install_packages "PortAudio: the microphone an
 if [ "$(uname -s)" = Linux ] && ! { command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q .; }; then
   install_packages "a font for the window's text" fontconfig fonts-dejavu-core
 fi
+# pynput (push-to-talk's key listener) depends on evdev on Linux, which PyPI has only as source: pip builds it with
+# a C compiler, the kernel's input headers and Python's own. (The installers bundle no evdev: they never compile.)
+if [ "$(uname -s)" = Linux ]; then
+  build=()
+  command -v cc >/dev/null 2>&1 || build+=(gcc libc6-dev)
+  [ -e /usr/include/linux/input.h ] || build+=(linux-libc-dev)
+  if ! "$python" -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; then
+    build+=("python$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')-dev")
+  fi
+  ((${#build[@]} == 0)) || install_packages "pip builds pynput's evdev from source" "${build[@]}"
+fi
 if ((dev)); then
   # The tests start a throwaway PostgreSQL cluster of their own, and an X server (Xvfb) for screen capture.
   if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then

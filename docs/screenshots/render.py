@@ -48,9 +48,9 @@ from pathlib import Path
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QCursor, QFont, QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QCursor, QFont, QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # run as a script from anywhere: the packages live at the repository root
@@ -58,6 +58,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere: the packages liv
 
 from nimeet_desktop.call import ice  # noqa: E402
 from nimeet_desktop.call.session import CallObserver, CallSession  # noqa: E402
+from nimeet_desktop.hotkeys import Support  # noqa: E402
 from nimeet_desktop.media.base import VideoSource  # noqa: E402
 from nimeet_desktop.media.provider import SyntheticMediaProvider  # noqa: E402
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo  # noqa: E402
@@ -69,6 +70,7 @@ from nimeet_desktop.ui import i18n, icons, theme, tray  # noqa: E402
 from nimeet_desktop.ui.close_during_call import CloseDuringCallDialog  # noqa: E402
 from nimeet_desktop.ui.context import AppContext  # noqa: E402
 from nimeet_desktop.ui.main_window import MainWindow  # noqa: E402
+from nimeet_desktop.ui.push_to_talk import PushToTalkSection  # noqa: E402
 from nimeet_desktop.ui.video_tile import VideoTile  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402  (the tests' server runner: fast argon2, text logs)
@@ -244,6 +246,7 @@ class Renderer:
 
         await self.register()
         await self.dashboard()
+        await self.push_to_talk()
         await self.switch_server()
         await self.prejoin()
         await self.call()
@@ -293,6 +296,39 @@ class Renderer:
         dashboard.refresh()
         await until(lambda: not dashboard.tasks.busy and dashboard.rooms.count() >= len(names), "the recent rooms")
         await self.capture("dashboard")
+
+    # ---- push-to-talk's settings section (issue 12) -------------------------------------------------------
+    async def push_to_talk(self) -> None:
+        """The section as the settings window hosts it, on its own: on, and the sentence of this platform (X11 here),
+        then with the Wayland sentence and a refused key."""
+        context = self.window.context
+        context.settings.push_to_talk = True
+        for name, where in (("push-to-talk", None), ("push-to-talk-wayland", Support.WAYLAND)):
+            host = QWidget()
+            host.setWindowTitle("NIMeet")
+            layout = QVBoxLayout(host)
+            layout.setContentsMargins(24, 24, 24, 24)
+            section = PushToTalkSection(context.settings_store, context.settings, where)
+            layout.addWidget(section)
+            layout.addStretch(1)
+            host.resize(560, 240)
+            host.move(40, 40)
+            host.show()
+            await until(lambda h=host: (w := h.windowHandle()) is not None and w.isExposed(), "the section shown")
+            if where is Support.WAYLAND:
+                section.key.start_capture()
+                typed = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier, "a")
+                QApplication.sendEvent(section.key, typed)  # a letter alone: refused, saying why
+            await asyncio.sleep(SETTLE_S)
+            pixmap = QGuiApplication.primaryScreen().grabWindow(host.winId())
+            path = self.out / f"{name}{self.suffix}.png"
+            if pixmap.isNull() or not pixmap.save(str(path), "PNG"):
+                raise RenderError(f"could not grab or write {path}")
+            self.saved.append(path)
+            print(path, flush=True)
+            host.close()
+            host.deleteLater()
+        context.settings.push_to_talk = False
 
     async def switch_server(self) -> None:
         """An invitation for another server: the question it asks (answered "stay", so the walk goes on here)."""

@@ -336,6 +336,33 @@
     </message>
 </context>
 <context>
+    <name>KeyCapture</name>
+    <message>
+        <source>Press a key…</source>
+        <translation>Нажмите клавишу…</translation>
+    </message>
+    <message>
+        <source>Esc cancels</source>
+        <translation>Esc — отмена</translation>
+    </message>
+    <message>
+        <source>Click, then press the key to use</source>
+        <translation>Щёлкните, затем нажмите нужную клавишу</translation>
+    </message>
+    <message>
+        <source>Push-to-talk key: {key}</source>
+        <translation>Клавиша режима рации: {key}</translation>
+    </message>
+    <message>
+        <source>This key cannot be used. Choose a function key such as F8, a modifier such as Right Ctrl, or a letter with Ctrl or Alt.</source>
+        <translation>Эту клавишу использовать нельзя. Выберите функциональную клавишу, например F8, клавишу-модификатор, например правый Ctrl, или букву вместе с Ctrl или Alt.</translation>
+    </message>
+    <message>
+        <source>This key types text. Choose a function key such as F8, a modifier such as Right Ctrl, or hold Ctrl or Alt with it.</source>
+        <translation>Эта клавиша печатает текст. Выберите функциональную клавишу, например F8, клавишу-модификатор, например правый Ctrl, или нажмите её вместе с Ctrl или Alt.</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Starting the server on this computer…</source>
@@ -675,6 +702,55 @@
             <numerusform>%n участника в звонке · {room}</numerusform>
             <numerusform>%n участников в звонке · {room}</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>PushToTalk</name>
+    <message>
+        <source>Right {key}</source>
+        <translation>Правый {key}</translation>
+    </message>
+    <message>
+        <source>Space</source>
+        <translation>Пробел</translation>
+    </message>
+    <message>
+        <source>The key works in every application, also while NIMeet is in the background.</source>
+        <translation>Клавиша работает в любом приложении, даже когда NIMeet в фоне.</translation>
+    </message>
+    <message>
+        <source>macOS asks for permission first: allow NIMeet in System Settings, Privacy &amp; Security, under Accessibility and Input Monitoring. Then the key works in every application; until then, only while the NIMeet window is focused.</source>
+        <translation>macOS сначала спросит разрешения: разрешите NIMeet в Системных настройках, раздел «Конфиденциальность и безопасность», в пунктах «Универсальный доступ» и «Мониторинг ввода». После этого клавиша работает в любом приложении, а до тех пор — только когда окно NIMeet активно.</translation>
+    </message>
+    <message>
+        <source>Global shortcuts are not available in Wayland sessions: push-to-talk works while the NIMeet window is focused.</source>
+        <translation>В сеансах Wayland глобальные сочетания клавиш недоступны: режим рации работает, когда окно NIMeet активно.</translation>
+    </message>
+    <message>
+        <source>Global shortcuts are not available without a graphical session: push-to-talk works while the NIMeet window is focused.</source>
+        <translation>Без графического сеанса глобальные сочетания клавиш недоступны: режим рации работает, когда окно NIMeet активно.</translation>
+    </message>
+</context>
+<context>
+    <name>PushToTalkCall</name>
+    <message>
+        <source>Push-to-talk: hold {key} to talk</source>
+        <translation>Режим рации: удерживайте {key}, чтобы говорить</translation>
+    </message>
+</context>
+<context>
+    <name>PushToTalkSection</name>
+    <message>
+        <source>Push-to-talk</source>
+        <translation>Режим рации</translation>
+    </message>
+    <message>
+        <source>In a call the microphone stays muted, and is on only while you hold the key.</source>
+        <translation>Во время звонка микрофон выключен и включается, только пока вы удерживаете клавишу.</translation>
+    </message>
+    <message>
+        <source>Key:</source>
+        <translation>Клавиша:</translation>
     </message>
 </context>
 <context>

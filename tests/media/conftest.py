@@ -33,7 +33,8 @@ class Xvfb:
                 self.process.wait(5)
 
 
-def start_xvfb(width: int, height: int) -> Xvfb:
+def start_xvfb(width: int, height: int, *options: str) -> Xvfb:
+    """``options``: more of Xvfb's command line (``-extension RECORD`` turns that extension off)."""
     binary = shutil.which("Xvfb")
     require(binary is not None, XVFB)
     assert binary is not None
@@ -51,6 +52,7 @@ def start_xvfb(width: int, height: int) -> Xvfb:
                     "-nolisten",
                     "tcp",
                     "-noreset",
+                    *options,
                 ],
                 pass_fds=(write_fd,),
                 stdin=subprocess.DEVNULL,

@@ -31,6 +31,7 @@ from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar
 from nimeet_desktop.ui.device_messages import call_error_text
 from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation
+from nimeet_desktop.ui.push_to_talk import PushToTalkCall
 from nimeet_desktop.ui.reconnecting_overlay import ReconnectingOverlay
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, ElidedLabel, clip, isolate
@@ -111,6 +112,9 @@ class CallView(QWidget):
             ("invite", self.copy_invite),
         ):
             QShortcut(QKeySequence(SHORTCUTS[action]), self, slot)
+        # Push-to-talk (issue 12): while it is on in the settings, the microphone is open only while its key is held.
+        # It follows this view's state_changed (joined, left) and mutes and unmutes through self.call, like the button.
+        self.push_to_talk = PushToTalkCall(self)
 
     # ---- joining ----------------------------------------------------------------------------------------
 
