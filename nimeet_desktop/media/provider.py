@@ -8,6 +8,7 @@ blocking (a webcam can take a second): callers on the event loop use ``asyncio.t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from nimeet_desktop.media import devices
 from nimeet_desktop.media.base import AudioSource, VideoSource
@@ -15,6 +16,14 @@ from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 
 CAMERA_WIDTH, CAMERA_HEIGHT, CAMERA_FPS = 1280, 720, 30.0
 SCREEN_FPS = 15.0
+
+VideoHeight = Literal[360, 720, 1080]
+"""The video qualities people choose from (settings ``video_quality``), all 16:9."""
+
+
+def width_for(height: int) -> int:
+    """The 16:9 width of ``height`` lines, even (yuv420p halves it)."""
+    return (height * 16 // 9) & ~1
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +35,9 @@ class DeviceChoice:
 
 
 class MediaProvider:
-    """The machine's devices."""
+    """The machine's devices. Cameras open at ``video_height`` lines (16:9), the quality chosen in settings."""
+
+    video_height: int = CAMERA_HEIGHT
 
     def cameras(self) -> list[DeviceChoice]:
         return [DeviceChoice(str(c.id), c.name) for c in devices.list_cameras()]
@@ -44,7 +55,8 @@ class MediaProvider:
         from nimeet_desktop.media.camera import CameraSource
 
         chosen: int | str = 0 if device is None else int(device) if device.isdigit() else device
-        return CameraSource(chosen, width=CAMERA_WIDTH, height=CAMERA_HEIGHT, fps=CAMERA_FPS)
+        height = self.video_height
+        return CameraSource(chosen, width=width_for(height), height=height, fps=CAMERA_FPS)
 
     def open_microphone(self, device: str | None) -> AudioSource:
         from nimeet_desktop.media.microphone import MicrophoneSource
@@ -66,6 +78,14 @@ class SyntheticMediaProvider(MediaProvider):
 
     def __init__(self, width: int = 640, height: int = 360, fps: float = 30.0, name: str = "Synthetic") -> None:
         self.width, self.height, self.fps, self.name = width, height, fps, name
+
+    @property  # the synthetic picture's own size: the same setting sizes it
+    def video_height(self) -> int:
+        return self.height
+
+    @video_height.setter
+    def video_height(self, height: int) -> None:
+        self.width, self.height = width_for(height), height
 
     def cameras(self) -> list[DeviceChoice]:
         return [DeviceChoice("synthetic", f"{self.name} camera")]
