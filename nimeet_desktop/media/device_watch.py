@@ -180,15 +180,16 @@ class DeviceWatch:
         """Take the lists once, then watch. Idempotent."""
         if self._task is not None:
             return
+        # The signal before the lists: a device plugged in while they are taken changes the signal, and is seen.
+        signal = await asyncio.to_thread(self.signal)
         self.lists = await asyncio.to_thread(self._list)
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="device-watch")
+        self._task = asyncio.get_running_loop().create_task(self._run(signal), name="device-watch")
 
     def _list(self) -> DeviceLists:
         self.listings += 1
         return self.lister()
 
-    async def _run(self) -> None:
-        last_signal = await asyncio.to_thread(self.signal)
+    async def _run(self, last_signal: object | None) -> None:
         last_listed = time.monotonic()
         while True:
             await asyncio.sleep(self.poll_s)
