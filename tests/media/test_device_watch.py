@@ -22,6 +22,7 @@ import pytest
 
 from nimeet_desktop.media.device_watch import (
     DeviceEvent,
+    DeviceKind,
     DeviceLists,
     DeviceWatch,
     audio_lists_in_subprocess,
@@ -137,9 +138,9 @@ async def test_without_a_signal_the_lists_are_polled_and_a_failing_lister_does_n
 def test_the_device_in_use_disappearing_is_a_loss() -> None:
     before = DeviceLists(choices("0", "2"), choices("default", "USB headset"), choices("default", "USB headset"))
     after = DeviceLists(choices("0"), choices("default"), choices("default"))
-    events = device_events(
-        before, after, {"camera": "2", "microphone": "USB headset", "speaker": None}, {"speaker": "USB headset"}
-    )
+    in_use: dict[DeviceKind, str | None] = {"camera": "2", "microphone": "USB headset", "speaker": None}
+    preferred: dict[DeviceKind, str | None] = {"speaker": "USB headset"}
+    events = device_events(before, after, in_use, preferred)
     assert events == [
         DeviceEvent("camera", "lost", DeviceChoice("2", "2")),
         DeviceEvent("microphone", "lost", DeviceChoice("USB headset", "USB headset")),
@@ -149,8 +150,8 @@ def test_the_device_in_use_disappearing_is_a_loss() -> None:
 def test_a_preferred_device_coming_back_is_offered_once() -> None:
     before = DeviceLists(choices("0"), choices("default"), choices("default"))
     after = DeviceLists(choices("0", "2"), choices("default", "USB headset"), choices("default", "USB headset"))
-    preferred = {"camera": "2", "microphone": "USB headset", "speaker": "USB headset"}
-    in_use = {"camera": None, "microphone": None, "speaker": "USB headset"}
+    preferred: dict[DeviceKind, str | None] = {"camera": "2", "microphone": "USB headset", "speaker": "USB headset"}
+    in_use: dict[DeviceKind, str | None] = {"camera": None, "microphone": None, "speaker": "USB headset"}
     assert device_events(before, after, in_use, preferred) == [
         DeviceEvent("camera", "returned", DeviceChoice("2", "2")),
         DeviceEvent("microphone", "returned", DeviceChoice("USB headset", "USB headset")),
