@@ -15,6 +15,7 @@ import av
 
 from nimeet_desktop.call.errors import CallError, CallErrorKind
 from nimeet_desktop.call.session import CallObserver, CallSession
+from nimeet_desktop.media import portaudio_reset
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, AudioMixer
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.device_watch import DeviceKind
@@ -164,6 +165,8 @@ class DesktopCall:
         back this way too. False (and the error told) if it would not open: the current one stays."""
         async with self._microphone_lock:
             self.microphone_device = device
+            if await asyncio.to_thread(self.provider.needs_audio_reset, "microphone", device):
+                return await self._reset_audio()
             try:
                 source = await asyncio.to_thread(self.provider.open_microphone, device)
             except Exception as exc:  # absent, busy, unplugged: the current microphone goes on
@@ -200,10 +203,44 @@ class DesktopCall:
         """Play the call on ``device`` (None: the system default); False if it would not open (the current one
         plays on)."""
         async with self._speaker_lock:
+            if await asyncio.to_thread(self.provider.needs_audio_reset, "speaker", device):
+                async with self._microphone_lock:
+                    previous, self.speaker_device = self.speaker_device, device
+                    if await self._reset_audio():
+                        return True
+                    self.speaker_device = previous
+                    return False
             if not await self.mixer.set_device(device):
                 return False
             self.speaker_device = device
             return True
+
+    async def _reset_audio(self) -> bool:
+        """A device plugged in after PortAudio listed them: close our streams (the speaker's, the microphone's),
+        re-initialize PortAudio, and open ``microphone_device`` and ``speaker_device`` again. The others hear a
+        pause of the re-initialization's length (measured in the tests); nothing is renegotiated. Holds the
+        microphone lock (callers take it)."""
+        await self.mixer.suspend_output()
+
+        def reset() -> None:
+            if not portaudio_reset.reinitialize():
+                raise DeviceUnavailable("another audio stream is open (a level meter?)", DeviceProblem.BUSY)
+
+        def reset_and_open() -> AudioSource:
+            reset()
+            return self.provider.open_microphone(self.microphone_device)
+
+        try:
+            if self.session.audio is not None:
+                opened = await self.session.reopen_microphone_source(reset_and_open)
+            else:
+                await asyncio.to_thread(reset)
+                opened = True
+        except DeviceUnavailable as exc:
+            self.session.report_error(CallError.device_unavailable("microphone", exc))
+            opened = False
+        speaker = await self.mixer.set_device(self.speaker_device)
+        return opened and speaker
 
     def _device_lost(self, media: MediaType, reason: str) -> bool:
         """The session's camera or microphone ended by itself: fall back to the system default (reported by the

@@ -290,6 +290,26 @@ class CallSession:
         self.observer.on_local_media(self.media_state)
         await self._announce("microphone", self.microphone_on)
 
+    async def reopen_microphone_source(self, open_source: Callable[[], AudioSource]) -> bool:
+        """Stop the microphone first, then send what ``open_source`` (run in a worker thread) opens, muted or not as
+        before: for re-initializing PortAudio in between. If it will not open, the microphone is lost (reported
+        the usual way)."""
+        audio, current = self.audio, self._microphone
+        if audio is None or current is None:
+            return False
+        enabled = current.enabled
+
+        def open_muted_as_before() -> AudioSource:
+            source = open_source()
+            source.enabled = enabled
+            return source
+
+        if not await audio.reopen_source(open_muted_as_before):
+            return False
+        assert isinstance(audio.source, AudioSource)
+        self._microphone = audio.source
+        return True
+
     # ---- joining and leaving ----------------------------------------------------------------------------
 
     async def join(self, room_id: str, *, camera: bool = True, microphone: bool = True) -> JoinAck:

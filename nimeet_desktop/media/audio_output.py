@@ -24,6 +24,7 @@ import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from numpy.typing import NDArray
 
+from nimeet_desktop.media import portaudio_reset
 from nimeet_desktop.media.base import AUDIO_SAMPLE_RATE, AUDIO_SAMPLES_PER_FRAME, AUDIO_TIME_BASE, FramePacer
 from nimeet_desktop.media.devices import AudioDeviceId, close_stream, sounddevice_module
 
@@ -246,6 +247,7 @@ class AudioMixer:
                 finished_callback=lambda: self._on_output_finished(opened[0] if opened else None),
             )
             opened.append(stream)
+            portaudio_reset.track(stream)
             stream.start()
         except Exception as exc:  # sd.PortAudioError, or ValueError for an unknown device name
             logger.warning("no speaker %r (%s): remote audio is received but not played", device, exc)
@@ -386,6 +388,15 @@ class AudioMixer:
         if old is not None:
             await asyncio.to_thread(self._close_stream, old)
         return True
+
+    async def suspend_output(self) -> None:
+        """Close the speaker stream (the mix goes on, paced by the loop) until ``set_device`` opens one again: for
+        re-initializing PortAudio, which must not free a stream still in use."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await asyncio.to_thread(self._close_stream, stream)
+            if not self._closed:
+                self._start_clock()
 
     # --- shutdown -------------------------------------------------------------------------------------------------
 

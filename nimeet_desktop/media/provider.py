@@ -72,6 +72,13 @@ class MediaProvider:
         """Whether remote audio should go to a real speaker."""
         return True
 
+    def needs_audio_reset(self, kind: Literal["microphone", "speaker"], device: str | None) -> bool:
+        """Whether opening ``device`` needs PortAudio re-initialized first: it was plugged in after PortAudio listed
+        the devices (blocking: lists them)."""
+        from nimeet_desktop.media import portaudio_reset
+
+        return not portaudio_reset.knows(kind, device)
+
 
 class SyntheticMediaProvider(MediaProvider):
     """A moving test picture for a camera, a tone for a microphone, a second picture for a screen, no speaker."""
@@ -109,4 +116,7 @@ class SyntheticMediaProvider(MediaProvider):
         return SyntheticVideo(1280, 720, SCREEN_FPS, label="synthetic screen")
 
     def speaker_output(self) -> bool:
+        return False
+
+    def needs_audio_reset(self, kind: Literal["microphone", "speaker"], device: str | None) -> bool:
         return False

@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Literal
 
 import av
 import numpy as np
@@ -24,16 +25,17 @@ from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.device_watch import DeviceKind
-from nimeet_desktop.media.devices import DeviceUnavailable
+from nimeet_desktop.media.devices import DeviceUnavailable, sounddevice_module
 from nimeet_desktop.media.provider import SyntheticMediaProvider
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from tests.call.conftest import Recorder, wait_until
 from tests.support.server import ServerProcess
+from tests.support.system_packages import PORTAUDIO, require
 
 MAX_GAP_S = 0.200
 # Small pictures (and two sizes, so the receiver can tell which camera it sees) keep a 2-core machine comfortable.
 CAMERAS = {"cam-a": (320, 180), "cam-b": (256, 144)}
-TONES = {"mic-a": 440.0, "mic-b": 880.0}
+TONES = {"mic-a": 440.0, "mic-b": 880.0, "mic-new": 660.0}
 
 
 class TwoOfEach(SyntheticMediaProvider):
@@ -54,6 +56,10 @@ class TwoOfEach(SyntheticMediaProvider):
         self._check(device)
         return SyntheticAudio(TONES[device or "mic-a"], label=f"microphone {device}")
 
+    def needs_audio_reset(self, kind: Literal["microphone", "speaker"], device: str | None) -> bool:
+        """``mic-new`` was plugged in after this process's PortAudio listed the devices."""
+        return device == "mic-new"
+
     def _check(self, device: str | None) -> None:
         self.opened.append(device)
         if device in self.broken:
@@ -72,7 +78,6 @@ class Timed(Recorder):
         self.video_at.append((time.monotonic(), participant.stats.width or 0))
 
     async def consume_audio(self, track: MediaStreamTrack) -> None:
-        with_samples: list[np.ndarray] = []
         while True:
             try:
                 frame = await track.recv()
@@ -80,7 +85,6 @@ class Timed(Recorder):
                 return
             assert isinstance(frame, av.AudioFrame)
             samples = frame.to_ndarray().reshape(-1).astype(np.float64)
-            with_samples.append(samples)
             self.audio_at.append((time.monotonic(), pitch(samples, frame.sample_rate, frame.layout.nb_channels)))
 
 
@@ -201,6 +205,24 @@ async def test_switching_the_microphone_keeps_audio_flowing_and_the_mute_state(p
         hz == 0 for _, hz in timed.audio_at[muted_from + 10 :]
     ), "a switch unmuted the microphone"
     assert call.session.errors == [] and receiver.errors == []
+
+
+async def test_a_microphone_plugged_in_since_portaudio_started_is_opened_after_a_reset(
+    pair: Callable[[], Awaitable[Pair]],
+):
+    """The real re-initialization of this process's PortAudio, between closing our streams and opening again."""
+    require(sounddevice_module() is not None, PORTAUDIO)
+    call, receiver, timed, _ = await pair()
+    before = negotiation_state(call, receiver)
+    switched_at = time.monotonic()
+    assert await call.switch_microphone("mic-new")
+    await wait_until(lambda: abs(timed.audio_at[-1][1] - 660) < 30, what="the new microphone's tone")
+    await asyncio.sleep(0.5)
+    gap = largest_gap([t for t, _ in timed.audio_at], switched_at - 0.5, time.monotonic())
+    print(f"microphone switch with a PortAudio reset: largest gap {gap * 1000:.0f} ms")
+    assert gap <= MAX_GAP_S
+    assert negotiation_state(call, receiver) == before
+    assert call.session.errors == []
 
 
 async def test_a_device_that_will_not_open_leaves_the_current_one_in_use(pair: Callable[[], Awaitable[Pair]]):

@@ -211,3 +211,69 @@ def test_the_speaker_switches_keeping_everyone_it_plays(tmp_path: Path) -> None:
     assert out["refused"] is False
     assert out["after_refusal"] == [True, "nimeet_headset"], "a speaker that will not open must not stop the mix"
     assert out["lost"] == [], "closing the replaced stream was taken for the loss of the speaker"
+
+
+RESET = textwrap.dedent(
+    """
+    import asyncio, json, pathlib, sys
+    from nimeet_desktop.media import portaudio_reset
+    from nimeet_desktop.media.audio_output import AudioMixer
+    from nimeet_desktop.media.microphone import MicrophoneSource
+
+    async def main():
+        out = {"known_at_start": portaudio_reset.knows("microphone", "nimeet_null")}
+        if not out["known_at_start"]:
+            print(json.dumps(out))
+            return
+        mic = MicrophoneSource("nimeet_null")
+        mixer = AudioMixer("nimeet_null")
+        await mixer.start()
+        pathlib.Path(sys.argv[1]).write_text(sys.argv[2])  # the headset is plugged in
+        out["known_before_reset"] = portaudio_reset.knows("microphone", "nimeet_headset")
+        out["refused_while_open"] = not portaudio_reset.reinitialize()
+        await mixer.suspend_output()
+        mic.stop()
+        out["open_streams"] = portaudio_reset.open_streams()
+        out["reset"] = portaudio_reset.reinitialize()
+        out["known_after_reset"] = portaudio_reset.knows("microphone", "nimeet_headset")
+        headset = MicrophoneSource("nimeet_headset")
+        out["headset_frames"] = len([await headset.recv() for _ in range(5)])
+        out["speaker_back"] = await mixer.set_device("nimeet_headset")
+        headset.stop()
+        await mixer.aclose()
+        print(json.dumps(out))
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.usefixtures("portaudio")
+@linux_alsa
+def test_portaudio_is_reinitialized_for_a_new_device_only_with_our_streams_closed(tmp_path: Path) -> None:
+    asoundrc = tmp_path / ".asoundrc"
+    asoundrc.write_text(null_devices("nimeet_null"))
+    env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    plugged = null_devices("nimeet_null", "nimeet_headset")
+    done = subprocess.run(
+        [sys.executable, "-c", RESET, str(asoundrc), plugged],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    if not out["known_at_start"]:
+        pytest.skip(f"PortAudio does not list the ALSA null device here: {out}")
+    assert out == {
+        "known_at_start": True,
+        "known_before_reset": False,  # PortAudio's list is the one of its start
+        "refused_while_open": True,  # re-initializing would free the streams under us
+        "open_streams": 0,
+        "reset": True,
+        "known_after_reset": True,
+        "headset_frames": 5,
+        "speaker_back": True,
+    }
