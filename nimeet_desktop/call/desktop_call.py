@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import av
 
-from nimeet_desktop.call.errors import CallError, CallErrorKind
+from nimeet_desktop.call.errors import CallError
 from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media import portaudio_reset
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, AudioMixer
@@ -92,14 +92,8 @@ class DesktopCall:
 
     async def set_microphone(self, enabled: bool) -> None:
         if enabled and self.session.audio is None:
-            self.session.report_error(
-                CallError(
-                    CallErrorKind.DEVICE_UNAVAILABLE,
-                    "it could not be opened or was unplugged",
-                    media="microphone",
-                    problem=DeviceProblem.NOT_FOUND,
-                )
-            )
+            # Lost mid-call, or never opened: turning it on tries to open it again (``reopen_microphone``).
+            await self.reopen_microphone()
             return
         await self.session.set_microphone(enabled)
 

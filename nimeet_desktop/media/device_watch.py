@@ -174,6 +174,7 @@ class DeviceWatch:
     slow_poll_s: float = SLOW_POLL_S
     lists: DeviceLists = field(default_factory=DeviceLists)
     listings: int = 0  # how many times the lists were taken (the tests and the log)
+    ready: bool = False  # ``lists`` holds a listing (not yet while the first one is under way)
     _task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -183,6 +184,7 @@ class DeviceWatch:
         # The signal before the lists: a device plugged in while they are taken changes the signal, and is seen.
         signal = await asyncio.to_thread(self.signal)
         self.lists = await asyncio.to_thread(self._list)
+        self.ready = True
         self._task = asyncio.get_running_loop().create_task(self._run(signal), name="device-watch")
 
     def _list(self) -> DeviceLists:
@@ -215,6 +217,11 @@ class DeviceWatch:
             logger.info("devices changed: %s", _describe(previous, current))
             self.on_change(previous, current)
         return current
+
+    def cancel(self) -> None:
+        """Stop watching now (from code that cannot await); ``stop()`` also waits for the task to end."""
+        if self._task is not None:
+            self._task.cancel()
 
     async def stop(self) -> None:
         task, self._task = self._task, None
