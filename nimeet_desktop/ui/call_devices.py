@@ -105,6 +105,7 @@ class SwitchBackOffer(QFrame):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("deviceOffer")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # the toast's face (theme.py)
         self.text = plain_label()
         self.text.setObjectName("deviceOfferText")
         self.switch_button = QPushButton(self.tr("Switch back"))

@@ -174,12 +174,13 @@ class ControlBar(QWidget):
 
     def show_devices(self, kind: str, menu: QMenu) -> None:
         """Open a device menu above the arrow that asked for it."""
-        arrow = self.mic_devices_button if kind == "microphone" else self.camera_devices_button
         if self.device_menu is not None:
             self.device_menu.close()
         self.device_menu = menu
         menu.destroyed.connect(lambda: setattr(self, "device_menu", None) if self.device_menu is menu else None)
-        menu.popup(arrow.mapToGlobal(arrow.rect().topLeft() - QPoint(0, menu.sizeHint().height())))
+        # Above the control it belongs to (taller than its arrow), clear of the bar, as Jitsi and Zoom open theirs.
+        button = self.mic_button if kind == "microphone" else self.camera_button
+        menu.popup(button.mapToGlobal(QPoint(0, -menu.sizeHint().height() - 4)))
 
     def pick_monitor(self, monitors: list[DeviceChoice]) -> None:
         """Share the only monitor, or ask which one."""
