@@ -227,8 +227,8 @@ class DesktopCall:
         try:
             if self.session.audio is not None:
                 opened = await self.session.reopen_microphone_source(reset_and_open)
-            else:
-                await asyncio.to_thread(reset)
+            else:  # lost: open it as a new one
+                await self.session.replace_microphone(await asyncio.to_thread(reset_and_open))
                 opened = True
         except DeviceUnavailable as exc:
             self.session.report_error(CallError.device_unavailable("microphone", exc))

@@ -35,7 +35,7 @@ from tests.support.system_packages import PORTAUDIO, require
 MAX_GAP_S = 0.200
 # Small pictures (and two sizes, so the receiver can tell which camera it sees) keep a 2-core machine comfortable.
 CAMERAS = {"cam-a": (320, 180), "cam-b": (256, 144)}
-TONES = {"mic-a": 440.0, "mic-b": 880.0, "mic-new": 660.0}
+TONES = {"mic-a": 440.0, "mic-b": 880.0, "mic-new": 660.0, "mic-newer": 550.0}
 
 
 class TwoOfEach(SyntheticMediaProvider):
@@ -57,8 +57,8 @@ class TwoOfEach(SyntheticMediaProvider):
         return SyntheticAudio(TONES[device or "mic-a"], label=f"microphone {device}")
 
     def needs_audio_reset(self, kind: Literal["microphone", "speaker"], device: str | None) -> bool:
-        """``mic-new`` was plugged in after this process's PortAudio listed the devices."""
-        return device == "mic-new"
+        """``mic-new`` and ``mic-newer`` were plugged in after this process's PortAudio listed the devices."""
+        return device in ("mic-new", "mic-newer")
 
     def _check(self, device: str | None) -> None:
         self.opened.append(device)
@@ -212,7 +212,7 @@ async def test_a_microphone_plugged_in_since_portaudio_started_is_opened_after_a
 ):
     """The real re-initialization of this process's PortAudio, between closing our streams and opening again."""
     require(sounddevice_module() is not None, PORTAUDIO)
-    call, receiver, timed, _ = await pair()
+    call, receiver, timed, provider = await pair()
     before = negotiation_state(call, receiver)
     switched_at = time.monotonic()
     assert await call.switch_microphone("mic-new")
@@ -223,6 +223,16 @@ async def test_a_microphone_plugged_in_since_portaudio_started_is_opened_after_a
     assert gap <= MAX_GAP_S
     assert negotiation_state(call, receiver) == before
     assert call.session.errors == []
+
+    # Lost with no default to fall back to, then another new one chosen: opened after a reset too.
+    provider.broken = {None}
+    audio = call.session.audio
+    assert audio is not None
+    audio.source.end("unplugged")
+    await wait_until(lambda: call.microphone_lost, what="the microphone given up")
+    assert await call.switch_microphone("mic-newer")
+    await wait_until(lambda: abs(timed.audio_at[-1][1] - 550) < 30, what="the newer microphone's tone")
+    assert negotiation_state(call, receiver) == before
 
 
 async def test_a_device_that_will_not_open_leaves_the_current_one_in_use(pair: Callable[[], Awaitable[Pair]]):
