@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 import av
@@ -24,6 +25,8 @@ from nimeet_desktop.media.provider import MediaProvider, VideoHeight
 from signaling_server.protocol import IceServer, JoinAck, MediaType
 
 logger = logging.getLogger(__name__)
+
+FALLBACK_INTERVAL_S = 5.0
 
 
 class DesktopCall:
@@ -118,6 +121,7 @@ class DesktopCall:
         self._camera_lock = asyncio.Lock()
         self._microphone_lock = asyncio.Lock()
         self._speaker_lock = asyncio.Lock()
+        self._fell_back_at: dict[DeviceKind, float] = {}
         self.fallback_listener: Callable[[DeviceKind, str | None], None] | None = None
         """Told (kind, the lost device) after a lost device was replaced by the system default."""
         self.session.on_device_lost = self._device_lost
@@ -239,7 +243,7 @@ class DesktopCall:
     def _device_lost(self, media: MediaType, reason: str) -> bool:
         """The session's camera or microphone ended by itself: fall back to the system default (reported by the
         fallback only if the default will not open either). The screen is not ours to replace."""
-        if media == "screen" or self._left:
+        if media == "screen" or self._left or not self._may_fall_back("camera" if media == "camera" else "microphone"):
             return False
         was_on = self.session.microphone_on if media == "microphone" else True
         lost = self.camera_device if media == "camera" else self.microphone_device
@@ -297,8 +301,17 @@ class DesktopCall:
             self.fallback_listener(kind, device)
         return True
 
+    def _may_fall_back(self, kind: DeviceKind) -> bool:
+        """Not again within ``FALLBACK_INTERVAL_S``: a default device that opens and fails at once (a broken
+        driver) must not be reopened in a loop."""
+        now = time.monotonic()
+        if now - self._fell_back_at.get(kind, float("-inf")) < FALLBACK_INTERVAL_S:
+            return False
+        self._fell_back_at[kind] = now
+        return True
+
     def _speaker_lost(self) -> None:
-        if not self._left:
+        if not self._left and self._may_fall_back("speaker"):
             self.session.spawn(self._speaker_fall_back(), "fallback-speaker")
 
     async def _speaker_fall_back(self) -> None:

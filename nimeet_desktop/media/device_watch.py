@@ -172,10 +172,10 @@ class DeviceWatch:
     signal: Callable[[], object | None] = change_signal
     poll_s: float = POLL_S
     slow_poll_s: float = SLOW_POLL_S
-    lists: DeviceLists = field(default_factory=DeviceLists)
-    listings: int = 0  # how many times the lists were taken (the tests and the log)
-    ready: bool = False  # ``lists`` holds a listing (not yet while the first one is under way)
-    _task: asyncio.Task[None] | None = None
+    lists: DeviceLists = field(default_factory=DeviceLists, init=False)
+    listings: int = field(default=0, init=False)  # how many times the lists were taken (the tests and the log)
+    ready: bool = field(default=False, init=False)  # ``lists`` holds a listing (not while the first is under way)
+    _task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     async def start(self) -> None:
         """Take the lists once, then watch. Idempotent."""

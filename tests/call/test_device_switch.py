@@ -261,6 +261,14 @@ async def test_a_lost_microphone_falls_back_to_the_default_and_says_so(pair: Cal
     assert call.microphone_device is None and call.session.microphone_on
     assert call.session.errors == [], "a loss that was recovered from is not an error"
 
+    # The default failing at once as well: not reopened in a loop, but reported (the mic button tries again).
+    audio = call.session.audio
+    assert audio is not None
+    audio.source.end("driver broken")
+    await wait_until(lambda: call.microphone_lost and bool(call.session.errors), what="the second loss reported")
+    assert fallbacks == [("microphone", "mic-b")]
+    assert [(e.kind, e.media) for e in call.session.errors] == [(CallErrorKind.DEVICE_STOPPED, "microphone")]
+
 
 async def test_a_lost_microphone_with_no_default_is_reported_and_can_be_reopened(
     pair: Callable[[], Awaitable[Pair]],
