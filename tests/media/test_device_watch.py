@@ -215,7 +215,7 @@ def test_the_speaker_switches_keeping_everyone_it_plays(tmp_path: Path) -> None:
 
 RESET = textwrap.dedent(
     """
-    import asyncio, json, pathlib, sys
+    import asyncio, json, pathlib, sys, time
     from nimeet_desktop.media import portaudio_reset
     from nimeet_desktop.media.audio_output import AudioMixer
     from nimeet_desktop.media.microphone import MicrophoneSource
@@ -231,16 +231,21 @@ RESET = textwrap.dedent(
         pathlib.Path(sys.argv[1]).write_text(sys.argv[2])  # the headset is plugged in
         out["known_before_reset"] = portaudio_reset.knows("microphone", "nimeet_headset")
         out["refused_while_open"] = not portaudio_reset.reinitialize()
+        started = time.monotonic()
         await mixer.suspend_output()
         mic.stop()
         out["open_streams"] = portaudio_reset.open_streams()
         out["reset"] = portaudio_reset.reinitialize()
+        reset_s = time.monotonic() - started
         out["known_after_reset"] = portaudio_reset.knows("microphone", "nimeet_headset")
         headset = MicrophoneSource("nimeet_headset")
+        opened_s = time.monotonic() - started
         out["headset_frames"] = len([await headset.recv() for _ in range(5)])
         out["speaker_back"] = await mixer.set_device("nimeet_headset")
         headset.stop()
         await mixer.aclose()
+        print(f"closing our streams and re-initializing PortAudio: {reset_s * 1000:.0f} ms, "
+              f"and the new microphone open: {opened_s * 1000:.0f} ms", file=sys.stderr)
         print(json.dumps(out))
 
     asyncio.run(main())
@@ -264,6 +269,7 @@ def test_portaudio_is_reinitialized_for_a_new_device_only_with_our_streams_close
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+    print(done.stderr.strip().splitlines()[-1])
     out = json.loads(done.stdout.strip().splitlines()[-1])
     if not out["known_at_start"]:
         pytest.skip(f"PortAudio does not list the ALSA null device here: {out}")
