@@ -125,17 +125,37 @@ def audio_lists_in_subprocess(env: Mapping[str, str] | None = None) -> tuple[lis
 
 def fresh_lists(provider: MediaProvider, env: Mapping[str, str] | None = None) -> DeviceLists:
     """The provider's devices now. Blocking (a subprocess, ioctls): call it in a worker thread."""
-    cameras = tuple(provider.cameras())
+    return DeviceLists(tuple(provider.cameras()), *_audio_lists(provider, env))
+
+
+def _audio_lists(
+    provider: MediaProvider, env: Mapping[str, str] | None
+) -> tuple[tuple[DeviceChoice, ...], tuple[DeviceChoice, ...]]:
     if type(provider).microphones is not MediaProvider.microphones or is_frozen():
         # A provider of stand-ins lists its own; a bundle has no Python to run the lister with: PortAudio's
         # list from the start of the process, as before (stated in docs/architecture.md).
-        return DeviceLists(cameras, tuple(provider.microphones()), tuple(provider.speakers()))
+        return tuple(provider.microphones()), tuple(provider.speakers())
     try:
         microphones, speakers = audio_lists_in_subprocess(env)
     except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
         logger.warning("listing sound devices in a subprocess failed (%s): using this process's list", exc)
-        return DeviceLists(cameras, tuple(provider.microphones()), tuple(provider.speakers()))
-    return DeviceLists(cameras, tuple(microphones), tuple(speakers))
+        return tuple(provider.microphones()), tuple(provider.speakers())
+    return tuple(microphones), tuple(speakers)
+
+
+def watch_lister(provider: MediaProvider) -> Callable[[], DeviceLists]:
+    """What a ``DeviceWatch`` lists with: everything each time on Linux (V4L2 nodes answer an ioctl); elsewhere
+    the cameras only once, because listing them there means opening each OpenCV index in turn, the camera in use
+    included."""
+    cameras: tuple[DeviceChoice, ...] | None = None
+
+    def lister() -> DeviceLists:
+        nonlocal cameras
+        if cameras is None or sys.platform.startswith("linux"):
+            cameras = tuple(provider.cameras())
+        return DeviceLists(cameras, *_audio_lists(provider, None))
+
+    return lister
 
 
 def change_signal(home: str | None = None) -> object | None:

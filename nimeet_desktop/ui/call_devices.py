@@ -24,7 +24,7 @@ from nimeet_desktop.media.device_watch import (
     DeviceLists,
     DeviceWatch,
     device_events,
-    fresh_lists,
+    watch_lister,
 )
 from nimeet_desktop.media.provider import DeviceChoice, MediaProvider
 from nimeet_desktop.settings import Settings
@@ -202,7 +202,7 @@ class CallDevices(QObject):
         self.detach()
         self.call = call
         call.fallback_listener = self._fell_back
-        self.watch = DeviceWatch(lister=lambda: fresh_lists(self._provider), on_change=self._lists_changed)
+        self.watch = DeviceWatch(lister=watch_lister(self._provider), on_change=self._lists_changed)
         self._spawn(self.watch.start(), "device-watch")
 
     def detach(self) -> None:

@@ -28,8 +28,9 @@ from nimeet_desktop.media.device_watch import (
     audio_lists_in_subprocess,
     change_signal,
     device_events,
+    watch_lister,
 )
-from nimeet_desktop.media.provider import DeviceChoice
+from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -283,3 +284,26 @@ def test_portaudio_is_reinitialized_for_a_new_device_only_with_our_streams_close
         "headset_frames": 5,
         "speaker_back": True,
     }
+
+
+class CountingCameras(SyntheticMediaProvider):
+    def __init__(self) -> None:
+        super().__init__()
+        self.camera_listings = 0
+
+    def cameras(self) -> list[DeviceChoice]:
+        self.camera_listings += 1
+        return super().cameras()
+
+
+@pytest.mark.parametrize(("platform_name", "listings"), [("linux", 3), ("win32", 1), ("darwin", 1)])
+def test_cameras_are_listed_again_only_where_that_opens_none(
+    monkeypatch: pytest.MonkeyPatch, platform_name: str, listings: int
+) -> None:
+    """Windows and macOS list cameras by opening each OpenCV index (the one in use too): only once there."""
+    monkeypatch.setattr(sys, "platform", platform_name)
+    provider = CountingCameras()
+    lister = watch_lister(provider)
+    lists = [lister() for _ in range(3)]
+    assert provider.camera_listings == listings
+    assert all(listed.cameras == lists[0].cameras and listed.microphones for listed in lists)
