@@ -60,7 +60,7 @@ from nimeet_desktop.call import ice  # noqa: E402
 from nimeet_desktop.call.session import CallObserver, CallSession  # noqa: E402
 from nimeet_desktop.hotkeys import Support  # noqa: E402
 from nimeet_desktop.media.base import VideoSource  # noqa: E402
-from nimeet_desktop.media.provider import SyntheticMediaProvider  # noqa: E402
+from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider  # noqa: E402
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo  # noqa: E402
 from nimeet_desktop.net.credentials import CredentialStore  # noqa: E402
 from nimeet_desktop.net.links import parse_join_target  # noqa: E402
@@ -252,6 +252,7 @@ class Renderer:
         await self.call()
         await self.tray_menu()
         await self.close_during_call()
+        await self.devices_in_call()
         await self.screen_share()
         await self.reconnecting()
 
@@ -442,6 +443,23 @@ class Renderer:
         await self.capture_screen("close-during-call")
         dialog.cancel_button.click()
         await until(lambda: self.window.isVisible() and self.window.in_call, "still in the call after Cancel")
+
+    # ---- devices during a call (issue 12) ------------------------------------------------------------------
+    # The arrow menu beside the microphone (microphones and speakers, the one in use checked) and the offer to
+    # switch back to a preferred device that was plugged in again.
+
+    async def devices_in_call(self) -> None:
+        view = self.window.call_view
+        await until(lambda: not self.window.toasts.visible_messages(), "no toast over the grid", within=10)
+        view.controls.mic_devices_button.click()
+        await until(lambda: (m := view.controls.device_menu) is not None and m.isVisible(), "the device menu")
+        await self.capture_screen("device-menu")
+        menu = view.controls.device_menu
+        assert menu is not None
+        menu.close()
+        view.devices.offer.propose("microphone", DeviceChoice("usb", "USB headset"))
+        await self.capture("switch-back-offer")
+        view.devices.offer.withdraw()
 
     async def capture_screen(self, name: str) -> None:
         """The whole X screen: popups and dialogs are windows of their own."""

@@ -8,16 +8,25 @@ camera and microphone already open in the pre-join preview are taken over instea
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
+from collections.abc import Callable
 
 import av
 
-from nimeet_desktop.call.errors import CallError, CallErrorKind
+from nimeet_desktop.call.errors import CallError
 from nimeet_desktop.call.session import CallObserver, CallSession
+from nimeet_desktop.media import portaudio_reset
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, AudioMixer
 from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.media.device_watch import DeviceKind
 from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
-from nimeet_desktop.media.provider import MediaProvider
-from signaling_server.protocol import IceServer, JoinAck
+from nimeet_desktop.media.provider import MediaProvider, VideoHeight
+from signaling_server.protocol import IceServer, JoinAck, MediaType
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_INTERVAL_S = 5.0
 
 
 class DesktopCall:
@@ -32,12 +41,15 @@ class DesktopCall:
         observer: CallObserver,
         camera_device: str | None = None,
         speaker_device: str | None = None,
+        microphone_device: str | None = None,
         camera: VideoSource | None = None,
         microphone: AudioSource | None = None,
     ) -> None:
         self.room_id = room_id
         self.provider = provider
         self.camera_device = camera_device
+        self.microphone_device = microphone_device
+        self.speaker_device = speaker_device
         self._ready_camera = camera  # opened already (pre-join, or just now in a thread): the factory takes it
         self.mixer = AudioMixer(speaker_device, output=provider.speaker_output())
         self.session = CallSession(
@@ -50,6 +62,7 @@ class DesktopCall:
             audio_sink=self.mixer.add,
         )
         self._left = False
+        self._init_device_switching()
 
     def _take_camera(self) -> VideoSource:
         """The session's camera factory: hands over the camera opened (in a thread) by ``join`` or ``set_camera``.
@@ -82,14 +95,8 @@ class DesktopCall:
 
     async def set_microphone(self, enabled: bool) -> None:
         if enabled and self.session.audio is None:
-            self.session.report_error(
-                CallError(
-                    CallErrorKind.DEVICE_UNAVAILABLE,
-                    "it could not be opened or was unplugged",
-                    media="microphone",
-                    problem=DeviceProblem.NOT_FOUND,
-                )
-            )
+            # Lost mid-call, or never opened: turning it on tries to open it again (``reopen_microphone``).
+            await self.reopen_microphone()
             return
         await self.session.set_microphone(enabled)
 
@@ -103,6 +110,218 @@ class DesktopCall:
 
     async def stop_screen_share(self) -> None:
         await self.session.stop_screen_share()
+
+    # ---- switching devices during the call ---------------------------------------------------------------
+    # The one entry point for every device change in a call: the control bar's menus, the settings window, the
+    # fallback when a device is lost. Devices open in worker threads; the new one opens before the old one closes
+    # (except the same camera at another mode: a V4L2 camera streams to one opener), so what the others receive
+    # pauses for about one frame; peers keep their transceivers and their subscriptions: nothing is renegotiated.
+
+    def _init_device_switching(self) -> None:
+        self._camera_lock = asyncio.Lock()
+        self._microphone_lock = asyncio.Lock()
+        self._speaker_lock = asyncio.Lock()
+        self._fell_back_at: dict[DeviceKind, float] = {}
+        self.fallback_listener: Callable[[DeviceKind, str | None], None] | None = None
+        """Told (kind, the lost device) after a lost device was replaced by the system default."""
+        self.session.on_device_lost = self._device_lost
+        self.mixer.on_speaker_lost = self._speaker_lost
+
+    async def switch_camera(self, device: str | None) -> bool:
+        """Send ``device`` (None: the system default) from now on; with the camera off, it is the one the camera
+        button opens next. False (and the error told) if it would not open: the current camera stays."""
+        async with self._camera_lock:
+            same = device == self.camera_device
+            self.camera_device = device
+            if self._ready_camera is not None:  # not yet handed to the session: it is simply not sent
+                self._ready_camera.stop()
+                self._ready_camera = None
+            feed = self.session.camera
+            if feed is None:
+                return True
+            if same:  # the same device at another mode: it must be let go of before it opens again
+                return await feed.reopen_source(lambda: self.provider.open_camera(device))
+            try:
+                source = await asyncio.to_thread(self.provider.open_camera, device)
+            except Exception as exc:  # absent, busy, unplugged: the current camera goes on
+                self.session.report_error(CallError.device_unavailable("camera", exc))
+                return False
+            await self.session.replace_camera(source)
+            return True
+
+    async def set_video_quality(self, height: VideoHeight) -> bool:
+        """Send ``height`` lines (16:9) from now on: the camera is reopened at that mode. Reopening rather than
+        scaling: a camera captures at 1080 only if asked to, and one asked for 360 captures (and decodes its
+        MJPEG) a quarter of the pixels. The price is a short pause while the camera reopens."""
+        self.provider.video_height = height
+        if self.session.camera is None:
+            return True
+        return await self.switch_camera(self.camera_device)
+
+    async def switch_microphone(self, device: str | None) -> bool:
+        """Send ``device`` (None: the system default) from now on, muted or not as before; a lost microphone comes
+        back this way too. False (and the error told) if it would not open: the current one stays."""
+        async with self._microphone_lock:
+            self.microphone_device = device
+            if await asyncio.to_thread(self.provider.needs_audio_reset, "microphone", device):
+                return await self._reset_audio()
+            try:
+                source = await asyncio.to_thread(self.provider.open_microphone, device)
+            except Exception as exc:  # absent, busy, unplugged: the current microphone goes on
+                self.session.report_error(CallError.device_unavailable("microphone", exc))
+                return False
+            await self.session.replace_microphone(source)
+            return True
+
+    async def reopen_microphone(self) -> bool:
+        """A microphone lost mid-call (or never opened): open the chosen one again, unmuted (whoever asks wants to
+        be heard). Without one, the system default."""
+        async with self._microphone_lock:
+            try:
+                source = await asyncio.to_thread(self.provider.open_microphone, self.microphone_device)
+            except Exception as exc:
+                if self.microphone_device is None:
+                    self.session.report_error(CallError.device_unavailable("microphone", exc))
+                    return False
+                try:
+                    source = await asyncio.to_thread(self.provider.open_microphone, None)
+                except Exception as default_exc:
+                    self.session.report_error(CallError.device_unavailable("microphone", default_exc))
+                    return False
+                self.microphone_device = None
+            await self.session.replace_microphone(source, enabled=True)
+            return True
+
+    @property
+    def microphone_lost(self) -> bool:
+        """No microphone is being sent (lost mid-call, or none opened): the mic button reopens one."""
+        return self.session.audio is None
+
+    async def switch_speaker(self, device: str | None) -> bool:
+        """Play the call on ``device`` (None: the system default); False if it would not open (the current one
+        plays on)."""
+        async with self._speaker_lock:
+            if await asyncio.to_thread(self.provider.needs_audio_reset, "speaker", device):
+                async with self._microphone_lock:
+                    previous, self.speaker_device = self.speaker_device, device
+                    if await self._reset_audio():
+                        return True
+                    self.speaker_device = previous
+                    return False
+            if not await self.mixer.set_device(device):
+                return False
+            self.speaker_device = device
+            return True
+
+    async def _reset_audio(self) -> bool:
+        """A device plugged in after PortAudio listed them: close our streams (the speaker's, the microphone's),
+        re-initialize PortAudio, and open ``microphone_device`` and ``speaker_device`` again. The others hear a
+        pause of the re-initialization's length (measured in the tests); nothing is renegotiated. Holds the
+        microphone lock (callers take it)."""
+        await self.mixer.suspend_output()
+
+        def reset() -> None:
+            if not portaudio_reset.reinitialize():
+                raise DeviceUnavailable("another audio stream is open (a level meter?)", DeviceProblem.BUSY)
+
+        def reset_and_open() -> AudioSource:
+            reset()
+            return self.provider.open_microphone(self.microphone_device)
+
+        try:
+            if self.session.audio is not None:
+                opened = await self.session.reopen_microphone_source(reset_and_open)
+            else:  # lost: open it as a new one
+                await self.session.replace_microphone(await asyncio.to_thread(reset_and_open))
+                opened = True
+        except DeviceUnavailable as exc:
+            self.session.report_error(CallError.device_unavailable("microphone", exc))
+            opened = False
+        speaker = await self.mixer.set_device(self.speaker_device)
+        return opened and speaker
+
+    def _device_lost(self, media: MediaType, reason: str) -> bool:
+        """The session's camera or microphone ended by itself: fall back to the system default (reported by the
+        fallback only if the default will not open either). The screen is not ours to replace."""
+        if media == "screen" or self._left or not self._may_fall_back("camera" if media == "camera" else "microphone"):
+            return False
+        was_on = self.session.microphone_on if media == "microphone" else True
+        lost = self.camera_device if media == "camera" else self.microphone_device
+        self.session.spawn(self._fall_back(media, lost, reason, was_on), f"fallback-{media}")
+        return True
+
+    async def _fall_back(self, media: MediaType, lost: str | None, reason: str, was_on: bool) -> None:
+        opener = self.provider.open_camera if media == "camera" else self.provider.open_microphone
+        lock = self._camera_lock if media == "camera" else self._microphone_lock
+        # The choice is gone with the device (and a watcher seeing it leave the list has nothing more to do).
+        if media == "camera":
+            self.camera_device = None
+        else:
+            self.microphone_device = None
+        async with lock:
+            try:
+                source = await asyncio.to_thread(opener, None)
+            except Exception as exc:
+                logger.info("%s lost and the system default will not open: %s", media, exc)
+                self.session.report_error(self.session.device_lost_error(media, reason))
+                return
+            if self._left:
+                source.stop()
+                return
+            if isinstance(source, VideoSource):
+                await self.session.replace_camera(source)
+            else:
+                assert isinstance(source, AudioSource)
+                await self.session.replace_microphone(source, enabled=was_on)
+        if self.fallback_listener is not None:
+            self.fallback_listener("camera" if media == "camera" else "microphone", lost)
+
+    def device(self, kind: DeviceKind) -> str | None:
+        """The device of ``kind`` the call uses (None: the system default)."""
+        return {"camera": self.camera_device, "microphone": self.microphone_device, "speaker": self.speaker_device}[
+            kind
+        ]
+
+    async def switch(self, kind: DeviceKind, device: str | None) -> bool:
+        """``switch_camera``, ``switch_microphone`` or ``switch_speaker`` by kind (menus, settings)."""
+        if kind == "camera":
+            return await self.switch_camera(device)
+        if kind == "microphone":
+            return await self.switch_microphone(device)
+        return await self.switch_speaker(device)
+
+    async def device_gone(self, kind: DeviceKind, device: str) -> bool:
+        """The device watch saw ``device`` leave the lists: if the call uses it, fall back to the system default
+        (and tell ``fallback_listener``). A source that ended by itself has usually fallen back already."""
+        if self.device(kind) != device or self._left:
+            return False
+        if not await self.switch(kind, None):
+            return False
+        if self.fallback_listener is not None:
+            self.fallback_listener(kind, device)
+        return True
+
+    def _may_fall_back(self, kind: DeviceKind) -> bool:
+        """Not again within ``FALLBACK_INTERVAL_S``: a default device that opens and fails at once (a broken
+        driver) must not be reopened in a loop."""
+        now = time.monotonic()
+        if now - self._fell_back_at.get(kind, float("-inf")) < FALLBACK_INTERVAL_S:
+            return False
+        self._fell_back_at[kind] = now
+        return True
+
+    def _speaker_lost(self) -> None:
+        if not self._left and self._may_fall_back("speaker"):
+            self.session.spawn(self._speaker_fall_back(), "fallback-speaker")
+
+    async def _speaker_fall_back(self) -> None:
+        lost = self.speaker_device
+        async with self._speaker_lock:
+            if not await self.mixer.set_device(None):
+                return  # the mixer said so in the log; remote audio is still received, shown in the tiles
+            self.speaker_device = None
+        if self.fallback_listener is not None:
+            self.fallback_listener("speaker", lost)
 
     def forget(self, socket_id: str) -> None:
         """A participant left: stop mixing their audio."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
-from typing import Literal
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, Literal
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
@@ -115,6 +115,9 @@ class CallSession:
         self._ack_processed.set()
         self.ignored_relays = 0  # relays from sockets that are not in our room (for the log line and tests)
         self.ignored_joins = 0  # participants announced beyond what a room can hold
+        # Told (on the loop) when a camera or microphone ends by itself, before the session forgets it; returns
+        # True when it takes over (DesktopCall falls back to the system default and reports only if that fails).
+        self.on_device_lost: Callable[[MediaType, str], bool] | None = None
 
     # ---- errors -----------------------------------------------------------------------------------------
 
@@ -169,7 +172,9 @@ class CallSession:
         """A device vanished mid-call: report it off, to the UI and the room; never crash."""
         if self._closed:
             return
-        self.report_error(CallError(CallErrorKind.DEVICE_STOPPED, reason, media=media_type, problem=DeviceProblem.LOST))
+        handled = self.on_device_lost is not None and self.on_device_lost(media_type, reason)
+        if not handled:
+            self.report_error(self.device_lost_error(media_type, reason))
         if media_type == "camera":
             self.camera = None
         elif media_type == "screen":
@@ -182,6 +187,10 @@ class CallSession:
             for peer in self.peers.values():
                 peer.replace_video()
         self.observer.on_local_media(self.media_state)
+
+    @staticmethod
+    def device_lost_error(media_type: MediaType, reason: str) -> CallError:
+        return CallError(CallErrorKind.DEVICE_STOPPED, reason, media=media_type, problem=DeviceProblem.LOST)
 
     async def _announce(self, media_type: MediaType, enabled: bool) -> None:
         if self.room_id is None:
@@ -237,6 +246,69 @@ class CallSession:
         await screen.close()
         self.observer.on_local_media(self.media_state)
         await self._announce("screen", False)
+
+    # ---- switching devices during the call (no renegotiation) ------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        """Run ``coro`` with the call's tasks: cancelled on leave, a failure logged and told like the session's."""
+        self._tasks.spawn(coro, name)
+
+    async def replace_camera(self, source: VideoSource) -> None:
+        """Send ``source`` (opened by the caller) instead of the camera: the camera's feed keeps every peer's
+        subscription and starts the new picture at a keyframe. With the camera off (or lost), this turns it on."""
+        if self._closed:
+            source.stop()
+            return
+        if self.camera is not None:
+            await self.camera.replace_source(source)
+            return
+        factory = self._camera_factory
+        self._camera_factory = lambda: source
+        try:
+            await self.set_camera(True)
+        finally:
+            self._camera_factory = factory
+
+    async def replace_microphone(self, source: AudioSource, *, enabled: bool | None = None) -> None:
+        """Send ``source`` (opened by the caller) instead of the microphone, muted or not as before (or as
+        ``enabled`` says). A lost microphone comes back this way: a new broadcast every peer's audio track is
+        re-pointed at, on the transceivers they already have."""
+        if self._closed:
+            source.stop()
+            return
+        if self.audio is not None and self._microphone is not None:
+            source.enabled = self._microphone.enabled if enabled is None else enabled
+            self._microphone = source
+            await self.audio.replace_source(source)
+            if enabled is not None and enabled != self.microphone_on:
+                await self.set_microphone(enabled)
+            return
+        self._microphone = source
+        self._start_microphone(enabled=True if enabled is None else enabled)
+        for peer in self.peers.values():
+            peer.audio_out.switch(self.audio)
+        self.observer.on_local_media(self.media_state)
+        await self._announce("microphone", self.microphone_on)
+
+    async def reopen_microphone_source(self, open_source: Callable[[], AudioSource]) -> bool:
+        """Stop the microphone first, then send what ``open_source`` (run in a worker thread) opens, muted or not as
+        before: for re-initializing PortAudio in between. If it will not open, the microphone is lost (reported
+        the usual way)."""
+        audio, current = self.audio, self._microphone
+        if audio is None or current is None:
+            return False
+        enabled = current.enabled
+
+        def open_muted_as_before() -> AudioSource:
+            source = open_source()
+            source.enabled = enabled
+            return source
+
+        if not await audio.reopen_source(open_muted_as_before):
+            return False
+        assert isinstance(audio.source, AudioSource)
+        self._microphone = audio.source
+        return True
 
     # ---- joining and leaving ----------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from numpy.typing import NDArray
 
+from nimeet_desktop.media import portaudio_reset
 from nimeet_desktop.media.base import AUDIO_SAMPLE_RATE, AUDIO_SAMPLES_PER_FRAME, AUDIO_TIME_BASE, FramePacer
 from nimeet_desktop.media.devices import AudioDeviceId, close_stream, sounddevice_module
 
@@ -203,6 +204,8 @@ class AudioMixer:
         self._tasks_to_await: list[asyncio.Task[None]] = []
         self._started = False
         self._closed = False
+        self.on_speaker_lost: Callable[[], None] | None = None
+        """Told (on the loop) when the speaker stops by itself; the mix goes on without it meanwhile."""
 
     @property
     def output_active(self) -> bool:
@@ -217,7 +220,7 @@ class AudioMixer:
         self._started = True
         self._loop = asyncio.get_running_loop()
         if self._want_output:
-            stream = await asyncio.to_thread(self._open_output)
+            stream = await asyncio.to_thread(self._open_output, self.device)
             if self._closed:
                 self._close_stream(stream)
                 return
@@ -225,26 +228,31 @@ class AudioMixer:
         if self._stream is None:
             self._start_clock()
 
-    def _open_output(self) -> Any:
+    def _open_output(self, device: AudioDeviceId | None) -> Any:
         sd = sounddevice_module()
         if sd is None:
             return None
+        # Each stream's end is told with the stream, so the end of one replaced by ``set_device`` is not taken for
+        # the loss of its successor.
+        opened: list[Any] = []
         try:
             stream = sd.OutputStream(
-                device=self.device,
+                device=device,
                 samplerate=AUDIO_SAMPLE_RATE,
                 channels=1,
                 dtype="int16",
                 blocksize=AUDIO_SAMPLES_PER_FRAME,
                 latency="low",
                 callback=self._on_output,
-                finished_callback=self._on_output_finished,
+                finished_callback=lambda: self._on_output_finished(opened[0] if opened else None),
             )
+            opened.append(stream)
+            portaudio_reset.track(stream)
             stream.start()
         except Exception as exc:  # sd.PortAudioError, or ValueError for an unknown device name
-            logger.warning("no speaker (%s): remote audio is received but not played", exc)
+            logger.warning("no speaker %r (%s): remote audio is received but not played", device, exc)
             return None
-        logger.info("speaker %r open (%s)", self.device, stream.device)
+        logger.info("speaker %r open (%s)", device, stream.device)
         return stream
 
     def _on_output(self, outdata: NDArray[np.int16], frames: int, _time: Any, status: Any) -> None:
@@ -253,21 +261,23 @@ class AudioMixer:
             logger.debug("speaker %r: %s", self.device, status)
         outdata[:, 0] = self.pull(frames)
 
-    def _on_output_finished(self) -> None:
+    def _on_output_finished(self, stream: Any) -> None:
         """PortAudio's thread: the stream stopped; if we did not stop it, the speaker is gone."""
         loop = self._loop
         if self._closed or loop is None:
             return
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(self._speaker_lost)
+            loop.call_soon_threadsafe(self._speaker_lost, stream)
 
-    def _speaker_lost(self) -> None:
-        if self._closed or self._stream is None:
+    def _speaker_lost(self, stream: Any) -> None:
+        if self._closed or self._stream is None or self._stream is not stream:
             return
         logger.warning("speaker %r stopped: remote audio keeps being received, not played", self.device)
         stream, self._stream = self._stream, None
         self._close_stream(stream)
         self._start_clock()
+        if self.on_speaker_lost is not None:
+            self.on_speaker_lost()
 
     def _start_clock(self) -> None:
         if self._clock_task is None or self._clock_task.done():
@@ -354,6 +364,39 @@ class AudioMixer:
             )
             for pid, p in self._participants.items()
         }
+
+    # --- switching the speaker during a call ----------------------------------------------------------------------
+
+    async def set_device(self, device: AudioDeviceId | None) -> bool:
+        """Play to ``device`` (None: the system default) from now on; participants and their buffers stay. The new
+        stream opens (in a worker thread) before the old one closes, so the mix never stops; if it will not open,
+        the current one plays on and False is returned."""
+        if self._closed:
+            return False
+        if not self._started or not self._want_output:
+            self.device = device  # opened (or not) by start()
+            return True
+        stream = await asyncio.to_thread(self._open_output, device)
+        if stream is None or self._closed:
+            self._close_stream(stream)
+            return False
+        old, self._stream = self._stream, stream
+        self.device = device
+        if self._clock_task is not None:
+            self._clock_task.cancel()  # the new speaker's callback is the clock now
+            self._clock_task = None
+        if old is not None:
+            await asyncio.to_thread(self._close_stream, old)
+        return True
+
+    async def suspend_output(self) -> None:
+        """Close the speaker stream (the mix goes on, paced by the loop) until ``set_device`` opens one again: for
+        re-initializing PortAudio, which must not free a stream still in use."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await asyncio.to_thread(self._close_stream, stream)
+            if not self._closed:
+                self._start_clock()
 
     # --- shutdown -------------------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import av
 import numpy as np
 from numpy.typing import NDArray
 
+from nimeet_desktop.media import portaudio_reset
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, audio_frame, rms_dbfs
 from nimeet_desktop.media.base import AUDIO_SAMPLE_RATE, AUDIO_SAMPLES_PER_FRAME, AudioSource, DeviceLost
 from nimeet_desktop.media.devices import (
@@ -57,6 +58,7 @@ class MicrophoneSource(AudioSource):
                 callback=self._on_block,
                 finished_callback=self._on_finished,
             )
+            portaudio_reset.track(self._stream)
             self._stream.start()
         except Exception as exc:  # sd.PortAudioError, or ValueError for a name that matches no device
             raise DeviceUnavailable(f"microphone {device!r} cannot be opened: {exc}", audio_problem(exc)) from exc

@@ -8,6 +8,7 @@ blocking (a webcam can take a second): callers on the event loop use ``asyncio.t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from nimeet_desktop.media import devices
 from nimeet_desktop.media.base import AudioSource, VideoSource
@@ -15,6 +16,14 @@ from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 
 CAMERA_WIDTH, CAMERA_HEIGHT, CAMERA_FPS = 1280, 720, 30.0
 SCREEN_FPS = 15.0
+
+VideoHeight = Literal[360, 720, 1080]
+"""The video qualities people choose from (settings ``video_quality``), all 16:9."""
+
+
+def width_for(height: int) -> int:
+    """The 16:9 width of ``height`` lines, even (yuv420p halves it)."""
+    return (height * 16 // 9) & ~1
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +35,9 @@ class DeviceChoice:
 
 
 class MediaProvider:
-    """The machine's devices."""
+    """The machine's devices. Cameras open at ``video_height`` lines (16:9), the quality chosen in settings."""
+
+    video_height: int = CAMERA_HEIGHT
 
     def cameras(self) -> list[DeviceChoice]:
         return [DeviceChoice(str(c.id), c.name) for c in devices.list_cameras()]
@@ -44,7 +55,8 @@ class MediaProvider:
         from nimeet_desktop.media.camera import CameraSource
 
         chosen: int | str = 0 if device is None else int(device) if device.isdigit() else device
-        return CameraSource(chosen, width=CAMERA_WIDTH, height=CAMERA_HEIGHT, fps=CAMERA_FPS)
+        height = self.video_height
+        return CameraSource(chosen, width=width_for(height), height=height, fps=CAMERA_FPS)
 
     def open_microphone(self, device: str | None) -> AudioSource:
         from nimeet_desktop.media.microphone import MicrophoneSource
@@ -60,12 +72,27 @@ class MediaProvider:
         """Whether remote audio should go to a real speaker."""
         return True
 
+    def needs_audio_reset(self, kind: Literal["microphone", "speaker"], device: str | None) -> bool:
+        """Whether opening ``device`` needs PortAudio re-initialized first: it was plugged in after PortAudio listed
+        the devices (blocking: lists them)."""
+        from nimeet_desktop.media import portaudio_reset
+
+        return not portaudio_reset.knows(kind, device)
+
 
 class SyntheticMediaProvider(MediaProvider):
     """A moving test picture for a camera, a tone for a microphone, a second picture for a screen, no speaker."""
 
     def __init__(self, width: int = 640, height: int = 360, fps: float = 30.0, name: str = "Synthetic") -> None:
         self.width, self.height, self.fps, self.name = width, height, fps, name
+
+    @property  # the synthetic picture's own size: the same setting sizes it
+    def video_height(self) -> int:
+        return self.height
+
+    @video_height.setter
+    def video_height(self, height: int) -> None:
+        self.width, self.height = width_for(height), height
 
     def cameras(self) -> list[DeviceChoice]:
         return [DeviceChoice("synthetic", f"{self.name} camera")]
@@ -89,4 +116,7 @@ class SyntheticMediaProvider(MediaProvider):
         return SyntheticVideo(1280, 720, SCREEN_FPS, label="synthetic screen")
 
     def speaker_output(self) -> bool:
+        return False
+
+    def needs_audio_reset(self, kind: Literal["microphone", "speaker"], device: str | None) -> bool:
         return False

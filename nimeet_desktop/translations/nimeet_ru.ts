@@ -74,6 +74,45 @@
     </message>
 </context>
 <context>
+    <name>CallDevices</name>
+    <message>
+        <source>Camera</source>
+        <translation>Камера</translation>
+    </message>
+    <message>
+        <source>Microphone</source>
+        <translation>Микрофон</translation>
+    </message>
+    <message>
+        <source>Speaker</source>
+        <translation>Динамик</translation>
+    </message>
+    <message>
+        <source>{device} was disconnected; using the system default</source>
+        <translation>{device}: устройство отключено, используется устройство по умолчанию</translation>
+    </message>
+    <message>
+        <source>The camera was disconnected; using the system default</source>
+        <translation>Камера отключена, используется камера по умолчанию</translation>
+    </message>
+    <message>
+        <source>The microphone was disconnected; using the system default</source>
+        <translation>Микрофон отключён, используется микрофон по умолчанию</translation>
+    </message>
+    <message>
+        <source>The speaker was disconnected; using the system default</source>
+        <translation>Динамик отключён, используется динамик по умолчанию</translation>
+    </message>
+    <message>
+        <source>{device} is connected again</source>
+        <translation>{device}: устройство снова подключено</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>Как в системе</translation>
+    </message>
+</context>
+<context>
     <name>CallView</name>
     <message>
         <source>Room {room}</source>
@@ -156,6 +195,14 @@
     <message>
         <source>Turn on camera</source>
         <translation>Включить камеру</translation>
+    </message>
+    <message>
+        <source>Choose microphone and speaker</source>
+        <translation>Выбрать микрофон и динамик</translation>
+    </message>
+    <message>
+        <source>Choose camera</source>
+        <translation>Выбрать камеру</translation>
     </message>
     <message>
         <source>Leave the call</source>
@@ -813,6 +860,17 @@
     <message>
         <source>Starting…</source>
         <translation>Запуск…</translation>
+    </message>
+</context>
+<context>
+    <name>SwitchBackOffer</name>
+    <message>
+        <source>Switch back</source>
+        <translation>Переключиться обратно</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Закрыть</translation>
     </message>
 </context>
 <context>

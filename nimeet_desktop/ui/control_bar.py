@@ -6,7 +6,7 @@ device that fails or a toggle that the engine refused never leaves a button lyin
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QToolButton, QWidget
 
 from nimeet_desktop.media.provider import DeviceChoice
@@ -16,6 +16,7 @@ from nimeet_desktop.ui.untrusted import clip, plain_label
 from signaling_server.protocol import MediaState
 
 ICON_SIZE = QSize(24, 24)
+ARROW_SIZE = QSize(16, 16)
 
 # One place for the shortcuts: the buttons' tooltips and the README name the same keys.
 SHORTCUTS = {
@@ -64,7 +65,21 @@ def show_media(button: QToolButton, kind: str, on: bool) -> None:
     theme.set_off(button, not on)
 
 
+def device_arrow(name: str, action: str) -> QToolButton:
+    """The small arrow beside the microphone or camera control that opens its device menu (as in Jitsi, Zoom)."""
+    button = QToolButton()
+    button.setObjectName(name)
+    button.setAutoRaise(True)  # a flat glyph on the dark bar
+    button.setIcon(icons.icon("chevron-up", theme.CONTROL_FOREGROUND))
+    button.setIconSize(ARROW_SIZE)
+    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+    button.setToolTip(action)
+    button.setAccessibleName(action)
+    return button
+
+
 class ControlBar(QWidget):
+    devices_requested = Signal(str)  # "microphone" (microphones and speakers) or "camera": an arrow was pressed
     microphone_clicked = Signal()
     camera_clicked = Signal()
     screen_clicked = Signal()  # not sharing: the call window lists the monitors now (they may have changed)
@@ -81,6 +96,8 @@ class ControlBar(QWidget):
         self.camera_button = control_button("cameraButton")
         self.screen_button = control_button("screenButton")
         self.leave_button = control_button("leaveButton")
+        self.mic_devices_button = device_arrow("micDevicesButton", self.tr("Choose microphone and speaker"))
+        self.camera_devices_button = device_arrow("cameraDevicesButton", self.tr("Choose camera"))
         self.leave_button.setIcon(icons.icon("call-end", theme.ON_ACCENT))
         set_action(self.leave_button, self.tr("Leave the call"), SHORTCUTS["leave"])
         self.invite_button = QToolButton()
@@ -97,6 +114,7 @@ class ControlBar(QWidget):
         people = plain_label()
         people.setPixmap(icons.icon("people", theme.CONTROL_FOREGROUND).pixmap(ICON_SIZE))
         self.sharing = False
+        self.device_menu: QMenu | None = None  # the device menu open now
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 8)
@@ -105,14 +123,28 @@ class ControlBar(QWidget):
         layout.addWidget(self.count)
         layout.addWidget(self.invite_button)
         layout.addStretch(1)
-        for button in (self.mic_button, self.camera_button, self.screen_button, self.leave_button):
-            layout.addWidget(button)
+        for button, arrow in (
+            (self.mic_button, self.mic_devices_button),
+            (self.camera_button, self.camera_devices_button),
+            (self.screen_button, None),
+            (self.leave_button, None),
+        ):
+            if arrow is None:
+                layout.addWidget(button)
+                continue
+            pair = QHBoxLayout()  # the arrow hugs its button, as one control
+            pair.setSpacing(0)
+            pair.addWidget(button)
+            pair.addWidget(arrow)
+            layout.addLayout(pair)
         layout.addStretch(1)
         layout.addSpacing(people.sizeHint().width() + self.count.sizeHint().width() + 60)
 
         self.mic_button.clicked.connect(self.microphone_clicked)
         self.camera_button.clicked.connect(self.camera_clicked)
         self.screen_button.clicked.connect(self.click_screen)
+        self.mic_devices_button.clicked.connect(lambda: self.devices_requested.emit("microphone"))
+        self.camera_devices_button.clicked.connect(lambda: self.devices_requested.emit("camera"))
         self.leave_button.clicked.connect(self.leave_clicked)
         self.invite_button.clicked.connect(self.invite_clicked)
         self.set_media(MediaState(camera=False, microphone=False, screen=False))
@@ -139,6 +171,16 @@ class ControlBar(QWidget):
             self.screen_stop_requested.emit()
         else:
             self.screen_clicked.emit()
+
+    def show_devices(self, kind: str, menu: QMenu) -> None:
+        """Open a device menu above the arrow that asked for it."""
+        if self.device_menu is not None:
+            self.device_menu.close()
+        self.device_menu = menu
+        menu.destroyed.connect(lambda: setattr(self, "device_menu", None) if self.device_menu is menu else None)
+        # Above the control it belongs to (taller than its arrow), clear of the bar, as Jitsi and Zoom open theirs.
+        button = self.mic_button if kind == "microphone" else self.camera_button
+        menu.popup(button.mapToGlobal(QPoint(0, -menu.sizeHint().height() - 4)))
 
     def pick_monitor(self, monitors: list[DeviceChoice]) -> None:
         """Share the only monitor, or ask which one."""

@@ -269,6 +269,9 @@ QLabel#toast {{
     padding: 8px 14px;
 }}
 QLabel#toast[kind="error"] {{ background-color: {_css(TOAST_ERROR)}; }}
+QFrame#deviceOffer {{ background-color: {_css(TOAST_INFO)}; border-radius: 8px; }}
+QLabel#deviceOfferText {{ color: {_css(TOAST_TEXT)}; }}
+QToolButton#dismissOfferButton {{ color: {_css(TOAST_TEXT)}; border: none; font-size: 14pt; }}
 """
 
 

@@ -39,6 +39,7 @@ ICON_NAMES = [
     "check",
     "settings",
     "speaker",
+    "chevron-up",
 ]
 
 ORANGE = QColor("#ff8800")

@@ -27,6 +27,7 @@ from nimeet_desktop.net.signaling import ConnectionState, SignalingError
 from nimeet_desktop.task_set import Once, TaskSet
 from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.call_bridge import CallBridge
+from nimeet_desktop.ui.call_devices import CallDevices
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar
 from nimeet_desktop.ui.device_messages import call_error_text
@@ -116,6 +117,21 @@ class CallView(QWidget):
         # It follows this view's state_changed (joined, left) and mutes and unmutes through self.call, like the button.
         self.push_to_talk = PushToTalkCall(self)
 
+        # Devices during the call (ui/call_devices.py): the arrow menus, lost-device toasts, "switch back" offers;
+        # it follows the call through state_changed (a call joined, or gone).
+        self.devices = CallDevices(
+            context.provider, lambda: context.settings, context.save_settings, self._run, self.grid, parent=self
+        )
+        self.devices.toast.connect(self.toast)
+        self.state_changed.connect(lambda: self.devices.attach(self.call) if self.call else self.devices.detach())
+
+        def open_device_menu(kind: str) -> None:
+            menu = self.devices.menu_for("camera" if kind == "camera" else "microphone", self.controls)
+            if menu is not None:
+                self.controls.show_devices(kind, menu)
+
+        self.controls.devices_requested.connect(open_device_menu)
+
     # ---- joining ----------------------------------------------------------------------------------------
 
     async def start(
@@ -160,6 +176,7 @@ class CallView(QWidget):
             observer=self.bridge.observer,
             camera_device=settings.camera,
             speaker_device=settings.speaker,
+            microphone_device=settings.microphone,
             camera=camera_source,
             microphone=microphone_source,
         )
