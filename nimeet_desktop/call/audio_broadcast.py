@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -53,7 +54,10 @@ class AudioBroadcast(SourceFeed[av.AudioFrame]):
         """Called on the loop with each block's pts and processed samples (before muting): the room simulator's
         echo figures."""
         self.added_latency_s: deque[float] = deque(maxlen=ADDED_LATENCY_SAMPLES)
-        """Per block: from reading it to publishing it, processing and the two thread hops included."""
+        """Per processed block: from handing it to the worker to having it back on the loop (both hops included)."""
+        self.worker_latency_s: deque[float] = deque(maxlen=ADDED_LATENCY_SAMPLES)
+        """Per processed block: from handing it to the worker until the worker is done (without the way back, which
+        waits for the loop like every other task)."""
         # One thread, so blocks are processed in order; created with the broadcast, ended by close().
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nimeet-audio-processing")
         self._unprocessable_logged = False
@@ -68,11 +72,18 @@ class AudioBroadcast(SourceFeed[av.AudioFrame]):
         started = time.perf_counter()
         raw: NDArray[Any] = frame.to_ndarray().reshape(-1)
         processed: NDArray[Any] = raw
-        if self.processor is not None and self._processable(frame, raw.size):
+        processor = self.processor
+        if processor is not None and processor.config.any_on and self._processable(frame, raw.size):
             samples: Samples = raw.astype(np.int16, copy=False)
-            processed = await asyncio.get_running_loop().run_in_executor(
-                self._worker, self.processor.process, samples, self._capture_delay_s()
-            )
+            delay_s = self._capture_delay_s()
+
+            def work() -> tuple[Samples, float]:
+                result = processor.process(samples, delay_s)
+                return result, time.perf_counter()
+
+            processed, done_at = await asyncio.get_running_loop().run_in_executor(self._worker, work)
+            self.worker_latency_s.append(done_at - started)
+            self.added_latency_s.append(time.perf_counter() - started)
         self.speech_level_dbfs = rms_dbfs(processed)
         if self.on_processed is not None:
             self.on_processed(frame.pts or 0, processed)
@@ -82,7 +93,6 @@ class AudioBroadcast(SourceFeed[av.AudioFrame]):
         elif processed is not raw:
             out = audio_frame(processed, frame.pts or 0)
         self.level_dbfs = SILENCE_DBFS if self.muted else self.speech_level_dbfs
-        self.added_latency_s.append(time.perf_counter() - started)
         self.publish(out)
 
     def _processable(self, frame: av.AudioFrame, size: int) -> bool:
@@ -104,12 +114,22 @@ class AudioBroadcast(SourceFeed[av.AudioFrame]):
             )
         return fits
 
-    def added_latency_ms(self) -> tuple[float, float] | None:
-        """(median, maximum) of the delay processing added to the send path lately, None before any block."""
+    def added_latency_ms(self) -> dict[str, dict[str, float]] | None:
+        """The delay processing added to the send path lately (``added_latency_s``, ``worker_latency_s``): p50, p99
+        and max in ms of each; None before any processed block."""
         if not self.added_latency_s:
             return None
-        ordered = sorted(self.added_latency_s)
-        return 1000 * ordered[len(ordered) // 2], 1000 * ordered[-1]
+
+        def figures(values: deque[float]) -> dict[str, float]:
+            ordered = sorted(values)
+            rank = max(0, math.ceil(0.99 * len(ordered)) - 1)
+            return {
+                "p50": round(1000 * ordered[len(ordered) // 2], 2),
+                "p99": round(1000 * ordered[rank], 2),
+                "max": round(1000 * ordered[-1], 2),
+            }
+
+        return {"total": figures(self.added_latency_s), "worker": figures(self.worker_latency_s)}
 
     async def close(self) -> None:
         await super().close()
