@@ -11,8 +11,10 @@ went in and how much came out of the audio processing (``RoomLog``, ``echo_figur
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -21,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, audio_frame
-from nimeet_desktop.media.base import AUDIO_SAMPLE_RATE, AUDIO_SAMPLES_PER_FRAME, AudioSource, FramePacer
+from nimeet_desktop.media.base import AUDIO_PTIME_S, AUDIO_SAMPLE_RATE, AUDIO_SAMPLES_PER_FRAME, AudioSource
 
 Samples = NDArray[np.int16]
 Floats = NDArray[np.float64]
@@ -172,25 +174,37 @@ class RoomAcoustics:
 
 
 class RoomMicrophone(AudioSource):
-    """``RoomAcoustics`` as the bot's microphone, paced at 20 ms like a real one. ``enabled = False`` (mute)
-    sends silence, as every source does."""
+    """``RoomAcoustics`` as the bot's microphone, captured every 20 ms like a real one. Like ``MicrophoneSource``
+    it keeps capturing while its reader is late: up to ``MAX_BEHIND_S`` of blocks wait (delivered at once when the
+    reader comes back), older ones are dropped. ``enabled = False`` (mute) sends silence, as every source does."""
+
+    MAX_BEHIND_S = 0.2
 
     def __init__(self, room: RoomAcoustics, label: str = "room-sim") -> None:
         super().__init__(label)
         self.room = room
-        self._pacer = FramePacer(AUDIO_SAMPLE_RATE / AUDIO_SAMPLES_PER_FRAME, AUDIO_SAMPLE_RATE)
-        self._pts = 0
+        self._started_at: float | None = None
+        self._blocks = 0
+        self.dropped_blocks = 0
 
     async def _next(self) -> av.AudioFrame:
-        await self._pacer.wait()
+        now = time.monotonic()
+        if self._started_at is None:
+            self._started_at = now
+        due = self._started_at + self._blocks * AUDIO_PTIME_S
+        if due > now:
+            await asyncio.sleep(due - now)
+        while now - due > self.MAX_BEHIND_S:  # a real device's queue would have dropped these: so do we
+            self.room.capture(AUDIO_SAMPLES_PER_FRAME)
+            self._blocks += 1
+            self.dropped_blocks += 1
+            due += AUDIO_PTIME_S
+        pts = self._blocks * AUDIO_SAMPLES_PER_FRAME  # the room's sample count: the echo figures pair blocks by it
         samples = self.room.capture(AUDIO_SAMPLES_PER_FRAME)
+        self._blocks += 1
         if not self.enabled:
             samples = np.zeros_like(samples)
-        # pts counts captured samples (not the pacer's slots, which skip when the loop stalls): the echo figures
-        # pair each block with its processed output by pts.
-        frame = audio_frame(samples, self._pts)
-        self._pts += samples.size
-        return frame
+        return audio_frame(samples, pts)
 
 
 # --- figures ------------------------------------------------------------------------------------------------------
