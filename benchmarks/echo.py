@@ -8,8 +8,9 @@ frequency looks perfect on it, and a noise suppressor may remove it as if it wer
 reverberant (RT60 300 ms), over pink noise at -45 dBFS. Each case is one call, with B's processing on (every
 stage), on without the gain control, and off:
 
-    room-sim       ERLE (echo in / out over blocks of echo alone) once converged, the time until it stays
-                   >= 25 dB (0.5 s windows, from the first echo), background noise reduction (noise-alone blocks)
+    room-sim       ERLE (echo in / out over blocks of echo alone) once converged; converged: the end of the first
+                   0.5 s window (counted from the first echo) whose ERLE reaches 25 dB; the worst window from
+                   then on (the leaks an average hides); background noise reduction (noise-alone blocks)
     room-sim-talk  B's near-end talker (its tone, 1 s on, 1 s off): output level with the far end silent and
                    during double talk
 
@@ -90,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[tuple[str, list[str]]] = [
         ("ERLE once converged (room-sim)", [fmt(room("room-sim", c)["erleDb"], " dB") for c in CASES]),
-        ("time until ERLE stays >= 25 dB", [fmt(room("room-sim", c)["convergedAfterS"], " s") for c in CASES]),
+        ("time until ERLE first >= 25 dB", [fmt(room("room-sim", c)["convergedAfterS"], " s") for c in CASES]),
+        ("  worst 0.5 s window from then", [fmt(room("room-sim", c)["worstWindowDb"], " dB") for c in CASES]),
         ("background noise reduction", [fmt(room("room-sim", c)["noiseReductionDb"], " dB") for c in CASES]),
         ("ERLE once converged (room-sim-talk)", [fmt(room("room-sim-talk", c)["erleDb"], " dB") for c in CASES]),
         ("  converged after (room-sim-talk)", [fmt(room("room-sim-talk", c)["convergedAfterS"], " s") for c in CASES]),

@@ -97,6 +97,7 @@ class AudioProcessor:
         self._render_rest = np.zeros(0, dtype=np.int16)
         self._render_delay_s = 0.0
         self._stream_delay_ms = 0
+        self._told: rtc.AudioProcessingModule | None = None  # the module that has been told the delay
         self._near_frames = 0
         self._near_cpu_s = 0.0
         self._far_frames = 0
@@ -153,13 +154,16 @@ class AudioProcessor:
                 return out
             # WebRTC's definition: (t_render - t_analyze) + (t_process - t_capture). AEC3 finds the true delay
             # itself; the hint only narrows its search, so a device that misreports costs a little convergence time.
-            delay_ms = round(1000 * (self._render_delay_s + max(0.0, capture_delay_s)))
-            self._stream_delay_ms = min(MAX_STREAM_DELAY_MS, delay_ms)
+            delay_ms = min(MAX_STREAM_DELAY_MS, round(1000 * (self._render_delay_s + max(0.0, capture_delay_s))))
             started = time.thread_time()
+            # The module keeps the delay until told another: each call into it is a round trip through its FFI
+            # (and a wait for the GIL), so it is told only when the delay changes.
+            if self._config.echo_cancellation and (delay_ms != self._stream_delay_ms or module is not self._told):
+                module.set_stream_delay_ms(delay_ms)
+                self._stream_delay_ms = delay_ms
+                self._told = module
             for start in range(0, out.size, FRAME_SAMPLES):
                 frame = _frame(out[start : start + FRAME_SAMPLES])
-                if self._config.echo_cancellation:
-                    module.set_stream_delay_ms(self._stream_delay_ms)
                 module.process_stream(frame)
                 out[start : start + FRAME_SAMPLES] = np.frombuffer(frame.data, dtype=np.int16)
             self._near_cpu_s += time.thread_time() - started

@@ -217,7 +217,10 @@ class EchoFigures:
     erle_db: float | None = None
     """Echo return loss enhancement once converged: power in / power out over blocks of echo alone."""
     converged_after_s: float | None = None
-    """From the first echo until ERLE stays at ``CONVERGED_DB`` or more (in 0.5 s windows); None: never."""
+    """From the first echo until the end of the first 0.5 s window whose ERLE reaches ``CONVERGED_DB``; None:
+    never. ``erle_db`` and ``worst_window_db`` are then measured from there on."""
+    worst_window_db: float | None = None
+    """The lowest ERLE of a 0.5 s window from the first that reached the target on: leaks the average hides."""
     noise_reduction_db: float | None = None
     """Power in / power out over blocks of background noise alone (after the first 2 s)."""
     near_alone_dbfs: float | None = None
@@ -241,6 +244,7 @@ class EchoFigures:
         return {
             "erleDb": rounded(self.erle_db),
             "convergedAfterS": rounded(self.converged_after_s),
+            "worstWindowDb": rounded(self.worst_window_db),
             "noiseReductionDb": rounded(self.noise_reduction_db),
             "nearAloneDbfs": rounded(self.near_alone_dbfs),
             "nearDoubleTalkDbfs": rounded(self.near_double_talk_dbfs),
@@ -267,14 +271,22 @@ def echo_figures(parts: list[CapturedParts], output_power: dict[int, float]) -> 
     """Pairs each captured block with the power of its processed output (by pts) and measures the room's figures.
 
     A block is *echo alone* when its echo is 10 dB above the noise and no talker speaks; *noise alone* when the
-    echo is 10 dB below the noise (the reverberant tail has died) and no talker speaks."""
+    echo is 10 dB below the noise (the reverberant tail has died) and no talker speaks. "No talker" holds from
+    the second block after the talker stopped: the processing delays its output by a few milliseconds, so the
+    first block after the talker still carries its last ones."""
     figures = EchoFigures()
     rows = [(p, output_power[p.pts]) for p in parts if p.pts in output_power]
     figures.blocks = len(rows)
     if not rows:
         return figures
     block_s = AUDIO_SAMPLES_PER_FRAME / AUDIO_SAMPLE_RATE
-    echo_alone = [(i, p, out) for i, (p, out) in enumerate(rows) if p.talker == 0 and p.echo > 10 * p.noise]
+    by_pts = {p.pts: p for p in parts}
+
+    def silent_talker(p: CapturedParts) -> bool:
+        before = by_pts.get(p.pts - AUDIO_SAMPLES_PER_FRAME)
+        return p.talker == 0 and (before is None or before.talker == 0)
+
+    echo_alone = [(i, p, out) for i, (p, out) in enumerate(rows) if silent_talker(p) and p.echo > 10 * p.noise]
     if echo_alone:
         first = echo_alone[0][0]
         windows: dict[int, tuple[float, float]] = {}
@@ -283,18 +295,17 @@ def echo_figures(parts: list[CapturedParts], output_power: dict[int, float]) -> 
             power_in, power_out = windows.get(key, (0.0, 0.0))
             windows[key] = (power_in + p.total, power_out + out)
         figures.erle_windows = [(key * WINDOW_S, _ratio_db(*windows[key])) for key in sorted(windows)]
-        below = [t for t, erle in figures.erle_windows if erle < CONVERGED_DB]
-        last_below = max(below) if below else None
-        if last_below is None:
-            figures.converged_after_s = 0.0
-        elif last_below < figures.erle_windows[-1][0]:
-            figures.converged_after_s = last_below + WINDOW_S
+        reached = [t for t, erle in figures.erle_windows if erle >= CONVERGED_DB]
+        if reached:
+            figures.converged_after_s = reached[0] + WINDOW_S
         since = figures.converged_after_s if figures.converged_after_s is not None else SETTLE_S
         steady = [(p.total, out) for i, p, out in echo_alone if (i - first) * block_s >= since]
         if steady:
             figures.erle_db = _ratio_db(sum(a for a, _ in steady), sum(b for _, b in steady))
+        later = [erle for t, erle in figures.erle_windows if t >= since - WINDOW_S]
+        figures.worst_window_db = min(later) if later else None
     start = int(SETTLE_S / block_s)
-    noise_alone = [(p.total, out) for p, out in rows[start:] if p.talker == 0 and p.echo * 10 < p.noise]
+    noise_alone = [(p.total, out) for p, out in rows[start:] if silent_talker(p) and p.echo * 10 < p.noise]
     if noise_alone:
         figures.noise_reduction_db = _ratio_db(sum(a for a, _ in noise_alone), sum(b for _, b in noise_alone))
     talking = [(p, out) for p, out in rows[start:] if p.talker > 0]

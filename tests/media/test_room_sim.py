@@ -97,7 +97,8 @@ def test_echo_figures_count_only_the_moments_they_describe() -> None:
     ]
     figures = echo_figures(parts, {0: 1001 * noise / 1000, BLOCK: noise})
     assert figures.erle_db == pytest.approx(30, abs=0.01)
-    assert figures.converged_after_s == 0.0
+    assert figures.converged_after_s == 0.5  # the end of the first window that reached 25 dB
+    assert figures.worst_window_db == pytest.approx(30, abs=0.01)
     assert figures.noise_reduction_db is None  # the first 2 s are not counted
     assert echo_figures(parts, {}).blocks == 0
 
