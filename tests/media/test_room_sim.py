@@ -91,14 +91,17 @@ def test_what_the_speaker_played_too_long_ago_is_dropped() -> None:
 
 def test_echo_figures_count_only_the_moments_they_describe() -> None:
     noise = 10.0**2
-    parts = [
-        CapturedParts(0, echo=1000 * noise, noise=noise, talker=0, total=1001 * noise),  # echo alone
-        CapturedParts(BLOCK, echo=noise / 100, noise=noise, talker=0, total=noise),  # noise alone (before settling)
-    ]
-    figures = echo_figures(parts, {0: 1001 * noise / 1000, BLOCK: noise})
-    assert figures.erle_db == pytest.approx(30, abs=0.01)
+    echo = CapturedParts(0, echo=1000 * noise, noise=noise, talker=0, total=1001 * noise)
+    parts = [CapturedParts(i * BLOCK, echo.echo, echo.noise, 0, echo.total) for i in range(50)]  # 1 s echo alone
+    parts.append(CapturedParts(50 * BLOCK, echo=noise / 100, noise=noise, talker=0, total=noise))  # noise alone
+    # The first 0.5 s reaches 30 dB, the next leaks (10 dB).
+    out = {p.pts: p.total / (1000 if i < 25 else 10) for i, p in enumerate(parts[:50])}
+    out[50 * BLOCK] = noise
+    figures = echo_figures(parts, out)
+    assert [round(erle) for _, erle in figures.erle_windows] == [30, 10]
     assert figures.converged_after_s == 0.5  # the end of the first window that reached 25 dB
-    assert figures.worst_window_db == pytest.approx(30, abs=0.01)
+    assert figures.erle_db == pytest.approx(10, abs=0.01)  # from then on
+    assert figures.worst_window_db == pytest.approx(10, abs=0.01)
     assert figures.noise_reduction_db is None  # the first 2 s are not counted
     assert echo_figures(parts, {}).blocks == 0
 
