@@ -235,7 +235,7 @@ async def run(args: argparse.Namespace) -> int:
     )
     started = time.monotonic()
     try:
-        await audio.start(session)
+        audio.start(session)
         await session.join(room_id)
         audio.watch(session.audio)
         if args.video == "screen":

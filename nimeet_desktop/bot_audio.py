@@ -1,9 +1,9 @@
 """``nimeet-bot``'s audio: which source it sends (``--audio``), whether it is processed, and the simulated room.
 
 ``--audio room-sim`` and ``room-sim-talk`` give the bot a loudspeaker and a microphone that hears it: remote audio
-is mixed (``AudioMixer``, without a device: its clock pulls the mix on the loop), the mix is the echo canceller's far
-end and goes into the room (``RoomAcoustics``), and the room is the microphone. The report then carries the
-room's echo figures (``audioProcessing`` in docs/bot-report.md).
+is mixed (``AudioMixer``, without a device), the room's microphone pulls the mix once per block it captures (one
+clock, as a sound card has), the mix is the echo canceller's far end and goes into the room (``RoomAcoustics``).
+The report then carries the room's echo figures (``audioProcessing`` in docs/bot-report.md).
 
 Processing runs where a real microphone would need it (``mic`` and the room); the synthetic tone and voice are
 clean test signals and go out as generated. ``--no-audio-processing`` turns every stage off.
@@ -95,6 +95,7 @@ class BotAudio:
         self.mixer: AudioMixer | None = None
         self._output_power: dict[int, float] = {}
         self._session: CallSession | None = None
+        self._microphone: RoomMicrophone | None = None
         if self.mode in ROOM_MODES:
             self.room = RoomAcoustics(talker=self.mode == "room-sim-talk")
             self.mixer = AudioMixer(output=False, sink=self._played)
@@ -109,7 +110,9 @@ class BotAudio:
 
             return MicrophoneSource()
         if self.room is not None:
-            return RoomMicrophone(self.room)
+            assert self.mixer is not None
+            self._microphone = RoomMicrophone(self.room, speaker=self.mixer.pull)
+            return self._microphone
         return None
 
     def audio_sink(self) -> Callable[[str, MediaStreamTrack], None] | None:
@@ -135,10 +138,9 @@ class BotAudio:
         if self.room is not None:
             self.room.play(samples)
 
-    async def start(self, session: CallSession) -> None:
+    def start(self, session: CallSession) -> None:
+        """The room's mixer is never started: the room's microphone pulls it (``RoomMicrophone``), one clock."""
         self._session = session
-        if self.mixer is not None:
-            await self.mixer.start()
 
     def watch(self, broadcast: AudioBroadcast | None) -> None:
         """Keep the power of every processed block, for the room's figures."""
@@ -163,6 +165,8 @@ class BotAudio:
                 "autoGainControl": config.auto_gain_control,
                 "highPassFilter": config.high_pass_filter,
             },
+            "nearFrames": stats.near_frames,
+            "farFrames": stats.far_frames,
             "nearCpuMsPerFrame": _round(stats.near_cpu_ms_per_frame, 3),
             "farCpuMsPerFrame": _round(stats.far_cpu_ms_per_frame, 3),
             "streamDelayMs": stats.stream_delay_ms,
@@ -171,6 +175,7 @@ class BotAudio:
         }
         if self.room is not None:
             out["room"] = echo_figures(self.room.log, self._output_power).as_json()
+            out["room"]["droppedBlocks"] = self._microphone.dropped_blocks if self._microphone else 0
         return out
 
     async def aclose(self) -> None:

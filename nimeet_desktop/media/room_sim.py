@@ -16,6 +16,7 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import av
@@ -176,13 +177,20 @@ class RoomAcoustics:
 class RoomMicrophone(AudioSource):
     """``RoomAcoustics`` as the bot's microphone, captured every 20 ms like a real one. Like ``MicrophoneSource``
     it keeps capturing while its reader is late: up to ``MAX_BEHIND_S`` of blocks wait (delivered at once when the
-    reader comes back), older ones are dropped. ``enabled = False`` (mute) sends silence, as every source does."""
+    reader comes back), older ones are dropped. ``enabled = False`` (mute) sends silence, as every source does.
+
+    ``speaker(n)``, if given, plays the next ``n`` samples into the room before each block is captured (the bot's
+    ``AudioMixer.pull``): one clock for both, as a full-duplex sound card has. Two timers on a loaded loop would
+    drift against each other by whole blocks, and an echo path whose delay jumps is not a room."""
 
     MAX_BEHIND_S = 0.2
 
-    def __init__(self, room: RoomAcoustics, label: str = "room-sim") -> None:
+    def __init__(
+        self, room: RoomAcoustics, speaker: Callable[[int], object] | None = None, label: str = "room-sim"
+    ) -> None:
         super().__init__(label)
         self.room = room
+        self._speaker = speaker
         self._started_at: float | None = None
         self._blocks = 0
         self.dropped_blocks = 0
@@ -195,16 +203,20 @@ class RoomMicrophone(AudioSource):
         if due > now:
             await asyncio.sleep(due - now)
         while now - due > self.MAX_BEHIND_S:  # a real device's queue would have dropped these: so do we
-            self.room.capture(AUDIO_SAMPLES_PER_FRAME)
-            self._blocks += 1
+            self._capture()
             self.dropped_blocks += 1
             due += AUDIO_PTIME_S
         pts = self._blocks * AUDIO_SAMPLES_PER_FRAME  # the room's sample count: the echo figures pair blocks by it
-        samples = self.room.capture(AUDIO_SAMPLES_PER_FRAME)
-        self._blocks += 1
+        samples = self._capture()
         if not self.enabled:
             samples = np.zeros_like(samples)
         return audio_frame(samples, pts)
+
+    def _capture(self) -> Samples:
+        if self._speaker is not None:
+            self._speaker(AUDIO_SAMPLES_PER_FRAME)
+        self._blocks += 1
+        return self.room.capture(AUDIO_SAMPLES_PER_FRAME)
 
 
 # --- figures ------------------------------------------------------------------------------------------------------
