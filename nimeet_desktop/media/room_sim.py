@@ -183,7 +183,10 @@ class RoomMicrophone(AudioSource):
     ``AudioMixer.pull``): one clock for both, as a full-duplex sound card has. Two timers on a loaded loop would
     drift against each other by whole blocks, and an echo path whose delay jumps is not a room."""
 
-    MAX_BEHIND_S = 0.2
+    MAX_BEHIND_S = 1.0
+    """Five times the microphone's 200 ms: on the loaded 2-core machine the bot's loop stalls past 200 ms a few times
+    a minute, and each dropped block costs the echo canceller its alignment (it heard the speaker play a block the
+    microphone then never delivered): seconds of echo. The room measures the canceller, not the stall."""
 
     def __init__(
         self, room: RoomAcoustics, speaker: Callable[[int], object] | None = None, label: str = "room-sim"
