@@ -87,17 +87,25 @@ def _frame(samples: Samples) -> rtc.AudioFrame:
 
 
 class AudioProcessor:
-    """Thread-safe: ``analyze_render`` (any thread), ``process`` (one capture thread), ``set_config`` (any)."""
+    """Thread-safe: ``analyze_render`` (one playing thread at a time), ``process`` (one capture thread at a time),
+    ``set_config`` and ``stats`` (any thread).
+
+    The module is called outside our lock: WebRTC's APM takes render and capture calls from their own threads by
+    design, and a speaker's callback must never wait for a microphone block's processing (and the GIL it keeps
+    retaking) to finish. The lock covers only which module is current and the counters.
+    """
 
     def __init__(self, config: AudioProcessingConfig | None = None) -> None:
         self._lock = threading.Lock()
         self._config = config or AudioProcessingConfig()
         self._module = _new_module(self._config) if self._config.any_on else None
-        # Far-end samples not yet a whole 10 ms frame: a speaker may ask for any number of samples per callback.
+        # Far-end samples not yet a whole 10 ms frame (a speaker may ask for any number of samples per callback),
+        # and the module they were meant for; touched by the playing thread only.
         self._render_rest = np.zeros(0, dtype=np.int16)
+        self._render_module: rtc.AudioProcessingModule | None = None
         self._render_delay_s = 0.0
         self._stream_delay_ms = 0
-        self._told: rtc.AudioProcessingModule | None = None  # the module that has been told the delay
+        self._told: rtc.AudioProcessingModule | None = None  # the module that has been told the delay (capture side)
         self._near_frames = 0
         self._near_cpu_s = 0.0
         self._far_frames = 0
@@ -110,12 +118,12 @@ class AudioProcessor:
     def set_config(self, config: AudioProcessingConfig) -> None:
         """Applies from the next frame. The module takes its stages when it is made, so a change makes a new one
         (the echo canceller then adapts again: about a second)."""
+        if config == self._config:
+            return
+        module = _new_module(config) if config.any_on else None  # outside the lock: it takes a few milliseconds
         with self._lock:
-            if config == self._config:
-                return
             self._config = config
-            self._module = _new_module(config) if config.any_on else None
-            self._render_rest = np.zeros(0, dtype=np.int16)
+            self._module = module
         logger.info("audio processing: %s", config)
 
     def stats(self) -> ProcessingStats:
@@ -128,17 +136,22 @@ class AudioProcessor:
         """The far end: exactly what is about to be played, on the thread that plays it. ``render_delay_s``: how
         long until its first sample leaves the speaker (PortAudio's output latency; 0 without a device)."""
         with self._lock:
-            module = self._module
-            if module is None or not self._config.echo_cancellation:
-                return
+            module, config = self._module, self._config
             self._render_delay_s = max(0.0, render_delay_s)
-            pending = np.concatenate([self._render_rest, samples.astype(np.int16, copy=False)])
-            whole = pending.size - pending.size % FRAME_SAMPLES
-            self._render_rest = pending[whole:].copy()
-            started = time.thread_time()
-            for start in range(0, whole, FRAME_SAMPLES):
-                module.process_reverse_stream(_frame(pending[start : start + FRAME_SAMPLES]))
-            self._far_cpu_s += time.thread_time() - started
+        if module is None or not config.echo_cancellation:
+            return
+        if module is not self._render_module:  # a new module: what was left over belongs to the old one
+            self._render_module = module
+            self._render_rest = np.zeros(0, dtype=np.int16)
+        pending = np.concatenate([self._render_rest, samples.astype(np.int16, copy=False)])
+        whole = pending.size - pending.size % FRAME_SAMPLES
+        self._render_rest = pending[whole:].copy()
+        started = time.thread_time()
+        for start in range(0, whole, FRAME_SAMPLES):
+            module.process_reverse_stream(_frame(pending[start : start + FRAME_SAMPLES]))
+        spent = time.thread_time() - started
+        with self._lock:
+            self._far_cpu_s += spent
             self._far_frames += whole // FRAME_SAMPLES
 
     def process(self, samples: Samples, capture_delay_s: float = 0.0) -> Samples:
@@ -149,23 +162,25 @@ class AudioProcessor:
             raise ValueError(f"the module takes whole 10 ms frames ({FRAME_SAMPLES} samples), got {samples.size}")
         out = samples.astype(np.int16, copy=True)
         with self._lock:
-            module = self._module
-            if module is None:
-                return out
-            # WebRTC's definition: (t_render - t_analyze) + (t_process - t_capture). AEC3 finds the true delay
-            # itself; the hint only narrows its search, so a device that misreports costs a little convergence time.
-            delay_ms = min(MAX_STREAM_DELAY_MS, round(1000 * (self._render_delay_s + max(0.0, capture_delay_s))))
-            started = time.thread_time()
-            # The module keeps the delay until told another: each call into it is a round trip through its FFI
-            # (and a wait for the GIL), so it is told only when the delay changes.
-            if self._config.echo_cancellation and (delay_ms != self._stream_delay_ms or module is not self._told):
-                module.set_stream_delay_ms(delay_ms)
-                self._stream_delay_ms = delay_ms
-                self._told = module
-            for start in range(0, out.size, FRAME_SAMPLES):
-                frame = _frame(out[start : start + FRAME_SAMPLES])
-                module.process_stream(frame)
-                out[start : start + FRAME_SAMPLES] = np.frombuffer(frame.data, dtype=np.int16)
-            self._near_cpu_s += time.thread_time() - started
+            module, config, render_delay_s = self._module, self._config, self._render_delay_s
+        if module is None:
+            return out
+        # WebRTC's definition: (t_render - t_analyze) + (t_process - t_capture). AEC3 finds the true delay itself;
+        # the hint only narrows its search, so a device that misreports costs a little convergence time.
+        delay_ms = min(MAX_STREAM_DELAY_MS, round(1000 * (render_delay_s + max(0.0, capture_delay_s))))
+        started = time.thread_time()
+        # The module keeps the delay until told another: each call into it is a round trip through its FFI (and a
+        # wait for the GIL), so it is told only when the delay changes.
+        if config.echo_cancellation and (delay_ms != self._stream_delay_ms or module is not self._told):
+            module.set_stream_delay_ms(delay_ms)
+            self._told = module
+        for start in range(0, out.size, FRAME_SAMPLES):
+            frame = _frame(out[start : start + FRAME_SAMPLES])
+            module.process_stream(frame)
+            out[start : start + FRAME_SAMPLES] = np.frombuffer(frame.data, dtype=np.int16)
+        spent = time.thread_time() - started
+        with self._lock:
+            self._stream_delay_ms = delay_ms
+            self._near_cpu_s += spent
             self._near_frames += out.size // FRAME_SAMPLES
         return out

@@ -163,5 +163,9 @@ async def test_the_far_end_reference_is_what_the_call_mixer_plays() -> None:
         assert call.audio_processor.stats().far_frames == 500
         figures = echo_figures(room.log, out_power)
         assert figures.erle_db is not None and figures.erle_db >= 15, figures.erle_windows
+
+        call.set_audio_processing(AudioProcessingConfig.off())  # the settings window's switches, applied at once
+        mic = room.capture(BLOCK)
+        assert np.array_equal(call.audio_processor.process(mic), mic)
     finally:
         await call.mixer.aclose()
