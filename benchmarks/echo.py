@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((f"send path added, p50/p99/max ({mode})", [_added(processing(mode, c), "total") for c in CASES]))
         rows.append((f"  of which the worker ({mode})", [_added(processing(mode, c), "worker") for c in CASES]))
         rows.append((f"video fps received/sent ({mode})", [_video(reports[(mode, c)]) for c in CASES]))
+        rows.append((f"  room blocks dropped ({mode})", [str(room(mode, c)["droppedBlocks"]) for c in CASES]))
     width = max(len(label) for label, _ in rows)
     print(f"{'':{width}}  " + "".join(f"{case:>22}" for case in CASES))
     for label, values in rows:
