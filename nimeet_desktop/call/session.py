@@ -161,7 +161,9 @@ class CallSession:
     def _start_microphone(self, enabled: bool = True) -> None:
         if self._microphone is not None and self.audio is None:
             # Joining muted still starts the stream (of silence): unmuting is then instant and renegotiates nothing.
-            # The broadcast mutes, after processing, so the "you are muted" hint still hears the user.
+            # The broadcast mutes, after processing, so the "you are muted" hint still hears the user; the source
+            # itself always delivers what it hears.
+            self._microphone.enabled = True
             self.audio = AudioBroadcast(
                 self._microphone,
                 on_ended=lambda reason: self._on_source_ended("microphone", reason),
