@@ -21,14 +21,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from nimeet_desktop import bot_bench
+from nimeet_desktop import bot_audio, bot_bench
 from nimeet_desktop.call import ice
 from nimeet_desktop.call.errors import CallError
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.report import peer_report, rate, summary_line
 from nimeet_desktop.call.session import CallObserver, CallSession
-from nimeet_desktop.media.base import AudioSource, VideoSource
-from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo, parse_resolution
+from nimeet_desktop.media.base import VideoSource
+from nimeet_desktop.media.synthetic import SyntheticVideo, parse_resolution
 from nimeet_desktop.net.links import InvalidLink, parse_join_link
 from nimeet_desktop.net.rest import ApiClient, ApiError, RestError
 from nimeet_desktop.net.signaling import ConnectionState, SignalingError
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     room.add_argument("--room", help="room id or join link; ids may begin with '-': write --room=ID")
     room.add_argument("--create", action="store_true", help="create a room and print its id")
     p.add_argument("--video", choices=["synthetic", "camera", "screen", "none"], default="synthetic")
-    p.add_argument("--audio", choices=["synthetic", "mic", "none"], default="synthetic")
+    bot_audio.add_arguments(p)
     p.add_argument("--resolution", default="640x360", help="WxH of synthetic or camera video (default %(default)s)")
     p.add_argument("--fps", type=float, default=30.0, help="video frame rate (default %(default)s)")
     p.add_argument("--camera-device", default="0", help="camera index or path for --video camera")
@@ -104,16 +104,6 @@ def _video_factory(args: argparse.Namespace, width: int, height: int) -> Callabl
 
         device: int | str = int(args.camera_device) if args.camera_device.isdigit() else args.camera_device
         return lambda: CameraSource(device, width=width, height=height, fps=args.fps)
-    return None
-
-
-def _microphone(args: argparse.Namespace) -> AudioSource | None:
-    if args.audio == "synthetic":
-        return SyntheticAudio()
-    if args.audio == "mic":
-        from nimeet_desktop.media.microphone import MicrophoneSource
-
-        return MicrophoneSource()
     return None
 
 
@@ -230,19 +220,24 @@ async def run(args: argparse.Namespace) -> int:
             return 1
 
     observer = BotObserver()
+    audio = bot_audio.BotAudio(args)
     session = CallSession(
         args.server,
         api.token or "",
         ice_servers,
         observer=observer,
         camera_factory=_video_factory(args, width, height),
-        microphone=_microphone(args),
+        microphone=audio.microphone(),
+        audio_sink=audio.audio_sink(),
+        audio_processor=audio.processor,
         measure_latency=True,
         options=bot_bench.engine_options(args),
     )
     started = time.monotonic()
     try:
+        audio.start(session)
         await session.join(room_id)
+        audio.watch(session.audio)
         if args.video == "screen":
             from nimeet_desktop.media.screen import ScreenSource
 
@@ -250,21 +245,25 @@ async def run(args: argparse.Namespace) -> int:
     except SignalingError as exc:
         print(f"nimeet-bot: cannot join: {exc}", file=sys.stderr)
         await session.leave()
+        await audio.aclose()
         return 1
     except Exception as exc:  # a device or server failure: report it, still leave cleanly
         print(f"nimeet-bot: {exc}", file=sys.stderr)
         await session.leave()
+        await audio.aclose()
         return 1
 
     stats = asyncio.create_task(bot_bench.print_sender_stats(session)) if args.sender_stats else None
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=args.duration or None)
     report = build_report(session, observer, args.server, username, time.monotonic() - started)
+    report["audioProcessing"] = audio.report(session.audio)
     if args.latency_samples:
         bot_bench.add_latency_samples(report["peers"], observer.seen)
     if stats is not None:
         stats.cancel()
     await session.leave()
+    await audio.aclose()
     write_report(report, args.json)
     delivering = [p for p in report["peers"] if p["video"]["frames"] or p["audio"]["framesPerS"]]
     return 0 if len(delivering) >= args.expect_peers else 1
@@ -287,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         parse_resolution(args.resolution)
+        bot_audio.processing_config(args)
         args.password = resolve_password(args)
     except ValueError as exc:
         build_parser().error(str(exc))

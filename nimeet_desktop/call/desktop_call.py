@@ -17,7 +17,8 @@ import av
 from nimeet_desktop.call.errors import CallError
 from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media import portaudio_reset
-from nimeet_desktop.media.audio_output import SILENCE_DBFS, AudioMixer
+from nimeet_desktop.media.audio_output import SILENCE_DBFS, AudioMixer, Samples
+from nimeet_desktop.media.audio_processing import AudioProcessingConfig, AudioProcessor
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.device_watch import DeviceKind
 from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
@@ -44,6 +45,7 @@ class DesktopCall:
         microphone_device: str | None = None,
         camera: VideoSource | None = None,
         microphone: AudioSource | None = None,
+        audio_processing: AudioProcessingConfig | None = None,
     ) -> None:
         self.room_id = room_id
         self.provider = provider
@@ -51,7 +53,10 @@ class DesktopCall:
         self.microphone_device = microphone_device
         self.speaker_device = speaker_device
         self._ready_camera = camera  # opened already (pre-join, or just now in a thread): the factory takes it
-        self.mixer = AudioMixer(speaker_device, output=provider.speaker_output())
+        # One processor for both ends of the echo path: the mixer hands it what the speaker plays, the microphone's
+        # broadcast what was captured.
+        self.audio_processor = AudioProcessor(audio_processing or AudioProcessingConfig())
+        self.mixer = AudioMixer(speaker_device, output=provider.speaker_output(), sink=self._played)
         self.session = CallSession(
             server_url,
             token,
@@ -60,9 +65,18 @@ class DesktopCall:
             camera_factory=self._take_camera,
             microphone=microphone,
             audio_sink=self.mixer.add,
+            audio_processor=self.audio_processor,
         )
         self._left = False
         self._init_device_switching()
+
+    def _played(self, samples: Samples) -> None:
+        """The speaker's thread: what it is about to play is the echo canceller's far end."""
+        self.audio_processor.analyze_render(samples, self.mixer.output_delay_s)
+
+    def set_audio_processing(self, config: AudioProcessingConfig) -> None:
+        """Applies from the next 10 ms (the settings window's toggles)."""
+        self.audio_processor.set_config(config)
 
     def _take_camera(self) -> VideoSource:
         """The session's camera factory: hands over the camera opened (in a thread) by ``join`` or ``set_camera``.
@@ -339,6 +353,12 @@ class DesktopCall:
     def own_level(self) -> float:
         audio = self.session.audio
         return SILENCE_DBFS if audio is None or not self.session.microphone_on else audio.level_dbfs
+
+    def speech_level(self) -> float:
+        """The processed microphone in dBFS, also while muted (the far end's echo removed): for the "you are muted"
+        hint; ``SILENCE_DBFS`` without a microphone."""
+        audio = self.session.audio
+        return SILENCE_DBFS if audio is None else audio.speech_level_dbfs
 
     async def leave(self) -> None:
         """Idempotent; closes devices and the speaker even if the server is gone."""

@@ -21,6 +21,7 @@ from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.peer import Peer
 from nimeet_desktop.call.remote import PeerState, RemoteParticipant
 from nimeet_desktop.call.video_feed import VideoFeed, video_feed
+from nimeet_desktop.media.audio_processing import AudioProcessor
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.devices import DeviceProblem
 from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError, new_resume_id
@@ -74,6 +75,7 @@ class CallSession:
         camera_factory: Callable[[], VideoSource] | None = None,
         microphone: AudioSource | None = None,
         audio_sink: Callable[[str, MediaStreamTrack], None] | None = None,
+        audio_processor: AudioProcessor | None = None,
         measure_latency: bool = False,
         options: EngineOptions | None = None,
     ) -> None:
@@ -83,6 +85,7 @@ class CallSession:
         self._camera_factory = camera_factory
         self._microphone = microphone
         self._audio_sink = audio_sink
+        self._audio_processor = audio_processor
         self._measure_latency = measure_latency
         self.signaling = SignalingClient(server_url, token, self)
         self.room_id: str | None = None
@@ -161,10 +164,15 @@ class CallSession:
     def _start_microphone(self, enabled: bool = True) -> None:
         if self._microphone is not None and self.audio is None:
             # Joining muted still starts the stream (of silence): unmuting is then instant and renegotiates nothing.
-            self._microphone.enabled = enabled
+            # The broadcast mutes, after processing, so the "you are muted" hint still hears the user; the source
+            # itself always delivers what it hears.
+            self._microphone.enabled = True
             self.audio = AudioBroadcast(
-                self._microphone, on_ended=lambda reason: self._on_source_ended("microphone", reason)
+                self._microphone,
+                on_ended=lambda reason: self._on_source_ended("microphone", reason),
+                processor=self._audio_processor,
             )
+            self.audio.muted = not enabled
             self.audio.start()
             self.microphone_on = enabled
 
@@ -222,7 +230,7 @@ class CallSession:
             return  # no microphone, or it was lost: there is nothing to unmute
         self.microphone_on = enabled
         # Muted sends silence rather than nothing: the remote decoders keep their timing and nobody renegotiates.
-        self._microphone.enabled = enabled
+        self.audio.muted = not enabled
         self.observer.on_local_media(self.media_state)
         await self._announce("microphone", enabled)
 
@@ -277,7 +285,7 @@ class CallSession:
             source.stop()
             return
         if self.audio is not None and self._microphone is not None:
-            source.enabled = self._microphone.enabled if enabled is None else enabled
+            source.enabled = True  # the broadcast mutes (after processing), the source always delivers
             self._microphone = source
             await self.audio.replace_source(source)
             if enabled is not None and enabled != self.microphone_on:
@@ -292,19 +300,18 @@ class CallSession:
 
     async def reopen_microphone_source(self, open_source: Callable[[], AudioSource]) -> bool:
         """Stop the microphone first, then send what ``open_source`` (run in a worker thread) opens, muted or not as
-        before: for re-initializing PortAudio in between. If it will not open, the microphone is lost (reported
-        the usual way)."""
+        before (the broadcast keeps the mute): for re-initializing PortAudio in between. If it will not open, the
+        microphone is lost (reported the usual way)."""
         audio, current = self.audio, self._microphone
         if audio is None or current is None:
             return False
-        enabled = current.enabled
 
-        def open_muted_as_before() -> AudioSource:
+        def open_delivering() -> AudioSource:
             source = open_source()
-            source.enabled = enabled
+            source.enabled = True  # muting stays with the broadcast, which outlives the source
             return source
 
-        if not await audio.reopen_source(open_muted_as_before):
+        if not await audio.reopen_source(open_delivering):
             return False
         assert isinstance(audio.source, AudioSource)
         self._microphone = audio.source

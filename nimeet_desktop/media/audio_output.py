@@ -206,6 +206,9 @@ class AudioMixer:
         self._closed = False
         self.on_speaker_lost: Callable[[], None] | None = None
         """Told (on the loop) when the speaker stops by itself; the mix goes on without it meanwhile."""
+        self.output_delay_s = 0.0
+        """From pulling a block to its first sample leaving the speaker (the echo canceller's render delay): PortAudio's
+        timing of each callback, else the stream's latency; 0 without a speaker."""
 
     @property
     def output_active(self) -> bool:
@@ -252,13 +255,18 @@ class AudioMixer:
         except Exception as exc:  # sd.PortAudioError, or ValueError for an unknown device name
             logger.warning("no speaker %r (%s): remote audio is received but not played", device, exc)
             return None
-        logger.info("speaker %r open (%s)", device, stream.device)
+        logger.info("speaker %r open (%s, latency %.0f ms)", device, stream.device, 1000 * stream.latency)
+        self.output_delay_s = float(stream.latency)
         return stream
 
-    def _on_output(self, outdata: NDArray[np.int16], frames: int, _time: Any, status: Any) -> None:
+    def _on_output(self, outdata: NDArray[np.int16], frames: int, time_info: Any, status: Any) -> None:
         """PortAudio's thread: play the next block of the mix."""
         if status:
             logger.debug("speaker %r: %s", self.device, status)
+        # Some hosts (ALSA's null device) give no timing: the stream's latency, set at opening, stands then.
+        delay = float(time_info.outputBufferDacTime - time_info.currentTime)
+        if 0.0 < delay < 1.0:
+            self.output_delay_s = delay
         outdata[:, 0] = self.pull(frames)
 
     def _on_output_finished(self, stream: Any) -> None:
@@ -275,6 +283,7 @@ class AudioMixer:
         logger.warning("speaker %r stopped: remote audio keeps being received, not played", self.device)
         stream, self._stream = self._stream, None
         self._close_stream(stream)
+        self.output_delay_s = 0.0
         self._start_clock()
         if self.on_speaker_lost is not None:
             self.on_speaker_lost()

@@ -119,6 +119,8 @@ class AudioSource(LocalTrack):
     def __init__(self, label: str) -> None:
         super().__init__(label)
         self.enabled = True
+        self.capture_latency_s = 0.0
+        """How long a sample takes from the device to us (PortAudio's input latency); the echo canceller's delay."""
 
     async def recv(self) -> av.AudioFrame:
         frame = await super().recv()

@@ -62,6 +62,7 @@ class MicrophoneSource(AudioSource):
             self._stream.start()
         except Exception as exc:  # sd.PortAudioError, or ValueError for a name that matches no device
             raise DeviceUnavailable(f"microphone {device!r} cannot be opened: {exc}", audio_problem(exc)) from exc
+        self.capture_latency_s = float(self._stream.latency)
         logger.info("microphone %r open (%s)", device, self._stream.device)
 
     @property

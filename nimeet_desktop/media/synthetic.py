@@ -95,3 +95,80 @@ class SyntheticAudio(AudioSource):
         frame.pts = pts
         frame.time_base = AUDIO_TIME_BASE
         return frame
+
+
+# --- a voice-like far end (issue 12): an echo canceller tested on a steady tone proves little -----------------------
+VOICE_LEVEL_DBFS = -20.0
+"""The RMS of a phrase (the tone's level): a talker at a normal level."""
+VOICE_PHRASE_S = 2.5
+VOICE_PAUSE_S = 1.5
+_SYLLABLE_HZ = 4.0  # syllables per second in running speech
+_VOWELS = ((730, 1090), (270, 2290), (300, 870), (530, 1840), (640, 1190), (490, 1350))  # (F1, F2) of six vowels
+
+
+def voice_samples(start: int, count: int) -> npt.NDArray[np.int16]:
+    """Samples ``start`` to ``start + count`` of an endless synthetic talker (``_voice``), 48 kHz mono int16."""
+    scale = 32767 * 10 ** (VOICE_LEVEL_DBFS / 20) / _VOICE_RAW_RMS
+    return np.clip(_voice(start, count) * scale, -32768, 32767).astype(np.int16)
+
+
+def _voice(start: int, count: int) -> npt.NDArray[np.float64]:
+    """An endless synthetic talker, unscaled; a pure function of the sample index, so any block follows its
+    predecessor seamlessly.
+
+    Phrases of 2.5 s and pauses of 1.5 s; within a phrase, syllables at 4 per second, each a vowel: harmonics of a
+    gliding 100–160 Hz pitch shaped by two formants, over a little breath noise. Broadband and ever-changing, as an echo
+    canceller must handle, where a tone would let a canceller look perfect (or a suppressor eat it)."""
+    rate = AUDIO_SAMPLE_RATE
+    t = (start + np.arange(count)) / rate
+    # Pitch 130 ± 30 Hz over 2 s; its phase integrated in closed form, so it is exact at any start.
+    phase = 2 * math.pi * (130.0 * t - 30.0 / (2 * math.pi * 0.5) * np.cos(2 * math.pi * 0.5 * t))
+    f0 = 130.0 + 30.0 * np.sin(2 * math.pi * 0.5 * t)
+    period = VOICE_PHRASE_S + VOICE_PAUSE_S
+    in_phrase = (t % period) < VOICE_PHRASE_S
+    syllable = np.floor(t * _SYLLABLE_HZ).astype(np.int64)
+    within = (t * _SYLLABLE_HZ) % 1.0
+    envelope = np.where(within < 0.8, np.sin(math.pi * within / 0.8) ** 2, 0.0) * in_phrase
+    out = np.zeros(count)
+    for vowel_index, (f1, f2) in enumerate(_VOWELS):
+        mask = (syllable % len(_VOWELS)) == vowel_index
+        if not mask.any():
+            continue
+        for k in range(1, 40):
+            freq = k * f0[mask]
+            gain = (1.0 / k) * (
+                1.0 + 4.0 * np.exp(-(((freq - f1) / 90.0) ** 2)) + 2.5 * np.exp(-(((freq - f2) / 120.0) ** 2))
+            )
+            gain = np.where(freq < 7000, gain, 0.0)
+            out[mask] += gain * np.sin(k * phase[mask])
+    # Breath: a voice is never a pure sum of harmonics, and an echo canceller fed one adapts only at those
+    # frequencies (our first synthetic voice without it leaked echo whenever the pitch moved).
+    out += _BREATH[(start + np.arange(count)) % _BREATH.size]
+    result: npt.NDArray[np.float64] = out * envelope
+    return result
+
+
+_BREATH = np.random.default_rng(3).standard_normal(AUDIO_SAMPLE_RATE) * 0.3
+
+
+_VOICE_RAW_RMS = float(np.sqrt(np.mean(_voice(0, int(AUDIO_SAMPLE_RATE * VOICE_PHRASE_S)) ** 2)))
+"""The RMS of an unscaled phrase, measured once at import (about 10 ms), so a phrase comes out at the level."""
+
+
+class SyntheticVoice(AudioSource):
+    """``voice_samples`` as a paced source (``nimeet-bot --audio voice``). ``enabled = False`` sends silence."""
+
+    def __init__(self, label: str = "voice") -> None:
+        super().__init__(label)
+        self._pacer = FramePacer(AUDIO_SAMPLE_RATE / AUDIO_SAMPLES_PER_FRAME, AUDIO_SAMPLE_RATE)
+
+    async def _next(self) -> av.AudioFrame:
+        pts = await self._pacer.wait()
+        samples = voice_samples(pts, AUDIO_SAMPLES_PER_FRAME)
+        if not self.enabled:
+            samples = np.zeros_like(samples)
+        frame = av.AudioFrame.from_ndarray(samples[None, :], format="s16", layout="mono")
+        frame.sample_rate = AUDIO_SAMPLE_RATE
+        frame.pts = pts
+        frame.time_base = AUDIO_TIME_BASE
+        return frame

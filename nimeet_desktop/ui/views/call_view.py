@@ -21,6 +21,7 @@ from nimeet_desktop.call.desktop_call import DesktopCall
 from nimeet_desktop.call.quality import QualityMeter
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.media.audio_output import SILENCE_DBFS
+from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.net.rest import RestError
 from nimeet_desktop.net.signaling import ConnectionState, SignalingError
@@ -179,6 +180,12 @@ class CallView(QWidget):
             microphone_device=settings.microphone,
             camera=camera_source,
             microphone=microphone_source,
+            audio_processing=AudioProcessingConfig(
+                echo_cancellation=settings.echo_cancellation,
+                noise_suppression=settings.noise_suppression,
+                auto_gain_control=settings.auto_gain_control,
+                high_pass_filter=settings.high_pass_filter,
+            ),
         )
         user = self.context.user
         own = VideoTile(
