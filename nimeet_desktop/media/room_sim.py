@@ -1,7 +1,7 @@
 """A simulated room for the headless client (``nimeet-bot --audio room-sim``): its microphone hears its loudspeaker.
 
 What the bot plays (the mix of the remote audio) comes back into its microphone 120 ms later, 10 dB quieter,
-through a reverberant room (RT60 300 ms), over steady pink noise at -45 dBFS; with ``talker``, a near-end talker
+through a reverberant room (RT60 300 ms, the direct sound 8 dB above the tail), over steady pink noise at -45 dBFS; with ``talker``, a near-end talker
 speaks too (the bot's tone, 1 s on, 1 s off). The room is an impulse response: a direct path, then exponentially
 decaying noise (the usual statistical model of a diffuse reverberant tail).
 
@@ -32,6 +32,11 @@ Floats = NDArray[np.float64]
 ECHO_DELAY_S = 0.120
 ECHO_GAIN_DB = -10.0
 RT60_S = 0.300
+# A laptop's loudspeaker a hand's width from its microphone, in a furnished room: the critical distance (where direct
+# and reverberant sound are equal) is 0.057·sqrt(V/RT60) ≈ 0.66 m for 40 m³ at 300 ms, so at about 0.25 m the direct
+# sound is 20·log10(0.66/0.25) ≈ 8 dB above the reverberant tail. (A tail holding nearly all the energy would be a
+# loudspeaker across a hall from the microphone.)
+DIRECT_TO_REVERBERANT_DB = 8.0
 NOISE_DBFS = -45.0
 TALKER_DBFS = -20.0  # SyntheticAudio's tone
 TALKER_HZ = 440
@@ -44,16 +49,22 @@ def dbfs_of_power(power: float) -> float:
     return SILENCE_DBFS if power <= 0 else max(SILENCE_DBFS, 10 * math.log10(power / FULL_SCALE**2))
 
 
-def room_impulse_response(rt60_s: float = RT60_S, rate: int = AUDIO_SAMPLE_RATE, seed: int = 1) -> Floats:
-    """A direct path and a diffuse tail decaying 60 dB in ``rt60_s``, scaled to unit energy (the room neither adds
-    nor takes level: ``ECHO_GAIN_DB`` alone does). The tail starts 5 ms after the direct path, as the first wall
-    reflection would."""
+def room_impulse_response(
+    rt60_s: float = RT60_S,
+    rate: int = AUDIO_SAMPLE_RATE,
+    seed: int = 1,
+    direct_to_reverberant_db: float = DIRECT_TO_REVERBERANT_DB,
+) -> Floats:
+    """A direct path and a diffuse tail decaying 60 dB in ``rt60_s``, ``direct_to_reverberant_db`` below the direct
+    path in energy, scaled to unit energy (the room neither adds nor takes level: ``ECHO_GAIN_DB`` alone does). The
+    tail starts 5 ms after the direct path, as the first wall reflection would."""
     length = int(rt60_s * rate)
     t = np.arange(length) / rate
     rng = np.random.default_rng(seed)
     # Amplitude decays 60 dB (x1000) over rt60: exp(-ln(1000) t / rt60).
-    tail = rng.standard_normal(length) * np.exp(-math.log(1000.0) * t / rt60_s) * 0.25
+    tail = rng.standard_normal(length) * np.exp(-math.log(1000.0) * t / rt60_s)
     tail[: int(0.005 * rate)] = 0.0
+    tail *= math.sqrt(10 ** (-direct_to_reverberant_db / 10) / float(np.sum(tail * tail)))
     tail[0] = 1.0
     result: Floats = tail / math.sqrt(float(np.sum(tail * tail)))
     return result

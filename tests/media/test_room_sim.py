@@ -51,10 +51,13 @@ def test_the_echo_is_10_db_quieter_than_what_was_played() -> None:
     assert rms_dbfs(heard[AUDIO_SAMPLE_RATE:]) - rms_dbfs(played[AUDIO_SAMPLE_RATE:]) == pytest.approx(-10, abs=0.5)
 
 
-def test_the_room_reverberates_for_300_ms() -> None:
+def test_the_room_reverberates_for_300_ms_with_its_direct_sound_8_db_above_the_tail() -> None:
     ir = room_impulse_response()
-    # Schroeder's backward integration: the energy decay curve; RT60 from its -5 to -25 dB slope (T20 x 3).
-    energy = np.cumsum((ir**2)[::-1])[::-1]
+    tail = ir[1:]
+    assert 10 * math.log10(ir[0] ** 2 / float(np.sum(tail**2))) == pytest.approx(8.0, abs=0.01)
+    # Schroeder's backward integration of the tail: the energy decay curve; RT60 from its -5 to -25 dB slope (T20 x
+    # 3). On the whole response the direct sound alone would be the first 8 dB of decay.
+    energy = np.cumsum((tail**2)[::-1])[::-1]
     decay_db = 10 * np.log10(energy / energy[0])
     t5 = int(np.argmax(decay_db <= -5))
     t25 = int(np.argmax(decay_db <= -25))
