@@ -1,9 +1,9 @@
 """A simulated room for the headless client (``nimeet-bot --audio room-sim``): its microphone hears its loudspeaker.
 
 What the bot plays (the mix of the remote audio) comes back into its microphone 120 ms later, 10 dB quieter,
-through a reverberant room (RT60 300 ms, the direct sound 8 dB above the tail), over steady pink noise at -45 dBFS; with ``talker``, a near-end talker
-speaks too (the bot's tone, 1 s on, 1 s off). The room is an impulse response: a direct path, then exponentially
-decaying noise (the usual statistical model of a diffuse reverberant tail).
+through a reverberant room (RT60 300 ms, the direct sound 8 dB above the tail), over steady pink noise at -45 dBFS;
+with ``talker``, a near-end talker speaks too (the bot's tone, 1 s on, 1 s off). The room is an impulse response: a
+direct path, then exponentially decaying noise (the usual statistical model of a diffuse reverberant tail).
 
 The room keeps each captured block's parts (echo, noise, talker) apart, so the echo benchmark can tell how much echo
 went in and how much came out of the audio processing (``RoomLog``, ``echo_figures``).
