@@ -8,6 +8,7 @@ camera and microphone already open in the pre-join preview are taken over instea
 from __future__ import annotations
 
 import asyncio
+from typing import Protocol, runtime_checkable
 
 import av
 
@@ -18,6 +19,14 @@ from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
 from nimeet_desktop.media.provider import MediaProvider
 from signaling_server.protocol import IceServer, JoinAck
+
+
+@runtime_checkable
+class HearsWhileMuted(Protocol):
+    """A microphone that measures what it hears before muting (``MicrophoneSource``): a muted one still knows."""
+
+    @property
+    def audio_level(self) -> float: ...
 
 
 class DesktopCall:
@@ -38,6 +47,7 @@ class DesktopCall:
         self.room_id = room_id
         self.provider = provider
         self.camera_device = camera_device
+        self._microphone = microphone  # for muted_speech_level; the session sends it
         self._ready_camera = camera  # opened already (pre-join, or just now in a thread): the factory takes it
         self.mixer = AudioMixer(speaker_device, output=provider.speaker_output())
         self.session = CallSession(
@@ -107,6 +117,24 @@ class DesktopCall:
     def forget(self, socket_id: str) -> None:
         """A participant left: stop mixing their audio."""
         self.mixer.remove(socket_id)
+        self.mixer.forget_volume(socket_id)
+
+    def set_volume(self, socket_id: str, gain: float) -> None:
+        """How loud ``socket_id`` plays here (1.0 as received, 0 to 2); for this call only."""
+        self.mixer.set_volume(socket_id, gain)
+
+    def volume(self, socket_id: str) -> float:
+        return self.mixer.volume(socket_id)
+
+    def muted_speech_level(self) -> float:
+        """What the microphone hears while it is muted, in dBFS (``SILENCE_DBFS`` when unmuted or there is no
+        microphone): the "you are muted" hint reads this and nothing else. Today the level measured before muting;
+        once echo cancellation runs, the level after it, so the far end's voice from the speaker is not taken for
+        the user talking."""
+        microphone = self._microphone
+        if self.session.audio is None or self.session.microphone_on or not isinstance(microphone, HearsWhileMuted):
+            return SILENCE_DBFS
+        return microphone.audio_level
 
     def local_frame(self) -> av.VideoFrame | None:
         """What we send (the screen while sharing, else the camera): our own tile shows it."""
