@@ -38,10 +38,11 @@ PREVIEW_HEIGHT = 198  # logical px: 16:9 at 352 wide, beside the pickers on a 90
 class DevicesPage(Page):
     device_chosen = Signal(str, object)  # "camera" | "microphone" | "speaker", a device id or None (the default)
 
-    def __init__(self, context: AppContext, tasks: TaskSet, feed: Callable[[], DeviceFeed | None]) -> None:
+    def __init__(self, context: AppContext, feed: Callable[[], DeviceFeed | None]) -> None:
         super().__init__(self.tr("Devices"))
         self.context = context
-        self.tasks = tasks
+        # The page's own: a page replaced (another language) stops listing into widgets that are gone.
+        self.tasks = TaskSet("ui.settings.devices", log=logger)
         self._feed = feed
         user = context.user
         self.tile = VideoTile(
@@ -70,6 +71,7 @@ class DevicesPage(Page):
         self.test_button.setObjectName("testSound")
         self.device_error = error_label()
         self._problems: dict[str, str] = {}
+        self._discarded = False
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
@@ -114,6 +116,15 @@ class DevicesPage(Page):
         self._clock.stop()
         self.meter.setValue(0)
 
+    def discard(self) -> None:
+        """The page is being replaced (deleted soon): nothing of it runs from now on, no widget of it is touched."""
+        self._discarded = True
+        self.stop()
+
+    async def close(self) -> None:
+        """Stop its tasks (the widgets may be gone by then: only the tasks are touched)."""
+        await self.tasks.close()
+
     def _tick(self) -> None:
         self.tile.refresh()
         feed = self._feed()
@@ -126,6 +137,8 @@ class DevicesPage(Page):
             asyncio.to_thread(provider.microphones),
             asyncio.to_thread(provider.speakers),
         )
+        if self._discarded:
+            return
         settings = self.context.settings
         fill(self.cameras, cameras, settings.camera, self.tr("No camera found"))
         fill(self.microphones, microphones, settings.microphone, self.tr("No microphone found"))
@@ -169,10 +182,12 @@ class DevicesPage(Page):
             await asyncio.to_thread(chime.play_chime, self.context.settings.speaker)
         except DeviceUnavailable as exc:
             logger.info("test sound not played (%s): %s", exc.kind, exc)
-            self._problems["speaker"] = speaker_problem_text(exc.kind)
-            self._show_problems()
+            if not self._discarded:
+                self._problems["speaker"] = speaker_problem_text(exc.kind)
+                self._show_problems()
         finally:
-            self.test_button.setEnabled(True)
+            if not self._discarded:
+                self.test_button.setEnabled(True)
 
 
 def speaker_problem_text(problem: DeviceProblem) -> str:

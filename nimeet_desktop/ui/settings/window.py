@@ -78,7 +78,7 @@ class SettingsWindow(QWidget):
     def _build(self) -> None:
         settings = self.context.settings
         self.setWindowTitle(self.tr("Settings"))
-        self.devices = DevicesPage(self.context, self.tasks, lambda: self.feed)
+        self.devices = DevicesPage(self.context, lambda: self.feed)
         self.audio = AudioPage(settings)
         self.video = VideoPage(settings)
         self.general = GeneralPage(settings)
@@ -212,7 +212,8 @@ class SettingsWindow(QWidget):
         while (old := self.stack.widget(0)) is not None:
             self.stack.removeWidget(old)
             old.deleteLater()
-        self.devices.stop()
+        self.devices.discard()
+        self.tasks.spawn(self.devices.close(), name="settings-old-page")
         self._build()
         for section in sections:
             self.audio.add_section(section)
@@ -225,4 +226,5 @@ class SettingsWindow(QWidget):
         self.feed = None
         if own is not None:
             await own.close()
+        await self.devices.close()
         await self.tasks.close()
