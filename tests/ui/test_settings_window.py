@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider
-from nimeet_desktop.settings import SettingsStore
+from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui import i18n, tray
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.settings.feeds import OwnPreview
@@ -45,7 +45,7 @@ async def signed_in(app: AppHarness, qtbot: QtBot) -> MainWindow:
     return window
 
 
-def saved(app: AppHarness) -> object:
+def saved(app: AppHarness) -> Settings:
     return SettingsStore(app.config_dir).load()
 
 
@@ -61,6 +61,10 @@ async def every_page(app: AppHarness, qtbot: QtBot) -> None:
     qtbot.mouseClick(window.dashboard.settings_button, Qt.MouseButton.LeftButton)
     assert settings_window.isVisible() and settings_window.current_page == "devices"
     said: list[tuple[str, object]] = []
+
+    def last() -> tuple[str, object]:
+        return said[-1]
+
     settings_window.audio_processing_changed.connect(lambda config: said.append(("audio", config)))
     settings_window.device_chosen.connect(lambda kind, device: said.append((kind, device)))
     settings_window.video_quality_changed.connect(lambda height: said.append(("video", height)))
@@ -69,32 +73,32 @@ async def every_page(app: AppHarness, qtbot: QtBot) -> None:
     devices = settings_window.devices
     await until(lambda: devices.tile.conversions > 3, what="the camera preview in the settings")
     await until(lambda: devices.meter.value() > 0, what="the microphone level in the settings")
-    assert isinstance(settings_window.feed, OwnPreview)
+    own = settings_window.feed
+    assert isinstance(own, OwnPreview)
     assert devices.cameras.count() == 2
-    first_camera = settings_window.feed.preview.camera
+    first_camera = own.preview.camera
     devices.cameras.setCurrentIndex(1)
     devices.cameras.activated.emit(1)
-    assert said[-1] == ("camera", "second")
-    assert saved(app).camera == "second"  # type: ignore[attr-defined]
+    assert last() == ("camera", "second")
+    assert saved(app).camera == "second"
     await until(
-        lambda: settings_window.feed is not None and settings_window.feed.preview.camera not in (None, first_camera),
-        what="the preview reopened on the chosen camera",
-    )  # type: ignore[union-attr]
+        lambda: own.preview.camera not in (None, first_camera), what="the preview reopened on the chosen camera"
+    )
 
     # Audio processing: each stage on its own, said as the whole config.
     settings_window.open_page("audio")
     assert settings_window.current_page == "audio"
     settings_window.audio.boxes["echo_cancellation"].click()
-    assert said[-1] == ("audio", AudioProcessingConfig(echo_cancellation=False))
+    assert last() == ("audio", AudioProcessingConfig(echo_cancellation=False))
     settings_window.audio.boxes["high_pass_filter"].click()
-    assert said[-1] == ("audio", AudioProcessingConfig(echo_cancellation=False, high_pass_filter=False))
+    assert last() == ("audio", AudioProcessingConfig(echo_cancellation=False, high_pass_filter=False))
     stored = saved(app)
-    assert (stored.echo_cancellation, stored.noise_suppression, stored.high_pass_filter) == (False, True, False)  # type: ignore[attr-defined]
+    assert (stored.echo_cancellation, stored.noise_suppression, stored.high_pass_filter) == (False, True, False)
 
     # Video quality.
     settings_window.video.buttons[1080].click()
-    assert said[-1] == ("video", 1080)
-    assert saved(app).video_quality == 1080  # type: ignore[attr-defined]
+    assert last() == ("video", 1080)
+    assert saved(app).video_quality == 1080
     count = len(said)
     settings_window.video.buttons[1080].click()  # already chosen: nothing new to say
     assert len(said) == count
@@ -102,9 +106,9 @@ async def every_page(app: AppHarness, qtbot: QtBot) -> None:
     # General: notifications and the close choice, which the tray's menu shows too.
     app_tray = tray.Tray(window)
     settings_window.general.notifications.click()
-    assert saved(app).notifications is False  # type: ignore[attr-defined]
+    assert saved(app).notifications is False
     settings_window.general.close_buttons["tray"].click()
-    assert saved(app).close_during_call == "tray"  # type: ignore[attr-defined]
+    assert saved(app).close_during_call == "tray"
     app_tray.refresh()
     assert [a.data() for a in app_tray.close_choices.actions() if a.isChecked()] == ["tray"]
 
@@ -123,8 +127,7 @@ async def every_page(app: AppHarness, qtbot: QtBot) -> None:
         assert clipped_widgets(page) == [], name
 
     # Hidden, the window frees the camera and microphone it opened.
-    own = settings_window.own_preview
-    assert own is not None
+    assert settings_window.own_preview is own
     settings_window.close()
     await until(lambda: own.preview.camera is None and own.preview.microphone is None, what="the devices freed")
     assert settings_window.own_preview is None
@@ -164,7 +167,7 @@ async def switch_language(app: AppHarness, qtbot: QtBot) -> None:
     picker.setCurrentIndex(picker.findData("ru"))
     picker.activated.emit(picker.currentIndex())
 
-    assert saved(app).language == "ru"  # type: ignore[attr-defined]
+    assert saved(app).language == "ru"
     assert settings_window.windowTitle() == "Настройки"
     assert settings_window.current_page == "general", "the same page, rebuilt"
     assert settings_window.nav.item(0).text() == "Устройства"

@@ -121,7 +121,7 @@ class DevicesPage(Page):
         self._discarded = True
         self.stop()
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         """Stop its tasks (the widgets may be gone by then: only the tasks are touched)."""
         await self.tasks.close()
 

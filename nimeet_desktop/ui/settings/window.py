@@ -213,7 +213,7 @@ class SettingsWindow(QWidget):
             self.stack.removeWidget(old)
             old.deleteLater()
         self.devices.discard()
-        self.tasks.spawn(self.devices.close(), name="settings-old-page")
+        self.tasks.spawn(self.devices.aclose(), name="settings-old-page")
         self._build()
         for section in sections:
             self.audio.add_section(section)
@@ -226,5 +226,5 @@ class SettingsWindow(QWidget):
         self.feed = None
         if own is not None:
             await own.close()
-        await self.devices.close()
+        await self.devices.aclose()
         await self.tasks.close()
