@@ -7,36 +7,31 @@ open the chosen camera and microphone itself, in worker threads (``DevicePreview
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import av
 
 from nimeet_desktop.call.desktop_call import DesktopCall
-from nimeet_desktop.media.devices import DeviceProblem
 from nimeet_desktop.media.preview import DevicePreview, ErrorHandler
 from nimeet_desktop.media.provider import MediaProvider
 
 
 class DeviceFeed(Protocol):
-    owns_devices: bool
-    """True when this feed opened the devices (and so reopens them when another one is chosen)."""
-
     def latest_frame(self) -> av.VideoFrame | None: ...
 
     def level_dbfs(self) -> float: ...
 
-    async def open(self, camera: str | None, microphone: str | None) -> None: ...
-
-    async def close(self) -> None: ...
-
 
 class OwnPreview:
-    """The settings window's own preview: the chosen devices opened in worker threads, closed when it closes."""
+    """The settings window's own preview: the chosen devices opened in worker threads, closed when it closes.
 
-    owns_devices = True
+    Closed is closed: a device still opening when it closes (a webcam takes a second) is closed as soon as it is
+    open, and nothing opens after it."""
 
     def __init__(self, provider: MediaProvider, on_error: ErrorHandler) -> None:
         self.preview = DevicePreview(provider, on_error=on_error)
+        self.closed = False
 
     def latest_frame(self) -> av.VideoFrame | None:
         return self.preview.latest_frame
@@ -44,18 +39,29 @@ class OwnPreview:
     def level_dbfs(self) -> float:
         return self.preview.level_dbfs
 
-    async def open(self, camera: str | None, microphone: str | None) -> None:
-        await self.preview.set_camera(camera)
-        await self.preview.set_microphone(microphone)
+    async def set_camera(self, device: str | None) -> bool:
+        """Open ``device`` instead of the camera before; False when it could not (or the preview closed)."""
+        return await self._set(self.preview.set_camera, device)
+
+    async def set_microphone(self, device: str | None) -> bool:
+        return await self._set(self.preview.set_microphone, device)
+
+    async def _set(self, opener: Callable[[str | None], Awaitable[bool]], device: str | None) -> bool:
+        if self.closed:
+            return False
+        opened = await opener(device)
+        if self.closed:  # closed while it was opening
+            await self.preview.close()
+            return False
+        return opened
 
     async def close(self) -> None:
+        self.closed = True
         await self.preview.close()
 
 
 class BorrowedPreview:
     """Pre-join's preview, read and never closed: pre-join owns those devices and hands them to the call."""
-
-    owns_devices = False
 
     def __init__(self, preview: DevicePreview) -> None:
         self.preview = preview
@@ -66,18 +72,10 @@ class BorrowedPreview:
     def level_dbfs(self) -> float:
         return self.preview.level_dbfs
 
-    async def open(self, camera: str | None, microphone: str | None) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
 
 class CallDevices:
     """The call's own devices: what it sends (the own tile's picture) and what its microphone hears, muted or not
     (a meter that drops to nothing on mute would look like a broken microphone)."""
-
-    owns_devices = False
 
     def __init__(self, call: DesktopCall) -> None:
         self.call = call
@@ -87,12 +85,3 @@ class CallDevices:
 
     def level_dbfs(self) -> float:
         return max(self.call.own_level(), self.call.muted_speech_level())
-
-    async def open(self, camera: str | None, microphone: str | None) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-
-__all__ = ["BorrowedPreview", "CallDevices", "DeviceFeed", "DeviceProblem", "OwnPreview"]

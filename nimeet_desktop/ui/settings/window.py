@@ -157,9 +157,9 @@ class SettingsWindow(QWidget):
         self.devices.call_note.setVisible(self._in_call())
 
     async def _open_own(self, own: OwnPreview, camera: str | None, microphone: str | None) -> None:
-        if await own.preview.set_camera(camera):
+        if await own.set_camera(camera):
             self.devices.device_ok("camera")
-        if await own.preview.set_microphone(microphone):
+        if await own.set_microphone(microphone):
             self.devices.device_ok("microphone")
 
     def _close_own_preview(self) -> None:
@@ -184,7 +184,7 @@ class SettingsWindow(QWidget):
         self.device_chosen.emit(kind, device)
 
     async def _reopen(self, own: OwnPreview, kind: PreviewDevice, device: str | None) -> None:
-        opened = await (own.preview.set_camera(device) if kind == "camera" else own.preview.set_microphone(device))
+        opened = await (own.set_camera(device) if kind == "camera" else own.set_microphone(device))
         if opened:
             self.devices.device_ok(kind)
 
