@@ -238,6 +238,8 @@ class CallView(QWidget):
 
     def _local_media(self, media: MediaState) -> None:
         self.controls.set_media(media)
+        if media.microphone:  # unmuted: the next muting may be told again, however soon it comes
+            self.muted_speech.update(SILENCE_DBFS, False, time.monotonic())
         own = self.grid.tile(SELF_TILE)
         if own is not None:
             own.set_camera_on(media.camera or media.screen)
