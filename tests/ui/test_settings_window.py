@@ -12,12 +12,14 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
+from nimeet_desktop.media.devices import list_speakers, sounddevice_module
 from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider
 from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui import i18n, tray
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.settings.feeds import OwnPreview
 from nimeet_desktop.ui.settings.window import PAGES, SettingsWindow
+from tests.support.system_packages import PORTAUDIO, require
 from tests.ui.conftest import AppHarness, new_user, register, until
 from tests.ui.layout_checks import clipped_widgets
 
@@ -204,3 +206,21 @@ def test_a_settings_window_rebuilt_keeps_added_sections(qtbot: QtBot, app: AppHa
     settings_window.audio.add_section(section)
     settings_window.retranslate()
     assert settings_window.audio.findChild(QWidget, "pushToTalk") is section
+
+
+def test_the_test_sound_says_when_there_is_no_speaker(qtbot: QtBot, app: AppHarness) -> None:
+    require(sounddevice_module() is not None, PORTAUDIO)
+    if list_speakers():
+        pytest.skip("this machine has a speaker: the sound would play")
+    window = app.build()
+    window.open_settings()
+    devices = window.settings_window.devices
+
+    async def press() -> None:
+        qtbot.mouseClick(devices.test_button, Qt.MouseButton.LeftButton)
+        await until(lambda: devices.device_error.isVisible(), what="the sentence about the speaker")
+        await until(lambda: devices.test_button.isEnabled(), what="the button back")
+        assert devices.device_error.text() == "No speaker was found"
+        await window.settings_window.shutdown()
+
+    app.run(press())
