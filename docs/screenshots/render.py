@@ -69,6 +69,7 @@ from nimeet_desktop.ui import i18n, icons, theme, tray  # noqa: E402
 from nimeet_desktop.ui.close_during_call import CloseDuringCallDialog  # noqa: E402
 from nimeet_desktop.ui.context import AppContext  # noqa: E402
 from nimeet_desktop.ui.main_window import MainWindow  # noqa: E402
+from nimeet_desktop.ui.settings.window import PAGES  # noqa: E402
 from nimeet_desktop.ui.video_tile import VideoTile  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402  (the tests' server runner: fast argon2, text logs)
@@ -244,6 +245,7 @@ class Renderer:
 
         await self.register()
         await self.dashboard()
+        await self.settings_pages()
         await self.switch_server()
         await self.prejoin()
         await self.call()
@@ -293,6 +295,32 @@ class Renderer:
         dashboard.refresh()
         await until(lambda: not dashboard.tasks.busy and dashboard.rooms.count() >= len(names), "the recent rooms")
         await self.capture("dashboard")
+
+    # ---- the settings window (issue 12, settingsui) --------------------------------------------------------
+    # Opened from the dashboard's button, every page in turn: the devices page with its own live preview and level
+    # (nobody else has the devices on the dashboard).
+
+    async def settings_pages(self) -> None:
+        window = self.window
+        window.dashboard.settings_button.click()
+        settings = window.settings_window
+        settings.move(80, 60)
+        await until(lambda: (handle := settings.windowHandle()) is not None and handle.isExposed(), "the settings")
+        await until(lambda: settings.devices.tile.conversions > 3, "the preview in the settings")
+        await until(lambda: settings.devices.meter.value() > 0, "the level in the settings")
+        for page in PAGES:
+            settings.open_page(page)
+            await asyncio.sleep(SETTLE_S)
+            settings.repaint()
+            await asyncio.sleep(0.15)
+            pixmap = QGuiApplication.primaryScreen().grabWindow(settings.winId())
+            path = self.out / f"settings-{page}{self.suffix}.png"
+            if pixmap.isNull() or not pixmap.save(str(path), "PNG"):
+                raise RenderError(f"could not grab or write {path}")
+            self.saved.append(path)
+            print(path, flush=True)
+        settings.close()
+        window.activateWindow()
 
     async def switch_server(self) -> None:
         """An invitation for another server: the question it asks (answered "stay", so the walk goes on here)."""

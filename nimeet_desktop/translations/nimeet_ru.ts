@@ -33,7 +33,7 @@
     </message>
     <message>
         <source>High-pass filter</source>
-        <translation>Фильтр низких частот</translation>
+        <translation>Фильтр верхних частот</translation>
     </message>
     <message>
         <source>Removes low rumble and hum. Turn it off for a bass instrument.</source>

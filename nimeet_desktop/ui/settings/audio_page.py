@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.settings import Settings
-from nimeet_desktop.ui.settings.page import Page, note
+from nimeet_desktop.ui.settings.page import Page
 
 STAGES = ("echo_cancellation", "noise_suppression", "auto_gain_control", "high_pass_filter")
 
@@ -48,8 +48,7 @@ class AudioPage(Page):
             box.setChecked(bool(getattr(settings, stage)))
             box.toggled.connect(self._changed)
             self.boxes[stage] = box
-            self.body.addWidget(box)
-            self.body.addWidget(note(why, indent=True))
+            self.option(box, why)
         # More sections (push-to-talk) go here, under the processing stages.
         self.sections = QVBoxLayout()
         self.sections.setSpacing(8)

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 
 import av
-from PySide6.QtCore import QCoreApplication, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QProgressBar, QPushButton
 
 from nimeet_desktop.media import chime
@@ -52,8 +52,7 @@ class DevicesPage(Page):
             is_self=True,
             avatar_name=user.username if user else None,
         )
-        self.tile.setFixedHeight(PREVIEW_HEIGHT)
-        self.tile.setMinimumWidth(PREVIEW_HEIGHT * 16 // 9)
+        self.tile.setFixedSize(PREVIEW_HEIGHT * 16 // 9, PREVIEW_HEIGHT)  # a camera's 16:9, no black bars
         self.cameras = QComboBox()
         self.cameras.setObjectName("cameraPicker")
         self.microphones = QComboBox()
@@ -78,7 +77,7 @@ class DevicesPage(Page):
         grid.setVerticalSpacing(8)
         grid.addWidget(plain_label(self.tr("Camera")), 0, 0)
         grid.addWidget(self.cameras, 0, 1, 1, 2)
-        grid.addWidget(self.tile, 1, 1, 1, 2)
+        grid.addWidget(self.tile, 1, 1, 1, 2, Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(plain_label(self.tr("Microphone")), 2, 0)
         grid.addWidget(self.microphones, 2, 1, 1, 2)
         grid.addWidget(self.meter, 3, 1, 1, 2)

@@ -8,12 +8,13 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QComboBox, QRadioButton
 
 from nimeet_desktop.settings import CloseDuringCall, Language, Settings
-from nimeet_desktop.ui.settings.page import Page, note
+from nimeet_desktop.ui.settings.page import Page
 from nimeet_desktop.ui.untrusted import plain_label
 
 # Each language named in itself, the same in every language: a Russian speaker lost in an English UI (or the other
 # way round) must still find their own.
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+COMBO_WIDTH = 320  # logical px: a short list of words, not a field to fill the page
 CLOSE_CHOICES: tuple[CloseDuringCall, ...] = ("ask", "tray", "leave")
 
 
@@ -33,6 +34,7 @@ class GeneralPage(Page):
             self.language.addItem(name, code)
         self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
         self.language.setAccessibleName(self.tr("Language"))
+        self.language.setMaximumWidth(COMBO_WIDTH)
         self.body.addWidget(self.language)
         # Why part of the window keeps the old language for now, when it does (set by the window).
         self.language_note = plain_label()
@@ -45,12 +47,9 @@ class GeneralPage(Page):
         self.notifications = QCheckBox(self.tr("Show desktop notifications"))
         self.notifications.setObjectName("notifications")
         self.notifications.setChecked(settings.notifications)
-        self.body.addWidget(self.notifications)
-        self.body.addWidget(
-            note(
-                self.tr("When the window is hidden: someone joined, the connection was lost, a device stopped."),
-                indent=True,
-            )
+        self.option(
+            self.notifications,
+            self.tr("When the window is hidden: someone joined, the connection was lost, a device stopped."),
         )
 
         self.subtitle(self.tr("When I close the window during a call"))

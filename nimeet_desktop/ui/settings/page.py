@@ -27,6 +27,15 @@ class Page(QWidget):
         outer.addLayout(self.body)
         outer.addStretch(1)
 
+    def option(self, control: QWidget, why: str) -> None:
+        """A check box or radio button with its line of explanation right under it, a little apart from the next."""
+        pair = QVBoxLayout()
+        pair.setSpacing(2)
+        pair.setContentsMargins(0, 0, 0, 6)
+        pair.addWidget(control)
+        pair.addWidget(note(why, indent=True))
+        self.body.addLayout(pair)
+
     def subtitle(self, text: str) -> QLabel:
         label = plain_label(text)
         font = label.font()

@@ -33,8 +33,8 @@ class VideoPage(Page):
             button.setChecked(settings.video_quality == height)
             self.group.addButton(button, height)
             self.buttons[height] = button
-            self.body.addWidget(button)
-            self.body.addWidget(note(why, indent=True))
+            self.option(button, why)
+        self.body.addSpacing(8)
         self.body.addWidget(note(self.tr("The picture you send; what you receive is up to the others.")))
         self.group.idToggled.connect(self._toggled)
 

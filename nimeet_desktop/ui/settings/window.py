@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QScrollArea, QStackedWidget, QWidget
 
@@ -20,7 +20,7 @@ from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.devices import DeviceProblem
 from nimeet_desktop.media.preview import PreviewDevice
 from nimeet_desktop.task_set import TaskSet
-from nimeet_desktop.ui import icons
+from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.settings.audio_page import AudioPage
 from nimeet_desktop.ui.settings.devices_page import DevicesPage
@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 PAGES = ("devices", "audio", "video", "general", "server")
 NAV_WIDTH = 190  # logical px; the longest page name in Russian fits
+ICON_ROLE = Qt.ItemDataRole.UserRole + 1  # the page's icon name
+NAV_ROW_HEIGHT = 36  # logical px: a row easy to hit, as in the dashboard's room list
 WINDOW_SIZE = QSize(820, 600)
 
 
@@ -65,6 +67,8 @@ class SettingsWindow(QWidget):
         self.nav.setObjectName("settingsPages")
         self.nav.setFixedWidth(NAV_WIDTH)
         self.nav.setIconSize(QSize(20, 20))
+        self.nav.setSpacing(2)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # names are short
         self.stack = QStackedWidget()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -72,6 +76,7 @@ class SettingsWindow(QWidget):
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._paint_nav_icons)
         self.resize(WINDOW_SIZE)
         self._build()
 
@@ -92,8 +97,10 @@ class SettingsWindow(QWidget):
         }
         for name in PAGES:
             page, label, icon = pages[name]
-            item = QListWidgetItem(icons.icon(icon), label)
+            item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setData(ICON_ROLE, icon)
+            item.setSizeHint(QSize(1, NAV_ROW_HEIGHT))  # as wide as the list (a wider hint makes it scroll)
             self.nav.addItem(item)
             scroll = QScrollArea()  # a page taller than a small screen scrolls instead of squashing its rows
             scroll.setWidgetResizable(True)
@@ -108,6 +115,20 @@ class SettingsWindow(QWidget):
         self.server.change_requested.connect(self.change_server_requested)
         self.nav.setCurrentRow(0)
         self.refresh()
+
+    def _paint_nav_icons(self, current: int) -> None:
+        """The chosen page's glyph white on the highlight, the others in the text's colour (the icons take no
+        selected colour of their own)."""
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            color = theme.ON_ACCENT if row == current else None
+            item.setIcon(icons.icon(str(item.data(ICON_ROLE)), color))
+
+    def changeEvent(self, event: QEvent) -> None:
+        # Icons drawn in the palette's colour: redraw them when the system switches between light and dark.
+        if event.type() == QEvent.Type.PaletteChange:
+            self._paint_nav_icons(self.nav.currentRow())
+        super().changeEvent(event)
 
     # ---- showing ----------------------------------------------------------------------------------------
 
