@@ -320,7 +320,10 @@ class Renderer:
             self.saved.append(path)
             print(path, flush=True)
         settings.close()
+        # The main window active again, as the person would leave it: the tray notifies only for a window not looked
+        # at, and a "… joined" balloon would cover the call's picture.
         window.activateWindow()
+        await until(window.isActiveWindow, "the main window active again")
 
     async def switch_server(self) -> None:
         """An invitation for another server: the question it asks (answered "stay", so the walk goes on here)."""
