@@ -394,6 +394,10 @@
         <translation>Во время звонка выбранное здесь устройство включается сразу.</translation>
     </message>
     <message>
+        <source>Before joining, choose the devices on the pre-join screen.</source>
+        <translation>Перед входом в звонок устройства выбираются на экране подготовки.</translation>
+    </message>
+    <message>
         <source>No camera found</source>
         <translation>Камера не найдена</translation>
     </message>

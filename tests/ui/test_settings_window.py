@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
@@ -17,7 +17,7 @@ from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider
 from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui import i18n, tray
 from nimeet_desktop.ui.main_window import MainWindow
-from nimeet_desktop.ui.settings.feeds import OwnPreview
+from nimeet_desktop.ui.settings.feeds import BorrowedPreview, OwnPreview
 from nimeet_desktop.ui.settings.window import PAGES, SettingsWindow
 from tests.support.system_packages import PORTAUDIO, require
 from tests.ui.conftest import AppHarness, new_user, register, until
@@ -224,3 +224,33 @@ def test_the_test_sound_says_when_there_is_no_speaker(qtbot: QtBot, app: AppHarn
         await window.settings_window.shutdown()
 
     app.run(press())
+
+
+def test_in_pre_join_the_settings_show_pre_joins_devices(qtbot: QtBot, app: AppHarness) -> None:
+    app.run(in_pre_join(app, qtbot), timeout=60)
+
+
+async def in_pre_join(app: AppHarness, qtbot: QtBot) -> None:
+    window = await signed_in(app, qtbot)
+    settings_window = window.settings_window
+    window.open_settings()
+    own = settings_window.own_preview
+    assert own is not None
+    await until(lambda: own.preview.camera is not None, what="the settings' own camera")
+    qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+    await until(lambda: window.current is window.prejoin, what="pre-join")
+    # Pre-join opens the devices: the settings give theirs up and show pre-join's, whose pickers count.
+    assert isinstance(settings_window.feed, BorrowedPreview) and settings_window.own_preview is None
+    await until(lambda: own.preview.camera is None, what="the settings' camera freed")
+    await until(lambda: window.prejoin.preview.camera is not None, what="pre-join's camera")
+    devices = settings_window.devices
+    await until(lambda: devices.tile.conversions > 3, what="pre-join's picture in the settings")
+    assert not devices.cameras.isEnabled() and not devices.microphones.isEnabled()
+    assert devices.owner_note.text() == "Before joining, choose the devices on the pre-join screen."
+    qtbot.mouseClick(window.prejoin.findChild(QPushButton, "back"), Qt.MouseButton.LeftButton)
+    await until(lambda: window.current is window.dashboard, what="the dashboard")
+    await until(lambda: isinstance(settings_window.feed, OwnPreview), what="the settings' own preview again")
+    await until(lambda: devices.cameras.isEnabled(), what="the pickers offered again")
+    assert devices.owner_note.isHidden()
+    settings_window.close()
+    await until(lambda: settings_window.own_preview is None, what="the settings closed")

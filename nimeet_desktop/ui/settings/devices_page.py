@@ -23,7 +23,7 @@ from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.device_messages import device_problem_text
 from nimeet_desktop.ui.form import error_label, show_error
-from nimeet_desktop.ui.settings.feeds import DeviceFeed
+from nimeet_desktop.ui.settings.feeds import DeviceFeed, DeviceOwner
 from nimeet_desktop.ui.settings.page import Page, note
 from nimeet_desktop.ui.untrusted import plain_label
 from nimeet_desktop.ui.video_tile import VideoTile
@@ -38,9 +38,12 @@ PREVIEW_HEIGHT = 198  # logical px: 16:9 at 352 wide, beside the pickers on a 90
 class DevicesPage(Page):
     device_chosen = Signal(str, object)  # "camera" | "microphone" | "speaker", a device id or None (the default)
 
-    def __init__(self, context: AppContext, feed: Callable[[], DeviceFeed | None]) -> None:
+    def __init__(
+        self, context: AppContext, feed: Callable[[], DeviceFeed | None], owner: Callable[[], DeviceOwner]
+    ) -> None:
         super().__init__(self.tr("Devices"))
         self.context = context
+        self._owner = owner
         # The page's own: a page replaced (another language) stops listing into widgets that are gone.
         self.tasks = TaskSet("ui.settings.devices", log=logger)
         self._feed = feed
@@ -87,9 +90,11 @@ class DevicesPage(Page):
         grid.setColumnStretch(1, 1)
         self.body.addLayout(grid)
         self.body.addWidget(self.device_error)
-        self.call_note = note(self.tr("In a call, a device chosen here is used at once."))
-        self.call_note.hide()
-        self.body.addWidget(self.call_note)
+        # Whose devices these are, when they are not the window's own (``show_owner``).
+        self.owner_note = note("")
+        self.owner_note.setObjectName("devicesOwner")
+        self.owner_note.hide()
+        self.body.addWidget(self.owner_note)
 
         self._clock = QTimer(self)
         self._clock.setInterval(TICK_MS)
@@ -105,9 +110,21 @@ class DevicesPage(Page):
         feed = self._feed()
         return None if feed is None else feed.latest_frame()
 
-    def start(self, in_call: bool) -> None:
+    def show_owner(self, owner: DeviceOwner) -> None:
+        """In a call a choice here switches the call's device; in pre-join the pickers there are the ones that count
+        (pre-join joins with what they say), so these are not offered."""
+        texts = {
+            DeviceOwner.CALL: self.tr("In a call, a device chosen here is used at once."),
+            DeviceOwner.PREJOIN: self.tr("Before joining, choose the devices on the pre-join screen."),
+        }
+        text = texts.get(owner)
+        self.owner_note.setText(text or "")
+        self.owner_note.setVisible(text is not None)
+        for box in (self.cameras, self.microphones, self.speakers):
+            box.setDisabled(owner is DeviceOwner.PREJOIN or box.count() == 0 or box.currentData() is None)
+
+    def start(self) -> None:
         """The window shows: list the devices (in threads), then the feed shows them."""
-        self.call_note.setVisible(in_call)
         self._clock.start()
         self.tasks.spawn(self._list_devices(), name="settings-devices")
 
@@ -142,6 +159,7 @@ class DevicesPage(Page):
         fill(self.cameras, cameras, settings.camera, self.tr("No camera found"))
         fill(self.microphones, microphones, settings.microphone, self.tr("No microphone found"))
         fill(self.speakers, speakers, settings.speaker, self.tr("System default"))
+        self.show_owner(self._owner())
 
     # ---- choices ----------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ open the chosen camera and microphone itself, in worker threads (``DevicePreview
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from typing import Protocol
 
 import av
@@ -15,6 +16,14 @@ import av
 from nimeet_desktop.call.desktop_call import DesktopCall
 from nimeet_desktop.media.preview import DevicePreview, ErrorHandler
 from nimeet_desktop.media.provider import MediaProvider
+
+
+class DeviceOwner(Enum):
+    """Who has the camera and microphone open now."""
+
+    SETTINGS = "settings"  # nobody else: the settings window opens its own preview
+    PREJOIN = "prejoin"
+    CALL = "call"
 
 
 class DeviceFeed(Protocol):

@@ -24,7 +24,7 @@ from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.settings.audio_page import AudioPage
 from nimeet_desktop.ui.settings.devices_page import DevicesPage
-from nimeet_desktop.ui.settings.feeds import DeviceFeed, OwnPreview
+from nimeet_desktop.ui.settings.feeds import BorrowedPreview, CallDevices, DeviceFeed, DeviceOwner, OwnPreview
 from nimeet_desktop.ui.settings.general_page import GeneralPage
 from nimeet_desktop.ui.settings.server_page import ServerPage
 from nimeet_desktop.ui.settings.video_page import VideoPage
@@ -83,7 +83,7 @@ class SettingsWindow(QWidget):
     def _build(self) -> None:
         settings = self.context.settings
         self.setWindowTitle(self.tr("Settings"))
-        self.devices = DevicesPage(self.context, lambda: self.feed)
+        self.devices = DevicesPage(self.context, lambda: self.feed, self._owner)
         self.audio = AudioPage(settings)
         self.video = VideoPage(settings)
         self.general = GeneralPage(settings)
@@ -147,7 +147,7 @@ class SettingsWindow(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresh()
-        self.devices.start(self._in_call())
+        self.devices.start()
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
@@ -175,7 +175,15 @@ class SettingsWindow(QWidget):
             self.feed = self.own_preview
         else:
             self.feed = None
-        self.devices.call_note.setVisible(self._in_call())
+        self.devices.show_owner(self._owner())
+
+    def _owner(self) -> DeviceOwner:
+        feed = self._borrowed()
+        if isinstance(feed, CallDevices):
+            return DeviceOwner.CALL
+        if isinstance(feed, BorrowedPreview):
+            return DeviceOwner.PREJOIN
+        return DeviceOwner.SETTINGS
 
     async def _open_own(self, own: OwnPreview, camera: str | None, microphone: str | None) -> None:
         if await own.set_camera(camera):
@@ -240,7 +248,7 @@ class SettingsWindow(QWidget):
             self.audio.add_section(section)
         self.nav.setCurrentRow(row)
         if self.isVisible():
-            self.devices.start(self._in_call())
+            self.devices.start()
 
     async def shutdown(self) -> None:
         own, self.own_preview = self.own_preview, None
