@@ -104,6 +104,13 @@ def _switch_question(window: QWidget) -> QWidget:
     return SwitchServerDialog(window, "https://meet.example.org", "http://127.0.0.1:8765", signed_in=True)
 
 
+def _settings(window: QWidget) -> QWidget:
+    from nimeet_desktop.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    return window.settings_window
+
+
 _shown: list[QWidget] = []
 
 SCREENS: tuple[Screen, ...] = (
@@ -115,6 +122,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("tray menu", _popup(_tray_menu)),
     Screen("close-during-call question", _popup(_close_question)),
     Screen("switch-server question", _popup(_switch_question)),
+    Screen("settings", _popup(_settings)),
 )
 
 
