@@ -49,7 +49,7 @@ from typing import Any
 
 import qasync
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QCursor, QFont, QGuiApplication
+from PySide6.QtGui import QContextMenuEvent, QCursor, QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,7 +70,7 @@ from nimeet_desktop.ui.close_during_call import CloseDuringCallDialog  # noqa: E
 from nimeet_desktop.ui.context import AppContext  # noqa: E402
 from nimeet_desktop.ui.main_window import MainWindow  # noqa: E402
 from nimeet_desktop.ui.settings.window import PAGES  # noqa: E402
-from nimeet_desktop.ui.video_tile import VideoTile  # noqa: E402
+from nimeet_desktop.ui.video_tile import VideoTile, VolumeControl  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402  (the tests' server runner: fast argon2, text logs)
 
@@ -249,6 +249,7 @@ class Renderer:
         await self.switch_server()
         await self.prejoin()
         await self.call()
+        await self.tile_menu()
         await self.tray_menu()
         await self.close_during_call()
         await self.screen_share()
@@ -324,6 +325,24 @@ class Renderer:
         # at, and a "… joined" balloon would cover the call's picture.
         window.activateWindow()
         await until(window.isActiveWindow, "the main window active again")
+
+    async def tile_menu(self) -> None:
+        """A right click on ada's tile: her volume, turned down to 60 %."""
+        tile = self.tile_of(self.bot("ada"))
+        centre = tile.rect().center()
+        event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, centre, tile.mapToGlobal(centre))
+        QApplication.sendEvent(tile, event)
+        menu = tile.menu
+        if menu is None:
+            raise RenderError("no menu on ada's tile")
+        control = menu.findChild(VolumeControl)
+        if control is None:
+            raise RenderError("no volume in ada's tile menu")
+        control.slider.setValue(60)
+        await until(menu.isVisible, "the tile's menu")
+        await self.capture_screen("tile-volume")
+        control.slider.setValue(100)  # as received again, for the pictures that follow
+        menu.hide()
 
     async def switch_server(self) -> None:
         """An invitation for another server: the question it asks (answered "stay", so the walk goes on here)."""
