@@ -178,6 +178,12 @@ async def switch_language(app: AppHarness, qtbot: QtBot) -> None:
     assert window.dashboard.new_call_button.text() == "Новый звонок"
     assert app_tray.open_action.text() == "Открыть NIMeet"
     assert settings_window.general.language_note.isHidden(), "nothing is left in the old language to explain"
+    for name in PAGES:  # the longer Russian words fit too
+        settings_window.open_page(name)
+        await until(lambda: True)
+        page = settings_window.stack.currentWidget()
+        assert isinstance(page, QWidget)
+        assert clipped_widgets(page) == [], name
     await until(lambda: window.dashboard.rooms_status.text() != "", what="the new dashboard loading its rooms")
     # The new dashboard works: its button opens the settings.
     settings_window.hide()

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QScrollArea, QStackedWidget, QWidget
 
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
@@ -153,10 +153,6 @@ class SettingsWindow(QWidget):
         super().hideEvent(event)
         self.devices.stop()
         self._close_own_preview()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        # Closing only hides: the window is kept (and its page) for the next time; hideEvent frees the devices.
-        super().closeEvent(event)
 
     def refresh(self) -> None:
         """Follow where the app is: whose devices to show, whether the server can change. The owner calls it when
