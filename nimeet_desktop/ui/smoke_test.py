@@ -168,6 +168,9 @@ def _run(started: float) -> str:
     qInstallMessageHandler(on_qt_message)
     app = QApplication(["nimeet"])
     app.setApplicationName("NIMeet")
+    # As app.py: closing the last window does not quit Qt, which would stop the loop while the window's shutdown
+    # still awaits (the settings window's preview closing, say): "Event loop stopped before Future completed".
+    app.setQuitOnLastWindowClosed(False)
     if (language := i18n.install(app, LANGUAGE)) != LANGUAGE:
         raise SmokeTestFailure(f"the {LANGUAGE} translation did not load from {i18n.translations_dir()}")
     translate = QCoreApplication.translate

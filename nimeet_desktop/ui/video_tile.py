@@ -32,7 +32,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QMenu,
     QSizePolicy,
     QSlider,
@@ -43,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from nimeet_desktop.call.quality import Quality
 from nimeet_desktop.ui import icons, theme
+from nimeet_desktop.ui.untrusted import plain_label
 
 FrameSource = Callable[[], av.VideoFrame | None]
 
@@ -111,12 +111,11 @@ class VolumeControl(QWidget):
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)  # a mark at 100 %: as received
         self.slider.setMinimumWidth(160)
         self.slider.setAccessibleName(self.tr("Volume"))
-        self.value_label = QLabel()
-        self.value_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.value_label = plain_label()
         self.value_label.setMinimumWidth(self.value_label.fontMetrics().horizontalAdvance(self._text(200)) + 4)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
-        layout.addWidget(QLabel(self.tr("Volume")))
+        layout.addWidget(plain_label(self.tr("Volume")))
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.value_label)
         self.slider.setValue(percent)
