@@ -10,7 +10,9 @@ stage), on without the gain control, and off:
 
     room-sim       ERLE (echo in / out over blocks of echo alone) once converged; converged: the end of the first
                    0.5 s window (counted from the first echo) whose ERLE reaches 25 dB; the worst window from
-                   then on (the leaks an average hides); background noise reduction (noise-alone blocks)
+                   then on (the leaks an average hides); background noise reduction (noise-alone blocks). These
+                   are measured where they are defined, at the output of the canceller and the suppressor, before
+                   gain control (a module of its own, last, as inside WebRTC's); "as sent" the same after it
     room-sim-talk  B's near-end talker (its tone, 1 s on, 1 s off): output level with the far end silent and
                    during double talk
 
@@ -85,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         figures: dict[str, Any] = reports[(mode, case)]["audioProcessing"]["room"]
         return figures
 
+    def sent(mode: str, case: str) -> dict[str, Any]:
+        figures: dict[str, Any] = reports[(mode, case)]["audioProcessing"]["roomSent"]
+        return figures
+
     def processing(mode: str, case: str) -> dict[str, Any]:
         result: dict[str, Any] = reports[(mode, case)]["audioProcessing"]
         return result
@@ -94,9 +100,18 @@ def main(argv: list[str] | None = None) -> int:
         ("time until ERLE first >= 25 dB", [fmt(room("room-sim", c)["convergedAfterS"], " s") for c in CASES]),
         ("  worst 0.5 s window from then", [fmt(room("room-sim", c)["worstWindowDb"], " dB") for c in CASES]),
         ("background noise reduction", [fmt(room("room-sim", c)["noiseReductionDb"], " dB") for c in CASES]),
+        ("  as sent, after gain control", [fmt(sent("room-sim", c)["erleDb"], " dB") for c in CASES]),
+        ("  noise reduction as sent", [fmt(sent("room-sim", c)["noiseReductionDb"], " dB") for c in CASES]),
         ("ERLE once converged (room-sim-talk)", [fmt(room("room-sim-talk", c)["erleDb"], " dB") for c in CASES]),
         ("  converged after (room-sim-talk)", [fmt(room("room-sim-talk", c)["convergedAfterS"], " s") for c in CASES]),
         ("noise reduction (room-sim-talk)", [fmt(room("room-sim-talk", c)["noiseReductionDb"], " dB") for c in CASES]),
+        (
+            "  ERLE / noise reduction as sent (room-sim-talk)",
+            [
+                f"{fmt(sent('room-sim-talk', c)['erleDb'], '')}/{fmt(sent('room-sim-talk', c)['noiseReductionDb'], ' dB')}"
+                for c in CASES
+            ],
+        ),
         ("near end alone (room-sim-talk)", [fmt(room("room-sim-talk", c)["nearAloneDbfs"], " dBFS") for c in CASES]),
         ("near end in double talk", [fmt(room("room-sim-talk", c)["nearDoubleTalkDbfs"], " dBFS") for c in CASES]),
         ("  change in double talk", [fmt(room("room-sim-talk", c)["doubleTalkChangeDb"], " dB") for c in CASES]),

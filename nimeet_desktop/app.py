@@ -184,6 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.no_local_server:
         settings.start_local_server = False
     provider = SyntheticMediaProvider() if args.synthetic_media else MediaProvider()
+    if not args.synthetic_media:
+        # The camera opens at the quality chosen in settings. The synthetic picture keeps its own small size (it
+        # is for trying the app and for tests) until the quality is changed in the settings window.
+        provider.video_height = settings.video_quality
     context = AppContext(store, settings, CredentialStore(), provider)
     window = MainWindow(context)
     tray.install(window)  # owned by the window; a menu only where the desktop has no tray

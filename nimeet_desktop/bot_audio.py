@@ -93,7 +93,8 @@ class BotAudio:
         self.processor = AudioProcessor(config) if processed else None
         self.room: RoomAcoustics | None = None
         self.mixer: AudioMixer | None = None
-        self._output_power: dict[int, float] = {}
+        self._output_power: dict[int, float] = {}  # what is sent
+        self._canceller_power: dict[int, float] = {}  # before gain control (= what is sent when it is off)
         self._session: CallSession | None = None
         self._microphone: RoomMicrophone | None = None
         if self.mode in ROOM_MODES:
@@ -148,8 +149,10 @@ class BotAudio:
             broadcast.on_processed = self._processed
 
     def _processed(self, pts: int, samples: Samples) -> None:
-        as_float = samples.astype(np.float64)
-        self._output_power[pts] = float(np.mean(as_float * as_float))
+        """The loop, right after the worker processed this block (one at a time, so ``before_gain`` is its)."""
+        self._output_power[pts] = _power(samples)
+        before_gain = None if self.processor is None else self.processor.before_gain
+        self._canceller_power[pts] = _power(samples if before_gain is None else before_gain)
 
     def report(self, broadcast: AudioBroadcast | None) -> dict[str, Any] | None:
         """``audioProcessing`` of the report: None when the bot sends no processed audio."""
@@ -174,8 +177,11 @@ class BotAudio:
             "room": None,
         }
         if self.room is not None:
-            out["room"] = echo_figures(self.room.log, self._output_power).as_json()
+            # ERLE and noise reduction where they are defined, at the canceller's and suppressor's output; the
+            # same figures of what is sent (gain control lifts what is left of the echo and the noise).
+            out["room"] = echo_figures(self.room.log, self._canceller_power).as_json()
             out["room"]["droppedBlocks"] = self._microphone.dropped_blocks if self._microphone else 0
+            out["roomSent"] = echo_figures(self.room.log, self._output_power).as_json()
         return out
 
     async def aclose(self) -> None:
@@ -185,3 +191,8 @@ class BotAudio:
 
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
+
+
+def _power(samples: Samples) -> float:
+    as_float = samples.astype(np.float64)
+    return float(np.mean(as_float * as_float))

@@ -62,6 +62,7 @@ def test_every_screen_of_the_main_window_is_walked() -> None:
         "tray menu",
         "close-during-call question",
         "switch-server question",
+        "settings",
     ]
 
 

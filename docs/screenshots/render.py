@@ -49,7 +49,7 @@ from typing import Any
 
 import qasync
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QCursor, QFont, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QContextMenuEvent, QCursor, QFont, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,7 +71,8 @@ from nimeet_desktop.ui.close_during_call import CloseDuringCallDialog  # noqa: E
 from nimeet_desktop.ui.context import AppContext  # noqa: E402
 from nimeet_desktop.ui.main_window import MainWindow  # noqa: E402
 from nimeet_desktop.ui.push_to_talk import PushToTalkSection  # noqa: E402
-from nimeet_desktop.ui.video_tile import VideoTile  # noqa: E402
+from nimeet_desktop.ui.settings.window import PAGES  # noqa: E402
+from nimeet_desktop.ui.video_tile import VideoTile, VolumeControl  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402  (the tests' server runner: fast argon2, text logs)
 
@@ -246,10 +247,12 @@ class Renderer:
 
         await self.register()
         await self.dashboard()
+        await self.settings_pages()
         await self.push_to_talk()
         await self.switch_server()
         await self.prejoin()
         await self.call()
+        await self.tile_menu()
         await self.tray_menu()
         await self.close_during_call()
         await self.devices_in_call()
@@ -330,6 +333,53 @@ class Renderer:
             host.close()
             host.deleteLater()
         context.settings.push_to_talk = False
+
+    # ---- the settings window (issue 12, settingsui) --------------------------------------------------------
+    # Opened from the dashboard's button, every page in turn: the devices page with its own live preview and level
+    # (nobody else has the devices on the dashboard).
+
+    async def settings_pages(self) -> None:
+        window = self.window
+        window.dashboard.settings_button.click()
+        settings = window.settings_window
+        settings.move(80, 60)
+        await until(lambda: (handle := settings.windowHandle()) is not None and handle.isExposed(), "the settings")
+        await until(lambda: settings.devices.tile.conversions > 3, "the preview in the settings")
+        await until(lambda: settings.devices.meter.value() > 0, "the level in the settings")
+        for page in PAGES:
+            settings.open_page(page)
+            await asyncio.sleep(SETTLE_S)
+            settings.repaint()
+            await asyncio.sleep(0.15)
+            pixmap = QGuiApplication.primaryScreen().grabWindow(settings.winId())
+            path = self.out / f"settings-{page}{self.suffix}.png"
+            if pixmap.isNull() or not pixmap.save(str(path), "PNG"):
+                raise RenderError(f"could not grab or write {path}")
+            self.saved.append(path)
+            print(path, flush=True)
+        settings.close()
+        # The main window active again, as the person would leave it: the tray notifies only for a window not looked
+        # at, and a "… joined" balloon would cover the call's picture.
+        window.activateWindow()
+        await until(window.isActiveWindow, "the main window active again")
+
+    async def tile_menu(self) -> None:
+        """A right click on ada's tile: her volume, turned down to 60 %."""
+        tile = self.tile_of(self.bot("ada"))
+        centre = tile.rect().center()
+        event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, centre, tile.mapToGlobal(centre))
+        QApplication.sendEvent(tile, event)
+        menu = tile.menu
+        if menu is None:
+            raise RenderError("no menu on ada's tile")
+        control = menu.findChild(VolumeControl)
+        if control is None:
+            raise RenderError("no volume in ada's tile menu")
+        control.slider.setValue(60)
+        await until(menu.isVisible, "the tile's menu")
+        await self.capture_screen("tile-volume")
+        control.slider.setValue(100)  # as received again, for the pictures that follow
+        menu.hide()
 
     async def switch_server(self) -> None:
         """An invitation for another server: the question it asks (answered "stay", so the walk goes on here)."""

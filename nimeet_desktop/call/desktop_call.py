@@ -340,6 +340,22 @@ class DesktopCall:
     def forget(self, socket_id: str) -> None:
         """A participant left: stop mixing their audio."""
         self.mixer.remove(socket_id)
+        self.mixer.forget_volume(socket_id)
+
+    def set_volume(self, socket_id: str, gain: float) -> None:
+        """How loud ``socket_id`` plays here (1.0 as received, 0 to 2); for this call only."""
+        self.mixer.set_volume(socket_id, gain)
+
+    def volume(self, socket_id: str) -> float:
+        return self.mixer.volume(socket_id)
+
+    def muted_speech_level(self) -> float:
+        """What the microphone hears while it is muted, in dBFS (``SILENCE_DBFS`` when unmuted or there is no
+        microphone): the "you are muted" hint reads this and nothing else. The level after echo cancellation, so
+        the far end's voice from the speaker is not taken for the user talking."""
+        if self.session.audio is None or self.session.microphone_on:
+            return SILENCE_DBFS
+        return self.speech_level()
 
     def local_frame(self) -> av.VideoFrame | None:
         """What we send (the screen while sharing, else the camera): our own tile shows it."""

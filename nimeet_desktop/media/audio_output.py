@@ -59,6 +59,15 @@ def audio_frame(samples: Samples, pts: int) -> av.AudioFrame:
     return frame
 
 
+def scaled(samples: Samples, gain: float) -> Samples:
+    """``samples`` times ``gain``, rounded and clipped to int16 (a voice turned up past full scale saturates, as
+    an amplifier would, instead of wrapping round into noise). Gain 1 returns ``samples`` itself."""
+    if gain == 1.0:
+        return samples
+    louder: Samples = np.clip(np.rint(samples * gain), INT16_MIN, INT16_MAX).astype(np.int16)
+    return louder
+
+
 def mix_blocks(blocks: Sequence[Samples], length: int = AUDIO_SAMPLES_PER_FRAME) -> Samples:
     """Sum int16 blocks sample by sample, clipped to the int16 range; shorter blocks count as zero-padded.
 
@@ -198,6 +207,9 @@ class AudioMixer:
         self._prime = AUDIO_SAMPLE_RATE * prime_ms // 1000
         self._lock = threading.Lock()
         self._participants: dict[str, _Participant] = {}
+        # Per participant, as the tile's menu sets it; kept when their track is replaced (a reconnect) and
+        # forgotten only with ``forget_volume``, so a volume holds for the whole call.
+        self._gains: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stream: Any = None
         self._clock_task: asyncio.Task[None] | None = None
@@ -301,8 +313,11 @@ class AudioMixer:
     def pull(self, n: int = AUDIO_SAMPLES_PER_FRAME) -> Samples:
         """Mix the next ``n`` samples from every participant (taking them from their buffers); any thread."""
         with self._lock:
-            blocks = [b for p in self._participants.values() if (b := p.buffer.pull(n)) is not None]
-        mixed = mix_blocks(blocks, n)
+            pulled = [(pid, b) for pid, p in self._participants.items() if (b := p.buffer.pull(n)) is not None]
+            gains = dict(self._gains)
+        # Each participant's volume inside the mix: what the speaker plays (and what echo cancellation takes as
+        # its far-end reference) is the mix as heard, volumes included.
+        mixed = mix_blocks([scaled(b, gains.get(pid, 1.0)) for pid, b in pulled], n)
         if self._sink is not None:
             try:
                 self._sink(mixed)
@@ -330,6 +345,30 @@ class AudioMixer:
             participant = self._participants.pop(participant_id, None)
         if participant is not None and participant.task is not None:
             participant.task.cancel()
+
+    MAX_GAIN = 2.0
+    """200 %: louder than that only clips a voice that was already loud."""
+
+    def set_volume(self, participant_id: str, gain: float) -> None:
+        """Play ``participant_id`` at ``gain`` (0 silent, 1 as received, up to ``MAX_GAIN``), from the next block
+        mixed on. Clamped to that range; set before their audio arrives, it applies once it does."""
+        if not math.isfinite(gain):
+            raise ValueError(f"a volume must be a finite number, got {gain!r}")
+        gain = min(self.MAX_GAIN, max(0.0, gain))
+        with self._lock:
+            if gain == 1.0:
+                self._gains.pop(participant_id, None)
+            else:
+                self._gains[participant_id] = gain
+
+    def volume(self, participant_id: str) -> float:
+        with self._lock:
+            return self._gains.get(participant_id, 1.0)
+
+    def forget_volume(self, participant_id: str) -> None:
+        """The participant left the call: their volume goes with them."""
+        with self._lock:
+            self._gains.pop(participant_id, None)
 
     async def _consume(self, participant_id: str, participant: _Participant) -> None:
         try:

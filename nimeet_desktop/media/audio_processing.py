@@ -68,7 +68,10 @@ class ProcessingStats:
         return None if not self.far_frames else 1000 * self.far_cpu_s / self.far_frames
 
 
-def _new_module(config: AudioProcessingConfig) -> rtc.AudioProcessingModule:
+def _new_module(config: AudioProcessingConfig) -> rtc.AudioProcessingModule | None:
+    """The high-pass filter, the echo canceller and the noise suppressor: one module, in WebRTC's order."""
+    if not (config.echo_cancellation or config.noise_suppression or config.high_pass_filter):
+        return None
     # Imported here: the native library (28 MB) loads only once a call processes audio, not at app start.
     from livekit import rtc
 
@@ -76,8 +79,18 @@ def _new_module(config: AudioProcessingConfig) -> rtc.AudioProcessingModule:
         echo_cancellation=config.echo_cancellation,
         noise_suppression=config.noise_suppression,
         high_pass_filter=config.high_pass_filter,
-        auto_gain_control=config.auto_gain_control,
     )
+
+
+def _new_gain(config: AudioProcessingConfig) -> rtc.AudioProcessingModule | None:
+    """Gain control in a module of its own, after the other: the order WebRTC's module has inside (gain control
+    comes last there too), and a point between the two where the canceller's own figures can be measured. The
+    gain is what the user's voice needs, and it lifts what is left of the echo and the noise with it."""
+    if not config.auto_gain_control:
+        return None
+    from livekit import rtc
+
+    return rtc.AudioProcessingModule(auto_gain_control=True)
 
 
 def _frame(samples: Samples) -> rtc.AudioFrame:
@@ -98,7 +111,11 @@ class AudioProcessor:
     def __init__(self, config: AudioProcessingConfig | None = None) -> None:
         self._lock = threading.Lock()
         self._config = config or AudioProcessingConfig()
-        self._module = _new_module(self._config) if self._config.any_on else None
+        self._module = _new_module(self._config)
+        self._gain = _new_gain(self._config)
+        self.before_gain: Samples | None = None
+        """The last processed block as it was before gain control (the capture thread's; None when gain control is
+        off): where the echo canceller's and the noise suppressor's figures are measured."""
         # Far-end samples not yet a whole 10 ms frame (a speaker may ask for any number of samples per callback),
         # and the module they were meant for; touched by the playing thread only.
         self._render_rest = np.zeros(0, dtype=np.int16)
@@ -120,10 +137,11 @@ class AudioProcessor:
         (the echo canceller then adapts again: about a second)."""
         if config == self._config:
             return
-        module = _new_module(config) if config.any_on else None  # outside the lock: it takes a few milliseconds
+        module, gain = _new_module(config), _new_gain(config)  # outside the lock: each takes a few milliseconds
         with self._lock:
             self._config = config
             self._module = module
+            self._gain = gain
         logger.info("audio processing: %s", config)
 
     def stats(self) -> ProcessingStats:
@@ -162,8 +180,9 @@ class AudioProcessor:
             raise ValueError(f"the module takes whole 10 ms frames ({FRAME_SAMPLES} samples), got {samples.size}")
         out = samples.astype(np.int16, copy=True)
         with self._lock:
-            module, config, render_delay_s = self._module, self._config, self._render_delay_s
-        if module is None:
+            module, gain, config, render_delay_s = self._module, self._gain, self._config, self._render_delay_s
+        if module is None and gain is None:
+            self.before_gain = None
             return out
         # WebRTC's definition: (t_render - t_analyze) + (t_process - t_capture). AEC3 finds the true delay itself;
         # the hint only narrows its search, so a device that misreports costs a little convergence time.
@@ -171,13 +190,22 @@ class AudioProcessor:
         started = time.thread_time()
         # The module keeps the delay until told another: each call into it is a round trip through its FFI (and a
         # wait for the GIL), so it is told only when the delay changes.
-        if config.echo_cancellation and (delay_ms != self._stream_delay_ms or module is not self._told):
+        if (
+            module is not None
+            and config.echo_cancellation
+            and (delay_ms != self._stream_delay_ms or module is not self._told)
+        ):
             module.set_stream_delay_ms(delay_ms)
             self._told = module
-        for start in range(0, out.size, FRAME_SAMPLES):
-            frame = _frame(out[start : start + FRAME_SAMPLES])
-            module.process_stream(frame)
-            out[start : start + FRAME_SAMPLES] = np.frombuffer(frame.data, dtype=np.int16)
+        for stage in (module, gain):
+            if stage is gain:
+                self.before_gain = None if gain is None else out.copy()
+            if stage is None:
+                continue
+            for start in range(0, out.size, FRAME_SAMPLES):
+                frame = _frame(out[start : start + FRAME_SAMPLES])
+                stage.process_stream(frame)
+                out[start : start + FRAME_SAMPLES] = np.frombuffer(frame.data, dtype=np.int16)
         spent = time.thread_time() - started
         with self._lock:
             self._stream_delay_ms = delay_ms

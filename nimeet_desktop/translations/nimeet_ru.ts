@@ -2,6 +2,45 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru">
 <context>
+    <name>AudioPage</name>
+    <message>
+        <source>Audio processing</source>
+        <translation>Обработка звука</translation>
+    </message>
+    <message>
+        <source>Echo cancellation</source>
+        <translation>Подавление эха</translation>
+    </message>
+    <message>
+        <source>Keeps the others from hearing themselves through your speakers. Turn it off only with headphones or a speakerphone that cancels echo itself.</source>
+        <translation>Собеседники не слышат самих себя из ваших динамиков. Выключайте только в наушниках или со спикерфоном, который сам подавляет эхо.</translation>
+    </message>
+    <message>
+        <source>Noise suppression</source>
+        <translation>Шумоподавление</translation>
+    </message>
+    <message>
+        <source>Removes steady noise such as fans and traffic. Turn it off to play music.</source>
+        <translation>Убирает ровный шум: вентиляторы, улицу. Выключите, чтобы играть музыку.</translation>
+    </message>
+    <message>
+        <source>Automatic gain control</source>
+        <translation>Автоматическая регулировка усиления</translation>
+    </message>
+    <message>
+        <source>Keeps your voice at an even level. Turn it off if you set your microphone&apos;s level yourself.</source>
+        <translation>Держит громкость голоса ровной. Выключите, если настраиваете уровень микрофона сами.</translation>
+    </message>
+    <message>
+        <source>High-pass filter</source>
+        <translation>Фильтр верхних частот</translation>
+    </message>
+    <message>
+        <source>Removes low rumble and hum. Turn it off for a bass instrument.</source>
+        <translation>Убирает низкий гул и фон. Выключите для бас-гитары и других низких инструментов.</translation>
+    </message>
+</context>
+<context>
     <name>AuthView</name>
     <message>
         <source>Sign in</source>
@@ -115,6 +154,10 @@
 <context>
     <name>CallView</name>
     <message>
+        <source>Settings</source>
+        <translation>Настройки</translation>
+    </message>
+    <message>
         <source>Room {room}</source>
         <translation>Комната {room}</translation>
     </message>
@@ -137,6 +180,10 @@
     <message>
         <source>Disconnected from the server</source>
         <translation>Соединение с сервером прервано</translation>
+    </message>
+    <message>
+        <source>You are muted. Press {key} to unmute.</source>
+        <translation>Ваш микрофон выключен. Нажмите {key}, чтобы включить.</translation>
     </message>
     <message>
         <source>Could not join the call ({reason})</source>
@@ -238,6 +285,10 @@
     <message>
         <source>Log out</source>
         <translation>Выйти</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Настройки</translation>
     </message>
     <message>
         <source>New call</source>
@@ -356,6 +407,112 @@
     </message>
 </context>
 <context>
+    <name>DevicesPage</name>
+    <message>
+        <source>Devices</source>
+        <translation>Устройства</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Вы</translation>
+    </message>
+    <message>
+        <source>Microphone level</source>
+        <translation>Уровень микрофона</translation>
+    </message>
+    <message>
+        <source>Play test sound</source>
+        <translation>Проверить звук</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Камера</translation>
+    </message>
+    <message>
+        <source>Microphone</source>
+        <translation>Микрофон</translation>
+    </message>
+    <message>
+        <source>Speaker</source>
+        <translation>Динамик</translation>
+    </message>
+    <message>
+        <source>In a call, a device chosen here is used at once.</source>
+        <translation>Во время звонка выбранное здесь устройство включается сразу.</translation>
+    </message>
+    <message>
+        <source>Before joining, choose the devices on the pre-join screen.</source>
+        <translation>Перед входом в звонок устройства выбираются на экране подготовки.</translation>
+    </message>
+    <message>
+        <source>No camera found</source>
+        <translation>Камера не найдена</translation>
+    </message>
+    <message>
+        <source>No microphone found</source>
+        <translation>Микрофон не найден</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>Как в системе</translation>
+    </message>
+    <message>
+        <source>No speaker was found</source>
+        <translation>Динамик не найден</translation>
+    </message>
+    <message>
+        <source>The speaker is in use by another application</source>
+        <translation>Динамик занят другим приложением</translation>
+    </message>
+    <message>
+        <source>The speaker could not be used</source>
+        <translation>Не удалось воспроизвести звук через динамик</translation>
+    </message>
+</context>
+<context>
+    <name>GeneralPage</name>
+    <message>
+        <source>General</source>
+        <translation>Общие</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Язык</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>Язык системы</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>Уведомления</translation>
+    </message>
+    <message>
+        <source>Show desktop notifications</source>
+        <translation>Показывать уведомления на рабочем столе</translation>
+    </message>
+    <message>
+        <source>When the window is hidden: someone joined, the connection was lost, a device stopped.</source>
+        <translation>Когда окно скрыто: кто-то подключился, пропала связь, перестало работать устройство.</translation>
+    </message>
+    <message>
+        <source>When I close the window during a call</source>
+        <translation>При закрытии окна во время звонка</translation>
+    </message>
+    <message>
+        <source>Ask me</source>
+        <translation>Спрашивать</translation>
+    </message>
+    <message>
+        <source>Keep the call running in the tray</source>
+        <translation>Оставлять звонок в трее</translation>
+    </message>
+    <message>
+        <source>Leave the call and quit</source>
+        <translation>Покидать звонок и выходить</translation>
+    </message>
+</context>
+<context>
     <name>Invitation</name>
     <message>
         <source>This server gives no web link: copied the app link {link} (it opens in NIMeet only)</source>
@@ -426,6 +583,10 @@
     <message>
         <source>Connecting to {url}…</source>
         <translation>Подключение к {url}…</translation>
+    </message>
+    <message>
+        <source>The main window switches to the new language once you are out of the call.</source>
+        <translation>Главное окно перейдёт на новый язык, когда звонок закончится.</translation>
     </message>
     <message>
         <source>Leave this call before joining another one</source>
@@ -820,6 +981,29 @@
     </message>
 </context>
 <context>
+    <name>ServerPage</name>
+    <message>
+        <source>Server</source>
+        <translation>Сервер</translation>
+    </message>
+    <message>
+        <source>Connected to</source>
+        <translation>Подключено к</translation>
+    </message>
+    <message>
+        <source>Change server…</source>
+        <translation>Сменить сервер…</translation>
+    </message>
+    <message>
+        <source>Your rooms and your account belong to this server.</source>
+        <translation>Ваши комнаты и учётная запись хранятся на этом сервере.</translation>
+    </message>
+    <message>
+        <source>Leave the call to change the server.</source>
+        <translation>Чтобы сменить сервер, покиньте звонок.</translation>
+    </message>
+</context>
+<context>
     <name>ServerView</name>
     <message>
         <source>NIMeet talks to a NIMeet server. Use the one your organisation gave you, or run one on this computer.</source>
@@ -860,6 +1044,33 @@
     <message>
         <source>Starting…</source>
         <translation>Запуск…</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsWindow</name>
+    <message>
+        <source>Settings</source>
+        <translation>Настройки</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>Устройства</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Звук</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>Видео</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>Общие</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Сервер</translation>
     </message>
 </context>
 <context>
@@ -921,6 +1132,10 @@ Switch to {server}?</source>
     <message>
         <source>New call</source>
         <translation>Новый звонок</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>Настройки…</translation>
     </message>
     <message>
         <source>Leave the call</source>
@@ -1010,6 +1225,41 @@ Switch to {server}?</source>
     </message>
 </context>
 <context>
+    <name>VideoPage</name>
+    <message>
+        <source>Video quality</source>
+        <translation>Качество видео</translation>
+    </message>
+    <message>
+        <source>360p</source>
+        <translation>360p</translation>
+    </message>
+    <message>
+        <source>For a slow or metered connection, or an old computer.</source>
+        <translation>Для медленного или лимитного интернета и старого компьютера.</translation>
+    </message>
+    <message>
+        <source>720p (recommended)</source>
+        <translation>720p (рекомендуется)</translation>
+    </message>
+    <message>
+        <source>Sharp enough for faces, light on most connections.</source>
+        <translation>Лица видны чётко, а нагрузка на сеть невелика.</translation>
+    </message>
+    <message>
+        <source>1080p</source>
+        <translation>1080p</translation>
+    </message>
+    <message>
+        <source>The sharpest picture: needs a fast upload and a strong computer.</source>
+        <translation>Самая чёткая картинка: нужны быстрая отдача и мощный компьютер.</translation>
+    </message>
+    <message>
+        <source>The picture you send; what you receive is up to the others.</source>
+        <translation>Это качество видео, которое отправляете вы; качество входящего видео зависит от собеседников.</translation>
+    </message>
+</context>
+<context>
     <name>VideoTile</name>
     <message>
         <source>Connection: good</source>
@@ -1022,6 +1272,17 @@ Switch to {server}?</source>
     <message>
         <source>Connection: poor</source>
         <translation>Связь: плохая</translation>
+    </message>
+</context>
+<context>
+    <name>VolumeControl</name>
+    <message>
+        <source>Volume</source>
+        <translation>Громкость</translation>
+    </message>
+    <message>
+        <source>{percent}%</source>
+        <translation>{percent} %</translation>
     </message>
 </context>
 </TS>

@@ -1,7 +1,9 @@
 """The UI's language: English (the source strings) or Russian, chosen by the ``language`` setting or the system's.
 
-Installed once, before any widget is built: Qt looks translations up when a string is set, so a widget made before
-the translator exists stays English. Switching language therefore takes effect at the next start.
+Installed before any widget is built: Qt looks translations up when a string is set, so a widget made before the
+translator exists stays English. Switching language while the app runs (``switch``, from the settings window)
+therefore rebuilds what shows words: the settings window at once, the screens once no call runs
+(``MainWindow.set_language``).
 """
 
 from __future__ import annotations
@@ -67,3 +69,10 @@ def uninstall(app: QCoreApplication) -> None:
         app.removeTranslator(translator)
         translator.deleteLater()
     QLocale.setDefault(QLocale.system())
+
+
+def switch(app: QCoreApplication, setting: str) -> str:
+    """Another language while the app runs: the old translators out, the new ones in; returns the language used.
+    Only what is built (or whose words are set again) from now on speaks it."""
+    uninstall(app)
+    return install(app, setting)

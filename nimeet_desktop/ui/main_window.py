@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
+from nimeet_desktop.media.audio_processing import AudioProcessingConfig
+from nimeet_desktop.media.device_watch import DeviceKind
+from nimeet_desktop.media.provider import VideoHeight
 from nimeet_desktop.net.links import JoinTarget
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.task_set import TaskSet
-from nimeet_desktop.ui import messages
+from nimeet_desktop.ui import i18n, messages
 from nimeet_desktop.ui.close_during_call import CloseGuard
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.local_server_start import (
@@ -21,6 +25,9 @@ from nimeet_desktop.ui.local_server_start import (
     server_answers,
     start_local_server,
 )
+from nimeet_desktop.ui.push_to_talk import PushToTalkSection
+from nimeet_desktop.ui.settings.feeds import BorrowedPreview, CallDevices, DeviceFeed
+from nimeet_desktop.ui.settings.window import SettingsWindow
 from nimeet_desktop.ui.switch_server import SwitchServerDialog
 from nimeet_desktop.ui.toast import ToastHost, ToastKind
 from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, clip
@@ -36,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 class MainWindow(QMainWindow):
     closed = Signal()
+    views_rebuilt = Signal()  # the screens were made again (another language): whoever watches them, again
+    language_changed = Signal()  # the interface language changed: whatever shows words of its own redraws them
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -56,6 +65,26 @@ class MainWindow(QMainWindow):
 
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
+        self.toasts = ToastHost(self.stack)
+        self._language_pending = False  # the language changed in a call: the screens are rebuilt after it
+        self._build_views()
+        # ---- the settings window (issue 12, settingsui) ----
+        self.settings_window = SettingsWindow(
+            context, borrowed_feed=self._devices_in_use, in_call=lambda: self.in_call, parent=self
+        )
+        self.settings_window.language_changed.connect(self.set_language)
+        self.settings_window.change_server_requested.connect(self.change_server)
+        self.stack.currentChanged.connect(lambda _index: self.settings_window.refresh())
+        # What the window changes reaches the running call at once (and the next one through the settings).
+        self.settings_window.audio_processing_changed.connect(self._apply_audio_processing)
+        self.settings_window.device_chosen.connect(self._apply_device)
+        self.settings_window.video_quality_changed.connect(self._apply_video_quality)
+        self.settings_window.add_audio_section(self._push_to_talk_section)
+        # ----
+
+    def _build_views(self) -> None:
+        """The screens, made in the language now installed, and what connects them to the window."""
+        context = self.context
         self.server_view = ServerView(context)
         self.auth_view = AuthView(context)
         self.dashboard = DashboardView(context)
@@ -63,7 +92,8 @@ class MainWindow(QMainWindow):
         self.call_view = CallView(context)
         for view in (self.server_view, self.auth_view, self.dashboard, self.prejoin, self.call_view):
             self.stack.addWidget(view)
-        self.toasts = ToastHost(self.stack)
+        self.toasts.raise_()
+        self.auth_view.set_invited(self._pending_room is not None)
 
         self.server_view.connected.connect(lambda: self.tasks.spawn(self._resume_session(), name="resume"))
         self.server_view.toast.connect(self.toasts.show_message)
@@ -81,6 +111,9 @@ class MainWindow(QMainWindow):
         self.prejoin.toast.connect(self.toasts.show_message)
         self.call_view.left_call.connect(self._after_call)
         self.call_view.toast.connect(self.toasts.show_message)
+        self.dashboard.settings_requested.connect(self.open_settings)
+        self.call_view.settings_requested.connect(self.open_settings)
+        self.call_view.state_changed.connect(lambda: self.settings_window.refresh())
 
     @property
     def pending_room(self) -> str | None:
@@ -97,6 +130,8 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget()
 
     def _show(self, view: QWidget) -> None:
+        if self._language_pending and view in (self.server_view, self.auth_view, self.dashboard):
+            view = self._rebuild_views(view)
         self.stack.setCurrentWidget(view)
         if view is self.dashboard:
             self.dashboard.refresh()
@@ -268,6 +303,94 @@ class MainWindow(QMainWindow):
         if not self._closing:
             self._show(self.dashboard)
 
+    # ---- settings and language (issue 12, settingsui) -------------------------------------------------
+
+    # ---- settings applied to the call (issue 12) ----
+
+    def _push_to_talk_section(self) -> QWidget:
+        section = PushToTalkSection(self.context.settings_store, self.context.settings)
+        section.changed.connect(lambda: self.call_view.push_to_talk.refresh())
+        return section
+
+    def _apply_audio_processing(self, config: AudioProcessingConfig) -> None:
+        if self.call_view.call is not None:
+            self.call_view.call.set_audio_processing(config)
+
+    def _apply_device(self, kind: str, device: str | None) -> None:
+        call = self.call_view.call
+        if call is not None and kind in ("camera", "microphone", "speaker"):
+            self.tasks.spawn(call.switch(cast(DeviceKind, kind), device), name=f"settings-switch-{kind}")
+
+    def _apply_video_quality(self, height: int) -> None:
+        quality = cast(VideoHeight, height)
+        call = self.call_view.call
+        if call is None:
+            self.context.provider.video_height = quality
+        else:
+            self.tasks.spawn(call.set_video_quality(quality), name="settings-video-quality")
+
+    def open_settings(self, page: str | None = None) -> None:
+        self.settings_window.open_page(page)
+
+    def _devices_in_use(self) -> DeviceFeed | None:
+        """Whose camera and microphone the settings window shows: the call's, pre-join's (also while a call is
+        starting, when pre-join has just handed them over), or None on the screens where nobody has them open and
+        the settings window may open its own."""
+        call = self.call_view.call
+        if call is not None:
+            return CallDevices(call)
+        if self.current in (self.server_view, self.auth_view, self.dashboard):
+            return None
+        return BorrowedPreview(self.prejoin.preview)
+
+    def set_language(self, language: str) -> None:
+        """Switch the interface to ``language`` now: the settings window at once, the screens too unless a call or
+        pre-join is on (rebuilding them would end it); then once the call is over, and the settings say so."""
+        app = QCoreApplication.instance()
+        assert app is not None
+        shown = i18n.switch(app, language)
+        logger.info("interface language now %s", shown)
+        self.settings_window.retranslate()
+        self._language_pending = True
+        current = self.current
+        if current in (self.server_view, self.auth_view, self.dashboard):
+            self._show(current)
+        else:
+            self.settings_window.general.show_language_note(
+                self.tr("The main window switches to the new language once you are out of the call.")
+            )
+        self.language_changed.emit()
+
+    def _rebuild_views(self, showing: QWidget) -> QWidget:
+        """Every screen made again in the language now installed; returns the new one of ``showing``. Only while
+        no call and no pre-join runs (their devices and connections would go with them)."""
+        old: list[Screen] = [self.server_view, self.auth_view, self.dashboard, self.prejoin, self.call_view]
+        index = next(i for i, view in enumerate(old) if view is showing)
+        self._language_pending = False
+        self._build_views()
+        for view in old:
+            self.stack.removeWidget(view)
+            self.tasks.spawn(_dispose(view), name="old-screen")
+        self.settings_window.general.show_language_note(None)
+        self.views_rebuilt.emit()
+        new: list[QWidget] = [self.server_view, self.auth_view, self.dashboard, self.prejoin, self.call_view]
+        return new[index]
+
+    def change_server(self) -> None:
+        """The settings' "Change server…": the server screen, as from sign-in; never in a call."""
+        if self._refused_during_call():
+            return
+        self.tasks.spawn(self._change_server(), name="change-server")
+
+    async def _change_server(self) -> None:
+        # The camera and microphone of a pre-join, and a room list still loading, belong to the old server.
+        await self.prejoin.close_preview()
+        await self.dashboard.loading.cancel_all()
+        self._show_server(None)
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
     # ---- closing ----------------------------------------------------------------------------------------
 
     async def shutdown(self) -> None:
@@ -278,6 +401,7 @@ class MainWindow(QMainWindow):
         await self.call_view.shutdown()
         for view in (self.prejoin, self.dashboard, self.auth_view, self.server_view):
             await view.shutdown()
+        await self.settings_window.shutdown()
         await self.tasks.close()
         await self.context.close()
 
@@ -297,3 +421,12 @@ class MainWindow(QMainWindow):
         self._closing = self._quitting = True
         super().closeEvent(event)
         self.closed.emit()
+
+
+Screen = ServerView | AuthView | DashboardView | PreJoinView | CallView
+
+
+async def _dispose(view: Screen) -> None:
+    """A screen replaced by a new one: stop what it started, then delete it."""
+    await view.shutdown()
+    view.deleteLater()

@@ -3,6 +3,7 @@
 
 The rules, each for a reason:
 
+* Nothing when the person turned notifications off in the settings (``notifications``).
 * Nothing while the window is active: the toast in the window already says it.
 * Joins come in bursts (a meeting starts, a reconnect): joins within ``coalesce_s`` of the first one make one
   notification, "3 people joined the call", never three.
@@ -63,10 +64,13 @@ class Notifier(QObject):
         min_gap_s: float = MIN_GAP_S,
         repeat_s: float = REPEAT_S,
         reconnect_grace_s: float = RECONNECT_GRACE_S,
+        enabled: Callable[[], bool] = lambda: True,
         parent: QObject | None = None,
     ) -> None:
+        """``enabled``: the notifications setting, asked each time one would show (it may change any time)."""
         super().__init__(parent)
         self._show = show
+        self._enabled = enabled
         self._window_active = window_active
         self._coalesce_s = coalesce_s
         self._min_gap_s = min_gap_s
@@ -179,6 +183,9 @@ class Notifier(QObject):
         return self.tr("%n people joined the call", "", len(names))
 
     def _display(self, text: str) -> None:
+        if not self._enabled():
+            logger.info("notification not shown: turned off in the settings")
+            return
         text = cap(text, MESSAGE_CHARS)
         self._last_shown_at = time.monotonic()
         self.shown.append(text)

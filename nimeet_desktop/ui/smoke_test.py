@@ -104,6 +104,13 @@ def _switch_question(window: QWidget) -> QWidget:
     return SwitchServerDialog(window, "https://meet.example.org", "http://127.0.0.1:8765", signed_in=True)
 
 
+def _settings(window: QWidget) -> QWidget:
+    from nimeet_desktop.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    return window.settings_window
+
+
 _shown: list[QWidget] = []
 
 SCREENS: tuple[Screen, ...] = (
@@ -115,6 +122,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("tray menu", _popup(_tray_menu)),
     Screen("close-during-call question", _popup(_close_question)),
     Screen("switch-server question", _popup(_switch_question)),
+    Screen("settings", _popup(_settings)),
 )
 
 
@@ -160,6 +168,9 @@ def _run(started: float) -> str:
     qInstallMessageHandler(on_qt_message)
     app = QApplication(["nimeet"])
     app.setApplicationName("NIMeet")
+    # As app.py: closing the last window does not quit Qt, which would stop the loop while the window's shutdown
+    # still awaits (the settings window's preview closing, say): "Event loop stopped before Future completed".
+    app.setQuitOnLastWindowClosed(False)
     if (language := i18n.install(app, LANGUAGE)) != LANGUAGE:
         raise SmokeTestFailure(f"the {LANGUAGE} translation did not load from {i18n.translations_dir()}")
     translate = QCoreApplication.translate

@@ -25,6 +25,7 @@ from nimeet_desktop.ui.close_during_call import CloseGuard
 from nimeet_desktop.ui.control_bar import media_action
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.notifications import Notifier, Show, safe_name, window_is_active
+from nimeet_desktop.ui.settings.general_page import CLOSE_CHOICES
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.untrusted import isolate
 
@@ -83,36 +84,40 @@ class Tray(QObject):
         self.window = window
         self.icon = icon
         self._call_started: float | None = None
-        self.notifier = Notifier(notify or self._show_message, lambda: window_is_active(window), parent=self, **timing)
+        self.notifier = Notifier(
+            notify or self._show_message,
+            lambda: window_is_active(window),
+            enabled=lambda: window.context.settings.notifications,
+            parent=self,
+            **timing,
+        )
 
         self.menu = QMenu(window)
         self.menu.setObjectName("trayMenu")
-        self.open_action = self.menu.addAction(icons.icon("nimeet"), self.tr("Open NIMeet"))
-        self.new_call_action = self.menu.addAction(self.tr("New call"))
+        self.open_action = self.menu.addAction(icons.icon("nimeet"), "")
+        self.new_call_action = self.menu.addAction("")
+        self.settings_action = self.menu.addAction(icons.icon("settings"), "")
         self._call_section = [self.menu.addSeparator()]
         self.status_action = self.menu.addAction("")
         self.status_action.setEnabled(False)  # a line of state, not something to click
         self.microphone_action = self.menu.addAction("")
         self.camera_action = self.menu.addAction("")
-        self.leave_action = self.menu.addAction(self.tr("Leave the call"))
+        self.leave_action = self.menu.addAction("")
         self._call_section += [self.status_action, self.microphone_action, self.camera_action, self.leave_action]
         self.menu.addSeparator()
-        # No settings screen yet (issue 12 brings one): the choice lives here, where its effect is felt.
-        self.close_menu = self.menu.addMenu(self.tr("When I close the window during a call"))
+        # Also in the settings window; here too, where its effect is felt.
+        self.close_menu = self.menu.addMenu("")
         self.close_menu.setObjectName("closeDuringCallMenu")
         self.close_choices = QActionGroup(self)
         self.close_choices.setExclusive(True)
-        for value, text in (
-            ("ask", self.tr("Ask me")),
-            ("tray", self.tr("Keep the call running in the tray")),
-            ("leave", self.tr("Leave the call and quit")),
-        ):
-            action = self.close_menu.addAction(text)
+        for value in CLOSE_CHOICES:
+            action = self.close_menu.addAction("")
             action.setCheckable(True)
             action.setData(value)
             self.close_choices.addAction(action)
         self.menu.addSeparator()
-        self.quit_action = self.menu.addAction(self.tr("Quit NIMeet"))
+        self.quit_action = self.menu.addAction("")
+        self.name_actions()
 
         self._clock = QTimer(self)
         self._clock.setInterval(MENU_CLOCK_MS)
@@ -120,24 +125,49 @@ class Tray(QObject):
 
         self.open_action.triggered.connect(self.open_window)
         self.new_call_action.triggered.connect(self.new_call)
-        view = window.call_view
-        # The call window's own toggles: the same path as the control bar's buttons and keys.
-        self.microphone_action.triggered.connect(view.toggle_microphone)
-        self.camera_action.triggered.connect(view.toggle_camera)
-        self.leave_action.triggered.connect(view.leave)
+        self.settings_action.triggered.connect(self.open_settings)
+        # The call window's own toggles: the same path as the control bar's buttons and keys. Looked up when
+        # triggered: the call window is made again when the language changes.
+        self.microphone_action.triggered.connect(lambda: self.window.call_view.toggle_microphone())
+        self.camera_action.triggered.connect(lambda: self.window.call_view.toggle_camera())
+        self.leave_action.triggered.connect(lambda: self.window.call_view.leave())
         self.close_choices.triggered.connect(self._choose_close)
         self.quit_action.triggered.connect(window.quit)
         self.menu.aboutToShow.connect(self._menu_opens)
         self.menu.aboutToHide.connect(self._clock.stop)
-        view.state_changed.connect(self.refresh)
-        view.someone_joined.connect(self.notifier.joined)
-        view.toast.connect(self._call_toast)
+        self._watch_call_view()
+        window.views_rebuilt.connect(self._watch_call_view)
+        window.language_changed.connect(self.name_actions)
         window.stack.currentChanged.connect(lambda _index: self.refresh())
 
         if icon is not None:
             icon.setContextMenu(self.menu)
             icon.activated.connect(self._activated)
         self.refresh()
+
+    def name_actions(self) -> None:
+        """The menu's fixed words, in the language now installed (again when it changes)."""
+        self.open_action.setText(self.tr("Open NIMeet"))
+        self.new_call_action.setText(self.tr("New call"))
+        self.settings_action.setText(self.tr("Settings…"))
+        self.leave_action.setText(self.tr("Leave the call"))
+        self.close_menu.setTitle(self.tr("When I close the window during a call"))
+        texts = {
+            "ask": self.tr("Ask me"),
+            "tray": self.tr("Keep the call running in the tray"),
+            "leave": self.tr("Leave the call and quit"),
+        }
+        for action in self.close_choices.actions():
+            action.setText(texts[action.data()])
+        self.quit_action.setText(self.tr("Quit NIMeet"))
+        self.refresh()
+
+    def _watch_call_view(self) -> None:
+        """What the call window says, heard here (again when it is made anew)."""
+        view = self.window.call_view
+        view.state_changed.connect(self.refresh)
+        view.someone_joined.connect(self.notifier.joined)
+        view.toast.connect(self._call_toast)
 
     # ---- state ------------------------------------------------------------------------------------------
 
@@ -221,6 +251,9 @@ class Tray(QObject):
         self.window.showNormal()
         self.window.raise_()
         self.window.activateWindow()
+
+    def open_settings(self) -> None:
+        self.window.open_settings()
 
     def new_call(self) -> None:
         """The dashboard's own "New call" (it makes the room and opens pre-join), with the window brought up to

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QFont,
     QFontMetricsF,
     QHelpEvent,
@@ -29,10 +30,19 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
 )
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMenu,
+    QSizePolicy,
+    QSlider,
+    QToolTip,
+    QWidget,
+    QWidgetAction,
+)
 
 from nimeet_desktop.call.quality import Quality
 from nimeet_desktop.ui import icons, theme
+from nimeet_desktop.ui.untrusted import plain_label
 
 FrameSource = Callable[[], av.VideoFrame | None]
 
@@ -43,6 +53,8 @@ PAD_X, PAD_Y = 8, 3  # logical px inside the name label
 SPEAKING_RING = 3.0  # logical px
 AVATAR_FRACTION = 0.42  # avatar diameter relative to the tile's shorter side
 SWSCALE_THREADS = 1  # see _image_for
+MAX_VOLUME_PERCENT = 200  # AudioMixer.MAX_GAIN
+VOLUME_STEP_PERCENT = 10
 
 QUALITY_BARS = {Quality.GOOD: 3, Quality.FAIR: 2, Quality.POOR: 1}  # lit bars of three
 QUALITY_COLORS = {Quality.GOOD: theme.QUALITY_GOOD, Quality.FAIR: theme.QUALITY_FAIR, Quality.POOR: theme.QUALITY_POOR}
@@ -82,10 +94,57 @@ class _Geometry:
     pin: QRectF
 
 
+class VolumeControl(QWidget):
+    """The tile menu's volume: a slider from 0 to 200 % in steps of 10, and the value it is at."""
+
+    changed = Signal(int)  # percent
+
+    def __init__(self, percent: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("volumeControl")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("volumeSlider")
+        self.slider.setRange(0, MAX_VOLUME_PERCENT)
+        self.slider.setSingleStep(VOLUME_STEP_PERCENT)
+        self.slider.setPageStep(VOLUME_STEP_PERCENT * 5)
+        self.slider.setTickInterval(100)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)  # a mark at 100 %: as received
+        self.slider.setMinimumWidth(160)
+        self.slider.setAccessibleName(self.tr("Volume"))
+        self.value_label = plain_label()
+        self.value_label.setMinimumWidth(self.value_label.fontMetrics().horizontalAdvance(self._text(200)) + 4)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.addWidget(plain_label(self.tr("Volume")))
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.value_label)
+        self.slider.setValue(percent)
+        self._show(percent)
+        self.slider.valueChanged.connect(self._moved)
+
+    def _text(self, percent: int) -> str:
+        return self.tr("{percent}%").format(percent=percent)
+
+    def _show(self, percent: int) -> None:
+        self.value_label.setText(self._text(percent))
+
+    def _moved(self, value: int) -> None:
+        # Snapped to the step: dragging lands on 0, 10, ... 200, so 100 % (as received) is easy to find again.
+        snapped = round(value / VOLUME_STEP_PERCENT) * VOLUME_STEP_PERCENT
+        if snapped != value:
+            self.slider.setValue(snapped)
+            return
+        self._show(value)
+        self.changed.emit(value)
+
+
 class VideoTile(QWidget):
-    """A participant's video tile. State is pushed in through setters; the frame is pulled on repaint."""
+    """A participant's video tile. State is pushed in through setters; the frame is pulled on repaint.
+
+    Another participant's tile has a menu (right click, or the menu key) with their volume for this call."""
 
     pin_requested = Signal(str)
+    volume_changed = Signal(str, float)  # the tile's id, a gain (1.0 as received, 0 to 2)
 
     def __init__(
         self,
@@ -114,6 +173,8 @@ class VideoTile(QWidget):
         self._shown_frame: av.VideoFrame | None = None  # the newest frame painted or already asked to be
         self._converted: _Converted | None = None
         self.conversions = 0  # frames converted to images; tests check "once per new frame"
+        self._volume = 1.0
+        self.menu: QMenu | None = None  # while the tile's menu is open
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName(name)
 
@@ -207,6 +268,44 @@ class VideoTile(QWidget):
         if pinned != self._pinned:
             self._pinned = pinned
             self.update()
+
+    @property
+    def volume(self) -> float:
+        return self._volume
+
+    def set_volume(self, gain: float) -> None:
+        self._volume = gain
+
+    def build_menu(self) -> QMenu | None:
+        """The tile's menu (None for the own tile: nobody sets their own volume)."""
+        if self.is_self:
+            return None
+        menu = QMenu(self)
+        menu.setObjectName("tileMenu")
+        control = VolumeControl(round(self._volume * 100), menu)
+        control.changed.connect(self._volume_moved)
+        action = QWidgetAction(menu)
+        action.setDefaultWidget(control)
+        menu.addAction(action)
+        return menu
+
+    def _volume_moved(self, percent: int) -> None:
+        self._volume = percent / 100
+        self.volume_changed.emit(self.tile_id, self._volume)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.build_menu()
+        if menu is None:
+            super().contextMenuEvent(event)
+            return
+        self.menu = menu
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.destroyed.connect(self._menu_gone)
+        menu.popup(event.globalPos())
+        event.accept()
+
+    def _menu_gone(self) -> None:
+        self.menu = None
 
     def set_frame_source(self, frame_source: FrameSource) -> None:
         self._frame_source = frame_source

@@ -169,3 +169,20 @@ async def test_the_far_end_reference_is_what_the_call_mixer_plays() -> None:
         assert np.array_equal(call.audio_processor.process(mic), mic)
     finally:
         await call.mixer.aclose()
+
+
+def test_gain_control_comes_last_and_what_it_got_is_kept_for_the_figures() -> None:
+    """Gain control runs after the canceller and the suppressor (a module of its own): ``before_gain`` is the block
+    as they left it, and the gain lifts it; with gain control off there is nothing between them."""
+    quiet = (voice_samples(0, 4 * 48_000).astype(np.float64) * 10 ** (-25 / 20)).astype(np.int16)
+    processor = AudioProcessor(AudioProcessingConfig())
+    before, after = [], []
+    for start in range(0, quiet.size, 960):
+        after.append(processor.process(quiet[start : start + 960]))
+        assert processor.before_gain is not None
+        before.append(processor.before_gain)
+    late = slice(2 * 48_000 // 960, None)
+    assert rms_dbfs(np.concatenate(after[late])) > rms_dbfs(np.concatenate(before[late])) + 6
+    processor.set_config(AudioProcessingConfig(auto_gain_control=False))
+    processor.process(quiet[:960])
+    assert processor.before_gain is None

@@ -44,6 +44,7 @@ def test_the_menu_outside_a_call_and_the_close_choice(qtbot: QtBot, app: AppHarn
     assert visible_texts(window, app_tray) == [
         "Open NIMeet",
         "New call",
+        "Settings…",
         "When I close the window during a call",
         "Quit NIMeet",
     ]

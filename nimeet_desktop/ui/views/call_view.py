@@ -13,11 +13,12 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from nimeet_desktop.call.desktop_call import DesktopCall
+from nimeet_desktop.call.muted_speech import MutedSpeechDetector
 from nimeet_desktop.call.quality import QualityMeter
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.media.audio_output import SILENCE_DBFS
@@ -26,7 +27,7 @@ from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.net.rest import RestError
 from nimeet_desktop.net.signaling import ConnectionState, SignalingError
 from nimeet_desktop.task_set import Once, TaskSet
-from nimeet_desktop.ui import messages
+from nimeet_desktop.ui import icons, messages, theme
 from nimeet_desktop.ui.call_bridge import CallBridge
 from nimeet_desktop.ui.call_devices import CallDevices
 from nimeet_desktop.ui.context import AppContext
@@ -57,6 +58,7 @@ class CallView(QWidget):
     # the same events, so the tray and the control bar never disagree.
     state_changed = Signal()  # joined or left, our media, the head count, the connection
     someone_joined = Signal(str)  # a username (untrusted), whenever the "joined" toast shows
+    settings_requested = Signal()
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -84,6 +86,19 @@ class CallView(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(16, 8, 16, 0)
         top.addWidget(self.title, 1)
+        # ---- issue 12 (settingsui): settings from the call; the "you are muted" hint ----
+        self.settings_button = QToolButton()
+        self.settings_button.setObjectName("callSettings")
+        self.settings_button.setAutoRaise(True)  # a flat glyph on the dark call background
+        self.settings_button.setIcon(icons.icon("settings", theme.CONTROL_FOREGROUND))
+        self.settings_button.setIconSize(QSize(22, 22))
+        self.settings_button.setToolTip(self.tr("Settings"))
+        self.settings_button.setAccessibleName(self.tr("Settings"))
+        self.settings_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.settings_button.clicked.connect(self.settings_requested)
+        top.addWidget(self.settings_button)
+        self.muted_speech = MutedSpeechDetector()
+        # ----
         self.grid = VideoGrid()
         self.controls = ControlBar()
         layout = QVBoxLayout(self)
@@ -150,6 +165,7 @@ class CallView(QWidget):
         self.room_id = room_id
         self.invite_url = invite_url
         self._leave = Once(self._leave_now)
+        self.muted_speech = MutedSpeechDetector()
         self.title.setText(room_name or self.tr("Room {room}").format(room=clip(room_id)))
         try:
             ice_servers = (await self.context.api.ice_servers()).ice_servers
@@ -209,6 +225,9 @@ class CallView(QWidget):
     def _joined(self, remote: RemoteParticipant) -> None:
         # Another person's name: capped before any tile measures it (painted as plain text, elided to the tile).
         tile = VideoTile(remote.socket_id, clip(remote.username), lambda: remote.latest_frame)
+        if self.call is not None:
+            tile.set_volume(self.call.volume(remote.socket_id))
+        tile.volume_changed.connect(self._set_volume)
         self.grid.add_tile(tile)
         self._updated(remote)
         self._update_count()
@@ -247,6 +266,8 @@ class CallView(QWidget):
 
     def _local_media(self, media: MediaState) -> None:
         self.controls.set_media(media)
+        if media.microphone:  # unmuted: the next muting may be told again, however soon it comes
+            self.muted_speech.update(SILENCE_DBFS, False, time.monotonic())
         own = self.grid.tile(SELF_TILE)
         if own is not None:
             own.set_camera_on(media.camera or media.screen)
@@ -285,6 +306,16 @@ class CallView(QWidget):
         for tile in self.grid.tiles():
             level = self.call.own_level() if tile.tile_id == SELF_TILE else levels.get(tile.tile_id, SILENCE_DBFS)
             tile.set_speaking(level > SPEAKING_DBFS)
+        muted = self.call.session.audio is not None and not self.call.session.microphone_on
+        if self.muted_speech.update(self.call.muted_speech_level(), muted, time.monotonic()):
+            self.toast.emit(
+                self.tr("You are muted. Press {key} to unmute.").format(key=SHORTCUTS["microphone"]), ToastKind.INFO
+            )
+
+    def _set_volume(self, socket_id: str, gain: float) -> None:
+        """A tile's volume slider moved: how loud that person plays here, for this call."""
+        if self.call is not None:
+            self.call.set_volume(socket_id, gain)
 
     # ---- controls ---------------------------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ class DashboardView(QWidget):
     toast = Signal(str)
     # A pasted link naming another server: the window offers to switch (it never happens silently).
     link_for_another_server = Signal(object)  # a JoinTarget
+    settings_requested = Signal()
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -64,11 +65,14 @@ class DashboardView(QWidget):
         self.email_label = ElidedLabel()
         self.logout_button = QPushButton(icons.icon("logout"), self.tr("Log out"))
         self.logout_button.setObjectName("logout")
+        self.settings_button = QPushButton(icons.icon("settings"), self.tr("Settings"))
+        self.settings_button.setObjectName("openSettings")
         header = QHBoxLayout()
         who = QVBoxLayout()
         who.addWidget(self.user_label)
         who.addWidget(self.email_label)
         header.addLayout(who, 1)
+        header.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
 
         start, start_layout = card()
@@ -132,6 +136,7 @@ class DashboardView(QWidget):
         outer.addWidget(recent, 1)
 
         self.logout_button.clicked.connect(lambda: self.tasks.spawn(self._logout(), name="logout"))
+        self.settings_button.clicked.connect(self.settings_requested)
         self.new_call_button.clicked.connect(self._new_call)
         self.join_button.clicked.connect(self._join_typed)
         self.join_edit.returnPressed.connect(self._join_typed)
@@ -152,6 +157,7 @@ class DashboardView(QWidget):
 
     def _apply_icons(self) -> None:
         self.logout_button.setIcon(icons.icon("logout"))
+        self.settings_button.setIcon(icons.icon("settings"))
         self.copy_button.setIcon(icons.icon("copy"))
         self.refresh_button.setIcon(icons.icon("refresh"))
 
