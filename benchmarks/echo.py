@@ -65,6 +65,10 @@ def fmt(value: float | None, unit: str = "", digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}{unit}"
 
 
+def _sent_pair(figures: dict[str, Any]) -> str:
+    return f"{fmt(figures['erleDb'])}/{fmt(figures['noiseReductionDb'], ' dB')}"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--duration", type=float, default=12.0, help="seconds of each call (default %(default)s)")
@@ -105,13 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         ("ERLE once converged (room-sim-talk)", [fmt(room("room-sim-talk", c)["erleDb"], " dB") for c in CASES]),
         ("  converged after (room-sim-talk)", [fmt(room("room-sim-talk", c)["convergedAfterS"], " s") for c in CASES]),
         ("noise reduction (room-sim-talk)", [fmt(room("room-sim-talk", c)["noiseReductionDb"], " dB") for c in CASES]),
-        (
-            "  ERLE / noise reduction as sent (room-sim-talk)",
-            [
-                f"{fmt(sent('room-sim-talk', c)['erleDb'], '')}/{fmt(sent('room-sim-talk', c)['noiseReductionDb'], ' dB')}"
-                for c in CASES
-            ],
-        ),
+        ("  ERLE / noise reduction as sent (room-sim-talk)", [_sent_pair(sent("room-sim-talk", c)) for c in CASES]),
         ("near end alone (room-sim-talk)", [fmt(room("room-sim-talk", c)["nearAloneDbfs"], " dBFS") for c in CASES]),
         ("near end in double talk", [fmt(room("room-sim-talk", c)["nearDoubleTalkDbfs"], " dBFS") for c in CASES]),
         ("  change in double talk", [fmt(room("room-sim-talk", c)["doubleTalkChangeDb"], " dB") for c in CASES]),
