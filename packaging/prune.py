@@ -7,11 +7,17 @@ collected what those plugins link (GTK 3, cairo, pango, the Wayland client...), 
 graph again from what stays: every Python extension module, every kept Qt plugin and the Python library, following
 ``DT_NEEDED`` (``readelf -d``) through the collected libraries by file name. A library not reached is dropped.
 Libraries loaded by name at run time (``ctypes``, ``dlopen``) are not in that graph: list them in ``KEEP``.
+
+``shared_copies`` finds libraries two wheels each bundle in the same version: opencv-python-headless and PyAV both
+ship FFmpeg (issue 12: about 32 MB unpacked, 11 MB of the .deb). The spec keeps PyAV's and makes OpenCV's file names
+symbolic links to it, once every symbol OpenCV takes from its copy is in PyAV's.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import posixpath
 import re
 import subprocess
 from collections.abc import Iterable
@@ -22,7 +28,8 @@ Entry = tuple[str, str, str]
 
 _NEEDED = re.compile(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]")
 _EXTENSION = re.compile(r"(\.abi3|\.cpython-\d+[^/]*)\.so$")
-KEEP = ("libpython",)  # the bootloader dlopens it
+# The bootloader dlopens libpython; livekit opens its FFI library (WebRTC's audio processing) with ctypes.CDLL.
+KEEP = ("libpython", "liblivekit_ffi")
 
 
 def _is_root(dest: str) -> bool:
@@ -42,12 +49,14 @@ def from_the_system(binaries: Iterable[Entry]) -> set[str]:
     files, the D-Bus and Kerberos ones) are the machine's. libpython stays whatever its folder."""
     return {
         dest
-        for dest, source, _kind in binaries
-        if _SYSTEM_LIBRARY_DIR.match(os.path.dirname(os.path.realpath(source)))
+        for dest, source, kind in binaries
+        if kind != "SYMLINK"  # its source is a target inside the bundle
+        and _SYSTEM_LIBRARY_DIR.match(os.path.dirname(os.path.realpath(source)))
         and not os.path.basename(dest).startswith(KEEP)
     }
 
 
+@functools.cache  # asked of the same libraries again and again (shared_copies, then unreachable)
 def needed(path: str) -> list[str]:
     done = subprocess.run(["readelf", "-d", path], capture_output=True, text=True, check=False)
     return _NEEDED.findall(done.stdout)
@@ -59,6 +68,7 @@ def unreachable(binaries: Iterable[Entry]) -> set[str]:
     by_name: dict[str, list[Entry]] = {}
     for entry in entries:
         by_name.setdefault(os.path.basename(entry[0]), []).append(entry)
+    by_dest = {_posix(entry[0]): entry for entry in entries}
     seen: set[str] = set()
     todo = [entry for entry in entries if _is_root(entry[0])]
     while todo:
@@ -66,9 +76,79 @@ def unreachable(binaries: Iterable[Entry]) -> set[str]:
         if entry[0] in seen:
             continue
         seen.add(entry[0])
+        if entry[2] == "SYMLINK":  # (dest, target relative to dest's folder): what it loads is its target
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(_posix(entry[0])), _posix(entry[1])))
+            todo.extend([by_dest[target]] if target in by_dest else [])
+            continue
         for name in needed(entry[1]):
             todo.extend(by_name.get(name, []))
     return {entry[0] for entry in entries if entry[0] not in seen and ".so" in os.path.basename(entry[0])}
+
+
+def _posix(dest: str) -> str:
+    return dest.replace("\\", "/")
+
+
+# auditwheel's names for the libraries it grafts into a wheel: the library, a hash of its contents, its version.
+_GRAFTED = re.compile(r"^(?P<name>lib[A-Za-z0-9_+]+)-[0-9a-f]{8}\.so\.(?P<major>\d+)\.(?P<minor>\d+)\.\d+$")
+# FFmpeg's libraries, as both opencv-python-headless and PyAV bundle them.
+FFMPEG = ("libavcodec", "libavformat", "libavutil", "libswscale", "libswresample")
+
+
+def _grafted(entry: Entry, folder: str) -> tuple[str, str, str] | None:
+    dest = _posix(entry[0])
+    match = _GRAFTED.match(posixpath.basename(dest))
+    if posixpath.dirname(dest) != folder or match is None:
+        return None
+    return match["name"], match["major"], match["minor"]
+
+
+def _dynamic_symbols(path: str, *, defined: bool) -> set[str]:
+    """The dynamic symbols ``path`` defines (or leaves undefined), without their version tags."""
+    flag = "--defined-only" if defined else "--undefined-only"
+    done = subprocess.run(["nm", "-D", flag, path], capture_output=True, text=True, check=True)
+    return {line.split()[-1].split("@")[0] for line in done.stdout.splitlines() if line.strip()}
+
+
+def missing_symbols(consumers: Iterable[str], old: str, new: str) -> set[str]:
+    """What the ``consumers`` take from the library ``old`` that ``new`` does not define."""
+    wanted = set().union(*(_dynamic_symbols(path, defined=False) for path in consumers))
+    return (wanted & _dynamic_symbols(old, defined=True)) - _dynamic_symbols(new, defined=True)
+
+
+def shared_copies(
+    binaries: Iterable[Entry], *, copy_folder: str, kept_folder: str, names: Iterable[str]
+) -> dict[str, str]:
+    """Libraries of ``copy_folder`` (a wheel's ``.libs``) that the same library of ``kept_folder`` can stand in
+    for: dest name of the copy -> dest name of the one kept. The same library means the same name and the same
+    major and minor version (``libavcodec-c4204469.so.62.28.101`` and ``libavcodec-5e6b81c2.so.62.28.102``):
+    FFmpeg changes public structures only with the minor version, and its point releases (the micro) keep the ABI.
+    And every symbol the copy's users take from it must be defined by the kept one; a library failing that stays
+    a copy (the build says so), as does one with no match: a newer wheel with another FFmpeg costs space, not a
+    broken app."""
+    entries = list(binaries)
+    wanted = tuple(names)
+    kept = {key: entry for entry in entries if (key := _grafted(entry, kept_folder)) and key[0] in wanted}
+    copies = {entry[0]: kept[key] for entry in entries if (key := _grafted(entry, copy_folder)) in kept}
+    found: dict[str, str] = {}
+    for dest, stand_in in copies.items():
+        source = next(entry[1] for entry in entries if entry[0] == dest)
+        name = posixpath.basename(_posix(dest))
+        users = [e[1] for e in entries if e[0] not in copies and e[2] != "SYMLINK" and name in needed(e[1])]
+        missing = missing_symbols(users, source, stand_in[1])
+        if missing:
+            print(f"prune: keeping {dest}: {stand_in[0]} lacks {len(missing)} of its symbols: {sorted(missing)[:5]}")
+            continue
+        found[dest] = stand_in[0]
+    return found
+
+
+def symlink_entries(shared: dict[str, str]) -> list[Entry]:
+    """PyInstaller's SYMLINK entries for ``shared_copies``: the copy's name, pointing (relatively) at the kept one."""
+    return [
+        (copy, posixpath.relpath(_posix(kept), posixpath.dirname(_posix(copy))), "SYMLINK")
+        for copy, kept in shared.items()
+    ]
 
 
 def strip_symbols(internal: Path) -> int:

@@ -2,17 +2,20 @@
 and by anyone who suspects a broken install (qutebrowser's ``--smoke-test`` is the model).
 
 Offscreen, with a throwaway profile: it builds the main window as the app does, shows every screen of ``SCREENS``,
-renders every icon in ``assets/icons``, loads the Russian translation and translates a known string, then closes
-the window the app's way and exits 0. It starts no server, opens no connection, touches no keyring and no device
-(synthetic media, an empty keyring). Any failure, a Qt warning included, exits 1 with one line on stderr saying
-why; the caller also fails the run on anything else printed to stderr (tests/test_smoke_test.py). On success it
-prints ``nimeet smoke test: ok ...`` on stdout, after a ``first window shown`` line that benchmarks/bundle_budget.py
-times. Messages are for developers and CI logs, so they are not translated.
+renders every icon in ``assets/icons``, loads the Russian translation and translates a known string, closes the
+window the app's way, then runs the native libraries the app loads only later (``check_native_libraries``: audio
+processing, the push-to-talk backend) and exits 0. It starts no server, opens no network connection, touches no
+keyring and no device (synthetic media, an empty keyring). Any failure, a Qt warning included, exits 1 with one
+line on stderr saying why; the caller also fails the run on anything else printed to stderr
+(tests/test_smoke_test.py). On success it prints a ``first window shown`` line that benchmarks/bundle_budget.py
+times, a ``native libraries: ...`` line, and last ``nimeet smoke test: ok ...``. Messages are for developers and CI
+logs, so they are not translated.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sys
 import tempfile
@@ -225,4 +228,64 @@ def _run(started: float) -> str:
     qInstallMessageHandler(None)
     if qt_problems:
         raise SmokeTestFailure(f"Qt said: {qt_problems[0]}")
+    print(f"native libraries: {check_native_libraries()}", flush=True)
     return f"{len(SCREENS)} screens, {len(names)} icons, {language} translation"
+
+
+# --- Issue 12: native libraries the app loads only when it needs them (bundle12) ---------------------------------
+# Neither is imported on the way to the first window, so nothing above would notice if the installer left one out:
+# livekit's FFI library is opened by file name (ctypes), pynput picks its platform backend by name (importlib).
+# Both run after the walk, so benchmarks/bundle_budget.py's time to the first window does not count them.
+
+APM_SAMPLE_RATE = 48_000
+APM_FRAME_SAMPLES = APM_SAMPLE_RATE // 100  # WebRTC's audio processing takes exactly 10 ms at a time
+
+
+def check_native_libraries() -> str:
+    return f"{check_audio_processing()}; {check_push_to_talk_backend()}"
+
+
+def check_audio_processing() -> str:
+    """Two 10 ms frames of 48 kHz mono through the app's own ``AudioProcessor`` with all four stages on: the
+    loudspeaker's block as the far end, then the microphone's as the near end, as a call feeds them. Loads livekit's
+    native library (``livekit/rtc/resources`` in the bundle); raises if it is missing or refuses the frames."""
+    import numpy as np
+    from livekit import rtc
+
+    from nimeet_desktop.media.audio_processing import AudioProcessingConfig, AudioProcessor
+
+    try:
+        processor = AudioProcessor(AudioProcessingConfig())  # the first use opens the library
+    except ImportError as exc:  # livekit adds lines on how to pip-install it: the smoke test says one line
+        raise SmokeTestFailure(f"audio processing did not load: {str(exc).splitlines()[0]}") from exc
+    samples = 2 * APM_FRAME_SAMPLES
+    tone = np.array(
+        [round(8000 * math.sin(2 * math.pi * 440 * i / APM_SAMPLE_RATE)) for i in range(samples)], dtype=np.int16
+    )
+    processor.analyze_render(tone, 0.04)  # any plausible loudspeaker delay; two frames cannot converge anyway
+    near = processor.process(tone)
+    # The near end is the far end's exact echo, so the echo canceller and the gain control must change it: an
+    # unchanged block means the library did not run on it.
+    if np.array_equal(near, tone):
+        raise SmokeTestFailure("audio processing returned the microphone's block unchanged")
+    return f"audio processing (livekit {rtc.__version__}, 4 stages, 10 ms at 48 kHz)"
+
+
+def check_push_to_talk_backend() -> str:
+    """pynput's keyboard backend for this platform, imported as push-to-talk imports it. On Linux that is the X11
+    one, which connects to the display as it loads: without a display (offscreen, a service) it is not tried, and
+    a display that does not answer is said, not failed: neither is the installation's fault. (Asked first through
+    python-xlib: pynput turns every failure of its X11 backend, a missing module too, into the same ImportError.)"""
+    if sys.platform.startswith("linux"):
+        if not os.environ.get("DISPLAY"):
+            return "push-to-talk backend not loaded (no DISPLAY)"
+        import Xlib.display
+        import Xlib.error
+
+        try:
+            Xlib.display.Display().close()
+        except Xlib.error.DisplayError as exc:
+            return f"push-to-talk backend not loaded (the X display did not answer: {exc})"
+    from pynput import keyboard
+
+    return f"push-to-talk backend {keyboard.Listener.__module__}"

@@ -1,7 +1,9 @@
 """The installers, as built: ``python -m PyInstaller build_installer.spec`` once for this module (into a temporary
-dist/work path), then, all frozen: ``nimeet --smoke-test``; ``nimeet-server`` answering ``/healthz``; two
-``nimeet-bot`` processes in one call through it exchanging video and audio at full rate; the .deb's fields and
-contents; the .deb installed into a scratch root with dpkg, its ``nimeet --smoke-test`` run there, and removed.
+dist/work path), then, all frozen: ``nimeet --smoke-test`` (with the native libraries loaded late: livekit's audio
+processing, pynput's X11 backend on Xvfb); ``nimeet-server`` answering ``/healthz``; two ``nimeet-bot`` processes in
+one call through it exchanging video and audio at full rate, and one sending a video file that OpenCV decodes with
+PyAV's FFmpeg (the bundle carries one FFmpeg, packaging/prune.py); the .deb's fields and contents; the .deb
+installed into a scratch root with dpkg, its ``nimeet --smoke-test`` run there, and removed.
 
 PyInstaller is a dev dependency: without it the build fails, and so does this module (it never skips). The build
 takes about a minute and a half here; the .deb is written uncompressed (``NIMEET_DEB_COMPRESSION=none``, see
@@ -27,6 +29,7 @@ import pytest
 
 from tests.media.conftest import start_xvfb
 from tests.support.server import ServerProcess
+from tests.test_smoke_native_libraries import AUDIO_PROCESSING, NO_DISPLAY, XORG, native_line
 from tests.test_smoke_test import check_passes, smoke
 
 pytestmark = [
@@ -111,8 +114,32 @@ def test_the_bundle_holds_three_programs_sharing_one_library_folder(bundle: Path
     ]
 
 
+def test_the_bundle_carries_the_native_libraries_of_issue_12(bundle: Path) -> None:
+    internal = bundle / "_internal"
+    # Where livekit's _ffi_client.py looks (importlib.resources of livekit.rtc.resources), and the licences.
+    assert (internal / "livekit" / "rtc" / "resources" / "liblivekit_ffi.so").stat().st_size > 20_000_000
+    assert (internal / "livekit" / "rtc" / "resources" / "LICENSE.md").is_file()
+    for backend in ("keyboard/_xorg", "keyboard/_uinput", "keyboard/_dummy", "mouse/_xorg"):
+        assert list((internal / "pynput").glob(f"{backend}.*")), backend
+    assert list((internal / "Xlib" / "ext").glob("record.*"))  # python-xlib's extensions, loaded by name
+
+
+def test_opencvs_ffmpeg_is_pyavs(bundle: Path) -> None:
+    opencv = bundle / "_internal" / "opencv_python_headless.libs"
+    links = {p.name.split("-")[0]: os.readlink(p) for p in opencv.iterdir() if p.is_symlink()}
+    # The four cv2 links; its libswresample only OpenCV's own libavcodec linked.
+    assert set(links) == {"libavcodec", "libavformat", "libavutil", "libswscale"}
+    assert all(target.startswith("../av.libs/") and (opencv / target).is_file() for target in links.values())
+    # What only OpenCV's own FFmpeg linked went with it: its libvpx 11 and OpenSSL 1.1.
+    gone = ("libvpx", "libssl", "libcrypto", "libswresample")
+    assert not [p.name for p in opencv.iterdir() if p.name.startswith(gone)]
+
+
 def test_frozen_smoke_test_passes_with_a_clean_stderr(bundle: Path) -> None:
-    check_passes(smoke(command=[str(bundle / "nimeet"), "--smoke-test"]))
+    done = smoke(command=[str(bundle / "nimeet"), "--smoke-test"])
+    check_passes(done)
+    line = native_line(done.stdout)
+    assert line.startswith(f"native libraries: {AUDIO_PROCESSING}") and line.endswith(NO_DISPLAY), line
 
 
 def _healthz(url: str) -> int:
@@ -127,7 +154,11 @@ def test_frozen_smoke_test_on_a_real_x_server(bundle: Path) -> None:
     xvfb = start_xvfb(1280, 800)
     try:
         env = {"DISPLAY": xvfb.display, "NIMEET_SMOKE_TEST_PLATFORM": "xcb"}
-        check_passes(smoke(env, command=[str(bundle / "nimeet"), "--smoke-test"]))
+        done = smoke(env, command=[str(bundle / "nimeet"), "--smoke-test"])
+        check_passes(done)
+        # With a display, push-to-talk's X11 backend loads too (pynput picks it by name, through python-xlib).
+        line = native_line(done.stdout)
+        assert line.startswith(f"native libraries: {AUDIO_PROCESSING}") and line.endswith(XORG), line
     finally:
         xvfb.stop()
 
@@ -191,6 +222,46 @@ async def test_two_frozen_bots_exchange_video_and_audio_at_full_rate(
         assert peer["bytesReceived"] > 0
 
 
+def _write_clip(path: Path, width: int, height: int, seconds: int, fps: int = 30) -> Path:
+    """MPEG-4 Part 2 in MP4: only FFmpeg reads it among OpenCV's backends (its own reader takes MJPEG AVI only)."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for index in range(seconds * fps):
+            image = np.zeros((height, width, 3), np.uint8)
+            image[:, : (index * 7) % width] = (0, 128, 255)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+async def test_a_frozen_bot_sends_a_video_file_opencv_decodes_with_pyavs_ffmpeg(
+    bundle: Path, frozen_server: ServerProcess, tmp_path: Path
+) -> None:
+    # A file as the camera goes through cv2.VideoCapture's FFmpeg backend: in the bundle OpenCV's FFmpeg is links
+    # to PyAV's (test_opencvs_ffmpeg_is_pyavs), so this is OpenCV working on the other build of the same release.
+    clip = _write_clip(tmp_path / "clip.mp4", 320, 240, seconds=10)
+    camera = ["--video", "camera", "--camera-device", str(clip), "--resolution", "320x240"]
+    sender = _bot(bundle, frozen_server, "--create", *camera, "--duration", "7", "--json", str(tmp_path / "s.json"))
+    assert sender.stdout is not None
+    line = await asyncio.to_thread(sender.stdout.readline)
+    assert line.startswith("room: "), line
+    room = line.split()[1]
+    receiver = _bot(bundle, frozen_server, f"--room={room}", "--duration", "5", "--json", str(tmp_path / "r.json"))
+    for proc in (sender, receiver):
+        await asyncio.to_thread(_finish, proc)
+    sent = json.loads((tmp_path / "s.json").read_text())
+    assert sent["errors"] == [], sent["errors"]
+    (peer,) = json.loads((tmp_path / "r.json").read_text())["peers"]
+    assert peer["video"]["fps"] >= 25, peer
+    assert (peer["video"]["width"], peer["video"]["height"]) == (320, 240)
+
+
 def _deb_fields(deb: Path) -> dict[str, str]:
     done = subprocess.run(["dpkg-deb", "-f", str(deb)], capture_output=True, text=True, check=True)
     fields: dict[str, str] = {}
@@ -224,6 +295,11 @@ def test_the_deb_installs_programs_links_desktop_entry_and_icons(deb: Path) -> N
     assert "./usr/share/icons/hicolor/scalable/apps/nimeet.svg" in entries
     assert "./usr/share/icons/hicolor/256x256/apps/nimeet.png" in entries
     assert "./usr/share/icons/hicolor/48x48/apps/nimeet.png" in entries
+    # The one FFmpeg: OpenCV's names stay symbolic links in the package (dpkg-deb -c prints "name -> target").
+    opencv_links = [line for path, line in entries.items() if "/opencv_python_headless.libs/libavcodec-" in path]
+    assert (
+        len(opencv_links) == 1 and opencv_links[0].startswith("l") and " -> ../av.libs/libavcodec-" in opencv_links[0]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -247,7 +323,9 @@ def installed(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
 def test_the_installed_package_passes_the_smoke_test(installed: Path) -> None:
     program = installed / "opt/nimeet/nimeet"
     assert os.readlink(installed / "usr/bin/nimeet") == "/opt/nimeet/nimeet"
-    check_passes(smoke(command=[str(program), "--smoke-test"]))
+    done = smoke(command=[str(program), "--smoke-test"])
+    check_passes(done)
+    assert native_line(done.stdout).startswith(f"native libraries: {AUDIO_PROCESSING}")
     desktop = (installed / "usr/share/applications/nimeet.desktop").read_text(encoding="utf-8")
     assert "MimeType=x-scheme-handler/nimeet;" in desktop.splitlines()
     assert "Exec=/usr/bin/nimeet %u" in desktop.splitlines()
