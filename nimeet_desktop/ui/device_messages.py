@@ -4,9 +4,11 @@ sentence per device and kind of problem, never the driver's or the server's word
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QLabel
 
 from nimeet_desktop.call.errors import CallError, CallErrorKind
 from nimeet_desktop.media.devices import DeviceProblem
+from nimeet_desktop.ui.form import show_error
 from signaling_server.protocol import MediaType
 
 
@@ -62,3 +64,30 @@ def call_error_text(error: CallError) -> str:
             "DeviceMessages", "The connection came back, but the call could not be rejoined"
         )
     return QCoreApplication.translate("DeviceMessages", "Something went wrong in the call (details are in the log)")
+
+
+class DeviceProblems:
+    """The sentences under a screen's device pickers (pre-join, the settings): one per device, gone when the device
+    works again; the label shows them all, one per line, or hides."""
+
+    def __init__(self, label: QLabel) -> None:
+        self._label = label
+        self._sentences: dict[str, str] = {}
+
+    def failed(self, device: MediaType, problem: DeviceProblem) -> None:
+        self.say(device, device_problem_text(device, problem))
+
+    def say(self, device: str, sentence: str) -> None:
+        self._sentences[device] = sentence
+        self._show()
+
+    def ok(self, device: str) -> None:
+        self._sentences.pop(device, None)
+        self._show()
+
+    def clear(self) -> None:
+        self._sentences.clear()
+        self._show()
+
+    def _show(self) -> None:
+        show_error(self._label, "\n".join(self._sentences.values()) or None)

@@ -21,8 +21,8 @@ from nimeet_desktop.media.preview import PreviewDevice
 from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui.context import AppContext
-from nimeet_desktop.ui.device_messages import device_problem_text
-from nimeet_desktop.ui.form import error_label, show_error
+from nimeet_desktop.ui.device_messages import DeviceProblems
+from nimeet_desktop.ui.form import error_label
 from nimeet_desktop.ui.settings.feeds import DeviceFeed, DeviceOwner
 from nimeet_desktop.ui.settings.page import Page, note
 from nimeet_desktop.ui.untrusted import plain_label
@@ -72,7 +72,7 @@ class DevicesPage(Page):
         self.test_button = QPushButton(self.tr("Play test sound"))
         self.test_button.setObjectName("testSound")
         self.device_error = error_label()
-        self._problems: dict[str, str] = {}
+        self._problems = DeviceProblems(self.device_error)
         self._discarded = False
 
         grid = QGridLayout()
@@ -177,15 +177,10 @@ class DevicesPage(Page):
 
     def device_problem(self, device: PreviewDevice, problem: DeviceProblem) -> None:
         """The window's own preview could not open (or lost) a device: one sentence per device."""
-        self._problems[device] = device_problem_text(device, problem)
-        self._show_problems()
+        self._problems.failed(device, problem)
 
     def device_ok(self, device: str) -> None:
-        self._problems.pop(device, None)
-        self._show_problems()
-
-    def _show_problems(self) -> None:
-        show_error(self.device_error, "\n".join(self._problems.values()) or None)
+        self._problems.ok(device)
 
     # ---- the test sound ---------------------------------------------------------------------------------
 
@@ -200,8 +195,7 @@ class DevicesPage(Page):
         except DeviceUnavailable as exc:
             logger.info("test sound not played (%s): %s", exc.kind, exc)
             if not self._discarded:
-                self._problems["speaker"] = speaker_problem_text(exc.kind)
-                self._show_problems()
+                self._problems.say("speaker", speaker_problem_text(exc.kind))
         finally:
             if not self._discarded:
                 self.test_button.setEnabled(True)

@@ -25,7 +25,7 @@ from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, control_button, show_media
-from nimeet_desktop.ui.device_messages import device_problem_text
+from nimeet_desktop.ui.device_messages import DeviceProblems
 from nimeet_desktop.ui.form import card, error_label, show_error
 from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation, invite_menu, menu_button
 from nimeet_desktop.ui.untrusted import ElidedLabel, clip, plain_label
@@ -89,7 +89,7 @@ class PreJoinView(QWidget):
         self.meter.setToolTip(self.tr("Microphone level"))
         self.meter.setAccessibleName(self.tr("Microphone level"))
         self.device_error = error_label()
-        self._device_problems: dict[PreviewDevice, str] = {}  # shown under the pickers, one sentence each
+        self._device_problems = DeviceProblems(self.device_error)  # shown under the pickers, one sentence each
 
         side, side_layout = card()
         side.setMinimumWidth(300)
@@ -176,7 +176,6 @@ class PreJoinView(QWidget):
             self._show_room(info)
         show_error(self.join_error, None)
         self._device_problems.clear()
-        self._show_device_problems()
         settings = self.context.settings
         # Silently: a toggled() here would save the settings while the pickers are still empty, forgetting the
         # chosen devices.
@@ -288,15 +287,10 @@ class PreJoinView(QWidget):
 
     def _device_error(self, device: PreviewDevice, problem: DeviceProblem) -> None:
         # A sentence for people; what the driver said is in the log (DevicePreview logs it).
-        self._device_problems[device] = device_problem_text(device, problem)
-        self._show_device_problems()
+        self._device_problems.failed(device, problem)
 
     def _device_ok(self, device: PreviewDevice) -> None:
-        self._device_problems.pop(device, None)
-        self._show_device_problems()
-
-    def _show_device_problems(self) -> None:
-        show_error(self.device_error, "\n".join(self._device_problems.values()) or None)
+        self._device_problems.ok(device)
 
     def _remember_devices(self) -> None:
         settings = self.context.settings
