@@ -5,7 +5,7 @@ plugged in later (python-sounddevice #47, #125, #382; PortAudio #11, #447), and 
 (``sd._terminate()`` / ``sd._initialize()``) closes every open stream, the call's microphone and speaker included;
 on macOS it does not even refresh the list (python-sounddevice #516), and on Windows the old indices may point at
 other devices after a replug (#427). So the lists come from a short-lived subprocess with a PortAudio of its own
-(``LISTER``: sounddevice alone, printing them as JSON), which disturbs no stream of ours, and it runs
+(``media/audio_lister.py``: sounddevice alone, printing them as JSON), which disturbs no stream of ours, and it runs
 only when something may have changed: on Linux when ``/dev/snd`` (a card added or removed) or the ALSA
 configuration changes, elsewhere every ``SLOW_POLL_S``. Cameras are V4L2 nodes on Linux (``/dev/video*``), listed
 by a cheap ioctl whenever the nodes change; other systems have no camera hot-plug here (probing OpenCV indices
@@ -30,7 +30,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from nimeet_desktop.frozen import is_frozen
+from nimeet_desktop.frozen import is_frozen, sibling_program
+from nimeet_desktop.media import audio_lister
 from nimeet_desktop.media.provider import DeviceChoice, MediaProvider
 
 logger = logging.getLogger(__name__)
@@ -93,23 +94,19 @@ def device_events(
 
 # ---- listing sound devices without disturbing our streams ------------------------------------------------------
 
-# Imports sounddevice only (not this package, its numpy and PyAV): the subprocess starts in a fraction of a second.
-# The names are the ones ``devices.list_microphones`` / ``list_speakers`` give, which are the ids the settings keep.
-LISTER = """
-import json, sounddevice as sd
-devices = list(sd.query_devices())
-print(json.dumps({
-    "microphones": [d["name"] for d in devices if d.get("max_input_channels", 0) > 0],
-    "speakers": [d["name"] for d in devices if d.get("max_output_channels", 0) > 0],
-}))
-"""
+
+def lister_command() -> list[str]:
+    """``media/audio_lister.py`` run by this Python, or by the bundle's ``nimeet-bot`` (a bundle has no Python)."""
+    if is_frozen():
+        return [str(sibling_program("nimeet-bot")), audio_lister.FLAG]
+    return [sys.executable, "-m", audio_lister.__name__]
 
 
 def audio_lists_in_subprocess(env: Mapping[str, str] | None = None) -> tuple[list[DeviceChoice], list[DeviceChoice]]:
     """(microphones, speakers) as a fresh PortAudio sees them, listed by a subprocess. Raises ``OSError`` (or
     ``subprocess.SubprocessError``, ``ValueError``) when that fails."""
-    done = subprocess.run(  # noqa: S603 (our own interpreter running our own module)
-        [sys.executable, "-c", LISTER],
+    done = subprocess.run(  # noqa: S603 (our own interpreter, or our own bundled program, running our own module)
+        lister_command(),
         capture_output=True,
         timeout=LIST_TIMEOUT_S,
         check=True,
@@ -131,9 +128,7 @@ def fresh_lists(provider: MediaProvider, env: Mapping[str, str] | None = None) -
 def _audio_lists(
     provider: MediaProvider, env: Mapping[str, str] | None
 ) -> tuple[tuple[DeviceChoice, ...], tuple[DeviceChoice, ...]]:
-    if type(provider).microphones is not MediaProvider.microphones or is_frozen():
-        # A provider of stand-ins lists its own; a bundle has no Python to run the lister with: PortAudio's
-        # list from the start of the process, as before (stated in docs/architecture.md).
+    if type(provider).microphones is not MediaProvider.microphones:  # a provider of stand-ins lists its own
         return tuple(provider.microphones()), tuple(provider.speakers())
     try:
         microphones, speakers = audio_lists_in_subprocess(env)

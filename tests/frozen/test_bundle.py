@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests.media.conftest import start_xvfb
+from tests.media.test_microphone import ASOUNDRC
 from tests.support.server import ServerProcess
 from tests.test_smoke_native_libraries import AUDIO_PROCESSING, NO_DISPLAY, XORG, native_line
 from tests.test_smoke_test import check_passes, smoke
@@ -140,6 +141,26 @@ def test_frozen_smoke_test_passes_with_a_clean_stderr(bundle: Path) -> None:
     check_passes(done)
     line = native_line(done.stdout)
     assert line.startswith(f"native libraries: {AUDIO_PROCESSING}") and line.endswith(NO_DISPLAY), line
+
+
+def test_the_frozen_bot_lists_sound_devices_for_the_apps_hot_plug_watch(bundle: Path, tmp_path: Path) -> None:
+    """A bundle has no Python to run ``media/audio_lister.py`` with: the app's device watch runs the bundled
+    ``nimeet-bot --list-audio-devices`` instead, which must print the lists a fresh PortAudio sees (here an ALSA
+    device defined in the .asoundrc of its HOME) and nothing of the bot."""
+    (tmp_path / ".asoundrc").write_text(ASOUNDRC)
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(bundle / "nimeet-bot"), "--list-audio-devices"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(tmp_path)},
+        check=True,
+    )
+    elapsed = time.monotonic() - started
+    found = json.loads(done.stdout)
+    assert "nimeet_null" in found["microphones"] and "nimeet_null" in found["speakers"], found
+    print(f"frozen lister: {elapsed:.2f} s")
 
 
 def _healthz(url: str) -> int:
