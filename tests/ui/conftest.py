@@ -37,8 +37,21 @@ def ui_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """A qasync loop on the shared QApplication: coroutines and Qt events run together, as in the app."""
     import qasync
 
+    class TestLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untyped
+        """qasync's ``run_until_complete`` processes Qt events once more after ``run_forever`` has cleared the
+        running loop: a timer due then steps its task outside any loop ("no running event loop"). For the whole
+        test that uses ``run`` the loop counts as running, so it does during that last pass too."""
+
+        def run_forever(self) -> Any:
+            kept = asyncio.events._get_running_loop() is self  # ``run`` keeps it running between its calls
+            try:
+                return super().run_forever()
+            finally:
+                if kept:
+                    asyncio.events._set_running_loop(self)
+
     theme.apply_theme(qapp)
-    loop = qasync.QEventLoop(qapp)
+    loop = TestLoop(qapp)
     # As in the app: slots that a test's click runs start their tasks on this loop (Tasks.spawn asks for it).
     asyncio.set_event_loop(loop)
     yield loop
