@@ -49,7 +49,7 @@ from typing import Any
 
 import qasync
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QContextMenuEvent, QCursor, QFont, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QContextMenuEvent, QCursor, QFont, QGuiApplication, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 REPO = Path(__file__).resolve().parents[2]
@@ -223,11 +223,13 @@ class Renderer:
             pixmap = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
         else:
             pixmap = screen.grabWindow(self.window.winId())
-        if pixmap.isNull():
-            raise RenderError(f"could not grab the window for {name}")
+        self.save(pixmap, name)
+
+    def save(self, pixmap: QPixmap, name: str) -> None:
+        """One screenshot, ``name`` plus the theme's suffix, into the output folder (and said on stdout)."""
         path = self.out / f"{name}{self.suffix}.png"
-        if not pixmap.save(str(path), "PNG"):
-            raise RenderError(f"could not write {path}")
+        if pixmap.isNull() or not pixmap.save(str(path), "PNG"):
+            raise RenderError(f"could not grab or write {path}")
         self.saved.append(path)
         print(path, flush=True)
 
@@ -324,12 +326,7 @@ class Renderer:
                 typed = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier, "a")
                 QApplication.sendEvent(section.key, typed)  # a letter alone: refused, saying why
             await asyncio.sleep(SETTLE_S)
-            pixmap = QGuiApplication.primaryScreen().grabWindow(host.winId())
-            path = self.out / f"{name}{self.suffix}.png"
-            if pixmap.isNull() or not pixmap.save(str(path), "PNG"):
-                raise RenderError(f"could not grab or write {path}")
-            self.saved.append(path)
-            print(path, flush=True)
+            self.save(QGuiApplication.primaryScreen().grabWindow(host.winId()), name)
             host.close()
             host.deleteLater()
         context.settings.push_to_talk = False
@@ -351,12 +348,7 @@ class Renderer:
             await asyncio.sleep(SETTLE_S)
             settings.repaint()
             await asyncio.sleep(0.15)
-            pixmap = QGuiApplication.primaryScreen().grabWindow(settings.winId())
-            path = self.out / f"settings-{page}{self.suffix}.png"
-            if pixmap.isNull() or not pixmap.save(str(path), "PNG"):
-                raise RenderError(f"could not grab or write {path}")
-            self.saved.append(path)
-            print(path, flush=True)
+            self.save(QGuiApplication.primaryScreen().grabWindow(settings.winId()), f"settings-{page}")
         settings.close()
         # The main window active again, as the person would leave it: the tray notifies only for a window not looked
         # at, and a "… joined" balloon would cover the call's picture.
@@ -514,12 +506,7 @@ class Renderer:
     async def capture_screen(self, name: str) -> None:
         """The whole X screen: popups and dialogs are windows of their own."""
         await asyncio.sleep(SETTLE_S)
-        pixmap = QGuiApplication.primaryScreen().grabWindow(0)
-        path = self.out / f"{name}{self.suffix}.png"
-        if pixmap.isNull() or not pixmap.save(str(path), "PNG"):
-            raise RenderError(f"could not grab or write {path}")
-        self.saved.append(path)
-        print(path, flush=True)
+        self.save(QGuiApplication.primaryScreen().grabWindow(0), name)
 
     # ---- bots -------------------------------------------------------------------------------------------
 

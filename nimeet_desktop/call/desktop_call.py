@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import av
 
@@ -28,6 +29,9 @@ from signaling_server.protocol import IceServer, JoinAck, MediaType
 logger = logging.getLogger(__name__)
 
 FALLBACK_INTERVAL_S = 5.0
+
+S = TypeVar("S", VideoSource, AudioSource)
+D = TypeVar("D", str, str | None)  # a device id (None: the default), or a monitor
 
 
 class DesktopCall:
@@ -95,12 +99,17 @@ class DesktopCall:
         return await self.session.join(self.room_id, camera=with_camera, microphone=microphone)
 
     async def _open_camera(self) -> bool:
+        self._ready_camera = await self._open("camera", self.provider.open_camera, self.camera_device)
+        return self._ready_camera is not None
+
+    async def _open(self, media: MediaType, opener: Callable[[D], S], device: D) -> S | None:
+        """``opener(device)`` in a worker thread (a device may take a second to open); a device that will not open
+        (absent, busy, unplugged, refused) is told the usual way and gives None."""
         try:
-            self._ready_camera = await asyncio.to_thread(self.provider.open_camera, self.camera_device)
-        except Exception as exc:  # absent, busy, unplugged: the call goes on without video
-            self.session.report_error(CallError.device_unavailable("camera", exc))
-            return False
-        return True
+            return await asyncio.to_thread(opener, device)
+        except Exception as exc:
+            self.session.report_error(CallError.device_unavailable(media, exc))
+            return None
 
     async def set_camera(self, enabled: bool) -> None:
         if enabled and self.session.camera is None and self._ready_camera is None and not await self._open_camera():
@@ -115,12 +124,10 @@ class DesktopCall:
         await self.session.set_microphone(enabled)
 
     async def start_screen_share(self, monitor: str) -> None:
-        try:
-            source = await asyncio.to_thread(self.provider.open_screen, monitor)
-        except Exception as exc:  # no display, permission refused (macOS screen recording), monitor gone
-            self.session.report_error(CallError.device_unavailable("screen", exc))
-            return
-        await self.session.start_screen_share(source)
+        # No display, permission refused (macOS screen recording), monitor gone: told, and nothing is shared.
+        source = await self._open("screen", self.provider.open_screen, monitor)
+        if source is not None:
+            await self.session.start_screen_share(source)
 
     async def stop_screen_share(self) -> None:
         await self.session.stop_screen_share()
@@ -155,10 +162,8 @@ class DesktopCall:
                 return True
             if same:  # the same device at another mode: it must be let go of before it opens again
                 return await feed.reopen_source(lambda: self.provider.open_camera(device))
-            try:
-                source = await asyncio.to_thread(self.provider.open_camera, device)
-            except Exception as exc:  # absent, busy, unplugged: the current camera goes on
-                self.session.report_error(CallError.device_unavailable("camera", exc))
+            source = await self._open("camera", self.provider.open_camera, device)
+            if source is None:  # the current camera goes on
                 return False
             await self.session.replace_camera(source)
             return True
@@ -179,12 +184,10 @@ class DesktopCall:
             self.microphone_device = device
             if await asyncio.to_thread(self.provider.needs_audio_reset, "microphone", device):
                 return await self._reset_audio()
-            try:
-                source = await asyncio.to_thread(self.provider.open_microphone, device)
-            except Exception as exc:  # absent, busy, unplugged: the current microphone goes on
-                self.session.report_error(CallError.device_unavailable("microphone", exc))
+            microphone = await self._open("microphone", self.provider.open_microphone, device)
+            if microphone is None:  # the current microphone goes on
                 return False
-            await self.session.replace_microphone(source)
+            await self.session.replace_microphone(microphone)
             return True
 
     async def reopen_microphone(self) -> bool:

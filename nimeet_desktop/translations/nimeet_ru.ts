@@ -407,6 +407,13 @@
     </message>
 </context>
 <context>
+    <name>DevicePickers</name>
+    <message>
+        <source>Microphone level</source>
+        <translation>Уровень микрофона</translation>
+    </message>
+</context>
+<context>
     <name>DevicesPage</name>
     <message>
         <source>Devices</source>
@@ -415,10 +422,6 @@
     <message>
         <source>You</source>
         <translation>Вы</translation>
-    </message>
-    <message>
-        <source>Microphone level</source>
-        <translation>Уровень микрофона</translation>
     </message>
     <message>
         <source>Play test sound</source>
@@ -854,10 +857,6 @@
     <message>
         <source>You</source>
         <translation>Вы</translation>
-    </message>
-    <message>
-        <source>Microphone level</source>
-        <translation>Уровень микрофона</translation>
     </message>
     <message>
         <source>Camera</source>

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import av
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QProgressBar, QPushButton
+from PySide6.QtWidgets import QComboBox, QGridLayout, QPushButton
 
 from nimeet_desktop.media import chime
 from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
@@ -22,6 +22,7 @@ from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.device_messages import DeviceProblems
+from nimeet_desktop.ui.device_pickers import device_pickers
 from nimeet_desktop.ui.form import error_label
 from nimeet_desktop.ui.settings.feeds import DeviceFeed, DeviceOwner
 from nimeet_desktop.ui.settings.page import Page, note
@@ -56,19 +57,9 @@ class DevicesPage(Page):
             avatar_name=user.username if user else None,
         )
         self.tile.setFixedSize(PREVIEW_HEIGHT * 16 // 9, PREVIEW_HEIGHT)  # a camera's 16:9, no black bars
-        self.cameras = QComboBox()
-        self.cameras.setObjectName("cameraPicker")
-        self.microphones = QComboBox()
-        self.microphones.setObjectName("microphonePicker")
-        self.speakers = QComboBox()
-        self.speakers.setObjectName("speakerPicker")
-        self.meter = QProgressBar()
-        self.meter.setObjectName("micLevel")
-        self.meter.setRange(0, 100)
-        self.meter.setTextVisible(False)
-        self.meter.setMaximumHeight(10)
-        self.meter.setToolTip(self.tr("Microphone level"))
-        self.meter.setAccessibleName(self.tr("Microphone level"))
+        pickers = device_pickers()
+        self.cameras, self.microphones, self.speakers = pickers.cameras, pickers.microphones, pickers.speakers
+        self.meter = pickers.meter
         self.test_button = QPushButton(self.tr("Play test sound"))
         self.test_button.setObjectName("testSound")
         self.device_error = error_label()

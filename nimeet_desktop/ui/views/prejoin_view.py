@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -26,6 +25,7 @@ from nimeet_desktop.ui import icons
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, control_button, show_media
 from nimeet_desktop.ui.device_messages import DeviceProblems
+from nimeet_desktop.ui.device_pickers import device_pickers
 from nimeet_desktop.ui.form import card, error_label, show_error
 from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation, invite_menu, menu_button
 from nimeet_desktop.ui.untrusted import ElidedLabel, clip, plain_label
@@ -75,19 +75,9 @@ class PreJoinView(QWidget):
         toggles.addWidget(self.camera_button)
         toggles.addStretch(1)
 
-        self.cameras = QComboBox()
-        self.cameras.setObjectName("cameraPicker")
-        self.microphones = QComboBox()
-        self.microphones.setObjectName("microphonePicker")
-        self.speakers = QComboBox()
-        self.speakers.setObjectName("speakerPicker")
-        self.meter = QProgressBar()
-        self.meter.setObjectName("micLevel")
-        self.meter.setRange(0, 100)
-        self.meter.setTextVisible(False)
-        self.meter.setMaximumHeight(10)
-        self.meter.setToolTip(self.tr("Microphone level"))
-        self.meter.setAccessibleName(self.tr("Microphone level"))
+        pickers = device_pickers()
+        self.cameras, self.microphones, self.speakers = pickers.cameras, pickers.microphones, pickers.speakers
+        self.meter = pickers.meter
         self.device_error = error_label()
         self._device_problems = DeviceProblems(self.device_error)  # shown under the pickers, one sentence each
 
