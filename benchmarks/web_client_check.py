@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import socket
 import sys
 import tempfile
 import time
@@ -45,6 +47,23 @@ def cpu_ticks(pids: list[int]) -> dict[int, int]:
             continue
         out[pid] = int(fields[11]) + int(fields[12])
     return out
+
+
+def stays_on_this_machine(route: str | None) -> bool:
+    """The browser's selected pair goes to the bot's 127.0.0.1 from an address of this machine. Chromium gathers on
+    every interface and ranks loopback last, so its end is often the LAN address: a packet between two addresses of
+    one machine still never leaves it (the kernel delivers it through the loopback device)."""
+    match = re.fullmatch(r"(.+):\d+ -> 127\.0\.0\.1:\d+", route or "")
+    if not match:
+        return False
+    local = match.group(1).strip("[]")
+    family = socket.AF_INET6 if ":" in local else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((local, 0))  # binds only to an address this machine has
+        except OSError:
+            return False
+    return True
 
 
 def register(server_url: str, username: str) -> str:
@@ -88,6 +107,10 @@ def wait_for_video(browser: ChromiumParticipant, timeout: float) -> dict[str, An
         time.sleep(0.5)
 
 
+def sent_bytes(stats: dict[str, Any]) -> int:
+    return sum(int(peer["bytesSent"]) for peer in stats["sent"]["peers"])
+
+
 def measure(browser: ChromiumParticipant, warmup: float, seconds: float) -> dict[str, Any]:
     time.sleep(warmup)
     before_stats = browser.stats()
@@ -114,6 +137,8 @@ def measure(browser: ChromiumParticipant, warmup: float, seconds: float) -> dict
         "painted_fps": (remote1["paintedFrames"] - remote0["paintedFrames"]) / elapsed,
         "sent_fps": (after_stats["sent"]["frames"] - before_stats["sent"]["frames"]) / elapsed,
         "chromium_fps_min": min((s["remotes"][0]["fps"] or 0) for s in samples),
+        "received_kbps": (remote1["bytesReceived"] - remote0["bytesReceived"]) * 8 / 1000 / elapsed,
+        "sent_kbps": (sent_bytes(after_stats) - sent_bytes(before_stats)) * 8 / 1000 / elapsed,
         "received_size": f"{remote1['width']}x{remote1['height']}",
         "sent_size": f"{after_stats['sent']['width']}x{after_stats['sent']['height']}",
         "quality_limitation": sorted({p["qualityLimitationReason"] for s in samples for p in s["sent"]["peers"]}),
@@ -150,7 +175,8 @@ def run_call(
             f"[{order}] browser camera {stats['camera']}, sent {sent['width']}x{sent['height']} "
             f"at {sent['fps']} fps ({sent['frames']} frames); received {remote['width']}x{remote['height']} "
             f"at {remote['fps']} fps ({remote['framesDecoded']} decoded, {remote['paintedFrames']} painted, "
-            f"codec {remote['codec']}, playing {remote['playing']}); {len(pids)} Chromium processes"
+            f"codec {remote['codec']}, playing {remote['playing']}, audio samples {remote['audioSamplesReceived']}, "
+            f"route {remote['route']}); {len(pids)} Chromium processes"
         )
         if (sent["width"], sent["height"]) != (WIDTH, HEIGHT):
             failures.append(f"{order}: the browser sends {sent['width']}x{sent['height']}, not {WIDTH}x{HEIGHT}")
@@ -160,6 +186,10 @@ def run_call(
             failures.append(
                 f"{order}: the bot's video is {remote['width']}x{remote['height']}, playing {remote['playing']}"
             )
+        if not stays_on_this_machine(remote["route"]):
+            failures.append(f"{order}: media leaves this machine: {remote['route']}")
+        if not remote["audioSamplesReceived"]:
+            failures.append(f"{order}: the browser received no audio from the bot")
         for bot in bots:
             bot.stop()
         report = bots[-1].report()
@@ -168,7 +198,7 @@ def run_call(
         failures.append(f"{order}: Chromium processes left after close: {leftover}")
     peers = [p for p in report["peers"] if p.get("video")]
     video = peers[0]["video"] if peers else None
-    print(f"[{order}] bot received from the browser: {video}")
+    print(f"[{order}] bot received from the browser: {video}; the bot sent {report['sent'].get('video')}")
     if not video or not video.get("frames") or (video.get("width"), video.get("height")) != (WIDTH, HEIGHT):
         failures.append(f"{order}: the bot received no 640x360 video from the browser: {report['peers']}")
     return failures, figures
@@ -199,8 +229,9 @@ def main() -> int:
                     f"Chromium, two-person call with one nimeet-bot (640x360@30 both ways), {figures['seconds']:.0f} s "
                     f"after {args.warmup:.0f} s: CPU {figures['cpu_percent']:.1f} % of one core "
                     f"({figures['processes']} processes), received {figures['received_fps']:.1f} fps decoded, "
-                    f"{figures['painted_fps']:.1f} fps painted at {figures['received_size']}, "
-                    f"sent {figures['sent_fps']:.1f} fps at {figures['sent_size']}; "
+                    f"{figures['painted_fps']:.1f} fps painted at {figures['received_size']} "
+                    f"({figures['received_kbps']:.0f} kbit/s), sent {figures['sent_fps']:.1f} fps at "
+                    f"{figures['sent_size']} ({figures['sent_kbps']:.0f} kbit/s); "
                     f"Chromium's lowest framesPerSecond {figures['chromium_fps_min']}, "
                     f"quality limitation {figures['quality_limitation']}"
                 )

@@ -265,6 +265,16 @@ async function start() {
   connect();
 }
 
+// The selected candidate pair's addresses ("127.0.0.1:port -> 127.0.0.1:port"): where the media goes.
+function route(stats) {
+  const transport = pick(stats, "transport")[0];
+  const pair = transport && stats.get(transport.selectedCandidatePairId);
+  if (!pair) return null;
+  const local = stats.get(pair.localCandidateId);
+  const remote = stats.get(pair.remoteCandidateId);
+  return `${local.address}:${local.port} -> ${remote.address}:${remote.port}`;
+}
+
 function pick(stats, type, kind) {
   const out = [];
   stats.forEach((s) => {
@@ -283,6 +293,7 @@ window.nimeetStats = async function nimeetStats() {
     const outbound = pick(stats, "outbound-rtp", "video")[0];
     const audioIn = pick(stats, "inbound-rtp", "audio")[0];
     remotes.push({
+      route: route(stats),
       socketId: p.id,
       username: usernames.get(p.id) || null,
       connectionState: p.pc.connectionState,
