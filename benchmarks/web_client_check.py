@@ -147,7 +147,7 @@ def measure(browser: ChromiumParticipant, warmup: float, seconds: float) -> dict
 
 
 def run_call(
-    workdir: Path, server_url: str, order: str, warmup: float, seconds: float
+    workdir: Path, server_url: str, order: str, warmup: float, seconds: float, self_view: bool
 ) -> tuple[list[str], dict[str, Any] | None]:
     """One call; returns the failed checks and, when measuring, the figures."""
     failures: list[str] = []
@@ -159,7 +159,12 @@ def run_call(
     else:  # the browser is there first: the bot offers
         room = create_room(server_url, token)
         bots = []
-    with cleanup(bots), chromium_participant(server_url, token, room, width=WIDTH, height=HEIGHT, fps=FPS) as browser:
+    with (
+        cleanup(bots),
+        chromium_participant(
+            server_url, token, room, width=WIDTH, height=HEIGHT, fps=FPS, self_view=self_view
+        ) as browser,
+    ):
         if order == "bot-last":
             bots.append(BotProcess(f"bot-{order}", workdir, server_url, bot_args(room)))
         stats = wait_for_video(browser, 30)
@@ -209,6 +214,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds before measuring (default %(default)s)")
     parser.add_argument("--measure", type=float, default=20.0, help="seconds measured (default %(default)s)")
     parser.add_argument("--order", choices=["both", "browser-last", "bot-last"], default="both")
+    parser.add_argument("--no-self-view", action="store_true", help="the page shows no self view")
     args = parser.parse_args()
     reason = unavailable_reason()
     if reason:
@@ -221,7 +227,12 @@ def main() -> int:
         for index, order in enumerate(orders):
             measuring = index == 0
             failed, figures = run_call(
-                Path(tmp), server.url, order, args.warmup if measuring else 0, args.measure if measuring else 0
+                Path(tmp),
+                server.url,
+                order,
+                args.warmup if measuring else 0,
+                args.measure if measuring else 0,
+                not args.no_self_view,
             )
             failures += failed
             if figures:
