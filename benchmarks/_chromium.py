@@ -11,11 +11,13 @@ line on its stdout.
         pids = browser.pids()      # Chromium's browser process and all its descendants, for /proc CPU sampling
         stats = browser.stats()    # {"sent": {"frames", "fps", "width", "height", ...}, "remotes": [...], ...}
 
-``stats()`` keys (``web_client/client.js``): ``sent`` {frames, fps, width, height, peers: [...]}, ``camera``
-{width, height, fps} (the capture track's settings), and ``remotes``, one per remote participant: socketId,
-username, connectionState, framesDecoded, framesReceived, framesDropped, fps (inbound-rtp framesPerSecond), width,
-height, codec, bytesReceived, audioSamplesReceived, paintedFrames (frames the compositor presented in its
-``<video>``) and playing.
+``stats()`` keys (``web_client/client.js``): ``sent`` {frames, fps, width, height, peers: [{socketId, frames,
+framesEncoded, fps, width, height, bytesSent, targetBitrate, qualityLimitationReason, encoder}]} (frames and fps:
+the lowest over the peers), ``camera`` {width, height, fps} (the capture track's settings), ``t`` (epoch s),
+``phase``, ``error``, ``selfId`` and ``remotes``, one per remote participant: socketId, username, connectionState,
+route (the selected candidate pair, "address:port -> address:port"), framesDecoded, framesReceived, framesDropped,
+fps (inbound-rtp framesPerSecond), width, height, codec, bytesReceived, audioSamplesReceived, paintedFrames (frames
+the compositor presented in its ``<video>``) and playing.
 
 Chromium's traffic stays on this machine: no STUN servers (the server's ``/api/ice-servers``, empty by default),
 loopback ICE candidates allowed, mDNS host names, QUIC, background fetches, component updates and sync off.
