@@ -16,8 +16,8 @@ framesEncoded, fps, width, height, bytesSent, targetBitrate, qualityLimitationRe
 the lowest over the peers), ``camera`` {width, height, fps} (the capture track's settings), ``t`` (epoch s),
 ``phase``, ``error``, ``selfId`` and ``remotes``, one per remote participant: socketId, username, connectionState,
 route (the selected candidate pair, "address:port -> address:port"), framesDecoded, framesReceived, framesDropped,
-fps (inbound-rtp framesPerSecond), width, height, codec, bytesReceived, audioSamplesReceived, paintedFrames (frames
-the compositor presented in its ``<video>``) and playing.
+fps (inbound-rtp framesPerSecond), width, height, codec, bytesReceived, audioSamplesReceived, audioSamplesPlayed,
+paintedFrames (frames the compositor presented in its ``<video>``) and playing.
 
 Chromium's traffic stays on this machine: no STUN servers (the server's ``/api/ice-servers``, empty by default),
 loopback ICE candidates allowed, mDNS host names, QUIC, background fetches, component updates and sync off.

@@ -180,7 +180,8 @@ def run_call(
             f"[{order}] browser camera {stats['camera']}, sent {sent['width']}x{sent['height']} "
             f"at {sent['fps']} fps ({sent['frames']} frames); received {remote['width']}x{remote['height']} "
             f"at {remote['fps']} fps ({remote['framesDecoded']} decoded, {remote['paintedFrames']} painted, "
-            f"codec {remote['codec']}, playing {remote['playing']}, audio samples {remote['audioSamplesReceived']}, "
+            f"codec {remote['codec']}, playing {remote['playing']}, audio samples {remote['audioSamplesReceived']} "
+            f"received, {remote['audioSamplesPlayed']} played, "
             f"route {remote['route']}); {len(pids)} Chromium processes"
         )
         if (sent["width"], sent["height"]) != (WIDTH, HEIGHT):
@@ -193,8 +194,8 @@ def run_call(
             )
         if not stays_on_this_machine(remote["route"]):
             failures.append(f"{order}: media leaves this machine: {remote['route']}")
-        if not remote["audioSamplesReceived"]:
-            failures.append(f"{order}: the browser received no audio from the bot")
+        if not remote["audioSamplesReceived"] or not remote["audioSamplesPlayed"]:
+            failures.append(f"{order}: the browser did not receive and play the bot's audio")
         for bot in bots:
             bot.stop()
         report = bots[-1].report()

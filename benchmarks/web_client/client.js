@@ -306,6 +306,8 @@ window.nimeetStats = async function nimeetStats() {
       codec: inbound && inbound.codecId ? (stats.get(inbound.codecId) || {}).mimeType || null : null,
       bytesReceived: inbound ? inbound.bytesReceived ?? 0 : 0,
       audioSamplesReceived: audioIn ? audioIn.totalSamplesReceived ?? 0 : 0,
+      // Samples the audio output pulled (media-playout stats): the others' audio is played, not only decoded.
+      audioSamplesPlayed: pick(stats, "media-playout").reduce((n, s) => n + (s.totalSamplesCount ?? 0), 0),
       paintedFrames: p.painted,
       playing: !!p.video && !p.video.paused && p.video.readyState >= 2,
     });

@@ -59,6 +59,8 @@ async function main() {
     // The fake camera runs at 20 fps unless told; it then gives any size the constraints ask for.
     args: [`--use-fake-device-for-media-stream=fps=${config.fps}`, ...CHROMIUM_ARGS],
     viewport: { width: 1280, height: 800 },
+    // Playwright mutes a headless browser by default; a web client in a call plays the others' audio.
+    ignoreDefaultArgs: ["--mute-audio"],
     // Playwright's own SIGINT/SIGTERM/SIGHUP handlers close the browser when this process is told to stop.
   });
   let closing = false;
