@@ -240,7 +240,8 @@ def main() -> int:
                 print(
                     f"Chromium, two-person call with one nimeet-bot (640x360@30 both ways), {figures['seconds']:.0f} s "
                     f"after {args.warmup:.0f} s: CPU {figures['cpu_percent']:.1f} % of one core "
-                    f"({figures['processes']} processes), received {figures['received_fps']:.1f} fps decoded, "
+                    f"({figures['processes']} processes, {figures['vanished']} ended meanwhile), "
+                    f"received {figures['received_fps']:.1f} fps decoded, "
                     f"{figures['painted_fps']:.1f} fps painted at {figures['received_size']} "
                     f"({figures['received_kbps']:.0f} kbit/s), sent {figures['sent_fps']:.1f} fps at "
                     f"{figures['sent_size']} ({figures['sent_kbps']:.0f} kbit/s); "
