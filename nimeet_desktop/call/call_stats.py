@@ -95,8 +95,9 @@ class RemoteCounters:
     socket_id: str
     username: str  # untrusted: the UI clips and isolates it before showing it
     key: int  # changes when the participant object is replaced (a rejoin): counters start over then
+    video_on: bool  # they say they send video (camera or screen)
     frames_decoded: int
-    width: int | None
+    width: int | None  # of the last frame decoded (also after their camera went off)
     height: int | None
     bytes_received: int
     packets_received: int
@@ -151,6 +152,7 @@ def read_counters(session: CallSession, rtcp: bool = False) -> CallCounters:
                 socket_id=socket_id,
                 username=remote.username,
                 key=id(stats),
+                video_on=remote.media.camera or remote.media.screen,
                 frames_decoded=stats.video_frames,
                 width=stats.width,
                 height=stats.height,
@@ -176,6 +178,7 @@ class SentStats:
 class TileStats:
     socket_id: str
     username: str  # untrusted
+    video_on: bool
     decoded_fps: float
     painted_fps: float | None  # None: the UI did not say (no tile for them)
     width: int | None
@@ -245,6 +248,7 @@ class StatsMeter:
                 TileStats(
                     socket_id=remote.socket_id,
                     username=remote.username,
+                    video_on=remote.video_on,
                     decoded_fps=rate(remote.frames_decoded, old.frames_decoded if old else None),
                     painted_fps=None if count is None else rate(count, painted_before.get(remote.socket_id)),
                     width=remote.width,

@@ -147,13 +147,15 @@ class StatisticsDialog(QDialog):
 
     @staticmethod
     def _tile_row(tile: TileStats) -> list[str]:
+        # Camera off (and no screen): no picture, so no resolution or frame rate to speak of (not "0 fps").
+        video = tile.video_on and tile.width is not None
         return [
             clip(tile.username),  # someone else's name: capped, control characters made visible; elided by the table
-            resolution_text(tile.width, tile.height),
-            fps_text(tile.decoded_fps if tile.width else None),
-            fps_text(tile.painted_fps if tile.width else None),
+            resolution_text(tile.width, tile.height) if video else UNKNOWN,
+            fps_text(tile.decoded_fps if video else None),
+            fps_text(tile.painted_fps if video else None),
             bitrate_text(tile.bitrate_bps),
-            loss_text(tile.loss_fraction),
+            loss_text(tile.loss_fraction if video else None),
             round_trip_text(tile.round_trip_s),
         ]
 

@@ -33,6 +33,7 @@ def remote(frames: int, *, key: int = 1, received: int = 0, socket_id: str = "s1
         socket_id=socket_id,
         username="Ada",
         key=key,
+        video_on=True,
         frames_decoded=frames,
         width=640,
         height=360,

@@ -98,6 +98,17 @@ async def statistics_in_a_call(app: AppHarness, bots: Bots, qtbot: QtBot) -> Non
     before = [dialog.row_texts(r) for r in range(3)]
     await until(lambda: [dialog.row_texts(r) for r in range(3)] != before, timeout=5, what="a refresh")
 
+    # A bot turns its camera off: no picture, so no resolution or frame rate (not a stale size, not "0 fps").
+    first = sessions[0].self_participant
+    assert first is not None
+    await sessions[0].set_camera(False)
+
+    def camera_off_row() -> list[str]:
+        return next(row for row in map(dialog.row_texts, range(3)) if row[0] == first.username)
+
+    await until(lambda: camera_off_row()[1:4] == [UNKNOWN] * 3, timeout=10, what="the row without video")
+    assert camera_off_row()[6] != UNKNOWN, "the round trip is still measured (audio, RTCP)"
+
     # A bot leaves: its row goes.
     await sessions[1].leave()
     await until(lambda: dialog.table.rowCount() == 2, timeout=10, what="the row of who left gone")
