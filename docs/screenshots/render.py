@@ -459,7 +459,7 @@ class Renderer:
         await until(
             lambda: remote.latest_frame is not None and remote.latest_frame.width > 640,
             "ada's screen frames (wider than her camera)",
-            within=60,  # a 1280×720 encode in the bot, on the renderer's loop: slow on a busy machine
+            within=20,
         )
         tile = self.tile_of(ada)
         shown = tile.conversions

@@ -173,7 +173,9 @@ class RoundTrip:
     def echoed(self, lsr: int, dlsr: int, now: float) -> None:
         if not dlsr:
             return  # the receiver had no sender report of ours yet
-        for sent_lsr, at in self._sent:
+        # Newest first: a sender with no new RTP packet between two reports (a camera turned off) sends the same
+        # LSR again, and the receiver echoes the last one it got.
+        for sent_lsr, at in reversed(self._sent):
             if sent_lsr == lsr:
                 sample = now - at - dlsr / 65536
                 if sample >= 0:

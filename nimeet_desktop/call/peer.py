@@ -343,7 +343,9 @@ class Peer:
         ``getStats()`` (no network traffic: it reads what the RTCP loops have already counted)."""
         inbound, outbound = rtcp_figures(await self.pc.getStats())
         # Ours counts every echoed sender report, aiortc's only an echo of the last one (aiortc_compat.RoundTrip).
-        measured = [r.seconds for r in (self.round_trips.get("video"), self.round_trips.get("audio")) if r]
+        # Audio's first: it sends all the time (silence while muted), so its reports are always fresh; video sends
+        # nothing while the camera is off.
+        measured = [r.seconds for r in (self.round_trips.get("audio"), self.round_trips.get("video")) if r]
         round_trip = next((seconds for seconds in measured if seconds is not None), outbound.round_trip_s)
         return inbound, dataclasses.replace(outbound, round_trip_s=round_trip)
 

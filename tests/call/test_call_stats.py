@@ -145,6 +145,13 @@ def test_a_round_trip_counts_the_echo_of_any_recent_sender_report() -> None:
     round_trip.echoed(0x0BAD_0BAD, dlsr=100, now=103.0)  # not one of ours
     assert round_trip.seconds == pytest.approx(0.755)
 
+    # No RTP between two reports (camera off): the same LSR twice; the echo is of the newest.
+    again = RoundTrip()
+    again.sent(0x0000_1234_5678_0000, at=100.0)
+    again.sent(0x0000_1234_5678_0000, at=105.0)
+    again.echoed(0x1234_5678, dlsr=65536 // 10, now=105.3)
+    assert again.seconds == pytest.approx(0.2, abs=1e-3)
+
 
 async def test_rtcp_figures_of_a_real_call_only_while_wanted(
     room_of: Callable[..., Awaitable[tuple[str, list[str]]]], sessions: Callable[..., CallSession]
