@@ -254,6 +254,7 @@ class Renderer:
         await self.switch_server()
         await self.prejoin()
         await self.call()
+        await self.statistics()
         await self.tile_menu()
         await self.tray_menu()
         await self.close_during_call()
@@ -422,6 +423,30 @@ class Renderer:
         await until(lambda: not window.toasts.visible_messages(), "the join toasts to go", within=10)
         await asyncio.sleep(1.0)
         await self.capture("call-4")
+
+    async def statistics(self) -> None:
+        """The call's statistics (issue 13) over the call, once every row has its round trip (RTCP has gone both
+        ways) and the frame rates of those who send video are counted."""
+        view = self.window.call_view
+        view.statistics_button.click()
+        dialog = view.statistics_dialog
+        assert dialog is not None
+        frame = self.window.geometry()
+        dialog.move(frame.x() + (frame.width() - dialog.width()) // 2, frame.y() + 90)
+        await until(lambda: (handle := dialog.windowHandle()) is not None and handle.isExposed(), "the statistics")
+
+        def complete() -> bool:
+            rows = [dialog.row_texts(row) for row in range(dialog.table.rowCount())]
+            return (
+                len(rows) == 1 + len(BOT_NAMES)
+                and "—" not in rows[0][:3]
+                and all(row[6] != "—" and row[4] != "—" for row in rows[1:])
+            )
+
+        await until(complete, "every round trip in the statistics", within=30)
+        await self.capture("statistics", with_dialogs=True)
+        dialog.close()
+        await until(lambda: view.statistics_dialog is None, "the statistics closed")
 
     async def screen_share(self) -> None:
         view = self.window.call_view

@@ -15,13 +15,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.metadata
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import aioice.ice
 from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
-from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, RtpPacket, unpack_remb_fci
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RTCP_PSFB_FIR,
+    RTCP_PSFB_PLI,
+    RtcpPsfbPacket,
+    RtcpRrPacket,
+    RtcpSrPacket,
+    RtpPacket,
+    unpack_remb_fci,
+)
 
 AIORTC_VERSION = importlib.metadata.version("aiortc")
 AIOICE_VERSION = importlib.metadata.version("aioice")
@@ -135,6 +146,72 @@ def route_video_feedback(
         await original(packet)
 
     sender._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign]
+
+
+# ---- round trip -------------------------------------------------------------------------------------------------
+
+# Sender reports remembered for matching the receiver reports that echo them (one every 0.5–1.5 s: ~10 s of them).
+SENDER_REPORTS_KEPT = 12
+ROUND_TRIP_ALPHA = 0.85  # smoothing, as aiortc's own estimate
+
+
+class RoundTrip:
+    """The round trip to the receiver of one sender's stream (RFC 3550 6.4.1: now − LSR − DLSR), smoothed.
+
+    aiortc 1.16 estimates it too (remote-inbound-rtp ``roundTripTime``), but only from a receiver report that
+    echoes the very last sender report it sent. On a busy loop (several people on a small laptop) the echo
+    arrives after the next sender report has gone out nearly every time, and the estimate stays unknown for the
+    whole call. Here the last few sender reports are remembered, so every echo counts."""
+
+    def __init__(self) -> None:
+        self._sent: deque[tuple[int, float]] = deque(maxlen=SENDER_REPORTS_KEPT)  # (LSR, wall clock at sending)
+        self.seconds: float | None = None
+
+    def sent(self, ntp_timestamp: int, at: float) -> None:
+        self._sent.append(((ntp_timestamp >> 16) & 0xFFFFFFFF, at))
+
+    def echoed(self, lsr: int, dlsr: int, now: float) -> None:
+        if not dlsr:
+            return  # the receiver had no sender report of ours yet
+        # Newest first: a sender with no new RTP packet between two reports (a camera turned off) sends the same
+        # LSR again, and the receiver echoes the last one it got.
+        for sent_lsr, at in reversed(self._sent):
+            if sent_lsr == lsr:
+                sample = now - at - dlsr / 65536
+                if sample >= 0:
+                    previous = self.seconds
+                    self.seconds = (
+                        sample if previous is None else ROUND_TRIP_ALPHA * previous + (1 - ROUND_TRIP_ALPHA) * sample
+                    )
+                return
+
+
+def measure_round_trip(sender: RTCRtpSender) -> RoundTrip:
+    """Watch ``sender``'s sender reports going out and the receiver reports coming back (both through private
+    methods of aiortc 1.16's sender, checked to exist); aiortc's own handling runs unchanged."""
+    send_rtcp = _require(sender, "_send_rtcp")
+    handle_rtcp_packet = _require(sender, "_handle_rtcp_packet")
+    _require(sender, "_ssrc")
+    round_trip = RoundTrip()
+
+    async def sending(packets: list[Any]) -> None:
+        now = time.time()
+        for packet in packets:
+            if isinstance(packet, RtcpSrPacket) and packet.ssrc == sender._ssrc:
+                round_trip.sent(packet.sender_info.ntp_timestamp, now)
+        await send_rtcp(packets)
+
+    async def receiving(packet: Any) -> None:
+        if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
+            now = time.time()
+            for report in packet.reports:
+                if report.ssrc == sender._ssrc:
+                    round_trip.echoed(report.lsr, report.dlsr, now)
+        await handle_rtcp_packet(packet)
+
+    sender._send_rtcp = sending  # type: ignore[method-assign]
+    sender._handle_rtcp_packet = receiving  # type: ignore[method-assign]
+    return round_trip
 
 
 # ---- connection health -----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ screen share starts, someone rejoins after a reconnect): the meter then starts t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import statistics
@@ -30,12 +31,61 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class RtcpFigures:
-    """What RTCP says about one direction of one connection (aiortc's ``getStats()``); None where unknown."""
+    """What RTCP says about one direction of one connection's video (aiortc's ``getStats()``); None where unknown.
 
-    packets_lost: int | None = None  # cumulative, as the receiver reports it
-    fraction_lost: float | None = None  # 0..1 over the receiver's last report interval
-    round_trip_s: float | None = None  # from the remote side's receiver report (remote-inbound-rtp)
+    For their video as we receive it (inbound-rtp): packets received and lost as our receiver counts them, and the
+    interarrival jitter. For ours as they receive it (remote-inbound-rtp, from their receiver reports): packets lost
+    and the fraction lost in their last report interval, and the round trip those reports measure."""
+
+    packets_received: int | None = None  # cumulative
+    packets_lost: int | None = None  # cumulative
+    fraction_lost: float | None = None  # 0..1, the receiver's last report interval
+    round_trip_s: float | None = None
     jitter_s: float | None = None
+
+
+VIDEO_CLOCK_HZ = 90_000  # RTP timestamps of video (VP8) tick at 90 kHz; RTCP jitter is counted in those ticks
+
+
+def rtcp_figures(report: Mapping[str, object]) -> tuple[RtcpFigures, RtcpFigures]:
+    """(their video as we receive it, ours as they receive it) from one connection's ``getStats()`` report.
+
+    aiortc reports the round trip per sender; the video sender's only once a receiver report about our video came
+    back. Without video going out (camera off) the audio sender's round trip is the same path's."""
+    inbound = outbound = RtcpFigures()
+    audio_round_trip: float | None = None
+    for entry in report.values():
+        kind = getattr(entry, "kind", None)
+        kind_of = getattr(entry, "type", None)
+        if kind_of == "inbound-rtp" and kind == "video":
+            jitter = getattr(entry, "jitter", None)
+            inbound = RtcpFigures(
+                packets_received=_int(getattr(entry, "packetsReceived", None)),
+                packets_lost=_int(getattr(entry, "packetsLost", None)),
+                jitter_s=jitter / VIDEO_CLOCK_HZ if isinstance(jitter, int | float) else None,
+            )
+        elif kind_of == "remote-inbound-rtp":
+            round_trip = getattr(entry, "roundTripTime", None)
+            round_trip = float(round_trip) if isinstance(round_trip, int | float) else None
+            if kind == "audio":
+                audio_round_trip = round_trip
+                continue
+            fraction = getattr(entry, "fractionLost", None)
+            outbound = RtcpFigures(
+                packets_lost=_int(getattr(entry, "packetsLost", None)),
+                # The receiver report's 8-bit fixed-point fraction (RFC 3550 6.4.1), as aiortc passes it on.
+                fraction_lost=fraction / 256 if isinstance(fraction, int | float) else None,
+                round_trip_s=round_trip,
+            )
+    if outbound.round_trip_s is None and audio_round_trip is not None:
+        outbound = RtcpFigures(
+            packets_lost=outbound.packets_lost, fraction_lost=outbound.fraction_lost, round_trip_s=audio_round_trip
+        )
+    return inbound, outbound
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +95,9 @@ class RemoteCounters:
     socket_id: str
     username: str  # untrusted: the UI clips and isolates it before showing it
     key: int  # changes when the participant object is replaced (a rejoin): counters start over then
+    video_on: bool  # they say they send video (camera or screen)
     frames_decoded: int
-    width: int | None
+    width: int | None  # of the last frame decoded (also after their camera went off)
     height: int | None
     bytes_received: int
     packets_received: int
@@ -73,8 +124,14 @@ class CallCounters:
     remotes: tuple[RemoteCounters, ...]
 
 
-def read_counters(session: CallSession) -> CallCounters:
-    """The engine's counters now. Runs on the engine's loop (reads objects only the loop writes)."""
+def read_counters(session: CallSession, rtcp: bool = False) -> CallCounters:
+    """The engine's counters now. Runs on the engine's loop (reads objects only the loop writes).
+
+    ``rtcp``: RTCP figures are wanted too (the statistics view is open); the session then gathers them from each
+    connection about once a second for the next few seconds (``CallSession.want_rtcp``): they cost a walk over
+    every connection's senders and receivers, which nobody pays while nobody looks."""
+    if rtcp:
+        session.want_rtcp()
     feed = session.video_feed()
     sent = None
     if feed is not None:
@@ -89,19 +146,20 @@ def read_counters(session: CallSession) -> CallCounters:
     remotes = []
     for socket_id, remote in session.participants.items():
         stats = remote.stats
-        rtcp = session.rtcp_figures(socket_id)
+        video_in, video_out = session.rtcp_figures(socket_id)
         remotes.append(
             RemoteCounters(
                 socket_id=socket_id,
                 username=remote.username,
                 key=id(stats),
+                video_on=remote.media.camera or remote.media.screen,
                 frames_decoded=stats.video_frames,
                 width=stats.width,
                 height=stats.height,
                 bytes_received=stats.bytes_received,
                 packets_received=stats.packets_received,
-                video_in=rtcp[0],
-                video_out=rtcp[1],
+                video_in=video_in,
+                video_out=video_out,
             )
         )
     return CallCounters(at=time.monotonic(), wall=time.time(), sent=sent, remotes=tuple(remotes))
@@ -112,13 +170,15 @@ class SentStats:
     fps: float
     width: int | None
     height: int | None
-    bitrate_bps: int | None
+    bitrate_bps: int | None  # the encoder's target
+    loss_fraction: float | None = None  # the worst any receiver reported of our video, last report interval
 
 
 @dataclass(frozen=True, slots=True)
 class TileStats:
     socket_id: str
     username: str  # untrusted
+    video_on: bool
     decoded_fps: float
     painted_fps: float | None  # None: the UI did not say (no tile for them)
     width: int | None
@@ -126,8 +186,8 @@ class TileStats:
     latency_ms: float | None  # p50 capture → paint over the interval, for stamped (synthetic) pictures
     bitrate_bps: float | None  # everything received from them (media and RTCP), over the interval
     packets_lost: int | None  # cumulative, of their video, as we count it
-    loss_fraction: float | None  # of their video, our last receiver report
-    round_trip_s: float | None  # to them, from their receiver reports of our video
+    loss_fraction: float | None  # of their video, as we count it, over about the last second
+    round_trip_s: float | None  # to them, from their receiver reports
     jitter_s: float | None
 
 
@@ -169,11 +229,13 @@ class StatsMeter:
         sent = counters.sent
         old_sent = previous.sent if previous is not None else None
         sent_then = old_sent.frames if old_sent is not None and sent is not None and old_sent.key == sent.key else None
+        reported = [r.video_out.fraction_lost for r in counters.remotes if r.video_out.fraction_lost is not None]
         sent_stats = SentStats(
             fps=rate(sent.frames, sent_then) if sent is not None else 0.0,
             width=sent.width if sent is not None else None,
             height=sent.height if sent is not None else None,
             bitrate_bps=sent.bitrate_bps if sent is not None else None,
+            loss_fraction=max(reported) if sent is not None and reported else None,
         )
         tiles = []
         for remote in counters.remotes:
@@ -186,6 +248,7 @@ class StatsMeter:
                 TileStats(
                     socket_id=remote.socket_id,
                     username=remote.username,
+                    video_on=remote.video_on,
                     decoded_fps=rate(remote.frames_decoded, old.frames_decoded if old else None),
                     painted_fps=None if count is None else rate(count, painted_before.get(remote.socket_id)),
                     width=remote.width,
@@ -199,6 +262,24 @@ class StatsMeter:
                 )
             )
         return CallStats(t=counters.wall, sent=sent_stats, tiles=tuple(tiles))
+
+
+def with_interval_loss(now: RtcpFigures, then: RtcpFigures | None) -> RtcpFigures:
+    """``now`` with ``fraction_lost``: packets lost of those expected since ``then`` (the previous gathering of the
+    same stream). Unknown without both readings, or when no packet was expected (nothing sent is nothing lost, but
+    "0 %" would claim a measurement)."""
+    fraction: float | None = None
+    if (
+        then is not None
+        and now.packets_lost is not None
+        and now.packets_received is not None
+        and then.packets_lost is not None
+        and then.packets_received is not None
+    ):
+        lost = max(0, now.packets_lost - then.packets_lost)
+        expected = lost + now.packets_received - then.packets_received
+        fraction = lost / expected if expected > 0 else None
+    return dataclasses.replace(now, fraction_lost=fraction)
 
 
 def _number(value: float) -> float:

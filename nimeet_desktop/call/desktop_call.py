@@ -366,10 +366,10 @@ class DesktopCall:
         feed = self.session.video_feed()
         return None if feed is None else feed.latest_frame
 
-    def counters(self) -> CallCounters:
+    def counters(self, rtcp: bool = False) -> CallCounters:
         """The engine's figures for the statistics (view and ``--stats``), frozen: the one read the UI makes of
-        them, once a second."""
-        return read_counters(self.session)
+        them, once a second. ``rtcp``: with packet loss and round trips (the statistics view is open)."""
+        return read_counters(self.session, rtcp)
 
     def levels(self) -> dict[str, float]:
         """dBFS per remote socket id, as the mixer hears them."""

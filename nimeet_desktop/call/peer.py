@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from typing import Any, Protocol, cast
 
@@ -32,6 +33,7 @@ from aiortc.sdp import candidate_from_sdp
 
 from nimeet_desktop.call import aiortc_compat
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast
+from nimeet_desktop.call.call_stats import RtcpFigures, rtcp_figures
 from nimeet_desktop.call.jitter import use_marker_jitter_buffers
 from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.outgoing_track import OutgoingTrack
@@ -111,6 +113,7 @@ class Peer:
         # Pre-encoded packets start at a keyframe; raw frames (encode_once off) are encoded by the sender itself.
         self.video_out: OutgoingTrack[Any] = OutgoingTrack("video", keyframes=self._options.encode_once)
         self.audio_out: OutgoingTrack[av.AudioFrame] = OutgoingTrack("audio", keyframes=False)
+        self.round_trips: dict[str, aiortc_compat.RoundTrip] = {}  # by kind, for the statistics
 
         @pc.on("connectionstatechange")
         def on_state() -> None:
@@ -141,6 +144,8 @@ class Peer:
             sender = transceiver.sender
             # A peer closed while its ICE checks complete (a call left during a rejoin) must not keep checking.
             aiortc_compat.end_consent_checks_after_close(aiortc_compat.ice_connection(sender))
+            if sender.track is None and transceiver.kind not in self.round_trips:
+                self.round_trips[transceiver.kind] = aiortc_compat.measure_round_trip(sender)
             if transceiver.kind == "video":
                 self._prefer_vp8(transceiver)
                 if sender.track is None:
@@ -330,6 +335,19 @@ class Peer:
             await self.pc.addIceCandidate(candidate)
         except ValueError as exc:
             logger.warning("ignoring a candidate from %s: %s", self.socket_id, exc)
+
+    # ---- statistics -------------------------------------------------------------------------------------
+
+    async def rtcp_figures(self) -> tuple[RtcpFigures, RtcpFigures]:
+        """(their video as we receive it, ours as they receive it) from this connection's RTCP, via aiortc's
+        ``getStats()`` (no network traffic: it reads what the RTCP loops have already counted)."""
+        inbound, outbound = rtcp_figures(await self.pc.getStats())
+        # Ours counts every echoed sender report, aiortc's only an echo of the last one (aiortc_compat.RoundTrip).
+        # Audio's first: it sends all the time (silence while muted), so its reports are always fresh; video sends
+        # nothing while the camera is off.
+        measured = [r.seconds for r in (self.round_trips.get("audio"), self.round_trips.get("video")) if r]
+        round_trip = next((seconds for seconds in measured if seconds is not None), outbound.round_trip_s)
+        return inbound, dataclasses.replace(outbound, round_trip_s=round_trip)
 
     # ---- health -----------------------------------------------------------------------------------------
 

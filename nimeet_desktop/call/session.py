@@ -16,7 +16,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from nimeet_desktop.call import ice
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast
-from nimeet_desktop.call.call_stats import RtcpFigures
+from nimeet_desktop.call.call_stats import RtcpFigures, with_interval_loss
 from nimeet_desktop.call.errors import CallError, CallErrorKind
 from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.peer import Peer
@@ -47,6 +47,10 @@ WATCH_INTERVAL_S = 0.5
 DEAD_AFTER_S = 4.0
 # A connection that has not come up in this long will not: start it over.
 CONNECT_TIMEOUT_S = 10.0
+
+# RTCP figures (getStats) are gathered at most this often, and only for this long after someone last asked.
+RTCP_INTERVAL_S = 1.0
+RTCP_WANTED_FOR_S = 3.0
 
 TrackKind = Literal["audio", "video"]
 _NO_RTCP = (RtcpFigures(), RtcpFigures())
@@ -122,6 +126,10 @@ class CallSession:
         self.ignored_joins = 0  # participants announced beyond what a room can hold
         # RTCP figures per socket id (their video as we receive it, ours as they do), gathered by ``_watch``.
         self._rtcp: dict[str, tuple[RtcpFigures, RtcpFigures]] = {}
+        self._rtcp_wanted_until = 0.0
+        self._rtcp_at = float("-inf")
+        self._rtcp_gathering = False
+        self._rtcp_generation: dict[str, int] = {}
         # Told (on the loop) when a camera or microphone ends by itself, before the session forgets it; returns
         # True when it takes over (DesktopCall falls back to the system default and reports only if that fails).
         self.on_device_lost: Callable[[MediaType, str], bool] | None = None
@@ -155,8 +163,36 @@ class CallSession:
         return self.audio
 
     def rtcp_figures(self, socket_id: str) -> tuple[RtcpFigures, RtcpFigures]:
-        """(their video as we receive it, our video as they receive it), as RTCP last told; unknown at first."""
+        """(their video as we receive it, our video as they receive it), as RTCP last told; unknown at first, and
+        only gathered while wanted (``want_rtcp``)."""
         return self._rtcp.get(socket_id, _NO_RTCP)
+
+    def want_rtcp(self) -> None:
+        """Someone shows RTCP figures: gather them about once a second for the next ``RTCP_WANTED_FOR_S``."""
+        self._rtcp_wanted_until = time.monotonic() + RTCP_WANTED_FOR_S
+
+    async def _gather_rtcp(self) -> None:
+        try:
+            for socket_id, peer in list(self.peers.items()):
+                if peer.closed:
+                    continue
+                generation = peer.generation
+                try:
+                    inbound, outbound = await peer.rtcp_figures()
+                except Exception:  # a connection closing under us: statistics never break a call
+                    logger.debug("no RTCP figures for %s", socket_id, exc_info=True)
+                    continue
+                previous = self._rtcp.get(socket_id)
+                # A rebuilt connection counts from zero again: no loss figure across the two.
+                then = (
+                    previous[0] if previous is not None and self._rtcp_generation.get(socket_id) == generation else None
+                )
+                self._rtcp[socket_id] = (with_interval_loss(inbound, then), outbound)
+                self._rtcp_generation[socket_id] = generation
+            for socket_id in set(self._rtcp) - set(self.peers):
+                del self._rtcp[socket_id]
+        finally:
+            self._rtcp_gathering = False
 
     def _start_camera(self) -> None:
         if self._camera_factory is None or self.camera is not None:
@@ -552,6 +588,11 @@ class CallSession:
         while True:
             await asyncio.sleep(WATCH_INTERVAL_S)
             now = time.monotonic()
+            # Due a tick early rather than a tick late: on the half-second ticks, that is once a second.
+            due = now - self._rtcp_at >= RTCP_INTERVAL_S - WATCH_INTERVAL_S / 2
+            if now < self._rtcp_wanted_until and due and not self._rtcp_gathering:
+                self._rtcp_at, self._rtcp_gathering = now, True
+                self._tasks.spawn(self._gather_rtcp(), "rtcp-stats")
             for socket_id, peer in list(self.peers.items()):
                 packets, total_bytes = peer.transport_counters()
                 remote = self.participants.get(socket_id)

@@ -158,6 +158,10 @@
         <translation>Настройки</translation>
     </message>
     <message>
+        <source>Call statistics</source>
+        <translation>Статистика звонка</translation>
+    </message>
+    <message>
         <source>Room {room}</source>
         <translation>Комната {room}</translation>
     </message>
@@ -1070,6 +1074,72 @@
     <message>
         <source>Server</source>
         <translation>Сервер</translation>
+    </message>
+</context>
+<context>
+    <name>StatisticsDialog</name>
+    <message>
+        <source>Call statistics</source>
+        <translation>Статистика звонка</translation>
+    </message>
+    <message>
+        <source>Participant</source>
+        <translation>Участник</translation>
+    </message>
+    <message>
+        <source>Resolution</source>
+        <translation>Разрешение</translation>
+    </message>
+    <message>
+        <source>Frame rate</source>
+        <translation>Частота кадров</translation>
+    </message>
+    <message>
+        <source>Painted</source>
+        <translation>Показано</translation>
+    </message>
+    <message>
+        <source>Bitrate</source>
+        <translation>Битрейт</translation>
+    </message>
+    <message>
+        <source>Packet loss</source>
+        <translation>Потери пакетов</translation>
+    </message>
+    <message>
+        <source>Round trip</source>
+        <translation>Задержка (RTT)</translation>
+    </message>
+    <message>
+        <source>Frame rate: frames received and decoded per second; painted: frames shown on this screen. Bitrate: everything received from that person. Packet loss and round trip come from the connections&apos; RTCP reports; “—” means not known yet.</source>
+        <translation>Частота кадров: кадров в секунду, принятых и декодированных; показано: кадров, выведенных на этот экран. Битрейт: всё, что принято от этого участника. Потери пакетов и задержка (время приёма-передачи) — из отчётов RTCP соединений; «—» значит, что это ещё неизвестно.</translation>
+    </message>
+    <message>
+        <source>You (sending)</source>
+        <translation>Вы (отправка)</translation>
+    </message>
+</context>
+<context>
+    <name>StatisticsView</name>
+    <message>
+        <source>{value} fps</source>
+        <translation>{value} кадр/с</translation>
+    </message>
+    <message>
+        <source>{value} Mbit/s</source>
+        <translation>{value} Мбит/с</translation>
+    </message>
+    <message>
+        <source>{value} kbit/s</source>
+        <translation>{value} кбит/с</translation>
+    </message>
+    <message>
+        <source>{value} %</source>
+        <translation>{value} %</translation>
+    </message>
+    <message>
+        <source>{value} ms</source>
+        <translation>{value} мс</translation>
     </message>
 </context>
 <context>

@@ -29,7 +29,7 @@ class CallStatistics(QObject):
         super().__init__(parent)
         self._grid = grid
         self.file = StatsFile(file) if file is not None else None
-        self._counters: Callable[[], CallCounters] | None = None
+        self._counters: Callable[[bool], CallCounters] | None = None
         self._meter = StatsMeter()
         self._watchers = 0  # open statistics views
         self.latest: CallStats | None = None
@@ -42,7 +42,7 @@ class CallStatistics(QObject):
         """Capture-to-paint latency is read at paint time only for the file (it costs a read per painted frame)."""
         return self.file is not None and self._counters is not None
 
-    def start(self, counters: Callable[[], CallCounters]) -> None:
+    def start(self, counters: Callable[[bool], CallCounters]) -> None:
         """A call began: read ``counters`` once a second while anyone wants the figures."""
         self._counters = counters
         self._meter = StatsMeter()
@@ -61,6 +61,8 @@ class CallStatistics(QObject):
     def watch(self) -> None:
         """A statistics view opened: sample now (it shows something at once) and every second."""
         self._watchers += 1
+        if self._timer.isActive() and self.latest is not None:
+            self.updated.emit(self.latest)  # already sampling for the file: the newest now, not a line more
         self._follow()
 
     def unwatch(self) -> None:
@@ -88,7 +90,8 @@ class CallStatistics(QObject):
                 continue
             painted[tile.tile_id] = tile.painted_frames
             latencies[tile.tile_id] = tile.take_latencies()
-        stats = self._meter.update(self._counters(), painted, latencies)
+        # RTCP figures (loss, round trip) only for the view: the file does not carry them.
+        stats = self._meter.update(self._counters(self._watchers > 0), painted, latencies)
         self.latest = stats
         if self.file is not None:
             self.file.append(stats)

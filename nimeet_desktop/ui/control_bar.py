@@ -25,6 +25,7 @@ SHORTCUTS = {
     "screen": "D",
     "leave": "Ctrl+Shift+H",
     "invite": "Ctrl+Shift+C",
+    "statistics": "Ctrl+Shift+I",
 }
 
 

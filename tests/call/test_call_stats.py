@@ -7,10 +7,12 @@ import dataclasses
 import json
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
+from nimeet_desktop.call.aiortc_compat import RoundTrip
 from nimeet_desktop.call.call_stats import (
     CallCounters,
     CallStats,
@@ -19,8 +21,11 @@ from nimeet_desktop.call.call_stats import (
     SentCounters,
     StatsMeter,
     json_line,
+    read_counters,
 )
+from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.call.stats_file import StatsFile
+from tests.call.conftest import frames_from, wait_until
 
 
 def remote(frames: int, *, key: int = 1, received: int = 0, socket_id: str = "s1") -> RemoteCounters:
@@ -28,6 +33,7 @@ def remote(frames: int, *, key: int = 1, received: int = 0, socket_id: str = "s1
         socket_id=socket_id,
         username="Ada",
         key=key,
+        video_on=True,
         frames_decoded=frames,
         width=640,
         height=360,
@@ -124,3 +130,52 @@ def test_a_path_that_cannot_be_written_is_logged_once(tmp_path: Path, caplog: py
         assert out.append(_stats())
     assert len(caplog.records) == 2 and "again" in caplog.records[1].getMessage()
     out.close()
+
+
+def test_a_round_trip_counts_the_echo_of_any_recent_sender_report() -> None:
+    round_trip = RoundTrip()
+    round_trip.sent(0x0000_1234_5678_0000, at=100.0)
+    round_trip.sent(0x0000_1234_9999_0000, at=101.0)  # a newer report went out before the first one's echo came
+    round_trip.echoed(0x1234_5678, dlsr=0, now=101.2)
+    assert round_trip.seconds is None, "DLSR 0: the receiver had no report of ours yet"
+    round_trip.echoed(0x1234_5678, dlsr=65536 // 2, now=101.3)  # held 0.5 s by the receiver
+    assert round_trip.seconds == pytest.approx(0.8)
+    round_trip.echoed(0x1234_9999, dlsr=65536 // 2, now=102.0)
+    assert round_trip.seconds == pytest.approx(0.85 * 0.8 + 0.15 * 0.5)
+    round_trip.echoed(0x0BAD_0BAD, dlsr=100, now=103.0)  # not one of ours
+    assert round_trip.seconds == pytest.approx(0.755)
+
+    # No RTP between two reports (camera off): the same LSR twice; the echo is of the newest.
+    again = RoundTrip()
+    again.sent(0x0000_1234_5678_0000, at=100.0)
+    again.sent(0x0000_1234_5678_0000, at=105.0)
+    again.echoed(0x1234_5678, dlsr=65536 // 10, now=105.3)
+    assert again.seconds == pytest.approx(0.2, abs=1e-3)
+
+
+async def test_rtcp_figures_of_a_real_call_only_while_wanted(
+    room_of: Callable[..., Awaitable[tuple[str, list[str]]]], sessions: Callable[..., CallSession]
+) -> None:
+    room, tokens = await room_of(2)
+    a, b = sessions(tokens[0]), sessions(tokens[1])
+    await a.join(room)
+    await b.join(room)
+    await wait_until(lambda: frames_from(a, b) > 30 and frames_from(b, a) > 30, timeout=20, what="video both ways")
+    assert b.self_participant is not None
+    peer_id = b.self_participant.socket_id
+    assert read_counters(a).remotes[0].video_out.round_trip_s is None, "not gathered unless wanted"
+
+    def figures() -> tuple[RtcpFigures, RtcpFigures]:
+        [remote] = read_counters(a, rtcp=True).remotes
+        return remote.video_in, remote.video_out
+
+    await wait_until(
+        lambda: figures()[1].round_trip_s is not None and figures()[0].fraction_lost is not None,
+        timeout=15,
+        what="a round trip and a loss figure",
+    )
+    video_in, video_out = figures()
+    assert 0 <= (video_out.round_trip_s or 0) < 2, "loopback"
+    assert video_in.fraction_lost == 0 and video_in.packets_lost == 0 and (video_in.packets_received or 0) > 30
+    assert video_in.jitter_s is not None and video_out.fraction_lost == 0
+    assert a.rtcp_figures(peer_id) == (video_in, video_out)

@@ -40,6 +40,7 @@ ICON_NAMES = [
     "settings",
     "speaker",
     "chevron-up",
+    "statistics",
 ]
 
 ORANGE = QColor("#ff8800")

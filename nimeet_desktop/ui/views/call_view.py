@@ -32,11 +32,12 @@ from nimeet_desktop.ui.call_bridge import CallBridge
 from nimeet_desktop.ui.call_devices import CallDevices
 from nimeet_desktop.ui.call_statistics import CallStatistics
 from nimeet_desktop.ui.context import AppContext
-from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar
+from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar, set_action
 from nimeet_desktop.ui.device_messages import call_error_text
 from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation
 from nimeet_desktop.ui.push_to_talk import PushToTalkCall
 from nimeet_desktop.ui.reconnecting_overlay import ReconnectingOverlay
+from nimeet_desktop.ui.statistics_view import StatisticsDialog
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, ElidedLabel, clip, isolate
 from nimeet_desktop.ui.video_grid import VideoGrid
@@ -98,6 +99,17 @@ class CallView(QWidget):
         self.settings_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.settings_button.clicked.connect(self.settings_requested)
         top.addWidget(self.settings_button)
+        # ---- issue 13: the call's statistics (resolution, frame rates, bitrate, loss, round trip) ----
+        self.statistics_button = QToolButton()
+        self.statistics_button.setObjectName("callStatistics")
+        self.statistics_button.setAutoRaise(True)
+        self.statistics_button.setIcon(icons.icon("statistics", theme.CONTROL_FOREGROUND))
+        self.statistics_button.setIconSize(QSize(22, 22))
+        set_action(self.statistics_button, self.tr("Call statistics"), SHORTCUTS["statistics"])
+        self.statistics_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.statistics_button.clicked.connect(self.toggle_statistics)
+        top.insertWidget(top.indexOf(self.settings_button), self.statistics_button)
+        self.statistics_dialog: StatisticsDialog | None = None
         self.muted_speech = MutedSpeechDetector()
         # ----
         self.grid = VideoGrid()
@@ -130,6 +142,7 @@ class CallView(QWidget):
             ("screen", self.controls.click_screen),
             ("leave", self.leave),
             ("invite", self.copy_invite),
+            ("statistics", self.toggle_statistics),
         ):
             QShortcut(QKeySequence(SHORTCUTS[action]), self, slot)
         # Push-to-talk (issue 12): while it is on in the settings, the microphone is open only while its key is held.
@@ -347,6 +360,28 @@ class CallView(QWidget):
         if self.call is not None:
             self._run(self.call.stop_screen_share(), "stop-sharing")
 
+    def toggle_statistics(self) -> None:
+        """Open the statistics (it shows the figures at once, then every second), or close them if open."""
+        if self.statistics_dialog is not None:
+            self.statistics_dialog.close()
+            return
+        if self.call is None:
+            return
+        dialog = StatisticsDialog(self)
+        self.statistics_dialog = dialog
+        self.statistics.updated.connect(dialog.show_stats)
+        dialog.closed.connect(lambda: self._statistics_closed(dialog))
+        dialog.show()
+        self.statistics.watch()
+
+    def _statistics_closed(self, dialog: StatisticsDialog) -> None:
+        if self.statistics_dialog is not dialog:
+            return
+        self.statistics_dialog = None
+        self.statistics.updated.disconnect(dialog.show_stats)
+        self.statistics.unwatch()
+        dialog.deleteLater()
+
     def invitation(self) -> Invitation:
         return invitation(self.room_id, self.context.server_url, self.invite_url)
 
@@ -377,6 +412,8 @@ class CallView(QWidget):
 
     async def _teardown(self) -> None:
         self._levels.stop()
+        if self.statistics_dialog is not None:
+            self.statistics_dialog.close()
         self.statistics.stop()
         self.grid.stop_clock()
         self.overlay.hide()
