@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from nimeet_desktop import qt_preflight
+from nimeet_desktop import qt_preflight, unattended
 from nimeet_desktop import settings as app_settings
 from nimeet_desktop.call import ice
 from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, JoinTarget, normalize_server_url, parse_join_target
@@ -31,12 +31,31 @@ _crash_file: IO[str] | None = None  # kept open for faulthandler, which writes t
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="nimeet", description="NIMeet: video calls.")
+    p = argparse.ArgumentParser(
+        prog="nimeet",
+        description="NIMeet: video calls.",
+        epilog=(
+            f"Unattended start: with {unattended.ENV_EMAIL} and {unattended.ENV_PASSWORD} set in the environment, "
+            "the app signs in with them instead of showing the sign-in form (in memory only: never saved, never "
+            "logged)."
+        ),
+    )
     p.add_argument("link", nargs="?", help="a join link (nimeet://join/<id>, https://<server>/join/<id>) or room id")
     p.add_argument("--server", help=f"server URL (default: the last one used, first {app_settings.DEFAULT_SERVER_URL})")
     p.add_argument("--no-local-server", action="store_true", help="never start the bundled server")
     p.add_argument(
         "--synthetic-media", action="store_true", help="a test picture and tone instead of camera and microphone"
+    )
+    p.add_argument(
+        "--join-now",
+        action="store_true",
+        help="join the link's room at once, without the pre-join screen (camera and microphone as in the settings)",
+    )
+    p.add_argument(
+        "--stats",
+        metavar="FILE",
+        type=Path,
+        help="during a call, append one JSON line of statistics per second to FILE (sent and received frame rates)",
     )
     p.add_argument("--ice-host", action="append", default=[], help="gather ICE host candidates on this address only")
     p.add_argument(
@@ -114,7 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = getattr(logging, str(args.log_level).upper(), None)
     if not isinstance(level, int):
         build_parser().error(f"unknown log level {args.log_level!r}")
+    # Taken out of the environment at once, whatever happens next (unattended.py): nothing we start inherits them.
+    credentials = unattended.credentials_from_env(os.environ)
     link: JoinTarget | None = None
+    if args.join_now and args.link is None:
+        build_parser().error("--join-now needs a link (or room id) to join")
     if args.link is not None:
         try:
             link = parse_join_target(args.link)  # untrusted (the OS or a shell hands it to us): strictly
@@ -188,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The camera opens at the quality chosen in settings. The synthetic picture keeps its own small size (it
         # is for trying the app and for tests) until the quality is changed in the settings window.
         provider.video_height = settings.video_quality
-    context = AppContext(store, settings, CredentialStore(), provider)
+    context = AppContext(store, settings, CredentialStore(), provider, stats_path=args.stats)
     window = MainWindow(context)
     tray.install(window)  # owned by the window; a menu only where the desktop has no tray
 
@@ -222,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         closed = asyncio.Event()
         window.closed.connect(closed.set)
         window.show()
-        await window.start(link)
+        await window.start(link, sign_in=credentials, join_now=args.join_now)
         await closed.wait()
         await window.shutdown()
 

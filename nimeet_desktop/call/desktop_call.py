@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import av
 
+from nimeet_desktop.call.call_stats import CallCounters, read_counters
 from nimeet_desktop.call.errors import CallError
 from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media import portaudio_reset
@@ -364,6 +365,11 @@ class DesktopCall:
         """What we send (the screen while sharing, else the camera): our own tile shows it."""
         feed = self.session.video_feed()
         return None if feed is None else feed.latest_frame
+
+    def counters(self) -> CallCounters:
+        """The engine's figures for the statistics (view and ``--stats``), frozen: the one read the UI makes of
+        them, once a second."""
+        return read_counters(self.session)
 
     def levels(self) -> dict[str, float]:
         """dBFS per remote socket id, as the mixer hears them."""

@@ -16,6 +16,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from nimeet_desktop.call import ice
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast
+from nimeet_desktop.call.call_stats import RtcpFigures
 from nimeet_desktop.call.errors import CallError, CallErrorKind
 from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.peer import Peer
@@ -48,6 +49,7 @@ DEAD_AFTER_S = 4.0
 CONNECT_TIMEOUT_S = 10.0
 
 TrackKind = Literal["audio", "video"]
+_NO_RTCP = (RtcpFigures(), RtcpFigures())
 
 
 class CallObserver:
@@ -118,6 +120,8 @@ class CallSession:
         self._ack_processed.set()
         self.ignored_relays = 0  # relays from sockets that are not in our room (for the log line and tests)
         self.ignored_joins = 0  # participants announced beyond what a room can hold
+        # RTCP figures per socket id (their video as we receive it, ours as they do), gathered by ``_watch``.
+        self._rtcp: dict[str, tuple[RtcpFigures, RtcpFigures]] = {}
         # Told (on the loop) when a camera or microphone ends by itself, before the session forgets it; returns
         # True when it takes over (DesktopCall falls back to the system default and reports only if that fails).
         self.on_device_lost: Callable[[MediaType, str], bool] | None = None
@@ -149,6 +153,10 @@ class CallSession:
 
     def audio_feed(self) -> AudioBroadcast | None:
         return self.audio
+
+    def rtcp_figures(self, socket_id: str) -> tuple[RtcpFigures, RtcpFigures]:
+        """(their video as we receive it, our video as they receive it), as RTCP last told; unknown at first."""
+        return self._rtcp.get(socket_id, _NO_RTCP)
 
     def _start_camera(self) -> None:
         if self._camera_factory is None or self.camera is not None:

@@ -115,6 +115,7 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
         self.keyframes_forced = 0  # frames encoded as keyframes on request (new subscriber, PLI/FIR, a gap)
         self.first_encoded_at: float | None = None
         self.last_encoded_at: float | None = None
+        self.encoded_size: tuple[int, int] | None = None  # (width, height) of the newest frame encoded
 
     def subscribe(self) -> Subscription[EncodedPacket]:
         """A new subscriber (one peer's sender). It must start at a keyframe: one is requested now."""
@@ -158,6 +159,7 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
         loop = asyncio.get_running_loop()
         packets = await loop.run_in_executor(self._executor, self._encoder.encode, frame, keyframe)
         self.frames_encoded += 1
+        self.encoded_size = (frame.width, frame.height)
         self.keyframes_forced += keyframe
         self.last_encoded_at = time.monotonic()
         if self.first_encoded_at is None:

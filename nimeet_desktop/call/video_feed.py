@@ -28,6 +28,12 @@ class RawVideoFeed(SourceFeed[av.VideoFrame]):
         self.frames_encoded = 0
         self.first_encoded_at: float | None = None
         self.last_encoded_at: float | None = None
+        self.encoded_size: tuple[int, int] | None = None  # (width, height) of the newest frame handed over
+
+    @property
+    def bitrate(self) -> int | None:
+        """Each sender's own encoder picks its rate: there is no one figure to tell."""
+        return None
 
     async def _handle(self, frame: object) -> None:
         assert isinstance(frame, av.VideoFrame)
@@ -35,6 +41,7 @@ class RawVideoFeed(SourceFeed[av.VideoFrame]):
         if not self.subscriber_count:
             return
         self.frames_encoded += 1
+        self.encoded_size = (frame.width, frame.height)
         self.last_encoded_at = time.monotonic()
         if self.first_encoded_at is None:
             self.first_encoded_at = self.last_encoded_at

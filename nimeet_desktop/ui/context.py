@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from nimeet_desktop.local_server import LocalServer
 from nimeet_desktop.media.provider import MediaProvider
@@ -25,6 +26,7 @@ class AppContext:
     api: ApiClient = field(init=False)
     user: User | None = None
     local_server: LocalServer | None = None
+    stats_path: Path | None = None  # ``nimeet --stats FILE``: every call appends its figures there
 
     def __post_init__(self) -> None:
         self.api = ApiClient(self.settings.server_url)
@@ -65,10 +67,15 @@ class AppContext:
         self.settings.server_url = url
         self.save_settings()
 
-    async def sign_in(self, user: User, token: str) -> bool:
-        """True when the session was kept in the OS keyring (it survives a restart), False when only in memory."""
+    async def sign_in(self, user: User, token: str, *, remember: bool = True) -> bool:
+        """True when the session was kept in the OS keyring (it survives a restart), False when only in memory.
+
+        ``remember=False`` (an unattended sign-in from the environment, ``unattended.py``): memory only, the
+        keyring is not touched."""
         self.user = user
         self.api.token = token
+        if not remember:
+            return False
         # The keyring may block on a D-Bus round trip or an unlock prompt: never on the UI thread.
         return await asyncio.to_thread(self.credentials.save, self.server_url, token)
 

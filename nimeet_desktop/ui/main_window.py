@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import cast
 
@@ -9,7 +11,9 @@ from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
+from nimeet_desktop.call.errors import CallError
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
+from nimeet_desktop.media.base import AudioSource
 from nimeet_desktop.media.device_watch import DeviceKind
 from nimeet_desktop.media.provider import VideoHeight
 from nimeet_desktop.net.links import JoinTarget
@@ -18,6 +22,7 @@ from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import i18n, messages
 from nimeet_desktop.ui.close_during_call import CloseGuard
 from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.device_messages import call_error_text
 from nimeet_desktop.ui.local_server_start import (
     LocalServerError,
     adopts_a_server_it_did_not_start,
@@ -36,6 +41,7 @@ from nimeet_desktop.ui.views.call_view import CallView
 from nimeet_desktop.ui.views.dashboard_view import DashboardView
 from nimeet_desktop.ui.views.prejoin_view import PreJoinView
 from nimeet_desktop.ui.views.server_view import ServerView
+from nimeet_desktop.unattended import Credentials
 from signaling_server.protocol import RoomInfoResponse
 
 logger = logging.getLogger(__name__)
@@ -58,6 +64,10 @@ class MainWindow(QMainWindow):
         self.switch_dialog: SwitchServerDialog | None = None  # asking whether to follow a link to another server
         self._closing = False
         self._quitting = False
+        # Unattended start (``start``): a sign-in from the environment, used once and then forgotten, and the room
+        # of a ``--join-now`` link, joined without pre-join the first time pre-join would open for it.
+        self._unattended: Credentials | None = None
+        self._join_now_room: str | None = None
         # Set by the tray (ui/tray.py) when there is one: closing during a call may then keep the call in the tray.
         self.close_guard: CloseGuard | None = None
         self.setWindowTitle("NIMeet")
@@ -142,11 +152,17 @@ class MainWindow(QMainWindow):
 
     # ---- start-up ---------------------------------------------------------------------------------------
 
-    async def start(self, link: JoinTarget | None = None) -> None:
+    async def start(
+        self, link: JoinTarget | None = None, *, sign_in: Credentials | None = None, join_now: bool = False
+    ) -> None:
         """Find the server (starting the bundled one if that is the plan), then resume a saved session.
 
         A link for this server opens pre-join once signed in; a link for another one asks, once the window shows
-        where the app is (signed in or not), whether to switch."""
+        where the app is (signed in or not), whether to switch. ``sign_in`` (``NIMEET_EMAIL`` and
+        ``NIMEET_PASSWORD``) signs in instead of the saved session or the form, in memory only; if the server
+        refuses it, the sign-in form shows why. ``join_now`` joins the link's room without pre-join."""
+        self._unattended = sign_in
+        self._join_now_room = link.room_id if join_now and link is not None else None
         elsewhere = link is not None and self._names_another_server(link)
         if link is not None and not elsewhere:
             self.open_link(link)
@@ -174,6 +190,10 @@ class MainWindow(QMainWindow):
         await self._resume_session()
 
     async def _resume_session(self) -> None:
+        credentials, self._unattended = self._unattended, None
+        if credentials is not None:
+            await self._sign_in_unattended(credentials)
+            return
         token = await self.context.saved_token()
         if token is not None:
             self.context.api.token = token
@@ -191,6 +211,21 @@ class MainWindow(QMainWindow):
         if self.context.user is None:
             self._show(self.auth_view)
             return
+        self._after_sign_in()
+
+    async def _sign_in_unattended(self, credentials: Credentials) -> None:
+        """Sign in with the environment's credentials: kept in memory only (the keyring is not touched, nothing is
+        logged but the fact). Refused (a wrong password, a server error): the form, with the email filled in and the
+        error where a typed sign-in would show it."""
+        try:
+            auth = await self.context.api.login(credentials.email, credentials.password)
+        except (ApiError, RestError) as exc:
+            logger.warning("the sign-in from the environment failed: %s", type(exc).__name__)
+            self.auth_view.show_refused(credentials.email, exc)
+            self._show(self.auth_view)
+            return
+        await self.context.sign_in(auth.user, auth.token, remember=False)
+        logger.info("signed in from the environment (not remembered)")
         self._after_sign_in()
 
     def _after_sign_in(self) -> None:
@@ -276,8 +311,46 @@ class MainWindow(QMainWindow):
     # ---- calls ------------------------------------------------------------------------------------------
 
     def open_prejoin(self, room_id: str, info: RoomInfoResponse | None = None) -> None:
+        if room_id == self._join_now_room:  # ``--join-now``: once, for the link's room
+            self._join_now_room = None
+            self.tasks.spawn(self._join_now(room_id, info), name="join-now")
+            return
         self._show(self.prejoin)
         self.prejoin.open(room_id, info)
+
+    async def _join_now(self, room_id: str, info: RoomInfoResponse | None) -> None:
+        """Join without pre-join: the camera and microphone chosen in the settings, each on or off as the settings
+        say (on until someone chose otherwise). The microphone opens here even when joining muted, as pre-join's
+        does (unmuting is then instant); the call opens the camera itself."""
+        self._show(self.call_view)
+        if info is None:
+            info = await self.context.room_info(room_id)
+        settings = self.context.settings
+        microphone = await self._open_microphone(settings.microphone)
+        failure = await self.call_view.start(
+            room_id,
+            room_name=info.room.name if info is not None else None,
+            invite_url=info.room.invite_url if info is not None else None,
+            camera=settings.join_with_camera,
+            microphone=settings.join_with_microphone and microphone is not None,
+            camera_source=None,
+            microphone_source=microphone,
+        )
+        if failure is not None:
+            self.toasts.show_message(failure, ToastKind.ERROR)
+            self._show(self.dashboard)
+
+    async def _open_microphone(self, device: str | None) -> AudioSource | None:
+        """``device``, else the system default (the chosen one may be unplugged); None, and told, if neither opens."""
+        provider = self.context.provider
+        try:
+            return await asyncio.to_thread(provider.open_microphone, device)
+        except Exception as exc:
+            if device is not None:
+                with contextlib.suppress(Exception):
+                    return await asyncio.to_thread(provider.open_microphone, None)
+            self.toasts.show_message(call_error_text(CallError.device_unavailable("microphone", exc)), ToastKind.ERROR)
+            return None
 
     async def _back_from_prejoin(self) -> None:
         await self.prejoin.close_preview()

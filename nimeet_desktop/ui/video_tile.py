@@ -10,6 +10,7 @@ frames that arrive between two repaints are never converted at all.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,6 +42,8 @@ from PySide6.QtWidgets import (
 )
 
 from nimeet_desktop.call.quality import Quality
+from nimeet_desktop.call.remote import luma_plane
+from nimeet_desktop.media import stamp
 from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.untrusted import plain_label
 
@@ -53,6 +56,7 @@ PAD_X, PAD_Y = 8, 3  # logical px inside the name label
 SPEAKING_RING = 3.0  # logical px
 AVATAR_FRACTION = 0.42  # avatar diameter relative to the tile's shorter side
 SWSCALE_THREADS = 1  # see _image_for
+MAX_LATENCY_SAMPLES = 240  # capture-to-paint samples kept until the statistics take them (a second's worth is ~30)
 MAX_VOLUME_PERCENT = 200  # AudioMixer.MAX_GAIN
 VOLUME_STEP_PERCENT = 10
 
@@ -173,6 +177,13 @@ class VideoTile(QWidget):
         self._shown_frame: av.VideoFrame | None = None  # the newest frame painted or already asked to be
         self._converted: _Converted | None = None
         self.conversions = 0  # frames converted to images; tests check "once per new frame"
+        # New frames actually painted, cumulative: the statistics' "painted fps" (call_stats.py).
+        self.painted_frames = 0
+        self._painted_frame: av.VideoFrame | None = None
+        # Only while statistics are kept (``nimeet --stats``): read the synthetic picture's capture stamp at paint
+        # time, for capture-to-paint latency. Off otherwise: it reads a corner of the picture each paint.
+        self.measure_latency = False
+        self.latencies_ms: list[float] = []  # taken (and emptied) by whoever keeps the statistics
         self._volume = 1.0
         self.menu: QMenu | None = None  # while the tile's menu is open
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -373,6 +384,8 @@ class VideoTile(QWidget):
             painter.setClipPath(outline)
             self._paint_frame(painter, frame)
             painter.restore()
+            if frame is not self._painted_frame:
+                self._count_painted(frame)
         else:
             self._paint_avatar(painter)
 
@@ -389,6 +402,19 @@ class VideoTile(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(ring, CORNER_RADIUS - inset, CORNER_RADIUS - inset)
         painter.end()
+
+    def _count_painted(self, frame: av.VideoFrame) -> None:
+        self._painted_frame = frame
+        self.painted_frames += 1
+        if self.measure_latency and frame.format.name == "yuv420p" and len(self.latencies_ms) < MAX_LATENCY_SAMPLES:
+            found = stamp.read(luma_plane(frame))
+            if found is not None:
+                self.latencies_ms.append(found.age_ms(int(time.time() * 1000) % (1 << 32)))
+
+    def take_latencies(self) -> list[float]:
+        """The capture-to-paint samples since the last call (ms); empties the list."""
+        taken, self.latencies_ms = self.latencies_ms, []
+        return taken
 
     # ---- painting helpers -------------------------------------------------------------------------------
 

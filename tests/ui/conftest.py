@@ -112,13 +112,16 @@ class AppHarness:
         self.run = run
         self.provider: SyntheticMediaProvider = SyntheticMediaProvider(320, 240)
         self.windows: list[MainWindow] = []
+        self.stats_path: Path | None = None  # ``nimeet --stats FILE`` for the windows built from now on
 
     def build(self) -> MainWindow:
         store = SettingsStore(self.config_dir)
         settings = store.load()
         if not (self.config_dir / store.FILE_NAME).exists():
             settings = Settings(server_url=self.server.url, start_local_server=False)
-        context = AppContext(store, settings, CredentialStore(backend=self.keyring), self.provider)
+        context = AppContext(
+            store, settings, CredentialStore(backend=self.keyring), self.provider, stats_path=self.stats_path
+        )
         window = MainWindow(context)
         window.resize(960, 640)
         window.show()

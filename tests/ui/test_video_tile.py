@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import av
@@ -11,6 +12,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 
 from nimeet_desktop.call.quality import Quality
+from nimeet_desktop.media import stamp
 from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.video_tile import VideoTile, fit_size
 
@@ -170,6 +172,47 @@ def test_one_conversion_per_new_frame(make_tile) -> None:
     tile.resize(TILE_W * 2, TILE_H * 2)  # a new size needs new pixels
     snapshot(tile)
     assert tile.conversions == 3
+
+
+def test_painted_frames_count_new_frames_painted(make_tile) -> None:
+    source = Source(None)
+    tile = make_tile()
+    tile.set_frame_source(source)
+    snapshot(tile)
+    assert tile.painted_frames == 0, "the avatar is not a frame"
+    source.frame = split_frame(320, 180)
+    snapshot(tile)
+    tile.set_speaking(True)  # a repaint for another reason paints the same frame again
+    snapshot(tile)
+    assert tile.painted_frames == 1
+    source.frame = split_frame(320, 180)
+    tile.refresh()  # asked to repaint, not painted yet
+    assert tile.painted_frames == 1
+    snapshot(tile)
+    assert tile.painted_frames == 2
+
+
+def stamped_frame(age_ms: int) -> av.VideoFrame:
+    """A frame whose picture carries the synthetic capture stamp, captured ``age_ms`` ago."""
+    frame = split_frame(640, 360)
+    plane = frame.planes[0]
+    luma = np.frombuffer(memoryview(plane), np.uint8).reshape(360, plane.line_size)[:, :640]
+    stamp.draw(luma, stamp.Stamp(index=1, capture_ms=(int(time.time() * 1000) - age_ms) % (1 << 32)))
+    return frame
+
+
+def test_latency_is_read_at_paint_time_only_when_asked(make_tile) -> None:
+    source = Source(stamped_frame(40))
+    tile = make_tile()
+    tile.set_frame_source(source)
+    snapshot(tile)
+    assert tile.take_latencies() == [], "off unless statistics are kept"
+    tile.measure_latency = True
+    source.frame = stamped_frame(40)
+    snapshot(tile)
+    [latency] = tile.take_latencies()
+    assert 40 <= latency < 1000
+    assert tile.take_latencies() == []
 
 
 def test_double_click_asks_for_a_pin(make_tile, qtbot) -> None:

@@ -181,6 +181,17 @@ class AuthView(QWidget):
         self.set_registering(False)  # whoever comes back here (after logging out) has an account now
         self.signed_in.emit()
 
+    def show_refused(self, email: str, exc: ApiError | RestError) -> None:
+        """A sign-in made without the form (``NIMEET_EMAIL``, ``NIMEET_PASSWORD``) was refused: the form, its email
+        filled in (never the password), and the error where it would show for a typed sign-in."""
+        self.set_registering(False)
+        self.email.edit.setText(email)
+        self.password.edit.clear()
+        if isinstance(exc, ApiError):
+            self._show_api_error(exc)
+        else:
+            show_error(self.error, messages.rest_error(exc))
+
     def _show_api_error(self, exc: ApiError) -> None:
         fields = {"username": self.username, "email": self.email, "password": self.password}
         message = messages.api_error(exc)

@@ -30,6 +30,7 @@ from nimeet_desktop.task_set import Once, TaskSet
 from nimeet_desktop.ui import icons, messages, theme
 from nimeet_desktop.ui.call_bridge import CallBridge
 from nimeet_desktop.ui.call_devices import CallDevices
+from nimeet_desktop.ui.call_statistics import CallStatistics
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar
 from nimeet_desktop.ui.device_messages import call_error_text
@@ -108,6 +109,8 @@ class CallView(QWidget):
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.controls)
         self.overlay = ReconnectingOverlay(self.grid)
+        # The call's figures once a second, for ``--stats FILE`` and the statistics view (ui/call_statistics.py).
+        self.statistics = CallStatistics(self.grid, context.stats_path, parent=self)
 
         self._levels = QTimer(self)
         self._levels.setInterval(LEVELS_INTERVAL_MS)
@@ -218,6 +221,7 @@ class CallView(QWidget):
         self._update_count()
         self.grid.start_clock()
         self._levels.start()
+        self.statistics.start(self.call.counters)
         return None
 
     # ---- engine events ----------------------------------------------------------------------------------
@@ -225,6 +229,7 @@ class CallView(QWidget):
     def _joined(self, remote: RemoteParticipant) -> None:
         # Another person's name: capped before any tile measures it (painted as plain text, elided to the tile).
         tile = VideoTile(remote.socket_id, clip(remote.username), lambda: remote.latest_frame)
+        tile.measure_latency = self.statistics.measuring_latency
         if self.call is not None:
             tile.set_volume(self.call.volume(remote.socket_id))
         tile.volume_changed.connect(self._set_volume)
@@ -372,6 +377,7 @@ class CallView(QWidget):
 
     async def _teardown(self) -> None:
         self._levels.stop()
+        self.statistics.stop()
         self.grid.stop_clock()
         self.overlay.hide()
         call, self.call = self.call, None
