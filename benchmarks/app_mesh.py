@@ -76,6 +76,9 @@ SCREEN = (1920, 1080)
 WINDOW = (1280, 720)
 SENDER_RESOLUTION = "640x360"
 SENDER_FPS = 30
+# With --nice, the senders' threads yield to the app's inside the benchmark's autogroup: on a laptop the other
+# participants are elsewhere, so here they should take only what the app leaves (their fps says if that was enough).
+SENDERS_THREAD_NICE = 5
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -107,6 +110,17 @@ def descendants(pid: int) -> list[int]:
                         found.append(int(child))
                         todo.append(int(child))
     return found
+
+
+def nice_threads(roots: Sequence[int], niceness: int) -> None:
+    """Every thread of ``roots`` and their descendants to ``niceness`` (Linux keeps a nice value per thread; threads
+    made later inherit their creator's). Inside one autogroup, this is what divides its share."""
+    for root in roots:
+        for pid in [root, *descendants(root)]:
+            with contextlib.suppress(OSError):
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    with contextlib.suppress(OSError, ValueError):
+                        os.setpriority(os.PRIO_PROCESS, int(task.name), niceness)
 
 
 def renice(roots: Sequence[int], niceness: int) -> list[str]:
@@ -514,6 +528,7 @@ class Window:
     load1: float
     stats_lines: int
     connected: int  # senders whose connection to the app was up at the window's end
+    senders_fps: float  # what the senders' one encoder made: below 30, the app was sent less
 
     @property
     def painted_min(self) -> float:
@@ -592,8 +607,10 @@ def measure(k: int, app: App, senders: SenderProcess, xvfb_pid: int, seconds: fl
         CpuSample.of([xvfb_pid]),
         MachineSample.now(),
     )
+    sent0 = senders.latest()
     time.sleep(seconds)
     t1, wall1 = time.monotonic(), time.time()
+    sent1 = senders.latest()
     app1, snd1, x1, m1 = (
         CpuSample.of([app.pid]),
         CpuSample.of([senders.pid]),
@@ -624,7 +641,15 @@ def measure(k: int, app: App, senders: SenderProcess, xvfb_pid: int, seconds: fl
         load1=os.getloadavg()[0],
         stats_lines=len(lines),
         connected=senders.connected(),
+        senders_fps=_senders_fps(sent0, sent1),
     )
+
+
+def _senders_fps(before: dict[str, float], after: dict[str, float]) -> float:
+    """Frames the senders' shared encoder made per second between two of their stats lines."""
+    if "t" not in before or "t" not in after or after["t"] <= before["t"]:
+        return math.nan
+    return (after["encoded"] - before["encoded"]) / (after["t"] - before["t"])
 
 
 def print_window(w: Window) -> None:
@@ -634,7 +659,8 @@ def print_window(w: Window) -> None:
         f" / median {w.painted_median:4.1f} (worst second {w.worst_second:4.1f}), decoded min {w.decoded_min:4.1f}"
         f" / median {w.decoded_median:4.1f},"
         f" sent {w.sent_fps:4.1f} fps, RSS {w.rss_mib:.0f} MiB / PSS {w.pss_mib:.0f} MiB{latency}"
-        f" | senders {w.senders_cpu:5.1f} %, Xvfb {w.xvfb_cpu:4.1f} %, everything else {w.others_cpu:5.1f} %,"
+        f" | senders {w.senders_cpu:5.1f} % ({w.senders_fps:4.1f} fps), Xvfb {w.xvfb_cpu:4.1f} %,"
+        f" everything else {w.others_cpu:5.1f} %,"
         f" steal {w.steal:4.1f} %, load {w.load1:.2f}",
         flush=True,
     )
@@ -709,6 +735,7 @@ def run_app(args: argparse.Namespace, workdir: Path, server_url: str) -> tuple[l
                 print(f"K={k}: {wait_quiet(ours, args.quiet_below, args.quiet_wait)}", flush=True)
                 if args.nice:
                     renice(ours, args.nice)
+                    nice_threads([senders.pid], SENDERS_THREAD_NICE)
                 measured.append(measure(k, app, senders, xserver.pid, args.window))
                 print_window(measured[-1])
             every += measured
@@ -769,6 +796,7 @@ def run_chromium(args: argparse.Namespace, workdir: Path, server_url: str) -> li
             print(f"Chromium: {wait_quiet(ours, args.quiet_below, args.quiet_wait)}", flush=True)
             if args.nice:
                 renice(ours, args.nice)
+                nice_threads([s.pid], SENDERS_THREAD_NICE)
             measured.append(measure_chromium(chrome, s, args.window))
             print_chromium(measured[-1])
         return measured
@@ -848,13 +876,16 @@ def verdicts(windows: list[Window], chromium: ChromiumWindow | None) -> tuple[li
     by_k = {w.k: w for w in windows}
     if (w7 := by_k.get(7)) is not None:
         painted_ok = w7.painted_min >= TARGET_PAINTED_FPS
-        cpu_ok = w7.app_cpu <= TARGET_CPU_K7
+        # An app that lost its senders uses little CPU: the figure counts only for a call it held.
+        held = w7.connected == 7 and len(w7.tiles) >= 7 and w7.decoded_min > 0
+        cpu_ok = held and w7.app_cpu <= TARGET_CPU_K7
         ok &= painted_ok and cpu_ok
         lines.append(
             f"K=7 every tile painted >= {TARGET_PAINTED_FPS:g} fps: {verdict(painted_ok)} (lowest tile"
             f" {w7.painted_min:.1f} fps)"
         )
-        lines.append(f"K=7 app <= {TARGET_CPU_K7:g} % of one core: {verdict(cpu_ok)} ({w7.app_cpu:.1f} %)")
+        lost = "" if held else f", but the app did not hold the call: {w7.connected} of 7 senders connected"
+        lines.append(f"K=7 app <= {TARGET_CPU_K7:g} % of one core: {verdict(cpu_ok)} ({w7.app_cpu:.1f} %{lost})")
     else:
         lines.append("K=7 targets: not measured (add 7 to --k)")
     if (w1 := by_k.get(1)) is not None:
