@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import queue
 import secrets
 import sys
@@ -206,7 +207,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--resolution", default="640x360")
     p.add_argument("--fps", type=float, default=30.0)
     p.add_argument("--no-audio", action="store_true", help="send video only")
+    p.add_argument("--log-level", default="INFO", help="the engine's log on stderr (default %(default)s)")
     args = p.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for name in ("nimeet_desktop", "aioice"):  # rebuilt connections, consent lost
+        logging.getLogger(name).setLevel(args.log_level.upper())
     try:
         import uvloop
     except ImportError:
