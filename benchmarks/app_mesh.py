@@ -857,16 +857,23 @@ def print_chromium(c: ChromiumWindow) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 def print_table(windows: list[Window]) -> None:
     print()
-    print("  K | app CPU % | painted fps min / med | worst s | decoded min / med | sent fps | RSS / PSS MiB | load")
-    print("----+-----------+----------------------+---------+-------------------+----------+---------------+-----")
+    print(
+        "  K | conn | app CPU % | painted fps min / med | worst s | decoded min / med | sent fps | RSS / PSS MiB"
+        " | rest % | load"
+    )
+    print(
+        "----+------+-----------+----------------------+---------+-------------------+----------+---------------"
+        "+--------+-----"
+    )
     for w in windows:
         print(
-            f"{w.k:3d} | {w.app_cpu:9.1f} | {w.painted_min:9.1f} / {w.painted_median:8.1f} | {w.worst_second:7.1f} |"
-            f" {w.decoded_min:7.1f} / {w.decoded_median:7.1f} | {w.sent_fps:8.1f} | {w.rss_mib:6.0f} / {w.pss_mib:4.0f}"
-            f" | {w.load1:4.2f}"
+            f"{w.k:3d} | {w.connected:4d} | {w.app_cpu:9.1f} | {w.painted_min:9.1f} / {w.painted_median:8.1f} |"
+            f" {w.worst_second:7.1f} | {w.decoded_min:7.1f} / {w.decoded_median:7.1f} | {w.sent_fps:8.1f} |"
+            f" {w.rss_mib:6.0f} / {w.pss_mib:4.0f} | {w.others_cpu:6.0f} | {w.load1:4.2f}"
         )
-    print("(CPU: % of one core, all the app's threads; fps: the window's mean of the app's per-second figures, the")
-    print(" lowest tile / the median tile; worst s: the lowest single second of any tile)")
+    print("(conn: senders connected to the app at the window's end; CPU: % of one core, all the app's threads; fps:")
+    print(" the window's mean of the app's per-second figures, the lowest tile / the median tile; worst s: the lowest")
+    print(" single second of any tile; rest: the CPU everything else on the machine used, % of one core)")
     print()
 
 
