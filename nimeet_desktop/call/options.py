@@ -1,7 +1,8 @@
 """Switches of the call engine that change how media is handled, not what a user sees.
 
 The defaults are what the app ships. The other settings exist so the benchmarks can measure what each choice buys
-(``benchmarks/mesh_scaling.py``, ``benchmarks/glass_to_glass.py``) with the real engine instead of a patched one.
+(``benchmarks/mesh_scaling.py``, ``benchmarks/glass_to_glass.py``) with the real engine instead of a patched one, and
+so that tools can stand in for many participants cheaply (``benchmarks/app_mesh.py``).
 """
 
 from __future__ import annotations
@@ -19,3 +20,9 @@ class EngineOptions:
     marker_jitter_buffer: bool = True
     """Received video is released on the RTP marker bit (``jitter.py``). ``False``: aiortc's own jitter buffer,
     which releases a frame when the next one begins, one frame interval later."""
+
+    peer_only_with: str | None = None
+    """A user id: connect to that user only and ignore everyone else in the room (no peer, no participant). For
+    tools, not the app: ``benchmarks/app_mesh.py``'s senders are K participants of one call that must load the app
+    under test and not each other; a kiosk or a test rig that faces one caller could use it too. ``None`` (the
+    app): everyone in the room."""

@@ -391,7 +391,11 @@ class CallSession:
         for participant in ack.participants:
             if participant.socket_id in self._former_sockets or participant.socket_id == ack.self_.socket_id:
                 continue  # our replaced socket, not yet gone (or ourselves, from a confused server): it is us
-            if participant.socket_id in self.participants or self._room_is_full(participant):
+            if (
+                participant.socket_id in self.participants
+                or not self._wanted(participant)
+                or self._room_is_full(participant)
+            ):
                 continue
             self._add_participant(participant, since=self.joined_at)
             peer = self._peer(participant.socket_id)
@@ -436,6 +440,12 @@ class CallSession:
             )
         self.ignored_joins += 1
         return True
+
+    def _wanted(self, participant: Participant) -> bool:
+        """Someone to call: everyone, unless the options name the one user this session connects to. The others
+        are never known here, so any relay from them is ignored as from a stranger (they do not call us either)."""
+        only = self.options.peer_only_with
+        return only is None or participant.user_id == only
 
     def _add_participant(self, participant: Participant, since: float) -> RemoteParticipant:
         remote = RemoteParticipant.from_wire(participant, since)
@@ -512,6 +522,7 @@ class CallSession:
             or participant.socket_id in self._former_sockets
             or self.self_participant is None
             or participant.socket_id == self.self_participant.socket_id
+            or not self._wanted(participant)
             or self._room_is_full(participant)
         ):
             return

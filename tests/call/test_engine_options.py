@@ -70,3 +70,26 @@ async def test_stock_jitter_mode_leaves_aiortcs_buffer_and_still_shows_video(
             video = next(t.receiver for t in peer.pc.getTransceivers() if t.kind == "video")
             buffer = aiortc_compat.jitter_buffer(video)
             assert type(buffer) is JitterBuffer and not isinstance(buffer, MarkerJitterBuffer)
+
+
+async def test_peer_only_with_connects_to_that_user_and_ignores_the_rest_of_the_room(
+    room_of: RoomOf, sessions: Callable[..., CallSession]
+) -> None:
+    room, tokens = await room_of(3)
+    hub = sessions(tokens[0], audio=False)
+    await hub.join(room)
+    assert hub.self_participant is not None
+    only_hub = EngineOptions(peer_only_with=hub.self_participant.user_id)
+    # The first spoke hears of the second by user-joined, the second finds the first in its join ack: both ways of
+    # learning about someone must leave them out.
+    spokes = [sessions(token, audio=False, options=only_hub) for token in tokens[1:]]
+    for spoke in spokes:
+        await spoke.join(room)
+    for spoke in spokes:
+        await wait_until(lambda s=spoke: frames_from(hub, s) >= 15, 20, "video from a spoke")  # type: ignore[misc]
+        await wait_until(lambda s=spoke: frames_from(s, hub) >= 15, 20, "video from the hub")  # type: ignore[misc]
+    assert len(hub.peers) == 2
+    for spoke in spokes:
+        assert list(spoke.participants) == [hub.self_participant.socket_id]
+        assert list(spoke.peers) == [hub.self_participant.socket_id]
+        assert spoke.ignored_relays == 0  # and nobody else called it
