@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QHelpEvent,
+    QImage,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -449,8 +450,7 @@ class VideoTile(QWidget):
         ready = self._slot.ready if self._camera_on else None
         if ready is not None:
             painter.save()
-            painter.setClipPath(outline)
-            self._paint_frame(painter, ready)
+            self._paint_frame(painter, ready, outline)
             painter.restore()
             if ready.frame is not self._painted:
                 self._painted = ready.frame
@@ -475,23 +475,48 @@ class VideoTile(QWidget):
 
     # ---- painting helpers -------------------------------------------------------------------------------
 
-    def _paint_frame(self, painter: QPainter, ready: Converted) -> None:
+    def _paint_frame(self, painter: QPainter, ready: Converted, outline: QPainterPath) -> None:
         dpr = self.devicePixelRatioF()
         made = ready.target
         wanted = self._target(ready.frame)
         # Centre on whole device pixels so the image is blitted 1:1, without resampling.
         x = round((self.width() * dpr - wanted.width) / 2) / dpr
         y = round((self.height() * dpr - wanted.height) / 2) / dpr
-        if made.mirrored != wanted.mirrored:  # mirroring just toggled: flip what is in hand
+        if made == wanted:
+            self._blit(painter, ready.image, x, y, dpr, outline)
+            return
+        # Resized (or moved to another screen) or mirroring toggled before the converter delivered: the image in
+        # hand, scaled into the new fit (the same aspect ratio) and flipped as needed, for a frame or so.
+        painter.setClipPath(outline)
+        if made.mirrored != wanted.mirrored:
             painter.translate(self.width(), 0)
             painter.scale(-1, 1)
             x = self.width() - x - wanted.width / dpr
-        if (made.width, made.height, made.device_pixel_ratio) == (wanted.width, wanted.height, dpr):
-            painter.drawImage(QPointF(x, y), ready.image)  # the image carries the device pixel ratio: 1:1
-        else:
-            # Resized (or moved to another screen) before the converter delivered: the image in hand scaled into
-            # the new fit, which has the same aspect ratio, for the frame or so until the right one is ready.
-            painter.drawImage(QRectF(x, y, wanted.width / dpr, wanted.height / dpr), ready.image)
+        painter.drawImage(QRectF(x, y, wanted.width / dpr, wanted.height / dpr), ready.image)
+
+    def _blit(self, painter: QPainter, image: QImage, x: float, y: float, dpr: float, outline: QPainterPath) -> None:
+        """Draw ``image`` 1:1 at (x, y), inside the tile's rounded corners.
+
+        Only the image rows level with the corners are clipped to the rounded outline: under a path clip the
+        raster engine blends pixel by pixel instead of copying rows (measured on a 416x229 tile: 0.55 ms per
+        drawImage clipped, 0.03 ms not), so the rows between the corners are drawn without a clip."""
+        width, height = image.width(), image.height()  # device pixels
+        top = min(height, math.ceil(max(0.0, CORNER_RADIUS - y) * dpr))
+        below = self.height() - CORNER_RADIUS  # logical y where the bottom corners begin
+        bottom = min(height - top, math.ceil(max(0.0, y + height / dpr - below) * dpr))
+
+        def rows(first: int, count: int) -> None:
+            target = QRectF(x, y + first / dpr, width / dpr, count / dpr)
+            painter.drawImage(target, image, QRectF(0, first, width, count))
+
+        if height - top - bottom > 0:
+            rows(top, height - top - bottom)
+        if top or bottom:
+            painter.setClipPath(outline)
+            if top:
+                rows(0, top)
+            if bottom:
+                rows(height - bottom, bottom)
 
     def _paint_avatar(self, painter: QPainter) -> None:
         diameter = min(self.width(), self.height()) * AVATAR_FRACTION
