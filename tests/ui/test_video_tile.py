@@ -443,3 +443,14 @@ def test_a_tile_of_its_own_stops_its_converter_when_destroyed(qtbot) -> None:
         tile.deleteLater()
     assert not converter.running and not set(converter_threads()) - before
     converter.stop()  # idempotent
+
+
+def test_the_picture_keeps_the_rounded_corners(make_tile) -> None:
+    """The rows level with the corners are drawn under the outline's clip; the rest are plain copies."""
+    tile = make_tile(split_frame(320, 180))  # fills the tile: every corner is over the picture
+    image = snapshot(tile)
+    for x, y in ((0, 0), (1, 1), (TILE_W - 1, 0), (0, TILE_H - 1), (TILE_W - 2, TILE_H - 2)):
+        color = image.pixelColor(x, y)
+        assert not is_red(color) and not is_blue(color), (x, y)
+    assert is_red(image.pixelColor(12, 1)) and is_blue(image.pixelColor(TILE_W - 12, TILE_H - 2))  # edges, past the arc
+    assert is_red(image.pixelColor(0, TILE_H // 2)) and is_blue(image.pixelColor(TILE_W - 1, TILE_H // 2))
