@@ -445,19 +445,31 @@ class VideoTile(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         outline = QPainterPath()
         outline.addRoundedRect(QRectF(self.rect()), CORNER_RADIUS, CORNER_RADIUS)
-        painter.fillPath(outline, theme.TILE_BACKGROUND)
 
         ready = self._slot.ready if self._camera_on else None
         if ready is not None:
+            wanted = self._target(ready.frame)
+            dpr = self.devicePixelRatioF()
+            # Centred on whole device pixels so the image is blitted 1:1, without resampling.
+            x = round((self.width() * dpr - wanted.width) / 2) / dpr
+            y = round((self.height() * dpr - wanted.height) / 2) / dpr
+            picture = QRectF(x, y, wanted.width / dpr, wanted.height / dpr)
+            # The background only where the picture is not (its bars): filling the whole tile under a picture
+            # that covers it cost as much as the blit itself.
+            bars = QPainterPath()
+            bars.addRect(picture)
+            painter.fillPath(outline.subtracted(bars), theme.TILE_BACKGROUND)
             painter.save()
-            self._paint_frame(painter, ready, outline)
+            self._paint_frame(painter, ready, wanted, picture, outline)
             painter.restore()
             if ready.frame is not self._painted:
                 self._painted = ready.frame
                 self.painted_frames += 1
-        elif not self._camera_on or self._frame_source() is None:
-            self._paint_avatar(painter)
-        # else: the first frame is on its way from the converter; the background, not an avatar flashing by
+        else:
+            painter.fillPath(outline, theme.TILE_BACKGROUND)
+            if not self._camera_on or self._frame_source() is None:
+                self._paint_avatar(painter)
+            # else: the first frame is on its way from the converter; the background, not an avatar flashing by
 
         geometry = self._geometry()
         self._paint_name(painter, geometry)
@@ -475,15 +487,12 @@ class VideoTile(QWidget):
 
     # ---- painting helpers -------------------------------------------------------------------------------
 
-    def _paint_frame(self, painter: QPainter, ready: Converted, outline: QPainterPath) -> None:
-        dpr = self.devicePixelRatioF()
+    def _paint_frame(
+        self, painter: QPainter, ready: Converted, wanted: Target, picture: QRectF, outline: QPainterPath
+    ) -> None:
         made = ready.target
-        wanted = self._target(ready.frame)
-        # Centre on whole device pixels so the image is blitted 1:1, without resampling.
-        x = round((self.width() * dpr - wanted.width) / 2) / dpr
-        y = round((self.height() * dpr - wanted.height) / 2) / dpr
         if made == wanted:
-            self._blit(painter, ready.image, x, y, dpr, outline)
+            self._blit(painter, ready.image, picture.x(), picture.y(), wanted.device_pixel_ratio, outline)
             return
         # Resized (or moved to another screen) or mirroring toggled before the converter delivered: the image in
         # hand, scaled into the new fit (the same aspect ratio) and flipped as needed, for a frame or so.
@@ -491,8 +500,8 @@ class VideoTile(QWidget):
         if made.mirrored != wanted.mirrored:
             painter.translate(self.width(), 0)
             painter.scale(-1, 1)
-            x = self.width() - x - wanted.width / dpr
-        painter.drawImage(QRectF(x, y, wanted.width / dpr, wanted.height / dpr), ready.image)
+            picture = QRectF(self.width() - picture.right(), picture.y(), picture.width(), picture.height())
+        painter.drawImage(picture, ready.image)
 
     def _blit(self, painter: QPainter, image: QImage, x: float, y: float, dpr: float, outline: QPainterPath) -> None:
         """Draw ``image`` 1:1 at (x, y), inside the tile's rounded corners.
