@@ -77,12 +77,14 @@ def fit_size(source_w: int, source_h: int, box_w: float, box_h: float) -> tuple[
 
 @dataclass(frozen=True, slots=True)
 class _Geometry:
-    """Where the overlays go for the current size and font (logical px)."""
+    """Where the overlays go for the current size and font (logical px), and the name as it fits."""
 
     name: QRectF
     mic: QRectF | None
     quality: QRectF
     pin: QRectF
+    font: QFont  # the labels'
+    text: str  # the name, elided to its label
 
 
 class VolumeControl(QWidget):
@@ -171,6 +173,8 @@ class VideoTile(QWidget):
         self._requested: tuple[av.VideoFrame, Target] | None = None  # the last frame and target asked for
         self._painted: av.VideoFrame | None = None  # the frame of the last image painted
         self.painted_frames = 0  # new frames painted (cumulative): the statistics' painted fps
+        # Laid out once per size, name, mic state and font, not at every one of 30 paints a second.
+        self._geometry_cache: tuple[tuple[int, int, str, bool], _Geometry] | None = None
         self._volume = 1.0
         self.menu: QMenu | None = None  # while the tile's menu is open
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -541,8 +545,23 @@ class VideoTile(QWidget):
         painter.setPen(theme.TILE_TEXT)
         painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self.initial)
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._geometry_cache = None
+        super().changeEvent(event)
+
     def _geometry(self) -> _Geometry:
-        metrics = QFontMetricsF(self._label_font())
+        key = (self.width(), self.height(), self._name, self._mic_on)
+        cached = self._geometry_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        geometry = self._layout()
+        self._geometry_cache = (key, geometry)
+        return geometry
+
+    def _layout(self) -> _Geometry:
+        font = self._label_font()
+        metrics = QFontMetricsF(font)
         badge = math.ceil(metrics.height()) + 2 * PAD_Y  # every badge is as tall as the name label, so they line up
         bottom = self.height() - MARGIN - badge
         left = float(MARGIN)
@@ -555,7 +574,14 @@ class VideoTile(QWidget):
         name = QRectF(left, bottom, text_w, badge)
         quality = QRectF(self.width() - MARGIN - badge, MARGIN, badge, badge)
         pin = QRectF(MARGIN, MARGIN, badge, badge)
-        return _Geometry(name=name, mic=mic, quality=quality, pin=pin)
+        room = text_w - 2 * PAD_X
+        # Elide only what does not fit: elidedText() on a width measured to the exact advance can still cut
+        # the last letter off on rounding ("Da…" for "Dave").
+        if metrics.horizontalAdvance(self._name) <= room:
+            text = self._name
+        else:
+            text = metrics.elidedText(self._name, Qt.TextElideMode.ElideRight, room)
+        return _Geometry(name=name, mic=mic, quality=quality, pin=pin, font=font, text=text)
 
     def _label_font(self) -> QFont:
         font = QFont(self.font())  # the widget font: follows the user's display and font settings
@@ -568,19 +594,10 @@ class VideoTile(QWidget):
         rect = geometry.name
         if not self._name or rect.width() <= 2 * PAD_X:
             return
-        font = self._label_font()
-        room = rect.width() - 2 * PAD_X
-        metrics = QFontMetricsF(font)
-        # Elide only what does not fit: elidedText() on a width measured to the exact advance can still cut
-        # the last letter off on rounding ("Da…" for "Dave").
-        if metrics.horizontalAdvance(self._name) <= room:
-            text = self._name
-        else:
-            text = metrics.elidedText(self._name, Qt.TextElideMode.ElideRight, room)
         self._paint_badge(painter, rect)
-        painter.setFont(font)
+        painter.setFont(geometry.font)
         painter.setPen(theme.TILE_TEXT)
-        painter.drawText(rect.adjusted(PAD_X, 0, -PAD_X + 1, 0), Qt.AlignmentFlag.AlignVCenter, text)
+        painter.drawText(rect.adjusted(PAD_X, 0, -PAD_X + 1, 0), Qt.AlignmentFlag.AlignVCenter, geometry.text)
 
     def _paint_badge(self, painter: QPainter, rect: QRectF) -> None:
         painter.setPen(Qt.PenStyle.NoPen)

@@ -454,3 +454,13 @@ def test_the_picture_keeps_the_rounded_corners(make_tile) -> None:
         assert not is_red(color) and not is_blue(color), (x, y)
     assert is_red(image.pixelColor(12, 1)) and is_blue(image.pixelColor(TILE_W - 12, TILE_H - 2))  # edges, past the arc
     assert is_red(image.pixelColor(0, TILE_H // 2)) and is_blue(image.pixelColor(TILE_W - 1, TILE_H // 2))
+
+
+def test_the_labels_follow_a_font_change(make_tile) -> None:
+    """The overlays' layout is kept between paints; a new font lays them out again."""
+    tile = make_tile(name="Ann")
+    assert near(snapshot(tile).pixelColor(12, 130), theme.TILE_BACKGROUND)  # above the name label
+    font = tile.font()
+    font.setPixelSize(40)
+    tile.setFont(font)
+    assert not near(snapshot(tile).pixelColor(12, 130), theme.TILE_BACKGROUND)  # inside the taller label
