@@ -387,6 +387,11 @@ class VideoTile(QWidget):
         requested = self._requested
         if requested is not None and requested[0] is frame and requested[1] == target:
             return False
+        ready = self._slot.ready
+        if ready is not None and ready.frame is not self._painted and ready.target == target:
+            # The last image has not been painted yet (the UI thread is behind): converting a newer frame now
+            # would only replace it unseen. The next tick after the paint asks for the newest frame.
+            return False
         self._requested = (frame, target)
         self.converter.submit(self._slot, frame, target)
         return True
