@@ -464,3 +464,20 @@ def test_the_labels_follow_a_font_change(make_tile) -> None:
     font.setPixelSize(40)
     tile.setFont(font)
     assert not near(snapshot(tile).pixelColor(12, 130), theme.TILE_BACKGROUND)  # inside the taller label
+
+
+def test_no_newer_frame_is_converted_while_the_last_image_waits_to_be_painted(make_tile) -> None:
+    """A UI thread that falls behind gets no images made only to be replaced unseen."""
+    source = Source(split_frame(320, 180))
+    tile = make_tile()
+    tile.set_frame_source(source)
+    snapshot(tile)
+    source.frame = split_frame(320, 180)
+    assert tile.refresh() is True
+    assert tile.converter.wait_idle() and tile.conversions == 2  # converted; its repaint not run yet
+    source.frame = split_frame(320, 180)
+    assert tile.refresh() is False
+    tile.grab()  # painted
+    assert tile.painted_frames == 2
+    assert tile.refresh() is True
+    assert tile.converter.wait_idle() and tile.conversions == 3
