@@ -16,7 +16,9 @@ measured from a plain export of ``main`` at the same conditions:
     git archive main | tar -x -C /tmp/nimeet-main
     PYTHONPATH=/tmp/nimeet-main .venv/bin/python benchmarks/tile_paint.py
 
-``--platform xcb`` with a display (e.g. under ``xvfb-run``) measures through a real X server.
+``--platform xcb`` with a display (e.g. under ``xvfb-run``) measures through a real X server. ``--swscale`` only
+times one conversion (new decoded frames to BGRA at two tile sizes) with ``VideoFrame.reformat``, which sets up a
+new swscale context for every frame, against one ``VideoReformatter`` kept per tile, as the converter does.
 """
 
 from __future__ import annotations
@@ -91,6 +93,27 @@ class Feeder(threading.Thread):
                 source.frame = self.frames[(index + offset * 7) % len(self.frames)]
             index += 1
             self.stopped.wait(max(0.0, start + index / FPS - time.monotonic()))
+
+
+def time_swscale(count: int = 150) -> None:
+    from av.video.reformatter import VideoReformatter
+
+    pictures = [frame.to_ndarray() for frame in make_frames()]
+    for width, height in ((416, 234), (1252, 704)):  # an eighth of the window, and all of it
+        timings = []
+        for kept in (None, VideoReformatter()):
+            frames = [av.VideoFrame.from_ndarray(pictures[i % len(pictures)], format="yuv420p") for i in range(count)]
+            start = time.thread_time()
+            for frame in frames:  # each a new frame, as a decoder hands them over
+                if kept is None:
+                    frame.reformat(width=width, height=height, format="bgra", threads=1)
+                else:
+                    kept.reformat(frame, width=width, height=height, format="bgra", threads=1)
+            timings.append((time.thread_time() - start) / count * 1000)
+        print(
+            f"{FRAME_W}x{FRAME_H} -> {width}x{height} bgra, {count} new frames: VideoFrame.reformat "
+            f"{timings[0]:.3f} ms each, one VideoReformatter kept {timings[1]:.3f} ms each"
+        )
 
 
 def thread_clock(name: str) -> Callable[[], float]:
@@ -176,7 +199,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per count")
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--platform", default="offscreen", help="QT_QPA_PLATFORM (offscreen, or xcb with a display)")
+    parser.add_argument("--swscale", action="store_true", help="only time one conversion (see above)")
     args = parser.parse_args()
+    if args.swscale:
+        time_swscale()
+        return 0
     low, _, high = args.tiles.partition("-")
     counts = range(int(low), int(high or low) + 1)
     os.environ["QT_QPA_PLATFORM"] = args.platform

@@ -16,6 +16,7 @@ in ``Converted``. ``stop()`` ends the thread (idempotent); the next request star
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 from shiboken6 import Shiboken
+
+logger = logging.getLogger(__name__)
 
 # threads=1: PyAV's default (0, "auto") slices the job across threads, and the bundled swscale (FFmpeg 8.1) then
 # races: now and then the leftmost few columns come out with the wrong chroma (seen on yuv420p → bgra upscales).
@@ -71,8 +74,12 @@ class FrameSlot:
         self._generation = 0
         self._owner = weakref.ref(owner)  # repainted on the UI thread once the slot has a new image
         self.conversions = 0  # frames converted for this slot (written by the converter thread only)
-        # Kept per slot: swscale's context caches its set-up for the same sizes and formats, frame after frame.
+        # Kept per slot: swscale's context keeps its set-up for the same sizes and formats, frame after frame
+        # (``VideoFrame.reformat`` sets up a new one for every frame: 0.9 against 0.5 ms for 416x234, see
+        # docs/benchmarks.md). Used by one conversion at a time: a tile moved to another converter could otherwise
+        # have two under way.
         self.reformatter = VideoReformatter()
+        self.reformatter_lock = threading.Lock()
 
     @property
     def ready(self) -> Converted | None:
@@ -105,7 +112,8 @@ class FrameSlot:
 def convert(slot: FrameSlot, frame: av.VideoFrame, target: Target) -> Converted:
     """One swscale pass does colour conversion and scaling together, to exactly the pixels the tile shows."""
     width, height = target.width, target.height
-    bgra = slot.reformatter.reformat(frame, width=width, height=height, format="bgra", threads=SWSCALE_THREADS)
+    with slot.reformatter_lock:
+        bgra = slot.reformatter.reformat(frame, width=width, height=height, format="bgra", threads=SWSCALE_THREADS)
     plane = bgra.planes[0]
     # The plane's own buffer, padding included: rows are often padded to an alignment (a 466 px wide row is 1864
     # bytes, stored in 1872), which to_ndarray() would hand back as a non-contiguous view that QImage cannot take.
@@ -197,9 +205,14 @@ class FrameConverter(QObject):
                 slot, job = next(iter(self._jobs.items()))
                 del self._jobs[slot]
                 self._busy = True
-            converted = convert(slot, job.frame, job.target)
-            slot.conversions += 1
-            stored = slot.store(converted, job.generation)
+            try:
+                converted = convert(slot, job.frame, job.target)
+            except Exception:  # one odd frame must not end the thread every tile depends on
+                logger.exception("could not convert a frame to %dx%d for a tile", job.target.width, job.target.height)
+                stored = False
+            else:
+                slot.conversions += 1
+                stored = slot.store(converted, job.generation)
             with self._cond:
                 if stored:
                     self._done.append(weakref.ref(slot))
