@@ -481,3 +481,22 @@ def test_no_newer_frame_is_converted_while_the_last_image_waits_to_be_painted(ma
     assert tile.painted_frames == 2
     assert tile.refresh() is True
     assert tile.converter.wait_idle() and tile.conversions == 3
+
+
+def test_a_tile_covered_by_an_opaque_sibling_converts_nothing(qtbot) -> None:
+    host = QWidget()
+    qtbot.addWidget(host)
+    host.resize(400, 300)
+    tile = VideoTile("t1", "Ann", Source(split_frame(320, 180)), parent=host)
+    tile.setGeometry(10, 10, TILE_W, TILE_H)
+    cover = QWidget(host)  # e.g. an opaque panel over the grid
+    cover.setGeometry(0, 0, 400, 300)
+    cover.setAutoFillBackground(True)
+    host.show()
+    qtbot.waitExposed(host)
+    assert tile.isVisible() and tile.visibleRegion().isEmpty()
+    assert tile.refresh() is False
+    assert tile.converter.wait_idle() and tile.conversions == 0
+    cover.hide()
+    assert tile.refresh() is True
+    assert tile.converter.wait_idle() and tile.conversions == 1
