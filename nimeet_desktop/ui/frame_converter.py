@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 
@@ -60,6 +61,7 @@ class Converted:
     target: Target
     image: QImage
     buffer: object
+    made_at: float  # time.monotonic() when converted
 
 
 class FrameSlot:
@@ -128,7 +130,7 @@ def convert(slot: FrameSlot, frame: av.VideoFrame, target: Target) -> Converted:
         image = image.flipped(Qt.Orientation.Horizontal)
         buffer = None
     image.setDevicePixelRatio(target.device_pixel_ratio)
-    return Converted(frame, target, image, buffer)
+    return Converted(frame, target, image, buffer, time.monotonic())
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ converts and paints nothing.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,6 +56,7 @@ GAP = 4  # logical px between neighbouring badges
 PAD_X, PAD_Y = 8, 3  # logical px inside the name label
 SPEAKING_RING = 3.0  # logical px
 AVATAR_FRACTION = 0.42  # avatar diameter relative to the tile's shorter side
+UNPAINTED_GRACE_S = 0.05  # how long an image waits for its paint before a newer frame is converted anyway
 MAX_VOLUME_PERCENT = 200  # AudioMixer.MAX_GAIN
 VOLUME_STEP_PERCENT = 10
 
@@ -388,9 +390,15 @@ class VideoTile(QWidget):
         if requested is not None and requested[0] is frame and requested[1] == target:
             return False
         ready = self._slot.ready
-        if ready is not None and ready.frame is not self._painted and ready.target == target:
-            # The last image has not been painted yet (the UI thread is behind): converting a newer frame now
-            # would only replace it unseen. The next tick after the paint asks for the newest frame.
+        if (
+            ready is not None
+            and ready.frame is not self._painted
+            and ready.target == target
+            and time.monotonic() - ready.made_at < UNPAINTED_GRACE_S
+        ):
+            # The last image, just made, has not been painted yet (the UI thread is behind): converting a newer
+            # frame now would only replace it unseen. An older unpainted image was made while the tile could not
+            # be seen (covered or hidden right after it was asked for): then the newest frame is wanted at once.
             return False
         self._requested = (frame, target)
         self.converter.submit(self._slot, frame, target)
