@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import weakref
 from dataclasses import dataclass
 
@@ -61,7 +60,6 @@ class Converted:
     target: Target
     image: QImage
     buffer: object
-    made_at: float  # time.monotonic() when converted
 
 
 class FrameSlot:
@@ -130,7 +128,7 @@ def convert(slot: FrameSlot, frame: av.VideoFrame, target: Target) -> Converted:
         image = image.flipped(Qt.Orientation.Horizontal)
         buffer = None
     image.setDevicePixelRatio(target.device_pixel_ratio)
-    return Converted(frame, target, image, buffer, time.monotonic())
+    return Converted(frame, target, image, buffer)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ converts and paints nothing.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -56,7 +55,6 @@ GAP = 4  # logical px between neighbouring badges
 PAD_X, PAD_Y = 8, 3  # logical px inside the name label
 SPEAKING_RING = 3.0  # logical px
 AVATAR_FRACTION = 0.42  # avatar diameter relative to the tile's shorter side
-UNPAINTED_GRACE_S = 0.05  # how long an image waits for its paint before a newer frame is converted anyway
 MAX_VOLUME_PERCENT = 200  # AudioMixer.MAX_GAIN
 VOLUME_STEP_PERCENT = 10
 
@@ -370,6 +368,11 @@ class VideoTile(QWidget):
         A tile shown again asks for the newest frame at the next tick (or at once, see showEvent)."""
         if not self._camera_on or not self._exposed():
             return False
+        ready = self._slot.ready
+        if ready is not None and ready.frame is not self._painted:
+            # Made since the last tick but not painted yet: paint it in this wake-up of the UI thread rather than
+            # wait for the converter's signal, which a loaded machine may deliver late.
+            self.update()
         frame = self._frame_source()
         if frame is None:
             return False
@@ -388,17 +391,6 @@ class VideoTile(QWidget):
         target = self._target(frame)
         requested = self._requested
         if requested is not None and requested[0] is frame and requested[1] == target:
-            return False
-        ready = self._slot.ready
-        if (
-            ready is not None
-            and ready.frame is not self._painted
-            and ready.target == target
-            and time.monotonic() - ready.made_at < UNPAINTED_GRACE_S
-        ):
-            # The last image, just made, has not been painted yet (the UI thread is behind): converting a newer
-            # frame now would only replace it unseen. An older unpainted image was made while the tile could not
-            # be seen (covered or hidden right after it was asked for): then the newest frame is wanted at once.
             return False
         self._requested = (frame, target)
         self.converter.submit(self._slot, frame, target)
