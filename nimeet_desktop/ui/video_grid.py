@@ -2,7 +2,8 @@
 
 Focus is a pinned tile (the user double-clicked it) or else a featured one (the call window features a screen
 share). The grid also runs the frame clock: one timer for all tiles asks each visible tile whether its source has a
-new frame, so a tile repaints at most at the clock rate however fast frames arrive (docs/architecture.md).
+new frame, so a tile repaints at most at the clock rate however fast frames arrive; its tiles share one
+``FrameConverter``, whose thread turns those frames into images of each tile's size (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from nimeet_desktop.ui.frame_converter import FrameConverter
 from nimeet_desktop.ui.video_tile import VideoTile
 
 CLOCK_INTERVAL_MS = 33  # ~30 Hz: what cameras send; faster only burns CPU on a 2-core laptop
@@ -30,7 +32,7 @@ def grid_shape(count: int) -> tuple[int, int]:
 
 
 class VideoGrid(QWidget):
-    """Owns the tiles' layout, the pin/featured focus, and the frame clock."""
+    """Owns the tiles' layout, the pin/featured focus, the frame clock and the tiles' converter."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,10 +43,12 @@ class VideoGrid(QWidget):
         self._tiles: list[VideoTile] = []
         self._pinned: str | None = None
         self._featured: str | None = None
-        self.frames_painted = 0  # repaints the clock asked for because a tile had a new frame
+        self.frames_painted = 0  # conversions the clock asked for because a tile had a new frame
         self._clock = QTimer(self)
         self._clock.setInterval(CLOCK_INTERVAL_MS)
         self._clock.timeout.connect(self._tick)
+        self.converter = FrameConverter()  # its thread starts with the first frame, stops with the clock
+        self.destroyed.connect(self.converter.stop)
 
     # ---- tiles ------------------------------------------------------------------------------------------
 
@@ -54,6 +58,7 @@ class VideoGrid(QWidget):
         # Own tile first: people look for themselves in the same place every call.
         self._tiles.insert(0 if tile.is_self else len(self._tiles), tile)
         tile.setParent(self)
+        tile.set_converter(self.converter)
         tile.pin_requested.connect(self.toggle_pin)
         self._reflow()
         tile.show()
@@ -65,6 +70,7 @@ class VideoGrid(QWidget):
             return None
         self._tiles.remove(tile)
         tile.pin_requested.disconnect(self.toggle_pin)
+        self.converter.forget(tile.slot)
         self.layout_grid.removeWidget(tile)
         tile.hide()  # until deleteLater runs it would still paint at its old place
         tile.deleteLater()
@@ -120,7 +126,9 @@ class VideoGrid(QWidget):
         self._clock.start()
 
     def stop_clock(self) -> None:
+        """Stop the clock and the converter's thread (idempotent); start_clock and a new frame start them again."""
         self._clock.stop()
+        self.converter.stop()
 
     @property
     def clock_running(self) -> bool:
@@ -128,7 +136,7 @@ class VideoGrid(QWidget):
 
     def _tick(self) -> None:
         for tile in self._tiles:
-            if tile.isVisible() and tile.refresh():
+            if tile.refresh():  # nothing for a tile nobody can see
                 self.frames_painted += 1
 
     # ---- layout -----------------------------------------------------------------------------------------

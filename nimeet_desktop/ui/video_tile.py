@@ -2,9 +2,11 @@
 
 The tile never holds on to a stream of frames. It is given a ``frame_source`` callable that returns the newest
 decoded ``av.VideoFrame`` (``RemoteParticipant.latest_frame`` or the local preview), and a frame clock calls
-``refresh()`` to ask "is there something new?". Conversion to a Qt image happens in ``paintEvent`` only, once per
-painted frame, straight to the on-screen pixel size in swscale (docs/architecture.md, "Data paths"):
-frames that arrive between two repaints are never converted at all.
+``refresh()`` to ask "is there something new?". A new frame goes to a ``FrameConverter`` (ui/frame_converter.py),
+whose thread converts and scales it once, straight to the tile's on-screen size in device pixels; ``paintEvent``
+only blits the ready image 1:1 and draws the badges (docs/architecture.md, "Data paths"). Frames that arrive
+between two clock ticks are never converted, and a tile nobody can see (hidden, its window minimised, covered)
+converts and paints nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import av
-import numpy as np
-import numpy.typing as npt
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -30,6 +30,8 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QResizeEvent,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -45,6 +47,7 @@ from nimeet_desktop.call.quality import Quality
 from nimeet_desktop.call.remote import luma_plane
 from nimeet_desktop.media import stamp
 from nimeet_desktop.ui import icons, theme
+from nimeet_desktop.ui.frame_converter import Converted, FrameConverter, FrameSlot, Target
 from nimeet_desktop.ui.untrusted import plain_label
 
 FrameSource = Callable[[], av.VideoFrame | None]
@@ -55,7 +58,6 @@ GAP = 4  # logical px between neighbouring badges
 PAD_X, PAD_Y = 8, 3  # logical px inside the name label
 SPEAKING_RING = 3.0  # logical px
 AVATAR_FRACTION = 0.42  # avatar diameter relative to the tile's shorter side
-SWSCALE_THREADS = 1  # see _image_for
 MAX_LATENCY_SAMPLES = 240  # capture-to-paint samples kept until the statistics take them (a second's worth is ~30)
 MAX_VOLUME_PERCENT = 200  # AudioMixer.MAX_GAIN
 VOLUME_STEP_PERCENT = 10
@@ -77,25 +79,16 @@ def fit_size(source_w: int, source_h: int, box_w: float, box_h: float) -> tuple[
     return source_w * scale, source_h * scale
 
 
-@dataclass(slots=True)
-class _Converted:
-    """The last frame turned into an image, and the buffers the image points into (QImage does not copy)."""
-
-    frame: av.VideoFrame  # kept so its id() cannot be reused by a newer frame while cached
-    size: tuple[int, int]  # device pixels
-    bgra: av.VideoFrame  # owns the buffer below
-    pixels: npt.NDArray[np.uint8]  # the buffer the image points into
-    image: QImage
-
-
 @dataclass(frozen=True, slots=True)
 class _Geometry:
-    """Where the overlays go for the current size and font (logical px)."""
+    """Where the overlays go for the current size and font (logical px), and the name as it fits."""
 
     name: QRectF
     mic: QRectF | None
     quality: QRectF
     pin: QRectF
+    font: QFont  # the labels'
+    text: str  # the name, elided to its label
 
 
 class VolumeControl(QWidget):
@@ -160,7 +153,11 @@ class VideoTile(QWidget):
         avatar_name: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        """``avatar_name``: whose initial and colour the avatar shows when it is not ``name`` (the own tile is
+        """``frame_source`` returns the newest decoded frame or None; it is called on the UI thread at each clock
+        tick and paint, and must only read a reference (the engine replaces it from its own thread). The converter
+        thread is handed the frame itself, never the source.
+
+        ``avatar_name``: whose initial and colour the avatar shows when it is not ``name`` (the own tile is
         labelled "You" but shows the user's own initial and colour, as the others see it)."""
         super().__init__(parent)
         self.tile_id = tile_id
@@ -174,16 +171,19 @@ class VideoTile(QWidget):
         self._speaking = False
         self._quality: Quality | None = None
         self._pinned = False
-        self._shown_frame: av.VideoFrame | None = None  # the newest frame painted or already asked to be
-        self._converted: _Converted | None = None
-        self.conversions = 0  # frames converted to images; tests check "once per new frame"
+        self._slot = FrameSlot(self)  # the converter puts the newest image here
+        self._converter: FrameConverter | None = None  # the grid's; else one of its own, made when first needed
+        self._own_converter = False
+        self._requested: tuple[av.VideoFrame, Target] | None = None  # the last frame and target asked for
+        self._painted: av.VideoFrame | None = None  # the frame of the last image painted
         # New frames actually painted, cumulative: the statistics' "painted fps" (call_stats.py).
         self.painted_frames = 0
-        self._painted_frame: av.VideoFrame | None = None
         # Only while statistics are kept (``nimeet --stats``): read the synthetic picture's capture stamp at paint
         # time, for capture-to-paint latency. Off otherwise: it reads a corner of the picture each paint.
         self.measure_latency = False
         self.latencies_ms: list[float] = []  # taken (and emptied) by whoever keeps the statistics
+        # Laid out once per size, name, mic state and font, not at every one of 30 paints a second.
+        self._geometry_cache: tuple[tuple[int, int, str, bool], _Geometry] | None = None
         self._volume = 1.0
         self.menu: QMenu | None = None  # while the tile's menu is open
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -242,13 +242,16 @@ class VideoTile(QWidget):
     def set_mirrored(self, mirrored: bool) -> None:
         if mirrored != self._mirrored:
             self._mirrored = mirrored
-            self.update()
+            self._request_again()
+            self.update()  # the image in hand, flipped by the painter until the converter has the new one
 
     def set_camera_on(self, on: bool) -> None:
         if on != self._camera_on:
             self._camera_on = on
             if not on:
-                self._converted = None  # no reason to keep a frame's pixels behind an avatar
+                self._drop_frames()  # no reason to keep a frame's pixels behind an avatar
+            else:
+                self.refresh()
             self.update()
 
     def set_mic_on(self, on: bool) -> None:
@@ -320,22 +323,99 @@ class VideoTile(QWidget):
 
     def set_frame_source(self, frame_source: FrameSource) -> None:
         self._frame_source = frame_source
-        self._shown_frame = None
-        self._converted = None
+        self._drop_frames()
+        self.refresh()
         self.update()
 
     # ---- frame clock ------------------------------------------------------------------------------------
 
+    @property
+    def conversions(self) -> int:
+        """Frames converted to images for this tile (cumulative); tests check "once per new frame"."""
+        return self._slot.conversions
+
+    @property
+    def converter(self) -> FrameConverter:
+        """The converter this tile's frames go to: the grid's, or else the tile's own (started when first used,
+        stopped when the tile is destroyed)."""
+        if self._converter is None:
+            self._converter = FrameConverter()
+            self._own_converter = True
+            self.destroyed.connect(self._converter.stop)
+        return self._converter
+
+    def set_converter(self, converter: FrameConverter | None) -> None:
+        """Use ``converter`` (the grid's, shared by its tiles); None: a converter of the tile's own."""
+        old = self._converter
+        if old is converter:
+            return
+        if old is not None:
+            old.forget(self._slot)
+            if self._own_converter:
+                old.stop()
+        self._converter = converter
+        self._own_converter = False
+        self._requested = None  # ask the new converter afresh
+        self.refresh()
+
+    @property
+    def slot(self) -> FrameSlot:
+        """Where the converter puts this tile's newest image."""
+        return self._slot
+
+    @property
+    def image_size(self) -> QSize | None:
+        """The ready image's size in device pixels, or None (tests: it is the tile's fit size, painted 1:1)."""
+        ready = self._slot.ready
+        return None if ready is None else ready.image.size()
+
     def refresh(self) -> bool:
-        """Schedule a repaint if the source has a frame we have not shown yet. Cheap: no conversion here."""
-        if not self._camera_on:
+        """Ask the converter for the source's newest frame if it is new, or the tile's size changed; True if it
+        did. Cheap: the conversion runs on the converter's thread, which repaints the tile when it is done.
+
+        Nothing when nobody could see it: camera off, the tile hidden, its window minimised, or the tile covered.
+        A tile shown again asks for the newest frame at the next tick (or at once, see showEvent)."""
+        if not self._camera_on or not self._exposed():
             return False
+        ready = self._slot.ready
+        if ready is not None and ready.frame is not self._painted:
+            # Made since the last tick but not painted yet: paint it in this wake-up of the UI thread rather than
+            # wait for the converter's signal, which a loaded machine may deliver late.
+            self.update()
         frame = self._frame_source()
-        if frame is None or frame is self._shown_frame:
+        if frame is None:
             return False
-        self._shown_frame = frame
-        self.update()
+        return self._request(frame)
+
+    def _exposed(self) -> bool:
+        return self.isVisible() and not self.window().isMinimized() and not self.visibleRegion().isEmpty()
+
+    def _target(self, frame: av.VideoFrame) -> Target:
+        """The frame fitted into the tile, in whole even device pixels, as the converter is to produce it."""
+        dpr = self.devicePixelRatioF()
+        fit_w, fit_h = fit_size(frame.width, frame.height, self.width(), self.height())
+        return Target(_even(fit_w * dpr), _even(fit_h * dpr), self._mirrored, dpr)
+
+    def _request(self, frame: av.VideoFrame) -> bool:
+        target = self._target(frame)
+        requested = self._requested
+        if requested is not None and requested[0] is frame and requested[1] == target:
+            return False
+        self._requested = (frame, target)
+        self.converter.submit(self._slot, frame, target)
         return True
+
+    def _request_again(self) -> None:
+        """The tile's size or mirroring changed: the frame in hand is wanted at the new target."""
+        self._requested = None
+        self.refresh()
+
+    def _drop_frames(self) -> None:
+        if self._converter is not None:
+            self._converter.forget(self._slot)
+        self._slot.clear()
+        self._requested = None
+        self._painted = None
 
     # ---- Qt ---------------------------------------------------------------------------------------------
 
@@ -370,24 +450,43 @@ class VideoTile(QWidget):
             return ""
         return self.toolTip()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._request_again()  # until it is ready, paintEvent scales the image in hand (aspect kept)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._request_again()  # catch up with the newest frame now, not a tick later
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         outline = QPainterPath()
         outline.addRoundedRect(QRectF(self.rect()), CORNER_RADIUS, CORNER_RADIUS)
-        painter.fillPath(outline, theme.TILE_BACKGROUND)
 
-        frame = self._frame_source() if self._camera_on else None
-        if frame is not None:
-            self._shown_frame = frame
+        ready = self._slot.ready if self._camera_on else None
+        if ready is not None:
+            wanted = self._target(ready.frame)
+            dpr = self.devicePixelRatioF()
+            # Centred on whole device pixels so the image is blitted 1:1, without resampling.
+            x = round((self.width() * dpr - wanted.width) / 2) / dpr
+            y = round((self.height() * dpr - wanted.height) / 2) / dpr
+            picture = QRectF(x, y, wanted.width / dpr, wanted.height / dpr)
+            # The background only where the picture is not (its bars): filling the whole tile under a picture
+            # that covers it cost as much as the blit itself.
+            bars = QPainterPath()
+            bars.addRect(picture)
+            painter.fillPath(outline.subtracted(bars), theme.TILE_BACKGROUND)
             painter.save()
-            painter.setClipPath(outline)
-            self._paint_frame(painter, frame)
+            self._paint_frame(painter, ready, wanted, picture, outline)
             painter.restore()
-            if frame is not self._painted_frame:
-                self._count_painted(frame)
+            if ready.frame is not self._painted:
+                self._count_painted(ready.frame)
         else:
-            self._paint_avatar(painter)
+            painter.fillPath(outline, theme.TILE_BACKGROUND)
+            if not self._camera_on or self._frame_source() is None:
+                self._paint_avatar(painter)
+            # else: the first frame is on its way from the converter; the background, not an avatar flashing by
 
         geometry = self._geometry()
         self._paint_name(painter, geometry)
@@ -404,7 +503,7 @@ class VideoTile(QWidget):
         painter.end()
 
     def _count_painted(self, frame: av.VideoFrame) -> None:
-        self._painted_frame = frame
+        self._painted = frame
         self.painted_frames += 1
         if self.measure_latency and frame.format.name == "yuv420p" and len(self.latencies_ms) < MAX_LATENCY_SAMPLES:
             found = stamp.read(luma_plane(frame))
@@ -418,41 +517,45 @@ class VideoTile(QWidget):
 
     # ---- painting helpers -------------------------------------------------------------------------------
 
-    def _paint_frame(self, painter: QPainter, frame: av.VideoFrame) -> None:
-        dpr = self.devicePixelRatioF()
-        fit_w, fit_h = fit_size(frame.width, frame.height, self.width(), self.height())
-        size = (_even(fit_w * dpr), _even(fit_h * dpr))
-        image = self._image_for(frame, size)
-        # Centre on whole device pixels so the image is blitted 1:1, without resampling.
-        x = round((self.width() * dpr - size[0]) / 2) / dpr
-        y = round((self.height() * dpr - size[1]) / 2) / dpr
-        target = QRectF(x, y, size[0] / dpr, size[1] / dpr)
-        if self._mirrored:
+    def _paint_frame(
+        self, painter: QPainter, ready: Converted, wanted: Target, picture: QRectF, outline: QPainterPath
+    ) -> None:
+        made = ready.target
+        if made == wanted:
+            self._blit(painter, ready.image, picture.x(), picture.y(), wanted.device_pixel_ratio, outline)
+            return
+        # Resized (or moved to another screen) or mirroring toggled before the converter delivered: the image in
+        # hand, scaled into the new fit (the same aspect ratio) and flipped as needed, for a frame or so.
+        painter.setClipPath(outline)
+        if made.mirrored != wanted.mirrored:
             painter.translate(self.width(), 0)
             painter.scale(-1, 1)
-        painter.drawImage(target, image)
+            picture = QRectF(self.width() - picture.right(), picture.y(), picture.width(), picture.height())
+        painter.drawImage(picture, ready.image)
 
-    def _image_for(self, frame: av.VideoFrame, size: tuple[int, int]) -> QImage:
-        """The frame at ``size`` device pixels; converted only if this frame/size pair is not cached already."""
-        cached = self._converted
-        if cached is not None and cached.frame is frame and cached.size == size:
-            return cached.image
-        width, height = size
-        # One swscale pass does colour conversion and scaling together, to exactly the pixels we will show.
-        # threads=1: PyAV's default (0, "auto") slices the job across threads, and the bundled swscale (FFmpeg
-        # 8.1) then races: now and then the leftmost few columns come out with the wrong chroma (seen on
-        # yuv420p → bgra upscales). One thread is also what a 2-core laptop wants while decoders run.
-        bgra = frame.reformat(width=width, height=height, format="bgra", threads=SWSCALE_THREADS)
-        plane = bgra.planes[0]
-        # The plane's own buffer, padding included: rows are often padded to an alignment (a 466 px wide row
-        # is 1864 bytes, stored in 1872), which to_ndarray() would hand back as a non-contiguous view that
-        # QImage cannot take. QImage reads it in place with the real bytes-per-line; nothing is copied.
-        pixels = np.frombuffer(memoryview(plane), dtype=np.uint8)
-        # BGRA bytes are 0xAARRGGBB words on little-endian machines (all we ship on); alpha is opaque.
-        image = QImage(pixels.data, width, height, plane.line_size, QImage.Format.Format_RGB32)
-        self._converted = _Converted(frame, size, bgra, pixels, image)
-        self.conversions += 1
-        return image
+    def _blit(self, painter: QPainter, image: QImage, x: float, y: float, dpr: float, outline: QPainterPath) -> None:
+        """Draw ``image`` 1:1 at (x, y), inside the tile's rounded corners.
+
+        Only the image rows level with the corners are clipped to the rounded outline: under a path clip the
+        raster engine blends pixel by pixel instead of copying rows (measured on a 416x229 tile: 0.55 ms per
+        drawImage clipped, 0.03 ms not), so the rows between the corners are drawn without a clip."""
+        width, height = image.width(), image.height()  # device pixels
+        top = min(height, math.ceil(max(0.0, CORNER_RADIUS - y) * dpr))
+        below = self.height() - CORNER_RADIUS  # logical y where the bottom corners begin
+        bottom = min(height - top, math.ceil(max(0.0, y + height / dpr - below) * dpr))
+
+        def rows(first: int, count: int) -> None:
+            target = QRectF(x, y + first / dpr, width / dpr, count / dpr)
+            painter.drawImage(target, image, QRectF(0, first, width, count))
+
+        if height - top - bottom > 0:
+            rows(top, height - top - bottom)
+        if top or bottom:
+            painter.setClipPath(outline)
+            if top:
+                rows(0, top)
+            if bottom:
+                rows(height - bottom, bottom)
 
     def _paint_avatar(self, painter: QPainter) -> None:
         diameter = min(self.width(), self.height()) * AVATAR_FRACTION
@@ -468,8 +571,23 @@ class VideoTile(QWidget):
         painter.setPen(theme.TILE_TEXT)
         painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self.initial)
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._geometry_cache = None
+        super().changeEvent(event)
+
     def _geometry(self) -> _Geometry:
-        metrics = QFontMetricsF(self._label_font())
+        key = (self.width(), self.height(), self._name, self._mic_on)
+        cached = self._geometry_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        geometry = self._layout()
+        self._geometry_cache = (key, geometry)
+        return geometry
+
+    def _layout(self) -> _Geometry:
+        font = self._label_font()
+        metrics = QFontMetricsF(font)
         badge = math.ceil(metrics.height()) + 2 * PAD_Y  # every badge is as tall as the name label, so they line up
         bottom = self.height() - MARGIN - badge
         left = float(MARGIN)
@@ -482,7 +600,14 @@ class VideoTile(QWidget):
         name = QRectF(left, bottom, text_w, badge)
         quality = QRectF(self.width() - MARGIN - badge, MARGIN, badge, badge)
         pin = QRectF(MARGIN, MARGIN, badge, badge)
-        return _Geometry(name=name, mic=mic, quality=quality, pin=pin)
+        room = text_w - 2 * PAD_X
+        # Elide only what does not fit: elidedText() on a width measured to the exact advance can still cut
+        # the last letter off on rounding ("Da…" for "Dave").
+        if metrics.horizontalAdvance(self._name) <= room:
+            text = self._name
+        else:
+            text = metrics.elidedText(self._name, Qt.TextElideMode.ElideRight, room)
+        return _Geometry(name=name, mic=mic, quality=quality, pin=pin, font=font, text=text)
 
     def _label_font(self) -> QFont:
         font = QFont(self.font())  # the widget font: follows the user's display and font settings
@@ -495,19 +620,10 @@ class VideoTile(QWidget):
         rect = geometry.name
         if not self._name or rect.width() <= 2 * PAD_X:
             return
-        font = self._label_font()
-        room = rect.width() - 2 * PAD_X
-        metrics = QFontMetricsF(font)
-        # Elide only what does not fit: elidedText() on a width measured to the exact advance can still cut
-        # the last letter off on rounding ("Da…" for "Dave").
-        if metrics.horizontalAdvance(self._name) <= room:
-            text = self._name
-        else:
-            text = metrics.elidedText(self._name, Qt.TextElideMode.ElideRight, room)
         self._paint_badge(painter, rect)
-        painter.setFont(font)
+        painter.setFont(geometry.font)
         painter.setPen(theme.TILE_TEXT)
-        painter.drawText(rect.adjusted(PAD_X, 0, -PAD_X + 1, 0), Qt.AlignmentFlag.AlignVCenter, text)
+        painter.drawText(rect.adjusted(PAD_X, 0, -PAD_X + 1, 0), Qt.AlignmentFlag.AlignVCenter, geometry.text)
 
     def _paint_badge(self, painter: QPainter, rect: QRectF) -> None:
         painter.setPen(Qt.PenStyle.NoPen)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 from collections.abc import Callable, Iterator
 from typing import cast
 
@@ -13,6 +14,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWidget
 
+from nimeet_desktop.ui.frame_converter import THREAD_NAME
 from nimeet_desktop.ui.video_grid import FOCUS_STRETCH, SPACING, STRIP_MAX, VideoGrid, grid_shape
 from nimeet_desktop.ui.video_tile import VideoTile
 
@@ -265,12 +267,45 @@ def test_frame_clock_repaints_tiles_with_new_frames(make_grid, qtbot) -> None:
 def test_clock_skips_hidden_tiles(make_grid, qtbot) -> None:
     grid = make_grid(2)
     tile = grid.tiles()[1]
-    tile.set_frame_source(Source(frame()))
     grid.hide()
+    tile.set_frame_source(Source(frame()))
     grid.start_clock()
     qtbot.wait(100)
-    assert grid.frames_painted == 0
+    assert grid.frames_painted == 0 and tile.conversions == 0
     grid.stop_clock()
+
+
+def converter_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == THREAD_NAME]
+
+
+def test_tiles_share_the_grids_converter_whose_thread_ends_with_the_clock_and_the_grid(make_grid, qtbot) -> None:
+    before = set(converter_threads())  # another test's grid may still be on its way out
+
+    def threads() -> int:
+        return len(set(converter_threads()) - before)
+
+    grid = make_grid(3)
+    tiles = grid.tiles()
+    assert all(t.converter is grid.converter for t in tiles)
+    sources = [cast(Source, t.frame_source) for t in tiles]
+    grid.start_clock()
+    for source in sources:
+        source.frame = frame()
+    qtbot.waitUntil(lambda: all(t.painted_frames == 1 for t in tiles), timeout=2000)
+    assert [t.conversions for t in tiles] == [1, 1, 1]
+    assert grid.converter.running and threads() == 1  # one thread for all the tiles
+    grid.stop_clock()
+    assert not grid.converter.running and threads() == 0
+    grid.stop_clock()  # idempotent
+    grid.start_clock()  # a next call: the thread starts again with the next frame
+    sources[0].frame = frame()
+    qtbot.waitUntil(lambda: tiles[0].painted_frames == 2, timeout=2000)
+    assert grid.converter.running
+    converter = grid.converter
+    with qtbot.waitSignal(grid.destroyed, timeout=1000):
+        grid.deleteLater()
+    assert not converter.running and threads() == 0
 
 
 def test_grid_shape_is_as_square_as_possible() -> None:

@@ -1,19 +1,26 @@
-"""VideoTile painted offscreen from real av.VideoFrames; checked on the pixels it produces."""
+"""VideoTile painted offscreen from real av.VideoFrames; checked on the pixels it produces.
+
+A tile converts on its converter's thread; ``snapshot`` asks for the newest frame, waits for the converter and then
+grabs what paintEvent draws."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from typing import cast
 
 import av
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QWidget
 
 from nimeet_desktop.call.quality import Quality
 from nimeet_desktop.media import stamp
 from nimeet_desktop.ui import theme
+from nimeet_desktop.ui.frame_converter import THREAD_NAME
 from nimeet_desktop.ui.video_tile import VideoTile, fit_size
 
 TILE_W, TILE_H = 320, 180
@@ -50,6 +57,8 @@ def near(a: QColor, b: QColor, tolerance: int = 10) -> bool:
 
 
 def snapshot(tile: VideoTile) -> QImage:
+    tile.refresh()
+    assert tile.converter.wait_idle()
     return tile.grab().toImage()
 
 
@@ -59,10 +68,16 @@ def any_pixel(image: QImage, xs: range, ys: range, test: Callable[[QColor], bool
 
 @pytest.fixture
 def make_tile(qtbot) -> Callable[..., VideoTile]:
-    def make(frame: av.VideoFrame | None = None, *, name: str = "Ann", is_self: bool = False) -> VideoTile:
+    def make(
+        frame: av.VideoFrame | None = None, *, name: str = "Ann", is_self: bool = False, camera_on: bool = True
+    ) -> VideoTile:
+        """A shown tile (a tile nobody can see converts nothing)."""
         tile = VideoTile("t1", name, Source(frame), is_self=is_self)
         qtbot.addWidget(tile)
+        tile.set_camera_on(camera_on)
         tile.resize(TILE_W, TILE_H)
+        tile.show()
+        qtbot.waitExposed(tile)
         return tile
 
     return make
@@ -114,8 +129,7 @@ def test_remote_tile_is_not_mirrored_by_default(make_tile) -> None:
 
 
 def test_camera_off_shows_the_avatar_and_no_frame(make_tile) -> None:
-    tile = make_tile(split_frame(320, 180), name="bob")
-    tile.set_camera_on(False)
+    tile = make_tile(split_frame(320, 180), name="bob", camera_on=False)
     assert not tile.camera_on
     image = snapshot(tile)
     assert tile.conversions == 0
@@ -300,9 +314,10 @@ def test_size_hints() -> None:
 def test_any_tile_size_shows_the_picture(make_tile, width: int, height: int) -> None:
     """Target rows whose bytes are not a multiple of the buffer alignment come with padding: still one image."""
     tile = make_tile(split_frame(64, 36))
+    snapshot(tile)
     tile.resize(width, height)
     image = snapshot(tile)
-    assert tile.conversions == 1
+    assert tile.conversions == 2  # at the first size, then at this one
     quarter = fit_size(64, 36, width, height)[0] / 4
     assert is_red(image.pixelColor(round(width / 2 - quarter), height // 3))
     assert is_blue(image.pixelColor(round(width / 2 + quarter), height // 3))
@@ -314,3 +329,227 @@ def test_quality_tooltip_only_over_the_badge(make_tile) -> None:
     tile.set_quality(Quality.POOR)
     assert tile.tooltip_at(QPointF(TILE_W - 16, 16)) == "Connection: poor"
     assert tile.tooltip_at(QPointF(100, 60)) == ""  # over someone's face: nothing pops up
+
+
+# ---- the converter: once per new frame, at the fit size, nothing for a tile nobody sees ----------------------
+
+
+def converter_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == THREAD_NAME]
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 180), (466, 262), (333, 187), (200, 200), (1000, 101)])
+def test_the_image_is_the_tiles_fit_size_in_device_pixels(make_tile, width: int, height: int) -> None:
+    tile = make_tile(split_frame(640, 360))
+    tile.resize(width, height)
+    image = snapshot(tile)
+    dpr = tile.devicePixelRatioF()
+    fit_w, fit_h = fit_size(640, 360, width, height)
+    assert tile.image_size == QSize(int(fit_w * dpr) & ~1, int(fit_h * dpr) & ~1)
+    # Painted 1:1 and centred: the picture's columns are exactly the image's width.
+    row = height // 3
+    picture = [x for x in range(width) if is_red(image.pixelColor(x, row)) or is_blue(image.pixelColor(x, row))]
+    assert picture[-1] - picture[0] + 1 == pytest.approx(tile.image_size.width() / dpr, abs=1)
+
+
+def test_each_new_frame_is_converted_once_and_painted_once(make_tile) -> None:
+    source = Source(split_frame(320, 180))
+    tile = make_tile()
+    tile.set_frame_source(source)
+    snapshot(tile)
+    assert (tile.conversions, tile.painted_frames) == (1, 1)
+    for _ in range(3):  # clock ticks and repaints with nothing new
+        assert tile.refresh() is False
+        tile.set_speaking(not tile.speaking)
+        snapshot(tile)
+    assert (tile.conversions, tile.painted_frames) == (1, 1)
+    frames = [split_frame(320, 180) for _ in range(3)]
+    for frame in frames:  # three frames arrive between two ticks: only the newest is converted
+        source.frame = frame
+    snapshot(tile)
+    snapshot(tile)
+    assert (tile.conversions, tile.painted_frames) == (2, 2)
+    ready = tile.slot.ready
+    assert ready is not None and ready.frame is frames[-1]
+
+
+def test_a_hidden_tile_converts_nothing_and_catches_up_when_shown(make_tile, qtbot) -> None:
+    source = Source(split_frame(320, 180))
+    tile = make_tile()
+    tile.set_frame_source(source)
+    snapshot(tile)
+    tile.hide()
+    for _ in range(3):
+        source.frame = split_frame(320, 180)
+        assert tile.refresh() is False
+    assert tile.converter.wait_idle()
+    assert tile.conversions == 1
+    newest = source.frame
+    tile.show()  # at once, not a tick later
+    qtbot.waitExposed(tile)
+    assert tile.converter.wait_idle()
+    ready = tile.slot.ready
+    assert tile.conversions == 2 and ready is not None and ready.frame is newest
+
+
+def test_a_minimised_window_converts_nothing(make_tile, qtbot) -> None:
+    source = Source(split_frame(320, 180))
+    tile = make_tile()
+    tile.set_frame_source(source)
+    snapshot(tile)
+    tile.showMinimized()
+    qtbot.waitUntil(tile.isMinimized, timeout=1000)
+    source.frame = split_frame(320, 180)
+    assert tile.refresh() is False
+    assert tile.converter.wait_idle() and tile.conversions == 1
+    tile.showNormal()
+    qtbot.waitUntil(lambda: not tile.isMinimized(), timeout=1000)
+    tile.refresh()
+    assert tile.converter.wait_idle() and tile.conversions == 2
+
+
+def test_a_tile_out_of_sight_converts_nothing(qtbot) -> None:
+    """Inside its window but with no visible region (here: outside its parent's area, as scrolled away)."""
+    host = QWidget()
+    qtbot.addWidget(host)
+    host.resize(200, 200)
+    source = Source(split_frame(320, 180))
+    tile = VideoTile("t1", "Ann", source, parent=host)
+    tile.setGeometry(300, 300, TILE_W, TILE_H)
+    host.show()
+    qtbot.waitExposed(host)
+    assert tile.isVisible() and tile.visibleRegion().isEmpty()
+    assert tile.refresh() is False
+    assert tile.converter.wait_idle() and tile.conversions == 0
+    tile.move(0, 0)
+    assert tile.refresh() is True
+    assert tile.converter.wait_idle() and tile.conversions == 1
+
+
+def test_camera_off_converts_nothing(make_tile) -> None:
+    source = Source(split_frame(320, 180))
+    tile = make_tile()
+    tile.set_frame_source(source)
+    snapshot(tile)
+    tile.set_camera_on(False)
+    assert tile.slot.ready is None  # no pixels kept behind an avatar
+    for _ in range(3):
+        source.frame = split_frame(320, 180)
+        snapshot(tile)
+    assert tile.conversions == 1
+    tile.set_camera_on(True)
+    snapshot(tile)
+    assert tile.conversions == 2
+
+
+def test_an_image_for_the_old_size_is_never_painted_stretched(make_tile) -> None:
+    """Resized before the converter delivered: the image in hand scaled into the new fit, aspect kept."""
+    tile = make_tile(split_frame(320, 180))
+    snapshot(tile)
+    assert tile.image_size == QSize(320, 180)
+    tile.hide()  # the converter gets nothing new while hidden: the old image is all there is
+    tile.resize(180, 180)
+    image = tile.grab().toImage()  # 16:9 in a square: 180×101, letterboxed at y 39..140
+    assert tile.image_size == QSize(320, 180)
+    for y in (5, 35, 145, 150):
+        assert near(image.pixelColor(150, y), theme.TILE_BACKGROUND), y
+    assert is_red(image.pixelColor(30, 45)) and is_red(image.pixelColor(30, 120))
+    assert is_blue(image.pixelColor(150, 45)) and is_blue(image.pixelColor(150, 120))
+    tile.show()
+    snapshot(tile)
+    assert tile.image_size == QSize(180, 100)
+
+
+def test_mirroring_toggled_shows_the_image_in_hand_flipped(make_tile) -> None:
+    tile = make_tile(split_frame(320, 180), name="You", is_self=True)
+    snapshot(tile)
+    tile.hide()  # nothing converted while hidden: the painter flips the mirrored image in hand
+    tile.set_mirrored(False)
+    image = tile.grab().toImage()
+    assert is_red(image.pixelColor(60, 60)) and is_blue(image.pixelColor(260, 60))
+    tile.show()
+    image = snapshot(tile)
+    assert is_red(image.pixelColor(60, 60)) and is_blue(image.pixelColor(260, 60))
+    ready = tile.slot.ready
+    assert ready is not None and not ready.target.mirrored
+
+
+def test_a_tile_of_its_own_stops_its_converter_when_destroyed(qtbot) -> None:
+    before = set(converter_threads())  # another test's tile may still be on its way out
+    tile = VideoTile("t1", "Ann", Source(split_frame(64, 36)))
+    tile.resize(TILE_W, TILE_H)
+    tile.show()
+    qtbot.waitExposed(tile)
+    snapshot(tile)
+    assert tile.converter.running and len(set(converter_threads()) - before) == 1
+    converter = tile.converter
+    with qtbot.waitSignal(tile.destroyed, timeout=1000):
+        tile.deleteLater()
+    assert not converter.running and not set(converter_threads()) - before
+    converter.stop()  # idempotent
+
+
+def test_the_picture_keeps_the_rounded_corners(make_tile) -> None:
+    """The rows level with the corners are drawn under the outline's clip; the rest are plain copies."""
+    tile = make_tile(split_frame(320, 180))  # fills the tile: every corner is over the picture
+    image = snapshot(tile)
+    for x, y in ((0, 0), (1, 1), (TILE_W - 1, 0), (0, TILE_H - 1), (TILE_W - 2, TILE_H - 2)):
+        color = image.pixelColor(x, y)
+        assert not is_red(color) and not is_blue(color), (x, y)
+    assert is_red(image.pixelColor(12, 1)) and is_blue(image.pixelColor(TILE_W - 12, TILE_H - 2))  # edges, past the arc
+    assert is_red(image.pixelColor(0, TILE_H // 2)) and is_blue(image.pixelColor(TILE_W - 1, TILE_H // 2))
+
+
+def test_the_labels_follow_a_font_change(make_tile) -> None:
+    """The overlays' layout is kept between paints; a new font lays them out again."""
+    tile = make_tile(name="Ann")
+    assert near(snapshot(tile).pixelColor(12, 130), theme.TILE_BACKGROUND)  # above the name label
+    font = tile.font()
+    font.setPixelSize(40)
+    tile.setFont(font)
+    assert not near(snapshot(tile).pixelColor(12, 130), theme.TILE_BACKGROUND)  # inside the taller label
+
+
+def test_the_next_tick_paints_an_image_whose_signal_is_late(make_tile, qtbot) -> None:
+    """On a loaded machine the converter's queued signal can come late; the next tick paints what is ready."""
+    source = Source(split_frame(320, 180))
+    tile = make_tile()
+    tile.set_frame_source(source)
+    snapshot(tile)
+    qtbot.wait(100)  # repaints asked for so far are done
+    painted = tile.painted_frames
+    tile.converter.blockSignals(True)  # its "images ready" signal goes astray
+    try:
+        source.frame = split_frame(320, 180)
+        assert tile.refresh() is True
+        assert tile.converter.wait_idle() and tile.conversions == 2
+        qtbot.wait(100)
+        assert tile.painted_frames == painted  # nobody told the tile
+        assert tile.refresh() is False  # the next tick: nothing newer to convert, but the ready image is painted
+        qtbot.waitUntil(lambda: tile.painted_frames == painted + 1, timeout=1000)
+    finally:
+        tile.converter.blockSignals(False)
+
+
+def test_a_tile_covered_by_an_opaque_sibling_converts_nothing(qtbot) -> None:
+    host = QWidget()
+    qtbot.addWidget(host)
+    host.resize(400, 300)
+    tile = VideoTile("t1", "Ann", Source(split_frame(320, 180)), parent=host)
+    tile.setGeometry(10, 10, TILE_W, TILE_H)
+    cover = QWidget(host)  # e.g. an opaque panel over the grid
+    cover.setGeometry(0, 0, 400, 300)
+    cover.setAutoFillBackground(True)
+    host.show()
+    qtbot.waitExposed(host)
+    assert tile.converter.wait_idle()
+    shown = tile.conversions  # the tile may convert once as it is shown, before its cover is
+    assert tile.isVisible() and tile.visibleRegion().isEmpty()
+    source = cast(Source, tile.frame_source)
+    for _ in range(3):
+        source.frame = split_frame(320, 180)
+        assert tile.refresh() is False
+    assert tile.converter.wait_idle() and tile.conversions == shown
+    cover.hide()
+    assert tile.refresh() is True
+    assert tile.converter.wait_idle() and tile.conversions == shown + 1
