@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nimeet_desktop import bot_audio, bot_bench
-from nimeet_desktop.call import ice
+from nimeet_desktop.call import engine_loop, ice
 from nimeet_desktop.call.errors import CallError
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.report import peer_report, rate, summary_line
@@ -291,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ValueError as exc:
         build_parser().error(str(exc))
     try:
-        code = asyncio.run(run(args))
+        code = engine_loop.run(run(args))  # the loop the desktop app's engine runs on (uvloop where available)
     except KeyboardInterrupt:
         code = 130
     sys.exit(code)

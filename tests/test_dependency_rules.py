@@ -50,6 +50,25 @@ def test_engine_has_no_qt_widgets() -> None:
             assert not bad, (path, bad)
 
 
+# The call's live objects belong to the engine's thread (docs/architecture.md, "Threads"): the UI reaches them only
+# through its adapter, and sees immutable snapshots (call/snapshots.py) otherwise.
+ENGINE_OBJECTS = tuple(
+    f"nimeet_desktop.call.{name}"
+    for name in ("desktop_call", "session", "peer", "remote", "audio_broadcast", "source_feed", "video_feed", "fanout")
+)
+ADAPTER = ROOT / "nimeet_desktop" / "ui" / "engine_call.py"
+
+
+def test_the_ui_reaches_the_call_engine_only_through_its_adapter() -> None:
+    checked = imports_of("nimeet_desktop/ui")
+    assert ADAPTER in checked
+    for path, names in checked.items():
+        if path == ADAPTER:
+            continue
+        bad = {n for n in names if n.startswith(ENGINE_OBJECTS)}
+        assert not bad, (path, bad)
+
+
 def test_nothing_imports_a_composition_root() -> None:
     for package in ("signaling_server", "nimeet_desktop"):
         for path, names in imports_of(package).items():

@@ -15,6 +15,7 @@ from tests.test_smoke_test import smoke
 
 AUDIO_PROCESSING = "audio processing (livekit 1.2."
 NO_DISPLAY = "push-to-talk backend not loaded (no DISPLAY)"
+ENGINE_LOOP = "call engine loop uvloop"
 XORG = "push-to-talk backend pynput.keyboard._xorg"
 
 
@@ -42,7 +43,7 @@ def test_without_its_native_library_the_smoke_test_fails_in_one_line() -> None:
 def test_the_smoke_test_prints_the_native_libraries_line() -> None:
     done = smoke()
     assert done.returncode == 0, done.stderr
-    assert native_line(done.stdout) == f"native libraries: {check_audio_processing()}; {NO_DISPLAY}"
+    assert native_line(done.stdout) == f"native libraries: {check_audio_processing()}; {ENGINE_LOOP}; {NO_DISPLAY}"
     assert done.stdout.splitlines()[-1].startswith("nimeet smoke test: ok")
 
 

@@ -333,8 +333,9 @@ class ThreadFeed(Generic[T]):
     """Items pushed by a device thread, awaited on the event loop. Bounded: when full, the oldest item is dropped.
 
     ``maxlen=1`` keeps only the newest item (a camera); a larger bound is a short queue (a microphone). The loop is
-    learnt on the first ``get()``; items pushed before that simply wait in the buffer. The producer wakes the loop
-    only while the consumer is actually waiting, so a busy device does not flood the loop with callbacks.
+    learnt on the first ``get()``, and again when another loop takes the feed over; items pushed before that simply
+    wait in the buffer. The producer wakes the loop only while the consumer is actually waiting, so a busy device
+    does not flood the loop with callbacks.
     """
 
     def __init__(self, maxlen: int) -> None:
@@ -375,9 +376,12 @@ class ThreadFeed(Generic[T]):
 
     async def get(self, within_s: float) -> T | None:
         """The oldest buffered item; None after ``within_s`` seconds without one, or once closed and drained."""
-        if self._loop is None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            # The first reader, or a new owner: pre-join's preview reads a camera on the UI's loop, then the call
+            # engine's loop (its own thread) takes it over, and the producer must wake that one from now on.
             self._ready = asyncio.Event()
-            self._loop = asyncio.get_running_loop()
+            self._loop = loop
         ready = self._ready
         assert ready is not None
         deadline = self._loop.time() + within_s

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QActionGroup, QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QPushButton, QToolButton, QWidget
 
-from nimeet_desktop.call.desktop_call import DesktopCall
 from nimeet_desktop.media.device_watch import (
     DEVICE_KINDS,
     DeviceKind,
@@ -28,6 +27,7 @@ from nimeet_desktop.media.device_watch import (
 )
 from nimeet_desktop.media.provider import DeviceChoice, MediaProvider
 from nimeet_desktop.settings import Settings
+from nimeet_desktop.ui.engine_call import EngineCall
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.untrusted import clip, plain_label
 
@@ -188,7 +188,7 @@ class CallDevices(QObject):
         self._settings = settings
         self._save_settings = save_settings
         self._spawn = spawn
-        self.call: DesktopCall | None = None
+        self.call: EngineCall | None = None
         self.watch: DeviceWatch | None = None
         self._names: dict[tuple[DeviceKind, str], str] = {}  # last known name of each device id (ids of cameras)
         self.offer = SwitchBackOffer(offer_parent)
@@ -196,12 +196,12 @@ class CallDevices(QObject):
 
     # ---- the call's lifetime ------------------------------------------------------------------------------
 
-    def attach(self, call: DesktopCall) -> None:
+    def attach(self, call: EngineCall) -> None:
         if self.call is call:
             return
         self.detach()
         self.call = call
-        call.fallback_listener = self._fell_back
+        call.fell_back.connect(self._fell_back)
         self.watch = DeviceWatch(lister=watch_lister(self._provider), on_change=self._lists_changed)
         self._spawn(self.watch.start(), "device-watch")
 
@@ -210,7 +210,7 @@ class CallDevices(QObject):
         if watch is not None:
             watch.cancel()
         if self.call is not None:
-            self.call.fallback_listener = None
+            self.call.fell_back.disconnect(self._fell_back)
         self.call = None
         self.offer.withdraw()
 
@@ -271,7 +271,8 @@ class CallDevices(QObject):
             else:
                 self.offer.propose(event.kind, event.device)
 
-    def _fell_back(self, kind: DeviceKind, lost: str | None) -> None:
+    def _fell_back(self, kind_name: str, lost: str | None) -> None:
+        kind = cast(DeviceKind, kind_name)
         if self.watch is not None and self.watch.ready:
             self._learn(self.watch.lists)  # a device seen since the menus were last opened
         name = None if lost is None else self._names.get((kind, lost), lost if kind != "camera" else None)

@@ -6,7 +6,9 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from nimeet_desktop.call.engine_loop import EngineLoop
 from nimeet_desktop.local_server import LocalServer
 from nimeet_desktop.media.provider import MediaProvider
 from nimeet_desktop.net.credentials import CredentialStore
@@ -27,9 +29,18 @@ class AppContext:
     user: User | None = None
     local_server: LocalServer | None = None
     stats_path: Path | None = None  # ``nimeet --stats FILE``: every call appends its figures there
+    _engine: EngineLoop | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.api = ApiClient(self.settings.server_url)
+
+    @property
+    def engine(self) -> EngineLoop:
+        """The calls' own loop and thread (call/engine_loop.py): started with the first call, closed with the app."""
+        if self._engine is None or self._engine.closed:
+            self._engine = EngineLoop(exception_handler=_engine_exception)
+            logger.info("call engine on its own thread (%s loop)", self._engine.kind)
+        return self._engine
 
     @property
     def server_url(self) -> str:
@@ -131,3 +142,11 @@ class AppContext:
         await self.api.close()
         if self.local_server is not None:
             await self.local_server.stop()
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            await asyncio.to_thread(engine.close)  # joins the thread: not on the UI thread
+
+
+def _engine_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    exc = context.get("exception")
+    logger.error("engine loop: %s", context.get("message"), exc_info=exc if isinstance(exc, BaseException) else None)

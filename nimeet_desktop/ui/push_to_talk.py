@@ -247,6 +247,13 @@ class PushToTalkCall(QObject):
     def enabled(self) -> bool:
         return self.keys.mode is not Mode.OFF
 
+    @property
+    def joins_muted(self) -> bool:
+        """Push-to-talk is on in the settings: the call is joined muted, so the room never hears "talking" for a
+        moment. (Muting once joined would come too late: the engine runs on its own thread and sends the join with
+        the microphone's state before a mute from here could reach it.)"""
+        return self.view.context.settings.push_to_talk
+
     def refresh(self) -> None:
         """Follow the settings (call after they change): start, stop or re-key; switching it on mutes."""
         settings = self.view.context.settings
@@ -257,10 +264,9 @@ class PushToTalkCall(QObject):
 
     def _state_changed(self) -> None:
         call = self.view.call
-        # The session starts its microphone before it connects: muting it then (the call view hears "connecting")
-        # means the room is told "muted" when we join, never "talking" for a moment. A microphone lost later in the
-        # call does not end push-to-talk: the room is joined.
-        in_call = call is not None and (call.session.audio is not None or call.session.room_id is not None)
+        # The call is joined muted already (``joins_muted``); from the moment it has a microphone or a room, the key
+        # works. A microphone lost later in the call does not end push-to-talk: the room is joined.
+        in_call = call is not None and (call.has_microphone or call.room_id is not None)
         if in_call != self._in_call:
             self._in_call = in_call
             self.refresh()
@@ -275,7 +281,7 @@ class PushToTalkCall(QObject):
 
     def _set_microphone(self, on: bool) -> None:
         call = self.view.call
-        if call is not None and call.session.microphone_on != on:
+        if call is not None and call.microphone_on != on:
             self.view.tasks.spawn(call.set_microphone(on), "push-to-talk")
 
     def _show(self) -> None:
@@ -284,7 +290,7 @@ class PushToTalkCall(QObject):
             if self.view.call is not None and self.view.controls.mic_button.property("pushToTalk"):
                 # Just switched off: the button's own tooltip again.
                 self.view.controls.mic_button.setProperty("pushToTalk", False)
-                self.view.controls.set_media(self.view.call.session.media_state)
+                self.view.controls.set_media(self.view.call.media_state)
             return
         button = self.view.controls.mic_button
         button.setToolTip(self.tr("Push-to-talk: hold {key} to talk").format(key=hotkey_name(hotkey)))

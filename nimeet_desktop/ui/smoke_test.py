@@ -242,7 +242,32 @@ APM_FRAME_SAMPLES = APM_SAMPLE_RATE // 100  # WebRTC's audio processing takes ex
 
 
 def check_native_libraries() -> str:
-    return f"{check_audio_processing()}; {check_push_to_talk_backend()}"
+    return f"{check_audio_processing()}; {check_engine_loop()}; {check_push_to_talk_backend()}"
+
+
+def check_engine_loop() -> str:
+    """The call engine's own loop and thread (call/engine_loop.py) started, asked for one answer, and closed: the
+    bundle must carry uvloop's compiled loop where the platform has one (PyInstaller finds it only through its
+    hook), or calls would silently run on the slower asyncio loop."""
+    import asyncio
+
+    from nimeet_desktop.call.engine_loop import EngineLoop, uvloop_available
+
+    engine = EngineLoop(name="smoke-test-engine")
+    try:
+
+        async def answer() -> int:
+            await asyncio.sleep(0)
+            return 42
+
+        if engine.submit(answer()).result(5) != 42:
+            raise SmokeTestFailure("the call engine's loop gave a wrong answer")
+    finally:
+        if not engine.close():
+            raise SmokeTestFailure("the call engine's thread did not stop")
+    if sys.platform != "win32" and not uvloop_available():
+        raise SmokeTestFailure("uvloop is missing: the call engine would run on the slower asyncio loop")
+    return f"call engine loop {engine.kind}"
 
 
 def check_audio_processing() -> str:

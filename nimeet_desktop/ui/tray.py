@@ -178,7 +178,7 @@ class Tray(QObject):
     @property
     def muted(self) -> bool:
         call = self.window.call_view.call
-        return call is not None and not call.session.microphone_on
+        return call is not None and not call.microphone_on
 
     def _room(self) -> str:
         # The title the call window shows (the server's words, already clipped), isolated inside our sentence.
@@ -201,7 +201,7 @@ class Tray(QObject):
         view = self.window.call_view
         if view.reconnecting:
             return _menu_text(self.tr("{room} · reconnecting…").format(room=self._room()))
-        count = 1 + (len(view.call.session.participants) if view.call is not None else 0)
+        count = 1 + (len(view.call.participants) if view.call is not None else 0)
         since = self._call_started if self._call_started is not None else time.monotonic()
         return _menu_text(
             # "%n in the call": English needs no plural forms there (this menu has no "(s)"), Russian gets its own.
@@ -226,7 +226,7 @@ class Tray(QObject):
         call = window.call_view.call
         if in_call and call is not None:
             self.status_action.setText(self.status_text())
-            media = call.session.media_state
+            media = call.media_state
             # The control bar's own words (its tooltips), so the two name each action alike.
             self.microphone_action.setText(media_action("microphone", media.microphone))
             self.microphone_action.setIcon(icons.icon("mic-off" if media.microphone else "mic"))

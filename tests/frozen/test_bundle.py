@@ -30,7 +30,7 @@ import pytest
 from tests.media.conftest import start_xvfb
 from tests.media.test_microphone import ASOUNDRC
 from tests.support.server import ServerProcess
-from tests.test_smoke_native_libraries import AUDIO_PROCESSING, NO_DISPLAY, XORG, native_line
+from tests.test_smoke_native_libraries import AUDIO_PROCESSING, ENGINE_LOOP, NO_DISPLAY, XORG, native_line
 from tests.test_smoke_test import check_passes, smoke
 
 pytestmark = [
@@ -141,6 +141,7 @@ def test_frozen_smoke_test_passes_with_a_clean_stderr(bundle: Path) -> None:
     check_passes(done)
     line = native_line(done.stdout)
     assert line.startswith(f"native libraries: {AUDIO_PROCESSING}") and line.endswith(NO_DISPLAY), line
+    assert f"; {ENGINE_LOOP}; " in line, line
 
 
 def test_the_frozen_bot_lists_sound_devices_for_the_apps_hot_plug_watch(bundle: Path, tmp_path: Path) -> None:

@@ -111,3 +111,25 @@ async def test_feed_close_wakes_a_waiting_consumer() -> None:
     await asyncio.sleep(0.01)
     threading.Thread(target=feed.close).start()
     assert await asyncio.wait_for(getter, 1) is None
+
+
+def test_a_thread_feed_handed_to_another_loop_wakes_that_loop() -> None:
+    """Pre-join's preview reads a camera on the UI's loop, then the call engine's loop (another thread) takes it
+    over: the feed must wake whoever waits now, not the loop that read it first."""
+    feed: ThreadFeed[int] = ThreadFeed(maxlen=1)
+    feed.push(1)
+    assert asyncio.run(feed.get(1.0)) == 1  # the first reader's loop, now gone
+
+    def produce_later() -> None:
+        time.sleep(0.05)
+        feed.push(2)
+
+    async def second_reader() -> int | None:
+        threading.Thread(target=produce_later).start()
+        return await feed.get(2.0)
+
+    result: list[int | None] = []
+    reader = threading.Thread(target=lambda: result.append(asyncio.run(second_reader())))
+    reader.start()
+    reader.join(5.0)
+    assert result == [2]

@@ -20,11 +20,13 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.call import ice
+from nimeet_desktop.call.desktop_call import DesktopCall
 from nimeet_desktop.media.provider import SyntheticMediaProvider
 from nimeet_desktop.net.credentials import CredentialStore
 from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.engine_call import EngineCall
 from nimeet_desktop.ui.main_window import MainWindow
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.server import ServerProcess, running
@@ -83,6 +85,17 @@ async def until(predicate: Callable[[], object], timeout: float = 10.0, what: st
     """Poll while the loop (and Qt) keeps running; fail the test with ``what`` on timeout."""
     deadline = time.monotonic() + timeout
     while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def engine_until(
+    call: EngineCall, predicate: Callable[[DesktopCall], object], timeout: float = 10.0, what: str = "condition"
+) -> None:
+    """``until`` for what only the engine knows: ``predicate`` runs on the engine's loop (its own thread)."""
+    deadline = time.monotonic() + timeout
+    while not await call.read_engine(predicate):
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.05)

@@ -20,7 +20,7 @@ from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.video_tile import VideoTile
 from tests.call.conftest import Recorder
 from tests.support.clients import Api
-from tests.ui.conftest import AppHarness, new_user, register, until
+from tests.ui.conftest import AppHarness, engine_until, new_user, register, until
 
 pytestmark = pytest.mark.usefixtures("loopback_media")
 
@@ -107,7 +107,7 @@ async def call_with_two_bots(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
     a, b = await bots.join(room_id, 2)
     await until(lambda: len(view.grid.tiles()) == 3, what="three tiles")
     assert view.controls.count.text() == "3"
-    me = view.call.session.self_participant
+    me = view.call.self_participant
     assert me is not None
 
     # Every tile's picture changes over time (the synthetic pattern moves): frames flow in and out.
@@ -159,11 +159,13 @@ async def call_with_two_bots(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
 
     # Leave: back to the dashboard, devices closed.
     call = view.call
+    assert call is not None
+    camera = await call.read_engine(lambda c: c.session.camera)
+    assert camera is not None
     qtbot.mouseClick(view.controls.leave_button, Qt.MouseButton.LeftButton)
     await until(lambda: window.current is window.dashboard, what="the dashboard after leaving")
     assert view.call is None
-    assert call is not None and call.session.camera is not None
-    assert call.session.camera.source.readyState == "ended", "the camera was left open"
+    assert camera.source.readyState == "ended", "the camera was left open"
     await until(lambda: me.socket_id not in a.participants, what="the bot to see us leave")
 
 
@@ -195,7 +197,7 @@ async def share_and_reconnect(app: AppHarness, bots: Bots, qtbot: QtBot) -> None
     qtbot.mouseClick(view.controls.screen_button, Qt.MouseButton.LeftButton)
     await until(lambda: view.controls.sharing, what="sharing")
     assert not own.mirrored
-    me = view.call.session.self_participant
+    me = view.call.self_participant
     assert me is not None
     await until(lambda: bot.participants[me.socket_id].media.screen, what="the bot told we share")
     qtbot.mouseClick(view.controls.screen_button, Qt.MouseButton.LeftButton)
@@ -203,11 +205,10 @@ async def share_and_reconnect(app: AppHarness, bots: Bots, qtbot: QtBot) -> None
 
     # The signaling connection drops: the cover says so, the call comes back by itself with everyone in it.
     states: list[str] = []
-    assert view.bridge is not None
-    view.bridge.connection_changed.connect(lambda state, _detail: states.append(state))
+    view.call.connection_changed.connect(lambda state, _detail: states.append(state))
     shown: list[bool] = []
-    view.bridge.connection_changed.connect(lambda _s, _d: shown.append(view.overlay.isVisible()))
-    await view.call.session.signaling.drop_connection()
+    view.call.connection_changed.connect(lambda _s, _d: shown.append(view.overlay.isVisible()))
+    await view.call.on_engine(lambda call: call.session.signaling.drop_connection())
     await until(lambda: "reconnecting" in states and states[-1] == "connected", what="reconnected")
     assert True in shown, "the reconnecting cover never showed"
     assert not view.overlay.isVisible()
@@ -241,9 +242,9 @@ async def no_camera(app: AppHarness, qtbot: QtBot) -> None:
     await until(lambda: prejoin.join_button.isEnabled(), what="join still possible")
     qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
     view = window.call_view
-    await until(lambda: view.call is not None and view.call.session.self_participant is not None, what="joined")
+    await until(lambda: view.call is not None and view.call.self_participant is not None, what="joined")
     assert view.call is not None
-    assert not view.call.session.media_state.camera
+    assert not view.call.media_state.camera
     qtbot.mouseClick(view.controls.camera_button, Qt.MouseButton.LeftButton)
     await until(
         lambda: ("error", "The camera is in use by another application") in window.toasts.history,
@@ -300,16 +301,19 @@ async def leave_then_close(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
     call = view.call
     assert call is not None
     (bot,) = await bots.join(view.room_id, 1)
-    await until(lambda: len(view.grid.tiles()) == 2 and call.session.peers, what="the bot in the call")
-    peers = list(call.session.peers.values())
-    me = call.session.self_participant
+    await until(lambda: len(view.grid.tiles()) == 2, what="the bot's tile")
+    await engine_until(call, lambda c: c.session.peers, what="the bot in the call")
+    peers = await call.read_engine(lambda c: list(c.session.peers.values()))
+    signaling = await call.read_engine(lambda c: c.session.signaling)
+    me = call.self_participant
     assert me is not None
 
     qtbot.mouseClick(view.controls.leave_button, Qt.MouseButton.LeftButton)
     assert view.leaving
     await window.shutdown()  # what closing the window does, while the leave is still on its way to the server
 
-    assert call.session.signaling.state == ConnectionState.CLOSED
+    assert call.engine.closed, "the engine's thread outlived the window"
+    assert signaling.state == ConnectionState.CLOSED
     assert all(peer.closed and peer.pc.connectionState == "closed" for peer in peers), "a peer was left open"
     await until(lambda: me.socket_id not in bot.participants, what="the bot to see us leave")
 

@@ -41,8 +41,8 @@ class Closing:
         self.closed: list[bool] = []
         window.closed.connect(lambda: self.closed.append(True))
         call = window.call_view.call
-        assert call is not None and call.session.self_participant is not None
-        self.me = call.session.self_participant.socket_id
+        assert call is not None and call.self_participant is not None
+        self.me = call.self_participant.socket_id
 
     def dialog(self) -> CloseDuringCallDialog | None:
         guard = self.window.close_guard

@@ -10,12 +10,14 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
+from nimeet_desktop.call.desktop_call import DesktopCall
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.devices import DeviceUnavailable
 from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider
+from nimeet_desktop.ui.engine_call import EngineCall
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.views.call_view import CallView
-from tests.ui.conftest import AppHarness, until
+from tests.ui.conftest import AppHarness, engine_until, until
 from tests.ui.test_call_window import enter_call
 
 pytestmark = [
@@ -77,7 +79,7 @@ def action(menu: QMenu, text: str) -> QAction:
     return next(a for a in menu.actions() if a.text() == text)
 
 
-def call_of(view: CallView):
+def call_of(view: CallView) -> EngineCall:
     assert view.call is not None
     return view.call
 
@@ -91,7 +93,7 @@ async def arrow_menus(app: AppHarness, qtbot: QtBot) -> None:
     window = await enter_call(app, qtbot)
     view = window.call_view
     call = call_of(view)
-    camera_in_use = call.camera_device
+    camera_in_use = call.device("camera")
 
     menu = await open_menu(window, qtbot, "camera")
     listed = entries(menu)
@@ -100,8 +102,10 @@ async def arrow_menus(app: AppHarness, qtbot: QtBot) -> None:
     checked = [text for text, _, on in listed if on]
     assert checked == (["System default"] if camera_in_use is None else ["Synthetic camera"])
     action(menu, "USB camera").trigger()
-    await until(lambda: call.camera_device == "usb", what="the camera switched")
-    await until(lambda: call.session.camera is not None and call.session.camera.sources_replaced == 1, what="sent")
+    await until(lambda: call.device("camera") == "usb", what="the camera switched")
+    await engine_until(
+        call, lambda c: c.session.camera is not None and c.session.camera.sources_replaced == 1, what="sent"
+    )
     assert ("camera", "usb") in app.provider.opened  # type: ignore[attr-defined]
     assert view.context.settings.camera == "usb", "a device chosen in the call is the preferred one from now on"
 
@@ -117,14 +121,20 @@ async def arrow_menus(app: AppHarness, qtbot: QtBot) -> None:
         "Headset",
     ]
     action(menu, "Headset mic").trigger()
-    await until(lambda: call.microphone_device == "headset", what="the microphone switched")
-    audio = call.session.audio
+    await until(lambda: call.device("microphone") == "headset", what="the microphone switched")
+    audio = await call.read_engine(lambda c: c.session.audio)
     assert audio is not None and audio.sources_replaced == 1
     menu = await open_menu(window, qtbot, "microphone")
-    speaker = "System default" if call.speaker_device is None else "Headset"
+    speaker = "System default" if call.device("speaker") is None else "Headset"
     assert [text for text, _, on in entries(menu) if on] == ["Headset mic", speaker]
     menu.close()
-    assert view.call is not None and view.call.session.errors == []
+    assert view.call is not None and view.call.errors == []
+
+
+def unplug_microphone(call: DesktopCall) -> None:
+    """On the engine's loop, where the microphone lives: its device goes away."""
+    assert call.session.audio is not None
+    call.session.audio.source.end("unplugged")
 
 
 def test_a_lost_microphone_is_told_and_the_mic_button_opens_it_again(qtbot: QtBot, app: AppHarness) -> None:
@@ -139,25 +149,25 @@ async def lost_microphone(app: AppHarness, qtbot: QtBot) -> None:
     view = window.call_view
     call = call_of(view)
     view.devices.choose("microphone", "headset")
-    await until(lambda: call.microphone_device == "headset", what="the headset in use")
-    await until(lambda: call.session.audio is not None and call.session.audio.sources_replaced == 1, what="sent")
+    await until(lambda: call.device("microphone") == "headset", what="the headset in use")
+    await engine_until(
+        call, lambda c: c.session.audio is not None and c.session.audio.sources_replaced == 1, what="sent"
+    )
 
     # Unplugged: the system default takes over, and the window says so.
-    assert call.session.audio is not None
-    call.session.audio.source.end("unplugged")
+    await call.read_engine(unplug_microphone)
     said = ("error", "Headset mic was disconnected; using the system default")
     await until(lambda: said in window.toasts.history, what="the fallback toast")
-    assert call.session.microphone_on and call.microphone_device is None
+    assert call.microphone_on and call.device("microphone") is None
 
     # Unplugged with no other microphone: the button shows it off; pressing it once one is back opens it.
     provider.broken = {None, "headset"}
-    assert call.session.audio is not None
-    call.session.audio.source.end("unplugged")
+    await call.read_engine(unplug_microphone)
     await until(lambda: call.microphone_lost, what="the microphone given up")
     await until(lambda: view.controls.mic_button.property("off") is True, what="the mic button off")
     provider.broken = set()
     qtbot.mouseClick(view.controls.mic_button, Qt.MouseButton.LeftButton)
-    await until(lambda: not call.microphone_lost and call.session.microphone_on, what="the microphone reopened")
+    await until(lambda: not call.microphone_lost and call.microphone_on, what="the microphone reopened")
     await until(lambda: view.controls.mic_button.property("off") is False, what="the mic button on")
 
 
@@ -183,7 +193,7 @@ async def switch_back(app: AppHarness, qtbot: QtBot, provider: Plugged) -> None:
     await until(offer.isVisible, what="the switch-back offer")
     assert offer.text.text() == "USB camera is connected again"
     qtbot.mouseClick(offer.switch_button, Qt.MouseButton.LeftButton)
-    await until(lambda: call.camera_device == "usb", what="switched back")
+    await until(lambda: call.device("camera") == "usb", what="switched back")
     assert not offer.isVisible()
 
     # Gone again while in use: the call falls back to the system default and says so.
@@ -191,4 +201,4 @@ async def switch_back(app: AppHarness, qtbot: QtBot, provider: Plugged) -> None:
     await watch.refresh()
     said = ("error", "USB camera was disconnected; using the system default")
     await until(lambda: said in window.toasts.history, what="the fallback toast")
-    assert call.camera_device is None
+    assert call.device("camera") is None

@@ -176,7 +176,7 @@ async def error_while_hidden(app: AppHarness, qtbot: QtBot) -> None:
     await until(lambda: window.current is window.prejoin and window.prejoin.join_button.isEnabled(), what="pre-join")
     qtbot.mouseClick(window.prejoin.join_button, Qt.MouseButton.LeftButton)
     view = window.call_view
-    await until(lambda: view.call is not None and view.call.session.self_participant is not None, what="joined")
+    await until(lambda: view.call is not None and view.call.self_participant is not None, what="joined")
 
     window.hide()  # kept in the tray; the camera is asked for from the tray's menu
     app_tray.camera_action.trigger()

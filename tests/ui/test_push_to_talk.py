@@ -102,16 +102,15 @@ async def with_a_bot(app: AppHarness, qtbot: QtBot, x_server: Xvfb, bot: CallSes
     assert window.prejoin.mic_button.isChecked()  # the pre-join screen joins with the microphone on
     qtbot.mouseClick(window.prejoin.join_button, Qt.MouseButton.LeftButton)
     view = window.call_view
-    await until(lambda: view.call is not None and view.call.session.self_participant is not None, what="joined")
+    await until(lambda: view.call is not None and view.call.self_participant is not None, what="joined")
     call = view.call
     assert call is not None
-    session = call.session
-    me = session.self_participant
+    me = call.self_participant
     assert me is not None
     await until(lambda: me.socket_id in listener.microphone, what="the bot seeing us")
     assert listener.microphone[me.socket_id] == [False]  # muted from the start
     assert view.push_to_talk.keys.mode is Mode.GLOBAL
-    assert not session.microphone_on
+    assert not call.microphone_on
     button = view.controls.mic_button
     assert button.toolTip() == "Push-to-talk: hold F8 to talk"
 
@@ -119,7 +118,7 @@ async def with_a_bot(app: AppHarness, qtbot: QtBot, x_server: Xvfb, bot: CallSes
     try:
         keys.focus_other_window()
         keys.press("F8")
-        await until(lambda: session.microphone_on, timeout=2, what="the microphone on while F8 is held")
+        await until(lambda: call.microphone_on, timeout=2, what="the microphone on while F8 is held")
         assert button.property("off") is False
         assert button.toolTip() == "Push-to-talk: hold F8 to talk"  # still, after the control bar showed the change
         # The X server's auto-repeat while it is held: release/press pairs every 30 ms. Never a gap.
@@ -128,13 +127,13 @@ async def with_a_bot(app: AppHarness, qtbot: QtBot, x_server: Xvfb, bot: CallSes
             await asyncio.sleep(0.03)
             keys.release("F8")
             keys.press("F8")
-            assert session.microphone_on
+            assert call.microphone_on
         released_at = time.monotonic()
         keys.release("F8")
         await asyncio.sleep(HANGOVER_S / 3)
         if time.monotonic() - released_at < HANGOVER_S:  # (a loaded machine may have slept longer)
-            assert session.microphone_on, "the end of the last word is cut off"
-        await until(lambda: not session.microphone_on, timeout=2, what="the microphone off after the release")
+            assert call.microphone_on, "the end of the last word is cut off"
+        await until(lambda: not call.microphone_on, timeout=2, what="the microphone off after the release")
         assert time.monotonic() - released_at >= HANGOVER_S
         assert button.property("off") is True
         assert keys.focused_window_got_keys() > 10  # the other window got its keys: nothing was grabbed

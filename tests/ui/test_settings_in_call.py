@@ -23,7 +23,7 @@ from nimeet_desktop.ui import i18n
 from nimeet_desktop.ui.settings.feeds import CallDevices
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.video_tile import VolumeControl
-from tests.ui.conftest import AppHarness, until
+from tests.ui.conftest import AppHarness, engine_until, until
 from tests.ui.test_call_window import Bots, enter_call, with_bots
 
 pytestmark = [
@@ -113,7 +113,7 @@ async def in_a_call(app: AppHarness, bots: Bots, qtbot: QtBot, microphone: Heari
     control.slider.setValue(43)  # snapped to 40
     assert control.slider.value() == 40 and control.value_label.text() == "40%"
     assert call.volume(me.socket_id) == pytest.approx(0.4)
-    assert call.mixer.volume(me.socket_id) == pytest.approx(0.4)
+    await engine_until(call, lambda c: c.mixer.volume(me.socket_id) == pytest.approx(0.4), what="the mixer's gain")
     control.slider.triggerAction(QSlider.SliderAction.SliderToMaximum)
     assert call.volume(me.socket_id) == pytest.approx(2.0)
     reopened = tile.build_menu()
@@ -127,7 +127,7 @@ async def in_a_call(app: AppHarness, bots: Bots, qtbot: QtBot, microphone: Heari
     assert HINT not in [t for t, _ in toasts]
     microphone.talking = False
     view.toggle_microphone()
-    await until(lambda: not call.session.microphone_on, what="muted")
+    await until(lambda: not call.microphone_on, what="muted")
     await asyncio.sleep(0.6)
     assert HINT not in [t for t, _ in toasts], "a hint with nobody talking"
     microphone.talking = True
@@ -136,21 +136,25 @@ async def in_a_call(app: AppHarness, bots: Bots, qtbot: QtBot, microphone: Heari
     await asyncio.sleep(1.0)
     assert [t for t, _ in toasts].count(HINT) == 1, "a nag"
     view.toggle_microphone()
-    await until(lambda: call.session.microphone_on, what="unmuted")
+    await until(lambda: call.microphone_on, what="unmuted")
     assert call.muted_speech_level() == SILENCE_DBFS
     view.toggle_microphone()
     await until(lambda: [t for t, _ in toasts].count(HINT) == 2, what="the hint again after muting again")
 
     # The settings reach the running call at once: an audio stage, the video quality, a device.
     settings_window.audio.boxes["echo_cancellation"].click()
-    assert not call.audio_processor.config.echo_cancellation, "echo cancellation still on in the call"
-    assert call.audio_processor.config.noise_suppression
+    await engine_until(
+        call,
+        lambda c: not c.audio_processor.config.echo_cancellation and c.audio_processor.config.noise_suppression,
+        what="echo cancellation off in the call",
+    )
     settings_window.audio.boxes["echo_cancellation"].click()
-    assert call.audio_processor.config.echo_cancellation
-    camera_before = call.session.camera.source if call.session.camera is not None else None
+    await engine_until(call, lambda c: c.audio_processor.config.echo_cancellation, what="echo cancellation back on")
+    camera_before = await call.read_engine(lambda c: c.session.camera.source if c.session.camera is not None else None)
     settings_window.video.buttons[360].click()
-    await until(
-        lambda: call.session.camera is not None and call.session.camera.source is not camera_before,
+    await engine_until(
+        call,
+        lambda c: c.session.camera is not None and c.session.camera.source is not camera_before,
         what="the camera reopened at 360 lines",
     )
     assert app.provider.video_height == 360
@@ -161,7 +165,7 @@ async def in_a_call(app: AppHarness, bots: Bots, qtbot: QtBot, microphone: Heari
         switched.append((kind, device))
         return await original_switch(kind, device)
 
-    call.switch = recording_switch
+    call.switch = recording_switch  # type: ignore[method-assign]
     settings_window.device_chosen.emit("microphone", None)
     await until(lambda: switched == [("microphone", None)], what="the microphone switched from the settings")
 

@@ -103,7 +103,7 @@ async def tray_in_a_call_with(app: AppHarness, bots: Bots, qtbot: QtBot) -> None
     assert call is not None
     (bot,) = await bots.join(view.room_id, 1)
     await until(lambda: len(view.grid.tiles()) == 2, what="the bot's tile")
-    me = call.session.self_participant
+    me = call.self_participant
     assert me is not None
 
     room = window.prejoin.room_name or ""
@@ -129,7 +129,7 @@ async def tray_in_a_call_with(app: AppHarness, bots: Bots, qtbot: QtBot) -> None
 
     # Mute from the tray: the engine stops sending, the bot is told, the bar and our tile show it.
     app_tray.microphone_action.trigger()
-    await until(lambda: not call.session.microphone_on, what="muted from the tray")
+    await until(lambda: not call.microphone_on, what="muted from the tray")
     await until(lambda: not bot.participants[me.socket_id].media.microphone, what="the bot told of the mute")
     assert view.controls.mic_button.property("off") is True
     own = view.grid.tile("self")
@@ -141,7 +141,7 @@ async def tray_in_a_call_with(app: AppHarness, bots: Bots, qtbot: QtBot) -> None
     # Unmute from the bar: the tray follows.
     qtbot.mouseClick(view.controls.mic_button, Qt.MouseButton.LeftButton)
     await until(lambda: app_tray.microphone_action.text() == "Turn off microphone", what="the tray following the bar")
-    assert call.session.microphone_on
+    assert call.microphone_on
     await until(lambda: bot.participants[me.socket_id].media.microphone, what="the bot told of the unmute")
 
     # Camera from the tray.
@@ -174,7 +174,7 @@ async def quit_from_the_tray_with(app: AppHarness, bots: Bots, qtbot: QtBot) -> 
     call = view.call
     assert call is not None
     (bot,) = await bots.join(view.room_id, 1)
-    me = call.session.self_participant
+    me = call.self_participant
     assert me is not None
     await until(lambda: me.socket_id in bot.participants, what="the bot to see us")
     closed: list[bool] = []

@@ -96,8 +96,8 @@ def test_signed_in_from_the_environment_joins_at_once_and_writes_statistics(
         assert view.title.text() == "Kiosk"
         # The settings say camera and microphone on (the defaults): the call has both, synthetic.
         assert view.call is not None
-        await until(lambda: view.call is not None and view.call.session.camera is not None, what="our camera")
-        assert view.call.session.audio is not None and view.call.session.microphone_on
+        await until(lambda: view.call is not None and view.call.media_state.camera, what="our camera")
+        assert view.call.has_microphone and view.call.microphone_on
 
         await bots.join(room_id, 2)
         await until(lambda: tiles_moving(stats, 2), timeout=30, what="two tiles decoding and painting in the file")

@@ -13,9 +13,9 @@ from typing import Protocol
 
 import av
 
-from nimeet_desktop.call.desktop_call import DesktopCall
 from nimeet_desktop.media.preview import DevicePreview, ErrorHandler
 from nimeet_desktop.media.provider import MediaProvider
+from nimeet_desktop.ui.engine_call import EngineCall
 
 
 class DeviceOwner(Enum):
@@ -86,7 +86,7 @@ class CallDevices:
     """The call's own devices: what it sends (the own tile's picture) and what its microphone hears, muted or not
     (a meter that drops to nothing on mute would look like a broken microphone)."""
 
-    def __init__(self, call: DesktopCall) -> None:
+    def __init__(self, call: EngineCall) -> None:
         self.call = call
 
     def latest_frame(self) -> av.VideoFrame | None:

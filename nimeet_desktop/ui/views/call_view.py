@@ -17,10 +17,8 @@ from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
-from nimeet_desktop.call.desktop_call import DesktopCall
 from nimeet_desktop.call.muted_speech import MutedSpeechDetector
-from nimeet_desktop.call.quality import QualityMeter
-from nimeet_desktop.call.remote import RemoteParticipant
+from nimeet_desktop.call.snapshots import ParticipantView
 from nimeet_desktop.media.audio_output import SILENCE_DBFS
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.base import AudioSource, VideoSource
@@ -28,12 +26,12 @@ from nimeet_desktop.net.rest import RestError
 from nimeet_desktop.net.signaling import ConnectionState, SignalingError
 from nimeet_desktop.task_set import Once, TaskSet
 from nimeet_desktop.ui import icons, messages, theme
-from nimeet_desktop.ui.call_bridge import CallBridge
 from nimeet_desktop.ui.call_devices import CallDevices
 from nimeet_desktop.ui.call_statistics import CallStatistics
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar, set_action
 from nimeet_desktop.ui.device_messages import call_error_text
+from nimeet_desktop.ui.engine_call import EngineCall
 from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation
 from nimeet_desktop.ui.push_to_talk import PushToTalkCall
 from nimeet_desktop.ui.reconnecting_overlay import ReconnectingOverlay
@@ -68,9 +66,8 @@ class CallView(QWidget):
         self.tasks = TaskSet(
             "ui.call", on_error=lambda exc: self.toast.emit(messages.unexpected_error(exc), ToastKind.ERROR), log=logger
         )
-        self.call: DesktopCall | None = None
-        self.bridge: CallBridge | None = None
-        self.quality = QualityMeter()
+        # The call runs on the engine's thread; this is our handle on it (ui/engine_call.py).
+        self.call: EngineCall | None = None
         self.room_id = ""
         self.invite_url: str | None = None  # the server's inviteUrl, from pre-join
         self._quiet_until = 0.0
@@ -190,23 +187,15 @@ class CallView(QWidget):
                 if source is not None:
                     source.stop()
             return messages.rest_error(exc)
-        self.bridge = CallBridge(self)
-        self.bridge.participant_joined.connect(self._joined)
-        self.bridge.participant_left.connect(self._left)
-        self.bridge.participant_updated.connect(self._updated)
-        self.bridge.stats_updated.connect(self._stats)
-        self.bridge.local_media_changed.connect(self._local_media)
-        self.bridge.connection_changed.connect(self._connection)
-        self.bridge.error.connect(lambda error: self.toast.emit(call_error_text(error), ToastKind.ERROR))
         settings = self.context.settings
-        token = self.context.token or ""
-        self.call = DesktopCall(
-            self.context.server_url,
-            token,
-            room_id,
-            ice_servers,
-            self.context.provider,
-            observer=self.bridge.observer,
+        self.call = call = await EngineCall.open(
+            self.context.engine,
+            parent=self,
+            server_url=self.context.server_url,
+            token=self.context.token or "",
+            room_id=room_id,
+            ice_servers=ice_servers,
+            provider=self.context.provider,
             camera_device=settings.camera,
             speaker_device=settings.speaker,
             microphone_device=settings.microphone,
@@ -219,18 +208,25 @@ class CallView(QWidget):
                 high_pass_filter=settings.high_pass_filter,
             ),
         )
+        call.participant_joined.connect(self._joined)
+        call.participant_left.connect(self._left)
+        call.participant_updated.connect(self._updated)
+        call.stats_updated.connect(self._stats)
+        call.local_media_changed.connect(self._local_media)
+        call.connection_changed.connect(self._connection)
+        call.error.connect(lambda error: self.toast.emit(call_error_text(error), ToastKind.ERROR))
         user = self.context.user
         own = VideoTile(
             SELF_TILE, self.tr("You"), self.call.local_frame, is_self=True, avatar_name=user.username if user else None
         )
         self.grid.add_tile(own)
         try:
-            await self.call.join(camera=camera, microphone=microphone)
+            await self.call.join(camera=camera, microphone=microphone and not self.push_to_talk.joins_muted)
         except (SignalingError, OSError) as exc:  # Unauthorized is a SignalingError
             await self._teardown()
             return _join_failure(exc)
         self.context.remember_room(room_id)
-        self._local_media(self.call.session.media_state)
+        self._local_media(self.call.media_state)
         self._update_count()
         self.grid.start_clock()
         self._levels.start()
@@ -239,9 +235,9 @@ class CallView(QWidget):
 
     # ---- engine events ----------------------------------------------------------------------------------
 
-    def _joined(self, remote: RemoteParticipant) -> None:
+    def _joined(self, remote: ParticipantView) -> None:
         # Another person's name: capped before any tile measures it (painted as plain text, elided to the tile).
-        tile = VideoTile(remote.socket_id, clip(remote.username), lambda: remote.latest_frame)
+        tile = VideoTile(remote.socket_id, clip(remote.username), remote.frame_source)
         tile.measure_latency = self.statistics.measuring_latency
         if self.call is not None:
             tile.set_volume(self.call.volume(remote.socket_id))
@@ -253,16 +249,15 @@ class CallView(QWidget):
             self.toast.emit(self.tr("{name} joined").format(name=isolate(remote.username)), ToastKind.INFO)
             self.someone_joined.emit(remote.username)
 
-    def _left(self, remote: RemoteParticipant) -> None:
+    def _left(self, remote: ParticipantView) -> None:
         self.grid.remove_tile(remote.socket_id)
-        self.quality.forget(remote.socket_id)
         if self.call is not None:
             self.call.forget(remote.socket_id)
         self._update_count()
         if time.monotonic() >= self._quiet_until and not self.leaving:
             self.toast.emit(self.tr("{name} left").format(name=isolate(remote.username)), ToastKind.INFO)
 
-    def _updated(self, remote: RemoteParticipant) -> None:
+    def _updated(self, remote: ParticipantView) -> None:
         tile = self.grid.tile(remote.socket_id)
         if tile is None:
             return
@@ -277,10 +272,10 @@ class CallView(QWidget):
             self.grid.set_featured(None)
         self._stats(remote)
 
-    def _stats(self, remote: RemoteParticipant) -> None:
+    def _stats(self, remote: ParticipantView) -> None:
         tile = self.grid.tile(remote.socket_id)
         if tile is not None:
-            tile.set_quality(self.quality.update(remote, time.monotonic()))
+            tile.set_quality(remote.quality)  # rated on the engine's side, where the counters are
 
     def _local_media(self, media: MediaState) -> None:
         self.controls.set_media(media)
@@ -313,7 +308,7 @@ class CallView(QWidget):
                 self.toast.emit(self.tr("Disconnected from the server"), ToastKind.ERROR)
 
     def _update_count(self) -> None:
-        count = 1 + (len(self.call.session.participants) if self.call is not None else 0)
+        count = 1 + (len(self.call.participants) if self.call is not None else 0)
         self.controls.set_count(count)
         self.state_changed.emit()
 
@@ -324,7 +319,7 @@ class CallView(QWidget):
         for tile in self.grid.tiles():
             level = self.call.own_level() if tile.tile_id == SELF_TILE else levels.get(tile.tile_id, SILENCE_DBFS)
             tile.set_speaking(level > SPEAKING_DBFS)
-        muted = self.call.session.audio is not None and not self.call.session.microphone_on
+        muted = self.call.has_microphone and not self.call.microphone_on
         if self.muted_speech.update(self.call.muted_speech_level(), muted, time.monotonic()):
             self.toast.emit(
                 self.tr("You are muted. Press {key} to unmute.").format(key=SHORTCUTS["microphone"]), ToastKind.INFO
@@ -342,11 +337,11 @@ class CallView(QWidget):
 
     def toggle_microphone(self) -> None:
         if self.call is not None:
-            self._run(self.call.set_microphone(not self.call.session.microphone_on), "microphone")
+            self._run(self.call.set_microphone(not self.call.microphone_on), "microphone")
 
     def toggle_camera(self) -> None:
         if self.call is not None:
-            self._run(self.call.set_camera(self.call.session.camera is None), "camera")
+            self._run(self.call.set_camera(not self.call.media_state.camera), "camera")
 
     def _share(self, monitor: str) -> None:
         if self.call is not None:
@@ -422,10 +417,8 @@ class CallView(QWidget):
             await call.leave()
         for tile in self.grid.tiles():
             self.grid.remove_tile(tile.tile_id)
-        if self.bridge is not None:
-            self.bridge.deleteLater()
-            self.bridge = None
-        self.quality = QualityMeter()
+        if call is not None:
+            call.deleteLater()
         self.reconnecting = False
         self.state_changed.emit()
 
