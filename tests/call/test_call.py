@@ -146,6 +146,19 @@ async def test_a_dead_connection_is_rebuilt(room_of, sessions) -> None:
     await wait_until(lambda: frames_from(b, a) > before + 20, timeout=10, what="video over the rebuilt connection")
 
 
+async def test_a_connection_closed_under_us_is_rebuilt(room_of, sessions) -> None:
+    """aiortc closes a connection by itself when its STUN consent expires (a loop that fell seconds behind, a
+    path that went quiet for 30 s): the peer is still in the room, so the call must come back, not stay frozen
+    (seen in benchmarks/app_mesh.py: every sender's tile at 0 fps for the rest of the call)."""
+    a, b = await in_call(room_of, sessions)
+    peer_at_a = a.peers[sid(b)]
+    await peer_at_a.pc.close()  # what RTCPeerConnection does on "Consent to send expired"
+    assert peer_at_a.pc.connectionState == "closed"
+    await wait_until(lambda: peer_at_a.rebuilds == 1, timeout=10, what="a to notice and rebuild")
+    before = frames_from(b, a)
+    await wait_until(lambda: frames_from(b, a) > before + 20, timeout=15, what="video over the rebuilt connection")
+
+
 async def test_a_newcomer_announced_before_our_own_join_ack_is_not_lost(room_of, sessions) -> None:
     """Two people joining at once: the server puts A in the room, B joins and is announced to A (``user-joined``,
     then B's offer), and only then does A's own join ack arrive, or get its turn on A's loop. A must keep B's
