@@ -627,6 +627,9 @@ class CallSession:
                 if (
                     (state == "connected" and stalled > DEAD_AFTER_S)
                     or state == "failed"
+                    # Closed, yet still ours (a peer we close is gone from ``peers``): aiortc closes a connection
+                    # itself when its STUN consent expires, e.g. after the loop fell seconds behind.
+                    or state == "closed"
                     or (state in ("new", "connecting") and stalled > CONNECT_TIMEOUT_S)
                 ):
                     self._liveness[socket_id] = (packets, now)
