@@ -19,3 +19,10 @@ class EngineOptions:
     marker_jitter_buffer: bool = True
     """Received video is released on the RTP marker bit (``jitter.py``). ``False``: aiortc's own jitter buffer,
     which releases a frame when the next one begins, one frame interval later."""
+
+    lean_packet_path: bool = True
+    """Received SRTP is handled in aioice's datagram callback instead of through a queue and a task switch per
+    packet, decoded frames reach the loop with one callback, and aiortc's bitrate estimator and clock do their
+    per-packet work cheaper (``aiortc_compat``'s packet path hooks). ``False``: aiortc's stock path, for
+    ``benchmarks/receive_path.py``'s "before". The process-wide parts are installed by the first connection that
+    uses the lean path, so a stock comparison needs a process of its own (the benchmark runs one)."""
