@@ -140,6 +140,7 @@ class Window:
     peers: int
     hub_cpu: float  # % of one core
     loop_cpu: float  # the hub's main thread (the event loop: the packet path), % of one core
+    loop_kernel_cpu: float  # of which in the kernel (system time: socket calls, epoll, wake-ups)
     packets_per_s: float  # RTP packets/s the hub received (or sent, for the send path)
     us_per_packet: float  # µs of the hub's CPU per RTP packet
     loop_us_per_packet: float  # µs of the loop thread's CPU per RTP packet
@@ -156,12 +157,12 @@ def cpu_seconds(proc: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
-def loop_seconds(proc: psutil.Process) -> float:
-    """CPU time of the process's main thread: the event loop, where the engine and aiortc's packet path run
-    (decoders, encoders and executors have threads of their own)."""
+def loop_seconds(proc: psutil.Process) -> tuple[float, float]:
+    """(user, system) CPU time of the process's main thread: the event loop, where the engine and aiortc's packet
+    path run (decoders, encoders and executors have threads of their own)."""
     for thread in proc.threads():
         if thread.id == proc.pid:
-            return float(thread.user_time + thread.system_time)
+            return float(thread.user_time), float(thread.system_time)
     raise RuntimeError(f"no main thread in {proc.pid}")
 
 
@@ -212,10 +213,10 @@ def measure(
         )
     spoke_procs = [psutil.Process(s.pid) for s in spokes]
     s0 = hub.stats()
-    c0, l0, sc0, b0 = cpu_seconds(hub_proc), loop_seconds(hub_proc), cpu_cost(spoke_procs), busy_seconds()
+    c0, (lu0, ls0), sc0, b0 = cpu_seconds(hub_proc), loop_seconds(hub_proc), cpu_cost(spoke_procs), busy_seconds()
     t0 = time.monotonic()
     time.sleep(seconds)
-    c1, l1, sc1, b1 = cpu_seconds(hub_proc), loop_seconds(hub_proc), cpu_cost(spoke_procs), busy_seconds()
+    c1, (lu1, ls1), sc1, b1 = cpu_seconds(hub_proc), loop_seconds(hub_proc), cpu_cost(spoke_procs), busy_seconds()
     wall = time.monotonic() - t0
     s1 = hub.stats()
     if cprofile is not None:
@@ -227,12 +228,14 @@ def measure(
         packets = 0
     frames = (s1[5] - s0[5]) if send else (s1[3] - s0[3])  # encoded, or decoded
     hub_cpu = (c1 - c0) / wall * 100
+    l0, l1 = lu0 + ls0, lu1 + ls1
     spokes_cpu = (sc1 - sc0) / wall * 100
     return Window(
         mode=mode,
         peers=len(spokes),
         hub_cpu=hub_cpu,
         loop_cpu=(l1 - l0) / wall * 100,
+        loop_kernel_cpu=(ls1 - ls0) / wall * 100,
         packets_per_s=packets / (s1[0] - s0[0]),
         us_per_packet=(c1 - c0) * 1e6 / packets if packets else float("nan"),
         loop_us_per_packet=(l1 - l0) * 1e6 / packets if packets else float("nan"),
@@ -249,7 +252,8 @@ def print_window(w: Window, send: bool) -> None:
     what = "sent" if send else "received"
     fps = "" if send else f", {w.fps_per_stream:4.1f} fps decoded per stream"
     print(
-        f"{w.mode:>6} K={w.peers}: hub {w.hub_cpu:5.1f} % CPU (loop thread {w.loop_cpu:5.1f} %), "
+        f"{w.mode:>6} K={w.peers}: hub {w.hub_cpu:5.1f} % CPU (loop thread {w.loop_cpu:5.1f} %, "
+        f"{w.loop_kernel_cpu:4.1f} % of it in the kernel), "
         f"{w.packets_per_s:5.0f} RTP packets/s {what}, {w.us_per_packet:5.0f} µs CPU per packet "
         f"(loop thread {w.loop_us_per_packet:4.0f} µs){fps}, {w.rtcp_per_s:4.0f} RTCP/s sent | "
         f"spokes {w.spokes_cpu:5.1f} %, everything else "
