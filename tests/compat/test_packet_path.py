@@ -18,6 +18,7 @@ import aiortc.rate
 import aiortc.rtcrtpreceiver
 import av
 import numpy as np
+import pytest
 from aiortc.codecs import get_encoder
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
@@ -25,8 +26,11 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from nimeet_desktop.call import aiortc_compat
 from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.session import CallSession
-from tests.call.conftest import frames_from, wait_until
+from nimeet_desktop.media.synthetic import SyntheticVideo
+from tests.call.conftest import HEIGHT, WIDTH, frames_from, wait_until
 from tests.compat.test_aiortc_hooks import video_receiver
+from tests.support.clients import Api
+from tests.support.server import ServerProcess
 
 AIORTC = f"aiortc {aiortc_compat.AIORTC_VERSION}"
 RoomOf = Callable[..., Awaitable[tuple[str, list[str]]]]
@@ -230,3 +234,35 @@ async def test_the_process_hooks_stand_where_aiortc_reads_them(
     frames = frames_from(receiver, sender)
     await wait_until(lambda: frames_from(receiver, sender) >= frames + 15, 10, "frames through our decoder worker")
     assert time.monotonic() - started < 10
+
+
+def test_the_lean_path_serves_a_call_on_uvloop(call_server: ServerProcess) -> None:
+    """The engine may run on uvloop (its own thread, elsewhere): the datagram callback that handles SRTP is then
+    uvloop's, not asyncio's selector transport's. A whole call on a fresh uvloop loop."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def call() -> tuple[int, int]:
+        api = Api(call_server.url)
+        tokens = [(await api.register())["token"] for _ in range(2)]
+        room = (await api.create_room(tokens[0]))["roomId"]
+        await api.aclose()
+        made = [
+            CallSession(call_server.url, token, [], camera_factory=lambda: SyntheticVideo(WIDTH, HEIGHT, 30))
+            for token in tokens
+        ]
+        sender, receiver = made
+        try:
+            await sender.join(room, microphone=False)
+            await receiver.join(room, microphone=False)
+            await wait_until(lambda: frames_from(receiver, sender) >= 15, 20, "video from the sender on uvloop")
+            queued = srtp_through_the_queue(receiver, sender)
+            frames = frames_from(receiver, sender)
+            await wait_until(lambda: frames_from(receiver, sender) >= frames + 30, 10, "30 more frames on uvloop")
+            return queued[0], frames_from(receiver, sender) - frames
+        finally:
+            for session in made:
+                await session.leave()
+
+    queued, frames = uvloop.run(call())
+    assert frames >= 30
+    assert queued == 0, f"{queued} SRTP datagrams went through aioice's queue on uvloop"
