@@ -2,7 +2,8 @@
 """What a packet costs: the receiving (and sending) peer's CPU per RTP packet with K = 1, 3, 7 others.
 
 Receive: one hub process (the real ``CallSession``, receive-only) in a room with K spokes that each send it
-synthetic 640x360 video at 30 fps (no audio, so that only video is measured). The spokes call the hub only, never
+synthetic 640x360 video at 30 fps with camera-like noise (~1 Mbit/s; ``--clean``: the plain picture, a third of that)
+and no audio, so that only video is measured. The spokes call the hub only, never
 one another (``_receive_path_peer.py``), so the machine's two cores carry the hub's load rather than a full mesh.
 Spokes are added one at a time to the same call; at each K the script waits for K connected peers, lets the call
 settle (``--warmup``), then measures over ``--window`` seconds:
@@ -18,7 +19,7 @@ per sent packet (``outbound-rtp`` ``packetsSent``), encoding included (once per 
 µs per packet from K = 1 to the largest K, which leaves the encoder out.
 
 Before and after in the same run: ``--modes lean stock``. ``stock`` is the same engine with aiortc's own packet path
-(``EngineOptions.lean_packet_path=False``: no hooks of ``nimeet_desktop/call/packet_path.py``); ``--root DIR
+(``EngineOptions.lean_packet_path=False``: none of the packet path hooks of ``aiortc_compat``); ``--root DIR
 --python PY`` runs the hub from another checkout instead (e.g. ``--root /work/main --python
 /work/main/.venv/bin/python``: main as it was), in a mode named ``root``.
 
