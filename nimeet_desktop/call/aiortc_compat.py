@@ -272,9 +272,10 @@ def handle_srtp_inline(transport: RTCDtlsTransport) -> None:
 
     def data_received(data: bytes, component: int) -> None:
         srtp = transport._rx_srtp
+        first_byte = data[0] if data else 0  # an empty datagram takes aiortc's way, whatever that does with it
         if (
             srtp is None
-            or not 127 < data[0] < 192  # aiortc's own test: DTLS is 20..63, SRTP and SRTCP 128..191
+            or not 127 < first_byte < 192  # aiortc's own test: DTLS is 20..63, SRTP and SRTCP 128..191
             or transport._state is not _STATE_CONNECTED
             or transport._task is None  # stopped: aiortc reads no more
             or queued.qsize()  # earlier datagrams still wait for the task: keep the order
