@@ -15,13 +15,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.metadata
+import logging
+import queue
+import threading
 import time
+import types
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
 import aioice.ice
+import aiortc.clock
+import aiortc.rate
+import aiortc.rtcdtlstransport
+import aiortc.rtcrtpreceiver
+import av
+import pylibsrtp
 from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
+from aiortc.codecs import get_decoder
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtp import (
     RTCP_PSFB_APP,
@@ -31,11 +42,14 @@ from aiortc.rtp import (
     RtcpRrPacket,
     RtcpSrPacket,
     RtpPacket,
+    is_rtcp,
     unpack_remb_fci,
 )
 
 AIORTC_VERSION = importlib.metadata.version("aiortc")
 AIOICE_VERSION = importlib.metadata.version("aioice")
+
+logger = logging.getLogger(__name__)
 
 
 class LibraryMoved(RuntimeError):
@@ -81,9 +95,11 @@ def rtp_payload(packet: RtpPacket) -> bytes:
 class FrameRuleJitterBuffer(JitterBuffer):
     """aiortc's video ``JitterBuffer`` with the rule for "this frame is complete" supplied by ``frame_length``.
 
-    aiortc 1.16: ``JitterBuffer.add`` stores each packet in ``_packets`` (a ring indexed from ``_origin``) and
-    then asks ``_remove_frame`` for a whole frame; ``remove(count)`` drops ``count`` packets from the origin. We
-    override only ``_remove_frame``, so aiortc's ordering, reset and loss (PLI) logic stay as they are.
+    aiortc 1.16: ``JitterBuffer.add`` stores each packet in ``_packets`` (a ring of ``capacity`` slots, a power of
+    two, the packet of sequence number ``n`` at ``n % capacity``) and then asks ``_remove_frame`` for a whole frame;
+    ``_origin`` is the sequence number of the oldest slot still held. We override only ``_remove_frame``, so
+    aiortc's ordering, reset and loss (PLI) logic stay as they are; taking a frame out empties its slots and moves
+    the origin past it, as aiortc's ``remove(count)`` does.
     """
 
     def __init__(self, capacity: int) -> None:
@@ -91,31 +107,34 @@ class FrameRuleJitterBuffer(JitterBuffer):
         _require(self, "_packets")
         _require(self, "_origin")
 
-    def frame_length(self, slots: Iterator[RtpPacket | None]) -> int | None:
-        """How many packets from the origin make the first whole frame (``None``: not yet). ``slots`` yields the
-        ring from the origin on, ``None`` for a packet not received (yet)."""
+    def frame_length(self, packets: list[RtpPacket | None], origin: int) -> int | None:
+        """How many packets from sequence number ``origin`` on make the first whole frame (``None``: not yet).
+        ``packets`` is the ring: the packet of sequence number ``n`` is at ``n % len(packets)``, ``None`` for a
+        packet not received (yet)."""
         raise NotImplementedError
 
     def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
         origin = self._origin
         if origin is None:
             return None
-        count = self.frame_length(self._slots(origin))
+        packets = self._packets
+        count = self.frame_length(packets, origin)
         if count is None:
             return None
-        packets = [self._packets[(origin + i) % self.capacity] for i in range(count)]
-        self.remove(count)
-        return JitterFrame(data=b"".join(rtp_payload(p) for p in packets if p is not None), timestamp=_first(packets))
-
-    def _slots(self, origin: int) -> Iterator[RtpPacket | None]:
-        for i in range(self.capacity):
-            yield self._packets[(origin + i) % self.capacity]
-
-
-def _first(packets: list[RtpPacket | None]) -> int:
-    first = packets[0]
-    assert first is not None
-    return first.timestamp
+        capacity = self.capacity
+        start = origin % capacity
+        end = start + count
+        if end <= capacity:
+            frame = packets[start:end]
+            packets[start:end] = [None] * count
+        else:  # the frame wraps around the ring's end
+            frame = packets[start:] + packets[: end - capacity]
+            packets[start:] = [None] * (capacity - start)
+            packets[: end - capacity] = [None] * (end - capacity)
+        self._origin = (origin + count) & 0xFFFF
+        first = frame[0]
+        assert first is not None
+        return JitterFrame(data=b"".join([rtp_payload(p) for p in frame if p is not None]), timestamp=first.timestamp)
 
 
 # ---- sent video: keyframe requests and bitrate estimates -------------------------------------------------------
@@ -280,3 +299,336 @@ def ice_connection(sender: RTCRtpSender) -> aioice.Connection:
     ice_transport = sender.transport.transport
     connection: aioice.Connection = _require(ice_transport, "_connection")
     return connection
+
+
+# ---- the packet path -------------------------------------------------------------------------------------------
+#
+# aiortc spends a received datagram's CPU in Python: aioice queues it (an ``asyncio.Queue`` put), the DTLS transport's
+# task wakes for it (a task switch and a loop pass per packet), and the receiver's bitrate estimator keeps a 1 ms
+# rate window that it walks millisecond by millisecond and, while the link looks overused, sends a REMB per packet.
+# A decoded frame reaches its track through ``run_coroutine_threadsafe`` (a coroutine, a task and a concurrent future
+# per frame), and every packet reads the wall clock through two datetimes. The hooks below do the same work with less
+# of that; each keeps aiortc's results, except that REMBs under overuse follow libwebrtc's pace
+# (tests/compat/test_packet_path.py checks each on the real libraries). ``EngineOptions.lean_packet_path=False``
+# leaves all of them out (benchmarks/receive_path.py).
+
+_STATE_CONNECTED = _require(aiortc.rtcdtlstransport.State, "CONNECTED")
+_RX_BYTES = "_RTCDtlsTransport__rx_bytes"  # aiortc 1.16: name-mangled counters the transport's stats report
+_RX_PACKETS = "_RTCDtlsTransport__rx_packets"
+
+
+def handle_srtp_inline(transport: RTCDtlsTransport) -> None:
+    """Hand each SRTP/SRTCP datagram of ``transport`` to aiortc's handlers from aioice's datagram callback itself.
+
+    aiortc 1.16 / aioice 0.13: ``StunProtocol.datagram_received`` calls ``Connection.data_received`` (looked up on
+    the instance), which puts the datagram on ``Connection._queue``; the transport's ``__run`` task gets it in
+    ``_recv_next``, counts it (``__rx_bytes``, ``__rx_packets``), unprotects it with ``_rx_srtp`` and awaits
+    ``_handle_rtp_data`` / ``_handle_rtcp_data``. Here that happens at once in the callback, on the same loop and in
+    the same order, without the queue and the task switch. DTLS records, datagrams before the keys are set, and any
+    datagram while the queue still holds earlier ones take aiortc's own way. Idempotent.
+    """
+    ice_transport = _require(transport, "transport")
+    connection: aioice.Connection = _require(ice_transport, "_connection")
+    if getattr(connection, "_nimeet_inline_srtp", False):
+        return
+    queued = _require(connection, "_queue", "aioice", AIOICE_VERSION)
+    stock_data_received = _require(connection, "data_received", "aioice", AIOICE_VERSION)
+    for attribute in ("_rx_srtp", "_state", "_task", _RX_BYTES, _RX_PACKETS, "_handle_rtp_data", "_handle_rtcp_data"):
+        _require(transport, attribute)
+    handle_rtp = transport._handle_rtp_data
+    handle_rtcp = transport._handle_rtcp_data
+    current_ms = aiortc.clock.current_ms
+
+    def data_received(data: bytes, component: int) -> None:
+        srtp = transport._rx_srtp
+        first_byte = data[0] if data else 0  # an empty datagram takes aiortc's way, whatever that does with it
+        if (
+            srtp is None
+            or not 127 < first_byte < 192  # aiortc's own test: DTLS is 20..63, SRTP and SRTCP 128..191
+            or transport._state is not _STATE_CONNECTED
+            or transport._task is None  # stopped: aiortc reads no more
+            or queued.qsize()  # earlier datagrams still wait for the task: keep the order
+        ):
+            stock_data_received(data, component)
+            return
+        counters = transport.__dict__
+        counters[_RX_BYTES] += len(data)
+        counters[_RX_PACKETS] += 1
+        try:
+            if is_rtcp(data):
+                run_inline(handle_rtcp(srtp.unprotect_rtcp(data)))
+            else:
+                arrival_time_ms = current_ms()
+                run_inline(handle_rtp(srtp.unprotect(data), arrival_time_ms=arrival_time_ms))
+        except pylibsrtp.Error:
+            pass  # aiortc drops what fails to unprotect (a replay, a forged packet) just so
+        except Exception:
+            # aiortc would end the transport's task with a warning; a datagram callback must not raise: one bad
+            # packet costs that packet only.
+            logger.warning("handling a received packet failed", exc_info=True)
+
+    connection.data_received = data_received  # type: ignore[method-assign]
+    connection._nimeet_inline_srtp = True  # type: ignore[attr-defined]
+
+
+def run_inline(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run ``coroutine`` now, to its end if it never waits (aiortc's packet handlers do not: their awaits are
+    sends that complete at once); if it does wait after all, a task finishes it."""
+    try:
+        waiting_for = coroutine.send(None)
+    except StopIteration:
+        return
+    task = asyncio.ensure_future(_finish(coroutine, waiting_for))
+    _finishing.add(task)  # the loop keeps only a weak reference to a task
+    task.add_done_callback(_finishing.discard)
+
+
+_finishing: set[asyncio.Future[None]] = set()
+
+
+async def _finish(coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> None:
+    await _resume(coroutine, waiting_for)
+
+
+@types.coroutine
+def _resume(coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> Generator[Any, Any, None]:
+    """Hand the task what ``coroutine`` waits for, then go on as ``await coroutine`` would have (a ``yield from``
+    that starts mid-way)."""
+    while True:
+        try:
+            value = yield waiting_for
+        except BaseException as exc:  # a cancellation of the task goes to the coroutine, as with ``await``
+            try:
+                waiting_for = coroutine.throw(exc)
+            except StopIteration:
+                return
+        else:
+            try:
+                waiting_for = coroutine.send(value)
+            except StopIteration:
+                return
+
+
+def _decoder_worker(
+    loop: asyncio.AbstractEventLoop,
+    input_q: queue.Queue[Any],
+    output_q: asyncio.Queue[Any],
+    decode_error: threading.Event,
+) -> None:
+    """aiortc 1.16's ``rtcrtpreceiver.decoder_worker``, the same but for the hand-off of each decoded frame.
+
+    aiortc hands a frame to the loop with ``run_coroutine_threadsafe(output_q.put(frame))``: a coroutine, a
+    concurrent future and a task per frame. The queue is unbounded, so ``put_nowait`` through ``call_soon_threadsafe``
+    does the same (in the same order) with one callback.
+    """
+    codec_name = None
+    decoder = None
+    hand_over = output_q.put_nowait
+    while True:
+        task = input_q.get()
+        if task is None:
+            loop.call_soon_threadsafe(hand_over, None)  # the track ends
+            break
+        codec, encoded_frame = task
+        if codec.name != codec_name:
+            decoder = get_decoder(codec)
+            codec_name = codec.name
+        assert decoder is not None
+        try:
+            frames = decoder.decode(encoded_frame)
+        except av.FFmpegError as exc:
+            # As aiortc: keep the decoder (a reset would fail every frame until a keyframe), ask for a keyframe.
+            logger.warning("failed to decode %s frame: %s", codec.name, exc)
+            decode_error.set()
+            continue
+        for frame in frames:
+            loop.call_soon_threadsafe(hand_over, frame)
+    del decoder
+
+
+class _RateCounter:
+    """aiortc 1.16's ``rate.RateCounter`` (the bitrate estimator's incoming rate over a 1 s window of 1 ms
+    buckets; it is read twice and fed once per received packet), the same figures with the buckets in two lists of
+    ints instead of a list of bucket objects, and a gap of a whole window cleared at once (aiortc walks it)."""
+
+    def __init__(self, window_size: int, scale: int = 8000) -> None:
+        self._window_size = window_size
+        self._scale = scale
+        self.reset()
+
+    def reset(self) -> None:
+        self._counts = [0] * self._window_size
+        self._values = [0] * self._window_size
+        self._origin_index = 0
+        self._origin_ms: int | None = None
+        self._total_count = 0
+        self._total_value = 0
+
+    def add(self, value: int, now_ms: int) -> None:
+        if self._origin_ms is None:
+            self._origin_ms = now_ms
+        else:
+            self._erase_old(now_ms)
+        index = (self._origin_index + now_ms - self._origin_ms) % self._window_size
+        self._counts[index] += 1
+        self._values[index] += value
+        self._total_count += 1
+        self._total_value += value
+
+    def rate(self, now_ms: int) -> int | None:
+        if self._origin_ms is not None:
+            self._erase_old(now_ms)
+            active_window_size = now_ms - self._origin_ms + 1
+            if self._total_count > 0 and active_window_size > 1:
+                return round(self._scale * self._total_value / active_window_size)
+        return None
+
+    def _erase_old(self, now_ms: int) -> None:
+        assert self._origin_ms is not None
+        steps = now_ms - self._window_size + 1 - self._origin_ms
+        if steps <= 0:
+            return
+        size = self._window_size
+        if steps >= size:  # the whole window has passed: every bucket is empty again
+            self._counts = [0] * size
+            self._values = [0] * size
+            self._total_count = self._total_value = 0
+            self._origin_index = (self._origin_index + steps) % size
+            self._origin_ms += steps
+            return
+        counts, values = self._counts, self._values
+        index = self._origin_index
+        total_count, total_value = self._total_count, self._total_value
+        for _ in range(steps):
+            total_count -= counts[index]
+            total_value -= values[index]
+            counts[index] = values[index] = 0
+            index += 1
+            if index == size:
+                index = 0
+        self._total_count, self._total_value = total_count, total_value
+        self._origin_index = index
+        self._origin_ms += steps
+
+
+class _RemoteBitrateEstimator(aiortc.rate.RemoteBitrateEstimator):
+    """aiortc 1.16's receive-side bitrate estimator (``rate.RemoteBitrateEstimator``, a port of libwebrtc's
+    ``RemoteBitrateEstimatorSingleStream``) with libwebrtc's limit on estimates while the link is overused.
+
+    aiortc updates the estimate, and so sends a REMB, for *every* packet that arrives while the detector says
+    "overusing" (a busy machine's jittery arrivals say so often): an RTCP packet built, protected and sent per
+    received packet, and handled per packet by the sender. libwebrtc asks ``AimdRateControl::TimeToReduceFurther``
+    first: again only after a reduction interval (the RTT, 10..200 ms) or when the incoming rate has fallen under
+    half the estimate. Everything else is aiortc's ``add`` as it is.
+    """
+
+    def add(
+        self, arrival_time_ms: int, abs_send_time: int, payload_size: int, ssrc: int
+    ) -> tuple[int, list[int]] | None:
+        timestamp = abs_send_time << 8
+        self.ssrcs[ssrc] = arrival_time_ms
+
+        # update incoming bitrate
+        if self.incoming_bitrate.rate(arrival_time_ms) is not None:
+            self.incoming_bitrate_initialized = True
+        elif self.incoming_bitrate_initialized:
+            self.incoming_bitrate.reset()
+            self.incoming_bitrate_initialized = False
+        self.incoming_bitrate.add(payload_size, arrival_time_ms)
+
+        # calculate inter-arrival deltas
+        deltas = self.inter_arrival.compute_deltas(timestamp, arrival_time_ms, payload_size)
+        if deltas is not None:
+            timestamp_delta_ms = deltas.timestamp * aiortc.rate.TIMESTAMP_TO_MS
+            self.estimator.update(
+                deltas.arrival_time, timestamp_delta_ms, deltas.size, self.detector.state(), arrival_time_ms
+            )
+            self.detector.detect(
+                self.estimator.offset(), timestamp_delta_ms, self.estimator.num_of_deltas(), arrival_time_ms
+            )
+
+        update_estimate = False
+        if (
+            self.last_update_ms is None
+            or (arrival_time_ms - self.last_update_ms) > self.rate_control.feedback_interval()
+        ):
+            update_estimate = True
+        elif self.detector.state() == aiortc.rate.BandwidthUsage.OVERUSING:
+            incoming = self.incoming_bitrate.rate(arrival_time_ms)
+            update_estimate = incoming is not None and _time_to_reduce_further(
+                self.rate_control, arrival_time_ms, incoming
+            )
+
+        if update_estimate:
+            target_bitrate = self.rate_control.update(
+                self.detector.state(), self.incoming_bitrate.rate(arrival_time_ms), arrival_time_ms
+            )
+            if target_bitrate is not None:
+                self.last_update_ms = arrival_time_ms
+                return target_bitrate, list(self.ssrcs.keys())
+        return None
+
+
+def _time_to_reduce_further(control: aiortc.rate.AimdRateControl, now_ms: int, incoming_bps: int) -> bool:
+    """libwebrtc's ``AimdRateControl::TimeToReduceFurther`` on aiortc's ``AimdRateControl`` (``rtt`` in ms,
+    ``last_change_ms``, ``current_bitrate``)."""
+    interval_ms = min(max(control.rtt, 10), 200)
+    if control.last_change_ms is None or now_ms - control.last_change_ms >= interval_ms:
+        return True
+    if control.current_bitrate_initialized:
+        return incoming_bps < 0.5 * control.current_bitrate
+    return False
+
+
+_NTP_UNIX_OFFSET_US = 2_208_988_800 * 1_000_000  # 1900-01-01 (NTP's epoch) to 1970-01-01, in µs
+
+
+def _current_ms() -> int:
+    """aiortc 1.16's ``clock.current_ms`` (ms since the NTP epoch) without building two datetimes."""
+    return (time.time_ns() // 1000 + _NTP_UNIX_OFFSET_US) // 1000
+
+
+def _current_ntp_time() -> int:
+    """aiortc 1.16's ``clock.current_ntp_time`` (64-bit NTP time, µs resolution as theirs)."""
+    us = time.time_ns() // 1000 + _NTP_UNIX_OFFSET_US
+    return ((us // 1_000_000) << 32) | ((us % 1_000_000) * (1 << 32)) // 1_000_000
+
+
+# aiortc's own, as imported: what the process hooks replace (the tests compare ours with them).
+STOCK_RATE_COUNTER: type[aiortc.rate.RateCounter] = _require(aiortc.rate, "RateCounter")
+STOCK_BITRATE_ESTIMATOR: type[aiortc.rate.RemoteBitrateEstimator] = _require(aiortc.rate, "RemoteBitrateEstimator")
+STOCK_CURRENT_MS: Callable[[], int] = _require(aiortc.clock, "current_ms")
+STOCK_CURRENT_NTP_TIME: Callable[[], int] = _require(aiortc.clock, "current_ntp_time")
+
+_process_hooks_installed = False
+
+
+def install_lean_packet_hooks() -> None:
+    """The process-wide parts of the lean packet path (module attributes of aiortc, read at each use): the decoded
+    frames' hand-off, the bitrate estimator (its rate window, its REMBs under overuse), and the clock read for every
+    packet. Idempotent.
+
+    aiortc 1.16: ``RTCRtpReceiver.receive`` starts its decoder thread on the module global ``decoder_worker``, and
+    ``RTCRtpReceiver.__init__`` makes a video receiver's estimator by the module global ``RemoteBitrateEstimator``;
+    ``RemoteBitrateEstimator.__init__`` makes its ``RateCounter`` by the module global; the transports, senders and
+    receivers call ``clock.current_ms()`` / ``clock.current_ntp_time()`` through the module.
+    """
+    global _process_hooks_installed
+    if _process_hooks_installed:
+        return
+    receiver_module = aiortc.rtcrtpreceiver
+    _require(receiver_module, "decoder_worker")
+    _require(receiver_module, "RemoteBitrateEstimator")
+    _require(aiortc.rate, "RateCounter")
+    _require(aiortc.rate, "TIMESTAMP_TO_MS")
+    control = aiortc.rate.AimdRateControl()
+    for attribute in ("rtt", "last_change_ms", "current_bitrate", "current_bitrate_initialized"):
+        _require(control, attribute)
+    for name in ("current_ms", "current_ntp_time"):
+        _require(aiortc.clock, name)
+    receiver_module.decoder_worker = _decoder_worker
+    receiver_module.RemoteBitrateEstimator = _RemoteBitrateEstimator  # type: ignore[attr-defined]
+    aiortc.rate.RateCounter = _RateCounter  # type: ignore[misc, assignment]
+    aiortc.clock.current_ms = _current_ms
+    aiortc.clock.current_ntp_time = _current_ntp_time
+    _process_hooks_installed = True

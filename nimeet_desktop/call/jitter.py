@@ -12,8 +12,6 @@ How it is plugged into aiortc (private attributes) lives in ``aiortc_compat.py``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from aiortc import RTCPeerConnection
 from aiortc.rtp import RtpPacket
 
@@ -31,14 +29,18 @@ class MarkerJitterBuffer(aiortc_compat.FrameRuleJitterBuffer):
         self.released_on_next_frame = 0
         """Frames completed only when the next frame began (a lost or missing marker: aiortc's stock rule)."""
 
-    def frame_length(self, slots: Iterator[RtpPacket | None]) -> int | None:
-        timestamp: int | None = None
-        for count, packet in enumerate(slots):
+    def frame_length(self, packets: list[RtpPacket | None], origin: int) -> int | None:
+        # Called for every packet added: a plain loop over the ring, no iterator or allocation per step.
+        capacity = len(packets)
+        first = packets[origin % capacity]
+        if first is None:
+            return None
+        timestamp = first.timestamp
+        for count in range(capacity):
+            packet = packets[(origin + count) % capacity]
             if packet is None:
                 return None
-            if timestamp is None:
-                timestamp = packet.timestamp
-            elif packet.timestamp != timestamp:
+            if packet.timestamp != timestamp:
                 # The next frame began before we saw a marker: what we have is the whole previous frame.
                 self.released_on_next_frame += 1
                 return count

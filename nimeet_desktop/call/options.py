@@ -26,3 +26,9 @@ class EngineOptions:
     tools, not the app: ``benchmarks/app_mesh.py``'s senders are K participants of one call that must load the app
     under test and not each other; a kiosk or a test rig that faces one caller could use it too. ``None`` (the
     app): everyone in the room."""
+    lean_packet_path: bool = True
+    """Received SRTP is handled in aioice's datagram callback instead of through a queue and a task switch per
+    packet, decoded frames reach the loop with one callback, and aiortc's bitrate estimator and clock do their
+    per-packet work cheaper (``aiortc_compat``'s packet path hooks). ``False``: aiortc's stock path, for
+    ``benchmarks/receive_path.py``'s "before". The process-wide parts are installed by the first connection that
+    uses the lean path, so a stock comparison needs a process of its own (the benchmark runs one)."""

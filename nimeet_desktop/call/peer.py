@@ -94,6 +94,8 @@ class Peer:
         self._media = media
         self._observer = observer
         self._options = options or EngineOptions()
+        if self._options.lean_packet_path:
+            aiortc_compat.install_lean_packet_hooks()
         self._lock = asyncio.Lock()
         self._pending_candidates: list[IceCandidateInit | None] = []
         self.dropped_candidates = 0  # over MAX_PENDING_CANDIDATES, for the log line and the tests
@@ -158,6 +160,16 @@ class Peer:
                 self.audio_out.switch(self._media.audio_feed())
         if self._options.marker_jitter_buffer:
             use_marker_jitter_buffers(pc)
+        self._lean_packet_path(pc)
+
+    def _lean_packet_path(self, pc: RTCPeerConnection) -> None:
+        """Received packets handled in aioice's datagram callback (``aiortc_compat.handle_srtp_inline``) on every
+        transport a transceiver uses; call again after a remote description (BUNDLE moves transceivers onto the
+        first one's transport). Idempotent."""
+        if not self._options.lean_packet_path:
+            return
+        for transceiver in pc.getTransceivers():
+            aiortc_compat.handle_srtp_inline(transceiver.receiver.transport)
 
     @staticmethod
     def _prefer_vp8(transceiver: RTCRtpTransceiver) -> None:
@@ -285,6 +297,7 @@ class Peer:
             logger.info("ignoring an answer from %s in state %s", self.socket_id, self.pc.signalingState)
             return
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        self._lean_packet_path(self.pc)
         await self._flush_candidates()
 
     async def handle_candidate(self, candidate: IceCandidateInit | None) -> None:
