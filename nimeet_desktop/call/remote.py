@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import av
-import numpy as np
-import numpy.typing as npt
 
 from nimeet_desktop.media import stamp
+from nimeet_desktop.media.stamp import luma_plane
 from signaling_server.protocol import MediaState, MediaType, Participant
 
 # RTCPeerConnection.connectionState, as the W3C spec names its values.
@@ -37,13 +36,6 @@ class ReceiveStats:
     bytes_received: int = 0
     packets_received: int = 0
     connection_states: list[tuple[PeerState, float]] = field(default_factory=list)
-
-
-def luma_plane(frame: av.VideoFrame) -> npt.NDArray[np.uint8]:
-    """The Y plane as a (height, width) view; no copy beyond PyAV's buffer."""
-    plane = frame.planes[0]
-    rows = np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(frame.height, plane.line_size)
-    return rows[:, : frame.width]
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
+import av
 import numpy as np
 import numpy.typing as npt
 
@@ -70,3 +71,10 @@ def read(luma: npt.NDArray[np.uint8]) -> Stamp | None:
     if check != _check(index, capture_ms):
         return None
     return Stamp(index=index, capture_ms=capture_ms)
+
+
+def luma_plane(frame: av.VideoFrame) -> npt.NDArray[np.uint8]:
+    """The Y plane as a (height, width) view; no copy beyond PyAV's buffer (where ``read`` looks for the stamp)."""
+    plane = frame.planes[0]
+    rows = np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(frame.height, plane.line_size)
+    return rows[:, : frame.width]

@@ -44,7 +44,6 @@ from PySide6.QtWidgets import (
 )
 
 from nimeet_desktop.call.quality import Quality
-from nimeet_desktop.call.remote import luma_plane
 from nimeet_desktop.media import stamp
 from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.frame_converter import Converted, FrameConverter, FrameSlot, Target
@@ -506,7 +505,7 @@ class VideoTile(QWidget):
         self._painted = frame
         self.painted_frames += 1
         if self.measure_latency and frame.format.name == "yuv420p" and len(self.latencies_ms) < MAX_LATENCY_SAMPLES:
-            found = stamp.read(luma_plane(frame))
+            found = stamp.read(stamp.luma_plane(frame))
             if found is not None:
                 self.latencies_ms.append(found.age_ms(int(time.time() * 1000) % (1 << 32)))
 

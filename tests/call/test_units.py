@@ -11,10 +11,10 @@ from aiortc.rtp import RtpPacket
 
 from nimeet_desktop.call.fanout import FanOut
 from nimeet_desktop.call.jitter import MarkerJitterBuffer
-from nimeet_desktop.call.remote import luma_plane
 from nimeet_desktop.call.report import percentile, rate, summary_line
 from nimeet_desktop.call.shared_encoder import MIN_BITRATE, Vp8PacketEncoder
 from nimeet_desktop.media import stamp
+from nimeet_desktop.media.stamp import luma_plane
 from nimeet_desktop.media.synthetic import SyntheticVideo, parse_resolution
 
 
