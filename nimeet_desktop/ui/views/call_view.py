@@ -215,6 +215,9 @@ class CallView(QWidget):
         call.local_media_changed.connect(self._local_media)
         call.connection_changed.connect(self._connection)
         call.error.connect(lambda error: self.toast.emit(call_error_text(error), ToastKind.ERROR))
+        # The call exists from now on: what follows it (the device menus, the tray) attaches at once, not at the
+        # engine's first event, which comes from its own thread whenever the join gets that far.
+        self.state_changed.emit()
         user = self.context.user
         own = VideoTile(
             SELF_TILE, self.tr("You"), self.call.local_frame, is_self=True, avatar_name=user.username if user else None
