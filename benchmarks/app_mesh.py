@@ -165,6 +165,30 @@ class CpuSample:
         return cls(live, reaped)
 
 
+def thread_seconds(pid: int) -> dict[int, tuple[str, float]]:
+    """Per thread of ``pid``: its OS name (``/proc/<pid>/task/<tid>/comm``: our threads name themselves there,
+    nimeet_desktop/thread_names.py) and its CPU seconds so far."""
+    found: dict[int, tuple[str, float]] = {}
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                name = (task / "comm").read_text().strip()
+                stat = (task / "stat").read_text()
+                fields = stat[stat.rindex(")") + 2 :].split()
+                found[int(task.name)] = (name, (int(fields[11]) + int(fields[12])) / TICKS)
+    return found
+
+
+def threads_percent(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]], wall: float
+) -> dict[str, float]:
+    """% of one core per thread name over ``wall`` (threads of one name summed: aiortc's decoders, Qt's pool)."""
+    used: dict[str, float] = {}
+    for tid, (name, seconds) in after.items():
+        used[name] = used.get(name, 0.0) + (seconds - before.get(tid, (name, 0.0))[1]) / wall * 100
+    return dict(sorted(used.items(), key=lambda item: -item[1]))
+
+
 def cpu_percent(before: CpuSample, after: CpuSample, wall: float) -> float:
     """% of one core over ``wall`` seconds. A process that started in between counts from zero; one that ended
     counts through its parent's reaped-children time (when it was reaped by one of the roots)."""
@@ -528,6 +552,7 @@ class Window:
     load1: float
     stats_lines: int
     connected: int  # senders whose connection to the app was up at the window's end
+    threads: dict[str, float]  # the app's CPU per thread name, % of one core
     senders_fps: float  # what the senders' one encoder made: below 30, the app was sent less
 
     @property
@@ -608,7 +633,9 @@ def measure(k: int, app: App, senders: SenderProcess, xvfb_pid: int, seconds: fl
         MachineSample.now(),
     )
     sent0 = senders.latest()
+    threads0 = thread_seconds(app.pid)
     time.sleep(seconds)
+    threads1 = thread_seconds(app.pid)
     t1, wall1 = time.monotonic(), time.time()
     sent1 = senders.latest()
     app1, snd1, x1, m1 = (
@@ -641,6 +668,7 @@ def measure(k: int, app: App, senders: SenderProcess, xvfb_pid: int, seconds: fl
         load1=os.getloadavg()[0],
         stats_lines=len(lines),
         connected=senders.connected(),
+        threads=threads_percent(threads0, threads1, wall),
         senders_fps=_senders_fps(sent0, sent1),
     )
 
@@ -664,6 +692,8 @@ def print_window(w: Window) -> None:
         f" steal {w.steal:4.1f} %, load {w.load1:.2f}",
         flush=True,
     )
+    busy = [f"{name} {share:.1f}" for name, share in w.threads.items() if share >= 0.5]
+    print(f"      the app's threads (% of one core): {', '.join(busy)}", flush=True)
     for tile in w.tiles:
         print(
             f"      {tile.username:>18} {tile.size:>9}: painted {tile.painted_fps:4.1f} fps (worst second"

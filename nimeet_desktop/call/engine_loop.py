@@ -20,6 +20,8 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from nimeet_desktop.thread_names import name_this_thread
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -85,6 +87,7 @@ class EngineLoop:
         return threading.current_thread() is self._thread
 
     def _run(self) -> None:
+        name_this_thread(self.name)
         asyncio.set_event_loop(self.loop)
         self.loop.call_soon(self._ready.set)
         try:

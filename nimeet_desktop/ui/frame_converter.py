@@ -29,6 +29,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 from shiboken6 import Shiboken
 
+from nimeet_desktop.thread_names import name_this_thread
+
 logger = logging.getLogger(__name__)
 
 # threads=1: PyAV's default (0, "auto") slices the job across threads, and the bundled swscale (FFmpeg 8.1) then
@@ -194,6 +196,7 @@ class FrameConverter(QObject):
     # ---- the worker thread ------------------------------------------------------------------------------
 
     def _run(self) -> None:
+        name_this_thread("frame-convert")
         while True:
             with self._cond:
                 while not self._jobs and not self._stopping:

@@ -112,3 +112,13 @@ def test_the_headless_client_runs_on_the_same_kind_of_loop() -> None:
         return type(asyncio.get_running_loop()).__module__
 
     assert engine_loop.run(kind()).startswith("uvloop")
+
+
+def test_the_engine_thread_is_named_where_the_system_shows_threads(engine: EngineLoop) -> None:
+    """top -H, /proc and benchmarks/app_mesh.py's per-thread CPU see "nimeet-engine", not the process's name."""
+    from nimeet_desktop.thread_names import os_thread_name
+
+    async def name() -> str:
+        return os_thread_name()
+
+    assert engine.submit(name()).result(5) == "test-engine"
