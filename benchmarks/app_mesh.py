@@ -173,6 +173,9 @@ def thread_seconds(pid: int) -> dict[int, tuple[str, float]]:
         for task in Path(f"/proc/{pid}/task").iterdir():
             with contextlib.suppress(OSError, ValueError, IndexError):
                 name = (task / "comm").read_text().strip()
+                if int(task.name) == pid:
+                    name = "main (Qt)"  # the others without a name of their own keep the process's: aiortc's
+                    # decoders, asyncio's default executor
                 stat = (task / "stat").read_text()
                 fields = stat[stat.rindex(")") + 2 :].split()
                 found[int(task.name)] = (name, (int(fields[11]) + int(fields[12])) / TICKS)

@@ -455,9 +455,9 @@ class Renderer:
         ada_id = self.socket_id(ada)
         await until(lambda: view.grid.featured_tile_id == ada_id, "ada's screen in the big spot")
         assert view.call is not None
-        remote = view.call.session.participants[ada_id]
+        frames = view.call.participants[ada_id].frame_source
         await until(
-            lambda: remote.latest_frame is not None and remote.latest_frame.width > 640,
+            lambda: (frame := frames()) is not None and frame.width > 640,
             "ada's screen frames (wider than her camera)",
             within=20,
         )
@@ -481,7 +481,7 @@ class Renderer:
     async def tray_menu(self) -> None:
         view, menu = self.window.call_view, self.tray.menu
         self.tray.microphone_action.trigger()
-        await until(lambda: view.call is not None and not view.call.session.microphone_on, "muted from the tray")
+        await until(lambda: view.call is not None and not view.call.microphone_on, "muted from the tray")
         await until(lambda: not self.window.toasts.visible_messages(), "no toast over the grid", within=10)
         icon = self.tray.icon
         # Above the icon, right-aligned to it, as a tray at the bottom of the screen opens it.
@@ -494,7 +494,7 @@ class Renderer:
         await self.capture_screen("tray-menu")
         menu.hide()
         self.tray.microphone_action.trigger()
-        await until(lambda: view.call is not None and view.call.session.microphone_on, "unmuted from the tray")
+        await until(lambda: view.call is not None and view.call.microphone_on, "unmuted from the tray")
 
     async def close_during_call(self) -> None:
         guard = self.window.close_guard
