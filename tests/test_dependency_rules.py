@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.parsing import parse
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSITION_ROOTS = {"nimeet_desktop.app", "nimeet_desktop.bot", "nimeet_desktop.cli", "signaling_server.__main__"}
 
@@ -15,7 +17,7 @@ def imports_of(package: str) -> dict[Path, set[str]]:
     found: dict[Path, set[str]] = {}
     for path in (ROOT / package).rglob("*.py"):
         names: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in ast.walk(parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import):
                 names.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -92,7 +94,7 @@ def test_protocol_imports_nothing_heavy() -> None:
 
 
 def _protocol_names() -> set[str]:
-    tree = ast.parse((ROOT / "signaling_server" / "protocol.py").read_text())
+    tree = parse((ROOT / "signaling_server" / "protocol.py").read_text())
     assigned: set[str] = set()
     for node in tree.body:
         if isinstance(node, ast.Assign):

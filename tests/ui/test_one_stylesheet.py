@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QColor
 
+from tests.support.parsing import parse
+
 UI = Path(__file__).resolve().parents[2] / "nimeet_desktop" / "ui"
 THEME = UI / "theme.py"
 
@@ -23,7 +25,7 @@ _NOT_A_COLOUR = {"transparent"}  # Qt.GlobalColor.transparent: the absence of on
 def colour_literals(source: str, filename: str = "<source>") -> list[str]:
     """``line: what`` for each colour written as a literal in ``source``. Docstrings and comments may talk about
     colours; code may not spell them."""
-    tree = ast.parse(source, filename)
+    tree = parse(source, filename)
     docstrings = {
         id(node.body[0].value)
         for node in ast.walk(tree)

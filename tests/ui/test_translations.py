@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 
 from nimeet_desktop.ui import i18n, validation
 from nimeet_desktop.ui.control_bar import ControlBar
+from tests.support.parsing import parse
 
 REPO = Path(__file__).resolve().parents[2]
 TS = REPO / "nimeet_desktop" / "translations" / "nimeet_ru.ts"
@@ -89,7 +90,7 @@ def _literal(node: ast.expr) -> str | None:
 def marked_strings(path: Path) -> tuple[set[tuple[str, str, bool]], list[str]]:
     """(context, source, plural) of every ``self.tr``, ``QCoreApplication.translate`` and ``QT_TRANSLATE_NOOP`` in
     ``path``, and the calls lupdate would miss or misread."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse(path.read_text(encoding="utf-8"))
     found: set[tuple[str, str, bool]] = set()
     bad: list[str] = []
 
@@ -150,7 +151,7 @@ ALLOWED = {"NIMeet", ""}  # the product's name is not translated
 def test_no_visible_text_bypasses_the_translation_layer() -> None:
     problems: list[str] = []
     for path in _script().sources():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")

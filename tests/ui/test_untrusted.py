@@ -37,6 +37,7 @@ from nimeet_desktop.ui.untrusted import (
     tooltip,
 )
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.parsing import parse
 
 UI_DIR = Path(nimeet_desktop.ui.__file__).parent
 IMG = '<img src="file:///dev/zero">'
@@ -120,7 +121,7 @@ def test_no_label_is_made_outside_untrusted() -> None:
     ``QFormLayout.addRow`` be given a text: it makes an AutoText label of it."""
     offences: list[str] = []
     for path in _ui_modules():
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in ast.walk(parse(path.read_text(), str(path))):
             if not isinstance(node, ast.Call):
                 continue
             where = f"{path.relative_to(UI_DIR)}:{node.lineno}"
