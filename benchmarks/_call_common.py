@@ -29,7 +29,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,28 +83,21 @@ class Line:
     text: str
 
 
-class BotProcess:
-    """A participant in its own process: ``nimeet-bot`` with ``bot_args`` (its benchmark options included)."""
+class LineProcess:
+    """A child process whose stdout lines are read as they come, on a thread of their own, stamped with when."""
 
     def __init__(
-        self,
-        name: str,
-        workdir: Path,
-        server_url: str,
-        bot_args: list[str],
+        self, name: str, command: list[str], stderr_path: Path, env: dict[str, str], *, stdin: int | None = None
     ) -> None:
         self.name = name
-        self.json_path = workdir / f"{name}.json"
-        self.stderr_path = workdir / f"{name}.stderr"
-        args = ["--server", server_url, "--register", "--ice-host", LOOPBACK, "--json", str(self.json_path)]
-        args += bot_args
-        command = [str(BOT), *args]
-        env = {**os.environ, "NIMEET_ICE_HOSTS": LOOPBACK, "PYTHONUNBUFFERED": "1"}
+        self.stderr_path = stderr_path
         self.lines: list[Line] = []
         self._new: queue.Queue[Line] = queue.Queue()
         self.started_at = time.monotonic()
-        with self.stderr_path.open("wb") as stderr:
-            self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env, bufsize=1)
+        with stderr_path.open("wb") as stderr:
+            self.proc = subprocess.Popen(
+                command, stdin=stdin, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env, bufsize=1
+            )
         threading.Thread(target=self._pump, daemon=True).start()
 
     @property
@@ -118,25 +111,57 @@ class BotProcess:
             self.lines.append(line)
             self._new.put(line)
 
-    def wait_line(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:
-        """The first stdout line (read so far or to come) matching ``pattern``."""
-        regex = re.compile(pattern)
+    def wait_for(self, test: Callable[[str], bool], what: str, timeout: float = 30.0) -> str:
+        """The first stdout line (read so far or to come) that passes ``test``."""
         for line in list(self.lines):
-            if match := regex.search(line.text):
-                return match
+            if test(line.text):
+                return line.text
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"{self.name}: no line matching {pattern!r} in {timeout:.0f} s\n{self.tail()}")
+                raise TimeoutError(f"{self.name}: no {what} in {timeout:.0f} s\n{self.tail()}")
             try:
                 line = self._new.get(timeout=min(remaining, 0.2))
             except queue.Empty:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"{self.name} exited ({self.proc.returncode})\n{self.tail()}") from None
+                    raise RuntimeError(
+                        f"{self.name} exited ({self.proc.returncode}) before {what}\n{self.tail()}"
+                    ) from None
                 continue
-            if match := regex.search(line.text):
-                return match
+            if test(line.text):
+                return line.text
+
+    def tail(self, lines: int = 15) -> str:
+        err = []
+        if self.stderr_path.exists():
+            err = self.stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        out = [line.text for line in self.lines]
+        return "\n".join(["  stdout: " + s for s in out[-lines:]] + ["  stderr: " + s for s in err[-lines:]])
+
+
+class BotProcess(LineProcess):
+    """A participant in its own process: ``nimeet-bot`` with ``bot_args`` (its benchmark options included)."""
+
+    def __init__(
+        self,
+        name: str,
+        workdir: Path,
+        server_url: str,
+        bot_args: list[str],
+    ) -> None:
+        self.json_path = workdir / f"{name}.json"
+        args = ["--server", server_url, "--register", "--ice-host", LOOPBACK, "--json", str(self.json_path)]
+        env = {**os.environ, "NIMEET_ICE_HOSTS": LOOPBACK, "PYTHONUNBUFFERED": "1"}
+        super().__init__(name, [str(BOT), *args, *bot_args], workdir / f"{name}.stderr", env)
+
+    def wait_line(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:
+        """The first stdout line (read so far or to come) matching ``pattern``."""
+        regex = re.compile(pattern)
+        text = self.wait_for(lambda text: regex.search(text) is not None, f"line matching {pattern!r}", timeout)
+        match = regex.search(text)
+        assert match is not None
+        return match
 
     def room_id(self, timeout: float = 30.0) -> str:
         """What ``--create`` printed."""
@@ -168,13 +193,6 @@ class BotProcess:
             raise RuntimeError(f"{self.name} wrote no report (exit {self.proc.returncode})\n{self.tail()}")
         data: dict[str, Any] = json.loads(self.json_path.read_text(encoding="utf-8"))
         return data
-
-    def tail(self, lines: int = 15) -> str:
-        err = []
-        if self.stderr_path.exists():
-            err = self.stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()
-        out = [line.text for line in self.lines]
-        return "\n".join(["  stdout: " + s for s in out[-lines:]] + ["  stderr: " + s for s in err[-lines:]])
 
 
 @contextlib.contextmanager

@@ -56,14 +56,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from _call_common import REPO, Line, machine_line, server_running, verdict
+from _call_common import REPO, LineProcess, machine_line, server_running, verdict
 
 from nimeet_desktop.net.rest import ApiClient
 
@@ -275,7 +274,7 @@ def stop(process: subprocess.Popen[Any], timeout: float = 20.0) -> None:
         process.wait()
 
 
-class SenderProcess:
+class SenderProcess(LineProcess):
     """``_senders.py``: K sessions in one process, added on request; its stats lines read as they come."""
 
     def __init__(self, server_url: str, room_id: str, peer_user_id: str, log: Path, *, audio: bool) -> None:
@@ -295,43 +294,8 @@ class SenderProcess:
         ]
         if not audio:
             command.append("--no-audio")
-        self.lines: list[Line] = []
-        self.stderr_path = log
-        with log.open("wb") as stderr:
-            self.proc = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-                bufsize=1,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
-        threading.Thread(target=self._pump, daemon=True).start()
+        super().__init__("the senders", command, log, {**os.environ, "PYTHONUNBUFFERED": "1"}, stdin=subprocess.PIPE)
         self.wait_for(lambda text: text == "ready", "ready", 30)
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def _pump(self) -> None:
-        assert self.proc.stdout is not None
-        for text in self.proc.stdout:
-            self.lines.append(Line(time.monotonic(), text.rstrip("\n")))
-
-    def wait_for(self, test: Callable[[str], bool], what: str, timeout: float) -> str:
-        deadline = time.monotonic() + timeout
-        seen = 0
-        while True:
-            for line in self.lines[seen:]:
-                if test(line.text):
-                    return line.text
-            seen = len(self.lines)
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the senders exited ({self.proc.returncode}) before {what}\n{self.tail()}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the senders: no {what} in {timeout:.0f} s\n{self.tail()}")
-            time.sleep(0.1)
 
     def latest(self) -> dict[str, float]:
         """The newest ``stats`` line as numbers."""
@@ -367,11 +331,6 @@ class SenderProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-
-    def tail(self, count: int = 15) -> str:
-        err = self.stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()[-count:]
-        out = [line.text for line in self.lines[-count:]]
-        return "\n".join(["  stdout: " + s for s in out] + ["  stderr: " + s for s in err])
 
 
 @contextlib.contextmanager

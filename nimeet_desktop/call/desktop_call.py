@@ -353,14 +353,6 @@ class DesktopCall:
     def volume(self, socket_id: str) -> float:
         return self.mixer.volume(socket_id)
 
-    def muted_speech_level(self) -> float:
-        """What the microphone hears while it is muted, in dBFS (``SILENCE_DBFS`` when unmuted or there is no
-        microphone): the "you are muted" hint reads this and nothing else. The level after echo cancellation, so
-        the far end's voice from the speaker is not taken for the user talking."""
-        if self.session.audio is None or self.session.microphone_on:
-            return SILENCE_DBFS
-        return self.speech_level()
-
     def local_frame(self) -> av.VideoFrame | None:
         """What we send (the screen while sharing, else the camera): our own tile shows it."""
         feed = self.session.video_feed()
@@ -375,13 +367,16 @@ class DesktopCall:
         """dBFS per remote socket id, as the mixer hears them."""
         return self.mixer.levels()
 
-    def own_level(self) -> float:
+    def microphone_level(self) -> float:
+        """What the microphone hears in dBFS, before processing and muted or not; ``SILENCE_DBFS`` without one. (The
+        UI applies the mute state it shows: ui/engine_call.py.)"""
         audio = self.session.audio
-        return SILENCE_DBFS if audio is None or not self.session.microphone_on else audio.level_dbfs
+        return SILENCE_DBFS if audio is None else audio.level_dbfs
 
     def speech_level(self) -> float:
-        """The processed microphone in dBFS, also while muted (the far end's echo removed): for the "you are muted"
-        hint; ``SILENCE_DBFS`` without a microphone."""
+        """The processed microphone in dBFS, also while muted: the "you are muted" hint reads it while muted only.
+        After echo cancellation, so the far end's voice from the speaker is not taken for the user talking;
+        ``SILENCE_DBFS`` without a microphone."""
         audio = self.session.audio
         return SILENCE_DBFS if audio is None else audio.speech_level_dbfs
 

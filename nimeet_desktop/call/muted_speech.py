@@ -1,7 +1,7 @@
 """When to tell people they are talking while muted: the level heard above a threshold for a while, once per muting.
 
 Qt-free and clock-injected, so the rule is tested with numbers: the call window feeds it the microphone's level
-(``DesktopCall.muted_speech_level``) every tick and shows the hint when ``update`` says so.
+(``EngineCall.muted_speech_level``, ui/engine_call.py) every tick and shows the hint when ``update`` says so.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 import av
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 
 from nimeet_desktop.call.call_stats import CallCounters
 from nimeet_desktop.call.desktop_call import DesktopCall
@@ -48,18 +48,16 @@ T = TypeVar("T")
 
 LEVELS_INTERVAL_S = 0.1
 COUNTERS_EVERY = 2  # levels publications per counters publication: the statistics' figures five times a second
-RTCP_WANTED_S = 3.0  # RTCP figures are gathered for this long after the statistics view last asked
+COUNTERS_WANTED_S = 2.0  # counters are read for this long after the statistics last asked (they ask every second)
 Devices = dict[DeviceKind, str | None]
 
 
 @dataclass(frozen=True, slots=True)
 class _Event:
-    """One engine event on its way to the Qt thread, with what we sent at that moment."""
+    """One engine event on its way to the Qt thread: what we sent at that moment, and what to tell the UI there."""
 
-    kind: str
     local: LocalView
-    payload: Any = None
-    detail: Any = None
+    deliver: Callable[[], None]  # run on the Qt thread once the mirror has taken ``local``
 
 
 class EngineCall(QObject):
@@ -86,7 +84,9 @@ class EngineCall(QObject):
         self._volumes: dict[str, float] = {}
         self._levels = Levels()
         self._counters = CallCounters(at=time.monotonic(), wall=time.time(), sent=None, remotes=())
-        self._rtcp_wanted_until = 0.0  # monotonic; written by the UI, read by the engine's publisher
+        # Written by the UI, read by the engine's publisher: when the statistics last asked, and whether with RTCP.
+        self._counters_asked_at = float("-inf")
+        self._rtcp_asked = False
         self._levels_task: asyncio.Task[None] | None = None  # on the engine loop
         self._closed = False
         self._sequence = 0  # of LocalView snapshots; counted on the engine loop only
@@ -124,26 +124,24 @@ class EngineCall(QObject):
         if self._closed:
             return  # told after we left: the screen it was for is gone
         self._take(event.local)
-        kind, payload = event.kind, event.payload
-        if kind in ("joined", "updated", "stats"):
-            self._participants[payload.socket_id] = payload
-            {"joined": self.participant_joined, "updated": self.participant_updated, "stats": self.stats_updated}[
-                kind
-            ].emit(payload)
-        elif kind == "left":
-            self._participants.pop(payload.socket_id, None)
-            self._volumes.pop(payload.socket_id, None)
-            self.participant_left.emit(payload)
-        elif kind == "local":
-            self.local_media_changed.emit(payload)
-        elif kind == "connection":
-            self.connection_changed.emit(payload, event.detail)
-        elif kind == "error":
-            self.errors.append(payload)
-            self.error.emit(payload)
-        elif kind == "fell_back":
-            self._devices = event.detail
-            self.fell_back.emit(payload[0], payload[1])
+        event.deliver()
+
+    def _seen(self, participant: ParticipantView, signal: SignalInstance) -> None:
+        self._participants[participant.socket_id] = participant
+        signal.emit(participant)
+
+    def _gone(self, participant: ParticipantView) -> None:
+        self._participants.pop(participant.socket_id, None)
+        self._volumes.pop(participant.socket_id, None)
+        self.participant_left.emit(participant)
+
+    def _failed(self, error: CallError) -> None:
+        self.errors.append(error)
+        self.error.emit(error)
+
+    def _replaced_device(self, kind: DeviceKind, lost: str | None, devices: Devices) -> None:
+        self._devices = devices
+        self.fell_back.emit(kind, lost)
 
     @property
     def media_state(self) -> MediaState:
@@ -201,8 +199,9 @@ class EngineCall(QObject):
     def counters(self, rtcp: bool = False) -> CallCounters:
         """The engine's figures for the statistics, as last published (at most 0.2 s old; they carry their own
         time, so rates come out right). ``rtcp``: the statistics view is open, gather loss and round trips too."""
+        self._counters_asked_at = time.monotonic()
         if rtcp:
-            self._rtcp_wanted_until = time.monotonic() + RTCP_WANTED_S
+            self._rtcp_asked = True  # the engine's session keeps gathering them for a few seconds from then
         return self._counters
 
     def local_frame(self) -> av.VideoFrame | None:
@@ -288,10 +287,6 @@ class EngineCall(QObject):
         self._volumes[socket_id] = gain
         self._send(lambda call: call.set_volume(socket_id, gain))
 
-    def forget(self, socket_id: str) -> None:
-        self._volumes.pop(socket_id, None)
-        self._send(lambda call: call.forget(socket_id))
-
     async def leave(self) -> None:
         """Idempotent. Events still on their way afterwards are dropped."""
         if self._call is None:
@@ -329,18 +324,16 @@ class EngineCall(QObject):
             self._levels_task = asyncio.get_running_loop().create_task(self._publish_levels(call), name="levels")
 
     async def _publish_levels(self, call: DesktopCall) -> None:
-        """Levels ten times a second and the statistics' counters five times: each one immutable picture that the
-        UI reads when it wants, without a round trip to this loop."""
+        """Levels ten times a second and, while the statistics are wanted, their counters five times: each one
+        immutable picture that the UI reads when it wants, without a round trip to this loop."""
         tick = 0
         while True:
-            if tick % COUNTERS_EVERY == 0:
-                self._counters = call.counters(rtcp=time.monotonic() < self._rtcp_wanted_until)
+            if tick % COUNTERS_EVERY == 0 and time.monotonic() - self._counters_asked_at < COUNTERS_WANTED_S:
+                rtcp, self._rtcp_asked = self._rtcp_asked, False
+                self._counters = call.counters(rtcp=rtcp)
             tick += 1
-            audio = call.session.audio
             self._levels = Levels(
-                remote=MappingProxyType(call.levels()),
-                microphone=SILENCE_DBFS if audio is None else audio.level_dbfs,
-                speech=call.speech_level(),
+                remote=MappingProxyType(call.levels()), microphone=call.microphone_level(), speech=call.speech_level()
             )
             await asyncio.sleep(LEVELS_INTERVAL_S)
 
@@ -357,34 +350,40 @@ class _Relay(CallObserver):
         self.call: DesktopCall | None = None
         self._quality = QualityMeter()  # rated here, where the counters are
 
-    def _post(self, kind: str, payload: Any = None, detail: Any = None) -> None:
-        self._handle._post(_Event(kind, self._handle._local_view(self.call), payload, detail))
+    def _post(self, deliver: Callable[[], None]) -> None:
+        self._handle._post(_Event(self._handle._local_view(self.call), deliver))
 
     def _view(self, participant: RemoteParticipant) -> ParticipantView:
         return ParticipantView.of(participant, self._quality.update(participant, time.monotonic()))
 
     def on_participant_joined(self, participant: RemoteParticipant) -> None:
-        self._post("joined", self._view(participant))
+        view, handle = self._view(participant), self._handle
+        self._post(lambda: handle._seen(view, handle.participant_joined))
 
     def on_participant_left(self, participant: RemoteParticipant) -> None:
         self._quality.forget(participant.socket_id)
-        self._post("left", ParticipantView.of(participant))
+        if self.call is not None:
+            self.call.forget(participant.socket_id)  # their audio leaves the mix here, where the mixer lives
+        view, handle = ParticipantView.of(participant), self._handle
+        self._post(lambda: handle._gone(view))
 
     def on_participant_updated(self, participant: RemoteParticipant) -> None:
-        self._post("updated", self._view(participant))
+        view, handle = self._view(participant), self._handle
+        self._post(lambda: handle._seen(view, handle.participant_updated))
 
     def on_stats(self, participant: RemoteParticipant) -> None:
-        self._post("stats", self._view(participant))
+        view, handle = self._view(participant), self._handle
+        self._post(lambda: handle._seen(view, handle.stats_updated))
 
     def on_local_media(self, media: MediaState) -> None:
-        self._post("local", media)
+        self._post(lambda: self._handle.local_media_changed.emit(media))
 
     def on_connection(self, state: ConnectionState, detail: str | None) -> None:
-        self._post("connection", state, detail or "")
+        self._post(lambda: self._handle.connection_changed.emit(state, detail or ""))
 
     def on_error(self, error: CallError) -> None:
-        self._post("error", error)
+        self._post(lambda: self._handle._failed(error))
 
     def on_fell_back(self, kind: DeviceKind, lost: str | None) -> None:
-        call = self.call
-        self._post("fell_back", (kind, lost), _devices(call) if call is not None else {})
+        devices = _devices(self.call) if self.call is not None else {}
+        self._post(lambda: self._handle._replaced_device(kind, lost, devices))

@@ -374,14 +374,20 @@ class VideoTile(QWidget):
 
         Nothing when nobody could see it: camera off, the tile hidden, its window minimised, or the tile covered.
         A tile shown again asks for the newest frame at the next tick (or at once, see showEvent)."""
-        if not self._camera_on or not self._exposed():
+        if not self._camera_on:
             return False
+        frame = self._frame_source()
         ready = self._slot.ready
-        if ready is not None and ready.frame is not self._painted:
+        unpainted = ready is not None and ready.frame is not self._painted
+        requested = self._requested
+        if not unpainted and (frame is None or (requested is not None and requested[0] is frame)):
+            return False  # most ticks (the clock looks twice per frame): nothing new, so no visibility to work out
+        if not self._exposed():
+            return False
+        if unpainted:
             # Made since the last tick but not painted yet: paint it in this wake-up of the UI thread rather than
             # wait for the converter's signal, which a loaded machine may deliver late.
             self.update()
-        frame = self._frame_source()
         if frame is None:
             return False
         return self._request(frame)

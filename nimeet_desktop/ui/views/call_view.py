@@ -254,8 +254,6 @@ class CallView(QWidget):
 
     def _left(self, remote: ParticipantView) -> None:
         self.grid.remove_tile(remote.socket_id)
-        if self.call is not None:
-            self.call.forget(remote.socket_id)
         self._update_count()
         if time.monotonic() >= self._quiet_until and not self.leaving:
             self.toast.emit(self.tr("{name} left").format(name=isolate(remote.username)), ToastKind.INFO)
