@@ -22,7 +22,7 @@ import time
 import types
 from collections import deque
 from collections.abc import Callable, Coroutine, Generator
-from typing import Any
+from typing import Any, Protocol
 
 import aioice.ice
 import aiortc.clock
@@ -33,7 +33,10 @@ import av
 import pylibsrtp
 from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs import get_decoder
+from aiortc.codecs.base import Decoder
+from aiortc.codecs.opus import OpusDecoder
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import (
     RTCP_PSFB_APP,
     RTCP_PSFB_FIR,
@@ -45,6 +48,8 @@ from aiortc.rtp import (
     is_rtcp,
     unpack_remb_fci,
 )
+
+from nimeet_desktop.thread_names import name_this_thread
 
 AIORTC_VERSION = importlib.metadata.version("aiortc")
 AIOICE_VERSION = importlib.metadata.version("aioice")
@@ -172,6 +177,28 @@ def route_video_feedback(
 # Sender reports remembered for matching the receiver reports that echo them (one every 0.5–1.5 s: ~10 s of them).
 SENDER_REPORTS_KEPT = 12
 ROUND_TRIP_ALPHA = 0.85  # smoothing, as aiortc's own estimate
+
+
+class LevelledTrack(Protocol):
+    level_dbov: int | None
+    """The level of the packet ``recv()`` returned last, in dBov."""
+
+
+def send_audio_levels(sender: RTCRtpSender, track: LevelledTrack) -> None:
+    """Put ``track.level_dbov`` (the level of the packet the sender's track just handed over) in each pre-encoded audio
+    packet's audio-level header extension (RFC 6464): aiortc 1.16 measures levels only of frames it encodes itself,
+    and browsers read this one for ``getSynchronizationSources()``. Its ``_run_rtp`` calls
+    ``self._next_encoded_frame``, which reads the track and packs the packet without awaiting anything else, so the
+    level read right after is that packet's."""
+    next_encoded_frame = _require(sender, "_next_encoded_frame")
+
+    async def with_level(codec: Any) -> Any:
+        encoded = await next_encoded_frame(codec)
+        if encoded is not None and encoded.audio_level is None:
+            encoded.audio_level = track.level_dbov
+        return encoded
+
+    sender._next_encoded_frame = with_level  # type: ignore[method-assign]
 
 
 class RoundTrip:
@@ -409,6 +436,21 @@ def _resume(coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> Generator
                 return
 
 
+class MonoOpusDecoder(OpusDecoder):
+    """aiortc's Opus decoder, but decoding to mono: the mixer plays mono, and aiortc's stereo output cost a resampler
+    pass per 20 ms frame and participant on the loop (``audio_output._ToMono48k``); libopus downmixes as it decodes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.codec.layout = "mono"
+
+
+def _decoder(codec: RTCRtpCodecParameters) -> Decoder:
+    if codec.mimeType.lower() == "audio/opus":
+        return MonoOpusDecoder()
+    return get_decoder(codec)
+
+
 def _decoder_worker(
     loop: asyncio.AbstractEventLoop,
     input_q: queue.Queue[Any],
@@ -421,6 +463,9 @@ def _decoder_worker(
     concurrent future and a task per frame. The queue is unbounded, so ``put_nowait`` through ``call_soon_threadsafe``
     does the same (in the same order) with one callback.
     """
+    # aiortc names the thread "video-decoder" / "audio-decoder" for Python only; the OS would show the engine's
+    # name (the creator's), and the benchmarks would count decoding as the loop's work.
+    name_this_thread(threading.current_thread().name)
     codec_name = None
     decoder = None
     hand_over = output_q.put_nowait
@@ -431,7 +476,7 @@ def _decoder_worker(
             break
         codec, encoded_frame = task
         if codec.name != codec_name:
-            decoder = get_decoder(codec)
+            decoder = _decoder(codec)
             codec_name = codec.name
         assert decoder is not None
         try:

@@ -1,8 +1,8 @@
-"""The microphone read once, processed (echo cancellation and friends, ``AudioProcessor``), muted here, and handed to
-every peer's sender (each still encodes Opus itself: it is cheap).
+"""The microphone read once, processed (echo cancellation and friends, ``AudioProcessor``), muted here, encoded to Opus
+once (``audio_encoder.py``) and handed to every peer's sender as packets.
 
-Processing runs on a worker thread of the broadcast's own, not on the event loop: the loop carries every peer's
-packets and the window. The broadcast (and its thread) outlive the source it reads, so the echo canceller keeps
+Processing and encoding run on a worker thread of the broadcast's own, not on the event loop: the loop carries every
+peer's packets and the window. The broadcast (and its thread) outlive the source it reads, so the echo canceller keeps
 what it learnt across a change of microphone. Muting is applied after processing, so ``speech_level_dbfs`` still
 hears the user (without the far end's echo) while muted: the "you are muted" hint reads it.
 """
@@ -22,6 +22,7 @@ import av
 import numpy as np
 from numpy.typing import NDArray
 
+from nimeet_desktop.call.audio_encoder import EncodedAudio, OpusPacketEncoder
 from nimeet_desktop.call.source_feed import SourceFeed
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, Samples, audio_frame, rms_dbfs
 from nimeet_desktop.media.audio_processing import FRAME_SAMPLES, AudioProcessor
@@ -36,7 +37,7 @@ ADDED_LATENCY_SAMPLES = 500
 """The send-path delays kept (10 s of blocks) for ``added_latency_ms``."""
 
 
-class AudioBroadcast(SourceFeed[av.AudioFrame]):
+class AudioBroadcast(SourceFeed[EncodedAudio]):
     def __init__(
         self,
         source: AudioSource,
@@ -55,7 +56,8 @@ class AudioBroadcast(SourceFeed[av.AudioFrame]):
         """Called on the loop with each block's pts and processed samples (before muting): the room simulator's
         echo figures."""
         self.added_latency_s: deque[float] = deque(maxlen=ADDED_LATENCY_SAMPLES)
-        """Per processed block: from handing it to the worker to having it back on the loop (both hops included)."""
+        """Per processed block: from handing it to the worker to having it back on the loop (both hops and the Opus
+        encoding included)."""
         self.worker_latency_s: deque[float] = deque(maxlen=ADDED_LATENCY_SAMPLES)
         """Per processed block: from handing it to the worker until the worker is done (without the way back, which
         waits for the loop like every other task)."""
@@ -67,6 +69,7 @@ class AudioBroadcast(SourceFeed[av.AudioFrame]):
             initargs=("audio-process",),
         )
         self._unprocessable_logged = False
+        self._encoder = OpusPacketEncoder()  # used on the worker thread only
 
     def _capture_delay_s(self) -> float:
         # The block's first sample was captured one block before it was delivered, plus the device's own latency.
@@ -77,29 +80,38 @@ class AudioBroadcast(SourceFeed[av.AudioFrame]):
         assert isinstance(frame, av.AudioFrame)
         started = time.perf_counter()
         raw: NDArray[Any] = frame.to_ndarray().reshape(-1)
-        processed: NDArray[Any] = raw
         processor = self.processor
-        if processor is not None and processor.config.any_on and self._processable(frame, raw.size):
-            samples: Samples = raw.astype(np.int16, copy=False)
-            delay_s = self._capture_delay_s()
+        process = processor is not None and processor.config.any_on and self._processable(frame, raw.size)
+        muted = self.muted
+        pts = frame.pts or 0
+        delay_s = self._capture_delay_s() if process else 0.0
+        encoder = self._encoder
 
-            def work() -> tuple[Samples, float]:
-                result = processor.process(samples, delay_s)
-                return result, time.perf_counter()
+        def work() -> tuple[NDArray[Any], list[EncodedAudio], float]:
+            # Processing and encoding in one hop: the block crosses to this thread and back once.
+            processed: NDArray[Any] = raw
+            if process:
+                assert processor is not None
+                processed = processor.process(raw.astype(np.int16, copy=False), delay_s)
+            done_at = time.perf_counter()
+            if muted:
+                out = audio_frame(np.zeros(frame.samples, dtype=np.int16), pts)
+            elif processed is not raw:
+                out = audio_frame(processed, pts)
+            else:
+                out = frame
+            return processed, encoder.encode(out), done_at
 
-            processed, done_at = await asyncio.get_running_loop().run_in_executor(self._worker, work)
+        processed, packets, done_at = await asyncio.get_running_loop().run_in_executor(self._worker, work)
+        if process:
             self.worker_latency_s.append(done_at - started)
             self.added_latency_s.append(time.perf_counter() - started)
         self.speech_level_dbfs = rms_dbfs(processed)
         if self.on_processed is not None:
-            self.on_processed(frame.pts or 0, processed)
-        out = frame
-        if self.muted:
-            out = audio_frame(np.zeros(raw.size, dtype=np.int16), frame.pts or 0)
-        elif processed is not raw:
-            out = audio_frame(processed, frame.pts or 0)
-        self.level_dbfs = SILENCE_DBFS if self.muted else self.speech_level_dbfs
-        self.publish(out)
+            self.on_processed(pts, processed)
+        self.level_dbfs = SILENCE_DBFS if muted else self.speech_level_dbfs
+        for packet in packets:
+            self.publish(packet)
 
     def _processable(self, frame: av.AudioFrame, size: int) -> bool:
         fits = (

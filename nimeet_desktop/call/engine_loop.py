@@ -63,6 +63,13 @@ class EngineLoop:
         self.loop: asyncio.AbstractEventLoop = new_event_loop()
         if exception_handler is not None:
             self.loop.set_exception_handler(exception_handler)
+        # The default executor's threads would otherwise carry the creator's OS name ("nimeet-engine"), and the
+        # benchmarks' per-thread figures would count their work (file I/O, device opening) as the loop's.
+        self.loop.set_default_executor(
+            concurrent.futures.ThreadPoolExecutor(
+                thread_name_prefix=f"{name}-pool", initializer=name_this_thread, initargs=("engine-pool",)
+            )
+        )
         # A daemon: a call stuck in a native library at exit must not keep the process alive; close() normally
         # joins it first.
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)

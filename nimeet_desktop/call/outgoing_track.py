@@ -13,6 +13,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from nimeet_desktop.call.audio_encoder import EncodedAudio
 from nimeet_desktop.call.fanout import Subscription
 
 T = TypeVar("T")
@@ -91,3 +92,18 @@ class OutgoingTrack(MediaStreamTrack, Generic[T]):
         self.feed, self._subscription = None, None
         self._switched.set()
         super().stop()
+
+
+class OutgoingAudioTrack(OutgoingTrack[EncodedAudio]):
+    """Hands the sender each shared Opus packet and keeps its level, which ``aiortc_compat.send_audio_levels`` puts
+    in the packet's header (aiortc measures the level only of frames it encodes itself)."""
+
+    def __init__(self) -> None:
+        super().__init__("audio", keyframes=False)
+        self.level_dbov: int | None = None
+
+    async def recv(self) -> Any:
+        item = await super().recv()
+        assert isinstance(item, EncodedAudio)
+        self.level_dbov = item.level_dbov
+        return item.packet

@@ -19,7 +19,6 @@ import dataclasses
 import logging
 from typing import Any, Protocol, cast
 
-import av
 from aiortc import (
     RTCConfiguration,
     RTCPeerConnection,
@@ -36,7 +35,7 @@ from nimeet_desktop.call.audio_broadcast import AudioBroadcast
 from nimeet_desktop.call.call_stats import RtcpFigures, rtcp_figures
 from nimeet_desktop.call.jitter import use_marker_jitter_buffers
 from nimeet_desktop.call.options import EngineOptions
-from nimeet_desktop.call.outgoing_track import OutgoingTrack
+from nimeet_desktop.call.outgoing_track import OutgoingAudioTrack, OutgoingTrack
 from nimeet_desktop.call.remote import PeerState
 from nimeet_desktop.call.shared_encoder import SharedVideoEncoder
 from nimeet_desktop.call.video_feed import VideoFeed
@@ -114,7 +113,7 @@ class Peer:
         # Tracks live as long as their connection: aiortc's sender loop ends for good with its track.
         # Pre-encoded packets start at a keyframe; raw frames (encode_once off) are encoded by the sender itself.
         self.video_out: OutgoingTrack[Any] = OutgoingTrack("video", keyframes=self._options.encode_once)
-        self.audio_out: OutgoingTrack[av.AudioFrame] = OutgoingTrack("audio", keyframes=False)
+        self.audio_out = OutgoingAudioTrack()
         self.round_trips: dict[str, aiortc_compat.RoundTrip] = {}  # by kind, for the statistics
 
         @pc.on("connectionstatechange")
@@ -157,6 +156,7 @@ class Peer:
                     self.video_out.switch(self._media.video_feed())
             elif sender.track is None:
                 sender.replaceTrack(self.audio_out)
+                aiortc_compat.send_audio_levels(sender, self.audio_out)
                 self.audio_out.switch(self._media.audio_feed())
         if self._options.marker_jitter_buffer:
             use_marker_jitter_buffers(pc)

@@ -329,14 +329,14 @@ async def test_a_replaced_source_continues_the_timeline_and_keeps_the_subscriber
     try:
         pts: list[int] = []
         for _ in range(10):
-            frame = await subscription.get()
-            assert frame is not None and frame.pts is not None
-            pts.append(frame.pts)
+            item = await subscription.get()
+            assert item is not None and item.packet.pts is not None
+            pts.append(item.packet.pts)
         await broadcast.replace_source(SyntheticAudio(880.0))
         for _ in range(10):
-            frame = await subscription.get()
-            assert frame is not None and frame.pts is not None
-            pts.append(frame.pts)
+            item = await subscription.get()
+            assert item is not None and item.packet.pts is not None
+            pts.append(item.packet.pts)
         steps = [b - a for a, b in itertools.pairwise(pts)]
         assert all(step > 0 for step in steps), f"the timeline went back: {pts}"
         assert max(steps) < 48_000 * MAX_GAP_S  # the pause is the real one, not the old source's whole age
