@@ -446,9 +446,74 @@ class MonoOpusDecoder(OpusDecoder):
 
 
 def _decoder(codec: RTCRtpCodecParameters) -> Decoder:
-    if codec.mimeType.lower() == "audio/opus":
+    mime = codec.mimeType.lower()
+    if mime == "audio/opus":
         return MonoOpusDecoder()
-    return get_decoder(codec)
+    decoder = get_decoder(codec)
+    if mime == "video/vp8":
+        # FFmpeg's libvpx wrapper defaults to a thread per core: helper threads woken for every frame, in every
+        # receiver (at seven remote cameras, 2,500 context switches a second on a 2-core machine). A VP8 frame
+        # with one token partition, as browsers and our encoder send, decodes on one thread anyway.
+        codec_context: Any = getattr(decoder, "codec", None)
+        if codec_context is not None:
+            codec_context.thread_count = 1
+    return decoder
+
+
+class _InlineDecoding:
+    """Stands in for an audio receiver's decoder queue (aiortc 1.16: ``RTCRtpReceiver.__decoder_queue``), so that
+    each Opus frame is decoded where it is completed, on the loop, and handed straight to the track's queue.
+
+    An Opus frame decodes in tens of microseconds; aiortc's decoder thread per receiver cost more than that in
+    hand-offs: a queue put, a thread woken, a ``call_soon_threadsafe`` waking the loop, 50 times a second per
+    participant. aiortc still starts its thread: it waits here only for the end (``put(None)`` when the receiver
+    stops), and then ends the track as before.
+    """
+
+    def __init__(self, output_q: asyncio.Queue[Any]) -> None:
+        self._output = output_q
+        self._decoder: Decoder | None = None
+        self._codec_name: str | None = None
+        self._end: queue.Queue[None] = queue.Queue()
+        self.frames_decoded = 0
+
+    def put(self, item: tuple[RTCRtpCodecParameters, JitterFrame] | None) -> None:
+        """On the loop: decode and deliver; None (the receiver stops) releases aiortc's thread."""
+        if item is None:
+            self._end.put(None)
+            return
+        codec, encoded_frame = item
+        if codec.name != self._codec_name or self._decoder is None:
+            self._decoder = _decoder(codec)
+            self._codec_name = codec.name
+        try:
+            frames = self._decoder.decode(encoded_frame)
+        except av.FFmpegError as exc:  # as aiortc's worker: a bad frame is skipped, the decoder kept
+            logger.warning("failed to decode %s frame: %s", codec.name, exc)
+            return
+        for frame in frames:
+            self._output.put_nowait(frame)
+            self.frames_decoded += 1
+
+    def get(self) -> None:
+        """aiortc's decoder thread: blocks until the receiver stops."""
+        return self._end.get()
+
+
+def decode_audio_inline(receiver: RTCRtpReceiver) -> bool:
+    """Decode ``receiver``'s audio on the loop (``_InlineDecoding``); call once its remote track exists (after the
+    remote description) and before it starts receiving (aiortc connects on a task of its own, later). Idempotent;
+    False, and nothing changed, for video, before the remote description, or once the receiver has started."""
+    queue_attribute = "_RTCRtpReceiver__decoder_queue"
+    current = _require(receiver, queue_attribute)
+    if isinstance(current, _InlineDecoding):
+        return True
+    track = receiver.track  # made by setRemoteDescription: the offerer's arrives with the answer
+    if track is None or track.kind != "audio" or _require(receiver, "_RTCRtpReceiver__decoder_thread") is not None:
+        return False
+    output_q: asyncio.Queue[Any] = _require(_require(receiver, "_track"), "_queue")
+    setattr(receiver, queue_attribute, _InlineDecoding(output_q))
+    return True
 
 
 def _decoder_worker(

@@ -170,6 +170,8 @@ class Peer:
             return
         for transceiver in pc.getTransceivers():
             aiortc_compat.handle_srtp_inline(transceiver.receiver.transport)
+            if transceiver.kind == "audio":
+                aiortc_compat.decode_audio_inline(transceiver.receiver)
 
     @staticmethod
     def _prefer_vp8(transceiver: RTCRtpTransceiver) -> None:

@@ -20,6 +20,7 @@ import av
 import numpy as np
 import pytest
 from aiortc.codecs import get_encoder
+from aiortc.codecs.vpx import Vp8Decoder
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
@@ -266,3 +267,58 @@ def test_the_lean_path_serves_a_call_on_uvloop(call_server: ServerProcess) -> No
     queued, frames = uvloop.run(call())
     assert frames >= 30
     assert queued == 0, f"{queued} SRTP datagrams went through aioice's queue on uvloop"
+
+
+def audio_receiver(session: CallSession, other: CallSession) -> aiortc.RTCRtpReceiver:
+    assert other.self_participant is not None
+    peer = session.peers[other.self_participant.socket_id]
+    return next(t.receiver for t in peer.pc.getTransceivers() if t.kind == "audio")
+
+
+async def test_audio_is_decoded_on_the_loop_and_the_track_still_ends(
+    room_of: RoomOf, sessions: Callable[..., CallSession]
+) -> None:
+    """Each Opus frame is decoded where the jitter buffer completes it and reaches the track without aiortc's
+    decoder thread; when the sender leaves, the track ends as aiortc's worker ends it."""
+    room, tokens = await room_of(2)
+    sender, receiver = sessions(tokens[0], video=False), sessions(tokens[1], video=False)
+    await sender.join(room)
+    await receiver.join(room)
+    assert sender.self_participant is not None
+    remote = receiver.participants[sender.self_participant.socket_id]
+    await wait_until(lambda: remote.stats.audio_frames > 25, 20, "audio from the sender")
+    decoding = getattr(audio_receiver(receiver, sender), "_RTCRtpReceiver__decoder_queue", None)
+    assert isinstance(decoding, aiortc_compat._InlineDecoding), (
+        f"{AIORTC}: the audio receiver's decoder queue is no longer RTCRtpReceiver.__decoder_queue"
+    )
+    assert decoding.frames_decoded >= remote.stats.audio_frames > 25
+    thread = getattr(audio_receiver(receiver, sender), "_RTCRtpReceiver__decoder_thread", None)
+    assert isinstance(thread, threading.Thread) and thread.is_alive()  # aiortc's, waiting only for the end
+    track = audio_receiver(receiver, sender).track
+    await sender.leave()
+    await wait_until(lambda: not thread.is_alive(), 10, "aiortc's decoder thread released")
+    # The session's reader got the end aiortc's thread handed over, and ended the track.
+    await wait_until(lambda: track.readyState == "ended", 10, "the audio track ended")
+
+
+def test_inline_decoding_skips_a_bad_frame_and_keeps_decoding() -> None:
+    codec = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2, payloadType=111)
+    out: asyncio.Queue[Any] = asyncio.Queue()
+    decoding = aiortc_compat._InlineDecoding(out)
+    encoder = get_encoder(codec)
+    tone = (np.sin(np.arange(960) / 48000 * 2 * np.pi * 440) * 8000).astype(np.int16)
+    frame = av.AudioFrame.from_ndarray(tone.reshape(1, -1), format="s16", layout="mono")
+    frame.sample_rate, frame.pts, frame.time_base = 48000, 0, fractions.Fraction(1, 48000)
+    payloads, timestamp = encoder.encode(frame)
+    decoding.put((codec, JitterFrame(data=b"\xff" * 3, timestamp=0)))  # not Opus
+    decoding.put((codec, JitterFrame(data=payloads[0], timestamp=timestamp)))
+    decoded = out.get_nowait()
+    assert isinstance(decoded, av.AudioFrame) and decoded.layout.name == "mono" and decoded.samples == 960
+    assert out.empty() and decoding.frames_decoded == 1
+    decoding.put(None)
+    decoding.get()  # returns at once: aiortc's thread is released
+
+
+def test_vp8_decoders_run_on_one_thread() -> None:
+    decoder = aiortc_compat._decoder(RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96))
+    assert isinstance(decoder, Vp8Decoder) and decoder.codec.thread_count == 1
