@@ -8,6 +8,7 @@ from typing import Literal
 
 import av
 
+from nimeet_desktop.call.playout import Playout
 from nimeet_desktop.media import stamp
 from nimeet_desktop.media.stamp import luma_plane
 from signaling_server.protocol import MediaState, MediaType, Participant
@@ -47,6 +48,8 @@ class RemoteParticipant:
     stats: ReceiveStats
     connection_state: PeerState = "new"
     latest_frame: av.VideoFrame | None = None
+    # What a tile shows: the frames paced as they were captured (playout.py), where latest_frame jumps ahead.
+    playout: Playout = field(default_factory=Playout, compare=False, repr=False)
 
     @classmethod
     def from_wire(cls, participant: Participant, since: float) -> RemoteParticipant:
@@ -60,6 +63,9 @@ class RemoteParticipant:
 
     def set_media(self, media_type: MediaType, enabled: bool) -> None:
         self.media = self.media.model_copy(update={media_type: enabled})
+        if not self.media.camera and not self.media.screen:
+            # No video now: turned on again, the tile waits for the new picture instead of showing the old one.
+            self.playout.clear()
 
     def on_video_frame(self, frame: av.VideoFrame, measure_latency: bool) -> None:
         now = time.monotonic()
@@ -69,7 +75,8 @@ class RemoteParticipant:
         stats.last_video_at = now
         stats.video_frames += 1
         stats.width, stats.height = frame.width, frame.height
-        self.latest_frame = frame  # the newest only: a tile paints this, older frames are simply dropped
+        self.latest_frame = frame
+        self.playout.push(frame)
         if measure_latency and frame.format.name == "yuv420p":
             found = stamp.read(luma_plane(frame))
             if found is not None and len(stats.latencies_ms) < MAX_LATENCY_SAMPLES:

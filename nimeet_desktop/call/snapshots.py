@@ -4,9 +4,10 @@ The engine's own objects (``RemoteParticipant``, ``CallSession``) change on the 
 them. What the UI needs leaves the engine as one of these, made at the moment of the event, so a participant's name
 or media state cannot change under a slot that is reading it.
 
-The one live thing a snapshot carries is a frame source: a callable returning the newest decoded frame. It reads a
-single reference the engine replaces atomically (``RemoteParticipant.latest_frame``, ``VideoFeed.latest_frame``)
-and frames are never written after they are published, so it may be called from any thread (the tiles' converter).
+The one live thing a snapshot carries is a frame source: a callable returning the frame to show now. For a remote
+camera it is the participant's ``Playout`` (``playout.py``: decoded frames paced as they were captured, behind a
+lock of its own); for our own, a single reference the engine replaces atomically (``VideoFeed.latest_frame``).
+Frames are never written after they are published, so a source may be called from any thread.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class ParticipantView:
             media=remote.media,
             connection_state=remote.connection_state,
             quality=quality,
-            frame_source=lambda: remote.latest_frame,
+            frame_source=remote.playout.current,
         )
 
 

@@ -13,6 +13,7 @@ import math
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.frame_converter import FrameConverter
 from nimeet_desktop.ui.video_tile import VideoTile
 
@@ -58,6 +59,7 @@ class VideoGrid(QWidget):
         # Own tile first: people look for themselves in the same place every call.
         self._tiles.insert(0 if tile.is_self else len(self._tiles), tile)
         tile.setParent(self)
+        tile.set_backdrop(theme.CALL_BACKGROUND)  # the call view's, around every tile
         tile.set_converter(self.converter)
         tile.pin_requested.connect(self.toggle_pin)
         self._reflow()

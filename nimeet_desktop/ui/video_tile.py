@@ -1,12 +1,12 @@
 """One participant's tile: their video (or an avatar), name, and small status badges.
 
-The tile never holds on to a stream of frames. It is given a ``frame_source`` callable that returns the newest
-decoded ``av.VideoFrame`` (``RemoteParticipant.latest_frame`` or the local preview), and a frame clock calls
+The tile never holds on to a stream of frames. It is given a ``frame_source`` callable that returns the
+decoded ``av.VideoFrame`` to show (a remote's ``Playout``, our own ``latest_frame``), and a frame clock calls
 ``refresh()`` to ask "is there something new?". A new frame goes to a ``FrameConverter`` (ui/frame_converter.py),
 whose thread converts and scales it once, straight to the tile's on-screen size in device pixels; ``paintEvent``
-only blits the ready image 1:1 and draws the badges (docs/architecture.md, "Data paths"). Frames that arrive
-between two clock ticks are never converted, and a tile nobody can see (hidden, its window minimised, covered)
-converts and paints nothing.
+only blits the ready image 1:1 and copies the badges, drawn once per layout (docs/architecture.md, "Data paths").
+Frames the source skips between two clock ticks are never converted, and a tile nobody can see (hidden, its
+window minimised, covered) converts and paints nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QPixmap,
     QResizeEvent,
     QShowEvent,
 )
@@ -63,6 +64,22 @@ VOLUME_STEP_PERCENT = 10
 
 QUALITY_BARS = {Quality.GOOD: 3, Quality.FAIR: 2, Quality.POOR: 1}  # lit bars of three
 QUALITY_COLORS = {Quality.GOOD: theme.QUALITY_GOOD, Quality.FAIR: theme.QUALITY_FAIR, Quality.POOR: theme.QUALITY_POOR}
+
+# Signal badges drawn once per quality, size and scale, shared by every tile.
+_QUALITY_PIXMAPS: dict[tuple[Quality, float, float, float], QPixmap] = {}
+
+
+def _badge_pixmap(area: QRectF, dpr: float, draw: Callable[[QPainter], None]) -> QPixmap:
+    """What ``draw`` paints inside ``area`` (logical px, tile coordinates), on a transparent pixmap at ``dpr``."""
+    pixmap = QPixmap(max(1, math.ceil(area.width() * dpr)), max(1, math.ceil(area.height() * dpr)))
+    pixmap.setDevicePixelRatio(dpr)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.translate(-area.topLeft())
+    draw(painter)
+    painter.end()
+    return pixmap
 
 
 def _even(value: float) -> int:
@@ -152,9 +169,10 @@ class VideoTile(QWidget):
         avatar_name: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        """``frame_source`` returns the newest decoded frame or None; it is called on the UI thread at each clock
-        tick and paint, and must only read a reference (the engine replaces it from its own thread). The converter
-        thread is handed the frame itself, never the source.
+        """``frame_source`` returns the decoded frame to show now, or None; it is called on the UI thread at each clock
+        tick and paint, and must be cheap and safe against the engine's thread (a remote's ``Playout`` takes its
+        own lock; a local feed's reference is replaced atomically). The converter thread is handed the frame
+        itself, never the source.
 
         ``avatar_name``: whose initial and colour the avatar shows when it is not ``name`` (the own tile is
         labelled "You" but shows the user's own initial and colour, as the others see it)."""
@@ -183,6 +201,13 @@ class VideoTile(QWidget):
         self.latencies_ms: list[float] = []  # taken (and emptied) by whoever keeps the statistics
         # Laid out once per size, name, mic state and font, not at every one of 30 paints a second.
         self._geometry_cache: tuple[tuple[int, int, str, bool], _Geometry] | None = None
+        # The name label (and mic badge) drawn once per layout and scale, then copied: text shaping and the rounded
+        # badge were a quarter of each paint's cost with seven tiles at 30 fps.
+        self._labels_cache: tuple[_Geometry, float, QPointF, QPixmap | None] | None = None
+        # Outline paths per size, and the bars around the picture per picture rectangle (path subtraction per paint).
+        self._outline_cache: tuple[tuple[int, int], QPainterPath, QPainterPath] | None = None
+        self._bars_cache: tuple[tuple[int, int, QRectF], QPainterPath] | None = None
+        self._backdrop: QColor | None = None
         self._volume = 1.0
         self.menu: QMenu | None = None  # while the tile's menu is open
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -319,6 +344,14 @@ class VideoTile(QWidget):
 
     def _menu_gone(self) -> None:
         self.menu = None
+
+    def set_backdrop(self, color: QColor | None) -> None:
+        """The colour around the tile (what its parent paints). Given, the tile paints its own corners with it and
+        is opaque to Qt, so repainting it does not first repaint the parent's (stylesheet) background under it, as
+        every one of a call's 200 paints a second did; None: the parent shows through the corners."""
+        self._backdrop = color
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, color is not None)
+        self.update()
 
     def set_frame_source(self, frame_source: FrameSource) -> None:
         self._frame_source = frame_source
@@ -466,8 +499,9 @@ class VideoTile(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        outline = QPainterPath()
-        outline.addRoundedRect(QRectF(self.rect()), CORNER_RADIUS, CORNER_RADIUS)
+        outline, corners = self._outline()
+        if self._backdrop is not None:
+            painter.fillPath(corners, self._backdrop)
 
         ready = self._slot.ready if self._camera_on else None
         if ready is not None:
@@ -479,9 +513,7 @@ class VideoTile(QWidget):
             picture = QRectF(x, y, wanted.width / dpr, wanted.height / dpr)
             # The background only where the picture is not (its bars): filling the whole tile under a picture
             # that covers it cost as much as the blit itself.
-            bars = QPainterPath()
-            bars.addRect(picture)
-            painter.fillPath(outline.subtracted(bars), theme.TILE_BACKGROUND)
+            painter.fillPath(self._bars(outline, picture), theme.TILE_BACKGROUND)
             painter.save()
             self._paint_frame(painter, ready, wanted, picture, outline)
             painter.restore()
@@ -494,7 +526,7 @@ class VideoTile(QWidget):
             # else: the first frame is on its way from the converter; the background, not an avatar flashing by
 
         geometry = self._geometry()
-        self._paint_name(painter, geometry)
+        self._paint_labels(painter, geometry)
         if self._quality is not None:
             self._paint_quality(painter, geometry.quality, self._quality)
         if self._pinned:
@@ -619,6 +651,53 @@ class VideoTile(QWidget):
         font.setWeight(QFont.Weight.Medium)
         return font
 
+    def _outline(self) -> tuple[QPainterPath, QPainterPath]:
+        """The tile's rounded outline, and the corners outside it, for the current size."""
+        key = (self.width(), self.height())
+        cached = self._outline_cache
+        if cached is None or cached[0] != key:
+            whole = QRectF(self.rect())
+            outline = QPainterPath()
+            outline.addRoundedRect(whole, CORNER_RADIUS, CORNER_RADIUS)
+            square = QPainterPath()
+            square.addRect(whole)
+            cached = (key, outline, square.subtracted(outline))
+            self._outline_cache = cached
+        return cached[1], cached[2]
+
+    def _bars(self, outline: QPainterPath, picture: QRectF) -> QPainterPath:
+        """The tile's background where the picture is not (letterbox or pillarbox bars)."""
+        key = (self.width(), self.height(), picture)
+        cached = self._bars_cache
+        if cached is None or cached[0] != key:
+            covered = QPainterPath()
+            covered.addRect(picture)
+            cached = (key, outline.subtracted(covered))
+            self._bars_cache = cached
+        return cached[1]
+
+    def _paint_labels(self, painter: QPainter, geometry: _Geometry) -> None:
+        """The name label and mic badge, from a pixmap made once per layout and scale."""
+        dpr = self.devicePixelRatioF()
+        cached = self._labels_cache
+        if cached is None or cached[0] is not geometry or cached[1] != dpr:
+            origin, pixmap = self._render_labels(geometry, dpr)
+            cached = (geometry, dpr, origin, pixmap)
+            self._labels_cache = cached
+        if cached[3] is not None:
+            painter.drawPixmap(cached[2], cached[3])
+
+    def _render_labels(self, geometry: _Geometry, dpr: float) -> tuple[QPointF, QPixmap | None]:
+        area = QRectF()
+        if geometry.mic is not None:
+            area = area.united(geometry.mic)
+        if self._name and geometry.name.width() > 2 * PAD_X:
+            area = area.united(geometry.name)
+        if area.isEmpty():
+            return QPointF(), None
+        area = QRectF(area.toAlignedRect())  # whole logical pixels: the pixmap is then drawn 1:1
+        return area.topLeft(), _badge_pixmap(area, dpr, lambda p: self._paint_name(p, geometry))
+
     def _paint_name(self, painter: QPainter, geometry: _Geometry) -> None:
         if geometry.mic is not None:
             self._paint_icon_badge(painter, geometry.mic, "mic-off", theme.DANGER)
@@ -646,6 +725,16 @@ class VideoTile(QWidget):
         painter.drawPixmap(icon_rect.topLeft(), pixmap)
 
     def _paint_quality(self, painter: QPainter, rect: QRectF, quality: Quality) -> None:
+        dpr = self.devicePixelRatioF()
+        area = QRectF(rect.toAlignedRect())
+        key = (quality, area.width(), area.height(), dpr)
+        pixmap = _QUALITY_PIXMAPS.get(key)
+        if pixmap is None:
+            pixmap = _badge_pixmap(area, dpr, lambda p: self._draw_quality(p, rect, quality))
+            _QUALITY_PIXMAPS[key] = pixmap
+        painter.drawPixmap(area.topLeft(), pixmap)
+
+    def _draw_quality(self, painter: QPainter, rect: QRectF, quality: Quality) -> None:
         self._paint_badge(painter, rect)
         lit = QUALITY_BARS[quality]
         inner = rect.adjusted(rect.width() * 0.2, rect.height() * 0.2, -rect.width() * 0.2, -rect.height() * 0.2)

@@ -553,3 +553,30 @@ def test_a_tile_covered_by_an_opaque_sibling_converts_nothing(qtbot) -> None:
     cover.hide()
     assert tile.refresh() is True
     assert tile.converter.wait_idle() and tile.conversions == shown + 1
+
+
+def test_a_tile_with_a_backdrop_paints_its_corners_and_is_opaque(make_tile) -> None:
+    """In the call the grid gives tiles the call view's colour: Qt then repaints a tile without repainting the view
+    behind it, so the tile's own corners must be that colour, not whatever was there."""
+    backdrop = QColor("#2a5d8f")
+    tile = make_tile(split_frame(320, 180))
+    tile.set_backdrop(backdrop)
+    assert tile.testAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+    image = snapshot(tile)
+    for x, y in ((0, 0), (TILE_W - 1, 0), (0, TILE_H - 1), (TILE_W - 1, TILE_H - 1)):
+        assert near(image.pixelColor(x, y), backdrop), (x, y)
+    assert is_red(image.pixelColor(60, TILE_H // 2)) and is_blue(image.pixelColor(TILE_W - 60, TILE_H // 2))
+    tile.set_backdrop(None)
+    assert not tile.testAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+
+def test_the_name_label_is_drawn_once_per_layout(make_tile) -> None:
+    tile = make_tile(split_frame(320, 180), name="Ann")
+    snapshot(tile)
+    labels = tile._labels_cache
+    assert labels is not None and labels[3] is not None
+    snapshot(tile)
+    assert tile._labels_cache is labels, "the label was drawn again for an unchanged tile"
+    tile.set_mic_on(False)
+    snapshot(tile)
+    assert tile._labels_cache is not labels and tile._labels_cache is not None
