@@ -7,7 +7,7 @@ they can while looking, to the app, like K ordinary participants sending 640x360
 - One process, one event loop (uvloop where installed), K ``CallSession``s of the real engine.
 - One synthetic source and ONE shared VP8 encoder (``SharedVideoEncoder``) for all K sessions: every session's
   peer sends the same packets (one encode, K packetizations), as a sender's encoder already does for its own
-  peers in a mesh. Likewise one tone (``AudioBroadcast``); Opus is encoded per peer by aiortc, as in the app.
+  peers in a mesh. Likewise one tone (``AudioBroadcast``), encoded to Opus once, as in the app.
   A keyframe one peer asks for goes to all, and the bitrate follows the lowest estimate any peer reports.
 - Each session calls only the app's user (``EngineOptions.peer_only_with``): the senders never connect to each
   other, so K senders make K connections, not K(K+1)/2.
@@ -44,10 +44,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: only benchmarks/ is on the path
     sys.path.insert(0, str(REPO))
 
-from aiortc import rtcrtpreceiver  # noqa: E402
+from aiortc import RTCRtpReceiver, rtcrtpreceiver  # noqa: E402
 from aiortc.mediastreams import MediaStreamTrack  # noqa: E402
 
-from nimeet_desktop.call import ice  # noqa: E402
+from nimeet_desktop.call import aiortc_compat, ice  # noqa: E402
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast  # noqa: E402
 from nimeet_desktop.call.options import EngineOptions  # noqa: E402
 from nimeet_desktop.call.session import CallSession  # noqa: E402
@@ -71,11 +71,22 @@ def _discarding_decoder_worker(
         asyncio.run_coroutine_threadsafe(output_q.put(None), loop)
 
 
+def _never_inline(receiver: RTCRtpReceiver) -> bool:
+    return False  # audio too goes to the discarding worker
+
+
 def never_decode() -> None:
-    """Received media is not decoded in this process (``RTCRtpReceiver.receive`` starts this worker)."""
+    """Received media is not decoded in this process (``RTCRtpReceiver.receive`` starts this worker).
+
+    The engine puts its own decoder worker in place when it makes its first peer, and decodes audio on the loop
+    (``aiortc_compat.install_lean_packet_hooks``, ``decode_audio_inline``): its hooks go in first, here, so that
+    they are not installed over ours later (they were, from the lean packet path on: the senders decoded the app's
+    video, and their load grew with what the app sent)."""
     if not callable(getattr(rtcrtpreceiver, "decoder_worker", None)):
         raise RuntimeError("aiortc.rtcrtpreceiver.decoder_worker is gone: update benchmarks/_senders.py")
+    aiortc_compat.install_lean_packet_hooks()
     rtcrtpreceiver.decoder_worker = _discarding_decoder_worker
+    aiortc_compat.decode_audio_inline = _never_inline
 
 
 def _drop_audio(_socket_id: str, _track: MediaStreamTrack) -> None:
