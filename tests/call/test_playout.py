@@ -7,6 +7,7 @@ import fractions
 import av
 
 from nimeet_desktop.call.playout import DEPTH, Playout
+from tests.support.clock import ManualClock
 
 INTERVAL_TICKS = 3000  # 30 fps on the 90 kHz video clock
 
@@ -18,16 +19,8 @@ def frame(index: int, *, pts: int | None = None) -> av.VideoFrame:
     return made
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_steady_stream_is_shown_as_it_arrives() -> None:
-    clock = Clock()
+    clock = ManualClock()
     playout = Playout(clock=clock)
     assert playout.current() is None
     for index in range(10):
@@ -40,7 +33,7 @@ def test_a_steady_stream_is_shown_as_it_arrives() -> None:
 
 
 def test_a_burst_is_spread_at_half_the_capture_interval() -> None:
-    clock = Clock()
+    clock = ManualClock()
     playout = Playout(clock=clock)
     first, second = frame(0), frame(1)
     playout.push(first)
@@ -54,7 +47,7 @@ def test_a_burst_is_spread_at_half_the_capture_interval() -> None:
 
 
 def test_beyond_its_depth_the_oldest_are_dropped() -> None:
-    clock = Clock()
+    clock = ManualClock()
     playout = Playout(clock=clock)
     frames = [frame(index) for index in range(DEPTH + 2)]
     for made in frames:
@@ -64,7 +57,7 @@ def test_beyond_its_depth_the_oldest_are_dropped() -> None:
 
 
 def test_a_jump_in_time_or_no_timestamps_is_not_a_pace_to_keep() -> None:
-    clock = Clock()
+    clock = ManualClock()
     playout = Playout(clock=clock)
     before, after_a_pause = frame(0), frame(0, pts=90_000)  # a second later: a paused camera
     playout.push(before)
@@ -80,7 +73,7 @@ def test_a_jump_in_time_or_no_timestamps_is_not_a_pace_to_keep() -> None:
 
 
 def test_clear_forgets_what_was_shown_and_waiting() -> None:
-    playout = Playout(clock=Clock())
+    playout = Playout(clock=ManualClock())
     playout.push(frame(0))
     playout.push(frame(1))
     assert playout.current() is not None

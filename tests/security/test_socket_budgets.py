@@ -13,18 +13,11 @@ from signaling_server.signaling.expiry import ExpiryQueue
 from signaling_server.signaling.limits import KeyedBuckets, Occasionally, RefusalWindow, TokenBucket
 from signaling_server.signaling.sessions import Refusal, Sessions, SocketSession
 from signaling_server.signaling.state import Member, MemoryRoomState, RoomFull, SeatsTaken
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import ManualClock
 
 
 def test_token_bucket_allows_the_burst_then_the_rate() -> None:
-    clock = Clock()
+    clock = ManualClock()
     bucket = TokenBucket(rate=50, burst=100, clock=clock)
     assert [bucket.take() for _ in range(101)] == [True] * 100 + [False]
     clock.now += 1.0
@@ -34,7 +27,7 @@ def test_token_bucket_allows_the_burst_then_the_rate() -> None:
 
 
 def test_keyed_buckets_stay_bounded_under_a_sweep_of_accounts() -> None:
-    clock = Clock()
+    clock = ManualClock()
     joins = KeyedBuckets(rate=1, burst=10, clock=clock, max_keys=1000)
     for i in range(20_000):
         assert joins.take(f"user{i}")
@@ -47,7 +40,7 @@ def test_keyed_buckets_stay_bounded_under_a_sweep_of_accounts() -> None:
 
 
 def test_refusal_window_counts_within_its_window() -> None:
-    clock = Clock()
+    clock = ManualClock()
     window = RefusalWindow(limit=200, window_s=10, clock=clock)
     assert not any(window.refused() for _ in range(200))
     assert window.refused()
@@ -63,7 +56,7 @@ def session(sid: str, user: str = "u", expires_at: int = 2000, address: str = "1
 
 
 def test_expiry_queue_gives_only_what_is_due_and_skips_closed_sockets() -> None:
-    clock = Clock()
+    clock = ManualClock()
     queue = ExpiryQueue(clock=clock)
     late, early = session("late", expires_at=1005), session("early", expires_at=1001)
     gone = session("gone", expires_at=1001)
@@ -124,7 +117,7 @@ def test_room_state_seats_and_replacement() -> None:
 
 
 def test_occasionally_bounds_repeated_log_lines() -> None:
-    clock = Clock()
+    clock = ManualClock()
     due = Occasionally(60, clock=clock, max_keys=100)
     assert [due("user:a") for _ in range(5)] == [True, False, False, False, False]
     assert due("user:b")

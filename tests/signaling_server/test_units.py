@@ -13,18 +13,11 @@ from signaling_server.config import Settings
 from signaling_server.gc_policy import NEVER, GcPolicy
 from signaling_server.protocol import MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, oversize_field
 from signaling_server.ratelimit import RateLimiter, retry_after_header
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import ManualClock
 
 
 def test_rate_limiter_allows_a_burst_then_refills() -> None:
-    clock = Clock()
+    clock = ManualClock()
     limiter = RateLimiter(6, clock=clock)  # 6 a minute: one every 10 s
     assert [limiter.take("ip") for _ in range(6)] == [0.0] * 6
     wait = limiter.take("ip")
@@ -38,7 +31,7 @@ def test_rate_limiter_allows_a_burst_then_refills() -> None:
 
 
 def test_rate_limiter_memory_is_bounded() -> None:
-    clock = Clock()
+    clock = ManualClock()
     limiter = RateLimiter(60, clock=clock, max_keys=100)
     for i in range(100):
         limiter.take(f"10.0.0.{i}")
