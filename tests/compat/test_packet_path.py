@@ -292,6 +292,10 @@ async def test_audio_is_decoded_on_the_loop_and_the_track_still_ends(
         f"{AIORTC}: the audio receiver's decoder queue is no longer RTCRtpReceiver.__decoder_queue"
     )
     assert decoding.frames_decoded >= remote.stats.audio_frames > 25
+    # The other way too: one side offered, the other answered, and each installs it at its own moment.
+    back = getattr(audio_receiver(sender, receiver), "_RTCRtpReceiver__decoder_queue", None)
+    assert isinstance(back, aiortc_compat._InlineDecoding)
+    await wait_until(lambda: back.frames_decoded > 25, 20, "audio decoded on the sender's loop")
     thread = getattr(audio_receiver(receiver, sender), "_RTCRtpReceiver__decoder_thread", None)
     assert isinstance(thread, threading.Thread) and thread.is_alive()  # aiortc's, waiting only for the end
     track = audio_receiver(receiver, sender).track
