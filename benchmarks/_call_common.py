@@ -83,6 +83,33 @@ class Line:
     text: str
 
 
+def _children() -> dict[int, list[int]]:
+    """Every process's children, from /proc (ppid is the 4th field of /proc/PID/stat, after the ``(comm)``)."""
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue  # exited meanwhile
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def descendants(pid: int) -> list[int]:
+    """All processes below ``pid`` (not ``pid`` itself), parents before children."""
+    tree = _children()
+    out: list[int] = []
+    todo = list(tree.get(pid, []))
+    while todo:
+        child = todo.pop(0)
+        out.append(child)
+        todo.extend(tree.get(child, []))
+    return out
+
+
 class LineProcess:
     """A child process whose stdout lines are read as they come, on a thread of their own, stamped with when."""
 

@@ -39,6 +39,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from _call_common import descendants
+
 WEB_CLIENT = Path(__file__).resolve().parent / "web_client"
 DRIVER = WEB_CLIENT / "driver.mjs"
 CHROMIUM = "/usr/bin/chromium"
@@ -73,33 +75,6 @@ def ensure_npm_packages() -> None:
     )
 
 
-def _children() -> dict[int, list[int]]:
-    """Every process's children, from /proc (ppid is the 4th field of /proc/PID/stat, after the ``(comm)``)."""
-    tree: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue  # exited meanwhile
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        tree.setdefault(ppid, []).append(int(entry))
-    return tree
-
-
-def descendants(pid: int) -> list[int]:
-    """All processes below ``pid`` (not ``pid`` itself), parents before children."""
-    tree = _children()
-    out: list[int] = []
-    todo = list(tree.get(pid, []))
-    while todo:
-        child = todo.pop(0)
-        out.append(child)
-        todo.extend(tree.get(child, []))
-    return out
-
-
 class ChromiumParticipant:
     """One Chromium in the call; made by ``chromium_participant``."""
 
@@ -108,7 +83,6 @@ class ChromiumParticipant:
         self._stderr_path = stderr_path
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()
-        self.self_id = ""
         threading.Thread(target=self._pump, daemon=True).start()
 
     def _pump(self) -> None:
@@ -132,11 +106,6 @@ class ChromiumParticipant:
         if message.get("event") != "ready":
             log = "\n".join(f"  page: {line}" for line in message.get("log", []))
             raise ChromiumError(f"Chromium did not join: {message.get('error')}\n{log}\n{self.tail()}")
-        self.self_id = str(message.get("selfId", ""))
-
-    @property
-    def driver_pid(self) -> int:
-        return self._driver.pid
 
     def pids(self) -> list[int]:
         """Chromium's browser process and every process below it (the driver, a Node process, is not counted)."""
@@ -145,7 +114,7 @@ class ChromiumParticipant:
     def stats(self, timeout: float = 10.0) -> dict[str, Any]:
         """The page's ``window.nimeetStats()`` now."""
         with self._lock:
-            self._send("stats")
+            self.send_line("stats")
             message = self._read(timeout)
         if not message.get("ok"):
             raise ChromiumError(f"stats failed: {message.get('error')}")
@@ -155,14 +124,11 @@ class ChromiumParticipant:
     def page_log(self, timeout: float = 10.0) -> list[str]:
         """The page's own log lines (peer states, refusals), newest last."""
         with self._lock:
-            self._send("log")
+            self.send_line("log")
             message = self._read(timeout)
         return [str(line) for line in message.get("log", [])]
 
     def send_line(self, command: str) -> None:
-        self._send(command)
-
-    def _send(self, command: str) -> None:
         assert self._driver.stdin is not None
         try:
             self._driver.stdin.write(command + "\n")
@@ -182,7 +148,7 @@ class ChromiumParticipant:
         known = set(self.pids())
         if self._driver.poll() is None:
             with contextlib.suppress(ChromiumError):
-                self._send("quit")
+                self.send_line("quit")
             with contextlib.suppress(OSError):
                 assert self._driver.stdin is not None
                 self._driver.stdin.close()

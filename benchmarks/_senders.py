@@ -47,7 +47,7 @@ if str(REPO) not in sys.path:  # run as a script: only benchmarks/ is on the pat
 from aiortc import RTCRtpReceiver, rtcrtpreceiver  # noqa: E402
 from aiortc.mediastreams import MediaStreamTrack  # noqa: E402
 
-from nimeet_desktop.call import aiortc_compat, ice  # noqa: E402
+from nimeet_desktop.call import aiortc_compat, engine_loop, ice  # noqa: E402
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast  # noqa: E402
 from nimeet_desktop.call.options import EngineOptions  # noqa: E402
 from nimeet_desktop.call.session import CallSession  # noqa: E402
@@ -225,11 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for name in ("nimeet_desktop", "aioice"):  # rebuilt connections, consent lost
         logging.getLogger(name).setLevel(args.log_level.upper())
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(run(args))
-    return uvloop.run(run(args))
+    return engine_loop.run(run(args))
 
 
 if __name__ == "__main__":

@@ -50,7 +50,6 @@ import json
 import math
 import os
 import secrets
-import select
 import shutil
 import statistics
 import subprocess
@@ -62,14 +61,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from _call_common import REPO, LineProcess, machine_line, server_running, verdict
+from _call_common import LOOPBACK, REPO, LineProcess, descendants, machine_line, server_running, verdict
 
 from nimeet_desktop.net.rest import ApiClient
 
 if TYPE_CHECKING:
     from _chromium import ChromiumParticipant
 
-LOOPBACK = "127.0.0.1"
 PASSWORD_LENGTH = 18
 SCREEN = (1920, 1080)
 WINDOW = (1280, 720)
@@ -94,21 +92,6 @@ def _stat_fields(pid: int) -> list[str]:
     """/proc/<pid>/stat after the command name (which may hold spaces): field 3 (state) is index 0."""
     text = Path(f"/proc/{pid}/stat").read_text()
     return text[text.rindex(")") + 2 :].split()
-
-
-def descendants(pid: int) -> list[int]:
-    """``pid``'s live children, grandchildren and so on (from every thread's ``children`` list)."""
-    found: list[int] = []
-    todo = [pid]
-    while todo:
-        parent = todo.pop()
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{parent}/task").iterdir():
-                with contextlib.suppress(OSError):
-                    for child in (task / "children").read_text().split():
-                        found.append(int(child))
-                        todo.append(int(child))
-    return found
 
 
 def nice_threads(roots: Sequence[int], niceness: int) -> None:
@@ -233,35 +216,16 @@ class MachineSample:
 # ---------------------------------------------------------------------------------------------------------------
 @contextlib.contextmanager
 def xvfb(width: int, height: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Xvfb on a display number it picks itself (``-displayfd``), as tests/media/conftest.py starts it."""
-    binary = shutil.which("Xvfb")
-    if binary is None:
+    """Xvfb on a display number it picks itself, as the tests start it (``tests/media/conftest.py``)."""
+    if shutil.which("Xvfb") is None:  # start_xvfb would ask pytest to skip: say it plainly instead
         raise SystemExit("app_mesh.py: Xvfb is not installed (Debian: apt install xvfb)")
-    read_fd, write_fd = os.pipe()
+    from tests.media.conftest import start_xvfb
+
+    server = start_xvfb(width, height)
     try:
-        process = subprocess.Popen(
-            [binary, "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
-            pass_fds=(write_fd,),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        os.close(write_fd)
-        number = b""
-        deadline = time.monotonic() + 10
-        while not number.endswith(b"\n"):
-            ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
-            chunk = os.read(read_fd, 16) if ready else b""
-            if not chunk:
-                process.kill()
-                raise RuntimeError("Xvfb did not report its display number")
-            number += chunk
+        yield server.display, server.process
     finally:
-        os.close(read_fd)
-    try:
-        yield f":{number.decode().strip()}", process
-    finally:
-        stop(process)
+        server.stop()
 
 
 def stop(process: subprocess.Popen[Any], timeout: float = 20.0) -> None:

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _call_common import BotProcess, cleanup, machine_line, server_running
-from _chromium import ChromiumParticipant, chromium_participant, descendants, unavailable_reason
+from _call_common import BotProcess, cleanup, descendants, machine_line, server_running
+from _chromium import ChromiumParticipant, chromium_participant, unavailable_reason
 
 WIDTH, HEIGHT, FPS = 640, 360, 30
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -248,7 +248,7 @@ def main() -> int:
                     f"Chromium's lowest framesPerSecond {figures['chromium_fps_min']}, "
                     f"quality limitation {figures['quality_limitation']}"
                 )
-    stray = [pid for pid in descendants(os.getpid())]
+    stray = descendants(os.getpid())
     if stray:
         failures.append(f"processes left: {stray}")
     for failure in failures:

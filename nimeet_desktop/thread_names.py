@@ -9,6 +9,8 @@ from __future__ import annotations
 import ctypes
 import logging
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 logger = logging.getLogger(__name__)
 
@@ -27,16 +29,20 @@ def name_this_thread(name: str) -> None:
         logger.debug("thread name %r not set: %s", name, exc)
 
 
+def named_executor(python_name: str, os_name: str, max_workers: int | None = None) -> ThreadPoolExecutor:
+    """A thread pool whose threads carry ``os_name`` where the system shows threads (and ``python_name`` in
+    Python's own listing)."""
+    return ThreadPoolExecutor(
+        max_workers=max_workers, thread_name_prefix=python_name, initializer=name_this_thread, initargs=(os_name,)
+    )
+
+
 def os_thread_name() -> str:
     """The calling thread's name as the system shows it (Linux), else Python's."""
     if sys.platform.startswith("linux"):
-        import threading
-
         try:
             with open(f"/proc/self/task/{threading.get_native_id()}/comm", encoding="utf-8") as comm:
                 return comm.read().strip()
         except OSError:
             pass
-    import threading
-
     return threading.current_thread().name

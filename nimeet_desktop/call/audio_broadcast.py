@@ -15,7 +15,6 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import av
@@ -27,7 +26,7 @@ from nimeet_desktop.call.source_feed import SourceFeed
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, Samples, audio_frame, rms_dbfs
 from nimeet_desktop.media.audio_processing import FRAME_SAMPLES, AudioProcessor
 from nimeet_desktop.media.base import AUDIO_PTIME_S, AUDIO_SAMPLE_RATE, AudioSource
-from nimeet_desktop.thread_names import name_this_thread
+from nimeet_desktop.thread_names import named_executor
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +61,7 @@ class AudioBroadcast(SourceFeed[EncodedAudio]):
         """Per processed block: from handing it to the worker until the worker is done (without the way back, which
         waits for the loop like every other task)."""
         # One thread, so blocks are processed in order; created with the broadcast, ended by close().
-        self._worker = ThreadPoolExecutor(
-            max_workers=1,
-            thread_name_prefix="nimeet-audio-processing",
-            initializer=name_this_thread,
-            initargs=("audio-process",),
-        )
+        self._worker = named_executor("nimeet-audio-processing", "audio-process", max_workers=1)
         self._unprocessable_logged = False
         self._encoder = OpusPacketEncoder()  # used on the worker thread only
 

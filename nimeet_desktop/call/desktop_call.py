@@ -368,8 +368,7 @@ class DesktopCall:
         return self.mixer.levels()
 
     def microphone_level(self) -> float:
-        """What the microphone hears in dBFS, before processing and muted or not; ``SILENCE_DBFS`` without one. (The
-        UI applies the mute state it shows: ui/engine_call.py.)"""
+        """What we send in dBFS: the processed microphone, silence while muted; ``SILENCE_DBFS`` without one."""
         audio = self.session.audio
         return SILENCE_DBFS if audio is None else audio.level_dbfs
 

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from nimeet_desktop.thread_names import name_this_thread
+from nimeet_desktop.thread_names import name_this_thread, named_executor
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +65,7 @@ class EngineLoop:
             self.loop.set_exception_handler(exception_handler)
         # The default executor's threads would otherwise carry the creator's OS name ("nimeet-engine"), and the
         # benchmarks' per-thread figures would count their work (file I/O, device opening) as the loop's.
-        self.loop.set_default_executor(
-            concurrent.futures.ThreadPoolExecutor(
-                thread_name_prefix=f"{name}-pool", initializer=name_this_thread, initargs=("engine-pool",)
-            )
-        )
+        self.loop.set_default_executor(named_executor(f"{name}-pool", "engine-pool"))
         # A daemon: a call stuck in a native library at exit must not keep the process alive; close() normally
         # joins it first.
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)

@@ -10,7 +10,6 @@ import av
 
 from nimeet_desktop.call.playout import Playout
 from nimeet_desktop.media import stamp
-from nimeet_desktop.media.stamp import luma_plane
 from signaling_server.protocol import MediaState, MediaType, Participant
 
 # RTCPeerConnection.connectionState, as the W3C spec names its values.
@@ -47,8 +46,7 @@ class RemoteParticipant:
     media: MediaState
     stats: ReceiveStats
     connection_state: PeerState = "new"
-    latest_frame: av.VideoFrame | None = None
-    # What a tile shows: the frames paced as they were captured (playout.py), where latest_frame jumps ahead.
+    # What a tile shows: the decoded frames paced as they were captured (playout.py).
     playout: Playout = field(default_factory=Playout, compare=False, repr=False)
 
     @classmethod
@@ -75,10 +73,9 @@ class RemoteParticipant:
         stats.last_video_at = now
         stats.video_frames += 1
         stats.width, stats.height = frame.width, frame.height
-        self.latest_frame = frame
         self.playout.push(frame)
         if measure_latency and frame.format.name == "yuv420p":
-            found = stamp.read(luma_plane(frame))
+            found = stamp.read(stamp.luma_plane(frame))
             if found is not None and len(stats.latencies_ms) < MAX_LATENCY_SAMPLES:
                 stats.latencies_ms.append(found.age_ms(int(time.time() * 1000) % (1 << 32)))
 

@@ -124,12 +124,12 @@ class CallSession:
         self._ack_processed.set()
         self.ignored_relays = 0  # relays from sockets that are not in our room (for the log line and tests)
         self.ignored_joins = 0  # participants announced beyond what a room can hold
-        # RTCP figures per socket id (their video as we receive it, ours as they do), gathered by ``_watch``.
-        self._rtcp: dict[str, tuple[RtcpFigures, RtcpFigures]] = {}
+        # RTCP figures per socket id (their video as we receive it, ours as they do) and the connection generation
+        # they were read from, gathered by ``_watch``.
+        self._rtcp: dict[str, tuple[int, RtcpFigures, RtcpFigures]] = {}
         self._rtcp_wanted_until = 0.0
         self._rtcp_at = float("-inf")
         self._rtcp_gathering = False
-        self._rtcp_generation: dict[str, int] = {}
         # Told (on the loop) when a camera or microphone ends by itself, before the session forgets it; returns
         # True when it takes over (DesktopCall falls back to the system default and reports only if that fails).
         self.on_device_lost: Callable[[MediaType, str], bool] | None = None
@@ -165,7 +165,8 @@ class CallSession:
     def rtcp_figures(self, socket_id: str) -> tuple[RtcpFigures, RtcpFigures]:
         """(their video as we receive it, our video as they receive it), as RTCP last told; unknown at first, and
         only gathered while wanted (``want_rtcp``)."""
-        return self._rtcp.get(socket_id, _NO_RTCP)
+        entry = self._rtcp.get(socket_id)
+        return _NO_RTCP if entry is None else (entry[1], entry[2])
 
     def want_rtcp(self) -> None:
         """Someone shows RTCP figures: gather them about once a second for the next ``RTCP_WANTED_FOR_S``."""
@@ -184,11 +185,8 @@ class CallSession:
                     continue
                 previous = self._rtcp.get(socket_id)
                 # A rebuilt connection counts from zero again: no loss figure across the two.
-                then = (
-                    previous[0] if previous is not None and self._rtcp_generation.get(socket_id) == generation else None
-                )
-                self._rtcp[socket_id] = (with_interval_loss(inbound, then), outbound)
-                self._rtcp_generation[socket_id] = generation
+                then = previous[1] if previous is not None and previous[0] == generation else None
+                self._rtcp[socket_id] = (generation, with_interval_loss(inbound, then), outbound)
             for socket_id in set(self._rtcp) - set(self.peers):
                 del self._rtcp[socket_id]
         finally:

@@ -11,7 +11,6 @@ lowers everyone's quality.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import multiprocessing
 import time
@@ -25,7 +24,7 @@ from av.stream import Stream
 from nimeet_desktop.call.fanout import Subscription
 from nimeet_desktop.call.source_feed import SourceFeed
 from nimeet_desktop.media.base import VIDEO_TIME_BASE, VideoSource
-from nimeet_desktop.thread_names import name_this_thread
+from nimeet_desktop.thread_names import named_executor
 
 logger = logging.getLogger(__name__)
 
@@ -107,9 +106,7 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
         super().__init__(source, SUBSCRIBER_QUEUE, on_ended)
         self._encoder = Vp8PacketEncoder()
         # One thread: libvpx's context is not thread-safe, and frames must not be shared across encoders.
-        self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="vp8-encoder", initializer=name_this_thread, initargs=("vp8-encoder",)
-        )
+        self._executor = named_executor("vp8-encoder", "vp8-encoder", max_workers=1)
         self._keyframe_requested = True
         self._estimates: dict[int, int] = {}
         self._last_rate_change = 0.0

@@ -75,5 +75,5 @@ class Levels:
     here: the reader applies the mute state it holds, so a level and a mute button never disagree for 100 ms."""
 
     remote: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
-    microphone: float = SILENCE_DBFS  # what the microphone hears (before processing), muted or not
+    microphone: float = SILENCE_DBFS  # what we send: the processed microphone, silence while muted
     speech: float = SILENCE_DBFS  # the processed microphone, also while muted: the "you are muted" hint

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -74,13 +74,13 @@ class EngineCall(QObject):
 
     _event = Signal(object)  # _Event, emitted on the engine thread, delivered (queued) on ours
 
-    def __init__(self, engine: EngineLoop, devices: Devices, parent: QObject | None = None) -> None:
+    def __init__(self, engine: EngineLoop, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self._call: DesktopCall | None = None  # touched only by coroutines and callbacks run on the engine loop
         self._local = LocalView()
         self._participants: dict[str, ParticipantView] = {}
-        self._devices: Devices = dict(devices)
+        self._devices: Devices = {}  # the call's, read when it is built and after each switch
         self._volumes: dict[str, float] = {}
         self._levels = Levels()
         self._counters = CallCounters(at=time.monotonic(), wall=time.time(), sent=None, remotes=())
@@ -97,21 +97,16 @@ class EngineCall(QObject):
     async def open(cls, engine: EngineLoop, *, parent: QObject | None = None, **call_options: Any) -> EngineCall:
         """Build the ``DesktopCall`` (with ``call_options``: DesktopCall's arguments but the observer) on the
         engine loop: its locks, tasks and the mixer's clock belong to that loop."""
-        devices: Devices = {
-            "camera": call_options.get("camera_device"),
-            "microphone": call_options.get("microphone_device"),
-            "speaker": call_options.get("speaker_device"),
-        }
-        handle = cls(engine, devices, parent)
+        handle = cls(engine, parent)
         relay = _Relay(handle)
 
-        async def build() -> DesktopCall:
+        async def build() -> tuple[DesktopCall, Devices]:
             call = DesktopCall(observer=relay, **call_options)
             relay.call = call
             call.fallback_listener = relay.on_fell_back
-            return call
+            return call, _devices(call)
 
-        handle._call = await engine.run(build())
+        handle._call, handle._devices = await engine.run(build())
         return handle
 
     # ---- the mirror (Qt thread) ---------------------------------------------------------------------------
@@ -180,17 +175,13 @@ class EngineCall(QObject):
     def volume(self, socket_id: str) -> float:
         return self._volumes.get(socket_id, 1.0)
 
-    def levels(self) -> dict[str, float]:
-        """dBFS per remote socket id, as the mixer heard them at the last publication."""
-        return dict(self._levels.remote)
+    def levels(self) -> Mapping[str, float]:
+        """dBFS per remote socket id, as the mixer heard them at the last publication (read-only)."""
+        return self._levels.remote
 
     def own_level(self) -> float:
         """What we send: the microphone's level, silence while muted or without one."""
         return self._levels.microphone if self.has_microphone and self.microphone_on else SILENCE_DBFS
-
-    def speech_level(self) -> float:
-        """The processed microphone (the far end's echo removed), also while muted."""
-        return self._levels.speech if self.has_microphone else SILENCE_DBFS
 
     def muted_speech_level(self) -> float:
         """What the microphone hears while muted (for the "you are muted" hint); silence when unmuted."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 from shiboken6 import Shiboken
@@ -48,10 +48,6 @@ class Target:
     height: int
     mirrored: bool
     device_pixel_ratio: float
-
-    @property
-    def size(self) -> QSize:
-        return QSize(self.width, self.height)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +149,7 @@ class FrameConverter(QObject):
         self._cond = threading.Condition()
         self._jobs: dict[FrameSlot, _Job] = {}  # one pending request per slot: the newest
         self._busy = False
-        self._done: list[weakref.ref[FrameSlot]] = []  # slots with a new image, for the UI thread
+        self._done: set[weakref.ref[FrameSlot]] = set()  # slots with a new image, for the UI thread (equal refs: once)
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._batch_done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
@@ -218,7 +214,7 @@ class FrameConverter(QObject):
                 stored = slot.store(converted, job.generation)
             with self._cond:
                 if stored:
-                    self._done.append(weakref.ref(slot))
+                    self._done.add(weakref.ref(slot))
                 self._busy = False
                 batch_over = not self._jobs
                 self._cond.notify_all()
@@ -229,10 +225,8 @@ class FrameConverter(QObject):
 
     def _deliver(self) -> None:
         with self._cond:
-            done, self._done = self._done, []
-        seen: set[int] = set()
+            done, self._done = self._done, set()
         for ref in done:
             slot = ref()
-            if slot is not None and id(slot) not in seen:
-                seen.add(id(slot))
+            if slot is not None:
                 slot.notify()

@@ -7,7 +7,7 @@ come as an immutable ``CallStats`` (``ui/call_statistics.py``); this dialog only
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -64,9 +64,7 @@ def round_trip_text(seconds: float | None) -> str:
 
 
 class StatisticsDialog(QDialog):
-    """Non-modal: the call goes on around it. ``closed`` once it is closed (the button, Esc, the window's own)."""
-
-    closed = Signal()
+    """Non-modal: the call goes on around it. ``finished`` once it is closed (the button, Esc, the window's own)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,7 +110,6 @@ class StatisticsDialog(QDialog):
         self.note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        self.finished.connect(self.closed)  # Close, Esc and the window's own close button all end here
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.note)

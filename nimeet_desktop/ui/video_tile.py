@@ -45,12 +45,11 @@ from PySide6.QtWidgets import (
 )
 
 from nimeet_desktop.call.quality import Quality
+from nimeet_desktop.call.snapshots import FrameSource
 from nimeet_desktop.media import stamp
 from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.frame_converter import Converted, FrameConverter, FrameSlot, Target
 from nimeet_desktop.ui.untrusted import plain_label
-
-FrameSource = Callable[[], av.VideoFrame | None]
 
 CORNER_RADIUS = 10.0  # logical px; the tile's rounded corners
 MARGIN = 8  # logical px between the tile edge and its badges
@@ -387,8 +386,7 @@ class VideoTile(QWidget):
                 old.stop()
         self._converter = converter
         self._own_converter = False
-        self._requested = None  # ask the new converter afresh
-        self.refresh()
+        self._request_again()  # ask the new converter afresh
 
     @property
     def slot(self) -> FrameSlot:

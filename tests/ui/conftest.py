@@ -24,7 +24,7 @@ from nimeet_desktop.call.desktop_call import DesktopCall
 from nimeet_desktop.media.provider import SyntheticMediaProvider
 from nimeet_desktop.net.credentials import CredentialStore
 from nimeet_desktop.settings import Settings, SettingsStore
-from nimeet_desktop.ui import theme
+from nimeet_desktop.ui import i18n, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.engine_call import EngineCall
 from nimeet_desktop.ui.main_window import MainWindow
@@ -175,3 +175,11 @@ def register(qtbot: QtBot, window: MainWindow, user: dict[str, str]) -> None:
     qtbot.mouseClick(window.auth_view.switch_mode, Qt.MouseButton.LeftButton)
     fill(qtbot, window, **user)
     qtbot.mouseClick(window.auth_view.submit, Qt.MouseButton.LeftButton)
+
+
+@pytest.fixture
+def russian(qapp: QApplication) -> Iterator[None]:
+    """The app in Russian for one test (``@pytest.mark.usefixtures("russian")``)."""
+    assert i18n.install(qapp, "ru") == "ru"
+    yield
+    i18n.uninstall(qapp)

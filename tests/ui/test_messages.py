@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from nimeet_desktop.net.error_codes import LocalErrorCode, parse_error_code
 from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, LinkProblem, ServerUrlProblem
 from nimeet_desktop.net.rest import ApiError, ServerUnreachable
 from nimeet_desktop.net.signaling import SignalingError, Unauthorized
-from nimeet_desktop.ui import i18n, messages
+from nimeet_desktop.ui import messages
 from signaling_server.protocol import ErrorCode
 
 
@@ -33,13 +30,6 @@ def test_an_unknown_code_gets_a_sentence_not_the_servers_words() -> None:
     assert said == messages.SERVER_ERROR_FALLBACK
     refused = SignalingError(parse_error_code("teapot"), "I'm a teapot", raw_code="teapot")
     assert "teapot" not in messages.signaling_error(refused)
-
-
-@pytest.fixture
-def russian(qapp: QApplication) -> Iterator[None]:
-    i18n.install(qapp, "ru")
-    yield
-    i18n.uninstall(qapp)
 
 
 @pytest.mark.usefixtures("russian")

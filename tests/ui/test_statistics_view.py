@@ -3,14 +3,10 @@ number formats in English and Russian."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from nimeet_desktop.ui import i18n
 from nimeet_desktop.ui.statistics_view import (
     UNKNOWN,
     StatisticsDialog,
@@ -34,13 +30,6 @@ def test_numbers_carry_units_and_unknown_is_a_dash() -> None:
     assert bitrate_text(850_400) == "850 kbit/s" and bitrate_text(1_250_000) == "1.3 Mbit/s"
     assert loss_text(0.0123) == "1.2 %" and loss_text(None) == UNKNOWN
     assert round_trip_text(0.0124) == "12 ms" and round_trip_text(None) == UNKNOWN
-
-
-@pytest.fixture
-def russian(qapp: QApplication) -> Iterator[None]:
-    assert i18n.install(qapp, "ru") == "ru"
-    yield
-    i18n.uninstall(qapp)
 
 
 @pytest.mark.usefixtures("russian")

@@ -183,13 +183,6 @@ def test_the_language_follows_the_setting_then_the_system(setting: str, system: 
     assert i18n.resolve_language(setting, system) == expected
 
 
-@pytest.fixture
-def russian(qapp: QApplication) -> Iterator[None]:
-    assert i18n.install(qapp, "ru") == "ru"
-    yield
-    i18n.uninstall(qapp)
-
-
 @pytest.mark.usefixtures("russian")
 def test_russian_is_shown_with_its_plural_forms() -> None:
     bar = ControlBar()

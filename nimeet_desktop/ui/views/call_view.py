@@ -366,7 +366,7 @@ class CallView(QWidget):
         dialog = StatisticsDialog(self)
         self.statistics_dialog = dialog
         self.statistics.updated.connect(dialog.show_stats)
-        dialog.closed.connect(lambda: self._statistics_closed(dialog))
+        dialog.finished.connect(lambda _result: self._statistics_closed(dialog))  # Close, Esc, the window's own
         dialog.show()
         self.statistics.watch()
 
