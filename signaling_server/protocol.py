@@ -37,8 +37,22 @@ PARTICIPANTS_MIN, PARTICIPANTS_MAX, PARTICIPANTS_DEFAULT = 2, 16, 8
 ROOM_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SOCKET_ID_MAX = 64
 JOIN_URL_PREFIX = "nimeet://join/"
+# v1.1 meetings
+ROOM_PASSWORD_MIN, ROOM_PASSWORD_MAX = 4, 64
+CHAT_TEXT_MAX = 4000  # characters, after trimming
+CHAT_HISTORY_MAX = 200  # room-wide messages a join ack carries, oldest first
+CHAT_RATE = (10, 10.0)  # messages per seconds, per socket
+REACTION_RATE = (5, 5.0)
+PASSWORD_TRIES = (5, 60.0)  # wrong passwords per seconds, per user and room
+MAX_FILE_BYTES_DEFAULT = 100 * 1024 * 1024
+# 👍 👏 😂 😮 ❤️ 🎉 🤔 👋, exactly these strings (the heart with its emoji presentation selector).
+REACTIONS: tuple[str, ...] = ("\U0001f44d", "\U0001f44f", "\U0001f602", "\U0001f62e", "\u2764\ufe0f", "\U0001f389")
+REACTIONS += ("\U0001f914", "\U0001f44b")
 
 MediaType = Literal["camera", "microphone", "screen"]
+# What a host may turn off for someone (screen sharing is stopped by its owner only).
+ModeratedMedia = Literal["camera", "microphone"]
+Role = Literal["host", "participant"]
 
 
 class ClientEvent(StrEnum):
@@ -50,6 +64,21 @@ class ClientEvent(StrEnum):
     ANSWER = "answer"
     ICE_CANDIDATE = "ice-candidate"
     TOGGLE_MEDIA = "toggle-media"
+    # v1.1 meetings: moderation (hosts only)
+    ADMIT = "admit"
+    DENY = "deny"
+    SET_ROLE = "set-role"
+    MUTE_PARTICIPANT = "mute-participant"
+    MUTE_ALL = "mute-all"
+    REMOVE_PARTICIPANT = "remove-participant"
+    LOCK_ROOM = "lock-room"
+    LOWER_HAND = "lower-hand"
+    END_MEETING = "end-meeting"
+    # v1.1 meetings: everyone in the room
+    CHAT_MESSAGE = "chat-message"
+    RAISE_HAND = "raise-hand"
+    REACTION = "reaction"
+    RECORDING = "recording"
 
 
 class ServerEvent(StrEnum):
@@ -59,6 +88,20 @@ class ServerEvent(StrEnum):
     RECEIVE_ANSWER = "receive-answer"
     RECEIVE_ICE_CANDIDATE = "receive-ice-candidate"
     MEDIA_TOGGLED = "media-toggled"
+    # v1.1 meetings
+    ROOM_UPDATED = "room-updated"
+    MEETING_ENDED = "meeting-ended"
+    ROLE_CHANGED = "role-changed"
+    LOBBY_KNOCK = "lobby-knock"
+    LOBBY_LEFT = "lobby-left"
+    ADMITTED = "admitted"
+    DENIED = "denied"
+    MUTED_BY_HOST = "muted-by-host"
+    REMOVED = "removed"
+    CHAT_MESSAGE = "chat-message"
+    HAND_RAISED = "hand-raised"
+    REACTION = "reaction"
+    RECORDING_CHANGED = "recording-changed"
 
 
 class ErrorCode(StrEnum):
@@ -84,6 +127,13 @@ class ErrorCode(StrEnum):
     UNKNOWN_EVENT = "unknown-event"
     # socket.io connect_error messages (v1.1): an account or address over its socket cap
     TOO_MANY_CONNECTIONS = "too-many-connections"
+    # v1.1 meetings
+    PASSWORD_REQUIRED = "password-required"  # noqa: S105 (an error code, not a password)
+    WRONG_PASSWORD = "wrong-password"  # noqa: S105
+    ROOM_LOCKED = "room-locked"
+    REMOVED_FROM_ROOM = "removed-from-room"
+    LAST_HOST = "last-host"
+    SCHEDULE_CONFLICT = "schedule-conflict"
 
 
 # ---- reusable field types ---------------------------------------------------------------------------------
@@ -214,12 +264,33 @@ class MeResponse(WireModel):
     user: User
 
 
+RoomName = Annotated[str, Field(max_length=ROOM_NAME_MAX), AfterValidator(_plain_text)]
+MaxParticipants = Annotated[int, Field(ge=PARTICIPANTS_MIN, le=PARTICIPANTS_MAX)]
+RoomDescription = Annotated[str, Field(max_length=ROOM_DESCRIPTION_MAX), AfterValidator(_free_text)]
+RoomPassword = Annotated[
+    str, Field(min_length=ROOM_PASSWORD_MIN, max_length=ROOM_PASSWORD_MAX), AfterValidator(_encodable)
+]
+
+
 class CreateRoomRequest(InputModel):
-    name: Annotated[str, Field(max_length=ROOM_NAME_MAX), AfterValidator(_plain_text)] | None = None
-    max_participants: Annotated[int, Field(ge=PARTICIPANTS_MIN, le=PARTICIPANTS_MAX)] = PARTICIPANTS_DEFAULT
+    name: RoomName | None = None
+    max_participants: MaxParticipants = PARTICIPANTS_DEFAULT
     # Additive room metadata (seed 002).
-    description: Annotated[str, Field(max_length=ROOM_DESCRIPTION_MAX), AfterValidator(_free_text)] | None = None
+    description: RoomDescription | None = None
     is_private: bool = False
+    # v1.1: stored only as an argon2id hash; the room answers ``hasPassword``.
+    password: RoomPassword | None = None
+
+
+class UpdateRoomRequest(InputModel):
+    """PATCH /api/rooms/{roomId}: only the fields present change (``model_fields_set``); ``password: null`` removes
+    the password, ``description: null`` the description."""
+
+    name: RoomName | None = None
+    description: RoomDescription | None = None
+    max_participants: MaxParticipants | None = None
+    is_private: bool | None = None
+    password: RoomPassword | None = None
 
 
 class Room(WireModel):
@@ -233,6 +304,10 @@ class Room(WireModel):
     # v1.1: ``<base>/join/<roomId>``, the link people share (base: NIMEET_PUBLIC_URL or the request's scheme + Host).
     # Optional so that the app still reads a version-1 server's rooms.
     invite_url: str | None = None
+    # v1.1 (defaults, so a version-1 server's rooms still read): a password is set; the meeting is locked (live:
+    # always false when nobody is in the room).
+    has_password: bool = False
+    locked: bool = False
 
 
 class CreateRoomResponse(WireModel):
@@ -298,6 +373,8 @@ class JoinRoom(InputModel):
     room_id: RoomId
     media_state: MediaState
     resume_id: ResumeId | None = None
+    # v1.1: for rooms with a password (the owner needs none).
+    password: Annotated[str, Field(max_length=ROOM_PASSWORD_MAX), AfterValidator(_encodable)] | None = None
 
 
 class LeaveRoom(InputModel):
@@ -353,6 +430,10 @@ class Participant(WireModel):
     user_id: str
     username: str
     media_state: MediaState
+    # v1.1 (defaults, so a version-1 server's participants still read; this server always sends them)
+    role: Role = "participant"
+    hand_raised_at: datetime | None = None
+    recording: bool = False
 
 
 class UserLeft(WireModel):
@@ -386,11 +467,190 @@ class JoinAck(WireModel):
     ok: Literal[True] = True
     self_: Participant = Field(alias="self")
     participants: list[Participant]
+    # v1.1: the meeting's room-wide chat so far (oldest first); for hosts, everyone waiting in the lobby (absent
+    # for everyone else).
+    chat: list[ChatMessage] = Field(default_factory=list)
+    lobby: list[LobbyEntry] | None = None
+
+    def wire(self) -> dict[str, Any]:
+        body = super().wire()
+        if body["lobby"] is None:
+            del body["lobby"]
+        return body
+
+
+class WaitingAck(WireModel):
+    """The ``join-room`` ack of a socket that now waits in the room's lobby (v1.1)."""
+
+    ok: Literal[True] = True
+    waiting: Literal[True] = True
+    self_: Participant = Field(alias="self")
+
+
+class Admitted(WireModel):
+    """``admitted``: a host let this waiting socket in; the same as a join ack without ``ok``."""
+
+    self_: Participant = Field(alias="self")
+    participants: list[Participant]
+    chat: list[ChatMessage] = Field(default_factory=list)
+    lobby: list[LobbyEntry] | None = None
+
+    def wire(self) -> dict[str, Any]:
+        body = super().wire()
+        if body["lobby"] is None:
+            del body["lobby"]
+        return body
 
 
 class ErrorAck(WireModel):
     ok: Literal[False] = False
     error: ErrorDetail
+
+
+# ---- v1.1 meetings: payloads -------------------------------------------------------------------------------
+class Target(InputModel):
+    """``admit``, ``deny``, ``remove-participant``, ``lower-hand``."""
+
+    target: SocketId
+
+
+class SetRole(InputModel):
+    target: SocketId
+    role: Role
+
+
+class MuteParticipant(InputModel):
+    target: SocketId
+    media_type: ModeratedMedia
+
+
+class NoFields(InputModel):
+    """``mute-all``, ``end-meeting``: an empty object (unknown fields are ignored, as everywhere)."""
+
+
+class LockRoom(InputModel):
+    locked: bool
+
+
+def _chat_text(text: str) -> str:
+    _free_text(text)
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return text.strip()
+
+
+class SendChat(InputModel):
+    """``chat-message`` from a client. The size (``too-large``) is checked before this model, on the trimmed text."""
+
+    text: Annotated[str, AfterValidator(_chat_text)]
+    to: SocketId | None = None
+
+
+class RaiseHand(InputModel):
+    raised: bool
+
+
+def _reaction(text: str) -> str:
+    if text not in REACTIONS:
+        raise ValueError(f"must be one of {' '.join(REACTIONS)}")
+    return text
+
+
+class SendReaction(InputModel):
+    emoji: Annotated[str, AfterValidator(_reaction)]
+
+
+class SetRecording(InputModel):
+    active: bool
+
+
+class LobbyEntry(WireModel):
+    """Someone waiting in the lobby: ``lobby-knock``, and the ``lobby`` lists of hosts' acks."""
+
+    socket_id: str
+    user_id: str
+    username: str
+
+
+class LobbyLeft(WireModel):
+    socket_id: str
+
+
+class Denied(WireModel):
+    pass
+
+
+class RoleChanged(WireModel):
+    socket_id: str
+    role: Role
+
+
+class MutedByHost(WireModel):
+    media_type: ModeratedMedia
+    # The host's socket id; ``byUsername`` (additive) is their name, for "Alice muted you".
+    by: str
+    by_username: str | None = None
+
+
+class Removed(WireModel):
+    by: str
+    by_username: str | None = None
+
+
+class MeetingEnded(WireModel):
+    reason: Literal["room-deleted", "ended-by-host"]
+    by: str | None = None
+    by_username: str | None = None
+
+
+class RoomUpdated(WireModel):
+    room: Room
+
+
+class FileInfo(WireModel):
+    id: str
+    name: str
+    size: int
+    sha256: str
+    mime: str
+    uploaded_by: str  # user id
+    uploaded_at: datetime
+
+
+class FileUploaded(WireModel):
+    file: FileInfo
+
+
+class ChatMessage(WireModel):
+    id: str
+    from_: str = Field(alias="from")
+    user_id: str
+    username: str
+    text: str
+    sent_at: datetime
+    to: str | None = None
+    file: FileInfo | None = None
+
+
+class ChatAck(WireModel):
+    ok: Literal[True] = True
+    message: ChatMessage
+
+
+class HandRaised(WireModel):
+    socket_id: str
+    raised: bool
+    at: datetime | None
+
+
+class Reaction(WireModel):
+    socket_id: str
+    emoji: str
+
+
+class RecordingChanged(WireModel):
+    socket_id: str
+    active: bool
 
 
 def error_ack(code: ErrorCode, message: str) -> dict[str, Any]:
@@ -421,6 +681,11 @@ def oversize_field(event: str, payload: Any) -> str | None:
             value = candidate.get(name)
             if isinstance(value, str) and _size_over(value, MAX_CANDIDATE_FIELD_BYTES):
                 return f"{name} is larger than {MAX_CANDIDATE_FIELD_BYTES} bytes"
+    elif event == ClientEvent.CHAT_MESSAGE:
+        text = payload.get("text")
+        # Characters after trimming, as the contract counts them: the strip is cheap next to the 128 KiB event cap.
+        if isinstance(text, str) and len(text) > CHAT_TEXT_MAX and len(text.strip()) > CHAT_TEXT_MAX:
+            return f"text is longer than {CHAT_TEXT_MAX} characters"
     return None
 
 
@@ -431,3 +696,8 @@ def _size_over(text: str, limit: int) -> bool:
     if len(text) * 4 <= limit:
         return False
     return len(text.encode("utf-8", "surrogatepass")) > limit
+
+
+# Acks defined above the meeting models they carry.
+JoinAck.model_rebuild()
+Admitted.model_rebuild()
