@@ -8,26 +8,39 @@ contract). No aiohttp exception leaves this module.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import email.utils
 import json
 import logging
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
+from nimeet_desktop.net import file_transfer
 from nimeet_desktop.net.error_codes import parse_error_code
+from nimeet_desktop.net.file_transfer import (
+    FileAccessError,
+    FileIntegrityError,
+    Progress,
+    TransferCancelled,
+)
 from nimeet_desktop.net.links import normalize_server_url
+from nimeet_desktop.net.rest_errors import RestError
 from signaling_server.protocol import (
     ROOM_ID_RE,
     AuthResponse,
     CreateRoomResponse,
     ErrorResponse,
+    FileInfo,
+    FileUploaded,
     HealthResponse,
     IceServersResponse,
     MeResponse,
@@ -44,8 +57,11 @@ __all__ = [
     "TOTAL_TIMEOUT_S",
     "ApiClient",
     "ApiError",
+    "FileAccessError",
+    "FileIntegrityError",
     "RestError",
     "ServerUnreachable",
+    "TransferCancelled",
 ]
 
 logger = logging.getLogger(__name__)
@@ -63,14 +79,6 @@ USER_AGENT: Final = "NIMeet-desktop/0.1"
 _TOKEN_RE = re.compile(r"[\x21-\x7e]{1,8192}")
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class RestError(Exception):
-    """Any failure of a REST call; ``message`` is fit to show to people."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ApiError(RestError):
@@ -202,9 +210,7 @@ class ApiClient:
 
     async def get_room(self, room_id: str) -> RoomInfoResponse:
         """GET /api/rooms/{roomId} → ``{room, participantCount}``; raises ValueError for a malformed id."""
-        if not isinstance(room_id, str) or not ROOM_ID_RE.fullmatch(room_id):
-            # Checked here as well as on the server: the id becomes part of the URL path.
-            raise ValueError("not a room id")
+        _check_room_id(room_id)
         return await self._call("GET", f"/api/rooms/{room_id}", RoomInfoResponse)
 
     async def list_rooms(self) -> list[Room]:
@@ -256,6 +262,76 @@ class ApiClient:
         data = _parse_json(raw)
         raise _api_error(status, None if data is _NOT_JSON else data, retry_after)
 
+    # ---- chat files (v1.1): streamed from and to disk, never whole in memory ---------------------------------
+
+    async def upload_file(
+        self,
+        room_id: str,
+        path: Path | str,
+        progress: Progress | None = None,
+        cancel: asyncio.Event | None = None,
+    ) -> FileInfo:
+        """POST /api/rooms/{roomId}/files (multipart, one part ``file``) → 201 ``{file}``; the server then posts it
+        to the room's chat. Only someone in the room right now may (else 403 ``forbidden``); over the server's limit
+        → 413 ``too-large``. ``progress(sent, size)`` after each chunk; setting ``cancel`` stops the upload
+        (TransferCancelled). FileAccessError when the file cannot be read."""
+        _check_room_id(room_id)
+        path = Path(path)
+        file, size = await file_transfer.open_for_upload(path)
+        try:
+            form = aiohttp.MultipartWriter("form-data")
+            part = form.append_payload(file_transfer.FilePayload(file, size, progress))
+            # The name as it is (UTF-8), not percent-encoded: what browsers send, and what the server's parser reads.
+            name = file_transfer.header_safe_name(path.name)
+            part.set_content_disposition("form-data", quote_fields=False, name="file", filename=name)
+            timeout = file_transfer.upload_timeout(size, self._timeout.connect or CONNECT_TIMEOUT_S)
+            exchange = self._exchange("POST", f"/api/rooms/{room_id}/files", None, self._auth(), form, timeout)
+            status, data, retry_after = await file_transfer.until_cancelled(exchange, cancel)
+        finally:
+            file.close()
+        if status != 201:
+            raise _api_error(status, data, retry_after)
+        try:
+            return FileUploaded.model_validate(data).file
+        except ValidationError:
+            raise ServerUnreachable(f"{self._base_url} answered the upload in an unexpected way") from None
+
+    async def download_file(
+        self, room_id: str, file: FileInfo, dest_path: Path | str, progress: Progress | None = None
+    ) -> Path:
+        """GET /api/rooms/{roomId}/files/{fileId} into ``dest_path``, through a temporary file next to it that is
+        renamed only once its size and SHA-256 are ``file``'s (FileIntegrityError otherwise, and nothing is kept).
+        Only someone in the room right now may (else 403 ``forbidden``). ``progress(received, size)`` after each
+        chunk; cancelling the caller deletes the temporary file. FileAccessError when it cannot be written."""
+        _check_room_id(room_id)
+        if not file_transfer.FILE_ID_RE.fullmatch(file.id):
+            raise ValueError("not a file id")  # it goes into the URL path
+        download = file_transfer.Download(Path(dest_path), file.size, file.sha256)
+        path = f"/api/rooms/{room_id}/files/{file.id}"
+        await download.open()
+        try:
+            timeout = file_transfer.download_timeout(self._timeout.connect or CONNECT_TIMEOUT_S)
+            async with self._transport_errors("GET", path):
+                response = await self._http().get(
+                    self._base_url + path, headers=self._auth(), allow_redirects=False, timeout=timeout
+                )
+                async with response:
+                    if response.status != 200:
+                        data = _parse_json(await _read_limited(response))
+                        retry_after = response.headers.get("Retry-After")
+                        raise _api_error(response.status, None if data is _NOT_JSON else data, retry_after)
+                    async for chunk in response.content.iter_chunked(file_transfer.CHUNK_BYTES):
+                        await download.write(chunk, file.name)
+                        if progress is not None:
+                            progress(download.received, file.size)
+            return await download.finish(file.name)
+        except BaseException:
+            await download.discard()
+            raise
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token}"} if self._token is not None else {}
+
     # ---- plumbing -----------------------------------------------------------------------------------------
     def _http(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -278,9 +354,7 @@ class ApiClient:
         auth: bool = True,
         ok: int = 200,
     ) -> M:
-        headers: dict[str, str] = {}
-        if auth and self._token is not None:
-            headers["Authorization"] = f"Bearer {self._token}"
+        headers = self._auth() if auth else {}
         status, data, retry_after = await self._exchange(method, path, body, headers)
         if status == ok:
             try:
@@ -293,19 +367,51 @@ class ApiClient:
         raise _api_error(status, data, retry_after)
 
     async def _exchange(
-        self, method: str, path: str, body: Mapping[str, Any] | None, headers: dict[str, str]
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        headers: dict[str, str],
+        form: aiohttp.MultipartWriter | None = None,
+        client_timeout: aiohttp.ClientTimeout | None = None,
     ) -> tuple[int, Any, str | None]:
-        """Send one request; the status, the parsed JSON body and the Retry-After header, or ServerUnreachable."""
+        """Send one request (a JSON ``body`` or a multipart ``form``); the status, the parsed JSON body and the
+        Retry-After header, or ServerUnreachable."""
         url = self._base_url + path
-        where = self._base_url
         http = self._http()
         started = time.monotonic()
+        async with (
+            self._transport_errors(method, path),
+            http.request(
+                method,
+                url,
+                json=body,
+                data=form,
+                headers=headers,
+                allow_redirects=False,
+                timeout=client_timeout or self._timeout,
+            ) as response,
+        ):
+            raw = await _read_limited(response)
+            status = response.status
+            retry_after = response.headers.get("Retry-After")
+        logger.debug("%s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
+        where = self._base_url
+        if 300 <= status < 400:
+            raise ServerUnreachable(f"{where} redirects elsewhere (HTTP {status}): check the server address")
+        data = _parse_json(raw)
+        if data is _NOT_JSON or data is None:
+            if status >= 500 or status in (404, 405):
+                raise ServerUnreachable(f"{where} is not answering as a NIMeet server (HTTP {status})")
+            raise ServerUnreachable(f"{where} did not answer with JSON (HTTP {status}): is it a NIMeet server?")
+        return status, data, retry_after
+
+    @contextlib.asynccontextmanager
+    async def _transport_errors(self, method: str, path: str) -> AsyncIterator[None]:
+        """aiohttp's failures as ServerUnreachable with a sentence people understand; no aiohttp exception leaves."""
+        where = self._base_url
         try:
-            # TimeoutError is also asyncio.TimeoutError (3.11+): aiohttp's total timeout raises it.
-            async with http.request(method, url, json=body, headers=headers, allow_redirects=False) as response:
-                raw = await _read_limited(response)
-                status = response.status
-                retry_after = response.headers.get("Retry-After")
+            yield
         except TimeoutError:
             raise ServerUnreachable(f"{where} did not answer in time") from None
         except aiohttp.ClientConnectorCertificateError:
@@ -324,19 +430,16 @@ class ApiClient:
             # aiohttp's remaining errors (bad headers, invalid URL, ...): never leak them to the UI.
             logger.debug("%s %s failed: %s", method, path, type(exc).__name__)
             raise ServerUnreachable(f"{where} could not be reached ({type(exc).__name__})") from None
-        logger.debug("%s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
-        if 300 <= status < 400:
-            raise ServerUnreachable(f"{where} redirects elsewhere (HTTP {status}): check the server address")
-        data = _parse_json(raw)
-        if data is _NOT_JSON or data is None:
-            if status >= 500 or status in (404, 405):
-                raise ServerUnreachable(f"{where} is not answering as a NIMeet server (HTTP {status})")
-            raise ServerUnreachable(f"{where} did not answer with JSON (HTTP {status}): is it a NIMeet server?")
-        return status, data, retry_after
 
 
 class _TooLarge(Exception):
     pass
+
+
+def _check_room_id(room_id: str) -> None:
+    if not isinstance(room_id, str) or not ROOM_ID_RE.fullmatch(room_id):
+        # Checked here as well as on the server: the id becomes part of the URL path.
+        raise ValueError("not a room id")
 
 
 _NOT_JSON: Final = object()
