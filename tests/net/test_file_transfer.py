@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from nimeet_desktop.net.file_transfer import CHUNK_BYTES
 from nimeet_desktop.net.rest import (
@@ -52,11 +52,11 @@ class FileServer:
             return web.json_response({"error": {"code": "forbidden", "message": "not in the room"}}, status=403)
         reader = await request.multipart()
         part = await reader.next()
-        assert part is not None and not isinstance(part, type(reader))
+        assert isinstance(part, BodyPartReader)
         digest, size = hashlib.sha256(), 0
         stored = self.directory / f"stored{len(self.uploads)}"
         with stored.open("wb") as out:
-            while chunk := await part.read_chunk(64 * 1024):  # type: ignore[union-attr]
+            while chunk := await part.read_chunk(64 * 1024):
                 digest.update(chunk)
                 size += len(chunk)
                 out.write(chunk)
