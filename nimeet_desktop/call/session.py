@@ -138,7 +138,8 @@ class CallSession(MeetingHandler):
         # The meeting as we see it: our role, everyone's hands and roles, the lobby, the chat (meeting.py).
         self.meeting = Meeting()
         self._password: str | None = None  # the room's, sent again with every rejoin
-        self._ending: asyncio.Task[None] | None = None  # the leave that follows a call the server ended
+        # The leave that follows a call the server ended, held here: a task nobody refers to may be collected.
+        self._ending: asyncio.Task[None] | None = None
         self.participants: dict[str, RemoteParticipant] = {}
         self.peers: dict[str, Peer] = {}
         self.camera: VideoFeed | None = None

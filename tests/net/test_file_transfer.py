@@ -1,7 +1,7 @@
 """``ApiClient.upload_file`` / ``download_file`` (contract v1.1, chat files) against a small aiohttp server on
 loopback that plays the server's part and can misbehave: a download whose bytes are not the announced file must be
-refused and leave nothing behind; both ways the file streams, never whole in memory. The same calls against the real
-server are in tests/call/test_meeting_bots.py."""
+refused and leave nothing behind; both ways the file streams, never whole in memory. The real server's refusals are
+the last test; files going both ways through it are in tests/call/test_meeting_bots.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import asyncio
 import hashlib
 import os
 import tracemalloc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +27,8 @@ from nimeet_desktop.net.rest import (
     TransferCancelled,
 )
 from signaling_server.protocol import FileInfo
+from tests.support.clients import Api, Peer
+from tests.support.server import ServerProcess
 
 ROOM = "room_Id-1"
 TOKEN = "the-token"
@@ -249,3 +251,36 @@ async def test_files_stream_and_are_never_held_whole(file_server: FileServer, tm
     assert sha256_of(dest) == sha256_of(source)
     # Both ends in this process (the test server reads and writes in 64 KiB pieces too): a few chunks at a time.
     assert peak < size / 4, f"peak {peak / 2**20:.1f} MiB while moving a {size / 2**20:.0f} MiB file"
+
+
+async def test_the_real_server_refuses_a_file_over_its_limit_and_strangers(
+    make_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    """Against the real server: a file over ``NIMEET_MAX_FILE_BYTES`` is refused with ``too-large`` (told as such,
+    not as a dropped connection, though the server answers before reading the body), and someone not in the room
+    may neither send nor fetch."""
+    server = make_server(env={"NIMEET_MAX_FILE_BYTES": str(256 * 1024)})
+    url = server.start()
+    helper = Api(url)
+    token = (await helper.register())["token"]
+    stranger = (await helper.register())["token"]
+    room_id = (await helper.create_room(token))["roomId"]
+    await helper.aclose()
+    peer = await Peer(url, token).connect()
+    try:
+        await peer.join(room_id, camera=False, microphone=False)
+        async with ApiClient(url, token) as api:
+            with pytest.raises(ApiError) as too_large:
+                await api.upload_file(room_id, random_file(tmp_path / "big.bin", 8 * 1024 * 1024))
+            assert (too_large.value.status, too_large.value.raw_code) == (413, "too-large")
+            info = await api.upload_file(room_id, random_file(tmp_path / "small.bin", 1000))
+        async with ApiClient(url, stranger) as outsider:
+            with pytest.raises(ApiError) as refused:
+                await outsider.upload_file(room_id, tmp_path / "small.bin")
+            assert (refused.value.status, refused.value.raw_code) == (403, "forbidden")
+            with pytest.raises(ApiError) as not_yours:
+                await outsider.download_file(room_id, info, tmp_path / "stolen.bin")
+            assert (not_yours.value.status, not_yours.value.raw_code) == (403, "forbidden")
+    finally:
+        await peer.close()
+    assert leftovers(tmp_path) == [] and not (tmp_path / "stolen.bin").exists()
