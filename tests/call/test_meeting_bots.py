@@ -88,6 +88,7 @@ async def test_a_bot_waits_in_the_lobby_until_admitted_and_chats_both_ways(
     finally:
         proc.kill()
         await host.close()
+    assert host.violations == []  # every event the host got matched protocol.py
     assert code == 0, err[-3000:]
     assert out.strip().splitlines()[-1].startswith("bot: 1 peers"), out
     got = report_of(report)
@@ -117,6 +118,7 @@ async def test_a_denied_bot_and_a_wrong_password(call_server: ServerProcess, tmp
         denied.kill()
         wrong.kill()
         await host.close()
+    assert host.violations == []  # every event the host got matched protocol.py
     assert code == 3, err[-3000:]
     got = report_of(report)
     assert got["lobby"]["outcome"] == "denied"
@@ -159,6 +161,7 @@ async def test_files_go_up_and_down_checked(call_server: ServerProcess, tmp_path
     finally:
         proc.kill()
         await host.close()
+    assert host.violations == []  # every event the host got matched protocol.py
     assert code == 0, err[-3000:]
     got = report_of(report)
     assert got["errors"] == [], got["errors"]
@@ -197,6 +200,7 @@ async def test_a_host_mutes_the_bot_then_removes_it(call_server: ServerProcess, 
     finally:
         proc.kill()
         await host.close()
+    assert host.violations == []  # every event the host got matched protocol.py
     assert code == 3, err[-3000:]
     got = report_of(report)
     assert got["self"]["media"] == {"camera": False, "microphone": False, "screen": False}
