@@ -14,15 +14,30 @@ import socketio
 from pydantic import BaseModel, ValidationError
 
 from signaling_server.protocol import (
+    Admitted,
+    ChatAck,
+    ChatMessage,
+    Denied,
     ErrorAck,
+    HandRaised,
     JoinAck,
+    LobbyEntry,
+    LobbyLeft,
     MediaToggled,
+    MeetingEnded,
+    MutedByHost,
     OkAck,
     Participant,
+    Reaction,
+    RecordingChanged,
     Relayed,
     RelayedCandidate,
+    Removed,
+    RoleChanged,
+    RoomUpdated,
     ServerEvent,
     UserLeft,
+    WaitingAck,
 )
 
 # What each server event must look like, per protocol.py (the single source of truth for the wire).
@@ -33,13 +48,31 @@ EVENT_MODELS: dict[str, type[BaseModel]] = {
     ServerEvent.RECEIVE_ANSWER: Relayed,
     ServerEvent.RECEIVE_ICE_CANDIDATE: RelayedCandidate,
     ServerEvent.MEDIA_TOGGLED: MediaToggled,
+    # v1.1 meetings
+    ServerEvent.ROOM_UPDATED: RoomUpdated,
+    ServerEvent.MEETING_ENDED: MeetingEnded,
+    ServerEvent.ROLE_CHANGED: RoleChanged,
+    ServerEvent.LOBBY_KNOCK: LobbyEntry,
+    ServerEvent.LOBBY_LEFT: LobbyLeft,
+    ServerEvent.ADMITTED: Admitted,
+    ServerEvent.DENIED: Denied,
+    ServerEvent.MUTED_BY_HOST: MutedByHost,
+    ServerEvent.REMOVED: Removed,
+    ServerEvent.CHAT_MESSAGE: ChatMessage,
+    ServerEvent.HAND_RAISED: HandRaised,
+    ServerEvent.REACTION: Reaction,
+    ServerEvent.RECORDING_CHANGED: RecordingChanged,
 }
+# Acks with more than ``{ok: true}`` (the others are ``OkAck``).
+ACK_MODELS: dict[str, type[BaseModel]] = {"join-room": JoinAck, "chat-message": ChatAck}
 
 
 def check_ack(event: str, ack: Any) -> None:
     """Every ack is one of the contract's shapes: raises AssertionError otherwise."""
     if isinstance(ack, dict) and ack.get("ok") is True:
-        model: type[BaseModel] = JoinAck if event == "join-room" else OkAck
+        # A join of a private room answers that the socket waits in the lobby (v1.1).
+        waiting = event == "join-room" and ack.get("waiting") is True
+        model: type[BaseModel] = WaitingAck if waiting else ACK_MODELS.get(event, OkAck)
     else:
         model = ErrorAck
     try:
