@@ -133,12 +133,9 @@ async def test_an_upload_is_announced_to_the_room_and_kept_in_its_chat(
     uploaded_at = datetime.fromisoformat(file["uploadedAt"])
     assert uploaded_at.utcoffset() == timedelta(0)
 
-    # A room-wide chat message with the file and no text, to everyone in the room (the uploader's socket too: it
-    # sent no chat-message, so nothing else tells it).
+    # A room-wide chat message with the file and no text (the uploader's own socket: the next test).
     expected = {"from": a.sid, "userId": alice["user"]["id"], "username": alice["user"]["username"], "text": ""}
-    messages = [await peer.log.next("chat-message") for peer in (a, b)]
-    assert messages[0] == messages[1]
-    message = messages[0]
+    message = await b.log.next("chat-message")
     ChatMessage.model_validate(message)
     assert set(message) == {"id", "from", "userId", "username", "text", "sentAt", "to", "file"}
     assert {k: message[k] for k in expected} == expected
@@ -159,6 +156,20 @@ async def test_an_upload_is_announced_to_the_room_and_kept_in_its_chat(
     r = await api.http.get(f"/api/rooms/{room_id}/files/{file['id']}", headers=bearer(late_user["token"]))
     assert r.status_code == 200
     assert r.content == content
+
+
+async def test_the_uploaders_own_socket_receives_the_files_message_too(api: Api, peers: Connect) -> None:
+    """The server posts the message room-wide, and the uploader's socket sent no ``chat-message``: no ack brings it
+    the message (its id, its time) that everyone else has in their chat and later joiners in their history."""
+    room_id, (alice, _), (a, b) = await in_room(api, peers, 2)
+    r = await upload(api.http, alice["token"], room_id, "mine.txt", b"shared by me")
+    assert r.status_code == 201, r.text
+    theirs = await b.log.next("chat-message")
+    try:
+        mine = await a.log.next("chat-message", timeout=2)
+    except TimeoutError:
+        raise AssertionError("the uploader's socket got no chat-message for its own file") from None
+    assert mine == theirs
 
 
 @pytest.mark.parametrize(
@@ -304,7 +315,7 @@ async def test_unknown_files_and_files_of_other_rooms_are_404(api: Api, peers: C
     file_id = r.json()["file"]["id"]
     for path in (
         f"/api/rooms/{room_id}/files/{secrets.token_urlsafe(16)}",
-        f"/api/rooms/{room_id}/files/..",
+        f"/api/rooms/{room_id}/files/{'f' * 64}",
         f"/api/rooms/{other_id}/files/{file_id}",  # carol is in her room; the file is not of her room
     ):
         token = carol["token"] if other_id in path else alice["token"]
@@ -358,9 +369,11 @@ async def test_over_the_size_limit_is_413_and_nothing_is_kept(make_server: Calla
     api = Api(url)
     user = await api.register()
     room = await api.create_room(user["token"])
-    peer = await Peer(url, user["token"]).connect()
+    uploader = await Peer(url, user["token"]).connect()
+    peer = await Peer(url, (await api.register())["token"]).connect()  # watches the room's chat
     try:
-        assert (await join(peer, room["roomId"]))["ok"] is True
+        for member in (uploader, peer):
+            assert (await join(member, room["roomId"]))["ok"] is True
         at_limit = secrets.token_bytes(limit)
         r = await upload(api.http, user["token"], room["roomId"], "fits.bin", at_limit)
         assert r.status_code == 201, r.text
@@ -374,9 +387,12 @@ async def test_over_the_size_limit_is_413_and_nothing_is_kept(make_server: Calla
             assert_error(r, 413, "too-large")
             assert regular_files(folder) == kept  # no partial file left behind
         assert await peer.log.quiet("chat-message", 0.3)
-        ack = await join(await Peer(url, (await api.register())["token"]).connect(), room["roomId"])
+        late = await Peer(url, (await api.register())["token"]).connect()
+        ack = await join(late, room["roomId"])
+        await late.close()
         assert [m["file"]["name"] for m in ack["chat"]] == ["fits.bin"]
     finally:
+        await uploader.close()
         await peer.close()
         await api.aclose()
     server.stop_gracefully()
