@@ -14,15 +14,30 @@ import socketio
 from pydantic import BaseModel, ValidationError
 
 from signaling_server.protocol import (
+    Admitted,
+    ChatAck,
+    ChatMessage,
+    Denied,
     ErrorAck,
+    HandRaised,
     JoinAck,
+    LobbyEntry,
+    LobbyLeft,
     MediaToggled,
+    MeetingEnded,
+    MutedByHost,
     OkAck,
     Participant,
+    Reaction,
+    RecordingChanged,
     Relayed,
     RelayedCandidate,
+    Removed,
+    RoleChanged,
+    RoomUpdated,
     ServerEvent,
     UserLeft,
+    WaitingAck,
 )
 
 # What each server event must look like, per protocol.py (the single source of truth for the wire).
@@ -33,13 +48,34 @@ EVENT_MODELS: dict[str, type[BaseModel]] = {
     ServerEvent.RECEIVE_ANSWER: Relayed,
     ServerEvent.RECEIVE_ICE_CANDIDATE: RelayedCandidate,
     ServerEvent.MEDIA_TOGGLED: MediaToggled,
+    # v1.1 meetings
+    ServerEvent.ROOM_UPDATED: RoomUpdated,
+    ServerEvent.MEETING_ENDED: MeetingEnded,
+    ServerEvent.ROLE_CHANGED: RoleChanged,
+    ServerEvent.LOBBY_KNOCK: LobbyEntry,
+    ServerEvent.LOBBY_LEFT: LobbyLeft,
+    ServerEvent.ADMITTED: Admitted,
+    ServerEvent.DENIED: Denied,
+    ServerEvent.MUTED_BY_HOST: MutedByHost,
+    ServerEvent.REMOVED: Removed,
+    ServerEvent.CHAT_MESSAGE: ChatMessage,
+    ServerEvent.HAND_RAISED: HandRaised,
+    ServerEvent.REACTION: Reaction,
+    ServerEvent.RECORDING_CHANGED: RecordingChanged,
+}
+# Successful acks that carry more than ``{ok: true}``.
+ACK_MODELS: dict[str, type[BaseModel]] = {
+    "join-room": JoinAck,
+    "chat-message": ChatAck,
 }
 
 
 def check_ack(event: str, ack: Any) -> None:
     """Every ack is one of the contract's shapes: raises AssertionError otherwise."""
     if isinstance(ack, dict) and ack.get("ok") is True:
-        model: type[BaseModel] = JoinAck if event == "join-room" else OkAck
+        model: type[BaseModel] = ACK_MODELS.get(event, OkAck)
+        if event == "join-room" and "waiting" in ack:
+            model = WaitingAck  # v1.1: the socket waits in the room's lobby
     else:
         model = ErrorAck
     try:
@@ -117,6 +153,15 @@ class EventLog:
         self._cursor[event] = want + 1
         return self.events[event][want]
 
+    def untaken(self, event: str) -> list[Any]:
+        """The events of that name that arrived and ``next`` has not taken yet."""
+        return self.events[event][self._cursor.get(event, 0) :]
+
+    def take_all(self) -> None:
+        """Mark everything received so far as taken: ``next`` and ``untaken`` see only what arrives later."""
+        for event, received in self.events.items():
+            self._cursor[event] = len(received)
+
     async def quiet(self, event: str, seconds: float = 0.3) -> bool:
         """True when no (further) event of that name arrives within ``seconds``."""
         before = len(self.events[event])
@@ -162,11 +207,16 @@ class Peer:
         check_ack(event, ack)
         return ack
 
-    async def join(self, room_id: str, camera: bool = True, microphone: bool = True) -> dict[str, Any]:
-        ack: dict[str, Any] = await self.call(
-            "join-room",
-            {"roomId": room_id, "mediaState": {"camera": camera, "microphone": microphone, "screen": False}},
-        )
+    async def join(
+        self, room_id: str, camera: bool = True, microphone: bool = True, password: str | None = None
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "roomId": room_id,
+            "mediaState": {"camera": camera, "microphone": microphone, "screen": False},
+        }
+        if password is not None:
+            payload["password"] = password
+        ack: dict[str, Any] = await self.call("join-room", payload)
         return ack
 
     async def close(self) -> None:
