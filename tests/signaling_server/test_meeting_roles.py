@@ -165,6 +165,7 @@ async def test_join_room_check_order(api: Api, peers: Connect) -> None:
     await removed.log.next("removed")
     guest = await newcomer(api, peers)
     assert (await guest.join(room_id, password=PASSWORD))["ok"] is True
+    assert (await host.log.next("user-joined"))["socketId"] == guest.sid
     await lock(host, [host, guest])
     elsewhere, _, _ = await in_room(api, peers, 1)
     busy = await newcomer(api, peers)
