@@ -48,7 +48,6 @@ EVENT_MODELS: dict[str, type[BaseModel]] = {
     ServerEvent.RECEIVE_ANSWER: Relayed,
     ServerEvent.RECEIVE_ICE_CANDIDATE: RelayedCandidate,
     ServerEvent.MEDIA_TOGGLED: MediaToggled,
-    # v1.1 meetings
     ServerEvent.ROOM_UPDATED: RoomUpdated,
     ServerEvent.MEETING_ENDED: MeetingEnded,
     ServerEvent.ROLE_CHANGED: RoleChanged,
@@ -63,19 +62,16 @@ EVENT_MODELS: dict[str, type[BaseModel]] = {
     ServerEvent.REACTION: Reaction,
     ServerEvent.RECORDING_CHANGED: RecordingChanged,
 }
-# Successful acks that carry more than ``{ok: true}``.
-ACK_MODELS: dict[str, type[BaseModel]] = {
-    "join-room": JoinAck,
-    "chat-message": ChatAck,
-}
 
 
 def check_ack(event: str, ack: Any) -> None:
     """Every ack is one of the contract's shapes: raises AssertionError otherwise."""
     if isinstance(ack, dict) and ack.get("ok") is True:
-        model: type[BaseModel] = ACK_MODELS.get(event, OkAck)
-        if event == "join-room" and "waiting" in ack:
-            model = WaitingAck  # v1.1: the socket waits in the room's lobby
+        model: type[BaseModel] = OkAck
+        if event == "join-room":
+            model = WaitingAck if ack.get("waiting") is True else JoinAck
+        elif event == "chat-message":
+            model = ChatAck
     else:
         model = ErrorAck
     try:
