@@ -179,14 +179,42 @@ async def test_set_role_is_heard_by_everyone_and_gives_the_powers(api: Api, peer
     for peer in (a, b, c, late):
         assert await peer.log.next("role-changed") == {"socketId": b.sid, "role": "participant"}
     assert refused(await b.call("lock-room", {"locked": True})) == "forbidden"
-    # The only host may not.
-    assert refused(await a.call("set-role", {"target": a.sid, "role": "participant"})) == "last-host"
+    # The owner may not step down at all (test_the_owner_stays_host_and_in_the_room; the only host as well).
+    assert refused(await a.call("set-role", {"target": a.sid, "role": "participant"})) == "forbidden"
     await nothing_more("role-changed", a, b, c, late)
     # A host demotes another host.
     await promote(a, c, [a, b, c, late])
     assert await a.call("set-role", {"target": c.sid, "role": "participant"}) == {"ok": True}
     for peer in (a, b, c, late):
         assert await peer.log.next("role-changed") == {"socketId": c.sid, "role": "participant"}
+
+
+async def test_the_only_host_may_not_step_down(api: Api, peers: Connect) -> None:
+    room_id, (a, b, c), _ = await in_room(api, peers, 3)
+    assert await a.call("leave-room", {"roomId": room_id}) == {"ok": True}
+    for peer in (b, c):
+        assert await peer.log.next("role-changed") == {"socketId": b.sid, "role": "host"}
+    assert refused(await b.call("set-role", {"target": b.sid, "role": "participant"})) == "last-host"
+    await nothing_more("role-changed", b, c)
+    # With a second host, the first may.
+    await promote(b, c, [b, c])
+    assert await b.call("set-role", {"target": b.sid, "role": "participant"}) == {"ok": True}
+    for peer in (b, c):
+        assert await peer.log.next("role-changed") == {"socketId": b.sid, "role": "participant"}
+
+
+async def test_the_owner_stays_host_and_in_the_room(api: Api, peers: Connect) -> None:
+    """Silent in the contract beyond "the owner is host whenever present": nobody can demote or remove the room's
+    owner, the owner itself included (this server answers ``forbidden``; a ``last-host`` would send an owner who is
+    the only host to make someone else host, only to be refused again)."""
+    _, (a, b, c), _ = await in_room(api, peers, 3)
+    await promote(a, b, [a, b, c])
+    assert refused(await b.call("set-role", {"target": a.sid, "role": "participant"})) == "forbidden"
+    assert refused(await a.call("set-role", {"target": a.sid, "role": "participant"})) == "forbidden"
+    assert refused(await b.call("remove-participant", {"target": a.sid})) == "forbidden"
+    await nothing_more("role-changed", a, b, c)
+    await nothing_more("removed", a, seconds=0)
+    assert a.log.events["user-left"] == b.log.events["user-left"] == c.log.events["user-left"] == []
 
 
 @pytest.mark.parametrize("media", ["microphone", "camera"])

@@ -28,7 +28,9 @@ async def test_owner_is_host_and_everyone_else_a_participant(api: Api, peers: Co
     assert {p["socketId"]: p["role"] for p in acks[2]["participants"]} == {a.sid: "host", b.sid: "participant"}
     for ack in acks:
         assert ack["self"]["handRaisedAt"] is None and ack["self"]["recording"] is False
-        assert "lobby" not in ack  # a public room has no lobby to list, not even for its host
+    # "for hosts, lobby": an empty one in a public room; a participant's ack has none.
+    assert acks[0]["lobby"] == []
+    assert "lobby" not in acks[1] and "lobby" not in acks[2]
     assert acks[0]["chat"] == acks[1]["chat"] == []
 
 
