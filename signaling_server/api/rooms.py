@@ -85,7 +85,7 @@ async def get_room(
 async def list_rooms(request: Request, user: CurrentUser, svc: ServicesDep) -> RoomListResponse:
     rows = await svc.store.recent_rooms(user.id)
     base = base_url(request, svc.settings)
-    return RoomListResponse(rooms=[room_out(row, base) for row in rows])
+    return RoomListResponse(rooms=[room_out(row, base, await svc.rooms.locked(row.room_id)) for row in rows])
 
 
 FORBIDDEN_DOC: ResponsesDoc = {403: error_doc("Only the room's owner may do this (`forbidden`)")}

@@ -183,10 +183,18 @@ class MeetingHandlers:
         if isinstance(host, dict):
             return host
         room_id, _ = host
-        rooms = self._svc.rooms
         room = await self._svc.store.room(room_id)
-        waiting = self._sig.sessions.get(msg.target)
-        if room is None or waiting is None or await rooms.lobby_of(msg.target) != room_id:
+        if room is None:
+            return error_ack(ErrorCode.UNKNOWN_TARGET, "nobody with that id is waiting in this room's lobby")
+        return await self._admit(room, msg.target, by=session.sid)
+
+    async def _admit(self, room: RoomRow, target: str, by: str | None) -> Ack:
+        """Move ``target`` from the lobby into the room: it receives ``admitted``, the hosts ``lobby-left``, the
+        room ``user-joined``."""
+        room_id = room.room_id
+        rooms = self._svc.rooms
+        waiting = self._sig.sessions.get(target)
+        if waiting is None or await rooms.lobby_of(target) != room_id:
             return error_ack(ErrorCode.UNKNOWN_TARGET, "nobody with that id is waiting in this room's lobby")
         # The admitted socket's own lock, as for its own join: its disconnect must not run half-way through this and
         # leave the others told of someone who is gone. (Handlers take only their own socket's lock otherwise, and a
@@ -194,24 +202,19 @@ class MeetingHandlers:
         async with waiting.lock:
             if waiting.closed:
                 return error_ack(ErrorCode.UNKNOWN_TARGET, "nobody with that id is waiting in this room's lobby")
-            return await self._admit(session, room_id, room, msg.target)
-
-    async def _admit(self, session: SocketSession, room_id: str, room: RoomRow, target: str) -> Ack:
-        rooms = self._svc.rooms
-        msg = Target(target=target)
-        try:
-            member, joined = await rooms.admit(
-                room_id, msg.target, room.max_participants, self._sig.settings.max_seats_per_user, room.owner_id
-            )
-        except NotWaiting:
-            return error_ack(ErrorCode.UNKNOWN_TARGET, "nobody with that id is waiting in this room's lobby")
-        except (RoomFull, SeatsTaken):
-            return error_ack(ErrorCode.ROOM_FULL, f"the room is full ({room.max_participants} participants)")
-        await self.lobby_left(room_id, msg.target)
-        admitted = Admitted(**(await self.arrival(room_id, member, joined))).wire()
-        await self._sig.send_to(msg.target, ServerEvent.ADMITTED, admitted)
-        await self._sig.entered(room_id, member, joined)
-        logger.info("admitted", extra={"roomId": room_id, "sid": msg.target, "by": session.sid})
+            try:
+                member, joined = await rooms.admit(
+                    room_id, target, room.max_participants, self._sig.settings.max_seats_per_user, room.owner_id
+                )
+            except NotWaiting:
+                return error_ack(ErrorCode.UNKNOWN_TARGET, "nobody with that id is waiting in this room's lobby")
+            except (RoomFull, SeatsTaken):
+                return error_ack(ErrorCode.ROOM_FULL, f"the room is full ({room.max_participants} participants)")
+            await self.lobby_left(room_id, target)
+            admitted = Admitted(**(await self.arrival(room_id, member, joined))).wire()
+            await self._sig.send_to(target, ServerEvent.ADMITTED, admitted)
+            await self._sig.entered(room_id, member, joined)
+        logger.info("admitted", extra={"roomId": room_id, "sid": target, "by": by})
         return OK
 
     async def deny(self, session: SocketSession, msg: Target) -> Ack:
@@ -420,6 +423,13 @@ class MeetingHandlers:
     # ---- what REST tells the room (services.MeetingEvents) ----
     async def room_updated(self, room: Room) -> None:
         await self._emit_room(room.room_id, ServerEvent.ROOM_UPDATED, RoomUpdated(room=room).wire())
+        if not room.is_private:
+            # The owner turned the lobby off: nobody is left waiting for a host who no longer has to let them in
+            # (as far as there are seats; the rest keep waiting and a host can still admit them).
+            row = await self._svc.store.room(room.room_id)
+            if row is not None:
+                for waiter in await self._svc.rooms.lobby(room.room_id):
+                    await self._admit(row, waiter.socket_id, by=None)
 
     async def room_deleted(self, room_id: str) -> None:
         await self._end(room_id, MeetingEnded(reason="room-deleted"))
