@@ -238,12 +238,15 @@ class MeetingHandlers:
         target = await self._target(room_id, session.sid, msg.target, allow_self=True)
         if isinstance(target, dict):
             return target
+        last_host = error_ack(ErrorCode.LAST_HOST, "you are the only host: make someone else host first")
         if target.owner and msg.role != "host":
-            return error_ack(ErrorCode.FORBIDDEN, "the room's owner is always a host")
+            # The owner is host whenever present; alone, the contract's own answer for the last host comes first.
+            others = [m for m in await self._hosts(room_id) if m.socket_id != target.socket_id]
+            return error_ack(ErrorCode.FORBIDDEN, "the room's owner is always a host") if others else last_host
         try:
             await self._svc.rooms.set_role(target.socket_id, msg.role)
         except LastHost:
-            return error_ack(ErrorCode.LAST_HOST, "you are the only host: make someone else host first")
+            return last_host
         await self._role_changed(room_id, target)
         return OK
 

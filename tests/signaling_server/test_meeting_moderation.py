@@ -205,8 +205,8 @@ async def test_the_only_host_may_not_step_down(api: Api, peers: Connect) -> None
 
 async def test_the_owner_stays_host_and_in_the_room(api: Api, peers: Connect) -> None:
     """Silent in the contract beyond "the owner is host whenever present": nobody can demote or remove the room's
-    owner, the owner itself included (this server answers ``forbidden``; a ``last-host`` would send an owner who is
-    the only host to make someone else host, only to be refused again)."""
+    owner, the owner itself included (this server answers ``forbidden`` once another host is present; alone, the
+    owner gets the contract's ``last-host``)."""
     _, (a, b, c), _ = await in_room(api, peers, 3)
     await promote(a, b, [a, b, c])
     assert refused(await b.call("set-role", {"target": a.sid, "role": "participant"})) == "forbidden"
@@ -215,6 +215,14 @@ async def test_the_owner_stays_host_and_in_the_room(api: Api, peers: Connect) ->
     await nothing_more("role-changed", a, b, c)
     await nothing_more("removed", a, seconds=0)
     assert a.log.events["user-left"] == b.log.events["user-left"] == c.log.events["user-left"] == []
+
+
+async def test_an_owner_who_is_the_only_host_gets_last_host_when_stepping_down(api: Api, peers: Connect) -> None:
+    """The contract's letter: "a host demoting itself while it is the only host -> last-host", the owner too (with
+    another host present the owner still may not: ``forbidden``, above)."""
+    _, (a, b), _ = await in_room(api, peers, 2)
+    assert refused(await a.call("set-role", {"target": a.sid, "role": "participant"})) == "last-host"
+    await nothing_more("role-changed", a, b)
 
 
 @pytest.mark.parametrize("media", ["microphone", "camera"])
