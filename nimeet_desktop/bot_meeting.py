@@ -142,7 +142,9 @@ class BotMeeting:
     def chat_message(self, message: ChatMessage) -> None:
         self.chat.append(message)
         file = message.file
-        if file is None or file.id in self.files_received or self._uploaded(file.id):
+        me = self._session.self_participant if self._session is not None else None
+        # Our own upload comes back too, possibly before its answer: by our account, it is not one to fetch.
+        if file is None or file.id in self.files_received or (me is not None and file.uploaded_by == me.user_id):
             return
         entry: dict[str, Any] = {
             "id": file.id,
@@ -257,9 +259,6 @@ class BotMeeting:
         for entry in self.files_received.values():
             if self.args.save_files is not None and entry["savedTo"] is None and entry["error"] is None:
                 entry["error"] = "not finished when the call ended"
-
-    def _uploaded(self, file_id: str) -> bool:
-        return any(sent["id"] == file_id for sent in self.files_sent)
 
     # ---- the report ---------------------------------------------------------------------------------------
 

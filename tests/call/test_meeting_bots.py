@@ -174,8 +174,9 @@ async def test_files_go_up_and_down_checked(call_server: ServerProcess, tmp_path
     assert received["verified"] is True and received["error"] is None
     assert Path(received["savedTo"]) == saved / "from-host.txt"
     assert (saved / "from-host.txt").read_bytes() == from_host.read_bytes()
-    # The host's file reached the bot as a chat message with the file and no text.
+    # Each file is posted to the chat as a message with the file and no text, to its sender too.
     assert [(m["text"], m["file"]["id"]) for m in got["chat"]["received"]] == [("", mine.id)]
+    assert [(m["text"], m["file"]["id"]) for m in got["chat"]["sent"]] == [("", shared.id)]
 
 
 async def test_a_host_mutes_the_bot_then_removes_it(call_server: ServerProcess, tmp_path: Path) -> None:
