@@ -293,7 +293,12 @@ QFrame#deviceOffer {{ background-color: {_css(TOAST_INFO)}; border-radius: 8px; 
 
 QToolButton[role="control"]:checked {{ background-color: {ACCENT.name()}; }}
 QToolButton[role="control"]:checked:hover {{ background-color: #1765cc; }}
-QToolButton[panelToggle="true"] {{ border: none; border-radius: 20px; padding: 6px; }}
+QToolButton[panelToggle="true"] {{
+    border: none;
+    border-radius: 20px;
+    min-width: 40px; max-width: 40px; min-height: 40px; max-height: 40px;
+    padding: 0px;
+}}
 QToolButton[panelToggle="true"]:hover {{ background-color: #4a4e52; }}
 QToolButton[panelToggle="true"]:checked {{ background-color: {CONTROL_BACKGROUND.name()}; }}
 QToolButton[panelToggle="true"]:focus {{ border: 2px solid #8ab4f8; }}
@@ -323,6 +328,16 @@ QWidget#meetingPanel QScrollArea, QWidget#meetingPanel QScrollArea > QWidget > Q
     background-color: transparent;
     border: none;
 }}
+QTabBar#meetingTabs::tab {{
+    background-color: transparent;
+    border: none;
+    border-bottom: 3px solid transparent;
+    color: {colors["secondary"]};
+    padding: 6px 10px;
+    margin-right: 4px;
+}}
+QTabBar#meetingTabs::tab:selected {{ border-bottom-color: {ACCENT.name()}; color: palette(window-text); }}
+QTabBar#meetingTabs::tab:hover {{ background-color: {colors["hover"]}; }}
 QLabel[role="secondary"] {{ color: {colors["secondary"]}; font-size: {small_pt}pt; }}
 QLabel[role="section"] {{ font-weight: bold; }}
 QLabel[role="private"] {{ color: {colors["private"]}; font-size: {small_pt}pt; font-style: italic; }}

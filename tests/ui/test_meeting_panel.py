@@ -223,12 +223,43 @@ def test_the_lock_shows_what_the_server_says(qtbot: QtBot, panel: MeetingPanel) 
     assert unlock.args == [False]
 
 
-def test_people_rows_fit_their_text(qtbot: QtBot, panel: MeetingPanel) -> None:
+def fits(qtbot: QtBot, panel: MeetingPanel) -> None:
+    """Every text whole, and nothing wider than the panel (its lists never scroll sideways)."""
+    qtbot.wait(50)
+    assert clipped_widgets(panel) == []
+    for area in (panel.people.scroll_area, panel.chat.scroll_area):
+        content = area.widget()
+        assert content is not None
+        assert content.minimumSizeHint().width() <= area.viewport().width(), area.parentWidget()
+
+
+def people_and_chat(panel: MeetingPanel) -> None:
     everyone = [person("me", "margaret", role="host"), person("a", "W" * 32, hand_at=NOW, microphone=False)]
     panel.set_people("me", everyone, am_host=True)
     panel.set_lobby([waiting("w1", "dorothy"), waiting("w2", "W" * 32)])
-    qtbot.wait(20)
-    assert clipped_widgets(panel.people) == []
+    panel.add_message(message(1, "a", "W" * 32, "W" * 300, to="me"), mine=False)
+    panel.add_message(message(2, "a", "W" * 32, "", file=file_info("f", "W" * 200)), mine=False)
+    panel.download_finished("f", None)
+    panel.upload_started("t", "W" * 200, 10)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_both_tabs_fit_their_text(qtbot: QtBot, request: pytest.FixtureRequest, language: str) -> None:
+    """In each language: a Russian "Mute everyone" beside "Lock room" once pushed the People tab sideways."""
+    if language == "ru":
+        request.getfixturevalue("russian")  # before the panel is built: its words are set once
+    host = QWidget()
+    qtbot.addWidget(host)
+    host.resize(PANEL_WIDTH, 720)
+    made = MeetingPanel(host)
+    made.resize(PANEL_WIDTH, 720)
+    host.show()
+    qtbot.waitExposed(host)
+    people_and_chat(made)
+    fits(qtbot, made)
+    made.show_tab("chat")
+    fits(qtbot, made)
+    host.close()
 
 
 # ---- Chat ---------------------------------------------------------------------------------------------------
@@ -494,16 +525,13 @@ def test_a_received_file_is_saved_with_progress_and_checked(qtbot: QtBot, panel:
     assert row.detail.property("role") == "error"
 
 
-def test_the_chat_fits_its_text(qtbot: QtBot, panel: MeetingPanel) -> None:
-    panel.set_people("me", [person("me", "margaret"), person("a", "W" * 32)], am_host=False)
+def test_a_message_shows_all_its_lines(qtbot: QtBot, panel: MeetingPanel) -> None:
     panel.show_tab("chat")
-    panel.add_message(message(1, "a", "W" * 32, "W" * 300, to="me"), mine=False)
-    panel.add_message(message(2, "a", "W" * 32, "", file=file_info("f", "W" * 200)), mine=False)
-    panel.upload_started("t", "W" * 200, 10)
-    qtbot.wait(50)
-    assert clipped_widgets(panel.chat) == []
+    panel.add_message(message(1, "a", "ada", "W" * 300 + "\n" + "and more " * 40), mine=False)
     (shown,) = panel.chat.groups[0].texts()
-    assert shown.height() >= shown.document().size().height() - 1  # all its lines, no scroll bar of its own
+    qtbot.waitUntil(lambda: shown.isVisible() and shown.height() > 3 * shown.fontMetrics().height())
+    assert shown.height() >= shown.document().size().height() - 1  # every line, and no scroll bar of its own
+    assert shown.verticalScrollBar().maximum() == 0
 
 
 def test_clear_forgets_the_meeting(qtbot: QtBot, panel: MeetingPanel) -> None:

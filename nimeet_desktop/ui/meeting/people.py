@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -255,11 +255,12 @@ class PeopleTab(QWidget):
         self.lock_box.setIcon(icons.icon("lock"))
         self.lock_box.setToolTip(self.tr("While the room is locked, nobody new can join"))
         self.lock_box.clicked.connect(lambda: self.lock.emit(not self.locked))
-        host_layout = QHBoxLayout(self.host_box)
+        # One above the other: side by side, a longer language's words made the panel scroll sideways.
+        host_layout = QVBoxLayout(self.host_box)
         host_layout.setContentsMargins(8, 0, 8, 8)
-        host_layout.addWidget(self.mute_all_button)
-        host_layout.addStretch(1)
-        host_layout.addWidget(self.lock_box)
+        host_layout.setSpacing(6)
+        host_layout.addWidget(self.mute_all_button, 0, Qt.AlignmentFlag.AlignLeft)
+        host_layout.addWidget(self.lock_box, 0, Qt.AlignmentFlag.AlignLeft)
 
         self.people_title = plain_label()
         self.people_title.setObjectName("peopleTitle")
@@ -398,7 +399,8 @@ class PeopleTab(QWidget):
         menu.aboutToHide.connect(menu.deleteLater)
         menu.destroyed.connect(lambda: setattr(self, "menu", None) if self.menu is menu else None)
         button = row.menu_button
-        menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+        # Under the button, right-aligned to it: the panel is at the window's right edge.
+        menu.popup(button.mapToGlobal(QPoint(button.width() - menu.sizeHint().width(), button.height())))
 
     def confirm_remove(self, socket_id: str) -> None:
         """Ask before removing someone: they cannot come back until the meeting ends."""

@@ -66,7 +66,7 @@ class ReactionBubble(QWidget):
         self.setFixedSize(self.side, self.side)
         self.pixmap = emoji_pixmap(emoji, self.side, self.devicePixelRatioF())
         # Lanes left and right of the centre, so a burst of reactions does not stack into one spot.
-        offset = (-1 if lane % 2 else 1) * ((lane + 1) // 2) * self.side * 0.6
+        offset = (-1 if lane % 2 else 1) * ((lane + 1) // 2) * self.side * 1.1
         self.left = round(tile.width() / 2 - self.side / 2 + offset)
         self.start_y = round(tile.height() * 0.8 - self.side / 2)
         self.rise = tile.height() * RISE_FRACTION
