@@ -324,10 +324,8 @@ QWidget#meetingPanel {{
     background-color: {colors["card"]};
     border-radius: 12px;
 }}
-QWidget#meetingPanel QScrollArea, QWidget#meetingPanel QScrollArea > QWidget > QWidget {{
-    background-color: transparent;
-    border: none;
-}}
+QWidget#meetingPanel QScrollArea {{ background-color: transparent; border: none; }}
+QWidget#peopleContent, QWidget#chatTranscript {{ background-color: transparent; }}
 QTabBar#meetingTabs::tab {{
     background-color: transparent;
     border: none;
@@ -354,7 +352,7 @@ QPlainTextEdit#chatInput {{
     padding: 2px 4px;
     background-color: palette(base);
 }}
-QPlainTextEdit#chatInput:focus {{ border: 2px solid {ACCENT.name()}; }}
+QPlainTextEdit#chatInput:focus {{ border-color: {ACCENT.name()}; }}
 QLabel#deviceOfferText {{ color: {_css(TOAST_TEXT)}; }}
 QToolButton#dismissOfferButton {{ color: {_css(TOAST_TEXT)}; border: none; font-size: 14pt; }}
 """

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from nimeet_desktop.ui.meeting.chat import GROUP_S
 from nimeet_desktop.ui.meeting.chat_text import open_link, safe_link
 from nimeet_desktop.ui.meeting.panel import PANEL_WIDTH, MeetingPanel
-from nimeet_desktop.ui.meeting.people import PeopleTab
+from nimeet_desktop.ui.meeting.people import PeopleTab, initial
 from nimeet_desktop.ui.untrusted import link_spans
 from signaling_server.protocol import CHAT_TEXT_MAX, FileInfo
 from tests.ui.layout_checks import clipped_widgets
@@ -543,3 +543,26 @@ def test_clear_forgets_the_meeting(qtbot: QtBot, panel: MeetingPanel) -> None:
     panel.clear()
     assert panel.people.rows == {} and panel.waiting == 0 and panel.chat.groups == []
     assert panel.chat.uploads == {} and panel.unread == 0
+
+
+def test_an_avatar_shows_a_letter_whatever_the_name_begins_with() -> None:
+    assert initial("ada") == "A"
+    assert initial("\u202egpj.exe") == "G"  # not the invisible override
+    assert initial('<img src="x">') == "I"
+    assert initial("...") == "?"
+
+
+def test_the_input_grows_with_its_lines_up_to_a_limit(qtbot: QtBot, panel: MeetingPanel) -> None:
+    panel.show_tab("chat")
+    box = panel.chat.input
+    qtbot.waitUntil(box.isVisible)
+    one = box.height()
+    box.setPlainText("a\nb\nc")
+    three = box.height()
+    assert three >= one + 2 * box.fontMetrics().lineSpacing() - 1
+    assert box.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff  # all lines show: no bar
+    box.setPlainText("\n".join("line" for _ in range(20)))
+    assert box.height() < 20 * box.fontMetrics().lineSpacing()  # capped; the rest scrolls
+    assert box.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded
+    box.clear()
+    assert box.height() == one

@@ -8,13 +8,14 @@ dropping it on the tab. Everything sent is a signal: a message shows when it com
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QSize, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QKeyEvent
+from PySide6.QtCore import QEvent, QMimeData, QSize, QStandardPaths, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -55,7 +56,6 @@ class ChatInput(QPlainTextEdit):
         super().__init__(parent)
         self.setObjectName("chatInput")
         self.setTabChangesFocus(True)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.textChanged.connect(self._fit)
         self._fit()
 
@@ -69,12 +69,26 @@ class ChatInput(QPlainTextEdit):
             return
         super().keyPressEvent(event)
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._fit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit()
+
     def _fit(self) -> None:
-        lines = min(INPUT_LINES, max(1, round(self.document().size().height())))
-        margins = self.contentsMargins()
-        document_margin = 2 * round(self.document().documentMargin())
-        height = lines * self.fontMetrics().lineSpacing() + margins.top() + margins.bottom() + document_margin + 4
-        self.setFixedHeight(height)
+        """As tall as the lines typed (up to ``INPUT_LINES``, then a scroll bar): the document's lines, its margin,
+        and whatever the frame and the theme's padding take around the viewport."""
+        lines = max(1, round(self.document().size().height()))  # QPlainTextEdit's document counts lines
+        shown = min(INPUT_LINES, lines)
+        chrome = self.height() - self.viewport().height() if self.isVisible() else 2 * self.frameWidth()
+        margin = 2 * math.ceil(self.document().documentMargin())
+        self.setFixedHeight(shown * self.fontMetrics().lineSpacing() + margin + chrome + 2)
+        self.setVerticalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded if lines > INPUT_LINES else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
 
 
 class MessageGroup(QWidget):

@@ -9,6 +9,7 @@ the earliest raised on top, so a host takes them in turn.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -36,6 +37,13 @@ AVATAR_SIDE = 32
 STATUS_SIDE = 20  # the microphone, camera and hand icons of a row
 
 
+def initial(name: str) -> str:
+    """The first letter or digit of ``name``, upper case; "?" if it has none (a name of marks and symbols, or one
+    that starts with an invisible text-direction character, must not show an empty disc)."""
+    found = next((c for c in name if unicodedata.category(c)[0] in "LN"), "?")
+    return found.upper()
+
+
 class Avatar(QWidget):
     """A person's initial on their colour, as their tile shows it when their camera is off."""
 
@@ -46,8 +54,7 @@ class Avatar(QWidget):
 
     def set_name(self, name: str) -> None:
         self._name = name
-        stripped = name.strip()
-        self._initial = stripped[0].upper() if stripped else "?"
+        self._initial = initial(name)
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -269,6 +276,7 @@ class PeopleTab(QWidget):
         self.people_list.setSpacing(0)
 
         content = QWidget()
+        content.setObjectName("peopleContent")
         column = QVBoxLayout(content)
         column.setContentsMargins(4, 8, 4, 8)
         column.setSpacing(4)
