@@ -643,6 +643,7 @@ class CallSession(MeetingHandler):
             remote.set_media(event.media_type, event.enabled)
             self.meeting.set_media(event.socket_id, event.media_type, event.enabled)
             self.observer.on_participant_updated(remote)
+            self._meeting_changed()  # the People list shows microphones and cameras from the meeting's picture
 
     async def on_connection_state(self, state: ConnectionState, detail: str | None) -> None:
         self.observer.on_connection(state, detail)

@@ -769,6 +769,21 @@
     </message>
 </context>
 <context>
+    <name>MeetingController</name>
+    <message>
+        <source>That message cannot be sent: it is empty or too long.</source>
+        <translation>Это сообщение нельзя отправить: оно пустое или слишком длинное.</translation>
+    </message>
+    <message>
+        <source>That file cannot be read.</source>
+        <translation>Этот файл не удаётся прочитать.</translation>
+    </message>
+    <message>
+        <source>Not saved: cancelled.</source>
+        <translation>Не сохранено: отменено.</translation>
+    </message>
+</context>
+<context>
     <name>MeetingPanel</name>
     <message>
         <source>People</source>

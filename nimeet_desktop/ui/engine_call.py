@@ -31,6 +31,7 @@ from nimeet_desktop.call.call_stats import CallCounters
 from nimeet_desktop.call.desktop_call import DesktopCall
 from nimeet_desktop.call.engine_loop import EngineLoop
 from nimeet_desktop.call.errors import CallError
+from nimeet_desktop.call.meeting import EndReason, MeetingSnapshot
 from nimeet_desktop.call.quality import QualityMeter
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.session import CallObserver
@@ -40,7 +41,7 @@ from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.device_watch import DEVICE_KINDS, DeviceKind
 from nimeet_desktop.media.provider import VideoHeight
 from nimeet_desktop.net.signaling import ConnectionState
-from signaling_server.protocol import JoinAck, MediaState, Participant, WaitingAck
+from signaling_server.protocol import ChatMessage, JoinAck, MediaState, ModeratedMedia, Participant, Role, WaitingAck
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,12 @@ class EngineCall(QObject):
     connection_changed = Signal(ConnectionState, str)  # detail ("" for none)
     error = Signal(CallError)
     fell_back = Signal(str, object)  # a device kind, the lost device's id (or None): replaced by the default
+    # ---- the meeting (contract v1.1) ----
+    meeting_changed = Signal(object)  # MeetingSnapshot: roles, hands, the lobby, the lock, whether we wait
+    chat_message = Signal(object)  # ChatMessage not seen before in this call (history first; ours once sent)
+    reaction = Signal(str, str)  # socket id (ours too), emoji
+    muted_by_host = Signal(str, str)  # "microphone" or "camera", the host's name ("" when not known)
+    call_ended = Signal(str, str)  # EndReason ("removed", "denied", "ended-by-host", "room-deleted"), by whom or ""
 
     _event = Signal(object)  # _Event, emitted on the engine thread, delivered (queued) on ours
 
@@ -271,6 +278,44 @@ class EngineCall(QObject):
         self._devices = devices
         return ok
 
+    # ---- the meeting (contract v1.1): each awaits the server's answer (SignalingError when it refused) ----
+
+    async def send_chat(self, text: str, to: str | None = None) -> ChatMessage:
+        return await self.on_engine(lambda call: call.session.send_chat(text, to))
+
+    async def raise_hand(self, raised: bool) -> None:
+        await self.on_engine(lambda call: call.session.raise_hand(raised))
+
+    async def react(self, emoji: str) -> None:
+        await self.on_engine(lambda call: call.session.react(emoji))
+
+    async def admit(self, socket_id: str) -> None:
+        await self.on_engine(lambda call: call.session.admit(socket_id))
+
+    async def deny(self, socket_id: str) -> None:
+        await self.on_engine(lambda call: call.session.deny(socket_id))
+
+    async def set_role(self, socket_id: str, role: Role) -> None:
+        await self.on_engine(lambda call: call.session.set_role(socket_id, role))
+
+    async def mute_participant(self, socket_id: str, media: ModeratedMedia) -> None:
+        await self.on_engine(lambda call: call.session.mute_participant(socket_id, media))
+
+    async def mute_all(self) -> None:
+        await self.on_engine(lambda call: call.session.mute_all())
+
+    async def remove_participant(self, socket_id: str) -> None:
+        await self.on_engine(lambda call: call.session.remove_participant(socket_id))
+
+    async def lock_room(self, locked: bool) -> None:
+        await self.on_engine(lambda call: call.session.lock_room(locked))
+
+    async def lower_hand(self, socket_id: str) -> None:
+        await self.on_engine(lambda call: call.session.lower_hand(socket_id))
+
+    async def end_meeting(self) -> None:
+        await self.on_engine(lambda call: call.session.end_meeting())
+
     def set_audio_processing(self, config: AudioProcessingConfig) -> None:
         self._send(lambda call: call.set_audio_processing(config))
 
@@ -374,6 +419,21 @@ class _Relay(CallObserver):
 
     def on_error(self, error: CallError) -> None:
         self._post(lambda: self._handle._failed(error))
+
+    def on_meeting_changed(self, meeting: MeetingSnapshot) -> None:
+        self._post(lambda: self._handle.meeting_changed.emit(meeting))
+
+    def on_chat_message(self, message: ChatMessage) -> None:
+        self._post(lambda: self._handle.chat_message.emit(message))
+
+    def on_reaction(self, socket_id: str, emoji: str) -> None:
+        self._post(lambda: self._handle.reaction.emit(socket_id, emoji))
+
+    def on_muted_by_host(self, media: ModeratedMedia, by_username: str | None) -> None:
+        self._post(lambda: self._handle.muted_by_host.emit(media, by_username or ""))
+
+    def on_call_ended(self, reason: EndReason, by_username: str | None) -> None:
+        self._post(lambda: self._handle.call_ended.emit(reason, by_username or ""))
 
     def on_fell_back(self, kind: DeviceKind, lost: str | None) -> None:
         devices = _devices(self.call) if self.call is not None else {}

@@ -34,6 +34,7 @@ from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar, set_action
 from nimeet_desktop.ui.device_messages import call_error_text
 from nimeet_desktop.ui.engine_call import EngineCall
 from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation
+from nimeet_desktop.ui.meeting.controller import MeetingController
 from nimeet_desktop.ui.meeting.panel import MeetingPanel, Tab
 from nimeet_desktop.ui.meeting.texts import muted_by_host
 from nimeet_desktop.ui.push_to_talk import PushToTalkCall
@@ -77,6 +78,7 @@ class CallView(QWidget):
         )
         # The call runs on the engine's thread; this is our handle on it (ui/engine_call.py).
         self.call: EngineCall | None = None
+        self.meeting_controller: MeetingController | None = None
         self.room_id = ""
         self.invite_url: str | None = None  # the server's inviteUrl, from pre-join
         self._quiet_until = 0.0
@@ -252,6 +254,7 @@ class CallView(QWidget):
         call.local_media_changed.connect(self._local_media)
         call.connection_changed.connect(self._connection)
         call.error.connect(lambda error: self.toast.emit(call_error_text(error), ToastKind.ERROR))
+        self.meeting_controller = MeetingController(self, call, self.context, room_id)
         # The call exists from now on: what follows it (the device menus, the tray) attaches at once, not at the
         # engine's first event, which comes from its own thread whenever the join gets that far.
         self.state_changed.emit()
@@ -511,6 +514,9 @@ class CallView(QWidget):
         self.grid.stop_clock()
         self.overlay.hide()
         call, self.call = self.call, None
+        controller, self.meeting_controller = self.meeting_controller, None
+        if controller is not None:
+            await controller.close()  # uploads cancelled, downloads stopped: the meeting's files are not ours now
         if call is not None:
             await call.leave()
         for tile in self.grid.tiles():
