@@ -9,6 +9,7 @@ contract). No aiohttp exception leaves this module.
 from __future__ import annotations
 
 import email.utils
+import enum
 import json
 import logging
 import math
@@ -34,6 +35,7 @@ from signaling_server.protocol import (
     Room,
     RoomInfoResponse,
     RoomListResponse,
+    RoomUpdated,
     User,
 )
 
@@ -42,10 +44,12 @@ __all__ = [
     "MAX_RESPONSE_BYTES",
     "MAX_RETRY_AFTER_S",
     "TOTAL_TIMEOUT_S",
+    "UNCHANGED",
     "ApiClient",
     "ApiError",
     "RestError",
     "ServerUnreachable",
+    "Unchanged",
 ]
 
 logger = logging.getLogger(__name__)
@@ -63,6 +67,16 @@ USER_AGENT: Final = "NIMeet-desktop/0.1"
 _TOKEN_RE = re.compile(r"[\x21-\x7e]{1,8192}")
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class Unchanged(enum.Enum):
+    """``update_room``'s "leave this field as it is": None already means something there (``password=None``
+    removes the password, ``description=None`` the description), so "not given" needs a value of its own."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED: Final = Unchanged.UNCHANGED
 
 
 class RestError(Exception):
@@ -189,23 +203,56 @@ class ApiClient:
         *,
         description: str | None = None,
         is_private: bool | None = None,
+        password: str | None = None,
     ) -> CreateRoomResponse:
-        """POST /api/rooms/create → ``{room, joinUrl}``; fields left as None take the server's defaults."""
+        """POST /api/rooms/create → ``{room, joinUrl}``; fields left as None take the server's defaults (no
+        password: an open room)."""
         fields = {
             "name": name,
             "maxParticipants": max_participants,
             "description": description,
             "isPrivate": is_private,
+            "password": password,
         }
         body = {key: value for key, value in fields.items() if value is not None}
         return await self._call("POST", "/api/rooms/create", CreateRoomResponse, body=body, ok=201)
 
+    async def update_room(
+        self,
+        room_id: str,
+        *,
+        name: str | Unchanged = UNCHANGED,
+        description: str | Unchanged | None = UNCHANGED,
+        max_participants: int | Unchanged = UNCHANGED,
+        is_private: bool | Unchanged = UNCHANGED,
+        password: str | Unchanged | None = UNCHANGED,
+    ) -> Room:
+        """PATCH /api/rooms/{roomId} (the owner only) → the room as it is now. Only the fields given are sent;
+        ``password=None`` removes the password, ``description=None`` the description. Raises ValueError for a
+        malformed id; ApiError 403 ``forbidden`` (not the owner), 404, 422 (with the field)."""
+        fields: dict[str, object] = {
+            "name": name,
+            "description": description,
+            "maxParticipants": max_participants,
+            "isPrivate": is_private,
+            "password": password,
+        }
+        body = {key: value for key, value in fields.items() if value is not UNCHANGED}
+        path = f"/api/rooms/{_room_path(room_id)}"
+        # The answer is ``{room}``: the shape of the ``room-updated`` event everyone in the room receives.
+        return (await self._call("PATCH", path, RoomUpdated, body=body)).room
+
+    async def delete_room(self, room_id: str) -> None:
+        """DELETE /api/rooms/{roomId} (the owner only) → 204; whoever is in it is told the meeting ended. Raises
+        ValueError for a malformed id; ApiError 403 ``forbidden``, 404."""
+        path = f"/api/rooms/{_room_path(room_id)}"
+        status, data, retry_after = await self._exchange("DELETE", path, None, self._auth_headers(), no_content=True)
+        if status != 204:
+            raise _api_error(status, data, retry_after)
+
     async def get_room(self, room_id: str) -> RoomInfoResponse:
         """GET /api/rooms/{roomId} → ``{room, participantCount}``; raises ValueError for a malformed id."""
-        if not isinstance(room_id, str) or not ROOM_ID_RE.fullmatch(room_id):
-            # Checked here as well as on the server: the id becomes part of the URL path.
-            raise ValueError("not a room id")
-        return await self._call("GET", f"/api/rooms/{room_id}", RoomInfoResponse)
+        return await self._call("GET", f"/api/rooms/{_room_path(room_id)}", RoomInfoResponse)
 
     async def list_rooms(self) -> list[Room]:
         """GET /api/rooms: the user's own and recently joined rooms, newest first."""
@@ -278,9 +325,7 @@ class ApiClient:
         auth: bool = True,
         ok: int = 200,
     ) -> M:
-        headers: dict[str, str] = {}
-        if auth and self._token is not None:
-            headers["Authorization"] = f"Bearer {self._token}"
+        headers = self._auth_headers() if auth else {}
         status, data, retry_after = await self._exchange(method, path, body, headers)
         if status == ok:
             try:
@@ -292,10 +337,20 @@ class ApiClient:
                 ) from None
         raise _api_error(status, data, retry_after)
 
+    def _auth_headers(self) -> dict[str, str]:
+        return {} if self._token is None else {"Authorization": f"Bearer {self._token}"}
+
     async def _exchange(
-        self, method: str, path: str, body: Mapping[str, Any] | None, headers: dict[str, str]
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        headers: dict[str, str],
+        *,
+        no_content: bool = False,
     ) -> tuple[int, Any, str | None]:
-        """Send one request; the status, the parsed JSON body and the Retry-After header, or ServerUnreachable."""
+        """Send one request; the status, the parsed JSON body and the Retry-After header, or ServerUnreachable.
+        ``no_content``: a 204 is an answer too (its body None); every other success must be JSON."""
         url = self._base_url + path
         where = self._base_url
         http = self._http()
@@ -327,12 +382,22 @@ class ApiClient:
         logger.debug("%s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
         if 300 <= status < 400:
             raise ServerUnreachable(f"{where} redirects elsewhere (HTTP {status}): check the server address")
+        if no_content and status == 204:
+            return status, None, retry_after
         data = _parse_json(raw)
         if data is _NOT_JSON or data is None:
             if status >= 500 or status in (404, 405):
                 raise ServerUnreachable(f"{where} is not answering as a NIMeet server (HTTP {status})")
             raise ServerUnreachable(f"{where} did not answer with JSON (HTTP {status}): is it a NIMeet server?")
         return status, data, retry_after
+
+
+def _room_path(room_id: str) -> str:
+    """``room_id`` as it goes into a URL path: checked here as well as on the server, so that it cannot name
+    another path; ValueError when it is not a room id."""
+    if not isinstance(room_id, str) or not ROOM_ID_RE.fullmatch(room_id):
+        raise ValueError("not a room id")
+    return room_id
 
 
 class _TooLarge(Exception):
