@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from signaling_server import wirejson
-from signaling_server.api import auth, errors, invitations, misc, rooms
-from signaling_server.api.body_limit import UPLOAD_PATHS, BodyLimit
+from signaling_server.api import auth, errors, files, invitations, misc, rooms
+from signaling_server.api.body_limit import UPLOADS, BodyLimit
 from signaling_server.api.host_guard import HostGuard, allowed_hosts_for
 from signaling_server.config import Settings
 from signaling_server.db.engine import migrate
@@ -59,6 +59,8 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await migrate(svc.engine)
+        # Meetings live in this process: their files died with the previous run's meetings.
+        svc.files.clear_all()
         await svc.revocations.start()  # revoked tokens loaded before the first request
         # Live room state lives in this process: stays still open in the database ended with the last run.
         closed = await svc.store.end_open_participations()
@@ -88,13 +90,14 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
     errors.install(api)
     api.include_router(auth.router)
     api.include_router(rooms.router)
+    api.include_router(files.router)
     api.include_router(misc.router)
     api.include_router(invitations.router)
     if settings.cors_origins:
         api.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
 
@@ -121,7 +124,7 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
         ),
     )
     signaling = Signaling(sio, svc)
-    rest = BodyLimit(api, settings.max_body_bytes, exempt_paths=UPLOAD_PATHS)
+    rest = BodyLimit(api, settings.max_body_bytes, exempt=UPLOADS)
     routed = websocket_only(socketio.ASGIApp(sio, other_asgi_app=rest, socketio_path="socket.io"))
     asgi = HostGuard(routed, allowed_hosts_for(settings.host, settings.allowed_hosts), settings.cors_origins)
     return ServerApp(asgi=asgi, sio=sio, signaling=signaling)

@@ -14,7 +14,7 @@ import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from signaling_server.protocol import MAX_EVENT_BYTES
+from signaling_server.protocol import MAX_EVENT_BYTES, MAX_FILE_BYTES_DEFAULT
 
 APP_NAME = "nimeet-server"
 
@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     # The base URL people reach this server at (https://meet.example.org, a path prefix allowed): invitations are
     # <base>/join/<roomId>. Unset, each request's own scheme and Host are used.
     public_url: str | None = None
+
+    # ---- Meetings (contract v1.1) ----
+    # The largest file one upload may carry; a larger one is refused (413) and nothing of it is kept.
+    max_file_bytes: int = Field(default=MAX_FILE_BYTES_DEFAULT, ge=1)
 
     # ---- TLS (issue 11) ----
     # Serve https:// and wss:// directly: a PEM certificate (chain) and its unencrypted PEM private key, both or

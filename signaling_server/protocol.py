@@ -315,6 +315,12 @@ class CreateRoomResponse(WireModel):
     join_url: str
 
 
+class RoomResponse(WireModel):
+    """PATCH /api/rooms/{roomId} (v1.1)."""
+
+    room: Room
+
+
 class RoomInfoResponse(WireModel):
     room: Room
     participant_count: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,6 +14,8 @@ from signaling_server.accounts.tokens import Tokens, load_or_create_key
 from signaling_server.config import Settings
 from signaling_server.db.engine import create_engine, sessions
 from signaling_server.db.store import Store
+from signaling_server.meeting_files import MeetingFiles
+from signaling_server.protocol import ChatMessage, Room
 from signaling_server.ratelimit import RateLimiter
 from signaling_server.signaling.state import MemoryRoomState, RoomState
 
@@ -22,6 +25,18 @@ class Limits:
     register: RateLimiter
     login: RateLimiter
     create_room: RateLimiter
+
+
+class MeetingEvents(Protocol):
+    """What REST routes tell the people in a room (the socket side implements it: ``signaling/meetings.py``)."""
+
+    async def room_updated(self, room: Room) -> None: ...
+
+    async def room_deleted(self, room_id: str) -> None: ...
+
+    async def file_posted(self, room_id: str, message: ChatMessage) -> bool:
+        """Post a file's room-wide chat message; False when the meeting it was uploaded in is over."""
+        ...
 
 
 @dataclass
@@ -34,6 +49,9 @@ class Services:
     revocations: Revocations
     rooms: RoomState
     limits: Limits
+    files: MeetingFiles
+    # Set by the socket side once it is built (REST routes run only after that).
+    meetings: MeetingEvents | None = None
 
 
 def build_services(settings: Settings) -> Services:
@@ -58,4 +76,5 @@ def build_services(settings: Settings) -> Services:
             login=RateLimiter(settings.login_per_min),
             create_room=RateLimiter(settings.create_room_per_min),
         ),
+        files=MeetingFiles(settings.data_dir, settings.max_file_bytes),
     )

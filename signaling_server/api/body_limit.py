@@ -9,7 +9,7 @@ exceptions and do their own limit.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,19 +20,20 @@ from signaling_server.protocol import ErrorCode
 
 logger = logging.getLogger(__name__)
 
-# Routes that take large bodies and bound them themselves (file uploads, when they come); none yet.
-UPLOAD_PATHS: frozenset[str] = frozenset()
+# Routes that take large bodies and bound them themselves: file uploads (``api/files.py``, NIMEET_MAX_FILE_BYTES).
+UPLOADS = re.compile(r"/api/rooms/[^/]+/files")
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int, exempt_paths: Collection[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, exempt: re.Pattern[str] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.exempt_paths = frozenset(exempt_paths)
+        self.exempt = exempt
         self._throttle = Throttle()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.exempt_paths:
+        exempt = self.exempt is not None and scope["type"] == "http" and self.exempt.fullmatch(scope["path"])
+        if scope["type"] != "http" or exempt:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)

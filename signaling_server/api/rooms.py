@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Path, Request, Response
+from pydantic.alias_generators import to_camel
 
 from signaling_server.api.deps import (
     INVALID_DOC,
     RATE_DOC,
     UNAUTHORIZED_DOC,
     CurrentUser,
+    ResponsesDoc,
     ServicesDep,
     error_doc,
     rate_limited,
@@ -19,6 +21,7 @@ from signaling_server.api.deps import (
 from signaling_server.api.errors import ApiError
 from signaling_server.api.invitations import base_url
 from signaling_server.api.views import room_out
+from signaling_server.db.models import RoomRow, UserRow
 from signaling_server.protocol import (
     ROOM_ID_RE,
     CreateRoomRequest,
@@ -26,8 +29,11 @@ from signaling_server.protocol import (
     ErrorCode,
     RoomInfoResponse,
     RoomListResponse,
+    RoomResponse,
+    UpdateRoomRequest,
     join_url,
 )
+from signaling_server.services import Services
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/rooms", tags=["rooms"])
@@ -49,7 +55,10 @@ async def create_room(
     # Every field is optional, so an absent body means "all defaults".
     body = body or CreateRoomRequest()
     name = (body.name or "").strip() or f"{user.username}'s room"
-    row = await svc.store.create_room(user.id, name, body.max_participants, body.description, body.is_private)
+    password_hash = None if body.password is None else await svc.passwords.hash(body.password)
+    row = await svc.store.create_room(
+        user.id, name, body.max_participants, body.description, body.is_private, password_hash
+    )
     logger.info("room created", extra={"roomId": row.room_id, "userId": user.id})
     return CreateRoomResponse(room=room_out(row, base_url(request, svc.settings)), join_url=join_url(row.room_id))
 
@@ -65,8 +74,10 @@ async def get_room(
     row = await svc.store.room(room_id) if ROOM_ID_RE.fullmatch(room_id) else None
     if row is None:
         raise ApiError(404, ErrorCode.ROOM_NOT_FOUND, "no room with that id")
+    locked = await svc.rooms.locked(row.room_id)
     return RoomInfoResponse(
-        room=room_out(row, base_url(request, svc.settings)), participant_count=await svc.rooms.count(row.room_id)
+        room=room_out(row, base_url(request, svc.settings), locked),
+        participant_count=await svc.rooms.count(row.room_id),
     )
 
 
@@ -74,4 +85,70 @@ async def get_room(
 async def list_rooms(request: Request, user: CurrentUser, svc: ServicesDep) -> RoomListResponse:
     rows = await svc.store.recent_rooms(user.id)
     base = base_url(request, svc.settings)
-    return RoomListResponse(rooms=[room_out(row, base) for row in rows])
+    return RoomListResponse(rooms=[room_out(row, base, await svc.rooms.locked(row.room_id)) for row in rows])
+
+
+FORBIDDEN_DOC: ResponsesDoc = {403: error_doc("Only the room's owner may do this (`forbidden`)")}
+NOT_FOUND_DOC: ResponsesDoc = {404: error_doc("No room with that id (`room-not-found`)")}
+
+
+async def _owned_room(svc: Services, user: UserRow, room_id: str) -> RoomRow:
+    row = await svc.store.room(room_id) if ROOM_ID_RE.fullmatch(room_id) else None
+    if row is None:
+        raise ApiError(404, ErrorCode.ROOM_NOT_FOUND, "no room with that id")
+    if row.owner_id != user.id:
+        raise ApiError(403, ErrorCode.FORBIDDEN, "only the room's owner can change or delete it")
+    return row
+
+
+@router.patch(
+    "/{roomId}",
+    response_model=RoomResponse,
+    responses={**UNAUTHORIZED_DOC, **FORBIDDEN_DOC, **NOT_FOUND_DOC, **INVALID_DOC},
+)
+async def update_room(
+    request: Request,
+    user: CurrentUser,
+    svc: ServicesDep,
+    room_id: Annotated[str, Path(alias="roomId")],
+    body: Annotated[UpdateRoomRequest, Body()],
+) -> RoomResponse:
+    row = await _owned_room(svc, user, room_id)
+    given = body.model_fields_set
+    changes: dict[str, Any] = {}
+    if "name" in given:
+        name = (body.name or "").strip()
+        if not name:
+            raise ApiError(422, ErrorCode.INVALID_INPUT, "name: must not be empty", field="name")
+        changes["name"] = name
+    if "description" in given:
+        changes["description"] = body.description
+    for field in ("max_participants", "is_private"):
+        if field in given:
+            value = getattr(body, field)
+            if value is None:
+                raise ApiError(
+                    422, ErrorCode.INVALID_INPUT, f"{to_camel(field)}: must not be null", field=to_camel(field)
+                )
+            changes[field] = value
+    if "password" in given:
+        changes["password_hash"] = None if body.password is None else await svc.passwords.hash(body.password)
+    updated = await svc.store.update_room(row.room_id, changes)
+    if updated is None:  # deleted meanwhile
+        raise ApiError(404, ErrorCode.ROOM_NOT_FOUND, "no room with that id")
+    room = room_out(updated, base_url(request, svc.settings), await svc.rooms.locked(updated.room_id))
+    if svc.meetings is not None:
+        await svc.meetings.room_updated(room)
+    logger.info("room updated", extra={"roomId": row.room_id, "fields": sorted(changes)})
+    return RoomResponse(room=room)
+
+
+@router.delete("/{roomId}", status_code=204, responses={**UNAUTHORIZED_DOC, **FORBIDDEN_DOC, **NOT_FOUND_DOC})
+async def delete_room(user: CurrentUser, svc: ServicesDep, room_id: Annotated[str, Path(alias="roomId")]) -> Response:
+    row = await _owned_room(svc, user, room_id)
+    # The row goes first: whoever is told "room deleted" and tries again gets 404, not a fresh meeting.
+    await svc.store.delete_room(row.room_id)
+    if svc.meetings is not None:
+        await svc.meetings.room_deleted(row.room_id)
+    logger.info("room deleted", extra={"roomId": row.room_id})
+    return Response(status_code=204)

@@ -11,8 +11,9 @@ def user_out(row: UserRow) -> User:
     return User(id=row.id, username=row.username, email=row.email, created_at=row.created_at)
 
 
-def room_out(row: RoomRow, base_url: str) -> Room:
-    """``base_url``: where people reach this server (``invitations.base_url``), for the room's ``inviteUrl``."""
+def room_out(row: RoomRow, base_url: str, locked: bool = False) -> Room:
+    """``base_url``: where people reach this server (``invitations.base_url``), for the room's ``inviteUrl``;
+    ``locked``: the live lock of the meeting under way (room state), false when there is none."""
     return Room(
         room_id=row.room_id,
         name=row.name,
@@ -22,4 +23,6 @@ def room_out(row: RoomRow, base_url: str) -> Room:
         description=row.description,
         is_private=row.is_private,
         invite_url=invite_url(base_url, row.room_id),
+        has_password=row.password_hash is not None,
+        locked=locked,
     )

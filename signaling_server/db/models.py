@@ -58,6 +58,8 @@ class RoomRow(Base):
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     max_participants: Mapped[int] = mapped_column(Integer)
+    # v1.1: argon2id hash of the room's password; NULL when it has none.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
 
 
 class ParticipationRow(Base):

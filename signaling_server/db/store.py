@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -92,7 +93,13 @@ class Store:
 
     # ---- rooms ----
     async def create_room(
-        self, owner_id: str, name: str, max_participants: int, description: str | None, is_private: bool
+        self,
+        owner_id: str,
+        name: str,
+        max_participants: int,
+        description: str | None,
+        is_private: bool,
+        password_hash: str | None = None,
     ) -> RoomRow:
         row = RoomRow(
             room_id=new_room_id(),
@@ -102,6 +109,7 @@ class Store:
             owner_id=owner_id,
             created_at=utcnow(),
             max_participants=max_participants,
+            password_hash=password_hash,
         )
         async with self._sessions() as s:
             s.add(row)
@@ -111,6 +119,21 @@ class Store:
     async def room(self, room_id: str) -> RoomRow | None:
         async with self._sessions() as s:
             return await s.get(RoomRow, room_id)
+
+    async def update_room(self, room_id: str, changes: dict[str, Any]) -> RoomRow | None:
+        """Set the given columns; the room as it is now, or None when it does not exist."""
+        async with self._sessions() as s:
+            if changes:
+                await s.execute(update(RoomRow).where(RoomRow.room_id == room_id).values(**changes))
+                await s.commit()
+            return await s.get(RoomRow, room_id, populate_existing=True)
+
+    async def delete_room(self, room_id: str) -> bool:
+        """Delete the room and its stays (ON DELETE CASCADE)."""
+        async with self._sessions() as s:
+            result = await s.execute(delete(RoomRow).where(RoomRow.room_id == room_id))
+            await s.commit()
+            return bool(getattr(result, "rowcount", 0))
 
     async def recent_rooms(self, user_id: str, limit: int = RECENT_ROOMS_LIMIT) -> list[RoomRow]:
         """Rooms the user owns or has joined, most recent activity (creation or own last join) first."""

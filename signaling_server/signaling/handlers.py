@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,7 +22,10 @@ from pydantic import BaseModel, ValidationError
 
 from signaling_server.accounts.revocation import Revoked
 from signaling_server.accounts.tokens import InvalidToken
+from signaling_server.config import Settings
+from signaling_server.db.models import RoomRow
 from signaling_server.protocol import (
+    PASSWORD_TRIES,
     Answer,
     ClientEvent,
     ErrorCode,
@@ -35,6 +39,7 @@ from signaling_server.protocol import (
     ServerEvent,
     ToggleMedia,
     UserLeft,
+    WaitingAck,
     error_ack,
     oversize_field,
 )
@@ -42,8 +47,16 @@ from signaling_server.services import Services
 from signaling_server.signaling.background import Background, FailureLog
 from signaling_server.signaling.expiry import ExpiryQueue, Ticker
 from signaling_server.signaling.limits import KeyedBuckets, Occasionally, RefusalWindow, TokenBucket
-from signaling_server.signaling.sessions import Identity, Refusal, Sessions, SocketSession, peer_address
-from signaling_server.signaling.state import AlreadyInRoom, Member, RoomFull, SeatsTaken
+from signaling_server.signaling.meetings import MeetingHandlers
+from signaling_server.signaling.sessions import (
+    Identity,
+    Refusal,
+    Sessions,
+    SocketSession,
+    peer_address,
+    socket_base_url,
+)
+from signaling_server.signaling.state import AlreadyInRoom, Joined, Left, Member, RoomFull, SeatsTaken, Waiter
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +80,15 @@ def participant(member: Member) -> Participant:
         user_id=member.user_id,
         username=member.username,
         media_state=member.media,
+        role=member.role,
+        hand_raised_at=member.hand_raised_at,
+        recording=member.recording,
+    )
+
+
+def waiting_participant(waiter: Waiter) -> Participant:
+    return Participant(
+        socket_id=waiter.socket_id, user_id=waiter.user_id, username=waiter.username, media_state=waiter.media
     )
 
 
@@ -101,18 +123,28 @@ class Signaling:
         self._draining = False
         sio.on("connect", self.connect)
         sio.on("disconnect", self.disconnect)
-        self._route(ClientEvent.JOIN_ROOM, JoinRoom, self.join_room)
-        self._route(ClientEvent.LEAVE_ROOM, LeaveRoom, self.leave_room)
-        self._route(ClientEvent.OFFER, Offer, self.relay_description)
-        self._route(ClientEvent.ANSWER, Answer, self.relay_description)
-        self._route(ClientEvent.ICE_CANDIDATE, IceCandidate, self.relay_candidate)
-        self._route(ClientEvent.TOGGLE_MEDIA, ToggleMedia, self.toggle_media)
+        self.route(ClientEvent.JOIN_ROOM, JoinRoom, self.join_room)
+        self.route(ClientEvent.LEAVE_ROOM, LeaveRoom, self.leave_room)
+        self.route(ClientEvent.OFFER, Offer, self.relay_description)
+        self.route(ClientEvent.ANSWER, Answer, self.relay_description)
+        self.route(ClientEvent.ICE_CANDIDATE, IceCandidate, self.relay_candidate)
+        self.route(ClientEvent.TOGGLE_MEDIA, ToggleMedia, self.toggle_media)
+        self.meetings = MeetingHandlers(self)
+        services.meetings = self.meetings
         sio.on("*", self.unknown_event)
         services.revocations.subscribe(self._on_revoked)
 
     @property
     def services(self) -> Services:
         return self._svc
+
+    @property
+    def sio(self) -> socketio.AsyncServer:
+        return self._sio
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
     # Set while the server shuts down: every socket is being closed, and the lifespan's shutdown closes all open
     # stays in one statement, so per-socket writes would only hold shutdown up (10,000 sockets: minutes).
@@ -132,7 +164,7 @@ class Signaling:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.background.idle(), timeout_s)
 
-    def _route(self, event: ClientEvent, model: type[BaseModel], handler: Handler) -> None:
+    def route(self, event: ClientEvent, model: type[BaseModel], handler: Handler) -> None:
         async def on_event(sid: str, *args: Any) -> Ack:
             session = self.sessions.get(sid)
             if session is None or session.identity is None:
@@ -172,7 +204,7 @@ class Signaling:
                     "socket disconnected: it kept sending over its event budget",
                     extra={"sid": session.sid, "userId": session.user_id, "event": event[:64]},
                 )
-            await self._kick(session.sid)
+            await self.kick(session.sid)
         elif session.first_time("rate-limited"):
             logger.warning(
                 "socket over its event budget: events refused",
@@ -198,6 +230,7 @@ class Signaling:
             sid=sid,
             claims=claims,
             address=peer_address(environ),
+            base_url=self._settings.public_url or socket_base_url(environ),
             events=TokenBucket(settings.event_rate_per_s, settings.event_burst),
             refusals=RefusalWindow(REFUSALS_PER_BURST * settings.event_burst, REFUSAL_WINDOW_S),
         )
@@ -287,9 +320,9 @@ class Signaling:
 
     def _drop(self, session: SocketSession, why: str) -> None:
         logger.info("disconnecting a socket: %s", why, extra={"sid": session.sid, "userId": session.user_id})
-        self.background.spawn(self._kick(session.sid))
+        self.background.spawn(self.kick(session.sid))
 
-    async def _kick(self, sid: str) -> None:
+    async def kick(self, sid: str) -> None:
         """Disconnect a socket the server no longer wants: the client is told (``io server disconnect``, so it does
         not reconnect by itself) and the disconnect handler runs at once. ``StrictAsyncServer.disconnect`` also
         closes its Engine.IO connection, so a client which ignores the disconnect cannot keep it (and its fd) busy."""
@@ -300,14 +333,15 @@ class Signaling:
         for session in self.sessions.of_user(revoked.user_id):
             if revoked.token_id is None or session.claims.token_id == revoked.token_id:
                 logger.info("disconnecting a socket: token revoked", extra={"sid": session.sid})
-                await self._kick(session.sid)
+                await self.kick(session.sid)
 
     # ---- rooms ----
     async def join_room(self, session: SocketSession, msg: JoinRoom) -> Ack:
         identity = session.identity
         assert identity is not None  # routed events come only from accepted sockets
         sid = session.sid
-        if await self._svc.rooms.room_of(sid) is not None:
+        rooms = self._svc.rooms
+        if await rooms.room_of(sid) is not None or await rooms.lobby_of(sid) is not None:
             return error_ack(ErrorCode.ALREADY_IN_ROOM, "this socket is already in a room; leave it first")
         if not self._joins.take(identity.user_id):
             if session.first_time("join-throttled"):
@@ -316,19 +350,38 @@ class Signaling:
         room = await self._svc.store.room(msg.room_id)
         if room is None:
             return error_ack(ErrorCode.ROOM_NOT_FOUND, "no room with that id")
+        owner = room.owner_id == identity.user_id
+        refused = await self._admission(room, identity.user_id, owner, msg)
+        if refused is not None:
+            return refused
         if session.closed:  # cannot happen under the lock; kept so a future change cannot make a ghost silently
             return error_ack(ErrorCode.NOT_IN_ROOM, "the socket is disconnected")
+        media = msg.media_state.model_dump()
+        resuming = msg.resume_id is not None and any(
+            m.user_id == identity.user_id and m.resume_id == msg.resume_id for m in await rooms.members(room.room_id)
+        )
+        lobby = room.is_private and not owner and not resuming
+        if lobby and not await rooms.was_admitted(room.room_id, identity.user_id):
+            if await rooms.count(room.room_id) >= room.max_participants:
+                return error_ack(ErrorCode.ROOM_FULL, f"the room is full ({room.max_participants} participants)")
+            waiter = Waiter(sid, identity.user_id, identity.username, media, msg.resume_id)
+            try:
+                await rooms.knock(room.room_id, waiter)
+            except AlreadyInRoom:
+                return error_ack(ErrorCode.ALREADY_IN_ROOM, "this socket is already in a room; leave it first")
+            await self.meetings.knocked(room.room_id, waiter)
+            logger.info("waiting in the lobby", extra={"roomId": room.room_id, "sid": sid})
+            return WaitingAck(self_=waiting_participant(waiter)).wire()
         member = Member(
             socket_id=sid,
             user_id=identity.user_id,
             username=identity.username,
-            media=msg.media_state.model_dump(),
+            media=media,
             resume_id=msg.resume_id,
+            owner=owner,
         )
         try:
-            joined = await self._svc.rooms.join(
-                room.room_id, member, room.max_participants, self._settings.max_seats_per_user
-            )
+            joined = await rooms.join(room.room_id, member, room.max_participants, self._settings.max_seats_per_user)
         except RoomFull:
             return error_ack(ErrorCode.ROOM_FULL, f"the room is full ({room.max_participants} participants)")
         except SeatsTaken as exc:
@@ -337,25 +390,54 @@ class Signaling:
             )
         except AlreadyInRoom:
             return error_ack(ErrorCode.ALREADY_IN_ROOM, "this socket is already in a room; leave it first")
+        await self.entered(room.room_id, member, joined)
+        logger.info("joined", extra={"roomId": room.room_id, "sid": sid, "others": len(joined.others)})
+        return JoinAck(**(await self.meetings.arrival(room.room_id, member, joined))).wire()
+
+    async def _admission(self, room: RoomRow, user_id: str, owner: bool, msg: JoinRoom) -> Ack | None:
+        """The contract's checks between the room's existence and its capacity: removed, password, lock."""
+        rooms = self._svc.rooms
+        if await rooms.is_banned(room.room_id, user_id):
+            return error_ack(ErrorCode.REMOVED_FROM_ROOM, "a host removed you from this meeting")
+        if room.password_hash is not None and not owner:
+            if not msg.password:
+                return error_ack(ErrorCode.PASSWORD_REQUIRED, "this room needs a password")
+            tries, window_s = PASSWORD_TRIES
+            now = time.monotonic()
+            if await rooms.password_failures(room.room_id, user_id, now, window_s) >= tries:
+                return error_ack(ErrorCode.RATE_LIMITED, "too many wrong passwords; wait a minute")
+            # argon2id costs the same for a right and a wrong answer: the time tells nothing.
+            verdict = await self._svc.passwords.verify(room.password_hash, msg.password)
+            if not verdict.ok:
+                await rooms.add_password_failure(room.room_id, user_id, now, window_s)
+                return error_ack(ErrorCode.WRONG_PASSWORD, "the room's password is not right")
+        if not owner and await rooms.locked(room.room_id):
+            resuming = msg.resume_id is not None and any(
+                m.user_id == user_id and m.resume_id == msg.resume_id for m in await rooms.members(room.room_id)
+            )
+            if not resuming:  # the same person's new connection is not someone new
+                return error_ack(ErrorCode.ROOM_LOCKED, "a host locked this meeting")
+        return None
+
+    async def entered(self, room_id: str, member: Member, joined: Joined) -> None:
+        """``member`` is in the room's state: the socket.io room, its stay's row, and the others are told."""
+        sid = member.socket_id
         if joined.replaced is not None:
-            await self._replaced(room.room_id, joined.replaced)
-        await self._sio.enter_room(sid, room.room_id)
-        recording = self.background.spawn(self._record_stay(sid, member.join_id, room.room_id, identity.user_id))
+            await self._replaced(room_id, joined.replaced)
+        await self._sio.enter_room(sid, room_id)
+        recording = self.background.spawn(self._record_stay(sid, member.join_id, room_id, member.user_id))
         # A healthy database writes the row in milliseconds: waiting that long keeps "recent rooms" right the moment
         # the join is acknowledged. A slow or locked one does not hold the ack: the row is written when it can be.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(recording), STAY_WAIT_S)
-        me = participant(member)
-        await self._sio.emit(ServerEvent.USER_JOINED, me.wire(), to=room.room_id, skip_sid=sid)
-        logger.info("joined", extra={"roomId": room.room_id, "sid": sid, "others": len(joined.others)})
-        return JoinAck(self_=me, participants=[participant(other) for other in joined.others]).wire()
+        await self._sio.emit(ServerEvent.USER_JOINED, participant(member).wire(), to=room_id, skip_sid=sid)
 
     async def _replaced(self, room_id: str, old: Member) -> None:
         """The same person rejoined (same account and resume id): their old socket leaves the room as if it had
         disconnected, then is disconnected (its network may be dead: it would otherwise linger until ping timeout)."""
-        await self._left(room_id, old)
+        await self.left(Left(room_id, old))
         logger.info("replaced by a rejoin", extra={"roomId": room_id, "sid": old.socket_id})
-        await self._kick(old.socket_id)
+        await self.kick(old.socket_id)
 
     async def _record_stay(self, sid: str, join_id: str, room_id: str, user_id: str) -> None:
         # History is secondary to the call: written after the ack, a database hiccup is logged, the join stands.
@@ -384,23 +466,33 @@ class Signaling:
             self._stay_writes.failed({"roomId": room_id})
 
     async def leave_room(self, session: SocketSession, msg: LeaveRoom) -> Ack:
-        if await self._svc.rooms.room_of(session.sid) != msg.room_id:
+        rooms = self._svc.rooms
+        if msg.room_id not in (await rooms.room_of(session.sid), await rooms.lobby_of(session.sid)):
             return error_ack(ErrorCode.NOT_IN_ROOM, "this socket is not in that room")
         await self._leave(session)
         return OK
 
     async def _leave(self, session: SocketSession) -> None:
+        waited = await self._svc.rooms.unknock(session.sid)
+        if waited is not None:
+            await self.meetings.lobby_left(waited[0], session.sid)
         left = await self._svc.rooms.leave(session.sid)
         if left is not None:
-            await self._left(*left)
+            await self.left(left)
 
-    async def _left(self, room_id: str, member: Member) -> None:
-        """Tell the room ``member`` is gone (it is already out of the room state) and close its stay."""
+    async def left(self, left: Left) -> None:
+        """Tell the room ``left.member`` is gone (it is already out of the room state), close its stay, and carry out
+        what its leaving caused: a new host, or the end of the meeting."""
+        room_id, member = left.room_id, left.member
         sid = member.socket_id
         await self._sio.leave_room(sid, room_id)
         left_msg = UserLeft(socket_id=sid, user_id=member.user_id).wire()
         await self._sio.emit(ServerEvent.USER_LEFT, left_msg, to=room_id, skip_sid=sid)
         logger.info("left", extra={"roomId": room_id, "sid": sid})
+        self.end_stay(member, room_id)
+        await self.meetings.after_leave(left)
+
+    def end_stay(self, member: Member, room_id: str) -> None:
         if member.participation_id is not None and not self.draining:
             self.background.spawn(self._end_stay(member.participation_id, room_id))
 
@@ -414,7 +506,7 @@ class Signaling:
         return OK
 
     # ---- relay ----
-    async def _send_to(self, sid: str, event: str, payload: dict[str, Any]) -> None:
+    async def send_to(self, sid: str, event: str, payload: dict[str, Any]) -> None:
         """Emit to one socket. ``AsyncServer.emit`` spawns a Task per recipient and waits on them all, which
         costs more than the rest of a relay; one recipient needs none of that, only its Engine.IO queue."""
         eio_sid = self._sio.manager.eio_sid_from_sid(sid, NAMESPACE)
@@ -440,7 +532,7 @@ class Signaling:
             return refused
         event = ServerEvent.RECEIVE_OFFER if msg.description.type == "offer" else ServerEvent.RECEIVE_ANSWER
         description = {"type": msg.description.type, "sdp": msg.description.sdp}
-        await self._send_to(msg.target, event, {"from": sid, "description": description})
+        await self.send_to(msg.target, event, {"from": sid, "description": description})
         return OK
 
     async def relay_candidate(self, session: SocketSession, msg: IceCandidate) -> Ack:
@@ -449,5 +541,5 @@ class Signaling:
         if refused is not None:
             return refused
         candidate = None if msg.candidate is None else msg.candidate.model_dump(by_alias=True, exclude_unset=True)
-        await self._send_to(msg.target, ServerEvent.RECEIVE_ICE_CANDIDATE, {"from": sid, "candidate": candidate})
+        await self.send_to(msg.target, ServerEvent.RECEIVE_ICE_CANDIDATE, {"from": sid, "candidate": candidate})
         return OK

@@ -4,6 +4,7 @@ that keeps going after it is refused."""
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 
 Clock = Callable[[], float]
@@ -78,6 +79,28 @@ class RefusalWindow:
             self._start, self._count = now, 0
         self._count += 1
         return self._count > self._limit
+
+
+class SlidingWindow:
+    """At most ``limit`` events within any ``window_s`` seconds (the contract's "more than 10 messages in 10 s")."""
+
+    __slots__ = ("_clock", "_limit", "_times", "_window_s")
+
+    def __init__(self, limit: int, window_s: float, clock: Clock = time.monotonic) -> None:
+        self._limit = limit
+        self._window_s = window_s
+        self._clock = clock
+        self._times: deque[float] = deque()
+
+    def take(self) -> bool:
+        """Record one event; False (and nothing recorded) when it would be over the limit."""
+        now = self._clock()
+        while self._times and self._times[0] <= now - self._window_s:
+            self._times.popleft()
+        if len(self._times) >= self._limit:
+            return False
+        self._times.append(now)
+        return True
 
 
 class Occasionally:

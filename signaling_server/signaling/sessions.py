@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from signaling_server.accounts.tokens import Claims
-from signaling_server.signaling.limits import RefusalWindow, TokenBucket
+from signaling_server.signaling.limits import RefusalWindow, SlidingWindow, TokenBucket
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,12 @@ class SocketSession:
     closed: bool = False
     # Each kind of abuse is logged once per connection, not once per event (made on first use: most never need it).
     logged: set[str] | None = None
+    # Where this socket reached the server (``NIMEET_PUBLIC_URL`` or its request's scheme and Host): the base of the
+    # ``inviteUrl`` of rooms sent in events it causes.
+    base_url: str = ""
+    # The contract's stricter limits for chat messages and reactions (made on first use).
+    chat_window: SlidingWindow | None = None
+    reaction_window: SlidingWindow | None = None
 
     @property
     def user_id(self) -> str:
@@ -127,3 +133,13 @@ def peer_address(environ: dict[str, Any]) -> str:
     if isinstance(client, (list, tuple)) and client and isinstance(client[0], str):
         return client[0]
     return "unknown"
+
+
+def socket_base_url(environ: dict[str, Any]) -> str:
+    """``http(s)://<Host>`` of the socket's HTTP request: where this client reached the server (the base of invitations
+    when ``NIMEET_PUBLIC_URL`` is unset), as REST's ``invitations.base_url`` takes it from a request."""
+    scope = environ.get("asgi.scope")
+    scheme = scope.get("scheme") if isinstance(scope, dict) else None
+    secure = scheme in ("https", "wss")
+    host = environ.get("HTTP_HOST") or "localhost"
+    return f"{'https' if secure else 'http'}://{host}"

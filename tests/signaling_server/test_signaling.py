@@ -36,7 +36,7 @@ async def test_join_ack_lists_others_and_announces_newcomer(api: Api, peers: Con
     assert acks[0]["participants"] == []
     ack_b = acks[1]
     assert ack_b["self"]["socketId"] == b.sid
-    assert set(ack_b["self"]) == {"socketId", "userId", "username", "mediaState"}
+    assert set(ack_b["self"]) == {"socketId", "userId", "username", "mediaState", "role", "handRaisedAt", "recording"}
     assert ack_b["self"]["mediaState"] == {"camera": True, "microphone": True, "screen": False}
     assert [p["socketId"] for p in ack_b["participants"]] == [a.sid]
     assert await a.log.next("user-joined") == ack_b["self"]

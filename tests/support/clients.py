@@ -14,15 +14,30 @@ import socketio
 from pydantic import BaseModel, ValidationError
 
 from signaling_server.protocol import (
+    Admitted,
+    ChatAck,
+    ChatMessage,
+    Denied,
     ErrorAck,
+    HandRaised,
     JoinAck,
+    LobbyEntry,
+    LobbyLeft,
     MediaToggled,
+    MeetingEnded,
+    MutedByHost,
     OkAck,
     Participant,
+    Reaction,
+    RecordingChanged,
     Relayed,
     RelayedCandidate,
+    Removed,
+    RoleChanged,
+    RoomUpdated,
     ServerEvent,
     UserLeft,
+    WaitingAck,
 )
 
 # What each server event must look like, per protocol.py (the single source of truth for the wire).
@@ -33,13 +48,30 @@ EVENT_MODELS: dict[str, type[BaseModel]] = {
     ServerEvent.RECEIVE_ANSWER: Relayed,
     ServerEvent.RECEIVE_ICE_CANDIDATE: RelayedCandidate,
     ServerEvent.MEDIA_TOGGLED: MediaToggled,
+    ServerEvent.ROOM_UPDATED: RoomUpdated,
+    ServerEvent.MEETING_ENDED: MeetingEnded,
+    ServerEvent.ROLE_CHANGED: RoleChanged,
+    ServerEvent.LOBBY_KNOCK: LobbyEntry,
+    ServerEvent.LOBBY_LEFT: LobbyLeft,
+    ServerEvent.ADMITTED: Admitted,
+    ServerEvent.DENIED: Denied,
+    ServerEvent.MUTED_BY_HOST: MutedByHost,
+    ServerEvent.REMOVED: Removed,
+    ServerEvent.CHAT_MESSAGE: ChatMessage,
+    ServerEvent.HAND_RAISED: HandRaised,
+    ServerEvent.REACTION: Reaction,
+    ServerEvent.RECORDING_CHANGED: RecordingChanged,
 }
 
 
 def check_ack(event: str, ack: Any) -> None:
     """Every ack is one of the contract's shapes: raises AssertionError otherwise."""
     if isinstance(ack, dict) and ack.get("ok") is True:
-        model: type[BaseModel] = JoinAck if event == "join-room" else OkAck
+        model: type[BaseModel] = OkAck
+        if event == "join-room":
+            model = WaitingAck if ack.get("waiting") is True else JoinAck
+        elif event == "chat-message":
+            model = ChatAck
     else:
         model = ErrorAck
     try:
@@ -162,11 +194,16 @@ class Peer:
         check_ack(event, ack)
         return ack
 
-    async def join(self, room_id: str, camera: bool = True, microphone: bool = True) -> dict[str, Any]:
-        ack: dict[str, Any] = await self.call(
-            "join-room",
-            {"roomId": room_id, "mediaState": {"camera": camera, "microphone": microphone, "screen": False}},
-        )
+    async def join(
+        self, room_id: str, camera: bool = True, microphone: bool = True, password: str | None = None
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "roomId": room_id,
+            "mediaState": {"camera": camera, "microphone": microphone, "screen": False},
+        }
+        if password is not None:
+            payload["password"] = password
+        ack: dict[str, Any] = await self.call("join-room", payload)
         return ack
 
     async def close(self) -> None:
