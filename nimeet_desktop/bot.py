@@ -1,8 +1,10 @@
 """``nimeet-bot``: the call engine with no screen — for admins checking a server, for tests and benchmarks.
 
-It signs in (or registers), joins or creates a room, sends synthetic (or real) media, measures what it receives
-and, at the end, writes the report of ``docs/bot-report.md`` (``--json``) and prints a one-line summary as
-its last line on stdout. Exit status: 0 done, 1 the call failed (or ``--expect-peers`` was not met), 2 bad usage.
+It signs in (or registers), joins or creates a room (waiting in its lobby if it has one), sends synthetic (or real)
+media, chats, shares files and reacts as asked (``bot_meeting``), measures what it receives and, at the end, writes
+the report of ``docs/bot-report.md`` (``--json``) and prints a one-line summary as its last line on stdout. Exit
+status: 0 done, 1 the call failed (or ``--expect-peers`` was not met, or no host admitted it in time), 2 bad usage,
+3 the server ended its call (removed, denied at the lobby, the meeting ended).
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from nimeet_desktop import bot_audio, bot_bench
+from nimeet_desktop import bot_audio, bot_bench, bot_meeting
 from nimeet_desktop.call import engine_loop, ice
-from nimeet_desktop.call.errors import CallError
+from nimeet_desktop.call.errors import CallError, CallErrorKind
+from nimeet_desktop.call.meeting import EndReason, MeetingSnapshot
 from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.report import peer_report, rate, summary_line
 from nimeet_desktop.call.session import CallObserver, CallSession
@@ -32,13 +35,21 @@ from nimeet_desktop.media.synthetic import SyntheticVideo, parse_resolution
 from nimeet_desktop.net.links import InvalidLink, parse_join_link
 from nimeet_desktop.net.rest import ApiClient, ApiError, RestError
 from nimeet_desktop.net.signaling import ConnectionState, SignalingError
+from signaling_server.protocol import ChatMessage, IceServer, ModeratedMedia
 
 # Named, not __name__: run as ``python -m nimeet_desktop.bot`` its __name__ is "__main__" (see docs/architecture.md).
 logger = logging.getLogger("nimeet_desktop.bot")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="nimeet-bot", description="Headless NIMeet participant with synthetic media.")
+    p = argparse.ArgumentParser(
+        prog="nimeet-bot",
+        description="Headless NIMeet participant with synthetic media.",
+        epilog="exit status: 0 the call ran (and --expect-peers was met); 1 signing in, joining or the call failed,"
+        " too few peers sent media, or no host admitted the bot within --lobby-timeout; 2 bad usage; 3 the server"
+        " ended the bot's call (removed, denied at the lobby, the meeting ended or its room was deleted)."
+        " The --json report is described in docs/bot-report.md.",
+    )
     p.add_argument("--server", default="http://127.0.0.1:8765", help="server URL (default %(default)s)")
     p.add_argument("--email", help="account email (with --password-file or NIMEET_PASSWORD)")
     secret = p.add_mutually_exclusive_group()
@@ -59,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=float, default=30.0, help="video frame rate (default %(default)s)")
     p.add_argument("--camera-device", default="0", help="camera index or path for --video camera")
     p.add_argument("--monitor", type=int, default=1, help="monitor number for --video screen (1 = first)")
-    p.add_argument("--duration", type=float, default=10.0, help="seconds in the call; 0 = until interrupted")
+    p.add_argument(
+        "--duration", type=float, default=10.0, help="seconds in the call (after any lobby wait); 0 = until interrupted"
+    )
     p.add_argument("--json", metavar="FILE", help="write the report here ('-' for stdout)")
     p.add_argument("--expect-peers", type=int, default=0, help="exit 1 unless this many peers sent us media")
     p.add_argument(
@@ -69,16 +82,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="gather ICE host candidates on this address only (repeatable; env NIMEET_ICE_HOSTS, comma-separated)",
     )
     p.add_argument("--log-level", default="WARNING", help="stderr log level (default %(default)s)")
+    bot_meeting.add_arguments(p)
     bot_bench.add_arguments(p)
     return p
 
 
 class BotObserver(CallObserver):
-    """Keeps everyone seen in the call (those who left too) for the report, and narrates on stderr."""
+    """Keeps everyone seen in the call (those who left too) for the report, and narrates on stderr; the meeting's
+    events go to ``meeting``."""
 
-    def __init__(self) -> None:
+    def __init__(self, meeting: bot_meeting.BotMeeting) -> None:
         self.seen: list[RemoteParticipant] = []
         self.reconnects = 0
+        self.meeting = meeting
 
     def on_participant_joined(self, participant: RemoteParticipant) -> None:
         self.seen.append(participant)
@@ -94,6 +110,21 @@ class BotObserver(CallObserver):
 
     def on_error(self, error: CallError) -> None:
         logger.warning("%s", error)
+
+    def on_meeting_changed(self, meeting: MeetingSnapshot) -> None:
+        self.meeting.meeting_changed(meeting)
+
+    def on_chat_message(self, message: ChatMessage) -> None:
+        self.meeting.chat_message(message)
+
+    def on_reaction(self, socket_id: str, emoji: str) -> None:
+        self.meeting.reaction(socket_id, emoji)
+
+    def on_muted_by_host(self, media: ModeratedMedia, by_username: str | None) -> None:
+        self.meeting.muted_by_host(media, by_username)
+
+    def on_call_ended(self, reason: EndReason, by_username: str | None) -> None:
+        self.meeting.ended_by_server(reason, by_username)
 
 
 def _video_factory(args: argparse.Namespace, width: int, height: int) -> Callable[[], VideoSource] | None:
@@ -181,12 +212,18 @@ def build_report(session: CallSession, observer: BotObserver, server: str, usern
     return {
         "server": server,
         "roomId": session.room_id,
-        "self": {"socketId": me.socket_id if me else None, "username": username},
+        "self": {
+            "socketId": me.socket_id if me else None,
+            "username": username,
+            "role": me.role if me else None,
+            "media": session.media_state.wire(),
+        },
         "durationS": round(duration_s, 1),
         "joinAckMs": None if session.join_ack_ms is None else round(session.join_ack_ms, 1),
         "sent": {"video": sent_video, "audio": sent_audio},
         "peers": [peer_report(p) for p in observer.seen],
         "errors": [str(error) for error in session.errors],
+        **observer.meeting.report(),
     }
 
 
@@ -208,7 +245,7 @@ async def run(args: argparse.Namespace) -> int:
         with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C still raises KeyboardInterrupt
             loop.add_signal_handler(sig, stop.set)
 
-    async with ApiClient(args.server) as api:
+    async with ApiClient(args.server) as api:  # open for the whole call: files go up and down through it
         try:
             username = await _sign_in(api, args)
             if room_id is None:
@@ -218,8 +255,22 @@ async def run(args: argparse.Namespace) -> int:
         except (ApiError, RestError) as exc:
             print(f"nimeet-bot: {exc}", file=sys.stderr)
             return 1
+        return await _call(args, api, username, room_id, ice_servers, stop, width, height)
 
-    observer = BotObserver()
+
+async def _call(
+    args: argparse.Namespace,
+    api: ApiClient,
+    username: str,
+    room_id: str,
+    ice_servers: list[IceServer],
+    stop: asyncio.Event,
+    width: int,
+    height: int,
+) -> int:
+    started = time.monotonic()
+    meeting = bot_meeting.BotMeeting(args, started)
+    observer = BotObserver(meeting)
     audio = bot_audio.BotAudio(args)
     session = CallSession(
         args.server,
@@ -233,10 +284,10 @@ async def run(args: argparse.Namespace) -> int:
         measure_latency=True,
         options=bot_bench.engine_options(args),
     )
-    started = time.monotonic()
+    meeting.attach(api, session, room_id)
     try:
         audio.start(session)
-        await session.join(room_id)
+        await session.join(room_id, password=args.room_password)
         audio.watch(session.audio)
         if args.video == "screen":
             from nimeet_desktop.media.screen import ScreenSource
@@ -254,8 +305,17 @@ async def run(args: argparse.Namespace) -> int:
         return 1
 
     stats = asyncio.create_task(bot_bench.print_sender_stats(session)) if args.sender_stats else None
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=args.duration or None)
+    in_room = await meeting.wait_for_room(stop)  # at once, unless the room has a lobby
+    if in_room:
+        actions = asyncio.create_task(meeting.act())
+        ends = [asyncio.ensure_future(event.wait()) for event in (stop, meeting.call_ended)]
+        await asyncio.wait(ends, timeout=args.duration or None, return_when=asyncio.FIRST_COMPLETED)
+        if not actions.done():
+            session.report_error(CallError(CallErrorKind.FAILED, "the call ended before the bot's actions were done"))
+        for waiter in (*ends, actions):
+            waiter.cancel()
+        await asyncio.gather(actions, return_exceptions=True)
+        await meeting.finish()
     report = build_report(session, observer, args.server, username, time.monotonic() - started)
     report["audioProcessing"] = audio.report(session.audio)
     if args.latency_samples:
@@ -265,6 +325,10 @@ async def run(args: argparse.Namespace) -> int:
     await session.leave()
     await audio.aclose()
     write_report(report, args.json)
+    if meeting.ended is not None:
+        return 3
+    if not in_room and meeting.lobby is not None and meeting.lobby["outcome"] == "timed-out":
+        return 1
     delivering = [p for p in report["peers"] if p["video"]["frames"] or p["audio"]["framesPerS"]]
     return 0 if len(delivering) >= args.expect_peers else 1
 
@@ -287,6 +351,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         parse_resolution(args.resolution)
         bot_audio.processing_config(args)
+        bot_meeting.check_arguments(args)
         args.password = resolve_password(args)
     except ValueError as exc:
         build_parser().error(str(exc))

@@ -34,8 +34,8 @@ class MeetingEvents(Protocol):
 
     async def room_deleted(self, room_id: str) -> None: ...
 
-    async def file_posted(self, room_id: str, message: ChatMessage) -> bool:
-        """Post a file's room-wide chat message; False when the meeting it was uploaded in is over."""
+    async def file_posted(self, room_id: str, message: ChatMessage) -> None:
+        """Post a shared file's room-wide chat message (the file is already recorded in the meeting)."""
         ...
 
 

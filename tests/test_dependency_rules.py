@@ -102,4 +102,6 @@ def _protocol_names() -> set[str]:
                 # ``A, B = 1, 2`` names two constants as surely as two lines do.
                 elements = target.elts if isinstance(target, ast.Tuple) else [target]
                 assigned.update(t.id for t in elements if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            assigned.add(node.target.id)  # ``REACTIONS: tuple[str, ...] = ...`` is a constant too
     return {node.name for node in tree.body if isinstance(node, ast.ClassDef | ast.FunctionDef)} | assigned

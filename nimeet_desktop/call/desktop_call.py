@@ -25,7 +25,7 @@ from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.device_watch import DeviceKind
 from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
 from nimeet_desktop.media.provider import MediaProvider, VideoHeight
-from signaling_server.protocol import IceServer, JoinAck, MediaType
+from signaling_server.protocol import IceServer, JoinAck, MediaType, WaitingAck
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +92,13 @@ class DesktopCall:
             raise DeviceUnavailable("no camera was opened for the call")
         return camera
 
-    async def join(self, *, camera: bool, microphone: bool) -> JoinAck:
+    async def join(self, *, camera: bool, microphone: bool, password: str | None = None) -> JoinAck | WaitingAck:
+        """``password``: the room's, when it has one. A ``WaitingAck``: we wait in the room's lobby."""
         await self.mixer.start()
         if camera and self._ready_camera is None:
             await self._open_camera()
         with_camera = camera and self._ready_camera is not None
-        return await self.session.join(self.room_id, camera=with_camera, microphone=microphone)
+        return await self.session.join(self.room_id, camera=with_camera, microphone=microphone, password=password)
 
     async def _open_camera(self) -> bool:
         self._ready_camera = await self._open("camera", self.provider.open_camera, self.camera_device)

@@ -18,6 +18,7 @@ from nimeet_desktop.call import ice
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast
 from nimeet_desktop.call.call_stats import RtcpFigures, with_interval_loss
 from nimeet_desktop.call.errors import CallError, CallErrorKind
+from nimeet_desktop.call.meeting import EndReason, Meeting, MeetingSnapshot
 from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.peer import Peer
 from nimeet_desktop.call.remote import PeerState, RemoteParticipant
@@ -25,19 +26,42 @@ from nimeet_desktop.call.video_feed import VideoFeed, video_feed
 from nimeet_desktop.media.audio_processing import AudioProcessor
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.devices import DeviceProblem
-from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError, new_resume_id
+from nimeet_desktop.net.signaling import (
+    ConnectionState,
+    MeetingHandler,
+    SignalingClient,
+    SignalingError,
+    new_resume_id,
+)
 from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
     PARTICIPANTS_MAX,
+    Admitted,
+    ChatMessage,
+    Denied,
+    ErrorCode,
+    HandRaised,
     IceServer,
     JoinAck,
+    LobbyEntry,
+    LobbyLeft,
     MediaState,
     MediaToggled,
     MediaType,
+    MeetingEnded,
+    ModeratedMedia,
+    MutedByHost,
     Participant,
+    Reaction,
+    RecordingChanged,
     Relayed,
     RelayedCandidate,
+    Removed,
+    Role,
+    RoleChanged,
+    RoomUpdated,
     UserLeft,
+    WaitingAck,
 )
 
 logger = logging.getLogger(__name__)
@@ -68,9 +92,25 @@ class CallObserver:
     def on_local_media(self, media: MediaState) -> None: ...
     def on_connection(self, state: ConnectionState, detail: str | None) -> None: ...
     def on_error(self, error: CallError) -> None: ...
+    # The meeting (contract v1.1).
+    def on_meeting_changed(self, meeting: MeetingSnapshot) -> None:
+        """Roles, hands, who records, the lobby, the lock, whether we wait to be let in: the whole picture again."""
+
+    def on_chat_message(self, message: ChatMessage) -> None:
+        """A message not seen before in this call: the history first (at the join), ours too (once sent)."""
+
+    def on_reaction(self, socket_id: str, emoji: str) -> None:
+        """Someone in the room (or we, ``socket_id`` our own) reacted."""
+
+    def on_muted_by_host(self, media: ModeratedMedia, by_username: str | None) -> None:
+        """A host turned our microphone or camera off (it is off by now); we may turn it on again."""
+
+    def on_call_ended(self, reason: EndReason, by_username: str | None) -> None:
+        """The server ended our call: we were removed or denied, or the meeting ended. The session leaves by itself
+        (its ``leave()`` may still be awaited); nothing rejoins."""
 
 
-class CallSession:
+class CallSession(MeetingHandler):
     def __init__(
         self,
         server_url: str,
@@ -95,7 +135,11 @@ class CallSession:
         self._measure_latency = measure_latency
         self.signaling = SignalingClient(server_url, token, self)
         self.room_id: str | None = None
-        self.self_participant: Participant | None = None
+        # The meeting as we see it: our role, everyone's hands and roles, the lobby, the chat (meeting.py).
+        self.meeting = Meeting()
+        self._password: str | None = None  # the room's, sent again with every rejoin
+        # The leave that follows a call the server ended, held here: a task nobody refers to may be collected.
+        self._ending: asyncio.Task[None] | None = None
         self.participants: dict[str, RemoteParticipant] = {}
         self.peers: dict[str, Peer] = {}
         self.camera: VideoFeed | None = None
@@ -250,7 +294,8 @@ class CallSession:
         except SignalingError as exc:
             logger.info("toggle-media %s not sent: %s", media_type, exc)
 
-    async def set_camera(self, enabled: bool) -> None:
+    async def set_camera(self, enabled: bool, *, announce: bool = True) -> None:
+        """``announce``: tell the room (``toggle-media``); not when the server has already told it."""
         if enabled == (self.camera is not None):
             return
         if enabled:
@@ -265,16 +310,18 @@ class CallSession:
             for peer in self.peers.values():
                 peer.replace_video()
         self.observer.on_local_media(self.media_state)
-        await self._announce("camera", enabled)
+        if announce:
+            await self._announce("camera", enabled)
 
-    async def set_microphone(self, enabled: bool) -> None:
+    async def set_microphone(self, enabled: bool, *, announce: bool = True) -> None:
         if self._microphone is None or self.audio is None or enabled == self.microphone_on:
             return  # no microphone, or it was lost: there is nothing to unmute
         self.microphone_on = enabled
         # Muted sends silence rather than nothing: the remote decoders keep their timing and nobody renegotiates.
         self.audio.muted = not enabled
         self.observer.on_local_media(self.media_state)
-        await self._announce("microphone", enabled)
+        if announce:
+            await self._announce("microphone", enabled)
 
     async def start_screen_share(self, source: VideoSource) -> None:
         """Send ``source`` instead of the camera: a ``replaceTrack`` on every peer, no renegotiation."""
@@ -361,31 +408,50 @@ class CallSession:
 
     # ---- joining and leaving ----------------------------------------------------------------------------
 
-    async def join(self, room_id: str, *, camera: bool = True, microphone: bool = True) -> JoinAck:
-        """Connect, start our media, join ``room_id`` and offer to everyone already there."""
+    @property
+    def self_participant(self) -> Participant | None:
+        """We, as the server last described us (our socket id, role, hand): None before the first join answer."""
+        return self.meeting.me
+
+    async def join(
+        self, room_id: str, *, camera: bool = True, microphone: bool = True, password: str | None = None
+    ) -> JoinAck | WaitingAck:
+        """Connect, start our media, join ``room_id`` and offer to everyone already there. ``password``: the room's
+        (sent again with every rejoin). A ``WaitingAck`` means we wait in the room's lobby: nobody is called until
+        a host admits us (``on_meeting_changed`` tells it; then it goes as after a join)."""
         if camera:
             self._start_camera()
         self._start_microphone(enabled=microphone)
         await self.signaling.connect()
         self.room_id = room_id
+        self._password = password
         ack = await self._join()
         self._tasks.spawn(self._watch(), "peer-watch")
         return ack
 
-    async def _join(self) -> JoinAck:
+    async def _join(self) -> JoinAck | WaitingAck:
         self._ack_processed.clear()
         try:
             return await self._join_room()
         finally:
             self._ack_processed.set()  # also on a refusal or a timeout: nothing may wait for an ack that never comes
 
-    async def _join_room(self) -> JoinAck:
+    async def _join_room(self) -> JoinAck | WaitingAck:
         assert self.room_id is not None
         started = time.monotonic()
-        ack = await self.signaling.join(self.room_id, self.media_state, self.resume_id)
+        ack = await self.signaling.join(self.room_id, self.media_state, self.resume_id, password=self._password)
+        self.join_ack_ms = (time.monotonic() - started) * 1000
+        if isinstance(ack, WaitingAck):
+            self.meeting.wait_in_lobby(ack.self_)
+            self._meeting_changed()
+        else:
+            self._enter(ack)
+        return ack
+
+    def _enter(self, ack: JoinAck | Admitted) -> None:
+        """In the room, by a join ack or admitted from the lobby: offer to everyone already there."""
         self.joined_at = time.monotonic()
-        self.join_ack_ms = (self.joined_at - started) * 1000
-        self.self_participant = ack.self_
+        self.meeting.enter(ack.self_, ack.lobby)
         for participant in ack.participants:
             if participant.socket_id in self._former_sockets or participant.socket_id == ack.self_.socket_id:
                 continue  # our replaced socket, not yet gone (or ourselves, from a confused server): it is us
@@ -398,7 +464,8 @@ class CallSession:
             self._add_participant(participant, since=self.joined_at)
             peer = self._peer(participant.socket_id)
             self._tasks.spawn(peer.offer(), f"offer:{participant.socket_id}")
-        return ack
+        self._meeting_changed()
+        self._tell_chat(ack.chat)
 
     async def leave(self) -> None:
         """Leave the room, close every peer and our devices. Idempotent: a second caller waits for the first
@@ -407,9 +474,11 @@ class CallSession:
 
     async def _leave_now(self) -> None:
         self._closed = True
-        if self.room_id is not None and self.signaling.state == ConnectionState.CONNECTED:
+        # After the server ended our call we are in no room (or lobby) any more: nothing to leave.
+        room_id = self.room_id if self.meeting.ended is None else None
+        if room_id is not None and self.signaling.state == ConnectionState.CONNECTED:
             try:
-                await self.signaling.leave(self.room_id)
+                await self.signaling.leave(room_id)
             except SignalingError as exc:
                 logger.info("leave-room: %s", exc)
         await self.signaling.close()
@@ -448,6 +517,7 @@ class CallSession:
     def _add_participant(self, participant: Participant, since: float) -> RemoteParticipant:
         remote = RemoteParticipant.from_wire(participant, since)
         self.participants[participant.socket_id] = remote
+        self.meeting.add(participant)
         self.observer.on_participant_joined(remote)
         return remote
 
@@ -475,6 +545,8 @@ class CallSession:
         # Told before the connection is closed (which takes a while): the tile goes the moment they left.
         if remote is not None:
             self.observer.on_participant_left(remote)
+        if self.meeting.remove(socket_id):
+            self._meeting_changed()
         if peer is not None:
             await peer.close()
 
@@ -519,6 +591,7 @@ class CallSession:
             participant.socket_id in self.participants
             or participant.socket_id in self._former_sockets
             or self.self_participant is None
+            or self.meeting.waiting
             or participant.socket_id == self.self_participant.socket_id
             or not self._wanted(participant)
             or self._room_is_full(participant)
@@ -526,6 +599,7 @@ class CallSession:
             return
         self._add_participant(participant, since=time.monotonic())
         self._peer(participant.socket_id)  # the newcomer offers; we wait with state ready for its messages
+        self._meeting_changed()
 
     async def on_user_left(self, event: UserLeft) -> None:
         await self._ack_processed.wait()
@@ -538,7 +612,7 @@ class CallSession:
         """The peer for a relay from ``socket_id``, or None when that socket is not in our room: state is made only
         for participants we know, so relays from made-up ids (a hostile server) or from someone who has just left
         cannot create connections."""
-        if self.self_participant is None:
+        if self.self_participant is None or self.meeting.waiting:
             return None
         if socket_id not in self.participants:
             if self.ignored_relays == 0:
@@ -567,11 +641,18 @@ class CallSession:
         remote = self.participants.get(event.socket_id)
         if remote is not None:
             remote.set_media(event.media_type, event.enabled)
+            self.meeting.set_media(event.socket_id, event.media_type, event.enabled)
             self.observer.on_participant_updated(remote)
 
     async def on_connection_state(self, state: ConnectionState, detail: str | None) -> None:
         self.observer.on_connection(state, detail)
-        if state == ConnectionState.CONNECTED and detail == "reconnected" and self.room_id and not self._closed:
+        if (
+            state == ConnectionState.CONNECTED
+            and detail == "reconnected"
+            and self.room_id
+            and not self._closed
+            and self.meeting.ended is None
+        ):
             await self._rejoin()
         elif state == ConnectionState.CLOSED and detail:
             self.report_error(CallError(CallErrorKind.SIGNALING_CLOSED, detail))
@@ -586,10 +667,164 @@ class CallSession:
             await self._drop(socket_id)
         for socket_id in list(self.peers):
             await self._drop(socket_id)
+        self.meeting.left_room()
         try:
             await self._join()
         except SignalingError as exc:
+            if exc.code == ErrorCode.REMOVED_FROM_ROOM:
+                # Removed while our connection was down (the ``removed`` event went to our old socket).
+                self._end("removed", None)
+                return
             self.report_error(CallError(CallErrorKind.REJOIN_FAILED, exc.message, code=exc.code))
+
+    # ---- the meeting (contract v1.1): what the server tells ------------------------------------------------
+
+    def _meeting_changed(self) -> None:
+        self.observer.on_meeting_changed(self.meeting.snapshot(self.media_state))
+
+    def _tell_chat(self, messages: Sequence[ChatMessage]) -> None:
+        for message in self.meeting.add_chat(messages):
+            self.observer.on_chat_message(message)
+
+    def _in_room(self) -> bool:
+        """Room events count: we are in the room (not waiting in its lobby) and the call goes on."""
+        return self.self_participant is not None and not self.meeting.waiting and self.meeting.ended is None
+
+    async def on_admitted(self, event: Admitted) -> None:
+        await self._ack_processed.wait()
+        if self.meeting.waiting and not self._closed:
+            self._enter(event)
+
+    async def on_denied(self, event: Denied) -> None:
+        await self._ack_processed.wait()
+        if self.meeting.waiting:
+            self._end("denied", None)
+
+    async def on_removed(self, event: Removed) -> None:
+        await self._ack_processed.wait()
+        self._end("removed", event.by_username)
+
+    async def on_meeting_ended(self, event: MeetingEnded) -> None:
+        await self._ack_processed.wait()
+        self._end(event.reason, event.by_username)
+
+    def _end(self, reason: EndReason, by_username: str | None) -> None:
+        """The server ended our call: tell it, then leave on a task of its own (this runs on the signaling
+        dispatcher, which the leave closes and waits for). Nothing rejoins from now on."""
+        if self._closed or self.meeting.ended is not None:
+            return
+        logger.info("the call ended: %s%s", reason, f" by {by_username}" if by_username else "")
+        self.meeting.end(reason)
+        self._meeting_changed()
+        self.observer.on_call_ended(reason, by_username)
+        self._ending = asyncio.create_task(self.leave(), name="call-ended-leave")
+
+    async def on_muted_by_host(self, event: MutedByHost) -> None:
+        """A host turned our microphone or camera off. The server has already told everyone else (``media-toggled``
+        with ``enabled: false``), so we turn it off without a ``toggle-media`` of our own."""
+        await self._ack_processed.wait()
+        if not self._in_room():
+            return
+        if event.media_type == "microphone":
+            await self.set_microphone(False, announce=False)
+        else:
+            await self.set_camera(False, announce=False)
+        self.observer.on_muted_by_host(event.media_type, event.by_username)
+
+    async def on_role_changed(self, event: RoleChanged) -> None:
+        await self._ack_processed.wait()
+        if self._in_room() and self.meeting.role_changed(event):
+            self._meeting_changed()
+
+    async def on_hand_raised(self, event: HandRaised) -> None:
+        await self._ack_processed.wait()
+        if self._in_room() and self.meeting.hand_raised(event):
+            self._meeting_changed()
+
+    async def on_recording_changed(self, event: RecordingChanged) -> None:
+        await self._ack_processed.wait()
+        if self._in_room() and self.meeting.recording_changed(event):
+            self._meeting_changed()
+
+    async def on_lobby_knock(self, entry: LobbyEntry) -> None:
+        await self._ack_processed.wait()
+        if self._in_room() and self.meeting.lobby_knock(entry):
+            self._meeting_changed()
+
+    async def on_lobby_left(self, event: LobbyLeft) -> None:
+        await self._ack_processed.wait()
+        if self.meeting.lobby_left(event.socket_id):
+            self._meeting_changed()
+
+    async def on_room_updated(self, event: RoomUpdated) -> None:
+        await self._ack_processed.wait()
+        if event.room.room_id == self.room_id and self.meeting.room_updated(event.room):
+            self._meeting_changed()
+
+    async def on_chat_message(self, message: ChatMessage) -> None:
+        await self._ack_processed.wait()
+        if self._in_room():
+            self._tell_chat([message])
+
+    async def on_reaction(self, event: Reaction) -> None:
+        await self._ack_processed.wait()
+        if self._in_room() and event.socket_id in self.participants:
+            self.observer.on_reaction(event.socket_id, event.emoji)
+
+    # ---- the meeting: what we do ------------------------------------------------------------------------
+    # Each raises SignalingError when the server refuses (``forbidden`` for a participant's host action, say).
+
+    async def send_chat(self, text: str, to: str | None = None) -> ChatMessage:
+        """To the room, or to the socket ``to`` alone. Our own message is told like the others' once sent.
+        Raises ValueError for a text the contract refuses (empty, or too long)."""
+        message = await self.signaling.send_chat(text, to)
+        self._tell_chat([message])
+        return message
+
+    async def raise_hand(self, raised: bool = True) -> None:
+        await self.signaling.raise_hand(raised)
+        if self.meeting.own_hand(raised):  # the server tells everyone else, not us
+            self._meeting_changed()
+
+    async def react(self, emoji: str) -> None:
+        """One of ``protocol.REACTIONS`` (else ValueError); told to our own observer too, as from us."""
+        await self.signaling.react(emoji)
+        if self.self_participant is not None:
+            self.observer.on_reaction(self.self_participant.socket_id, emoji)
+
+    async def set_recording(self, active: bool) -> None:
+        """Hosts only: tell the room that we record (or stopped)."""
+        await self.signaling.set_recording(active)
+        if self.meeting.own_recording(active):
+            self._meeting_changed()
+
+    async def admit(self, socket_id: str) -> None:
+        await self.signaling.admit(socket_id)
+
+    async def deny(self, socket_id: str) -> None:
+        await self.signaling.deny(socket_id)
+
+    async def set_role(self, socket_id: str, role: Role) -> None:
+        await self.signaling.set_role(socket_id, role)
+
+    async def mute_participant(self, socket_id: str, media: ModeratedMedia = "microphone") -> None:
+        await self.signaling.mute_participant(socket_id, media)
+
+    async def mute_all(self) -> None:
+        await self.signaling.mute_all()
+
+    async def remove_participant(self, socket_id: str) -> None:
+        await self.signaling.remove_participant(socket_id)
+
+    async def lock_room(self, locked: bool) -> None:
+        await self.signaling.lock_room(locked)
+
+    async def lower_hand(self, socket_id: str) -> None:
+        await self.signaling.lower_hand(socket_id)
+
+    async def end_meeting(self) -> None:
+        """End the meeting for everyone; our own call ends with it (``on_call_ended``, ``ended-by-host``)."""
+        await self.signaling.end_meeting()
 
     # ---- health -----------------------------------------------------------------------------------------
 

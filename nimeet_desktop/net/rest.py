@@ -8,6 +8,8 @@ contract). No aiohttp exception leaves this module.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import email.utils
 import enum
 import json
@@ -15,27 +17,38 @@ import logging
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
+from nimeet_desktop.net import file_transfer
 from nimeet_desktop.net.error_codes import parse_error_code
+from nimeet_desktop.net.file_transfer import (
+    FileAccessError,
+    FileIntegrityError,
+    Progress,
+    TransferCancelled,
+)
 from nimeet_desktop.net.links import normalize_server_url
+from nimeet_desktop.net.rest_errors import RestError
 from signaling_server.protocol import (
     ROOM_ID_RE,
     AuthResponse,
     CreateRoomResponse,
     ErrorResponse,
+    FileInfo,
+    FileUploaded,
     HealthResponse,
     IceServersResponse,
     MeResponse,
     Room,
     RoomInfoResponse,
     RoomListResponse,
-    RoomUpdated,
+    RoomResponse,
     User,
 )
 
@@ -47,8 +60,11 @@ __all__ = [
     "UNCHANGED",
     "ApiClient",
     "ApiError",
+    "FileAccessError",
+    "FileIntegrityError",
     "RestError",
     "ServerUnreachable",
+    "TransferCancelled",
     "Unchanged",
 ]
 
@@ -77,14 +93,6 @@ class Unchanged(enum.Enum):
 
 
 UNCHANGED: Final = Unchanged.UNCHANGED
-
-
-class RestError(Exception):
-    """Any failure of a REST call; ``message`` is fit to show to people."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ApiError(RestError):
@@ -238,21 +246,23 @@ class ApiClient:
             "password": password,
         }
         body = {key: value for key, value in fields.items() if value is not UNCHANGED}
-        path = f"/api/rooms/{_room_path(room_id)}"
-        # The answer is ``{room}``: the shape of the ``room-updated`` event everyone in the room receives.
-        return (await self._call("PATCH", path, RoomUpdated, body=body)).room
+        _check_room_id(room_id)
+        path = f"/api/rooms/{room_id}"
+        return (await self._call("PATCH", path, RoomResponse, body=body)).room
 
     async def delete_room(self, room_id: str) -> None:
         """DELETE /api/rooms/{roomId} (the owner only) → 204; whoever is in it is told the meeting ended. Raises
         ValueError for a malformed id; ApiError 403 ``forbidden``, 404."""
-        path = f"/api/rooms/{_room_path(room_id)}"
-        status, data, retry_after = await self._exchange("DELETE", path, None, self._auth_headers(), no_content=True)
+        _check_room_id(room_id)
+        path = f"/api/rooms/{room_id}"
+        status, data, retry_after = await self._exchange("DELETE", path, None, self._auth(), no_content=True)
         if status != 204:
             raise _api_error(status, data, retry_after)
 
     async def get_room(self, room_id: str) -> RoomInfoResponse:
         """GET /api/rooms/{roomId} → ``{room, participantCount}``; raises ValueError for a malformed id."""
-        return await self._call("GET", f"/api/rooms/{_room_path(room_id)}", RoomInfoResponse)
+        _check_room_id(room_id)
+        return await self._call("GET", f"/api/rooms/{room_id}", RoomInfoResponse)
 
     async def list_rooms(self) -> list[Room]:
         """GET /api/rooms: the user's own and recently joined rooms, newest first."""
@@ -303,6 +313,76 @@ class ApiClient:
         data = _parse_json(raw)
         raise _api_error(status, None if data is _NOT_JSON else data, retry_after)
 
+    # ---- chat files (v1.1): streamed from and to disk, never whole in memory ---------------------------------
+
+    async def upload_file(
+        self,
+        room_id: str,
+        path: Path | str,
+        progress: Progress | None = None,
+        cancel: asyncio.Event | None = None,
+    ) -> FileInfo:
+        """POST /api/rooms/{roomId}/files (multipart, one part ``file``) → 201 ``{file}``; the server then posts it
+        to the room's chat. Only someone in the room right now may (else 403 ``forbidden``); over the server's limit
+        → 413 ``too-large``. ``progress(sent, size)`` after each chunk; setting ``cancel`` stops the upload
+        (TransferCancelled). FileAccessError when the file cannot be read."""
+        _check_room_id(room_id)
+        path = Path(path)
+        file, size = await file_transfer.open_for_upload(path)
+        try:
+            form = aiohttp.MultipartWriter("form-data")
+            part = form.append_payload(file_transfer.FilePayload(file, size, progress))
+            # The name as it is (UTF-8), not percent-encoded: what browsers send, and what the server's parser reads.
+            name = file_transfer.header_safe_name(path.name)
+            part.set_content_disposition("form-data", quote_fields=False, name="file", filename=name)
+            timeout = file_transfer.upload_timeout(size, self._timeout.connect or CONNECT_TIMEOUT_S)
+            exchange = self._exchange("POST", f"/api/rooms/{room_id}/files", None, self._auth(), form, timeout)
+            status, data, retry_after = await file_transfer.until_cancelled(exchange, cancel)
+        finally:
+            file.close()
+        if status != 201:
+            raise _api_error(status, data, retry_after)
+        try:
+            return FileUploaded.model_validate(data).file
+        except ValidationError:
+            raise ServerUnreachable(f"{self._base_url} answered the upload in an unexpected way") from None
+
+    async def download_file(
+        self, room_id: str, file: FileInfo, dest_path: Path | str, progress: Progress | None = None
+    ) -> Path:
+        """GET /api/rooms/{roomId}/files/{fileId} into ``dest_path``, through a temporary file next to it that is
+        renamed only once its size and SHA-256 are ``file``'s (FileIntegrityError otherwise, and nothing is kept).
+        Only someone in the room right now may (else 403 ``forbidden``). ``progress(received, size)`` after each
+        chunk; cancelling the caller deletes the temporary file. FileAccessError when it cannot be written."""
+        _check_room_id(room_id)
+        if not file_transfer.FILE_ID_RE.fullmatch(file.id):
+            raise ValueError("not a file id")  # it goes into the URL path
+        download = file_transfer.Download(Path(dest_path), file.size, file.sha256)
+        path = f"/api/rooms/{room_id}/files/{file.id}"
+        await download.open()
+        try:
+            timeout = file_transfer.download_timeout(self._timeout.connect or CONNECT_TIMEOUT_S)
+            async with self._transport_errors("GET", path):
+                response = await self._http().get(
+                    self._base_url + path, headers=self._auth(), allow_redirects=False, timeout=timeout
+                )
+                async with response:
+                    if response.status != 200:
+                        data = _parse_json(await _read_limited(response))
+                        retry_after = response.headers.get("Retry-After")
+                        raise _api_error(response.status, None if data is _NOT_JSON else data, retry_after)
+                    async for chunk in response.content.iter_chunked(file_transfer.CHUNK_BYTES):
+                        await download.write(chunk, file.name)
+                        if progress is not None:
+                            progress(download.received, file.size)
+            return await download.finish(file.name)
+        except BaseException:
+            await download.discard()
+            raise
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token}"} if self._token is not None else {}
+
     # ---- plumbing -----------------------------------------------------------------------------------------
     def _http(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -325,7 +405,7 @@ class ApiClient:
         auth: bool = True,
         ok: int = 200,
     ) -> M:
-        headers = self._auth_headers() if auth else {}
+        headers = self._auth() if auth else {}
         status, data, retry_after = await self._exchange(method, path, body, headers)
         if status == ok:
             try:
@@ -337,30 +417,57 @@ class ApiClient:
                 ) from None
         raise _api_error(status, data, retry_after)
 
-    def _auth_headers(self) -> dict[str, str]:
-        return {} if self._token is None else {"Authorization": f"Bearer {self._token}"}
-
     async def _exchange(
         self,
         method: str,
         path: str,
         body: Mapping[str, Any] | None,
         headers: dict[str, str],
+        form: aiohttp.MultipartWriter | None = None,
+        client_timeout: aiohttp.ClientTimeout | None = None,
         *,
         no_content: bool = False,
     ) -> tuple[int, Any, str | None]:
-        """Send one request; the status, the parsed JSON body and the Retry-After header, or ServerUnreachable.
-        ``no_content``: a 204 is an answer too (its body None); every other success must be JSON."""
+        """Send one request (a JSON ``body`` or a multipart ``form``); the status, the parsed JSON body and the
+        Retry-After header, or ServerUnreachable. ``no_content``: a 204 is an answer too (its body None); every
+        other success must be JSON."""
         url = self._base_url + path
-        where = self._base_url
         http = self._http()
         started = time.monotonic()
+        async with (
+            self._transport_errors(method, path),
+            http.request(
+                method,
+                url,
+                json=body,
+                data=form,
+                headers=headers,
+                allow_redirects=False,
+                timeout=client_timeout or self._timeout,
+            ) as response,
+        ):
+            raw = await _read_limited(response)
+            status = response.status
+            retry_after = response.headers.get("Retry-After")
+        logger.debug("%s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
+        where = self._base_url
+        if 300 <= status < 400:
+            raise ServerUnreachable(f"{where} redirects elsewhere (HTTP {status}): check the server address")
+        if no_content and status == 204:
+            return status, None, retry_after
+        data = _parse_json(raw)
+        if data is _NOT_JSON or data is None:
+            if status >= 500 or status in (404, 405):
+                raise ServerUnreachable(f"{where} is not answering as a NIMeet server (HTTP {status})")
+            raise ServerUnreachable(f"{where} did not answer with JSON (HTTP {status}): is it a NIMeet server?")
+        return status, data, retry_after
+
+    @contextlib.asynccontextmanager
+    async def _transport_errors(self, method: str, path: str) -> AsyncIterator[None]:
+        """aiohttp's failures as ServerUnreachable with a sentence people understand; no aiohttp exception leaves."""
+        where = self._base_url
         try:
-            # TimeoutError is also asyncio.TimeoutError (3.11+): aiohttp's total timeout raises it.
-            async with http.request(method, url, json=body, headers=headers, allow_redirects=False) as response:
-                raw = await _read_limited(response)
-                status = response.status
-                retry_after = response.headers.get("Retry-After")
+            yield
         except TimeoutError:
             raise ServerUnreachable(f"{where} did not answer in time") from None
         except aiohttp.ClientConnectorCertificateError:
@@ -379,29 +486,16 @@ class ApiClient:
             # aiohttp's remaining errors (bad headers, invalid URL, ...): never leak them to the UI.
             logger.debug("%s %s failed: %s", method, path, type(exc).__name__)
             raise ServerUnreachable(f"{where} could not be reached ({type(exc).__name__})") from None
-        logger.debug("%s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000)
-        if 300 <= status < 400:
-            raise ServerUnreachable(f"{where} redirects elsewhere (HTTP {status}): check the server address")
-        if no_content and status == 204:
-            return status, None, retry_after
-        data = _parse_json(raw)
-        if data is _NOT_JSON or data is None:
-            if status >= 500 or status in (404, 405):
-                raise ServerUnreachable(f"{where} is not answering as a NIMeet server (HTTP {status})")
-            raise ServerUnreachable(f"{where} did not answer with JSON (HTTP {status}): is it a NIMeet server?")
-        return status, data, retry_after
-
-
-def _room_path(room_id: str) -> str:
-    """``room_id`` as it goes into a URL path: checked here as well as on the server, so that it cannot name
-    another path; ValueError when it is not a room id."""
-    if not isinstance(room_id, str) or not ROOM_ID_RE.fullmatch(room_id):
-        raise ValueError("not a room id")
-    return room_id
 
 
 class _TooLarge(Exception):
     pass
+
+
+def _check_room_id(room_id: str) -> None:
+    if not isinstance(room_id, str) or not ROOM_ID_RE.fullmatch(room_id):
+        # Checked here as well as on the server: the id becomes part of the URL path.
+        raise ValueError("not a room id")
 
 
 _NOT_JSON: Final = object()

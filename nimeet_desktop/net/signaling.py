@@ -32,28 +32,55 @@ from pydantic import BaseModel, ValidationError
 from nimeet_desktop.net.error_codes import AnyErrorCode, LocalErrorCode, parse_error_code
 from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
+    CHAT_TEXT_MAX,
     MAX_CANDIDATE_BYTES,
     MAX_CANDIDATE_FIELD_BYTES,
+    Admitted,
     Answer,
     AnswerDescription,
+    ChatAck,
+    ChatMessage,
     ClientEvent,
+    Denied,
     ErrorAck,
     ErrorCode,
+    HandRaised,
     IceCandidateInit,
     JoinAck,
     JoinRoom,
     LeaveRoom,
+    LobbyEntry,
+    LobbyLeft,
+    LockRoom,
     MediaState,
     MediaToggled,
     MediaType,
+    MeetingEnded,
+    ModeratedMedia,
+    MutedByHost,
+    MuteParticipant,
+    NoFields,
     Offer,
     OfferDescription,
     Participant,
+    RaiseHand,
+    Reaction,
+    RecordingChanged,
     Relayed,
     RelayedCandidate,
+    Removed,
+    Role,
+    RoleChanged,
+    RoomUpdated,
+    SendChat,
+    SendReaction,
     ServerEvent,
+    SetRecording,
+    SetRole,
+    Target,
     ToggleMedia,
     UserLeft,
+    WaitingAck,
 )
 
 logger = logging.getLogger(__name__)
@@ -100,6 +127,9 @@ class ConnectionState(enum.StrEnum):
 
 
 class SignalingHandler(Protocol):
+    """What every handler takes: the room and its relays (version 1). The meeting's events (v1.1) are
+    ``MeetingHandler``'s; a handler without one of those methods ignores that event, as a version-1 client does."""
+
     async def on_user_joined(self, participant: Participant) -> None: ...
     async def on_user_left(self, event: UserLeft) -> None: ...
     async def on_description(self, event: Relayed) -> None: ...
@@ -108,6 +138,25 @@ class SignalingHandler(Protocol):
     async def on_connection_state(self, state: ConnectionState, detail: str | None) -> None: ...
 
 
+class MeetingHandler:
+    """The meeting's server events (contract v1.1), one method each, doing nothing unless overridden."""
+
+    async def on_room_updated(self, event: RoomUpdated) -> None: ...
+    async def on_meeting_ended(self, event: MeetingEnded) -> None: ...
+    async def on_role_changed(self, event: RoleChanged) -> None: ...
+    async def on_lobby_knock(self, entry: LobbyEntry) -> None: ...
+    async def on_lobby_left(self, event: LobbyLeft) -> None: ...
+    async def on_admitted(self, event: Admitted) -> None: ...
+    async def on_denied(self, event: Denied) -> None: ...
+    async def on_muted_by_host(self, event: MutedByHost) -> None: ...
+    async def on_removed(self, event: Removed) -> None: ...
+    async def on_chat_message(self, message: ChatMessage) -> None: ...
+    async def on_hand_raised(self, event: HandRaised) -> None: ...
+    async def on_reaction(self, event: Reaction) -> None: ...
+    async def on_recording_changed(self, event: RecordingChanged) -> None: ...
+
+
+# Every server event: the model it must match, and the handler method it goes to.
 _EVENTS: dict[str, tuple[type[BaseModel], str]] = {
     ServerEvent.USER_JOINED: (Participant, "on_user_joined"),
     ServerEvent.USER_LEFT: (UserLeft, "on_user_left"),
@@ -115,6 +164,19 @@ _EVENTS: dict[str, tuple[type[BaseModel], str]] = {
     ServerEvent.RECEIVE_ANSWER: (Relayed, "on_description"),
     ServerEvent.RECEIVE_ICE_CANDIDATE: (RelayedCandidate, "on_candidate"),
     ServerEvent.MEDIA_TOGGLED: (MediaToggled, "on_media_toggled"),
+    ServerEvent.ROOM_UPDATED: (RoomUpdated, "on_room_updated"),
+    ServerEvent.MEETING_ENDED: (MeetingEnded, "on_meeting_ended"),
+    ServerEvent.ROLE_CHANGED: (RoleChanged, "on_role_changed"),
+    ServerEvent.LOBBY_KNOCK: (LobbyEntry, "on_lobby_knock"),
+    ServerEvent.LOBBY_LEFT: (LobbyLeft, "on_lobby_left"),
+    ServerEvent.ADMITTED: (Admitted, "on_admitted"),
+    ServerEvent.DENIED: (Denied, "on_denied"),
+    ServerEvent.MUTED_BY_HOST: (MutedByHost, "on_muted_by_host"),
+    ServerEvent.REMOVED: (Removed, "on_removed"),
+    ServerEvent.CHAT_MESSAGE: (ChatMessage, "on_chat_message"),
+    ServerEvent.HAND_RAISED: (HandRaised, "on_hand_raised"),
+    ServerEvent.REACTION: (Reaction, "on_reaction"),
+    ServerEvent.RECORDING_CHANGED: (RecordingChanged, "on_recording_changed"),
 }
 
 
@@ -321,8 +383,11 @@ class SignalingClient:
             if item.connection != self._connection:
                 logger.debug("dropped %r of an earlier connection", item.name)
                 continue
+            method = getattr(self._handler, _EVENTS[item.name][1], None)
+            if method is None:
+                continue  # a handler of version 1 only: the meeting's events are not for it
             try:
-                await getattr(self._handler, _EVENTS[item.name][1])(item.payload)
+                await method(item.payload)
             except Exception:
                 logger.exception("handling %r failed", item.name)
 
@@ -387,14 +452,11 @@ class SignalingClient:
 
     # ---- client -> server ----------------------------------------------------------------------------------
 
-    async def _call(
-        self, event: ClientEvent, payload: BaseModel, extra: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """``extra``: fields of a contract addition this side sends whatever the protocol module's version knows."""
+    async def _call(self, event: ClientEvent, payload: BaseModel) -> dict[str, Any]:
         sio = self._sio
         if sio is None:
             raise SignalingError(LocalErrorCode.DISCONNECTED, "not connected to the signaling server")
-        data = payload.model_dump(mode="json", by_alias=True) | (extra or {})
+        data = payload.model_dump(mode="json", by_alias=True)
         try:
             ack = await sio.call(event, data, timeout=ACK_TIMEOUT_S)
         except socketio.exceptions.TimeoutError:
@@ -409,13 +471,18 @@ class SignalingClient:
             raise SignalingError(LocalErrorCode.INVALID_ACK, f"unexpected answer to {event}: {ack!r:.200}") from None
         raise SignalingError(parse_error_code(error.code), error.message, raw_code=error.code)
 
-    async def join(self, room_id: str, media: MediaState, resume_id: str | None = None) -> JoinAck:
+    async def join(
+        self, room_id: str, media: MediaState, resume_id: str | None = None, *, password: str | None = None
+    ) -> JoinAck | WaitingAck:
         """``resume_id`` (``new_resume_id()``, the same for every join of one call): the server replaces our older
-        socket that joined with it, so after a reconnect we are not in the room twice."""
-        extra = {"resumeId": resume_id} if resume_id is not None else None
-        ack = await self._call(ClientEvent.JOIN_ROOM, JoinRoom(room_id=room_id, media_state=media), extra)
+        socket that joined with it, so after a reconnect we are not in the room twice. ``password``: the room's,
+        for a room that has one. The answer is a ``WaitingAck`` when we now wait in the room's lobby (v1.1): we are
+        not in the room until ``admitted`` comes."""
+        join = JoinRoom(room_id=room_id, media_state=media, resume_id=resume_id, password=password)
+        ack = await self._call(ClientEvent.JOIN_ROOM, join)
+        model: type[JoinAck | WaitingAck] = WaitingAck if ack.get("waiting") is True else JoinAck
         try:
-            return JoinAck.model_validate(ack)
+            return model.model_validate(ack)
         except ValidationError as exc:
             raise SignalingError(
                 LocalErrorCode.INVALID_ACK, f"malformed join-room answer: {exc.error_count()} errors"
@@ -436,3 +503,59 @@ class SignalingClient:
 
     async def toggle_media(self, media_type: MediaType, enabled: bool) -> None:
         await self._call(ClientEvent.TOGGLE_MEDIA, ToggleMedia(media_type=media_type, enabled=enabled))
+
+    # ---- the meeting (v1.1): everyone in the room ----------------------------------------------------------
+
+    async def send_chat(self, text: str, to: str | None = None) -> ChatMessage:
+        """A chat message to the room, or to the socket ``to`` alone; the server's copy of it (id, time, sender).
+        Raises ValueError for a text the contract refuses (empty after trimming, or over ``CHAT_TEXT_MAX``
+        characters), before anything is sent."""
+        if len(text.strip()) > CHAT_TEXT_MAX:
+            raise ValueError(f"a chat message is at most {CHAT_TEXT_MAX} characters")
+        ack = await self._call(ClientEvent.CHAT_MESSAGE, SendChat(text=text, to=to))
+        try:
+            return ChatAck.model_validate(ack).message
+        except ValidationError as exc:
+            raise SignalingError(
+                LocalErrorCode.INVALID_ACK, f"malformed chat-message answer: {exc.error_count()} errors"
+            ) from None
+
+    async def raise_hand(self, raised: bool) -> None:
+        await self._call(ClientEvent.RAISE_HAND, RaiseHand(raised=raised))
+
+    async def react(self, emoji: str) -> None:
+        """Raises ValueError for an emoji that is not one of ``protocol.REACTIONS``."""
+        await self._call(ClientEvent.REACTION, SendReaction(emoji=emoji))
+
+    async def set_recording(self, active: bool) -> None:
+        """Tell the room we record (hosts only: ``forbidden`` otherwise)."""
+        await self._call(ClientEvent.RECORDING, SetRecording(active=active))
+
+    # ---- the meeting (v1.1): hosts only ---------------------------------------------------------------------
+
+    async def admit(self, target: str) -> None:
+        await self._call(ClientEvent.ADMIT, Target(target=target))
+
+    async def deny(self, target: str) -> None:
+        await self._call(ClientEvent.DENY, Target(target=target))
+
+    async def set_role(self, target: str, role: Role) -> None:
+        await self._call(ClientEvent.SET_ROLE, SetRole(target=target, role=role))
+
+    async def mute_participant(self, target: str, media_type: ModeratedMedia) -> None:
+        await self._call(ClientEvent.MUTE_PARTICIPANT, MuteParticipant(target=target, media_type=media_type))
+
+    async def mute_all(self) -> None:
+        await self._call(ClientEvent.MUTE_ALL, NoFields())
+
+    async def remove_participant(self, target: str) -> None:
+        await self._call(ClientEvent.REMOVE_PARTICIPANT, Target(target=target))
+
+    async def lock_room(self, locked: bool) -> None:
+        await self._call(ClientEvent.LOCK_ROOM, LockRoom(locked=locked))
+
+    async def lower_hand(self, target: str) -> None:
+        await self._call(ClientEvent.LOWER_HAND, Target(target=target))
+
+    async def end_meeting(self) -> None:
+        await self._call(ClientEvent.END_MEETING, NoFields())

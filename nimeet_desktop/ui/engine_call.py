@@ -40,7 +40,7 @@ from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.device_watch import DEVICE_KINDS, DeviceKind
 from nimeet_desktop.media.provider import VideoHeight
 from nimeet_desktop.net.signaling import ConnectionState
-from signaling_server.protocol import JoinAck, MediaState, Participant
+from signaling_server.protocol import JoinAck, MediaState, Participant, WaitingAck
 
 logger = logging.getLogger(__name__)
 
@@ -227,8 +227,8 @@ class EngineCall(QObject):
         if call is not None:
             self.engine.call_soon(action, call)
 
-    async def join(self, *, camera: bool, microphone: bool) -> JoinAck:
-        async def join(call: DesktopCall) -> tuple[JoinAck, LocalView]:
+    async def join(self, *, camera: bool, microphone: bool) -> JoinAck | WaitingAck:
+        async def join(call: DesktopCall) -> tuple[JoinAck | WaitingAck, LocalView]:
             ack = await call.join(camera=camera, microphone=microphone)
             self._start_levels(call)
             return ack, self._local_view(call)

@@ -238,12 +238,15 @@ class MeetingHandlers:
         target = await self._target(room_id, session.sid, msg.target, allow_self=True)
         if isinstance(target, dict):
             return target
+        last_host = error_ack(ErrorCode.LAST_HOST, "you are the only host: make someone else host first")
         if target.owner and msg.role != "host":
-            return error_ack(ErrorCode.FORBIDDEN, "the room's owner is always a host")
+            # The owner is host whenever present; alone, the contract's own answer for the last host comes first.
+            others = [m for m in await self._hosts(room_id) if m.socket_id != target.socket_id]
+            return error_ack(ErrorCode.FORBIDDEN, "the room's owner is always a host") if others else last_host
         try:
             await self._svc.rooms.set_role(target.socket_id, msg.role)
         except LastHost:
-            return error_ack(ErrorCode.LAST_HOST, "you are the only host: make someone else host first")
+            return last_host
         await self._role_changed(room_id, target)
         return OK
 
@@ -375,13 +378,14 @@ class MeetingHandlers:
             file=file,
         )
 
-    async def deliver(self, room_id: str, message: ChatMessage) -> None:
+    async def deliver(self, room_id: str, message: ChatMessage, echo: bool = False) -> None:
+        """To ``message.to`` alone, or to the room (kept in its history); the sender's socket only with ``echo``."""
         payload = message.wire()
         if message.to is not None:
             await self._sig.send_to(message.to, ServerEvent.CHAT_MESSAGE, payload)
             return
         await self._svc.rooms.add_chat(room_id, message)
-        await self._emit_room(room_id, ServerEvent.CHAT_MESSAGE, payload, skip=message.from_)
+        await self._emit_room(room_id, ServerEvent.CHAT_MESSAGE, payload, skip=None if echo else message.from_)
 
     async def raise_hand(self, session: SocketSession, msg: RaiseHand) -> Ack:
         member = await self._in_room(session)
@@ -434,6 +438,6 @@ class MeetingHandlers:
     async def room_deleted(self, room_id: str) -> None:
         await self._end(room_id, MeetingEnded(reason="room-deleted"))
 
-    async def file_posted(self, room_id: str, message: ChatMessage) -> bool:
-        await self.deliver(room_id, message)
-        return True
+    async def file_posted(self, room_id: str, message: ChatMessage) -> None:
+        # The uploader's socket too: it sent no chat-message, so no ack brought it this message's id and time.
+        await self.deliver(room_id, message, echo=True)

@@ -17,6 +17,7 @@ import pytest
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.net.rest import ApiClient
 from nimeet_desktop.net.signaling import socketio_endpoint
+from signaling_server.protocol import JoinAck
 from tests.call.conftest import frames_from, wait_until
 from tests.support.clients import unique_name
 from tests.support.server import ServerProcess
@@ -106,6 +107,7 @@ async def test_rest_signaling_and_a_call_through_a_prefix_proxy(
     first, second = sessions(tokens[0], server_url=proxy.url), sessions(tokens[1], server_url=proxy.url)
     await first.join(room_id)
     ack = await second.join(room_id)
+    assert isinstance(ack, JoinAck)
     assert [p.socket_id for p in ack.participants] == [
         first.self_participant.socket_id if first.self_participant else ""
     ]

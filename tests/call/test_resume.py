@@ -97,9 +97,9 @@ def record_joins(client: SignalingClient) -> list[str | None]:
     sent: list[str | None] = []
     real_join = client.join
 
-    async def join(room_id: str, media: Any, resume_id: str | None = None) -> Any:
+    async def join(room_id: str, media: Any, resume_id: str | None = None, *, password: str | None = None) -> Any:
         sent.append(resume_id)
-        return await real_join(room_id, media, resume_id)
+        return await real_join(room_id, media, resume_id, password=password)
 
     client.join = join  # type: ignore[method-assign]
     return sent

@@ -37,6 +37,11 @@ async def test_join_ack_lists_others_and_announces_newcomer(api: Api, peers: Con
     ack_b = acks[1]
     assert ack_b["self"]["socketId"] == b.sid
     assert set(ack_b["self"]) == {"socketId", "userId", "username", "mediaState", "role", "handRaisedAt", "recording"}
+    assert (ack_b["self"]["role"], ack_b["self"]["handRaisedAt"], ack_b["self"]["recording"]) == (
+        "participant",
+        None,
+        False,
+    )
     assert ack_b["self"]["mediaState"] == {"camera": True, "microphone": True, "screen": False}
     assert [p["socketId"] for p in ack_b["participants"]] == [a.sid]
     assert await a.log.next("user-joined") == ack_b["self"]

@@ -149,6 +149,15 @@ class EventLog:
         self._cursor[event] = want + 1
         return self.events[event][want]
 
+    def untaken(self, event: str) -> list[Any]:
+        """The events of that name that arrived and ``next`` has not taken yet."""
+        return self.events[event][self._cursor.get(event, 0) :]
+
+    def take_all(self) -> None:
+        """Mark everything received so far as taken: ``next`` and ``untaken`` see only what arrives later."""
+        for event, received in self.events.items():
+            self._cursor[event] = len(received)
+
     async def quiet(self, event: str, seconds: float = 0.3) -> bool:
         """True when no (further) event of that name arrives within ``seconds``."""
         before = len(self.events[event])
