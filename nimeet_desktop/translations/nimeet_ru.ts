@@ -319,6 +319,14 @@
         <translation>Войти в комнату</translation>
     </message>
     <message>
+        <source>Edit</source>
+        <translation>Изменить</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
@@ -339,12 +347,44 @@
         <translation>Комнат пока нет: начните новый звонок.</translation>
     </message>
     <message>
+        <source>Only the room&apos;s owner can change or delete it</source>
+        <translation>Изменить или удалить комнату может только её владелец</translation>
+    </message>
+    <message>
         <source>{name}&apos;s call</source>
         <translation>Звонок {name}</translation>
     </message>
     <message>
-        <source>Could not start a call. {reason}</source>
-        <translation>Не удалось начать звонок. {reason}</translation>
+        <source>Room settings saved</source>
+        <translation>Настройки комнаты сохранены</translation>
+    </message>
+    <message>
+        <source>Delete room?</source>
+        <translation>Удалить комнату?</translation>
+    </message>
+    <message>
+        <source>Delete “{room}”?</source>
+        <translation>Удалить «{room}»?</translation>
+    </message>
+    <message>
+        <source>Anyone in it now leaves the call, and its invite link stops working. This cannot be undone.</source>
+        <translation>Все, кто сейчас в ней, покинут звонок, а ссылка-приглашение перестанет работать. Это нельзя отменить.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Only the room&apos;s owner can delete it</source>
+        <translation>Удалить комнату может только её владелец</translation>
+    </message>
+    <message>
+        <source>Could not delete the room. {reason}</source>
+        <translation>Не удалось удалить комнату. {reason}</translation>
+    </message>
+    <message>
+        <source>Room deleted</source>
+        <translation>Комната удалена</translation>
     </message>
 </context>
 <context>
@@ -984,6 +1024,86 @@
     </message>
 </context>
 <context>
+    <name>RoomDialog</name>
+    <message>
+        <source>New call</source>
+        <translation>Новый звонок</translation>
+    </message>
+    <message>
+        <source>Room settings</source>
+        <translation>Настройки комнаты</translation>
+    </message>
+    <message>
+        <source>Start a new call</source>
+        <translation>Начать новый звонок</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Название</translation>
+    </message>
+    <message>
+        <source>Description (optional)</source>
+        <translation>Описание (необязательно)</translation>
+    </message>
+    <message>
+        <source>Maximum participants</source>
+        <translation>Максимум участников</translation>
+    </message>
+    <message>
+        <source>Lobby: people wait until a host lets them in</source>
+        <translation>Зал ожидания: участники ждут, пока организатор их впустит</translation>
+    </message>
+    <message>
+        <source>Require a password to join</source>
+        <translation>Вход по паролю</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Пароль</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Set</source>
+        <comment>a room&apos;s password</comment>
+        <translation>Задан</translation>
+    </message>
+    <message>
+        <source>The password will be removed: anyone with the link can join.</source>
+        <translation>Пароль будет удалён: войти сможет любой, у кого есть ссылка.</translation>
+    </message>
+    <message>
+        <source>A password is set. Type a new one to change it.</source>
+        <translation>Пароль задан. Чтобы сменить его, введите новый.</translation>
+    </message>
+    <message>
+        <source>People need this password to join: tell it to the people you invite.</source>
+        <translation>Без этого пароля войти нельзя: сообщите его тем, кого приглашаете.</translation>
+    </message>
+    <message>
+        <source>Start call</source>
+        <translation>Начать звонок</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Сохранить</translation>
+    </message>
+    <message>
+        <source>Please wait…</source>
+        <translation>Подождите…</translation>
+    </message>
+    <message>
+        <source>Only the room&apos;s owner can change its settings</source>
+        <translation>Менять настройки комнаты может только её владелец</translation>
+    </message>
+    <message>
+        <source>This server allows {min}–{max} participants in a room</source>
+        <translation>Этот сервер допускает от {min} до {max} участников в комнате</translation>
+    </message>
+</context>
+<context>
     <name>ServerPage</name>
     <message>
         <source>Server</source>
@@ -1272,6 +1392,18 @@ Switch to {server}?</source>
     <message>
         <source>That does not look like an email address</source>
         <translation>Это не похоже на адрес электронной почты</translation>
+    </message>
+    <message>
+        <source>Give the room a name</source>
+        <translation>Введите название комнаты</translation>
+    </message>
+    <message>
+        <source>A name cannot contain invisible or control characters</source>
+        <translation>В названии не может быть невидимых или управляющих символов</translation>
+    </message>
+    <message>
+        <source>The description cannot contain control characters</source>
+        <translation>В описании не может быть управляющих символов</translation>
     </message>
 </context>
 <context>

@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.dashboard.join_requested.connect(self.open_prejoin)
         self.dashboard.logged_out.connect(lambda: self._show(self.auth_view))
         self.dashboard.toast.connect(self.toasts.show_message)
+        self.dashboard.error_toast.connect(lambda message: self.toasts.show_message(message, ToastKind.ERROR))
         self.dashboard.link_for_another_server.connect(self.open_link)
         self.prejoin.back.connect(lambda: self.tasks.spawn(self._back_from_prejoin(), name="prejoin-back"))
         self.prejoin.join.connect(

@@ -20,9 +20,9 @@ from nimeet_desktop.local_server import LocalServerError
 from nimeet_desktop.media.devices import DeviceProblem
 from nimeet_desktop.net.credentials import CredentialStore
 from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, LinkProblem, ServerUrlProblem
-from nimeet_desktop.net.rest import ServerUnreachable
+from nimeet_desktop.net.rest import ApiError, ServerUnreachable
 from nimeet_desktop.settings import Settings, SettingsStore
-from nimeet_desktop.ui import i18n, messages
+from nimeet_desktop.ui import i18n, messages, validation
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.device_messages import device_problem_text
 from nimeet_desktop.ui.form import show_error
@@ -118,7 +118,24 @@ def test_every_screen_fits_its_text(qtbot: QtBot, language: str, app: AppHarness
         await report.check(window, "dashboard")
         show_error(dashboard.join_error, None)
 
+        # A new call's settings (issue 14), every line that can show: errors under the fields, the password's note,
+        # a refusal under the form.
         qtbot.mouseClick(dashboard.new_call_button, Qt.MouseButton.LeftButton)
+        settings = dashboard.room_dialog
+        assert settings is not None
+        settings.password_check.setChecked(True)
+        settings.name.set_error(validation.room_name_error("\u202e"))
+        settings.description.set_error(validation.room_description_error("d" * 501))
+        settings.password.set_error(validation.room_password_error("abc"))
+        show_error(settings.participants_error, "x")
+        show_error(settings.error, messages.rest_error(ServerUnreachable("x")))
+        settings._show_api_error(ApiError(422, "invalid-input", "?", field="maxParticipants"))
+        await report.check(window, "a new call's settings", settings)
+        for label in (settings.name, settings.description, settings.password):
+            label.set_error(None)
+        show_error(settings.error, None)
+        settings.password_check.setChecked(False)
+        qtbot.mouseClick(settings.save_button, Qt.MouseButton.LeftButton)
         prejoin = window.prejoin
         await until(lambda: window.current is prejoin and prejoin.join_button.isEnabled(), what="pre-join")
         await until(lambda: prejoin.tile.conversions > 3, what="a live preview")
