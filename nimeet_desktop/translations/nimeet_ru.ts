@@ -152,6 +152,52 @@
     </message>
 </context>
 <context>
+    <name>CallEnded</name>
+    <message>
+        <source>{host} removed you from the meeting</source>
+        <translation>{host} удалил(а) вас со встречи</translation>
+    </message>
+    <message>
+        <source>A host removed you from the meeting</source>
+        <translation>Организатор удалил вас со встречи</translation>
+    </message>
+    <message>
+        <source>The host did not let you in</source>
+        <translation>Организатор не впустил вас</translation>
+    </message>
+    <message>
+        <source>{host} ended the meeting for everyone</source>
+        <translation>{host} завершил(а) встречу для всех</translation>
+    </message>
+    <message>
+        <source>The host ended the meeting for everyone</source>
+        <translation>Организатор завершил встречу для всех</translation>
+    </message>
+    <message>
+        <source>The meeting ended: its room was deleted</source>
+        <translation>Встреча завершена: её комната удалена</translation>
+    </message>
+    <message>
+        <source>This meeting is locked: nobody else can join it right now</source>
+        <translation>Встреча закрыта: сейчас к ней нельзя присоединиться</translation>
+    </message>
+    <message>
+        <source>You were removed from this meeting: you can join again once it has ended</source>
+        <translation>Вас удалили с этой встречи: присоединиться снова можно будет после её окончания</translation>
+    </message>
+</context>
+<context>
+    <name>CallEndedNotice</name>
+    <message>
+        <source>Could not join</source>
+        <translation>Не удалось присоединиться</translation>
+    </message>
+    <message>
+        <source>The call ended</source>
+        <translation>Звонок завершён</translation>
+    </message>
+</context>
+<context>
     <name>CallView</name>
     <message>
         <source>Settings</source>
@@ -614,6 +660,21 @@
     </message>
 </context>
 <context>
+    <name>LobbyView</name>
+    <message>
+        <source>Waiting for the host to let you in</source>
+        <translation>Ждём, когда организатор вас впустит</translation>
+    </message>
+    <message>
+        <source>You join the call as soon as a host lets you in.</source>
+        <translation>Вы присоединитесь к звонку, как только организатор вас впустит.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Starting the server on this computer…</source>
@@ -630,6 +691,10 @@
     <message>
         <source>Connecting to {url}…</source>
         <translation>Подключение к {url}…</translation>
+    </message>
+    <message>
+        <source>Room {room}</source>
+        <translation>Комната {room}</translation>
     </message>
     <message>
         <source>The main window switches to the new language once you are out of the call.</source>
@@ -728,6 +793,22 @@
     <message>
         <source>You are connected from too many places: close NIMeet on another device and try again</source>
         <translation>Вы подключены из слишком многих мест: закройте NIMeet на другом устройстве и попробуйте снова</translation>
+    </message>
+    <message>
+        <source>This meeting needs a password</source>
+        <translation>Для этой встречи нужен пароль</translation>
+    </message>
+    <message>
+        <source>Wrong password for this meeting</source>
+        <translation>Неверный пароль для этой встречи</translation>
+    </message>
+    <message>
+        <source>This meeting is locked: nobody else can join it right now</source>
+        <translation>Встреча закрыта: сейчас к ней нельзя присоединиться</translation>
+    </message>
+    <message>
+        <source>You were removed from this meeting: you can join again once it has ended</source>
+        <translation>Вас удалили с этой встречи: присоединиться снова можно будет после её окончания</translation>
     </message>
     <message>
         <source>Cannot reach the server: check your connection</source>
@@ -890,6 +971,49 @@
             <numerusform>К звонку присоединились %n человека</numerusform>
             <numerusform>К звонку присоединились %n человек</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>PasswordPrompt</name>
+    <message>
+        <source>This meeting needs a password</source>
+        <translation>Для этой встречи нужен пароль</translation>
+    </message>
+    <message>
+        <source>Wrong password: try again</source>
+        <translation>Неверный пароль: попробуйте ещё раз</translation>
+    </message>
+    <message>
+        <source>Too many wrong passwords: wait a minute, then try again</source>
+        <translation>Слишком много неверных паролей: подождите минуту и попробуйте снова</translation>
+    </message>
+    <message>
+        <source>Enter the meeting&apos;s password</source>
+        <translation>Введите пароль встречи</translation>
+    </message>
+    <message>
+        <source>Password required</source>
+        <translation>Нужен пароль</translation>
+    </message>
+    <message>
+        <source>“{room}” is protected by a password. Ask the person who invited you for it.</source>
+        <translation>Встреча «{room}» защищена паролем. Спросите его у того, кто вас пригласил.</translation>
+    </message>
+    <message>
+        <source>This meeting is protected by a password. Ask the person who invited you for it.</source>
+        <translation>Эта встреча защищена паролем. Спросите его у того, кто вас пригласил.</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Пароль</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Join</source>
+        <translation>Присоединиться</translation>
     </message>
 </context>
 <context>

@@ -166,6 +166,8 @@ def test_a_new_call_with_a_password_keeps_it_secret(qtbot: QtBot, app: AppHarnes
         await until(lambda: window.current is window.prejoin, what="pre-join for the new room")
         room = (await window.context.api.get_room(window.prejoin.room_id)).room
         assert room.has_password
+        assert not window.prejoin._needs_password(), "the owner never types the password"
+        assert window.prejoin.password_prompt is None
         await window.prejoin.close_preview()
 
         # Its settings again (Edit): "set", never the password itself.

@@ -27,6 +27,7 @@ from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.device_messages import device_problem_text
 from nimeet_desktop.ui.form import show_error
 from nimeet_desktop.ui.main_window import MainWindow
+from nimeet_desktop.ui.password_prompt import PasswordProblem, typed_password_error
 from nimeet_desktop.ui.toast import ToastKind
 from tests.ui.conftest import AppHarness, fill, new_user, until
 from tests.ui.layout_checks import clipped_widgets, squashed_widgets
@@ -142,6 +143,11 @@ def test_every_screen_fits_its_text(qtbot: QtBot, language: str, app: AppHarness
         await until(lambda: "·" in prejoin.room_label.text(), what="the room's name and head count")
         show_error(prejoin.device_error, device_problem_text("microphone", DeviceProblem.BUSY))
         await report.check(window, "pre-join")
+        prejoin.ask_password(PasswordProblem.RATE_LIMITED)  # the longest thing it says
+        assert prejoin.password_prompt is not None
+        prejoin.password_prompt.field.set_error(typed_password_error(""))
+        await report.check(window, "the room's password", prejoin.password_prompt)
+        prejoin.password_prompt.reject()
 
         qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
         view = window.call_view
@@ -149,6 +155,9 @@ def test_every_screen_fits_its_text(qtbot: QtBot, language: str, app: AppHarness
         await bots.join(view.room_id, 3)
         await until(lambda: len(view.grid.tiles()) == 4, what="four tiles", timeout=20)
         await report.check(window, "call with four people")
+        window.show_waiting("W" * 100)  # the lobby, with the longest room name
+        await report.check(window, "waiting in the lobby")
+        window.show_admitted()
 
         for message in (
             messages.rest_error(ServerUnreachable("x")),
@@ -165,6 +174,11 @@ def test_every_screen_fits_its_text(qtbot: QtBot, language: str, app: AppHarness
         # outside the loop by Qt's event processing and their leave hung (TimeoutError at teardown).
         await bots.leave_all()
         await view.leave_async()
+        window.show_call_ended("removed-from-room")  # the longest reason
+        await until(lambda: window.call_ended_notice is not None, what="the notice")
+        assert window.call_ended_notice is not None
+        await report.check(window, "why the call ended", window.call_ended_notice)
+        window.call_ended_notice.done(0)
 
     app.run(walk(), timeout=120)
     assert not report.problems, f"{language}: text that does not fit\n" + "\n".join(report.problems)
