@@ -8,11 +8,12 @@ What it does, all on this machine and on loopback:
 * builds the window as ``nimeet_desktop/app.py`` does (Fusion theme, SVG icons, qasync loop, ``MainWindow``) with
   synthetic devices and an in-memory keyring, and walks it like a person: sign in → create an account → dashboard
   → a room's settings → the question an invitation for another server asks → a room with a password (its
-  prompt) → new call → pre-join → join, then three headless
-  participants join (and the lobby's waiting screen shows, as it does for someone a host has yet to let in), one
-  mutes, one turns the camera off, one shares a screen, and finally the server goes away so
-  the reconnecting cover shows; in the call, the tray menu (at the real tray icon when ``trayer`` is installed to
-  host it) and the question closing the window asks;
+  prompt) → new call → pre-join → join, then three headless participants join (and the lobby's waiting screen
+  shows, as it does for someone a host has yet to let in), one mutes, one turns the camera off, one shares a
+  screen, and finally the server goes away so the reconnecting cover shows; in the call, the meeting's panel
+  (People with the lobby and a host's menu, Chat with files) and reactions over the tiles, fed by hand from the
+  bots' real participants (``Renderer.meeting``), the tray menu (at the real tray icon when ``trayer`` is installed
+  to host it) and the question closing the window asks;
 * grabs the window from the X framebuffer at every step and prints the path of every PNG it writes.
 
 Usage (from the repository root)::
@@ -25,7 +26,8 @@ started in the dark palette and writes ``<screen>-dark.png`` too. ``--hostile`` 
 characters) for the user, the rooms and the participants, written into the server's database where its API would
 refuse them, and writes ``<screen>-hostile.png``: to check by eye that such names show literally and elided (issue
 10; not for the docs, so give it an ``--out`` of its own). Needs ``Xvfb`` and Qt's xcb plugin dependencies
-(Debian: xvfb, libxcb-icccm4, libxcb-keysyms1, libxcb-cursor0). Nothing is written outside ``--out`` and a
+(Debian: xvfb, libxcb-icccm4, libxcb-keysyms1, libxcb-cursor0) and a colour emoji font for the reactions (Debian:
+fonts-noto-color-emoji). Nothing is written outside ``--out`` and a
 temporary directory. Takes about 30 s per walk.
 """
 
@@ -46,6 +48,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +75,11 @@ from nimeet_desktop.ui import i18n, icons, theme, tray  # noqa: E402
 from nimeet_desktop.ui.close_during_call import CloseDuringCallDialog  # noqa: E402
 from nimeet_desktop.ui.context import AppContext  # noqa: E402
 from nimeet_desktop.ui.main_window import MainWindow  # noqa: E402
+from nimeet_desktop.ui.meeting.reactions import FLOAT_MS  # noqa: E402
 from nimeet_desktop.ui.push_to_talk import PushToTalkSection  # noqa: E402
 from nimeet_desktop.ui.settings.window import PAGES  # noqa: E402
 from nimeet_desktop.ui.video_tile import VideoTile, VolumeControl  # noqa: E402
+from signaling_server.protocol import REACTIONS, ChatMessage, FileInfo, LobbyEntry, Participant  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402  (the tests' server runner: fast argon2, text logs)
 
@@ -100,6 +105,24 @@ HOSTILE_ROOMS = (
     "line\nbreak\x1b[31mred",
 )
 HOSTILE_BOTS = {"ada": '<img src="file:///dev/zero">', "grace": "\u202egpj.exe\u202c holiday", "linus": "W" * 10_000}
+# The meeting's chat (issue 14), in the walk's language; --hostile adds markup, overrides and a very long word.
+CHAT = {
+    "en": (
+        "Morning! The plan for 0.2 is at https://example.org/nimeet/plan, have a look before we start.",
+        "Thanks, reading it now.",
+        "Could you share your screen after this item?",
+        "Sure, right after.",
+        "The slides from last week:",
+    ),
+    "ru": (
+        "Доброе утро! План версии 0.2 тут: https://example.org/nimeet/plan, посмотрите до начала.",
+        "Спасибо, уже читаю.",
+        "Покажешь экран после этого пункта?",
+        "Да, сразу после.",
+        "Слайды с прошлой недели:",
+    ),
+}
+HOSTILE_CHAT = '<img src="file:///dev/zero"> <b>bold?</b> \u202eevil.exe\u202c javascript:alert(1) ' + "W" * 300
 
 
 class RenderError(Exception):
@@ -193,13 +216,22 @@ class Bot:
 class Renderer:
     """Drives one window through every screen and saves what X shows at each stop."""
 
-    def __init__(self, server: ServerProcess, config_dir: Path, out: Path, dark: bool, hostile: bool = False) -> None:
+    def __init__(
+        self,
+        server: ServerProcess,
+        config_dir: Path,
+        out: Path,
+        dark: bool,
+        hostile: bool = False,
+        language: str = "en",
+    ) -> None:
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         self.app = app
         self.server = server
         self.out = out
         self.hostile = hostile
+        self.language = language
         self.suffix = ("-dark" if dark else "") + ("-hostile" if hostile else "")
         self.saved: list[Path] = []
         self.bots: list[Bot] = []
@@ -260,6 +292,7 @@ class Renderer:
         await self.password_prompt()
         await self.prejoin()
         await self.call()
+        await self.meeting()
         await self.statistics()
         await self.tile_menu()
         await self.tray_menu()
@@ -509,6 +542,141 @@ class Renderer:
         await asyncio.sleep(1.0)
         await self.capture("call-4")
 
+    # ---- the meeting (issue 14) ---------------------------------------------------------------------------
+    # Until the engine speaks version 1.1's meeting events, the panel is fed here: the bots' real participants (with
+    # roles and hands set), two people waiting in the lobby, a chat with a link, files and private messages.
+
+    def meeting_people(self) -> tuple[str, list[Participant]]:
+        view = self.window.call_view
+        assert view.call is not None
+        me = view.call.self_participant
+        if me is None:
+            raise RenderError("the call has no participant of ours")
+        now = datetime.now(UTC)
+        hands = {"ada": now - timedelta(seconds=40), "linus": now - timedelta(seconds=95)}
+        people = [me.model_copy(update={"role": "host", "media_state": view.call.media_state})]
+        for bot in self.bots:
+            own = bot.session.self_participant
+            assert own is not None
+            media = view.call.participants[own.socket_id].media  # what the call knows now (grace muted, ...)
+            people.append(own.model_copy(update={"media_state": media, "hand_raised_at": hands.get(bot.name)}))
+        return me.socket_id, people
+
+    def chat_history(self, people: list[Participant]) -> tuple[list[ChatMessage], list[ChatMessage], list[FileInfo]]:
+        """Messages of the meeting so far, two that come in while the chat is closed, and the files among them."""
+        me, ada, grace, linus = people
+        now = datetime.now(UTC)
+        texts = CHAT[self.language]
+
+        def said(number: int, who: Participant, text: str, ago: float, **extra: object) -> ChatMessage:
+            return ChatMessage.model_validate(
+                {
+                    "id": f"m{number}",
+                    "from": who.socket_id,
+                    "userId": who.user_id,
+                    "username": who.username,
+                    "text": text,
+                    "sentAt": (now - timedelta(minutes=ago)).isoformat(),
+                    **extra,
+                }
+            )
+
+        def file(file_id: str, name: str, size: int, who: Participant) -> FileInfo:
+            return FileInfo(
+                id=file_id,
+                name=name,
+                size=size,
+                sha256="0" * 64,
+                mime="application/octet-stream",
+                uploaded_by=who.user_id,
+                uploaded_at=now,
+            )
+
+        plan = file("f-plan", "release-0.2-plan.pdf", 1_834_000, ada)
+        slides = file("f-slides", "design-review-slides.pdf", 5_260_000, linus)
+        history = [
+            said(1, ada, texts[0], 9),
+            said(2, me, texts[1], 8),
+            said(3, ada, "", 8, file=plan.wire()),
+        ]
+        if self.hostile:
+            history.append(said(4, linus, HOSTILE_CHAT, 7))
+        arriving = [
+            said(5, grace, texts[2], 2, to=me.socket_id),
+            said(6, linus, texts[4], 1),
+            said(7, linus, "", 1, file=slides.wire()),
+        ]
+        return history, arriving, [plan, slides]
+
+    @staticmethod
+    def close_balloons() -> None:
+        """Without a window manager the window never counts as active, so the tray tells of joins and messages in
+        Qt's own balloon over the bottom right, where the panel's buttons are: closed (and the meeting's notifications
+        off) for the pictures."""
+        for widget in QApplication.topLevelWidgets():
+            if widget.metaObject().className() == "QBalloonTip" and widget.isVisible():
+                widget.close()
+
+    async def meeting(self) -> None:
+        view = self.window.call_view
+        window = self.window
+        await until(lambda: not window.toasts.visible_messages(), "no toast over the grid", within=10)
+        notifications = window.context.settings.notifications
+        window.context.settings.notifications = False  # the chat's notifications: see close_balloons
+        self.close_balloons()
+        self_id, people = self.meeting_people()
+        panel = view.meeting
+        view.show_meeting_controls(True)
+        view.set_people(self_id, people, am_host=True)
+        lobby_names = ("katherine", "dorothy")
+        panel.set_lobby([LobbyEntry(socket_id=f"lobby-{n}", user_id=f"user-{n}", username=n) for n in lobby_names])
+        history, arriving, files = self.chat_history(people)
+        panel.set_history(history)
+        view.toggle_panel("people")
+        for message in arriving:  # while People is open: the Chat button counts them
+            panel.add_message(message, mine=False)
+        await self.capture("panel-people")
+
+        ada = people[1].socket_id
+        panel.people.open_menu(ada)
+        menu = panel.people.menu
+        if menu is None:
+            raise RenderError("no menu on ada's row")
+        await until(menu.isVisible, "the host's menu")
+        await self.capture_screen("host-menu")
+        menu.close()
+
+        view.toggle_panel("chat")
+        panel.download_progress(files[1].id, 0.0)
+        panel.chat.files[files[1].id].download_started()
+        panel.download_progress(files[1].id, 0.42)
+        panel.download_finished(files[0].id, None)
+        panel.upload_started("render-upload", "whiteboard.png", 2_430_000)
+        panel.upload_progress("render-upload", 0.63)
+        panel.chat.input.setPlainText(CHAT[self.language][3])
+        await self.capture("panel-chat")
+
+        view.hide_panel()
+        await asyncio.sleep(SETTLE_S)  # the grid takes the whole width again
+        for socket_id, emoji in ((ada, REACTIONS[1]), (people[2].socket_id, REACTIONS[0]), (self_id, REACTIONS[7])):
+            view.show_reaction(socket_id, emoji)
+        view.show_reaction(ada, REACTIONS[4])
+        view.controls.show_reactions()
+        reactions = view.controls.reaction_menu
+        assert reactions is not None
+        await until(reactions.isVisible, "the reactions")
+        await self.capture_screen("reactions")
+        reactions.close()
+
+        # The rest of the walk shows the call as it is without meeting data.
+        panel.upload_finished("render-upload", None)
+        for tile in view.grid.tiles():
+            tile.set_hand_raised(False)
+        view.show_meeting_controls(False)
+        panel.clear()
+        await asyncio.sleep(FLOAT_MS / 1000)  # every reaction floated away
+        window.context.settings.notifications = notifications
+
     async def statistics(self) -> None:
         """The call's statistics (issue 13) over the call, once every row has its round trip (RTCP has gone both
         ways) and the frame rates of those who send video are counted."""
@@ -747,7 +915,9 @@ def _render(tmp: Path, out: Path, dark: bool, language: str = "en", hostile: boo
             server = ServerProcess(tmp / f"server-{scheme}")
             try:
                 server.start()
-                renderer = Renderer(server, tmp / f"config-{scheme}", out, dark=scheme == "dark", hostile=hostile)
+                renderer = Renderer(
+                    server, tmp / f"config-{scheme}", out, dark=scheme == "dark", hostile=hostile, language=language
+                )
                 loop.run_until_complete(_walk(renderer))
             finally:
                 server.stop()

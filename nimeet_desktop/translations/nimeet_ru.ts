@@ -241,6 +241,73 @@
     </message>
 </context>
 <context>
+    <name>ChatTab</name>
+    <message>
+        <source>Messages here are seen by everyone in the meeting, and go when it ends.</source>
+        <translation>Сообщения здесь видят все участники встречи; они удаляются, когда встреча заканчивается.</translation>
+    </message>
+    <message>
+        <source>Send to</source>
+        <translation>Кому отправить</translation>
+    </message>
+    <message>
+        <source>Everyone</source>
+        <translation>Всем</translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation>Кому:</translation>
+    </message>
+    <message>
+        <source>Send a file (or drop it on the chat)</source>
+        <translation>Отправить файл (или перетащите его в чат)</translation>
+    </message>
+    <message>
+        <source>Send a file</source>
+        <translation>Отправить файл</translation>
+    </message>
+    <message>
+        <source>Send (Enter)</source>
+        <translation>Отправить (Enter)</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Отправить</translation>
+    </message>
+    <message>
+        <source>Message everyone</source>
+        <translation>Сообщение для всех</translation>
+    </message>
+    <message>
+        <source>Message {name} privately</source>
+        <translation>Личное сообщение для {name}</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Вы</translation>
+    </message>
+    <message>
+        <source>Privately</source>
+        <translation>Лично</translation>
+    </message>
+    <message>
+        <source>Privately to {name}</source>
+        <translation>Лично для {name}</translation>
+    </message>
+    <message>
+        <source>Privately to you</source>
+        <translation>Лично вам</translation>
+    </message>
+    <message>
+        <source>Too long to send: {count} of {limit} characters</source>
+        <translation>Слишком длинное сообщение: {count} из {limit} символов</translation>
+    </message>
+    <message>
+        <source>Save file</source>
+        <translation>Сохранить файл</translation>
+    </message>
+</context>
+<context>
     <name>CloseDuringCallDialog</name>
     <message>
         <source>Close NIMeet</source>
@@ -310,6 +377,18 @@
         <translation>Скопировать ссылку-приглашение</translation>
     </message>
     <message>
+        <source>Send a reaction</source>
+        <translation>Отправить реакцию</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation>Участники</translation>
+    </message>
+    <message>
+        <source>Chat</source>
+        <translation>Чат</translation>
+    </message>
+    <message>
         <source>Stop sharing your screen</source>
         <translation>Остановить демонстрацию экрана</translation>
     </message>
@@ -323,6 +402,30 @@
             <numerusform>%n участник в звонке</numerusform>
             <numerusform>%n участника в звонке</numerusform>
             <numerusform>%n участников в звонке</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Lower your hand</source>
+        <translation>Опустить руку</translation>
+    </message>
+    <message>
+        <source>Raise your hand</source>
+        <translation>Поднять руку</translation>
+    </message>
+    <message numerus="yes">
+        <source>Chat: %n unread message(s)</source>
+        <translation>
+            <numerusform>Чат: %n непрочитанное сообщение</numerusform>
+            <numerusform>Чат: %n непрочитанных сообщения</numerusform>
+            <numerusform>Чат: %n непрочитанных сообщений</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>People: %n waiting to join</source>
+        <translation>
+            <numerusform>Участники: %n ждёт входа</numerusform>
+            <numerusform>Участники: %n ждут входа</numerusform>
+            <numerusform>Участники: %n ждут входа</numerusform>
         </translation>
     </message>
     <message>
@@ -563,6 +666,33 @@
     </message>
 </context>
 <context>
+    <name>FileMessage</name>
+    <message>
+        <source>Save</source>
+        <translation>Сохранить</translation>
+    </message>
+    <message>
+        <source>Save {name}</source>
+        <translation>Сохранить {name}</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>{size} · saving…</source>
+        <translation>{size} · сохраняется…</translation>
+    </message>
+    <message>
+        <source>{size} · saved, checked</source>
+        <translation>{size} · сохранён, проверен</translation>
+    </message>
+    <message>
+        <source>What was saved matches the file that was sent (SHA-256)</source>
+        <translation>Сохранённое совпадает с отправленным файлом (SHA-256)</translation>
+    </message>
+</context>
+<context>
     <name>GeneralPage</name>
     <message>
         <source>General</source>
@@ -660,6 +790,25 @@
     </message>
 </context>
 <context>
+    <name>LobbyRow</name>
+    <message>
+        <source>Admit</source>
+        <translation>Впустить</translation>
+    </message>
+    <message>
+        <source>Admit {name}</source>
+        <translation>Впустить {name}</translation>
+    </message>
+    <message>
+        <source>Deny</source>
+        <translation>Отказать</translation>
+    </message>
+    <message>
+        <source>Deny {name}</source>
+        <translation>Отказать: {name}</translation>
+    </message>
+</context>
+<context>
     <name>LobbyView</name>
     <message>
         <source>Waiting for the host to let you in</source>
@@ -703,6 +852,40 @@
     <message>
         <source>Leave this call before joining another one</source>
         <translation>Чтобы присоединиться к другому звонку, сначала покиньте этот</translation>
+    </message>
+</context>
+<context>
+    <name>Meeting</name>
+    <message>
+        <source>{name} turned your camera off</source>
+        <translation>{name} выключил(а) вашу камеру</translation>
+    </message>
+    <message>
+        <source>A host turned your camera off</source>
+        <translation>Организатор выключил вашу камеру</translation>
+    </message>
+    <message>
+        <source>{name} muted your microphone</source>
+        <translation>{name} выключил(а) ваш микрофон</translation>
+    </message>
+    <message>
+        <source>A host muted your microphone</source>
+        <translation>Организатор выключил ваш микрофон</translation>
+    </message>
+</context>
+<context>
+    <name>MeetingPanel</name>
+    <message>
+        <source>People</source>
+        <translation>Участники</translation>
+    </message>
+    <message>
+        <source>Chat</source>
+        <translation>Чат</translation>
+    </message>
+    <message>
+        <source>Close the panel</source>
+        <translation>Закрыть панель</translation>
     </message>
 </context>
 <context>
@@ -957,8 +1140,32 @@
         <translation>Связь со звонком восстановлена</translation>
     </message>
     <message>
+        <source>{name} sent you a file: {file}</source>
+        <translation>{name} отправил(а) вам файл: {file}</translation>
+    </message>
+    <message>
+        <source>{name} sent a file: {file}</source>
+        <translation>{name} отправил(а) файл: {file}</translation>
+    </message>
+    <message>
+        <source>{name} (privately): {text}</source>
+        <translation>{name} (лично): {text}</translation>
+    </message>
+    <message>
+        <source>{name}: {text}</source>
+        <translation>{name}: {text}</translation>
+    </message>
+    <message>
         <source>The connection to the server was lost. Trying to reconnect…</source>
         <translation>Связь с сервером потеряна. Переподключение…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new messages in the chat</source>
+        <translation>
+            <numerusform>%n новое сообщение в чате</numerusform>
+            <numerusform>%n новых сообщения в чате</numerusform>
+            <numerusform>%n новых сообщений в чате</numerusform>
+        </translation>
     </message>
     <message>
         <source>{name} joined the call</source>
@@ -1014,6 +1221,112 @@
     <message>
         <source>Join</source>
         <translation>Присоединиться</translation>
+    </message>
+</context>
+<context>
+    <name>PeopleTab</name>
+    <message>
+        <source>Admit all</source>
+        <translation>Впустить всех</translation>
+    </message>
+    <message>
+        <source>Mute everyone</source>
+        <translation>Выключить микрофоны всем</translation>
+    </message>
+    <message>
+        <source>Lock room</source>
+        <translation>Закрыть комнату</translation>
+    </message>
+    <message>
+        <source>While the room is locked, nobody new can join</source>
+        <translation>Пока комната закрыта, новые участники не могут войти</translation>
+    </message>
+    <message>
+        <source>Waiting to join ({count})</source>
+        <translation>Ждут входа ({count})</translation>
+    </message>
+    <message>
+        <source>In the meeting ({count})</source>
+        <translation>На встрече ({count})</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Выключить микрофон</translation>
+    </message>
+    <message>
+        <source>Turn camera off</source>
+        <translation>Выключить камеру</translation>
+    </message>
+    <message>
+        <source>Make participant</source>
+        <translation>Сделать участником</translation>
+    </message>
+    <message>
+        <source>Make host</source>
+        <translation>Сделать организатором</translation>
+    </message>
+    <message>
+        <source>Lower hand</source>
+        <translation>Опустить руку</translation>
+    </message>
+    <message>
+        <source>Remove from the meeting</source>
+        <translation>Удалить со встречи</translation>
+    </message>
+    <message>
+        <source>Remove {name} from the meeting?</source>
+        <translation>Удалить {name} со встречи?</translation>
+    </message>
+    <message>
+        <source>They cannot join again until this meeting ends.</source>
+        <translation>Вернуться на встречу можно будет только после её окончания.</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Удалить</translation>
+    </message>
+</context>
+<context>
+    <name>PersonRow</name>
+    <message>
+        <source>{name} (you)</source>
+        <translation>{name} (вы)</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Организатор</translation>
+    </message>
+    <message>
+        <source>Presenting</source>
+        <translation>Показывает экран</translation>
+    </message>
+    <message>
+        <source>Recording</source>
+        <translation>Записывает</translation>
+    </message>
+    <message>
+        <source>Hand raised</source>
+        <translation>Поднята рука</translation>
+    </message>
+    <message>
+        <source>Microphone on</source>
+        <translation>Микрофон включён</translation>
+    </message>
+    <message>
+        <source>Microphone off</source>
+        <translation>Микрофон выключен</translation>
+    </message>
+    <message>
+        <source>Camera on</source>
+        <translation>Камера включена</translation>
+    </message>
+    <message>
+        <source>Camera off</source>
+        <translation>Камера выключена</translation>
+    </message>
+    <message>
+        <source>More actions for {name}</source>
+        <translation>Действия: {name}</translation>
     </message>
 </context>
 <context>
@@ -1126,6 +1439,41 @@
     <message>
         <source>Key:</source>
         <translation>Клавиша:</translation>
+    </message>
+</context>
+<context>
+    <name>Reactions</name>
+    <message>
+        <source>Thumbs up</source>
+        <translation>Нравится</translation>
+    </message>
+    <message>
+        <source>Clapping</source>
+        <translation>Аплодисменты</translation>
+    </message>
+    <message>
+        <source>Laughing</source>
+        <translation>Смешно</translation>
+    </message>
+    <message>
+        <source>Surprised</source>
+        <translation>Удивление</translation>
+    </message>
+    <message>
+        <source>Heart</source>
+        <translation>Сердце</translation>
+    </message>
+    <message>
+        <source>Celebrating</source>
+        <translation>Праздник</translation>
+    </message>
+    <message>
+        <source>Thinking</source>
+        <translation>Задумался</translation>
+    </message>
+    <message>
+        <source>Waving</source>
+        <translation>Привет</translation>
     </message>
 </context>
 <context>
@@ -1501,6 +1849,21 @@ Switch to {server}?</source>
     <message>
         <source>The call continues in the background. Open NIMeet from its tray icon.</source>
         <translation>Звонок продолжается в фоне. Откройте NIMeet значком в трее.</translation>
+    </message>
+</context>
+<context>
+    <name>UploadRow</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <source>Sending… {percent}% of {size}</source>
+        <translation>Отправка… {percent} % из {size}</translation>
     </message>
 </context>
 <context>

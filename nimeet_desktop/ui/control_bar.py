@@ -1,17 +1,20 @@
-"""The call's control bar: microphone, camera, screen share (with a monitor picker), leave; red when off.
+"""The call's control bar: microphone, camera, screen share (with a monitor picker), leave; red when off. In a
+meeting (``set_meeting_controls``) also the raised hand, reactions, and the People and Chat panel's buttons with
+their counts (people waiting in the lobby, unread messages).
 
-The bar shows state, it does not keep it: the call window sets it from the session's events (``set_media``), so a
-device that fails or a toggle that the engine refused never leaves a button lying.
+The bar shows state, it does not keep it: the call window sets it from the session's events (``set_media``,
+``set_hand_raised``), so a device that fails or a toggle that the engine refused never leaves a button lying.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QPoint, QSize, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QMenu, QToolButton, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QSize, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
 from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.invitation import invite_menu
+from nimeet_desktop.ui.meeting.reactions import ReactionPicker, reaction_menu
 from nimeet_desktop.ui.untrusted import clip, plain_label
 from signaling_server.protocol import MediaState
 
@@ -26,7 +29,9 @@ SHORTCUTS = {
     "leave": "Ctrl+Shift+H",
     "invite": "Ctrl+Shift+C",
     "statistics": "Ctrl+Shift+I",
+    "hand": "Ctrl+Shift+K",  # as in Teams; Ctrl+Shift+H leaves, and Ctrl+Alt+H is "Hide Others" on macOS
 }
+BADGE_MAX = 9  # a count above this shows as "9+"
 
 
 def control_button(name: str) -> QToolButton:
@@ -79,6 +84,61 @@ def device_arrow(name: str, action: str) -> QToolButton:
     return button
 
 
+class StateButton(QToolButton):
+    """A checkable control whose check mark shows what the call window says (``setChecked``), not the last click:
+    a click only emits ``clicked`` with the state it asks for."""
+
+    def nextCheckState(self) -> None:
+        pass
+
+
+class Badge(QObject):
+    """A round count on a button's top right corner; hidden at 0."""
+
+    def __init__(self, button: QToolButton) -> None:
+        super().__init__(button)
+        self.button = button
+        self.label: QLabel = plain_label()
+        self.label.setObjectName("controlBadge")
+        self.label.setParent(button)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.label.hide()
+        self.count = 0
+        button.installEventFilter(self)
+
+    def set_count(self, count: int) -> None:
+        self.count = count
+        self.label.setText(str(count) if count <= BADGE_MAX else f"{BADGE_MAX}+")
+        self.label.setVisible(count > 0)
+        self._place()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.button and event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        self.label.ensurePolished()
+        self.label.adjustSize()
+        width = max(self.label.height(), self.label.width())
+        self.label.resize(width, self.label.height())
+        self.label.move(self.button.width() - width, 0)
+        self.label.raise_()
+
+
+def panel_toggle(name: str, icon: str) -> StateButton:
+    """A flat button of the bar that opens or closes the meeting panel at one of its tabs; checked while open there."""
+    button = StateButton()
+    button.setObjectName(name)
+    button.setProperty("panelToggle", True)
+    button.setCheckable(True)
+    button.setIcon(icons.icon(icon, theme.CONTROL_FOREGROUND))
+    button.setIconSize(ICON_SIZE)
+    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+    return button
+
+
 class ControlBar(QWidget):
     devices_requested = Signal(str)  # "microphone" (microphones and speakers) or "camera": an arrow was pressed
     microphone_clicked = Signal()
@@ -89,6 +149,11 @@ class ControlBar(QWidget):
     leave_clicked = Signal()
     invite_clicked = Signal()
     app_link_clicked = Signal()
+    # The meeting (issue 14).
+    raise_hand = Signal(bool)  # the state asked for: True raises the hand, False lowers it
+    react = Signal(str)  # one of protocol.REACTIONS
+    people_clicked = Signal()
+    chat_clicked = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -116,18 +181,59 @@ class ControlBar(QWidget):
         people.setPixmap(icons.icon("people", theme.CONTROL_FOREGROUND).pixmap(ICON_SIZE))
         self.sharing = False
         self.device_menu: QMenu | None = None  # the device menu open now
+        # ---- issue 14: the meeting's controls, shown by set_meeting_controls ----
+        self.hand_button = StateButton()
+        self.hand_button.setObjectName("handButton")
+        self.hand_button.setProperty("role", "control")
+        self.hand_button.setCheckable(True)
+        self.hand_button.setIcon(icons.icon("hand", theme.CONTROL_FOREGROUND))
+        self.hand_button.setIconSize(ICON_SIZE)
+        self.hand_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.hand_button.clicked.connect(self.toggle_hand)
+        self.reactions_button = control_button("reactionsButton")
+        self.reactions_button.setIcon(icons.icon("reaction", theme.CONTROL_FOREGROUND))
+        self.reactions_button.setToolTip(self.tr("Send a reaction"))
+        self.reactions_button.setAccessibleName(self.tr("Send a reaction"))
+        self.reactions_button.clicked.connect(self.show_reactions)
+        self.reaction_menu: QMenu | None = None  # while open
+        self.reaction_picker: ReactionPicker | None = None
+        self.people_button = panel_toggle("peopleButton", "people")
+        self.people_button.setToolTip(self.tr("People"))
+        self.people_button.setAccessibleName(self.tr("People"))
+        self.people_button.clicked.connect(self.people_clicked)
+        self.chat_button = panel_toggle("chatButton", "chat")
+        self.chat_button.setToolTip(self.tr("Chat"))
+        self.chat_button.setAccessibleName(self.tr("Chat"))
+        self.chat_button.clicked.connect(self.chat_clicked)
+        self.people_badge = Badge(self.people_button)
+        self.chat_badge = Badge(self.chat_button)
+        self.meeting_controls: list[QWidget] = [
+            self.hand_button,
+            self.reactions_button,
+            self.people_button,
+            self.chat_button,
+        ]
+        self.hand_raised = False
+        # ----
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 8)
         layout.setSpacing(12)
-        layout.addWidget(people)
-        layout.addWidget(self.count)
-        layout.addWidget(self.invite_button)
-        layout.addStretch(1)
+        # Three parts: the head count and invite at the left, the call's controls centred, the panel's buttons at
+        # the right. The two sides stretch alike, so the middle stays in the middle of the window.
+        left = QHBoxLayout()
+        left.setSpacing(12)
+        left.addWidget(people)
+        left.addWidget(self.count)
+        left.addWidget(self.invite_button)
+        left.addStretch(1)
+        layout.addLayout(left, 1)
         for button, arrow in (
             (self.mic_button, self.mic_devices_button),
             (self.camera_button, self.camera_devices_button),
             (self.screen_button, None),
+            (self.hand_button, None),
+            (self.reactions_button, None),
             (self.leave_button, None),
         ):
             if arrow is None:
@@ -138,8 +244,12 @@ class ControlBar(QWidget):
             pair.addWidget(button)
             pair.addWidget(arrow)
             layout.addLayout(pair)
-        layout.addStretch(1)
-        layout.addSpacing(people.sizeHint().width() + self.count.sizeHint().width() + 60)
+        right = QHBoxLayout()
+        right.setSpacing(8)
+        right.addStretch(1)
+        right.addWidget(self.people_button)
+        right.addWidget(self.chat_button)
+        layout.addLayout(right, 1)
 
         self.mic_button.clicked.connect(self.microphone_clicked)
         self.camera_button.clicked.connect(self.camera_clicked)
@@ -150,6 +260,8 @@ class ControlBar(QWidget):
         self.invite_button.clicked.connect(self.invite_clicked)
         self.set_media(MediaState(camera=False, microphone=False, screen=False))
         self.set_count(1)
+        self.set_hand_raised(False)
+        self.set_meeting_controls(False)
 
     def set_media(self, media: MediaState) -> None:
         self.sharing = media.screen
@@ -165,6 +277,66 @@ class ControlBar(QWidget):
     def set_count(self, count: int) -> None:
         self.count.setText(str(count))
         self.count.setToolTip(self.tr("%n participant(s) in the call", "", count))
+
+    # ---- the meeting ------------------------------------------------------------------------------------------
+
+    def set_meeting_controls(self, shown: bool) -> None:
+        """Show the hand, reactions and the panel's buttons (a meeting: a server of protocol version 1.1); hidden,
+        the bar is the call's alone, as before meetings."""
+        for widget in self.meeting_controls:
+            widget.setVisible(shown)
+
+    @property
+    def meeting_controls_shown(self) -> bool:
+        return not self.hand_button.isHidden()
+
+    def set_hand_raised(self, raised: bool) -> None:
+        self.hand_raised = raised
+        self.hand_button.setChecked(raised)
+        set_action(
+            self.hand_button, self.tr("Lower your hand") if raised else self.tr("Raise your hand"), SHORTCUTS["hand"]
+        )
+
+    def toggle_hand(self) -> None:
+        """Ask for the other state of our hand (the button and its shortcut)."""
+        self.raise_hand.emit(not self.hand_raised)
+
+    def show_reactions(self) -> None:
+        """The reactions above their button; picking one sends it and closes them."""
+        if self.reaction_menu is not None:
+            self.reaction_menu.close()
+        menu, picker = reaction_menu(self)
+        picker.picked.connect(self.react)
+        self.reaction_menu, self.reaction_picker = menu, picker
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.destroyed.connect(lambda: self._reactions_closed(menu))
+        button = self.reactions_button
+        size = menu.sizeHint()
+        menu.popup(button.mapToGlobal(QPoint((button.width() - size.width()) // 2, -size.height() - 4)))
+
+    def _reactions_closed(self, menu: QMenu) -> None:
+        if self.reaction_menu is menu:
+            self.reaction_menu = None
+            self.reaction_picker = None
+
+    def set_panel(self, tab: str | None) -> None:
+        """Which of the panel's tabs is open ("people", "chat"), or None: that button shows checked."""
+        self.people_button.setChecked(tab == "people")
+        self.chat_button.setChecked(tab == "chat")
+
+    def set_unread(self, count: int) -> None:
+        self.chat_badge.set_count(count)
+        if count:
+            self.chat_button.setToolTip(self.tr("Chat: %n unread message(s)", "", count))
+        else:
+            self.chat_button.setToolTip(self.tr("Chat"))
+
+    def set_waiting(self, count: int) -> None:
+        self.people_badge.set_count(count)
+        if count:
+            self.people_button.setToolTip(self.tr("People: %n waiting to join", "", count))
+        else:
+            self.people_button.setToolTip(self.tr("People"))
 
     def click_screen(self) -> None:
         """Stop sharing, or ask the call window for the monitors (``pick_monitor`` follows)."""

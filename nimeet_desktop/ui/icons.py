@@ -165,3 +165,31 @@ def svg_pixmap(name: str, size: QSize, color: ColorLike, device_pixel_ratio: flo
     Pass the target's ``devicePixelRatioF()`` and draw at the logical size; a null pixmap if the icon is missing.
     """
     return icon(name, color).pixmap(size, device_pixel_ratio)
+
+
+_DISC_CACHE: dict[tuple[str, int, int, int, float], QPixmap] = {}
+
+
+def disc_pixmap(name: str, side: int, color: ColorLike, fill: QColor, device_pixel_ratio: float) -> QPixmap:
+    """``name`` drawn in ``color`` on a disc of ``fill``, ``side`` logical pixels across: a badge that reads the same
+    on a light panel, a dark one and a video (the raised hand). Made once per icon, colours, size and scale."""
+    glyph = _resolve(color)
+    key = (name, side, glyph.rgba(), fill.rgba(), device_pixel_ratio)
+    cached = _DISC_CACHE.get(key)
+    if cached is not None:
+        return cached
+    physical = max(1, round(side * device_pixel_ratio))
+    pixmap = QPixmap(physical, physical)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(fill)
+    painter.drawEllipse(QRectF(0, 0, physical, physical))
+    inset = round(physical * 0.2)
+    inner = physical - 2 * inset
+    painter.drawPixmap(inset, inset, icon(name, glyph).pixmap(QSize(inner, inner), 1.0))
+    painter.end()
+    pixmap.setDevicePixelRatio(device_pixel_ratio)
+    _DISC_CACHE[key] = pixmap
+    return pixmap

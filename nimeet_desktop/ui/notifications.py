@@ -4,11 +4,12 @@
 The rules, each for a reason:
 
 * Nothing when the person turned notifications off in the settings (``notifications``).
-* Nothing while the window is active: the toast in the window already says it.
+* Nothing while the window is active: the toast in the window already says it (a chat message: the chat's count).
 * Joins come in bursts (a meeting starts, a reconnect): joins within ``coalesce_s`` of the first one make one
   notification, "3 people joined the call", never three.
 * At most one notification per ``min_gap_s``: what comes sooner waits its turn (errors first), it is not lost.
 * The same error text at most once per ``repeat_s``: a device that fails every few seconds is said once.
+* Chat messages say who wrote what (the start of it); several within ``min_gap_s`` make one, "3 new messages".
 * A lost connection is said only if it lasts ``reconnect_grace_s`` (most come back within a second or two), and its
   end is said then too, so a person told of the drop also learns that the call is back.
 
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
-from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, cap, isolate
+from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, cap, clip, isolate
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ MIN_GAP_S = 5.0
 REPEAT_S = 60.0
 RECONNECT_GRACE_S = 5.0
 PENDING_KEPT = 3  # messages waiting for their turn; older ones go first when more come
+CHAT_PREVIEW_CHARS = 120  # of a chat message in its notification
 _MARKUP_LOOKALIKES = str.maketrans({"<": "\u2039", ">": "\u203a", "&": "\uff06"})  # ‹ › ＆
 
 Show = Callable[[str, str], None]
@@ -45,6 +47,11 @@ def safe_name(name: str) -> str:
     """Someone's name for a notification's sentence: clipped and isolated (``ui/untrusted.py``), with no character
     a notification server could take for markup."""
     return isolate(name).translate(_MARKUP_LOOKALIKES)
+
+
+def safe_text(text: str, limit: int = CHAT_PREVIEW_CHARS) -> str:
+    """Someone's words (a chat message) for a notification: one line, clipped, no markup character."""
+    return clip(" ".join(text.split()), limit).translate(_MARKUP_LOOKALIKES)
 
 
 def window_is_active(window: QWidget) -> bool:
@@ -77,6 +84,7 @@ class Notifier(QObject):
         self._repeat_s = repeat_s
         self.shown: list[str] = []  # every text shown, in order: for the log of a session and for tests
         self._names: list[str] = []
+        self._chats: list[str] = []  # chat messages' notification texts, oldest first
         self._first_join_at = 0.0
         self._pending: list[str] = []  # errors and connection news, oldest first
         self._said_at: dict[str, float] = {}  # error text -> when it was last shown
@@ -126,9 +134,27 @@ class Notifier(QObject):
             if not self._window_active():
                 self._queue(self.tr("The call is connected again"))
 
+    def chat(self, username: str, text: str, file_name: str, private: bool) -> None:
+        """A chat message from someone else (``file_name`` "" unless it is a file)."""
+        if self._window_active():
+            return
+        self._chats.append(self._chat_text(username, text, file_name, private))
+        self._schedule()
+
+    def _chat_text(self, username: str, text: str, file_name: str, private: bool) -> str:
+        name = safe_name(username)
+        if file_name:
+            if private:
+                return self.tr("{name} sent you a file: {file}").format(name=name, file=safe_name(file_name))
+            return self.tr("{name} sent a file: {file}").format(name=name, file=safe_name(file_name))
+        if private:
+            return self.tr("{name} (privately): {text}").format(name=name, text=safe_text(text))
+        return self.tr("{name}: {text}").format(name=name, text=safe_text(text))
+
     def call_ended(self) -> None:
         """The call is over: what was still waiting about it is no longer news."""
         self._names.clear()
+        self._chats.clear()
         self._pending.clear()
         self._grace.stop()
         self._reconnecting = self._told_lost = False
@@ -153,10 +179,10 @@ class Notifier(QObject):
         self._schedule()
 
     def _schedule(self) -> None:
-        if not self._pending and not self._names:
+        if not self._pending and not self._names and not self._chats:
             return
         now = time.monotonic()
-        due = now if self._pending else self._first_join_at + self._coalesce_s
+        due = now if self._pending or self._chats else self._first_join_at + self._coalesce_s
         due = max(due, self._last_shown_at + self._min_gap_s)
         self._timer.start(max(0, round((due - now) * 1000)))
 
@@ -165,6 +191,7 @@ class Notifier(QObject):
             # Back at the window before it was said: the toasts there said it.
             self._names.clear()
             self._pending.clear()
+            self._chats.clear()
             return
         now = time.monotonic()
         if now < self._last_shown_at + self._min_gap_s:
@@ -172,6 +199,9 @@ class Notifier(QObject):
             return
         if self._pending:
             self._display(self._pending.pop(0))
+        elif self._chats:
+            chats, self._chats = self._chats, []
+            self._display(chats[0] if len(chats) == 1 else self.tr("%n new messages in the chat", "", len(chats)))
         elif self._names and now >= self._first_join_at + self._coalesce_s:
             names, self._names = self._names, []
             self._display(self._joined_text(names))

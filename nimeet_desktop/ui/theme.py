@@ -40,6 +40,8 @@ CALL_TEXT_SECONDARY = QColor("#e8eaed")
 OVERLAY_SHADE = QColor(0, 0, 0, 150)  # the reconnecting cover: the call shows through, dimmed
 BADGE_FILL = QColor(0, 0, 0, 165)  # translucent dark behind white text/icons on a tile: readable on any video
 DIM_BAR = QColor(255, 255, 255, 70)  # the unlit bars of a tile's signal badge
+HAND_RAISED = QColor("#fbbc04")  # the raised hand on a tile and in the people list: yellow reads on video and badges
+BADGE_COUNT = DANGER  # the round count on a control (unread messages, people waiting in the lobby), white digits
 
 # Toasts float over any screen, light or dark: their own dark (or red) face with white text reads on both.
 TOAST_INFO = QColor(32, 33, 36, 230)
@@ -161,9 +163,27 @@ _LIGHT = _palette(
 # Per-scheme colours the stylesheet needs that are not palette roles.
 _SHEET_COLORS: dict[bool, dict[str, str]] = {
     # dark
-    True: {"card": "#2b2c2f", "card_border": "#3c4043", "error": "#f28b82", "primary_disabled": "#3c4043"},
+    True: {
+        "card": "#2b2c2f",
+        "card_border": "#3c4043",
+        "error": "#f28b82",
+        "primary_disabled": "#3c4043",
+        "secondary": "#9aa0a6",  # 6.0:1 on the card
+        "private": "#f6aea9",  # a private message's mark
+        "hover": "#3c4043",
+        "drop": "#8ab4f8",
+    },
     # light: #d93025 on white is 4.7:1; on the dark theme it is too dim, hence Google's lighter #f28b82 there
-    False: {"card": "#ffffff", "card_border": "#dadce0", "error": "#d93025", "primary_disabled": "#dadce0"},
+    False: {
+        "card": "#ffffff",
+        "card_border": "#dadce0",
+        "error": "#d93025",
+        "primary_disabled": "#dadce0",
+        "secondary": "#5f6368",  # 6.4:1 on white
+        "private": "#c5221f",
+        "hover": "#f1f3f4",
+        "drop": "#1a73e8",
+    },
 }
 
 
@@ -272,6 +292,69 @@ QLabel#toast {{
 }}
 QLabel#toast[kind="error"] {{ background-color: {_css(TOAST_ERROR)}; }}
 QFrame#deviceOffer {{ background-color: {_css(TOAST_INFO)}; border-radius: 8px; }}
+
+QToolButton[role="control"]:checked {{ background-color: {ACCENT.name()}; }}
+QToolButton[role="control"]:checked:hover {{ background-color: #1765cc; }}
+QToolButton[panelToggle="true"] {{
+    border: none;
+    border-radius: 20px;
+    min-width: 40px; max-width: 40px; min-height: 40px; max-height: 40px;
+    padding: 0px;
+}}
+QToolButton[panelToggle="true"]:hover {{ background-color: #4a4e52; }}
+QToolButton[panelToggle="true"]:checked {{ background-color: {CONTROL_BACKGROUND.name()}; }}
+QToolButton[panelToggle="true"]:focus {{ border: 2px solid #8ab4f8; }}
+QLabel#controlBadge {{
+    background-color: {BADGE_COUNT.name()};
+    color: {ON_ACCENT.name()};
+    border-radius: 9px;
+    font-size: {small_pt}pt;
+    font-weight: bold;
+    padding: 0px 5px;
+    min-height: 18px;
+    max-height: 18px;
+}}
+QToolButton#reactionChoice {{
+    font-size: {round(base_point_size * 1.9, 1)}pt;
+    border: none;
+    border-radius: 8px;
+    padding: 2px;
+}}
+QToolButton#reactionChoice:hover, QToolButton#reactionChoice:focus {{ background-color: {colors["hover"]}; }}
+
+QWidget#meetingPanel {{
+    background-color: {colors["card"]};
+    border-radius: 12px;
+}}
+QWidget#meetingPanel QScrollArea {{ background-color: transparent; border: none; }}
+QWidget#peopleContent, QWidget#chatTranscript {{ background-color: transparent; }}
+QTabBar#meetingTabs::tab {{
+    background-color: transparent;
+    border: none;
+    border-bottom: 3px solid transparent;
+    color: {colors["secondary"]};
+    padding: 6px 10px;
+    margin-right: 4px;
+}}
+QTabBar#meetingTabs::tab:selected {{ border-bottom-color: {ACCENT.name()}; color: palette(window-text); }}
+QTabBar#meetingTabs::tab:hover {{ background-color: {colors["hover"]}; }}
+QLabel[role="secondary"] {{ color: {colors["secondary"]}; font-size: {small_pt}pt; }}
+QLabel[role="section"] {{ font-weight: bold; }}
+QLabel[role="private"] {{ color: {colors["private"]}; font-size: {small_pt}pt; font-style: italic; }}
+QLabel[role="chatName"] {{ font-weight: bold; }}
+QTextBrowser#chatText {{ background-color: transparent; border: none; }}
+QWidget#personRow:hover {{ background-color: {colors["hover"]}; border-radius: 8px; }}
+QToolButton#personMenu {{ border: none; border-radius: 14px; padding: 2px; }}
+QToolButton#personMenu:hover, QToolButton#personMenu:focus {{ background-color: {colors["card_border"]}; }}
+QFrame#transferRow {{ border: 1px solid {colors["card_border"]}; border-radius: 8px; }}
+QWidget#chatTab[dropping="true"] {{ border: 2px dashed {colors["drop"]}; border-radius: 8px; }}
+QPlainTextEdit#chatInput {{
+    border: 1px solid {colors["card_border"]};
+    border-radius: 8px;
+    padding: 2px 4px;
+    background-color: palette(base);
+}}
+QPlainTextEdit#chatInput:focus {{ border-color: {ACCENT.name()}; }}
 QLabel#deviceOfferText {{ color: {_css(TOAST_TEXT)}; }}
 QToolButton#dismissOfferButton {{ color: {_css(TOAST_TEXT)}; border: none; font-size: 14pt; }}
 """

@@ -167,6 +167,7 @@ class Tray(QObject):
         view = self.window.call_view
         view.state_changed.connect(self.refresh)
         view.someone_joined.connect(self.notifier.joined)
+        view.chat_received.connect(self.notifier.chat)
         view.toast.connect(self._call_toast)
 
     # ---- state ------------------------------------------------------------------------------------------

@@ -8,13 +8,15 @@ are escaped (``tooltip``), and the text itself is capped in characters (``clip``
 10,000 characters of a name cost layout time everywhere they go. A name inside one of our sentences is wrapped in a
 Unicode isolate (``isolate``), so that a right-to-left override in it cannot reorder the words of the sentence
 around it. ``ElidedLabel`` also elides one line of such text to the width the layout gives it, ``elide_items`` the
-items of a list to the list's width. The caps are named
-once, here.
+items of a list to the list's width. A chat message (``message_text``, ``link_spans``) keeps its line breaks and has
+its http(s) addresses found, so that the chat can make them links without ever reading the text as markup. The caps
+are named once, here.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 from typing import Final
 
@@ -44,6 +46,16 @@ _FSI: Final = "\u2068"
 _PDI: Final = "\u2069"
 _BREAKING_CATEGORIES: Final = frozenset({"Cc", "Zl", "Zp"})  # controls, line and paragraph separators
 _MAX_HINT_WIDTH: Final = 480  # px: a long name asks for no more room than this; it elides below it
+CHAT_CHARS: Final = 4000  # a chat message (the server's own limit, protocol.CHAT_TEXT_MAX)
+LINK_CHARS: Final = 2000  # one address in a message: longer is not made a link (and is no address anyone types)
+# A web address in a chat message: http or https, up to white space or a character that cannot be in an address
+# (quotes, angle brackets) or that would make it read as another one (control, invisible, text-direction characters).
+_LINK_RE: Final = re.compile(
+    r"\bhttps?://[^\s<>\"'`\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+", re.I
+)
+# Punctuation that ends a sentence, not an address: "see https://example.org." links without the dot.
+_LINK_TRAILING: Final = ".,;:!?*_~"
+_MESSAGE_CONTROLS: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def cap(text: str, limit: int) -> str:
@@ -71,6 +83,33 @@ def tooltip(text: str, limit: int = ADDRESS_CHARS) -> str:
     """A tooltip showing ``text`` literally. Qt has no plain-text tooltip: it guesses, as AutoText does, so the text
     is escaped and marked as rich (``<qt>``) for the escapes to be read as characters."""
     return f"<qt>{html.escape(clip(text, limit))}</qt>"
+
+
+def message_text(text: str) -> str:
+    """A chat message to show: capped at ``CHAT_CHARS``, line breaks and tabs kept, every other control character
+    (and the Unicode line and paragraph separators, which a text document would break on) shown as U+FFFD."""
+    return _MESSAGE_CONTROLS.sub(REPLACEMENT, cap(text.replace("\r\n", "\n"), CHAT_CHARS))
+
+
+def link_spans(text: str) -> list[tuple[str, str | None]]:
+    """``text`` cut into (words, None) and (address, address) spans, in order: the http and https addresses are the
+    only links a message has. Whatever else looks like markup or a link (``<a href=...>``, ``javascript:``,
+    ``file:``) stays words. A closing bracket ends the address unless the address opened one (as Wikipedia's do)."""
+    spans: list[tuple[str, str | None]] = []
+    at = 0
+    for found in _LINK_RE.finditer(text):
+        url = found.group()
+        while url and (url[-1] in _LINK_TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
+            url = url[:-1]
+        if len(url) <= len("https://") or len(url) > LINK_CHARS:
+            continue
+        if found.start() > at:
+            spans.append((text[at : found.start()], None))
+        spans.append((url, url))
+        at = found.start() + len(url)
+    if at < len(text):
+        spans.append((text[at:], None))
+    return spans
 
 
 def plain(label: QLabel) -> QLabel:

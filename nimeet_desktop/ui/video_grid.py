@@ -90,6 +90,22 @@ class VideoGrid(QWidget):
         """In display order: own tile first, then in the order they were added."""
         return list(self._tiles)
 
+    # ---- the meeting: hands and reactions ---------------------------------------------------------------
+
+    def set_hand_raised(self, tile_id: str, raised: bool) -> None:
+        """Show or take away the raised hand on ``tile_id``'s tile (nothing if there is no such tile)."""
+        tile = self.tile(tile_id)
+        if tile is not None:
+            tile.set_hand_raised(raised)
+
+    def show_reaction(self, tile_id: str, emoji: str) -> bool:
+        """``emoji`` floats up over ``tile_id``'s tile; False if there is no such tile."""
+        tile = self.tile(tile_id)
+        if tile is None:
+            return False
+        tile.show_reaction(emoji)
+        return True
+
     # ---- focus ------------------------------------------------------------------------------------------
 
     @property

@@ -49,6 +49,7 @@ from nimeet_desktop.call.snapshots import FrameSource
 from nimeet_desktop.media import stamp
 from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.frame_converter import Converted, FrameConverter, FrameSlot, Target
+from nimeet_desktop.ui.meeting.reactions import ReactionBubble, float_reaction
 from nimeet_desktop.ui.untrusted import plain_label
 
 CORNER_RADIUS = 10.0  # logical px; the tile's rounded corners
@@ -187,6 +188,7 @@ class VideoTile(QWidget):
         self._speaking = False
         self._quality: Quality | None = None
         self._pinned = False
+        self._hand_raised = False
         self._slot = FrameSlot(self)  # the converter puts the newest image here
         self._converter: FrameConverter | None = None  # the grid's; else one of its own, made when first needed
         self._own_converter = False
@@ -305,6 +307,24 @@ class VideoTile(QWidget):
         if pinned != self._pinned:
             self._pinned = pinned
             self.update()
+
+    @property
+    def hand_raised(self) -> bool:
+        return self._hand_raised
+
+    def set_hand_raised(self, raised: bool) -> None:
+        """The raised hand at the tile's top left (after the pin): this person wants to speak."""
+        if raised != self._hand_raised:
+            self._hand_raised = raised
+            self.update()
+
+    def show_reaction(self, emoji: str) -> ReactionBubble:
+        """``emoji`` floats up over the tile for a few seconds (ui/meeting/reactions.py)."""
+        return float_reaction(self, emoji)
+
+    def reactions(self) -> list[ReactionBubble]:
+        """The reactions floating over the tile now."""
+        return [bubble for bubble in self.findChildren(ReactionBubble) if bubble.isVisible()]
 
     @property
     def volume(self) -> float:
@@ -534,6 +554,8 @@ class VideoTile(QWidget):
             self._paint_quality(painter, geometry.quality, self._quality)
         if self._pinned:
             self._paint_icon_badge(painter, geometry.pin, "pin", theme.TILE_TEXT)
+        if self._hand_raised:
+            self._paint_hand(painter)
         if self._speaking:
             inset = SPEAKING_RING / 2
             ring = QRectF(self.rect()).adjusted(inset, inset, -inset, -inset)
@@ -726,6 +748,19 @@ class VideoTile(QWidget):
         icon_rect = QRectF(0, 0, side, side)
         icon_rect.moveCenter(rect.center())
         painter.drawPixmap(icon_rect.topLeft(), pixmap)
+
+    def hand_rect(self) -> QRectF:
+        """Where the raised hand is drawn: the pin's place, or beside the pin when the tile is pinned."""
+        geometry = self._geometry()
+        pin = geometry.pin
+        return pin.translated(pin.width() + GAP, 0) if self._pinned else pin
+
+    def _paint_hand(self, painter: QPainter) -> None:
+        rect = self.hand_rect()
+        side = round(rect.height())
+        # The same yellow disc as in the people list (icons.disc_pixmap caches it per size and scale).
+        pixmap = icons.disc_pixmap("hand", side, theme.TILE_BACKGROUND, theme.HAND_RAISED, self.devicePixelRatioF())
+        painter.drawPixmap(rect.topLeft(), pixmap)
 
     def _paint_quality(self, painter: QPainter, rect: QRectF, quality: Quality) -> None:
         dpr = self.devicePixelRatioF()

@@ -41,6 +41,16 @@ ICON_NAMES = [
     "speaker",
     "chevron-up",
     "statistics",
+    # the meeting (issue 14): the panel, the hand, reactions, chat and files
+    "hand",
+    "chat",
+    "reaction",
+    "send",
+    "attach",
+    "lock",
+    "more",
+    "close",
+    "file",
 ]
 
 ORANGE = QColor("#ff8800")

@@ -1,4 +1,5 @@
-"""The call window: the video grid, the control bar, toasts, the reconnecting cover.
+"""The call window: the video grid, the control bar, toasts, the reconnecting cover; in a meeting (protocol 1.1)
+the side panel with People and Chat, raised hands and reactions on the tiles (``show_meeting_controls``).
 
 Everything shown here is derived from the engine's events and its ``participants`` (docs/architecture.md: "UI state is
 derived from the session's events, never kept twice"): a button turns red because the session said the camera is
@@ -35,14 +36,16 @@ from nimeet_desktop.ui.control_bar import SHORTCUTS, ControlBar, set_action
 from nimeet_desktop.ui.device_messages import call_error_text
 from nimeet_desktop.ui.engine_call import EngineCall
 from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation
+from nimeet_desktop.ui.meeting.panel import MeetingPanel, Tab
+from nimeet_desktop.ui.meeting.texts import muted_by_host
 from nimeet_desktop.ui.push_to_talk import PushToTalkCall
 from nimeet_desktop.ui.reconnecting_overlay import ReconnectingOverlay
 from nimeet_desktop.ui.statistics_view import StatisticsDialog
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, ElidedLabel, clip, isolate
-from nimeet_desktop.ui.video_grid import VideoGrid
+from nimeet_desktop.ui.video_grid import SPACING, VideoGrid
 from nimeet_desktop.ui.video_tile import VideoTile
-from signaling_server.protocol import MediaState
+from signaling_server.protocol import ChatMessage, MediaState, Participant
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +73,12 @@ class CallView(QWidget):
     state_changed = Signal()  # joined or left, our media, the head count, the connection
     someone_joined = Signal(str)  # a username (untrusted), whenever the "joined" toast shows
     settings_requested = Signal()
+    # ---- issue 14: the meeting. What the person asked for; whoever follows the engine answers (and the panel's
+    # own signals, ``self.meeting.admit`` and the rest, ui/meeting/panel.py) ----
+    raise_hand = Signal(bool)  # the control bar's button or its shortcut: raise (True) or lower (False) our hand
+    react = Signal(str)  # a reaction picked (one of protocol.REACTIONS)
+    # A chat message from someone else arrived (username, text, file name or "", private): for desktop notifications
+    chat_received = Signal(str, str, str, bool)
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -123,11 +132,26 @@ class CallView(QWidget):
         # ----
         self.grid = VideoGrid()
         self.controls = ControlBar()
+        # ---- issue 14: the meeting's panel, right of the grid (hidden until opened from the control bar) ----
+        self.meeting = MeetingPanel()
+        self.side = QWidget()  # the panel with the grid's margin around it, so it lines up with the tiles
+        self.side.setObjectName("meetingSide")
+        side_layout = QVBoxLayout(self.side)
+        side_layout.setContentsMargins(0, SPACING, SPACING, SPACING)
+        side_layout.addWidget(self.meeting)
+        self.side.hide()
+        self.self_socket_id = ""  # ours in the meeting, from set_people: our tile is SELF_TILE, not this id
+        middle = QHBoxLayout()
+        middle.setContentsMargins(0, 0, 0, 0)
+        middle.setSpacing(0)
+        middle.addWidget(self.grid, 1)
+        middle.addWidget(self.side)
+        # ----
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(top)
-        layout.addWidget(self.grid, 1)
+        layout.addLayout(middle, 1)
         layout.addWidget(self.controls)
         self.overlay = ReconnectingOverlay(self.grid)
         # The call's figures once a second, for ``--stats FILE`` and the statistics view (ui/call_statistics.py).
@@ -154,6 +178,19 @@ class CallView(QWidget):
             ("statistics", self.toggle_statistics),
         ):
             QShortcut(QKeySequence(SHORTCUTS[action]), self, slot)
+        # ---- issue 14: the meeting's controls ----
+        self.hand_shortcut = QShortcut(QKeySequence(SHORTCUTS["hand"]), self, self.controls.toggle_hand)
+        self.hand_shortcut.setEnabled(False)  # while the meeting's controls show
+        self.controls.raise_hand.connect(self.raise_hand)
+        self.controls.react.connect(self.react)
+        self.controls.people_clicked.connect(lambda: self.toggle_panel("people"))
+        self.controls.chat_clicked.connect(lambda: self.toggle_panel("chat"))
+        self.meeting.close_requested.connect(self.hide_panel)
+        self.meeting.tab_changed.connect(lambda tab: self.controls.set_panel(tab if self.panel_open else None))
+        self.meeting.unread_changed.connect(self.controls.set_unread)
+        self.meeting.waiting_changed.connect(self.controls.set_waiting)
+        self.meeting.received.connect(self._chat_received)
+        # ----
         # Push-to-talk (issue 12): while it is on in the settings, the microphone is open only while its key is held.
         # It follows this view's state_changed (joined, left) and mutes and unmutes through self.call, like the button.
         self.push_to_talk = PushToTalkCall(self)
@@ -348,6 +385,66 @@ class CallView(QWidget):
         if self.call is not None:
             self.call.set_volume(socket_id, gain)
 
+    # ---- the meeting (issue 14) -------------------------------------------------------------------------
+
+    def show_meeting_controls(self, shown: bool) -> None:
+        """The hand, reactions, People and Chat in the control bar (and the hand's shortcut); hidden (the default,
+        and again after each call) the call window is as it was before meetings."""
+        self.controls.set_meeting_controls(shown)
+        self.hand_shortcut.setEnabled(shown)
+        if not shown:
+            self.hide_panel()
+
+    def set_people(self, self_socket_id: str, participants: list[Participant], am_host: bool) -> None:
+        """Everyone in the meeting, you included, as the protocol's ``Participant``s, in the order they joined;
+        ``am_host``: whether you are a host. The panel's People tab, the chat's recipients, and the raised hands on
+        the tiles and on our own hand button follow."""
+        self.self_socket_id = self_socket_id
+        self.meeting.set_people(self_socket_id, participants, am_host)
+        for participant in participants:
+            raised = participant.hand_raised_at is not None
+            self.grid.set_hand_raised(self._tile_id(participant.socket_id), raised)
+            if participant.socket_id == self_socket_id:
+                self.controls.set_hand_raised(raised)
+
+    def set_hand_raised(self, socket_id: str, raised: bool) -> None:
+        """One hand up or down (``hand-raised``) between two ``set_people``: the tile, and our button if ours."""
+        self.grid.set_hand_raised(self._tile_id(socket_id), raised)
+        if socket_id == self.self_socket_id:
+            self.controls.set_hand_raised(raised)
+
+    def show_reaction(self, socket_id: str, emoji: str) -> None:
+        """``emoji`` floats up over ``socket_id``'s tile (ours when it is our own socket id)."""
+        self.grid.show_reaction(self._tile_id(socket_id), emoji)
+
+    def muted_by_host(self, media_type: str, by_username: str | None) -> None:
+        """A host turned our microphone or camera off (``muted-by-host``): say who."""
+        self.toast.emit(muted_by_host(media_type, by_username), ToastKind.INFO)
+
+    def _tile_id(self, socket_id: str) -> str:
+        return SELF_TILE if socket_id and socket_id == self.self_socket_id else socket_id
+
+    @property
+    def panel_open(self) -> bool:
+        return not self.side.isHidden()
+
+    def toggle_panel(self, tab: Tab) -> None:
+        """Open the panel at ``tab``; close it if it is open there already."""
+        if self.panel_open and self.meeting.current_tab == tab:
+            self.hide_panel()
+            return
+        self.meeting.show_tab(tab)
+        self.side.show()
+        self.controls.set_panel(tab)
+
+    def hide_panel(self) -> None:
+        self.side.hide()
+        self.controls.set_panel(None)
+
+    def _chat_received(self, message: ChatMessage) -> None:
+        file_name = message.file.name if message.file is not None else ""
+        self.chat_received.emit(message.username, message.text, file_name, message.to is not None)
+
     # ---- controls ---------------------------------------------------------------------------------------
 
     def _run(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
@@ -435,6 +532,11 @@ class CallView(QWidget):
             await call.leave()
         for tile in self.grid.tiles():
             self.grid.remove_tile(tile.tile_id)
+        # The meeting is over for us: nothing of it is shown to the next call.
+        self.show_meeting_controls(False)
+        self.meeting.clear()
+        self.self_socket_id = ""
+        self.controls.set_hand_raised(False)
         if call is not None:
             call.deleteLater()
         self.reconnecting = False
