@@ -7,11 +7,13 @@ What it does, all on this machine and on loopback:
 * starts the real server (``python -m signaling_server``) on a free port with a throwaway data directory;
 * builds the window as ``nimeet_desktop/app.py`` does (Fusion theme, SVG icons, qasync loop, ``MainWindow``) with
   synthetic devices and an in-memory keyring, and walks it like a person: sign in → create an account → dashboard
-  → the question an invitation for another server asks → new call → pre-join → join, then three headless
-  participants join, one mutes, one turns the camera off, one shares a screen, and finally the server goes away so
-  the reconnecting cover shows; in the call, the meeting's panel (People with the lobby and a host's menu, Chat with
-  files) and reactions over the tiles, fed by hand from the bots' real participants (``Renderer.meeting``), the tray
-  menu (at the real tray icon when ``trayer`` is installed to host it) and the question closing the window asks;
+  → a room's settings → the question an invitation for another server asks → a room with a password (its
+  prompt) → new call → pre-join → join, then three headless participants join (and the lobby's waiting screen
+  shows, as it does for someone a host has yet to let in), one mutes, one turns the camera off, one shares a
+  screen, and finally the server goes away so the reconnecting cover shows; in the call, the meeting's panel
+  (People with the lobby and a host's menu, Chat with files) and reactions over the tiles, fed by hand from the
+  bots' real participants (``Renderer.meeting``), the tray menu (at the real tray icon when ``trayer`` is installed
+  to host it) and the question closing the window asks;
 * grabs the window from the X framebuffer at every step and prints the path of every PNG it writes.
 
 Usage (from the repository root)::
@@ -88,6 +90,8 @@ SCREEN_WIDTH, SCREEN_HEIGHT = 1280, 800  # the X screen at scale 1; grown with -
 FONT_FAMILY, FONT_POINT_SIZE = "DejaVu Sans", 10.0  # fixed, so two runs on two machines look the same
 PASSWORD = "correct horse battery"  # noqa: S105 - throwaway accounts on a throwaway server
 ROOM_NAMES = ("Weekly design review", "Release 0.2 planning", "Ada / Margaret 1:1")
+ROOM_DESCRIPTION = "Mondays at 10: what shipped, what is next, who needs a hand."
+ROOM_PASSWORD = "mondays-10"  # noqa: S105 - a throwaway room on a throwaway server
 BOT_NAMES = ("ada", "grace", "linus")
 SETTLE_S = 0.6  # after a change: layout, polish and a few frames reach the X server
 # --hostile: what the server or another person may call things (tests/security/test_app_hostile_names.py).
@@ -284,6 +288,8 @@ class Renderer:
         await self.settings_pages()
         await self.push_to_talk()
         await self.switch_server()
+        await self.room_settings()
+        await self.password_prompt()
         await self.prejoin()
         await self.call()
         await self.meeting()
@@ -292,6 +298,7 @@ class Renderer:
         await self.tray_menu()
         await self.close_during_call()
         await self.devices_in_call()
+        await self.lobby_waiting()
         await self.screen_share()
         await self.reconnecting()
 
@@ -418,6 +425,80 @@ class Renderer:
         window.switch_dialog.stay_button.click()
         await until(lambda: window.switch_dialog is None, "the switch question answered")
 
+    # ---- meetings (issue 14): a room's settings, a room's password, the lobby ---------------------------------
+
+    async def room_settings(self) -> None:
+        """Edit on the dashboard for the first room: given a description, a lobby and a password first (through the
+        API, as the dialog itself would), so the dialog shows every setting in use; closed with Cancel."""
+        window, dashboard = self.window, self.window.dashboard
+        if self.hostile:
+            return
+        row = next(r for r in range(dashboard.rooms.count()) if ROOM_NAMES[0] in dashboard.rooms.item(r).text())
+        room_id = str(dashboard.rooms.item(row).data(Qt.ItemDataRole.UserRole))
+        await window.context.api.update_room(
+            room_id, description=ROOM_DESCRIPTION, is_private=True, password=ROOM_PASSWORD, max_participants=6
+        )
+        dashboard.refresh()
+        await until(lambda: not dashboard.loading.busy and dashboard.rooms.count() > 0, "the rooms again")
+        dashboard.rooms.setCurrentRow(row)
+        dashboard.edit_button.click()
+        dialog = dashboard.room_dialog
+        if dialog is None:
+            raise RenderError("Edit opened no room settings")
+        await until(lambda: (handle := dialog.windowHandle()) is not None and handle.isExposed(), "the settings")
+        self.centre(dialog)
+        await self.capture("room-dialog", with_dialogs=True)
+        dialog.cancel_button.click()
+        await until(lambda: dashboard.room_dialog is None, "the settings closed")
+        # The walk's later rooms stay open: the bots join the new call without a lobby or a password.
+        await window.context.api.update_room(room_id, is_private=False, password=None)
+
+    async def password_prompt(self) -> None:
+        """Someone else's room with a password: pre-join asks for it before joining. Answered with Cancel, then
+        back to the dashboard."""
+        window, prejoin = self.window, self.window.prejoin
+        if self.hostile:
+            return
+        api = ApiClient(self.server.url)
+        try:
+            api.token = (await api.register("hopper", "grace.hopper@example.org", PASSWORD)).token
+            room = (await api.create_room("Compiler review", password=ROOM_PASSWORD)).room
+        finally:
+            await api.close()
+        window.open_prejoin(room.room_id)
+        await until(lambda: prejoin.join_button.isEnabled() and prejoin.room is not None, "pre-join for the room")
+        prejoin.join_button.click()
+        prompt = prejoin.password_prompt
+        if prompt is None:
+            raise RenderError("joining a room with a password asked for none")
+        await until(lambda: (handle := prompt.windowHandle()) is not None and handle.isExposed(), "the prompt")
+        prompt.field.edit.setText("mondays")
+        self.centre(prompt)
+        await self.capture("password-prompt", with_dialogs=True)
+        prompt.cancel_button.click()
+        await prejoin.close_preview()
+        window.prejoin.back.emit()
+        await until(lambda: window.current is window.dashboard, "the dashboard again")
+
+    async def lobby_waiting(self) -> None:
+        """The lobby's waiting screen, as the window shows it when the join answers ``waiting`` (the window's API
+        for the engine's news, ``show_waiting``), then back to the call (``show_admitted``)."""
+        window = self.window
+        if self.hostile:
+            return
+        window.show_waiting(window.call_view.room_name)
+        await until(lambda: window.current is window.lobby_view, "the lobby's waiting screen")
+        await self.capture("lobby-waiting")
+        window.show_admitted()
+        await until(lambda: window.current is window.call_view, "the call again")
+
+    def centre(self, dialog: QWidget) -> None:
+        """A dialog over the middle of the window, where a window manager would put it (Xvfb has none)."""
+        frame = self.window.geometry()
+        dialog.move(
+            frame.x() + (frame.width() - dialog.width()) // 2, frame.y() + (frame.height() - dialog.height()) // 3
+        )
+
     def patch_db(self, sql: str, *params: object) -> None:
         """--hostile: write the server's SQLite database directly, for the names its API refuses."""
         with contextlib.closing(sqlite3.connect(self.server.data_dir / "nimeet.sqlite3", timeout=10)) as db:
@@ -432,7 +513,11 @@ class Renderer:
             dashboard.rooms.setCurrentRow(row)
             dashboard.open_button.click()
         else:
-            window.dashboard.new_call_button.click()
+            window.dashboard.new_call_button.click()  # the new room's settings, as they come: Start call
+            dialog = window.dashboard.room_dialog
+            if dialog is None:
+                raise RenderError("New call opened no room settings")
+            dialog.save_button.click()
         await until(lambda: window.current is prejoin, "the pre-join screen")
         await until(lambda: prejoin.join_button.isEnabled() and prejoin.tile.conversions > 3, "a live preview")
         await until(lambda: prejoin.meter.value() > 0, "the microphone meter")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import enum
 import json
 import logging
 import math
@@ -47,6 +48,7 @@ from signaling_server.protocol import (
     Room,
     RoomInfoResponse,
     RoomListResponse,
+    RoomResponse,
     User,
 )
 
@@ -55,6 +57,7 @@ __all__ = [
     "MAX_RESPONSE_BYTES",
     "MAX_RETRY_AFTER_S",
     "TOTAL_TIMEOUT_S",
+    "UNCHANGED",
     "ApiClient",
     "ApiError",
     "FileAccessError",
@@ -62,6 +65,7 @@ __all__ = [
     "RestError",
     "ServerUnreachable",
     "TransferCancelled",
+    "Unchanged",
 ]
 
 logger = logging.getLogger(__name__)
@@ -79,6 +83,16 @@ USER_AGENT: Final = "NIMeet-desktop/0.1"
 _TOKEN_RE = re.compile(r"[\x21-\x7e]{1,8192}")
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class Unchanged(enum.Enum):
+    """``update_room``'s "leave this field as it is": None already means something there (``password=None``
+    removes the password, ``description=None`` the description), so "not given" needs a value of its own."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED: Final = Unchanged.UNCHANGED
 
 
 class ApiError(RestError):
@@ -197,16 +211,53 @@ class ApiClient:
         *,
         description: str | None = None,
         is_private: bool | None = None,
+        password: str | None = None,
     ) -> CreateRoomResponse:
-        """POST /api/rooms/create → ``{room, joinUrl}``; fields left as None take the server's defaults."""
+        """POST /api/rooms/create → ``{room, joinUrl}``; fields left as None take the server's defaults (no
+        password: an open room)."""
         fields = {
             "name": name,
             "maxParticipants": max_participants,
             "description": description,
             "isPrivate": is_private,
+            "password": password,
         }
         body = {key: value for key, value in fields.items() if value is not None}
         return await self._call("POST", "/api/rooms/create", CreateRoomResponse, body=body, ok=201)
+
+    async def update_room(
+        self,
+        room_id: str,
+        *,
+        name: str | Unchanged = UNCHANGED,
+        description: str | Unchanged | None = UNCHANGED,
+        max_participants: int | Unchanged = UNCHANGED,
+        is_private: bool | Unchanged = UNCHANGED,
+        password: str | Unchanged | None = UNCHANGED,
+    ) -> Room:
+        """PATCH /api/rooms/{roomId} (the owner only) → the room as it is now. Only the fields given are sent;
+        ``password=None`` removes the password, ``description=None`` the description. Raises ValueError for a
+        malformed id; ApiError 403 ``forbidden`` (not the owner), 404, 422 (with the field)."""
+        fields: dict[str, object] = {
+            "name": name,
+            "description": description,
+            "maxParticipants": max_participants,
+            "isPrivate": is_private,
+            "password": password,
+        }
+        body = {key: value for key, value in fields.items() if value is not UNCHANGED}
+        _check_room_id(room_id)
+        path = f"/api/rooms/{room_id}"
+        return (await self._call("PATCH", path, RoomResponse, body=body)).room
+
+    async def delete_room(self, room_id: str) -> None:
+        """DELETE /api/rooms/{roomId} (the owner only) → 204; whoever is in it is told the meeting ended. Raises
+        ValueError for a malformed id; ApiError 403 ``forbidden``, 404."""
+        _check_room_id(room_id)
+        path = f"/api/rooms/{room_id}"
+        status, data, retry_after = await self._exchange("DELETE", path, None, self._auth(), no_content=True)
+        if status != 204:
+            raise _api_error(status, data, retry_after)
 
     async def get_room(self, room_id: str) -> RoomInfoResponse:
         """GET /api/rooms/{roomId} → ``{room, participantCount}``; raises ValueError for a malformed id."""
@@ -374,9 +425,12 @@ class ApiClient:
         headers: dict[str, str],
         form: aiohttp.MultipartWriter | None = None,
         client_timeout: aiohttp.ClientTimeout | None = None,
+        *,
+        no_content: bool = False,
     ) -> tuple[int, Any, str | None]:
         """Send one request (a JSON ``body`` or a multipart ``form``); the status, the parsed JSON body and the
-        Retry-After header, or ServerUnreachable."""
+        Retry-After header, or ServerUnreachable. ``no_content``: a 204 is an answer too (its body None); every
+        other success must be JSON."""
         url = self._base_url + path
         http = self._http()
         started = time.monotonic()
@@ -399,6 +453,8 @@ class ApiClient:
         where = self._base_url
         if 300 <= status < 400:
             raise ServerUnreachable(f"{where} redirects elsewhere (HTTP {status}): check the server address")
+        if no_content and status == 204:
+            return status, None, retry_after
         data = _parse_json(raw)
         if data is _NOT_JSON or data is None:
             if status >= 500 or status in (404, 405):

@@ -152,6 +152,52 @@
     </message>
 </context>
 <context>
+    <name>CallEnded</name>
+    <message>
+        <source>{host} removed you from the meeting</source>
+        <translation>{host} удалил(а) вас со встречи</translation>
+    </message>
+    <message>
+        <source>A host removed you from the meeting</source>
+        <translation>Организатор удалил вас со встречи</translation>
+    </message>
+    <message>
+        <source>The host did not let you in</source>
+        <translation>Организатор не впустил вас</translation>
+    </message>
+    <message>
+        <source>{host} ended the meeting for everyone</source>
+        <translation>{host} завершил(а) встречу для всех</translation>
+    </message>
+    <message>
+        <source>The host ended the meeting for everyone</source>
+        <translation>Организатор завершил встречу для всех</translation>
+    </message>
+    <message>
+        <source>The meeting ended: its room was deleted</source>
+        <translation>Встреча завершена: её комната удалена</translation>
+    </message>
+    <message>
+        <source>This meeting is locked: nobody else can join it right now</source>
+        <translation>Встреча закрыта: сейчас к ней нельзя присоединиться</translation>
+    </message>
+    <message>
+        <source>You were removed from this meeting: you can join again once it has ended</source>
+        <translation>Вас удалили с этой встречи: присоединиться снова можно будет после её окончания</translation>
+    </message>
+</context>
+<context>
+    <name>CallEndedNotice</name>
+    <message>
+        <source>Could not join</source>
+        <translation>Не удалось присоединиться</translation>
+    </message>
+    <message>
+        <source>The call ended</source>
+        <translation>Звонок завершён</translation>
+    </message>
+</context>
+<context>
     <name>CallView</name>
     <message>
         <source>Settings</source>
@@ -422,6 +468,14 @@
         <translation>Войти в комнату</translation>
     </message>
     <message>
+        <source>Edit</source>
+        <translation>Изменить</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
@@ -442,12 +496,44 @@
         <translation>Комнат пока нет: начните новый звонок.</translation>
     </message>
     <message>
+        <source>Only the room&apos;s owner can change or delete it</source>
+        <translation>Изменить или удалить комнату может только её владелец</translation>
+    </message>
+    <message>
         <source>{name}&apos;s call</source>
         <translation>Звонок {name}</translation>
     </message>
     <message>
-        <source>Could not start a call. {reason}</source>
-        <translation>Не удалось начать звонок. {reason}</translation>
+        <source>Room settings saved</source>
+        <translation>Настройки комнаты сохранены</translation>
+    </message>
+    <message>
+        <source>Delete room?</source>
+        <translation>Удалить комнату?</translation>
+    </message>
+    <message>
+        <source>Delete “{room}”?</source>
+        <translation>Удалить «{room}»?</translation>
+    </message>
+    <message>
+        <source>Anyone in it now leaves the call, and its invite link stops working. This cannot be undone.</source>
+        <translation>Все, кто сейчас в ней, покинут звонок, а ссылка-приглашение перестанет работать. Это нельзя отменить.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Only the room&apos;s owner can delete it</source>
+        <translation>Удалить комнату может только её владелец</translation>
+    </message>
+    <message>
+        <source>Could not delete the room. {reason}</source>
+        <translation>Не удалось удалить комнату. {reason}</translation>
+    </message>
+    <message>
+        <source>Room deleted</source>
+        <translation>Комната удалена</translation>
     </message>
 </context>
 <context>
@@ -723,6 +809,21 @@
     </message>
 </context>
 <context>
+    <name>LobbyView</name>
+    <message>
+        <source>Waiting for the host to let you in</source>
+        <translation>Ждём, когда организатор вас впустит</translation>
+    </message>
+    <message>
+        <source>You join the call as soon as a host lets you in.</source>
+        <translation>Вы присоединитесь к звонку, как только организатор вас впустит.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Starting the server on this computer…</source>
@@ -739,6 +840,10 @@
     <message>
         <source>Connecting to {url}…</source>
         <translation>Подключение к {url}…</translation>
+    </message>
+    <message>
+        <source>Room {room}</source>
+        <translation>Комната {room}</translation>
     </message>
     <message>
         <source>The main window switches to the new language once you are out of the call.</source>
@@ -886,6 +991,22 @@
     <message>
         <source>You are connected from too many places: close NIMeet on another device and try again</source>
         <translation>Вы подключены из слишком многих мест: закройте NIMeet на другом устройстве и попробуйте снова</translation>
+    </message>
+    <message>
+        <source>This meeting needs a password</source>
+        <translation>Для этой встречи нужен пароль</translation>
+    </message>
+    <message>
+        <source>Wrong password for this meeting</source>
+        <translation>Неверный пароль для этой встречи</translation>
+    </message>
+    <message>
+        <source>This meeting is locked: nobody else can join it right now</source>
+        <translation>Встреча закрыта: сейчас к ней нельзя присоединиться</translation>
+    </message>
+    <message>
+        <source>You were removed from this meeting: you can join again once it has ended</source>
+        <translation>Вас удалили с этой встречи: присоединиться снова можно будет после её окончания</translation>
     </message>
     <message>
         <source>Cannot reach the server: check your connection</source>
@@ -1072,6 +1193,49 @@
             <numerusform>К звонку присоединились %n человека</numerusform>
             <numerusform>К звонку присоединились %n человек</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>PasswordPrompt</name>
+    <message>
+        <source>This meeting needs a password</source>
+        <translation>Для этой встречи нужен пароль</translation>
+    </message>
+    <message>
+        <source>Wrong password: try again</source>
+        <translation>Неверный пароль: попробуйте ещё раз</translation>
+    </message>
+    <message>
+        <source>Too many wrong passwords: wait a minute, then try again</source>
+        <translation>Слишком много неверных паролей: подождите минуту и попробуйте снова</translation>
+    </message>
+    <message>
+        <source>Enter the meeting&apos;s password</source>
+        <translation>Введите пароль встречи</translation>
+    </message>
+    <message>
+        <source>Password required</source>
+        <translation>Нужен пароль</translation>
+    </message>
+    <message>
+        <source>“{room}” is protected by a password. Ask the person who invited you for it.</source>
+        <translation>Встреча «{room}» защищена паролем. Спросите его у того, кто вас пригласил.</translation>
+    </message>
+    <message>
+        <source>This meeting is protected by a password. Ask the person who invited you for it.</source>
+        <translation>Эта встреча защищена паролем. Спросите его у того, кто вас пригласил.</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Пароль</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Join</source>
+        <translation>Присоединиться</translation>
     </message>
 </context>
 <context>
@@ -1344,6 +1508,86 @@
     <message>
         <source>Your call will start when the connection is up.</source>
         <translation>Звонок начнётся, как только установится связь.</translation>
+    </message>
+</context>
+<context>
+    <name>RoomDialog</name>
+    <message>
+        <source>New call</source>
+        <translation>Новый звонок</translation>
+    </message>
+    <message>
+        <source>Room settings</source>
+        <translation>Настройки комнаты</translation>
+    </message>
+    <message>
+        <source>Start a new call</source>
+        <translation>Начать новый звонок</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Название</translation>
+    </message>
+    <message>
+        <source>Description (optional)</source>
+        <translation>Описание (необязательно)</translation>
+    </message>
+    <message>
+        <source>Maximum participants</source>
+        <translation>Максимум участников</translation>
+    </message>
+    <message>
+        <source>Lobby: people wait until a host lets them in</source>
+        <translation>Зал ожидания: участники ждут, пока организатор их впустит</translation>
+    </message>
+    <message>
+        <source>Require a password to join</source>
+        <translation>Вход по паролю</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Пароль</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Set</source>
+        <comment>a room&apos;s password</comment>
+        <translation>Задан</translation>
+    </message>
+    <message>
+        <source>The password will be removed: anyone with the link can join.</source>
+        <translation>Пароль будет удалён: войти сможет любой, у кого есть ссылка.</translation>
+    </message>
+    <message>
+        <source>A password is set. Type a new one to change it.</source>
+        <translation>Пароль задан. Чтобы сменить его, введите новый.</translation>
+    </message>
+    <message>
+        <source>People need this password to join: tell it to the people you invite.</source>
+        <translation>Без этого пароля войти нельзя: сообщите его тем, кого приглашаете.</translation>
+    </message>
+    <message>
+        <source>Start call</source>
+        <translation>Начать звонок</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Сохранить</translation>
+    </message>
+    <message>
+        <source>Please wait…</source>
+        <translation>Подождите…</translation>
+    </message>
+    <message>
+        <source>Only the room&apos;s owner can change its settings</source>
+        <translation>Менять настройки комнаты может только её владелец</translation>
+    </message>
+    <message>
+        <source>This server allows {min}–{max} participants in a room</source>
+        <translation>Этот сервер допускает от {min} до {max} участников в комнате</translation>
     </message>
 </context>
 <context>
@@ -1650,6 +1894,18 @@ Switch to {server}?</source>
     <message>
         <source>That does not look like an email address</source>
         <translation>Это не похоже на адрес электронной почты</translation>
+    </message>
+    <message>
+        <source>Give the room a name</source>
+        <translation>Введите название комнаты</translation>
+    </message>
+    <message>
+        <source>A name cannot contain invisible or control characters</source>
+        <translation>В названии не может быть невидимых или управляющих символов</translation>
+    </message>
+    <message>
+        <source>The description cannot contain control characters</source>
+        <translation>В описании не может быть управляющих символов</translation>
     </message>
 </context>
 <context>

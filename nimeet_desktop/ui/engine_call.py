@@ -234,9 +234,11 @@ class EngineCall(QObject):
         if call is not None:
             self.engine.call_soon(action, call)
 
-    async def join(self, *, camera: bool, microphone: bool) -> JoinAck | WaitingAck:
+    async def join(self, *, camera: bool, microphone: bool, password: str | None = None) -> JoinAck | WaitingAck:
+        """Join the room (``password``: the room's, when it has one); a ``WaitingAck``: we wait in its lobby."""
+
         async def join(call: DesktopCall) -> tuple[JoinAck | WaitingAck, LocalView]:
-            ack = await call.join(camera=camera, microphone=microphone)
+            ack = await call.join(camera=camera, microphone=microphone, password=password)
             self._start_levels(call)
             return ack, self._local_view(call)
 

@@ -63,6 +63,18 @@ class Field(QWidget):
         self.set_error(self.check(text) if self.check is not None else None)
 
 
+def grow_to_fit(window: QWidget) -> None:
+    """A dialog whose content grew (an error line appeared, a field was shown): as tall as its layout needs at the
+    width it has. A top-level window's minimum size ignores word-wrapped labels' height-for-width, so without this
+    the fields were squashed under a wrapped explanation."""
+    layout = window.layout()
+    if layout is None or not window.isVisible():
+        return
+    needed = max(layout.totalMinimumSize().height(), layout.totalHeightForWidth(window.width()))
+    if needed > window.height():
+        window.resize(window.width(), needed)
+
+
 def error_label() -> QLabel:
     label = plain_label()
     label.setProperty("role", "error")

@@ -16,10 +16,12 @@ from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.base import AudioSource
 from nimeet_desktop.media.device_watch import DeviceKind
 from nimeet_desktop.media.provider import VideoHeight
+from nimeet_desktop.net.error_codes import AnyErrorCode
 from nimeet_desktop.net.links import JoinTarget
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import i18n, messages
+from nimeet_desktop.ui.call_ended import CallEnd, CallEndedNotice
 from nimeet_desktop.ui.close_during_call import CloseGuard
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.device_messages import call_error_text
@@ -30,6 +32,7 @@ from nimeet_desktop.ui.local_server_start import (
     server_answers,
     start_local_server,
 )
+from nimeet_desktop.ui.password_prompt import PasswordProblem
 from nimeet_desktop.ui.push_to_talk import PushToTalkSection
 from nimeet_desktop.ui.settings.feeds import BorrowedPreview, CallDevices, DeviceFeed
 from nimeet_desktop.ui.settings.window import SettingsWindow
@@ -37,12 +40,13 @@ from nimeet_desktop.ui.switch_server import SwitchServerDialog
 from nimeet_desktop.ui.toast import ToastHost, ToastKind
 from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, clip
 from nimeet_desktop.ui.views.auth_view import AuthView
-from nimeet_desktop.ui.views.call_view import CallView
+from nimeet_desktop.ui.views.call_view import CallView, JoinFailure
 from nimeet_desktop.ui.views.dashboard_view import DashboardView
+from nimeet_desktop.ui.views.lobby_view import LobbyView
 from nimeet_desktop.ui.views.prejoin_view import PreJoinView
 from nimeet_desktop.ui.views.server_view import ServerView
 from nimeet_desktop.unattended import Credentials
-from signaling_server.protocol import RoomInfoResponse
+from signaling_server.protocol import ErrorCode, RoomInfoResponse
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +74,7 @@ class MainWindow(QMainWindow):
         self._join_now_room: str | None = None
         # Set by the tray (ui/tray.py) when there is one: closing during a call may then keep the call in the tray.
         self.close_guard: CloseGuard | None = None
+        self.call_ended_notice: CallEndedNotice | None = None  # why the last call ended, until it is read
         self.setWindowTitle("NIMeet")
         self.resize(1100, 720)
 
@@ -100,7 +105,8 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardView(context)
         self.prejoin = PreJoinView(context)
         self.call_view = CallView(context)
-        for view in (self.server_view, self.auth_view, self.dashboard, self.prejoin, self.call_view):
+        self.lobby_view = LobbyView()
+        for view in (self.server_view, self.auth_view, self.dashboard, self.prejoin, self.call_view, self.lobby_view):
             self.stack.addWidget(view)
         self.toasts.raise_()
         self.auth_view.set_invited(self._pending_room is not None)
@@ -113,6 +119,7 @@ class MainWindow(QMainWindow):
         self.dashboard.join_requested.connect(self.open_prejoin)
         self.dashboard.logged_out.connect(lambda: self._show(self.auth_view))
         self.dashboard.toast.connect(self.toasts.show_message)
+        self.dashboard.error_toast.connect(lambda message: self.toasts.show_message(message, ToastKind.ERROR))
         self.dashboard.link_for_another_server.connect(self.open_link)
         self.prejoin.back.connect(lambda: self.tasks.spawn(self._back_from_prejoin(), name="prejoin-back"))
         self.prejoin.join.connect(
@@ -120,6 +127,7 @@ class MainWindow(QMainWindow):
         )
         self.prejoin.toast.connect(self.toasts.show_message)
         self.call_view.left_call.connect(self._after_call)
+        self.lobby_view.cancelled.connect(self._leave_lobby)
         self.call_view.toast.connect(self.toasts.show_message)
         self.dashboard.settings_requested.connect(self.open_settings)
         self.call_view.settings_requested.connect(self.open_settings)
@@ -251,7 +259,7 @@ class MainWindow(QMainWindow):
 
     def _refused_during_call(self) -> bool:
         """In a call a link is not followed: say so. True when refused."""
-        if self.current is self.call_view and self.call_view.call is not None:
+        if self.current in (self.call_view, self.lobby_view) and self.call_view.call is not None:
             self.toasts.show_message(self.tr("Leave this call before joining another one"), ToastKind.ERROR)
             return True
         return False
@@ -337,8 +345,7 @@ class MainWindow(QMainWindow):
             microphone_source=microphone,
         )
         if failure is not None:
-            self.toasts.show_message(failure, ToastKind.ERROR)
-            self._show(self.dashboard)
+            self._join_failed(room_id, failure, sent_password=False)
 
     async def _open_microphone(self, device: str | None) -> AudioSource | None:
         """``device``, else the system default (the chosen one may be unplugged); None, and told, if neither opens."""
@@ -357,6 +364,7 @@ class MainWindow(QMainWindow):
         self._show(self.dashboard)
 
     async def _join(self, room_id: str, camera: bool, microphone: bool) -> None:
+        password = self.prejoin.password  # typed in pre-join's prompt, when the room has one
         camera_source, microphone_source = await self.prejoin.hand_over()
         self._show(self.call_view)
         failure = await self.call_view.start(
@@ -367,13 +375,80 @@ class MainWindow(QMainWindow):
             microphone=microphone,
             camera_source=camera_source,
             microphone_source=microphone_source,
+            password=password,
         )
         if failure is not None:
-            self.toasts.show_message(failure, ToastKind.ERROR)
-            self._show(self.dashboard)
+            self._join_failed(room_id, failure, sent_password=password is not None)
+
+    def _join_failed(self, room_id: str, failure: JoinFailure, *, sent_password: bool) -> None:
+        """A join that did not happen: a room that wants its password asks for it in pre-join (again, saying what
+        was wrong) and joins with it; a locked meeting, or one the user was removed from, says so in a notice;
+        anything else is a toast over the dashboard."""
+        problem = _password_problem(failure.code, sent_password)
+        if problem is not None:
+            self._show(self.prejoin)
+            self.prejoin.open(room_id)
+            self.prejoin.ask_password(problem)
+            return
+        self._show(self.dashboard)
+        if failure.code == ErrorCode.ROOM_LOCKED:
+            self._tell_call_ended(CallEnd.ROOM_LOCKED, None)
+        elif failure.code == ErrorCode.REMOVED_FROM_ROOM:
+            self._tell_call_ended(CallEnd.REMOVED_FROM_ROOM, None)
+        else:
+            self.toasts.show_message(failure.message, ToastKind.ERROR)
 
     def _after_call(self) -> None:
         if not self._closing:
+            self._show(self.dashboard)
+
+    # ---- the lobby, and calls that end without the user's say (issue 14) ----------------------------------
+    # For the engine's events: the join answered ``waiting`` (show_waiting), ``admitted`` (show_admitted), and
+    # ``removed``, ``denied``, ``meeting-ended`` (show_call_ended).
+
+    def show_waiting(self, room_name: str | None = None) -> None:
+        """The join is waiting in the room's lobby: "Waiting for the host to let you in", and Cancel."""
+        name = room_name or self.call_view.room_name or self.tr("Room {room}").format(room=clip(self.call_view.room_id))
+        self.lobby_view.open(name)
+        self._show(self.lobby_view)
+
+    def show_admitted(self) -> None:
+        """A host let us in: the call."""
+        if self.current is self.lobby_view:
+            self._show(self.call_view)
+
+    def show_call_ended(self, reason: CallEnd | str, by_username: str | None = None) -> None:
+        """The call ended, or the wait in the lobby did, not by the user's choice (``reason``: ``CallEnd``, or
+        the server's word for it; ``by_username``: the host who did it, when known). The call is left, the dashboard
+        shows, and a notice says why."""
+        self.tasks.spawn(self._call_ended(CallEnd(reason), by_username), name="call-ended")
+
+    async def _call_ended(self, reason: CallEnd, by_username: str | None) -> None:
+        if self.call_view.call is not None:
+            await self.call_view.leave_async()  # the server has let go of us already: this closes our side
+        if self._closing:
+            return
+        self._show(self.dashboard)
+        self._tell_call_ended(reason, by_username)
+
+    def _tell_call_ended(self, reason: CallEnd, by_username: str | None) -> None:
+        if self.call_ended_notice is not None:  # the newest news replaces older news nobody has read
+            self.call_ended_notice.done(0)
+        notice = CallEndedNotice(self, reason, by_username)
+        self.call_ended_notice = notice
+        notice.finished.connect(lambda _result: self._notice_read(notice))
+        notice.open()
+
+    def _notice_read(self, notice: CallEndedNotice) -> None:
+        if self.call_ended_notice is notice:
+            self.call_ended_notice = None
+        notice.deleteLater()
+
+    def _leave_lobby(self) -> None:
+        """Cancel in the lobby: leave the call that waits there (the dashboard follows, as after any leave)."""
+        if self.call_view.call is not None:
+            self.call_view.leave()
+        else:
             self._show(self.dashboard)
 
     # ---- settings and language (issue 12, settingsui) -------------------------------------------------
@@ -437,7 +512,14 @@ class MainWindow(QMainWindow):
     def _rebuild_views(self, showing: QWidget) -> QWidget:
         """Every screen made again in the language now installed; returns the new one of ``showing``. Only while
         no call and no pre-join runs (their devices and connections would go with them)."""
-        old: list[Screen] = [self.server_view, self.auth_view, self.dashboard, self.prejoin, self.call_view]
+        old: list[Screen] = [
+            self.server_view,
+            self.auth_view,
+            self.dashboard,
+            self.prejoin,
+            self.call_view,
+            self.lobby_view,
+        ]
         index = next(i for i, view in enumerate(old) if view is showing)
         self._language_pending = False
         self._build_views()
@@ -446,7 +528,14 @@ class MainWindow(QMainWindow):
             self.tasks.spawn(_dispose(view), name="old-screen")
         self.settings_window.general.show_language_note(None)
         self.views_rebuilt.emit()
-        new: list[QWidget] = [self.server_view, self.auth_view, self.dashboard, self.prejoin, self.call_view]
+        new: list[QWidget] = [
+            self.server_view,
+            self.auth_view,
+            self.dashboard,
+            self.prejoin,
+            self.call_view,
+            self.lobby_view,
+        ]
         return new[index]
 
     def change_server(self) -> None:
@@ -472,7 +561,7 @@ class MainWindow(QMainWindow):
         # The call first, so that a leave already under way is awaited, not cancelled half-way by the window's own
         # tasks (a join in flight among them) closing after it.
         await self.call_view.shutdown()
-        for view in (self.prejoin, self.dashboard, self.auth_view, self.server_view):
+        for view in (self.prejoin, self.dashboard, self.auth_view, self.server_view, self.lobby_view):
             await view.shutdown()
         await self.settings_window.shutdown()
         await self.tasks.close()
@@ -496,7 +585,18 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
 
-Screen = ServerView | AuthView | DashboardView | PreJoinView | CallView
+Screen = ServerView | AuthView | DashboardView | PreJoinView | CallView | LobbyView
+
+
+def _password_problem(code: AnyErrorCode | None, sent_password: bool) -> PasswordProblem | None:
+    """What to say when asking for the room's password again, from ``join-room``'s refusal; None: not about it."""
+    if code == ErrorCode.PASSWORD_REQUIRED:
+        return PasswordProblem.REQUIRED
+    if code == ErrorCode.WRONG_PASSWORD:
+        return PasswordProblem.WRONG
+    if code == ErrorCode.RATE_LIMITED and sent_password:  # after wrong tries (the contract's password limit)
+        return PasswordProblem.RATE_LIMITED
+    return None
 
 
 async def _dispose(view: Screen) -> None:

@@ -68,6 +68,13 @@ ERROR_CODES: dict[AnyErrorCode, str] = {
     ErrorCode.TOO_MANY_CONNECTIONS: QT_TRANSLATE_NOOP(
         "Messages", "You are connected from too many places: close NIMeet on another device and try again"
     ),
+    # v1.1: joining a room with a password, a locked meeting, one the user was removed from (issue 14).
+    ErrorCode.PASSWORD_REQUIRED: QT_TRANSLATE_NOOP("Messages", "This meeting needs a password"),
+    ErrorCode.WRONG_PASSWORD: QT_TRANSLATE_NOOP("Messages", "Wrong password for this meeting"),
+    ErrorCode.ROOM_LOCKED: QT_TRANSLATE_NOOP("Messages", "This meeting is locked: nobody else can join it right now"),
+    ErrorCode.REMOVED_FROM_ROOM: QT_TRANSLATE_NOOP(
+        "Messages", "You were removed from this meeting: you can join again once it has ended"
+    ),
     # The client's own (net/error_codes.py); UNKNOWN, a code of a newer server, gets the fallback.
     LocalErrorCode.UNREACHABLE: QT_TRANSLATE_NOOP("Messages", "Cannot reach the server: check your connection"),
     LocalErrorCode.TIMEOUT: QT_TRANSLATE_NOOP("Messages", "The server did not answer in time: please try again"),

@@ -265,6 +265,8 @@ QLineEdit {{
     background-color: palette(base);
 }}
 QLineEdit:focus {{ border: 2px solid {ACCENT.name()}; }}
+/* A spin box draws its own frame: the line edit inside it is not a field of its own (the rule above squashed it). */
+QAbstractSpinBox QLineEdit {{ padding: 0px; border: none; border-radius: 0px; background-color: transparent; }}
 QPushButton {{ padding: 0.35em 1em; }}
 QPushButton[flat="true"] {{ color: palette(link); border: none; text-decoration: underline; }}
 QListWidget#recentRooms::item {{ padding: 0.45em 0.3em; }}

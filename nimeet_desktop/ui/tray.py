@@ -257,8 +257,8 @@ class Tray(QObject):
         self.window.open_settings()
 
     def new_call(self) -> None:
-        """The dashboard's own "New call" (it makes the room and opens pre-join), with the window brought up to
-        show pre-join, or why the room could not be made."""
+        """The dashboard's own "New call" (the new room's settings, then pre-join), with the window brought up to
+        show them."""
         self.open_window()
         if self.window.current is self.window.dashboard:
             self.window.dashboard.new_call_button.click()

@@ -87,6 +87,49 @@ async def test_rooms(client: ApiClient) -> None:
     assert [r.room_id for r in rooms][:2] == [room.room_id, first.room.room_id]  # newest first
 
 
+async def test_room_settings_change_only_what_is_given_and_the_owner_deletes(
+    client: ApiClient, server: ServerProcess
+) -> None:
+    await signed_in(client)
+    created = (await client.create_room("Planning", 4, description="weekly", password="open sesame")).room
+    assert created.has_password and not created.is_private
+    room_id = created.room_id
+
+    room = await client.update_room(room_id, description=None)  # None removes the description, nothing else
+    assert (room.name, room.description, room.max_participants, room.has_password) == ("Planning", None, 4, True)
+    room = await client.update_room(room_id, name="Renamed", is_private=True, max_participants=3)
+    assert (room.name, room.is_private, room.max_participants, room.has_password) == ("Renamed", True, 3, True)
+    assert not (await client.update_room(room_id, password=None)).has_password  # None removes the password
+    assert (await client.update_room(room_id, password="new secret")).has_password
+    assert (await client.get_room(room_id)).room == room.model_copy(update={"has_password": True})
+
+    with pytest.raises(ApiError) as caught:
+        await client.update_room(room_id, password="abc")
+    assert (caught.value.status, caught.value.code, caught.value.field) == (422, "invalid-input", "password")
+
+    async with ApiClient(server.url) as stranger:
+        await signed_in(stranger)
+        for refused in (stranger.update_room(room_id, name="Mine"), stranger.delete_room(room_id)):
+            with pytest.raises(ApiError) as caught:
+                await refused
+            assert (caught.value.status, caught.value.code) == (403, "forbidden")
+    assert (await client.get_room(room_id)).room.name == "Renamed"
+
+    await client.delete_room(room_id)
+    for gone in (client.get_room(room_id), client.update_room(room_id, name="x"), client.delete_room(room_id)):
+        with pytest.raises(ApiError) as caught:
+            await gone
+        assert caught.value.status == 404
+
+
+@pytest.mark.parametrize("room_id", ["../auth/me", "a/b", "", "x?y=1"])
+async def test_room_changes_never_put_a_malformed_id_in_the_url(client: ApiClient, room_id: str) -> None:
+    with pytest.raises(ValueError, match="room id"):
+        await client.update_room(room_id, name="x")
+    with pytest.raises(ValueError, match="room id"):
+        await client.delete_room(room_id)
+
+
 async def test_ice_servers_and_health(client: ApiClient) -> None:
     await signed_in(client)
     ice = await client.ice_servers()

@@ -177,6 +177,19 @@ def register(qtbot: QtBot, window: MainWindow, user: dict[str, str]) -> None:
     qtbot.mouseClick(window.auth_view.submit, Qt.MouseButton.LeftButton)
 
 
+def start_new_call(qtbot: QtBot, window: MainWindow) -> None:
+    """The dashboard's "New call", its room settings saved as they come ("Start call"): pre-join follows."""
+    qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+    save_new_room(qtbot, window)
+
+
+def save_new_room(qtbot: QtBot, window: MainWindow) -> None:
+    """ "Start call" in the new room's settings that "New call" (the dashboard's, the tray's) opened."""
+    dialog = window.dashboard.room_dialog
+    assert dialog is not None, '"New call" opens the new room\'s settings'
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+
 @pytest.fixture
 def russian(qapp: QApplication) -> Iterator[None]:
     """The app in Russian for one test (``@pytest.mark.usefixtures("russian")``)."""

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.ui.main_window import MainWindow
-from tests.ui.conftest import AppHarness, fill, new_user, register, until
+from tests.ui.conftest import AppHarness, fill, new_user, register, start_new_call, until
 from tests.ui.layout_checks import clipped_widgets
 
 
@@ -83,7 +83,7 @@ def test_new_call_is_not_ignored_while_the_room_list_loads(qtbot: QtBot, app: Ap
         await until(lambda: window.current is window.dashboard, what="the dashboard")
         window.dashboard.refresh()  # a room-list request in flight at the moment of the click
         assert window.dashboard.loading.busy
-        qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+        start_new_call(qtbot, window)
         await until(lambda: window.current is window.prejoin, what="pre-join")
 
     app.run(flow())

@@ -20,7 +20,7 @@ from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.video_tile import VideoTile
 from tests.call.conftest import Recorder
 from tests.support.clients import Api
-from tests.ui.conftest import AppHarness, engine_until, new_user, register, until
+from tests.ui.conftest import AppHarness, engine_until, new_user, register, start_new_call, until
 
 pytestmark = pytest.mark.usefixtures("loopback_media")
 
@@ -81,7 +81,7 @@ async def enter_call(app: AppHarness, qtbot: QtBot) -> MainWindow:
     await window.start()
     register(qtbot, window, new_user())
     await until(lambda: window.current is window.dashboard, what="the dashboard")
-    qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+    start_new_call(qtbot, window)
     await until(lambda: window.current is window.prejoin, what="pre-join")
     prejoin = window.prejoin
     await until(lambda: prejoin.join_button.isEnabled() and prejoin.tile.conversions > 3, what="a live preview")
@@ -233,7 +233,7 @@ async def no_camera(app: AppHarness, qtbot: QtBot) -> None:
     await window.start()
     register(qtbot, window, new_user())
     await until(lambda: window.current is window.dashboard, what="the dashboard")
-    qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+    start_new_call(qtbot, window)
     prejoin = window.prejoin
     await until(
         lambda: prejoin.device_error.text() == "The camera is in use by another application",
@@ -274,7 +274,7 @@ async def saved_devices(app: AppHarness, qtbot: QtBot) -> None:
     await window.start()
     register(qtbot, window, new_user())
     await until(lambda: window.current is window.dashboard, what="the dashboard")
-    qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+    start_new_call(qtbot, window)
     prejoin = window.prejoin
     await until(lambda: window.current is prejoin and prejoin.cameras.count() == 2, what="the camera picker filled")
     assert prejoin.cameras.currentData() == "back"

@@ -30,7 +30,7 @@ from nimeet_desktop.ui.single_instance import InstanceServer, forward, link_mess
 from nimeet_desktop.ui.toast import ToastKind
 from signaling_server.api.invitations import app_link
 from tests.support.server import ServerProcess
-from tests.ui.conftest import AppHarness, Run, fill, new_user, register, until
+from tests.ui.conftest import AppHarness, Run, fill, new_user, register, start_new_call, until
 
 pytestmark = pytest.mark.usefixtures("loopback_media")
 
@@ -62,7 +62,7 @@ async def signed_in(qtbot: QtBot, window: MainWindow, link: JoinTarget | None = 
 
 
 async def in_prejoin_for_a_new_room(qtbot: QtBot, window: MainWindow) -> str:
-    qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+    start_new_call(qtbot, window)
     await until(lambda: window.current is window.prejoin, what="pre-join")
     await until(lambda: window.prejoin.join_button.isEnabled(), what="pre-join ready")
     return window.prejoin.room_id

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from nimeet_desktop.ui import tray
 from nimeet_desktop.ui.notifications import TITLE, Notifier, safe_name
 from nimeet_desktop.ui.toast import ToastKind
-from tests.ui.conftest import AppHarness, new_user, register, until
+from tests.ui.conftest import AppHarness, new_user, register, start_new_call, until
 from tests.ui.test_call_window import Bots, NoCameraProvider, enter_call, with_bots
 
 FAST: dict[str, Any] = {"coalesce_s": 0.3, "min_gap_s": 0.6, "repeat_s": 60.0, "reconnect_grace_s": 0.3}
@@ -172,7 +172,7 @@ async def error_while_hidden(app: AppHarness, qtbot: QtBot) -> None:
     await window.start()
     register(qtbot, window, new_user())
     await until(lambda: window.current is window.dashboard, what="the dashboard")
-    qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+    start_new_call(qtbot, window)
     await until(lambda: window.current is window.prejoin and window.prejoin.join_button.isEnabled(), what="pre-join")
     qtbot.mouseClick(window.prejoin.join_button, Qt.MouseButton.LeftButton)
     view = window.call_view

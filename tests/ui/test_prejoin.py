@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.devices import DeviceUnavailable, audio_problem
 from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider
-from tests.ui.conftest import AppHarness, new_user, register, until
+from tests.ui.conftest import AppHarness, new_user, register, start_new_call, until
 from tests.ui.layout_checks import clipped_widgets
 
 # What sounddevice says on a machine with no sound card, as MicrophoneSource words it.
@@ -44,7 +43,7 @@ def test_no_devices_is_said_in_a_sentence_and_the_preview_shows_my_initial(qtbot
         user = {**new_user(), "username": f"zoe{new_user()['username']}"}
         register(qtbot, window, user)
         await until(lambda: window.current is window.dashboard, what="the dashboard")
-        qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+        start_new_call(qtbot, window)
         prejoin = window.prejoin
         await until(lambda: prejoin.device_error.isVisible(), what="the microphone problem in pre-join")
         assert prejoin.device_error.text() == "No microphone was found"

@@ -26,7 +26,7 @@ from nimeet_desktop.ui.push_to_talk import Mode, PushToTalk, PushToTalkSection, 
 from tests.call.conftest import Recorder
 from tests.media.conftest import Xvfb, start_xvfb
 from tests.support.clients import Api
-from tests.ui.conftest import AppHarness, new_user, register, until
+from tests.ui.conftest import AppHarness, new_user, register, start_new_call, until
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ async def with_a_bot(app: AppHarness, qtbot: QtBot, x_server: Xvfb, bot: CallSes
     await window.start()
     register(qtbot, window, new_user())
     await until(lambda: window.current is window.dashboard, what="the dashboard")
-    qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+    start_new_call(qtbot, window)
     await until(lambda: window.current is window.prejoin and window.prejoin.join_button.isEnabled(), what="pre-join")
     # Someone already in the room hears of us as we join: they must never see us unmuted for a moment.
     await bot.join(window.prejoin.room_id, camera=False)

@@ -20,13 +20,14 @@ from nimeet_desktop.local_server import LocalServerError
 from nimeet_desktop.media.devices import DeviceProblem
 from nimeet_desktop.net.credentials import CredentialStore
 from nimeet_desktop.net.links import InvalidLink, InvalidServerUrl, LinkProblem, ServerUrlProblem
-from nimeet_desktop.net.rest import ServerUnreachable
+from nimeet_desktop.net.rest import ApiError, ServerUnreachable
 from nimeet_desktop.settings import Settings, SettingsStore
-from nimeet_desktop.ui import i18n, messages
+from nimeet_desktop.ui import i18n, messages, validation
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.device_messages import device_problem_text
 from nimeet_desktop.ui.form import show_error
 from nimeet_desktop.ui.main_window import MainWindow
+from nimeet_desktop.ui.password_prompt import PasswordProblem, typed_password_error
 from nimeet_desktop.ui.toast import ToastKind
 from tests.ui.conftest import AppHarness, fill, new_user, until
 from tests.ui.layout_checks import clipped_widgets, squashed_widgets
@@ -118,13 +119,35 @@ def test_every_screen_fits_its_text(qtbot: QtBot, language: str, app: AppHarness
         await report.check(window, "dashboard")
         show_error(dashboard.join_error, None)
 
+        # A new call's settings (issue 14), every line that can show: errors under the fields, the password's note,
+        # a refusal under the form.
         qtbot.mouseClick(dashboard.new_call_button, Qt.MouseButton.LeftButton)
+        settings = dashboard.room_dialog
+        assert settings is not None
+        settings.password_check.setChecked(True)
+        settings.name.set_error(validation.room_name_error("\u202e"))
+        settings.description.set_error(validation.room_description_error("d" * 501))
+        settings.password.set_error(validation.room_password_error("abc"))
+        show_error(settings.participants_error, "x")
+        show_error(settings.error, messages.rest_error(ServerUnreachable("x")))
+        settings._show_api_error(ApiError(422, "invalid-input", "?", field="maxParticipants"))
+        await report.check(window, "a new call's settings", settings)
+        for label in (settings.name, settings.description, settings.password):
+            label.set_error(None)
+        show_error(settings.error, None)
+        settings.password_check.setChecked(False)
+        qtbot.mouseClick(settings.save_button, Qt.MouseButton.LeftButton)
         prejoin = window.prejoin
         await until(lambda: window.current is prejoin and prejoin.join_button.isEnabled(), what="pre-join")
         await until(lambda: prejoin.tile.conversions > 3, what="a live preview")
         await until(lambda: "·" in prejoin.room_label.text(), what="the room's name and head count")
         show_error(prejoin.device_error, device_problem_text("microphone", DeviceProblem.BUSY))
         await report.check(window, "pre-join")
+        prejoin.ask_password(PasswordProblem.RATE_LIMITED)  # the longest thing it says
+        assert prejoin.password_prompt is not None
+        prejoin.password_prompt.field.set_error(typed_password_error(""))
+        await report.check(window, "the room's password", prejoin.password_prompt)
+        prejoin.password_prompt.reject()
 
         qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
         view = window.call_view
@@ -132,6 +155,9 @@ def test_every_screen_fits_its_text(qtbot: QtBot, language: str, app: AppHarness
         await bots.join(view.room_id, 3)
         await until(lambda: len(view.grid.tiles()) == 4, what="four tiles", timeout=20)
         await report.check(window, "call with four people")
+        window.show_waiting("W" * 100)  # the lobby, with the longest room name
+        await report.check(window, "waiting in the lobby")
+        window.show_admitted()
 
         for message in (
             messages.rest_error(ServerUnreachable("x")),
@@ -148,6 +174,11 @@ def test_every_screen_fits_its_text(qtbot: QtBot, language: str, app: AppHarness
         # outside the loop by Qt's event processing and their leave hung (TimeoutError at teardown).
         await bots.leave_all()
         await view.leave_async()
+        window.show_call_ended("removed-from-room")  # the longest reason
+        await until(lambda: window.call_ended_notice is not None, what="the notice")
+        assert window.call_ended_notice is not None
+        await report.check(window, "why the call ended", window.call_ended_notice)
+        window.call_ended_notice.done(0)
 
     app.run(walk(), timeout=120)
     assert not report.problems, f"{language}: text that does not fit\n" + "\n".join(report.problems)

@@ -20,7 +20,7 @@ from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.settings.feeds import BorrowedPreview, OwnPreview
 from nimeet_desktop.ui.settings.window import PAGES, SettingsWindow
 from tests.support.system_packages import PORTAUDIO, require
-from tests.ui.conftest import AppHarness, new_user, register, until
+from tests.ui.conftest import AppHarness, new_user, register, start_new_call, until
 from tests.ui.layout_checks import clipped_widgets
 
 # Opening the settings brings them to the front (raise_): the offscreen platform cannot, and says so.
@@ -252,7 +252,7 @@ async def in_pre_join(app: AppHarness, qtbot: QtBot) -> None:
     own = settings_window.own_preview
     assert own is not None
     await until(lambda: own.preview.camera is not None, what="the settings' own camera")
-    qtbot.mouseClick(window.dashboard.new_call_button, Qt.MouseButton.LeftButton)
+    start_new_call(qtbot, window)
     await until(lambda: window.current is window.prejoin, what="pre-join")
     # Pre-join opens the devices: the settings give theirs up and show pre-join's, whose pickers count.
     assert isinstance(settings_window.feed, BorrowedPreview) and settings_window.own_preview is None

@@ -22,7 +22,7 @@ from nimeet_desktop.ui import tray
 from nimeet_desktop.ui.main_window import MainWindow
 from tests.media.conftest import start_xvfb
 from tests.support.system_packages import TRAYER, require
-from tests.ui.conftest import AppHarness, new_user, register, until
+from tests.ui.conftest import AppHarness, new_user, register, save_new_room, until
 from tests.ui.test_call_window import Bots, with_bots
 
 
@@ -91,6 +91,7 @@ async def tray_in_a_call_with(app: AppHarness, bots: Bots, qtbot: QtBot) -> None
     # "New call" from the tray: the dashboard makes the room and pre-join opens, as its own button does.
     rooms_before = len(await window.context.api.list_rooms())
     app_tray.new_call_action.trigger()
+    save_new_room(qtbot, window)
     await until(lambda: window.current is window.prejoin, what="pre-join from the tray")
     assert not app_tray.new_call_action.isEnabled(), "a second New call while one is being prepared"
     assert len(await window.context.api.list_rooms()) == rooms_before + 1

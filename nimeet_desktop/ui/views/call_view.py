@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
@@ -23,6 +24,7 @@ from nimeet_desktop.call.snapshots import ParticipantView
 from nimeet_desktop.media.audio_output import SILENCE_DBFS
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.net.error_codes import AnyErrorCode
 from nimeet_desktop.net.rest import RestError
 from nimeet_desktop.net.signaling import ConnectionState, SignalingError
 from nimeet_desktop.task_set import Once, TaskSet
@@ -55,6 +57,15 @@ LEVELS_INTERVAL_MS = 100
 QUIET_AFTER_RECONNECT_S = 3.0
 
 
+@dataclass(frozen=True, slots=True)
+class JoinFailure:
+    """Why ``CallView.start`` did not join: a sentence to show, and the server's code when it refused the join (the
+    window asks for a password, or explains a locked meeting, by it)."""
+
+    message: str
+    code: AnyErrorCode | None = None
+
+
 class CallView(QWidget):
     left_call = Signal()
     toast = Signal(str, ToastKind)
@@ -80,6 +91,7 @@ class CallView(QWidget):
         self.call: EngineCall | None = None
         self.meeting_controller: MeetingController | None = None
         self.room_id = ""
+        self.room_name: str | None = None  # the server's name for it, when pre-join knew it
         self.invite_url: str | None = None  # the server's inviteUrl, from pre-join
         self._quiet_until = 0.0
         self.reconnecting = False  # the signaling connection is lost and being made again
@@ -212,9 +224,12 @@ class CallView(QWidget):
         microphone: bool,
         camera_source: VideoSource | None,
         microphone_source: AudioSource | None,
-    ) -> str | None:
-        """Join ``room_id``; returns None, or why it failed (the sources are closed then)."""
+        password: str | None = None,
+    ) -> JoinFailure | None:
+        """Join ``room_id`` (with the room's ``password`` when it has one); returns None, or why it failed (the
+        sources are closed then)."""
         self.room_id = room_id
+        self.room_name = room_name
         self.invite_url = invite_url
         self._leave = Once(self._leave_now)
         self.muted_speech = MutedSpeechDetector()
@@ -225,7 +240,7 @@ class CallView(QWidget):
             for source in (camera_source, microphone_source):
                 if source is not None:
                     source.stop()
-            return messages.rest_error(exc)
+            return JoinFailure(messages.rest_error(exc))
         settings = self.context.settings
         self.call = call = await EngineCall.open(
             self.context.engine,
@@ -264,7 +279,9 @@ class CallView(QWidget):
         )
         self.grid.add_tile(own)
         try:
-            await self.call.join(camera=camera, microphone=microphone and not self.push_to_talk.joins_muted)
+            await self.call.join(
+                camera=camera, microphone=microphone and not self.push_to_talk.joins_muted, password=password
+            )
         except (SignalingError, OSError) as exc:  # Unauthorized is a SignalingError
             await self._teardown()
             return _join_failure(exc)
@@ -532,9 +549,10 @@ class CallView(QWidget):
         self.state_changed.emit()
 
 
-def _join_failure(exc: BaseException) -> str:
+def _join_failure(exc: BaseException) -> JoinFailure:
     if isinstance(exc, SignalingError):  # Unauthorized included
-        return messages.signaling_error(exc)
-    return QCoreApplication.translate("CallView", "Could not join the call ({reason})").format(
-        reason=clip(str(exc), MESSAGE_CHARS)
+        return JoinFailure(messages.signaling_error(exc), exc.code)
+    reason = clip(str(exc), MESSAGE_CHARS)
+    return JoinFailure(
+        QCoreApplication.translate("CallView", "Could not join the call ({reason})").format(reason=reason)
     )

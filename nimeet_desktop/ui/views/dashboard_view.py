@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -25,6 +27,7 @@ from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
 from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation, invite_menu, menu_button
 from nimeet_desktop.ui.network_hosting import NetworkHostingPanel
+from nimeet_desktop.ui.room_dialog import RoomDialog
 from nimeet_desktop.ui.untrusted import (
     ADDRESS_CHARS,
     NAME_CHARS,
@@ -41,12 +44,14 @@ logger = logging.getLogger(__name__)
 
 ROOM_ID_ROLE = Qt.ItemDataRole.UserRole
 INVITE_ROLE = Qt.ItemDataRole.UserRole + 1  # the room's inviteUrl as the server gave it (None from older servers)
+ROOM_ROLE = Qt.ItemDataRole.UserRole + 2  # the Room itself: its settings, and whether the user owns it
 
 
 class DashboardView(QWidget):
     join_requested = Signal(str, object)  # a room id, checked to exist, and its RoomInfoResponse (pre-join shows it)
     logged_out = Signal()
     toast = Signal(str)
+    error_toast = Signal(str)  # a toast in the error colour (ToastKind.ERROR)
     # A pasted link naming another server: the window offers to switch (it never happens silently).
     link_for_another_server = Signal(object)  # a JoinTarget
     settings_requested = Signal()
@@ -58,6 +63,9 @@ class DashboardView(QWidget):
         self.tasks = TaskSet("ui.dashboard", log=logger)
         self.loading = TaskSet("ui.rooms", log=logger)  # the room list: never a reason to ignore a click
         self._load_task: asyncio.Task[Any] | None = None
+        # The room settings (new call, Edit) and the question Delete asks, while open.
+        self.room_dialog: RoomDialog | None = None
+        self.delete_question: QMessageBox | None = None
 
         self.user_label = ElidedLabel()
         self.user_label.setObjectName("userLabel")
@@ -111,10 +119,17 @@ class DashboardView(QWidget):
         )
         self.open_button = QPushButton(self.tr("Join selected"))
         self.open_button.setObjectName("joinSelected")
+        # A room the user owns: its settings, or gone. Disabled for anyone else's room (the server would say no).
+        self.edit_button = QPushButton(icons.icon("settings"), self.tr("Edit"))
+        self.edit_button.setObjectName("editRoom")
+        self.delete_button = QPushButton(self.tr("Delete"))
+        self.delete_button.setObjectName("deleteRoom")
         self.refresh_button = QPushButton(icons.icon("refresh"), "")
         self.refresh_button.setToolTip(self.tr("Refresh"))
         self.refresh_button.setAccessibleName(self.tr("Refresh"))
         room_buttons = QHBoxLayout()
+        room_buttons.addWidget(self.edit_button)
+        room_buttons.addWidget(self.delete_button)
         room_buttons.addStretch(1)
         room_buttons.addWidget(self.copy_button)
         room_buttons.addWidget(self.copy_menu)
@@ -146,6 +161,8 @@ class DashboardView(QWidget):
         self.copy_button.clicked.connect(self._copy_selected)
         self.open_button.clicked.connect(lambda: self._open_room(self._selected_room()))
         self.refresh_button.clicked.connect(self.refresh)
+        self.edit_button.clicked.connect(self._edit_selected)
+        self.delete_button.clicked.connect(self._ask_delete_selected)
         self.hosting.toast.connect(self.toast)
         self._update_buttons()
 
@@ -160,6 +177,7 @@ class DashboardView(QWidget):
         self.settings_button.setIcon(icons.icon("settings"))
         self.copy_button.setIcon(icons.icon("copy"))
         self.refresh_button.setIcon(icons.icon("refresh"))
+        self.edit_button.setIcon(icons.icon("settings"))
 
     # ---- data -------------------------------------------------------------------------------------------
 
@@ -192,6 +210,7 @@ class DashboardView(QWidget):
             item = QListWidgetItem(f"{isolate(room.name, NAME_CHARS)}    ·    {clip(room.room_id)}")
             item.setData(ROOM_ID_ROLE, room.room_id)
             item.setData(INVITE_ROLE, room.invite_url)
+            item.setData(ROOM_ROLE, room)
             invite = invitation(room.room_id, self.context.server_url, room.invite_url)
             item.setToolTip(tooltip(invite.web or invite.app, ADDRESS_CHARS))
             self.rooms.addItem(item)
@@ -212,11 +231,26 @@ class DashboardView(QWidget):
         item = self.rooms.currentItem()
         return None if item is None else str(item.data(ROOM_ID_ROLE))
 
+    def _selected_owned_room(self) -> Room | None:
+        """The selected room when the signed-in user owns it (only its owner may change or delete it)."""
+        item = self.rooms.currentItem()
+        room = None if item is None else item.data(ROOM_ROLE)
+        user = self.context.user
+        if isinstance(room, Room) and user is not None and room.owner_id == user.id:
+            return room
+        return None
+
     def _update_buttons(self) -> None:
         selected = self._selected_room() is not None
         self.copy_button.setEnabled(selected)
         self.copy_menu.setEnabled(selected)
         self.open_button.setEnabled(selected)
+        owned = self._selected_owned_room() is not None
+        self.edit_button.setEnabled(owned)
+        self.delete_button.setEnabled(owned)
+        tip = "" if owned or not selected else self.tr("Only the room's owner can change or delete it")
+        for button in (self.edit_button, self.delete_button):
+            button.setToolTip(tip)
 
     # ---- actions ----------------------------------------------------------------------------------------
 
@@ -237,25 +271,94 @@ class DashboardView(QWidget):
         if (invite := self._selected_invitation()) is not None:
             self.toast.emit(copy_app_link(invite))
 
-    def _new_call(self) -> None:
-        if not self.tasks.busy:  # a double click makes one room, not two
-            self.tasks.spawn(self._create(), name="create-room")
+    # ---- room settings: a new call, Edit, Delete (issue 14) ----------------------------------------------
 
-    async def _create(self) -> None:
-        self.new_call_button.setEnabled(False)
-        try:
-            user = self.context.user
-            created = await self.context.api.create_room(
-                name=self.tr("{name}'s call").format(name=user.username) if user else None
-            )
-        except RestError as exc:
-            show_error(
-                self.join_error, self.tr("Could not start a call. {reason}").format(reason=messages.rest_error(exc))
-            )
+    def _new_call(self) -> None:
+        """The new room's settings first (its name filled in: Enter starts the call); the room is created when
+        they are saved, and pre-join opens for it."""
+        user = self.context.user
+        name = self.tr("{name}'s call").format(name=user.username) if user else ""
+        self._open_room_dialog(RoomDialog(self.context, self, default_name=name), self._created)
+
+    def _created(self, room: Room) -> None:
+        self.join_requested.emit(room.room_id, RoomInfoResponse(room=room, participant_count=0))
+
+    def _edit_selected(self) -> None:
+        room = self._selected_owned_room()
+        if room is not None:
+            self._open_room_dialog(RoomDialog(self.context, self, room=room), self._edited)
+
+    def _edited(self, _room: Room) -> None:
+        self.toast.emit(self.tr("Room settings saved"))
+        self.refresh()
+
+    def _open_room_dialog(self, dialog: RoomDialog, on_saved: Callable[[Room], None]) -> None:
+        if self.room_dialog is not None:  # one at a time: a double click opens one dialog, makes one room
+            dialog.deleteLater()
             return
-        finally:
-            self.new_call_button.setEnabled(True)
-        self.join_requested.emit(created.room.room_id, RoomInfoResponse(room=created.room, participant_count=0))
+        self.room_dialog = dialog
+        dialog.saved.connect(on_saved)
+        dialog.finished.connect(lambda _result: self._room_dialog_closed(dialog))
+        dialog.open()
+
+    def _room_dialog_closed(self, dialog: RoomDialog) -> None:
+        if self.room_dialog is dialog:
+            self.room_dialog = None
+        # The window is where the keys go again (pre-join's M and V): not every platform hands activation back.
+        self.window().activateWindow()
+        self.tasks.spawn(_dispose_dialog(dialog), name="room-dialog-closed")
+
+    def _ask_delete_selected(self) -> None:
+        room = self._selected_owned_room()
+        if room is None or self.delete_question is not None:
+            return
+        question = QMessageBox(self)
+        question.setObjectName("deleteRoomQuestion")
+        question.setIcon(QMessageBox.Icon.Warning)
+        question.setWindowTitle(self.tr("Delete room?"))
+        question.setTextFormat(Qt.TextFormat.PlainText)  # the room's name is the server's words
+        question.setText(self.tr("Delete “{room}”?").format(room=isolate(room.name, NAME_CHARS)))
+        question.setInformativeText(
+            self.tr("Anyone in it now leaves the call, and its invite link stops working. This cannot be undone.")
+        )
+        delete = question.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
+        delete.setObjectName("confirmDelete")
+        keep = question.addButton(self.tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
+        keep.setObjectName("cancelDelete")
+        question.setDefaultButton(keep)  # the answer that loses nothing
+        question.setEscapeButton(keep)
+        question.finished.connect(
+            lambda _result: self._delete_answered(question, room, question.clickedButton() is delete)
+        )
+        self.delete_question = question
+        question.open()
+
+    def _delete_answered(self, question: QMessageBox, room: Room, yes: bool) -> None:
+        if self.delete_question is question:
+            self.delete_question = None
+        question.deleteLater()
+        if yes:
+            self.tasks.spawn(self._delete(room), name="delete-room")
+
+    async def _delete(self, room: Room) -> None:
+        try:
+            await self.context.api.delete_room(room.room_id)
+        except ApiError as exc:
+            if exc.status == 403 and exc.code == ErrorCode.FORBIDDEN:
+                self.error_toast.emit(self.tr("Only the room's owner can delete it"))
+            elif exc.status == 404:  # gone already: the list catches up
+                self.error_toast.emit(messages.error_code(ErrorCode.ROOM_NOT_FOUND) or messages.api_error(exc))
+                self.refresh()
+            else:
+                reason = messages.api_error(exc)
+                self.error_toast.emit(self.tr("Could not delete the room. {reason}").format(reason=reason))
+            return
+        except RestError as exc:
+            reason = messages.rest_error(exc)
+            self.error_toast.emit(self.tr("Could not delete the room. {reason}").format(reason=reason))
+            return
+        self.toast.emit(self.tr("Room deleted"))
+        self.refresh()
 
     def _join_typed(self) -> None:
         text = self.join_edit.text().strip()
@@ -300,5 +403,14 @@ class DashboardView(QWidget):
 
     async def shutdown(self) -> None:
         """Stop what this screen started; the window awaits it when it closes."""
+        dialog, self.room_dialog = self.room_dialog, None
+        if dialog is not None:
+            dialog.reject()
+            await dialog.shutdown()
         await self.tasks.close()
         await self.loading.close()
+
+
+async def _dispose_dialog(dialog: RoomDialog) -> None:
+    await dialog.shutdown()
+    dialog.deleteLater()

@@ -28,9 +28,10 @@ from nimeet_desktop.ui.device_messages import DeviceProblems
 from nimeet_desktop.ui.device_pickers import device_pickers
 from nimeet_desktop.ui.form import card, error_label, show_error
 from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation, invite_menu, menu_button
+from nimeet_desktop.ui.password_prompt import PasswordProblem, PasswordPrompt
 from nimeet_desktop.ui.untrusted import ElidedLabel, clip, plain_label
 from nimeet_desktop.ui.video_tile import VideoTile
-from signaling_server.protocol import RoomInfoResponse
+from signaling_server.protocol import Room, RoomInfoResponse
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def meter_value(level_dbfs: float) -> int:
 
 
 class PreJoinView(QWidget):
-    join = Signal(str, bool, bool)  # room id, camera on, microphone on
+    join = Signal(str, bool, bool)  # room id, camera on, microphone on; the room's password is ``password``
     back = Signal()
     toast = Signal(str)
 
@@ -55,6 +56,11 @@ class PreJoinView(QWidget):
         self.room_id = ""
         self.room_name: str | None = None  # once known: the call window's title, without asking the server again
         self.invite_url: str | None = None  # the server's inviteUrl once known: copied here and in the call
+        self.room: Room | None = None  # once known
+        # The room's password as typed in the prompt, for this join only (kept nowhere else, never saved).
+        self.password: str | None = None
+        self.password_prompt: PasswordPrompt | None = None
+        self._join_when_ready = False  # the prompt was answered before the devices were listed
 
         # The room's name once known: the server's words, elided to the card's width.
         self.heading = ElidedLabel(self.tr("Ready to join?"))
@@ -158,6 +164,10 @@ class PreJoinView(QWidget):
         self.room_id = room_id
         self.room_name = None
         self.invite_url = None
+        self.room = None
+        self.password = None
+        self._join_when_ready = False
+        self._dismiss_password_prompt()
         user = self.context.user
         self.tile.set_avatar_name(user.username if user else None)  # "You", but with the user's own initial
         self.heading.setText(self.tr("Ready to join?"))
@@ -194,6 +204,9 @@ class PreJoinView(QWidget):
         self._fill(self.speakers, speakers, settings.speaker, self.tr("System default"))
         self.join_button.setEnabled(True)
         self.join_button.setFocus()
+        if self._join_when_ready:
+            self._join_when_ready = False
+            self._join()
         if self.room_name is None:
             self.tasks.spawn(self._fetch_room(), name="room-info")
         await asyncio.gather(self._open_camera(), self._open_microphone())
@@ -203,6 +216,7 @@ class PreJoinView(QWidget):
             self._show_room(info)
 
     def _show_room(self, info: RoomInfoResponse) -> None:
+        self.room = info.room
         self.room_name = info.room.name
         self.invite_url = info.room.invite_url
         self.heading.setText(info.room.name)
@@ -230,6 +244,7 @@ class PreJoinView(QWidget):
         return None if data is None else str(data)
 
     async def close_preview(self) -> None:
+        self._dismiss_password_prompt()
         self._clock.stop()
         await self.tasks.cancel_all()
         await self.preview.close()
@@ -294,8 +309,46 @@ class PreJoinView(QWidget):
     # ---- actions ----------------------------------------------------------------------------------------
 
     def _join(self) -> None:
+        if self.password is None and self._needs_password():
+            self.ask_password(None)  # asked before the devices go to the call: a refusal would close them
+            return
         self._remember_devices()
         self.join.emit(self.room_id, self.camera_button.isChecked(), self.mic_button.isChecked())
+
+    def _needs_password(self) -> bool:
+        """The room says it has a password, and the user is not its owner (the owner never types it). The server
+        decides in the end: a room that gained one since is asked for by ``ask_password`` when the join fails."""
+        user = self.context.user
+        return self.room is not None and self.room.has_password and (user is None or user.id != self.room.owner_id)
+
+    # ---- the room's password ------------------------------------------------------------------------------
+
+    def ask_password(self, problem: PasswordProblem | None) -> None:
+        """Ask for the room's password (``problem``: why again); answered, pre-join joins with it."""
+        self._dismiss_password_prompt()
+        prompt = PasswordPrompt(self, self.room_name, problem)
+        self.password_prompt = prompt
+        prompt.finished.connect(lambda result: self._password_answered(prompt, result))
+        prompt.open()
+
+    def _password_answered(self, prompt: PasswordPrompt, result: int) -> None:
+        if self.password_prompt is not prompt:
+            return  # dismissed by a newer question, or by leaving pre-join
+        self.password_prompt = None
+        prompt.deleteLater()
+        if result != PasswordPrompt.DialogCode.Accepted:
+            return  # pre-join stays: Join asks again, Back goes back
+        self.password = prompt.password
+        if self.join_button.isEnabled():
+            self._join()
+        else:
+            self._join_when_ready = True
+
+    def _dismiss_password_prompt(self) -> None:
+        prompt, self.password_prompt = self.password_prompt, None
+        if prompt is not None:
+            prompt.reject()
+            prompt.deleteLater()
 
     def invitation(self) -> Invitation:
         return invitation(self.room_id, self.context.server_url, self.invite_url)
