@@ -47,12 +47,14 @@ class MeetingController(QObject):
         self.me: Participant | None = None
         self._lobby: tuple[LobbyEntry, ...] = ()
         self._pending: list[ChatMessage] = []  # messages that came before we knew who we are
+        self._waiting = False  # we wait in the lobby (the window shows its screen)
         self._uploads: dict[str, asyncio.Event] = {}
         self._downloads: dict[str, asyncio.Task[None]] = {}
         call.meeting_changed.connect(self._meeting)
         call.chat_message.connect(self._chat)
         call.reaction.connect(view.show_reaction)
         call.muted_by_host.connect(lambda media, by: view.muted_by_host(media, by or None))
+        call.call_ended.connect(view.ended)
         view.raise_hand.connect(lambda raised: self._do(call.raise_hand(raised)))
         view.react.connect(lambda emoji: self._do(call.react(emoji)))
         panel = self.panel
@@ -77,9 +79,21 @@ class MeetingController(QObject):
         await self.tasks.close()
 
     # ---- the engine's events ----
+    def waiting_started(self) -> None:
+        """The join's answer was "wait in the lobby" (said once, whether its snapshot came first or not)."""
+        if not self._waiting and self.me is None:
+            self._waiting = True
+            self.view.waiting.emit()
+
     def _meeting(self, meeting: MeetingSnapshot) -> None:
-        if meeting.me is None or meeting.waiting:
+        if meeting.waiting:
+            self.waiting_started()
             return
+        if meeting.me is None or meeting.ended is not None:
+            return
+        if self._waiting:
+            self._waiting = False
+            self.view.admitted.emit()
         first = self.me is None
         self.me = meeting.me
         self.view.show_meeting_controls(True)

@@ -46,7 +46,7 @@ from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, ElidedLabel, clip, isolate
 from nimeet_desktop.ui.video_grid import SPACING, VideoGrid
 from nimeet_desktop.ui.video_tile import VideoTile
-from signaling_server.protocol import ChatMessage, MediaState, Participant
+from signaling_server.protocol import ChatMessage, MediaState, Participant, WaitingAck
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,10 @@ class CallView(QWidget):
     react = Signal(str)  # a reaction picked (one of protocol.REACTIONS)
     # A chat message from someone else arrived (username, text, file name or "", private): for desktop notifications
     chat_received = Signal(str, str, str, bool)
+    # The server's word on our place (the window shows the lobby's screen, the call again, or why it ended):
+    waiting = Signal()  # the join waits in the room's lobby
+    admitted = Signal()  # a host let us in
+    ended = Signal(str, str)  # removed, denied, ended-by-host or room-deleted; the host's name or ""
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -279,12 +283,14 @@ class CallView(QWidget):
         )
         self.grid.add_tile(own)
         try:
-            await self.call.join(
+            ack = await self.call.join(
                 camera=camera, microphone=microphone and not self.push_to_talk.joins_muted, password=password
             )
         except (SignalingError, OSError) as exc:  # Unauthorized is a SignalingError
             await self._teardown()
             return _join_failure(exc)
+        if isinstance(ack, WaitingAck) and self.meeting_controller is not None:
+            self.meeting_controller.waiting_started()
         self.context.remember_room(room_id)
         self._local_media(self.call.media_state)
         self._update_count()
