@@ -1009,6 +1009,14 @@
         <translation>Вас удалили с этой встречи: присоединиться снова можно будет после её окончания</translation>
     </message>
     <message>
+        <source>You are the only host: make someone else a host first</source>
+        <translation>Вы единственный организатор: сначала сделайте организатором кого-то ещё</translation>
+    </message>
+    <message>
+        <source>Another meeting is scheduled in this room at that time</source>
+        <translation>На это время в этой комнате уже запланирована другая встреча</translation>
+    </message>
+    <message>
         <source>Cannot reach the server: check your connection</source>
         <translation>Не удаётся связаться с сервером: проверьте подключение к сети</translation>
     </message>

@@ -75,6 +75,11 @@ ERROR_CODES: dict[AnyErrorCode, str] = {
     ErrorCode.REMOVED_FROM_ROOM: QT_TRANSLATE_NOOP(
         "Messages", "You were removed from this meeting: you can join again once it has ended"
     ),
+    # A host's action refused: the only host stepping down (issue 14); a meeting overlapping another (issue 15).
+    ErrorCode.LAST_HOST: QT_TRANSLATE_NOOP("Messages", "You are the only host: make someone else a host first"),
+    ErrorCode.SCHEDULE_CONFLICT: QT_TRANSLATE_NOOP(
+        "Messages", "Another meeting is scheduled in this room at that time"
+    ),
     # The client's own (net/error_codes.py); UNKNOWN, a code of a newer server, gets the fallback.
     LocalErrorCode.UNREACHABLE: QT_TRANSLATE_NOOP("Messages", "Cannot reach the server: check your connection"),
     LocalErrorCode.TIMEOUT: QT_TRANSLATE_NOOP("Messages", "The server did not answer in time: please try again"),
