@@ -181,6 +181,8 @@ def build(
         "Maintainer": MAINTAINER,
         "Installed-Size": str(installed_kib),
         "Depends": ", ".join(depends(bundle)),
+        # Meetings' reactions are emoji; a desktop without a colour emoji font shows them as boxes.
+        "Recommends": "fonts-noto-color-emoji",
         "Section": "net",
         "Priority": "optional",
         "Description": DESCRIPTION,

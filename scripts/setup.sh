@@ -126,6 +126,10 @@ have_library libportaudio.so.2 || install_packages "PortAudio: the microphone an
 if [ "$(uname -s)" = Linux ] && ! { command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q .; }; then
   install_packages "a font for the window's text" fontconfig fonts-dejavu-core
 fi
+# Reactions in meetings (👍 👏 …) are emoji: without a font that has them they show as empty boxes.
+if [ "$(uname -s)" = Linux ] && ! { command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi emoji; }; then
+  install_packages "a font for the reactions' emoji" fonts-noto-color-emoji
+fi
 # pynput (push-to-talk's key listener) depends on evdev on Linux, which PyPI has only as source: pip builds it with
 # a C compiler, the kernel's input headers and Python's own. (The installers bundle no evdev: they never compile.)
 if [ "$(uname -s)" = Linux ]; then

@@ -876,6 +876,10 @@
 <context>
     <name>MeetingController</name>
     <message>
+        <source>The room&apos;s settings cannot be read right now.</source>
+        <translation>Настройки комнаты сейчас не удаётся получить.</translation>
+    </message>
+    <message>
         <source>That message cannot be sent: it is empty or too long.</source>
         <translation>Это сообщение нельзя отправить: оно пустое или слишком длинное.</translation>
     </message>
@@ -1263,6 +1267,10 @@
     <message>
         <source>While the room is locked, nobody new can join</source>
         <translation>Пока комната закрыта, новые участники не могут войти</translation>
+    </message>
+    <message>
+        <source>Room settings…</source>
+        <translation>Настройки комнаты…</translation>
     </message>
     <message>
         <source>Waiting to join ({count})</source>

@@ -128,6 +128,22 @@ async def meeting(app: AppHarness, qtbot: QtBot, tmp_path: Path) -> None:
         await until(lambda: (ada_saves / from_app.name).exists(), timeout=30, what="ada saved our file")
         assert sha256(ada_saves / from_app.name) == sha256(from_app)
 
+        # The owner changes the room's settings from the call; everyone's title follows the server's room-updated.
+        controller = view.meeting_controller
+        assert controller is not None
+        await until(lambda: not people.room_settings_button.isHidden(), what="the owner's room settings")
+        if not people.isVisible():
+            qtbot.mouseClick(view.controls.people_button, Qt.MouseButton.LeftButton)
+        await until(lambda: people.room_settings_button.isVisible(), what="the People tab open")
+        qtbot.mouseClick(people.room_settings_button, Qt.MouseButton.LeftButton)
+        await until(lambda: (d := controller.room_dialog) is not None and d.isVisible(), what="the room's settings")
+        dialog = controller.room_dialog
+        assert dialog is not None and dialog.name.edit.text()
+        dialog.name.edit.clear()
+        qtbot.keyClicks(dialog.name.edit, "Design review")
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        await until(lambda: view.title.full_text == "Design review", what="the title renamed")
+
         # The host mutes grace, then removes her.
         grace_id = ids["grace_bot"]
         panel.mute.emit(grace_id, "microphone")

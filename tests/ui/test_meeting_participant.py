@@ -47,6 +47,7 @@ async def participant(app: AppHarness, qtbot: QtBot) -> None:
         await until(lambda: window.current is view and view.grid.tile(host.sid) is not None, what="let in")
         await until(lambda: view.controls.people_button.isVisible(), what="the meeting's controls")
         app_sid = knock["socketId"]
+        assert view.meeting.people.room_settings_button.isHidden()  # not our room: not ours to change
 
         # Muted by the host: the microphone goes off, a toast says who; we may turn it on again.
         toasts: list[str] = []

@@ -26,6 +26,7 @@ from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.engine_call import EngineCall
 from nimeet_desktop.ui.meeting.panel import MeetingPanel
+from nimeet_desktop.ui.room_dialog import RoomDialog
 from nimeet_desktop.ui.toast import ToastKind
 from signaling_server.protocol import ChatMessage, FileInfo, LobbyEntry, ModeratedMedia, Participant, Role
 
@@ -72,10 +73,17 @@ class MeetingController(QObject):
         panel.cancel_upload.connect(self._cancel_upload)
         panel.save_file.connect(self._save_file)
         panel.cancel_download.connect(self._cancel_download)
+        panel.edit_room.connect(self._edit_room)
+        self.room_dialog: RoomDialog | None = None
 
     async def close(self) -> None:
         for event in self._uploads.values():
             event.set()
+        dialog, self.room_dialog = self.room_dialog, None
+        if dialog is not None:
+            dialog.reject()
+            await dialog.shutdown()
+            dialog.deleteLater()
         await self.tasks.close()
 
     # ---- the engine's events ----
@@ -104,6 +112,40 @@ class MeetingController(QObject):
         if first and self._pending:
             self.panel.set_history([*self._pending])
             self._pending.clear()
+        if first:
+            self.tasks.spawn(self._learn_owner(meeting.me.user_id), name="room owner")
+        if meeting.room is not None:
+            self.view.title.setText(meeting.room.name)  # renamed by its owner during the call
+
+    async def _learn_owner(self, user_id: str) -> None:
+        info = await self.context.room_info(self.room_id)
+        self.panel.people.set_room_owner(info is not None and info.room.owner_id == user_id)
+
+    def _edit_room(self) -> None:
+        """The owner's room settings, from the call: the dialog sends the change itself; the server then tells
+        everyone in the room (``room-updated``), us included."""
+        if self.room_dialog is not None:
+            return
+        self.tasks.spawn(self._open_room_dialog(), name="room settings")
+
+    async def _open_room_dialog(self) -> None:
+        info = await self.context.room_info(self.room_id)
+        if info is None or self.room_dialog is not None:
+            if info is None:
+                self.view.toast.emit(
+                    QCoreApplication.translate("MeetingController", "The room's settings cannot be read right now."),
+                    ToastKind.ERROR,
+                )
+            return
+        dialog = self.room_dialog = RoomDialog(self.context, self.view, room=info.room)
+        dialog.finished.connect(lambda _result: self.tasks.spawn(self._dialog_closed(dialog), name="dialog closed"))
+        dialog.open()
+
+    async def _dialog_closed(self, dialog: RoomDialog) -> None:
+        if self.room_dialog is dialog:
+            self.room_dialog = None
+        await dialog.shutdown()
+        dialog.deleteLater()
 
     def _chat(self, message: ChatMessage) -> None:
         if self.me is None:

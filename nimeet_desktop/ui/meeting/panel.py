@@ -48,6 +48,7 @@ class MeetingPanel(QWidget):
     waiting_changed = Signal(int)  # people in the lobby, for hosts
     tab_changed = Signal(str)  # "people" or "chat"
     close_requested = Signal()
+    edit_room = Signal()  # the room's owner asked for its settings
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,7 +89,18 @@ class MeetingPanel(QWidget):
         layout.addWidget(self.stack, 1)
         self.tabs.currentChanged.connect(self._tab_changed)
 
-        for signal in ("admit", "deny", "admit_all", "mute", "set_role", "lower_hand", "remove", "mute_all", "lock"):
+        for signal in (
+            "admit",
+            "deny",
+            "admit_all",
+            "mute",
+            "set_role",
+            "lower_hand",
+            "remove",
+            "mute_all",
+            "lock",
+            "edit_room",
+        ):
             getattr(self.people, signal).connect(getattr(self, signal))
         self.people.waiting_changed.connect(self.waiting_changed)
         for signal in ("send_chat", "send_file", "cancel_upload", "save_file", "cancel_download", "received"):

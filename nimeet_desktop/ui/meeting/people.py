@@ -218,6 +218,7 @@ class PeopleTab(QWidget):
     mute_all = Signal()
     lock = Signal(bool)
     waiting_changed = Signal(int)  # people in the lobby (hosts only; 0 for everyone else)
+    edit_room = Signal()  # the room's owner asked for its settings
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -262,12 +263,18 @@ class PeopleTab(QWidget):
         self.lock_box.setIcon(icons.icon("lock"))
         self.lock_box.setToolTip(self.tr("While the room is locked, nobody new can join"))
         self.lock_box.clicked.connect(lambda: self.lock.emit(not self.locked))
+        # The room's own settings (name, description, seats, lobby, password): its owner's, from the call too.
+        self.room_settings_button = QPushButton(icons.icon("settings"), self.tr("Room settings…"))
+        self.room_settings_button.setObjectName("roomSettingsButton")
+        self.room_settings_button.clicked.connect(self.edit_room)
+        self.room_settings_button.hide()
         # One above the other: side by side, a longer language's words made the panel scroll sideways.
         host_layout = QVBoxLayout(self.host_box)
         host_layout.setContentsMargins(8, 0, 8, 8)
         host_layout.setSpacing(6)
         host_layout.addWidget(self.mute_all_button, 0, Qt.AlignmentFlag.AlignLeft)
         host_layout.addWidget(self.lock_box, 0, Qt.AlignmentFlag.AlignLeft)
+        host_layout.addWidget(self.room_settings_button, 0, Qt.AlignmentFlag.AlignLeft)
 
         self.people_title = plain_label()
         self.people_title.setObjectName("peopleTitle")
@@ -439,3 +446,7 @@ class PeopleTab(QWidget):
         box.finished.connect(answered)
         self.confirmation = box
         box.open()
+
+    def set_room_owner(self, owner: bool) -> None:
+        """Whether we own the room (its settings are ours to change from the call)."""
+        self.room_settings_button.setVisible(owner)
