@@ -1262,11 +1262,11 @@
     </message>
     <message>
         <source>Lock room</source>
-        <translation>Закрыть комнату</translation>
+        <translation>Закрыть вход</translation>
     </message>
     <message>
         <source>While the room is locked, nobody new can join</source>
-        <translation>Пока комната закрыта, новые участники не могут войти</translation>
+        <translation>Пока вход закрыт, новые участники не могут войти</translation>
     </message>
     <message>
         <source>Room settings…</source>
