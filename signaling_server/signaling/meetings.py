@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
 
 from signaling_server.db.models import RoomRow
 from signaling_server.protocol import (
@@ -62,6 +65,10 @@ from signaling_server.signaling.state import (
     Waiter,
 )
 
+M = TypeVar("M", bound=BaseModel)
+# A meeting event's handler once membership is checked: (session, message, the room's id, the sender).
+InRoom = Callable[[SocketSession, M, str, Member], Awaitable[dict[str, Any]]]
+
 if TYPE_CHECKING:
     from signaling_server.signaling.handlers import Signaling
 
@@ -84,20 +91,20 @@ class MeetingHandlers:
         self._sig = signaling
         self._svc = signaling.services
         self._sio = signaling.sio
-        route = signaling.route
-        route(ClientEvent.ADMIT, Target, self.admit)
-        route(ClientEvent.DENY, Target, self.deny)
-        route(ClientEvent.SET_ROLE, SetRole, self.set_role)
-        route(ClientEvent.MUTE_PARTICIPANT, MuteParticipant, self.mute_participant)
-        route(ClientEvent.MUTE_ALL, NoFields, self.mute_all)
-        route(ClientEvent.REMOVE_PARTICIPANT, Target, self.remove_participant)
-        route(ClientEvent.LOCK_ROOM, LockRoom, self.lock_room)
-        route(ClientEvent.LOWER_HAND, Target, self.lower_hand)
-        route(ClientEvent.END_MEETING, NoFields, self.end_meeting)
-        route(ClientEvent.CHAT_MESSAGE, SendChat, self.chat_message)
-        route(ClientEvent.RAISE_HAND, RaiseHand, self.raise_hand)
-        route(ClientEvent.REACTION, SendReaction, self.reaction)
-        route(ClientEvent.RECORDING, SetRecording, self.recording)
+        route, hosts, members = signaling.route, self._for_hosts, self._for_members
+        route(ClientEvent.ADMIT, Target, hosts(self.admit))
+        route(ClientEvent.DENY, Target, hosts(self.deny))
+        route(ClientEvent.SET_ROLE, SetRole, hosts(self.set_role))
+        route(ClientEvent.MUTE_PARTICIPANT, MuteParticipant, hosts(self.mute_participant))
+        route(ClientEvent.MUTE_ALL, NoFields, hosts(self.mute_all))
+        route(ClientEvent.REMOVE_PARTICIPANT, Target, hosts(self.remove_participant))
+        route(ClientEvent.LOCK_ROOM, LockRoom, hosts(self.lock_room))
+        route(ClientEvent.LOWER_HAND, Target, hosts(self.lower_hand))
+        route(ClientEvent.END_MEETING, NoFields, hosts(self.end_meeting))
+        route(ClientEvent.RECORDING, SetRecording, hosts(self.recording))
+        route(ClientEvent.CHAT_MESSAGE, SendChat, members(self.chat_message))
+        route(ClientEvent.RAISE_HAND, RaiseHand, members(self.raise_hand))
+        route(ClientEvent.REACTION, SendReaction, members(self.reaction))
 
     # ---- helpers ----
     async def _emit_room(self, room_id: str, event: str, payload: dict[str, Any], skip: str | None = None) -> None:
@@ -106,21 +113,28 @@ class MeetingHandlers:
     async def _hosts(self, room_id: str) -> list[Member]:
         return [m for m in await self._svc.rooms.members(room_id) if m.role == "host"]
 
-    async def _in_room(self, session: SocketSession) -> Member | Ack:
-        member = await self._svc.rooms.member(session.sid)
-        if member is None:
-            return error_ack(ErrorCode.NOT_IN_ROOM, "join a room first (waiting in a lobby is not being in it)")
-        return member
+    def _for_members(self, handler: InRoom[M]) -> Callable[[SocketSession, M], Awaitable[Ack]]:
+        """``handler`` runs for a socket in a room (``not-in-room`` otherwise: waiting in a lobby is not being in
+        it), with the room's id and the sender as a member."""
 
-    async def _host(self, session: SocketSession) -> tuple[str, Member] | Ack:
-        member = await self._in_room(session)
-        if isinstance(member, dict):
-            return member
-        if member.role != "host":
-            return error_ack(ErrorCode.FORBIDDEN, "only a host can do that")
-        room_id = await self._svc.rooms.room_of(session.sid)
-        assert room_id is not None  # a member is in a room
-        return room_id, member
+        async def checked(session: SocketSession, msg: M) -> Ack:
+            member = await self._svc.rooms.member(session.sid)
+            room_id = await self._svc.rooms.room_of(session.sid)
+            if member is None or room_id is None:
+                return error_ack(ErrorCode.NOT_IN_ROOM, "join a room first (waiting in a lobby is not being in it)")
+            return await handler(session, msg, room_id, member)
+
+        return checked
+
+    def _for_hosts(self, handler: InRoom[M]) -> Callable[[SocketSession, M], Awaitable[Ack]]:
+        """As ``_for_members``, then ``forbidden`` unless the sender is a host."""
+
+        async def host_only(session: SocketSession, msg: M, room_id: str, member: Member) -> Ack:
+            if member.role != "host":
+                return error_ack(ErrorCode.FORBIDDEN, "only a host can do that")
+            return await handler(session, msg, room_id, member)
+
+        return self._for_members(host_only)
 
     async def _target(self, room_id: str, sender: str, target: str, allow_self: bool = False) -> Member | Ack:
         member = await self._svc.rooms.member(target)
@@ -178,11 +192,7 @@ class MeetingHandlers:
                 await self._sig.send_to(member.socket_id, ServerEvent.LOBBY_KNOCK, _entry(waiter).wire())
 
     # ---- the lobby ----
-    async def admit(self, session: SocketSession, msg: Target) -> Ack:
-        host = await self._host(session)
-        if isinstance(host, dict):
-            return host
-        room_id, _ = host
+    async def admit(self, session: SocketSession, msg: Target, room_id: str, _sender: Member) -> Ack:
         room = await self._svc.store.room(room_id)
         if room is None:
             return error_ack(ErrorCode.UNKNOWN_TARGET, "nobody with that id is waiting in this room's lobby")
@@ -217,11 +227,7 @@ class MeetingHandlers:
         logger.info("admitted", extra={"roomId": room_id, "sid": target, "by": by})
         return OK
 
-    async def deny(self, session: SocketSession, msg: Target) -> Ack:
-        host = await self._host(session)
-        if isinstance(host, dict):
-            return host
-        room_id, _ = host
+    async def deny(self, session: SocketSession, msg: Target, room_id: str, _sender: Member) -> Ack:
         rooms = self._svc.rooms
         if await rooms.lobby_of(msg.target) != room_id or await rooms.unknock(msg.target) is None:
             return error_ack(ErrorCode.UNKNOWN_TARGET, "nobody with that id is waiting in this room's lobby")
@@ -230,11 +236,7 @@ class MeetingHandlers:
         return OK
 
     # ---- moderation ----
-    async def set_role(self, session: SocketSession, msg: SetRole) -> Ack:
-        host = await self._host(session)
-        if isinstance(host, dict):
-            return host
-        room_id, _ = host
+    async def set_role(self, session: SocketSession, msg: SetRole, room_id: str, _sender: Member) -> Ack:
         target = await self._target(room_id, session.sid, msg.target, allow_self=True)
         if isinstance(target, dict):
             return target
@@ -250,11 +252,7 @@ class MeetingHandlers:
         await self._role_changed(room_id, target)
         return OK
 
-    async def mute_participant(self, session: SocketSession, msg: MuteParticipant) -> Ack:
-        host = await self._host(session)
-        if isinstance(host, dict):
-            return host
-        room_id, sender = host
+    async def mute_participant(self, session: SocketSession, msg: MuteParticipant, room_id: str, sender: Member) -> Ack:
         target = await self._target(room_id, session.sid, msg.target)
         if isinstance(target, dict):
             return target
@@ -268,21 +266,13 @@ class MeetingHandlers:
         toggled = MediaToggled(socket_id=target.socket_id, media_type=media, enabled=False).wire()
         await self._emit_room(room_id, ServerEvent.MEDIA_TOGGLED, toggled, skip=target.socket_id)
 
-    async def mute_all(self, session: SocketSession, msg: NoFields) -> Ack:
-        host = await self._host(session)
-        if isinstance(host, dict):
-            return host
-        room_id, sender = host
+    async def mute_all(self, session: SocketSession, msg: NoFields, room_id: str, sender: Member) -> Ack:
         for member in await self._svc.rooms.members(room_id):
             if member.role != "host":
                 await self._mute(room_id, member, "microphone", sender)
         return OK
 
-    async def remove_participant(self, session: SocketSession, msg: Target) -> Ack:
-        host = await self._host(session)
-        if isinstance(host, dict):
-            return host
-        room_id, sender = host
+    async def remove_participant(self, session: SocketSession, msg: Target, room_id: str, sender: Member) -> Ack:
         target = await self._target(room_id, session.sid, msg.target)
         if isinstance(target, dict):
             return target
@@ -298,22 +288,14 @@ class MeetingHandlers:
         logger.info("removed by a host", extra={"roomId": room_id, "sid": target.socket_id, "by": session.sid})
         return OK
 
-    async def lock_room(self, session: SocketSession, msg: LockRoom) -> Ack:
-        host = await self._host(session)
-        if isinstance(host, dict):
-            return host
-        room_id, _ = host
+    async def lock_room(self, session: SocketSession, msg: LockRoom, room_id: str, _sender: Member) -> Ack:
         await self._svc.rooms.set_locked(room_id, msg.locked)
         room = await self._room_wire(room_id, session.base_url)
         if room is not None:
             await self._emit_room(room_id, ServerEvent.ROOM_UPDATED, RoomUpdated(room=room).wire())
         return OK
 
-    async def lower_hand(self, session: SocketSession, msg: Target) -> Ack:
-        host = await self._host(session)
-        if isinstance(host, dict):
-            return host
-        room_id, _ = host
+    async def lower_hand(self, session: SocketSession, msg: Target, room_id: str, _sender: Member) -> Ack:
         target = await self._target(room_id, session.sid, msg.target)
         if isinstance(target, dict):
             return target
@@ -322,11 +304,7 @@ class MeetingHandlers:
         await self._emit_room(room_id, ServerEvent.HAND_RAISED, payload)
         return OK
 
-    async def end_meeting(self, session: SocketSession, msg: NoFields) -> Ack:
-        host = await self._host(session)
-        if isinstance(host, dict):
-            return host
-        room_id, sender = host
+    async def end_meeting(self, session: SocketSession, msg: NoFields, room_id: str, sender: Member) -> Ack:
         ended = MeetingEnded(reason="ended-by-host", by=sender.socket_id, by_username=sender.username)
         await self._end(room_id, ended)
         logger.info("meeting ended by a host", extra={"roomId": room_id, "by": session.sid})
@@ -347,16 +325,11 @@ class MeetingHandlers:
         return ended
 
     # ---- everyone in the room ----
-    async def chat_message(self, session: SocketSession, msg: SendChat) -> Ack:
-        member = await self._in_room(session)
-        if isinstance(member, dict):
-            return member
+    async def chat_message(self, session: SocketSession, msg: SendChat, room_id: str, member: Member) -> Ack:
         if session.chat_window is None:
             session.chat_window = SlidingWindow(*CHAT_RATE)
-        if not session.chat_window.take():
+        if not session.chat_window.take():  # the contract's own limit, stricter than the socket's event budget
             return error_ack(ErrorCode.RATE_LIMITED, "too many messages; wait a few seconds")
-        room_id = await self._svc.rooms.room_of(session.sid)
-        assert room_id is not None
         if msg.to is not None:
             target = await self._target(room_id, session.sid, msg.to)
             if isinstance(target, dict):
@@ -387,38 +360,24 @@ class MeetingHandlers:
         await self._svc.rooms.add_chat(room_id, message)
         await self._emit_room(room_id, ServerEvent.CHAT_MESSAGE, payload, skip=None if echo else message.from_)
 
-    async def raise_hand(self, session: SocketSession, msg: RaiseHand) -> Ack:
-        member = await self._in_room(session)
-        if isinstance(member, dict):
-            return member
+    async def raise_hand(self, session: SocketSession, msg: RaiseHand, room_id: str, member: Member) -> Ack:
         # Raising an already raised hand keeps its place in the queue.
         at = (member.hand_raised_at or _now()) if msg.raised else None
-        room_id = await self._svc.rooms.set_hand(session.sid, at)
-        if room_id is None:
-            return error_ack(ErrorCode.NOT_IN_ROOM, "join a room first")
+        await self._svc.rooms.set_hand(session.sid, at)
         payload = HandRaised(socket_id=session.sid, raised=msg.raised, at=at).wire()
         await self._emit_room(room_id, ServerEvent.HAND_RAISED, payload, skip=session.sid)
         return OK
 
-    async def reaction(self, session: SocketSession, msg: SendReaction) -> Ack:
-        member = await self._in_room(session)
-        if isinstance(member, dict):
-            return member
+    async def reaction(self, session: SocketSession, msg: SendReaction, room_id: str, member: Member) -> Ack:
         if session.reaction_window is None:
             session.reaction_window = SlidingWindow(*REACTION_RATE)
         if not session.reaction_window.take():
             return error_ack(ErrorCode.RATE_LIMITED, "too many reactions; wait a few seconds")
-        room_id = await self._svc.rooms.room_of(session.sid)
-        assert room_id is not None
         payload = Reaction(socket_id=session.sid, emoji=msg.emoji).wire()
         await self._emit_room(room_id, ServerEvent.REACTION, payload, skip=session.sid)
         return OK
 
-    async def recording(self, session: SocketSession, msg: SetRecording) -> Ack:
-        host = await self._host(session)
-        if isinstance(host, dict):
-            return host
-        room_id, _ = host
+    async def recording(self, session: SocketSession, msg: SetRecording, room_id: str, _sender: Member) -> Ack:
         await self._svc.rooms.set_recording(session.sid, msg.active)
         payload = RecordingChanged(socket_id=session.sid, active=msg.active).wire()
         await self._emit_room(room_id, ServerEvent.RECORDING_CHANGED, payload, skip=session.sid)
