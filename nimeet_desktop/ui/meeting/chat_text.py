@@ -21,7 +21,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
-from nimeet_desktop.ui.untrusted import link_spans, message_text
+from nimeet_desktop.ui.untrusted import link_spans, message_text, tooltip
 
 LINK_SCHEMES = ("http", "https")
 # First-strong isolate ... pop: an address keeps its own direction whatever override the words before it opened, so
@@ -79,7 +79,7 @@ class ChatText(QTextBrowser):
             link.setAnchorHref(url)
             link.setForeground(self.palette().link())
             link.setFontUnderline(True)
-            link.setToolTip(url)
+            link.setToolTip(tooltip(url, len(url)))  # a tooltip is read as rich text: the sender's URL escaped
             cursor.insertText(_FSI, plain)
             cursor.insertText(words, link)
             cursor.insertText(_PDI, plain)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from nimeet_desktop.ui import icons, theme
-from nimeet_desktop.ui.untrusted import ElidedLabel, clip, isolate, plain_label
+from nimeet_desktop.ui.untrusted import ElidedLabel, clip, isolate, plain_label, tooltip
 from signaling_server.protocol import LobbyEntry, Participant
 
 AVATAR_SIDE = 32
@@ -170,7 +170,7 @@ class PersonRow(QWidget):
         self.menu_button.setVisible(am_host)
         self.menu_button.setIcon(icons.icon("more", secondary))
         action = self.tr("More actions for {name}").format(name=isolate(participant.username))
-        self.menu_button.setToolTip(action)
+        self.menu_button.setToolTip(tooltip(action, len(action)))  # Qt reads a tooltip as rich text: escaped
         self.menu_button.setAccessibleName(action)
         self.setAccessibleName(name)
 
