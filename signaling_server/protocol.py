@@ -469,20 +469,23 @@ class OkAck(WireModel):
     ok: Literal[True] = True
 
 
-class JoinAck(WireModel):
-    ok: Literal[True] = True
-    self_: Participant = Field(alias="self")
-    participants: list[Participant]
-    # v1.1: the meeting's room-wide chat so far (oldest first); for hosts, everyone waiting in the lobby (absent
-    # for everyone else).
-    chat: list[ChatMessage] = Field(default_factory=list)
-    lobby: list[LobbyEntry] | None = None
+class _Arrival(WireModel):
+    """A join ack and ``admitted`` (v1.1): ``lobby`` is for hosts only, and absent for everyone else."""
 
     def wire(self) -> dict[str, Any]:
         body = super().wire()
-        if body["lobby"] is None:
+        if body.get("lobby", ()) is None:
             del body["lobby"]
         return body
+
+
+class JoinAck(_Arrival):
+    ok: Literal[True] = True
+    self_: Participant = Field(alias="self")
+    participants: list[Participant]
+    # v1.1: the meeting's room-wide chat so far (oldest first); for hosts, everyone waiting in the lobby.
+    chat: list[ChatMessage] = Field(default_factory=list)
+    lobby: list[LobbyEntry] | None = None
 
 
 class WaitingAck(WireModel):
@@ -493,19 +496,13 @@ class WaitingAck(WireModel):
     self_: Participant = Field(alias="self")
 
 
-class Admitted(WireModel):
+class Admitted(_Arrival):
     """``admitted``: a host let this waiting socket in; the same as a join ack without ``ok``."""
 
     self_: Participant = Field(alias="self")
     participants: list[Participant]
     chat: list[ChatMessage] = Field(default_factory=list)
     lobby: list[LobbyEntry] | None = None
-
-    def wire(self) -> dict[str, Any]:
-        body = super().wire()
-        if body["lobby"] is None:
-            del body["lobby"]
-        return body
 
 
 class ErrorAck(WireModel):
