@@ -40,6 +40,7 @@ from signaling_server.protocol import (
     Reaction,
     RecordingChanged,
     Removed,
+    Role,
     RoleChanged,
     Room,
     RoomUpdated,
@@ -178,18 +179,19 @@ class MeetingHandlers:
 
     async def after_leave(self, left: Left) -> None:
         for member in left.promoted:
-            await self._role_changed(left.room_id, member)
+            await self._role_changed(left.room_id, member.socket_id, member.role)
         if left.ended_meeting is not None:
             logger.info("meeting ended: the room is empty", extra={"roomId": left.room_id})
             await self._svc.files.discard_meeting(left.room_id, left.ended_meeting)
 
-    async def _role_changed(self, room_id: str, member: Member) -> None:
-        payload = RoleChanged(socket_id=member.socket_id, role=member.role).wire()
+    async def _role_changed(self, room_id: str, socket_id: str, role: Role) -> None:
+        """Everyone is told (from the values given, not a member object: a shared room state hands out copies)."""
+        payload = RoleChanged(socket_id=socket_id, role=role).wire()
         await self._emit_room(room_id, ServerEvent.ROLE_CHANGED, payload)
-        if member.role == "host":
+        if role == "host":
             # A new host learns who is waiting the way hosts always do: one knock each.
             for waiter in await self._svc.rooms.lobby(room_id):
-                await self._sig.send_to(member.socket_id, ServerEvent.LOBBY_KNOCK, _entry(waiter).wire())
+                await self._sig.send_to(socket_id, ServerEvent.LOBBY_KNOCK, _entry(waiter).wire())
 
     # ---- the lobby ----
     async def admit(self, session: SocketSession, msg: Target, room_id: str, _sender: Member) -> Ack:
@@ -249,7 +251,7 @@ class MeetingHandlers:
             await self._svc.rooms.set_role(target.socket_id, msg.role)
         except LastHost:
             return last_host
-        await self._role_changed(room_id, target)
+        await self._role_changed(room_id, target.socket_id, msg.role)
         return OK
 
     async def mute_participant(self, session: SocketSession, msg: MuteParticipant, room_id: str, sender: Member) -> Ack:
