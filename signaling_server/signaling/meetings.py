@@ -33,6 +33,7 @@ from signaling_server.protocol import (
     LockRoom,
     MediaToggled,
     MeetingEnded,
+    ModeratedMedia,
     MutedByHost,
     MuteParticipant,
     NoFields,
@@ -261,7 +262,7 @@ class MeetingHandlers:
         await self._mute(room_id, target, msg.media_type, sender)
         return OK
 
-    async def _mute(self, room_id: str, target: Member, media: Any, by: Member) -> None:
+    async def _mute(self, room_id: str, target: Member, media: ModeratedMedia, by: Member) -> None:
         await self._svc.rooms.set_media(target.socket_id, media, False)
         told = MutedByHost(media_type=media, by=by.socket_id, by_username=by.username).wire()
         await self._sig.send_to(target.socket_id, ServerEvent.MUTED_BY_HOST, told)
