@@ -330,6 +330,40 @@ class RoomListResponse(WireModel):
     rooms: list[Room]
 
 
+# ---- v1.1 preferences: what belongs to the person, not to one machine (GET/PUT /api/users/me/preferences) --------
+VideoQuality = Literal["360p", "720p", "1080p"]
+Language = Literal["system", "en", "ru"]
+REMINDER_MINUTES_MAX = 10080  # a week
+
+
+class PreferencesBody(InputModel):
+    """PUT: the whole object, every field given (a field left out is ``invalid-input``, not "unchanged")."""
+
+    join_with_camera: bool
+    join_with_microphone: bool
+    video_quality: VideoQuality
+    background_blur: bool
+    notifications: bool
+    language: Language
+    reminder_minutes: Annotated[int, Field(ge=0, le=REMINDER_MINUTES_MAX)] | None
+
+
+class Preferences(WireModel):
+    """What the server answers; a user who never saved any gets these defaults."""
+
+    join_with_camera: bool = True
+    join_with_microphone: bool = True
+    video_quality: VideoQuality = "720p"
+    background_blur: bool = False
+    notifications: bool = True
+    language: Language = "system"
+    reminder_minutes: int | None = 10
+
+
+class PreferencesResponse(WireModel):
+    preferences: Preferences
+
+
 class IceServer(WireModel):
     urls: str | list[str]
     username: str | None = None

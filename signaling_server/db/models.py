@@ -75,6 +75,16 @@ class ParticipationRow(Base):
     left_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
+class PreferencesRow(Base):
+    """A user's preferences (contract v1.1) as the JSON object the API answers: one row per user who saved any."""
+
+    __tablename__ = "preferences"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class RevocationRow(Base):
     """A revoked token (``token_id``) or every token of a user issued up to ``issued_up_to`` (unix seconds)."""
 

@@ -11,7 +11,15 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from signaling_server.db.models import HealthRow, ParticipationRow, RevocationRow, RoomRow, UserRow, utcnow
+from signaling_server.db.models import (
+    HealthRow,
+    ParticipationRow,
+    PreferencesRow,
+    RevocationRow,
+    RoomRow,
+    UserRow,
+    utcnow,
+)
 
 RECENT_ROOMS_LIMIT = 50
 
@@ -153,6 +161,22 @@ class Store:
         )
         async with self._sessions() as s:
             return list((await s.execute(query)).scalars())
+
+    # ---- preferences ----
+    async def preferences(self, user_id: str) -> str | None:
+        """The user's saved preferences (JSON text), or None when they never saved any."""
+        async with self._sessions() as s:
+            row = await s.get(PreferencesRow, user_id)
+            return None if row is None else row.data
+
+    async def set_preferences(self, user_id: str, data: str) -> None:
+        async with self._sessions() as s:
+            row = await s.get(PreferencesRow, user_id)
+            if row is None:
+                s.add(PreferencesRow(user_id=user_id, data=data, updated_at=utcnow()))
+            else:
+                row.data, row.updated_at = data, utcnow()
+            await s.commit()
 
     # ---- participations ----
     async def start_participation(self, room_id: str, user_id: str) -> int:
