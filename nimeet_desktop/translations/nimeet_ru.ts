@@ -177,14 +177,6 @@
         <source>The meeting ended: its room was deleted</source>
         <translation>Встреча завершена: её комната удалена</translation>
     </message>
-    <message>
-        <source>This meeting is locked: nobody else can join it right now</source>
-        <translation>Встреча закрыта: сейчас к ней нельзя присоединиться</translation>
-    </message>
-    <message>
-        <source>You were removed from this meeting: you can join again once it has ended</source>
-        <translation>Вас удалили с этой встречи: присоединиться снова можно будет после её окончания</translation>
-    </message>
 </context>
 <context>
     <name>CallEndedNotice</name>

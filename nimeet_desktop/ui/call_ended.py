@@ -10,7 +10,9 @@ from enum import StrEnum
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.untrusted import isolate
+from signaling_server.protocol import ErrorCode
 
 
 class CallEnd(StrEnum):
@@ -43,11 +45,11 @@ def call_end_text(reason: CallEnd, by_username: str | None = None) -> str:
         return QCoreApplication.translate("CallEnded", "The host ended the meeting for everyone")
     if reason is CallEnd.ROOM_DELETED:
         return QCoreApplication.translate("CallEnded", "The meeting ended: its room was deleted")
-    if reason is CallEnd.ROOM_LOCKED:
-        return QCoreApplication.translate("CallEnded", "This meeting is locked: nobody else can join it right now")
-    return QCoreApplication.translate(
-        "CallEnded", "You were removed from this meeting: you can join again once it has ended"
-    )
+    # A join refused for these says what the error's own sentence says (ui/messages.py).
+    code = ErrorCode.ROOM_LOCKED if reason is CallEnd.ROOM_LOCKED else ErrorCode.REMOVED_FROM_ROOM
+    sentence = messages.error_code(code)
+    assert sentence is not None  # every server code has one (tests/ui/test_messages.py)
+    return sentence
 
 
 class CallEndedNotice(QMessageBox):

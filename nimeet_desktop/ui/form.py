@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, cap, plain_label
 
@@ -120,3 +120,19 @@ def title(text: str) -> QLabel:
     label = plain_label(text)
     label.setProperty("role", "title")
     return label
+
+
+def dialog_buttons(cancel_text: str, primary_text: str, name: str) -> tuple[QPushButton, QPushButton, QHBoxLayout]:
+    """A dialog's Cancel and primary (default, Enter) buttons at the right: (cancel, primary, their row). Object
+    names ``<name>Cancel`` and ``<name>Primary`` unless the caller renames them."""
+    cancel = QPushButton(cancel_text)
+    cancel.setObjectName(f"{name}Cancel")
+    primary = QPushButton(primary_text)
+    primary.setObjectName(f"{name}Primary")
+    primary.setProperty("primary", True)
+    primary.setDefault(True)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(cancel)
+    row.addWidget(primary)
+    return cancel, primary, row

@@ -10,9 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
-from nimeet_desktop.ui.form import Field, error_label, grow_to_fit, show_error
+from nimeet_desktop.ui.form import Field, dialog_buttons, error_label, grow_to_fit, show_error
 from nimeet_desktop.ui.untrusted import NAME_CHARS, isolate, plain_label
 from signaling_server.protocol import ROOM_PASSWORD_MAX
 
@@ -73,16 +73,8 @@ class PasswordPrompt(QDialog):
         self.problem = error_label()
         self.problem.setObjectName("passwordProblem")
         show_error(self.problem, problem_text(problem) if problem is not None else None)
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        self.cancel_button.setObjectName("passwordCancel")
-        self.join_button = QPushButton(self.tr("Join"))
+        self.cancel_button, self.join_button, buttons = dialog_buttons(self.tr("Cancel"), self.tr("Join"), "password")
         self.join_button.setObjectName("passwordJoin")
-        self.join_button.setProperty("primary", True)
-        self.join_button.setDefault(True)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.join_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
         layout.setSpacing(10)

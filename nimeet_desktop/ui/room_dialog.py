@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QPlainTextEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -28,7 +27,7 @@ from nimeet_desktop.net.rest import UNCHANGED, ApiError, RestError, Unchanged
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.context import AppContext
-from nimeet_desktop.ui.form import Check, Field, error_label, grow_to_fit, show_error
+from nimeet_desktop.ui.form import Check, Field, dialog_buttons, error_label, grow_to_fit, show_error
 from nimeet_desktop.ui.untrusted import cap, plain_label
 from nimeet_desktop.ui.validation import room_description_error, room_name_error, room_password_error
 from signaling_server.protocol import (
@@ -135,16 +134,8 @@ class RoomDialog(QDialog):
         self.error = error_label()
         self.error.setObjectName("roomError")
 
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        self.cancel_button.setObjectName("roomCancel")
-        self.save_button = QPushButton(self._save_text())
+        self.cancel_button, self.save_button, buttons = dialog_buttons(self.tr("Cancel"), self._save_text(), "room")
         self.save_button.setObjectName("roomSave")
-        self.save_button.setProperty("primary", True)
-        self.save_button.setDefault(True)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
