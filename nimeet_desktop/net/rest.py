@@ -45,6 +45,8 @@ from signaling_server.protocol import (
     HealthResponse,
     IceServersResponse,
     MeResponse,
+    Preferences,
+    PreferencesResponse,
     Room,
     RoomInfoResponse,
     RoomListResponse,
@@ -203,6 +205,16 @@ class ApiClient:
     async def me(self) -> User:
         """GET /api/auth/me: the signed-in user (a cheap way to check that a stored token still works)."""
         return (await self._call("GET", "/api/auth/me", MeResponse)).user
+
+    async def get_preferences(self) -> Preferences:
+        """GET /api/users/me/preferences (v1.1): the person's preferences, the server's defaults when they never
+        saved any. A server without the endpoint (v1) answers 404 ``not-found`` (ApiError)."""
+        return (await self._call("GET", "/api/users/me/preferences", PreferencesResponse)).preferences
+
+    async def put_preferences(self, preferences: Preferences) -> Preferences:
+        """PUT /api/users/me/preferences with the whole object (v1.1) → what the server now keeps."""
+        body = preferences.model_dump(mode="json", by_alias=True)
+        return (await self._call("PUT", "/api/users/me/preferences", PreferencesResponse, body=body)).preferences
 
     async def create_room(
         self,

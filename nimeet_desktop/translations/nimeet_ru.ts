@@ -711,6 +711,18 @@
         <translation>Когда окно скрыто: кто-то подключился, пропала связь, перестало работать устройство.</translation>
     </message>
     <message>
+        <source>Meeting reminders</source>
+        <translation>Напоминания о встречах</translation>
+    </message>
+    <message>
+        <source>Remind me of a scheduled meeting</source>
+        <translation>Напоминать о запланированной встрече</translation>
+    </message>
+    <message>
+        <source>For meetings that set no reminder of their own. Shown as a desktop notification.</source>
+        <translation>Для встреч без собственного напоминания. Приходит уведомлением на рабочем столе.</translation>
+    </message>
+    <message>
         <source>When I close the window during a call</source>
         <translation>При закрытии окна во время звонка</translation>
     </message>
@@ -725,6 +737,26 @@
     <message>
         <source>Leave the call and quit</source>
         <translation>Покидать звонок и выходить</translation>
+    </message>
+    <message>
+        <source>Language, notifications, reminders, video quality and whether you join with camera and microphone are kept with your account on the server and follow you to your other computers.</source>
+        <translation>Язык, уведомления, напоминания, качество видео и то, входите ли вы с камерой и микрофоном, хранятся в вашей учётной записи на сервере и переходят с вами на другие компьютеры.</translation>
+    </message>
+    <message>
+        <source>No reminder</source>
+        <translation>Не напоминать</translation>
+    </message>
+    <message>
+        <source>When it starts</source>
+        <translation>В момент начала</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n minute(s) before</source>
+        <translation>
+            <numerusform>за %n минуту</numerusform>
+            <numerusform>за %n минуты</numerusform>
+            <numerusform>за %n минут</numerusform>
+        </translation>
     </message>
 </context>
 <context>

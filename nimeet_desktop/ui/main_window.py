@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self.settings_window.video_quality_changed.connect(self._apply_video_quality)
         self.settings_window.add_audio_section(self._push_to_talk_section)
         # ----
+        context.preferences.applied = self._preferences_applied
 
     def _build_views(self) -> None:
         """The screens, made in the language now installed, and what connects them to the window."""
@@ -240,6 +241,7 @@ class MainWindow(QMainWindow):
         self._after_sign_in()
 
     def _after_sign_in(self) -> None:
+        self.context.sync_preferences()
         room, self.pending_room = self.pending_room, None
         if room is not None:
             self.open_prejoin(room)
@@ -479,6 +481,17 @@ class MainWindow(QMainWindow):
             self.context.provider.video_height = quality
         else:
             self.tasks.spawn(call.set_video_quality(quality), name="settings-video-quality")
+
+    def _preferences_applied(self, fields: frozenset[str]) -> None:
+        """The server's preferences changed settings here (chosen on another machine): applied as if chosen in the
+        settings window, which shows them."""
+        settings = self.context.settings
+        if "video_quality" in fields:
+            self._apply_video_quality(settings.video_quality)
+        if "language" in fields:
+            self.set_language(settings.language)  # rebuilds the settings window's pages too
+        else:
+            self.settings_window.reload()
 
     def open_settings(self, page: str | None = None) -> None:
         self.settings_window.open_page(page)
