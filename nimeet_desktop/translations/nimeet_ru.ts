@@ -932,6 +932,21 @@
     </message>
 </context>
 <context>
+    <name>MeetingReminders</name>
+    <message>
+        <source>{title} starts now</source>
+        <translation>{title} начинается сейчас</translation>
+    </message>
+    <message numerus="yes">
+        <source>{title} starts in %n minute(s)</source>
+        <translation>
+            <numerusform>{title} начнётся через %n минуту</numerusform>
+            <numerusform>{title} начнётся через %n минуты</numerusform>
+            <numerusform>{title} начнётся через %n минут</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MessagePlurals</name>
     <message numerus="yes">
         <source>Too many attempts: try again in %n second(s)</source>
@@ -1548,6 +1563,17 @@
     <message>
         <source>Your call will start when the connection is up.</source>
         <translation>Звонок начнётся, как только установится связь.</translation>
+    </message>
+</context>
+<context>
+    <name>ReminderBanner</name>
+    <message>
+        <source>Join</source>
+        <translation>Присоединиться</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Закрыть</translation>
     </message>
 </context>
 <context>

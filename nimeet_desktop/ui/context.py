@@ -13,7 +13,9 @@ from nimeet_desktop.local_server import LocalServer
 from nimeet_desktop.media.provider import MediaProvider
 from nimeet_desktop.net.credentials import CredentialStore
 from nimeet_desktop.net.rest import ApiClient, RestError
+from nimeet_desktop.net.schedule_api import ScheduleApi
 from nimeet_desktop.preferences_sync import PreferencesSync
+from nimeet_desktop.reminders import ReminderService
 from nimeet_desktop.settings import Settings, SettingsStore, account_key, server_key
 from signaling_server.protocol import RoomInfoResponse, User
 
@@ -29,6 +31,8 @@ class AppContext:
     api: ApiClient = field(init=False)
     # The person's settings kept in step with the server's preferences while signed in (issue 15).
     preferences: PreferencesSync = field(init=False)
+    # Reminders of the signed-in person's scheduled meetings while the app runs (issue 15).
+    reminders: ReminderService = field(init=False)
     user: User | None = None
     local_server: LocalServer | None = None
     stats_path: Path | None = None  # ``nimeet --stats FILE``: every call appends its figures there
@@ -37,6 +41,7 @@ class AppContext:
     def __post_init__(self) -> None:
         self.api = ApiClient(self.settings.server_url)
         self.preferences = PreferencesSync(self.settings, self._write_settings)
+        self.reminders = ReminderService(lambda: self.settings.reminder_minutes)
 
     @property
     def engine(self) -> EngineLoop:
@@ -77,7 +82,7 @@ class AppContext:
         if url == self.settings.server_url:
             return
         old, self.api = self.api, ApiClient(url)
-        self.preferences.stop()
+        self._stop_account_services()
         await old.close()
         self.user = None
         self.settings.server_url = url
@@ -95,13 +100,19 @@ class AppContext:
         # The keyring may block on a D-Bus round trip or an unlock prompt: never on the UI thread.
         return await asyncio.to_thread(self.credentials.save, self.server_url, token)
 
-    def sync_preferences(self) -> None:
-        """Signed in (a sign-in, or a saved session on start-up): the person's settings follow the account."""
+    def start_account_services(self) -> None:
+        """Signed in (a sign-in, or a saved session on start-up): the person's settings follow the account, and
+        their meetings are reminded of."""
         if self.user is not None and self.api.token is not None:
             self.preferences.start(self.api, account_key(self.server_url, self.user.id))
+            self.reminders.start(ScheduleApi(self.api))
+
+    def _stop_account_services(self) -> None:
+        self.preferences.stop()
+        self.reminders.stop()
 
     async def sign_out(self) -> None:
-        self.preferences.stop()
+        self._stop_account_services()
         self.user = None
         self.api.token = None
         await asyncio.to_thread(self.credentials.clear, self.server_url)
@@ -112,7 +123,7 @@ class AppContext:
         is logged, not shown: this app is logged out either way, and the token still expires on its own. The API's
         HTTP connection goes with the session: whoever signs in next gets a new one."""
         token = self.api.token
-        self.preferences.stop()
+        self._stop_account_services()
         old, self.api = self.api, ApiClient(self.server_url)
         try:
             await self.sign_out()
@@ -157,6 +168,7 @@ class AppContext:
 
     async def close(self) -> None:
         await self.preferences.close()
+        await self.reminders.close()
         await self.api.close()
         if self.local_server is not None:
             await self.local_server.stop()

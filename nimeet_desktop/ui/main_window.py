@@ -32,6 +32,8 @@ from nimeet_desktop.ui.local_server_start import (
     server_answers,
     start_local_server,
 )
+from nimeet_desktop.ui.meeting_reminders import MeetingReminders
+from nimeet_desktop.ui.notifications import window_is_active
 from nimeet_desktop.ui.password_prompt import PasswordProblem
 from nimeet_desktop.ui.push_to_talk import PushToTalkSection
 from nimeet_desktop.ui.settings.feeds import BorrowedPreview, CallDevices, DeviceFeed
@@ -97,6 +99,15 @@ class MainWindow(QMainWindow):
         self.settings_window.add_audio_section(self._push_to_talk_section)
         # ----
         context.preferences.applied = self._preferences_applied
+        # ---- reminders of scheduled meetings (issue 15) ----
+        self.reminders = MeetingReminders(
+            self.stack,
+            context.reminders,
+            join=self.join_meeting,
+            window_active=lambda: window_is_active(self),
+            notifications=lambda: context.settings.notifications,
+        )
+        self.language_changed.connect(self.reminders.retranslate)
 
     def _build_views(self) -> None:
         """The screens, made in the language now installed, and what connects them to the window."""
@@ -241,7 +252,7 @@ class MainWindow(QMainWindow):
         self._after_sign_in()
 
     def _after_sign_in(self) -> None:
-        self.context.sync_preferences()
+        self.context.start_account_services()
         room, self.pending_room = self.pending_room, None
         if room is not None:
             self.open_prejoin(room)
@@ -261,6 +272,16 @@ class MainWindow(QMainWindow):
             self.pending_room = link.room_id
             return
         self.open_prejoin(link.room_id)
+
+    def join_meeting(self, room_id: str) -> None:
+        """A scheduled meeting's Join (its reminder): the window brought up, then pre-join for its room, as the
+        dashboard's Join does; during a call the window says to leave it first."""
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        if self._refused_during_call() or self.context.user is None:
+            return
+        self.open_prejoin(room_id)
 
     def _refused_during_call(self) -> bool:
         """In a call a link is not followed: say so. True when refused."""

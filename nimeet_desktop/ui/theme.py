@@ -356,6 +356,9 @@ QPlainTextEdit#chatInput {{
 }}
 QPlainTextEdit#chatInput:focus {{ border-color: {ACCENT.name()}; }}
 QLabel#deviceOfferText {{ color: {_css(TOAST_TEXT)}; }}
+QFrame#reminderBanner {{ background-color: {_css(TOAST_INFO)}; border-radius: 8px; }}
+QLabel#reminderText {{ color: {_css(TOAST_TEXT)}; }}
+QToolButton#reminderDismiss {{ color: {_css(TOAST_TEXT)}; border: none; font-size: 14pt; }}
 QToolButton#dismissOfferButton {{ color: {_css(TOAST_TEXT)}; border: none; font-size: 14pt; }}
 """
 
