@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from nimeet_desktop.settings import Settings, SettingsStore, SyncedPreferences, 
 from signaling_server.protocol import Preferences
 from tests.support.clients import unique_name
 from tests.support.server import ServerProcess
+from tests.support.version_1_server import version_1_server
 
 PASSWORD = "correct horse battery"
 DEFAULTS = SyncedPreferences()
@@ -218,33 +218,6 @@ async def test_the_next_start_sends_what_a_closed_app_could_not(
     finally:
         await first.sync.close()
         await api.close()
-
-
-@asynccontextmanager
-async def version_1_server() -> AsyncIterator[str]:
-    """What a server of contract version 1 answers for a path it does not have: 404 ``not-found``."""
-    body = b'{"error": {"code": "not-found", "message": "Not Found"}}'
-    answer = (
-        b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: "
-        + str(len(body)).encode()
-        + b"\r\nConnection: close\r\n\r\n"
-        + body
-    )
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            await reader.readuntil(b"\r\n\r\n")
-            writer.write(answer)
-            await writer.drain()
-        finally:
-            writer.close()
-
-    srv = await asyncio.start_server(handle, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{srv.sockets[0].getsockname()[1]}"
-    finally:
-        srv.close()
-        await srv.wait_closed()
 
 
 async def test_a_server_without_preferences_turns_the_sync_off(

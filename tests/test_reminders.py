@@ -1,12 +1,29 @@
 """When a scheduled meeting is reminded of (nimeet_desktop/reminders.py): the planner on its own, on a clock the test
-moves."""
+moves; the service against the real server (SQLite and PostgreSQL) and a server without scheduling."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
+from collections.abc import Callable
 
-from nimeet_desktop.net.schedule_api import Occurrence
-from nimeet_desktop.reminders import Planned, Reminder, ReminderPlanner, lead_minutes
+import pytest
+
+from nimeet_desktop.net.rest import ApiClient
+from nimeet_desktop.net.schedule_api import MeetingDraft, Occurrence, ScheduleApi
+from nimeet_desktop.reminders import (
+    Planned,
+    Reminder,
+    ReminderPlanner,
+    ReminderService,
+    ServiceState,
+    lead_minutes,
+    utc_now,
+)
+from tests.support.clients import unique_name
+from tests.support.server import ServerProcess
+from tests.support.version_1_server import version_1_server
 
 T0 = dt.datetime(2026, 3, 28, 9, 0, tzinfo=dt.UTC)
 
@@ -84,3 +101,56 @@ def test_minutes_left_round_up() -> None:
     assert reminder.minutes_left(T0 - minutes(4) - dt.timedelta(seconds=59)) == 5
     assert reminder.minutes_left(T0 - dt.timedelta(seconds=1)) == 1
     assert reminder.minutes_left(T0) == 0
+
+
+# ---- the service against the server ---------------------------------------------------------------------------
+
+
+async def test_the_service_reminds_of_the_servers_meetings(server: ServerProcess) -> None:
+    async with ApiClient(server.url) as api:
+        name = unique_name("remind")
+        api.token = (await api.register(name, f"{name}@example.test", "correct horse battery")).token
+        schedule = ScheduleApi(api)
+        start = (utc_now() + dt.timedelta(hours=2)).replace(microsecond=0)
+        own = await schedule.create(MeetingDraft("Own", start, start + minutes(30), reminder_minutes=5))
+        mine = await schedule.create(MeetingDraft("Mine", start + minutes(60), start + minutes(90)))
+        now = [utc_now()]
+        told: list[Reminder] = []
+        service = ReminderService(lambda: 20, clock=lambda: now[0])
+        service.on_due = told.append
+        try:
+            service.start(schedule)
+            await wait_for(lambda: service.refreshes >= 1, "the first fetch")
+            planned = {p.occurrence.meeting_id: p.meeting_minutes for p in service.planner.planned}
+            assert planned == {own.meeting_id: 5, mine.meeting_id: None}
+
+            now[0] = start - minutes(5)
+            assert [r.occurrence.title for r in service.check()] == ["Own"]
+            now[0] = start + minutes(40)  # 20 minutes before "Mine": the person's minutes
+            assert [r.occurrence.title for r in service.check()] == ["Mine"]
+            assert [r.occurrence.meeting_id for r in told] == [own.meeting_id, mine.meeting_id]
+
+            await schedule.cancel(mine.meeting_id)
+            service.refresh_now()
+            await wait_for(lambda: service.refreshes >= 2, "the fetch asked for")
+            assert [p.occurrence.meeting_id for p in service.planner.planned] == [], "cancelled, and Own has begun"
+        finally:
+            await service.close()
+
+
+async def test_a_server_without_scheduling_turns_reminders_off() -> None:
+    async with version_1_server() as url, ApiClient(url, "some-token") as api:
+        service = ReminderService(lambda: 10)
+        try:
+            service.start(ScheduleApi(api))
+            await wait_for(lambda: service.state is ServiceState.UNSUPPORTED, "the service to give up")
+        finally:
+            await service.close()
+
+
+async def wait_for(predicate: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)

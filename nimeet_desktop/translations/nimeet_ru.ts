@@ -750,8 +750,12 @@
         <source>When it starts</source>
         <translation>В момент начала</translation>
     </message>
+    <message>
+        <source>1 minute before</source>
+        <translation>за 1 минуту</translation>
+    </message>
     <message numerus="yes">
-        <source>%n minute(s) before</source>
+        <source>%n minutes before</source>
         <translation>
             <numerusform>за %n минуту</numerusform>
             <numerusform>за %n минуты</numerusform>
@@ -937,8 +941,12 @@
         <source>{title} starts now</source>
         <translation>{title} начинается сейчас</translation>
     </message>
+    <message>
+        <source>{title} starts in a minute</source>
+        <translation>{title} начнётся через минуту</translation>
+    </message>
     <message numerus="yes">
-        <source>{title} starts in %n minute(s)</source>
+        <source>{title} starts in %n minutes</source>
         <translation>
             <numerusform>{title} начнётся через %n минуту</numerusform>
             <numerusform>{title} начнётся через %n минуты</numerusform>

@@ -152,10 +152,14 @@ class MeetingReminders(QWidget):
         title = reminder.occurrence.title
         name = safe_name(title) if plain else isolate(title)
         minutes = reminder.minutes_left(now)
+        # English has no plural forms in the catalogue (its source strings are English): one minute has a sentence
+        # of its own, every other count the plural one, which Russian's plural forms translate.
         if minutes <= 0:
             text = self.tr("{title} starts now").format(title=name)
+        elif minutes == 1:
+            text = self.tr("{title} starts in a minute").format(title=name)
         else:
-            text = self.tr("{title} starts in %n minute(s)", "", minutes).format(title=name)
+            text = self.tr("{title} starts in %n minutes", "", minutes).format(title=name)
         return cap(text, MESSAGE_CHARS)
 
     def clear(self) -> None:

@@ -143,11 +143,13 @@ class Tray(QObject):
 
         # What clicking the last desktop notification does: a meeting's reminder joins it; others open the window.
         self._message_click: Callable[[], None] | None = None
+        self._notify = notify
+        if icon is not None or notify is not None:
+            window.reminders.desktop = self.show_reminder
         if icon is not None:
             icon.setContextMenu(self.menu)
             icon.activated.connect(self._activated)
             icon.messageClicked.connect(self._message_clicked)
-            window.reminders.desktop = self.show_reminder
         self.refresh()
 
     def name_actions(self) -> None:
@@ -298,9 +300,11 @@ class Tray(QObject):
 
     def show_reminder(self, title: str, text: str, join: Callable[[], None]) -> None:
         """A meeting's reminder as a desktop notification; clicking it joins (Qt's tray messages take no buttons)."""
-        if self.icon is not None:
+        self._message_click = join
+        if self._notify is not None:
+            self._notify(title, text)
+        elif self.icon is not None:
             self.icon.showMessage(title, text, state_icon(False, False))
-            self._message_click = join
 
     def _message_clicked(self) -> None:
         action, self._message_click = self._message_click, None

@@ -119,7 +119,9 @@ class GeneralPage(Page):
             return self.tr("No reminder")
         if minutes == 0:
             return self.tr("When it starts")
-        return self.tr("%n minute(s) before", "", minutes)
+        if minutes == 1:  # English has no plural forms in the catalogue: one minute has its own words
+            return self.tr("1 minute before")
+        return self.tr("%n minutes before", "", minutes)
 
     def _reminder_chosen(self, _index: int) -> None:
         minutes = cast(int | None, self.reminder.currentData())
