@@ -6,14 +6,14 @@ What it does, all on this machine and on loopback:
   so the PNGs are what X really shows, not an offscreen rendering;
 * starts the real server (``python -m signaling_server``) on a free port with a throwaway data directory;
 * builds the window as ``nimeet_desktop/app.py`` does (Fusion theme, SVG icons, qasync loop, ``MainWindow``) with
-  synthetic devices and an in-memory keyring, and walks it like a person: sign in → create an account → dashboard
-  → a room's settings → the question an invitation for another server asks → a room with a password (its
-  prompt) → new call → pre-join → join, then three headless participants join (and the lobby's waiting screen
-  shows, as it does for someone a host has yet to let in), one mutes, one turns the camera off, one shares a
-  screen, and finally the server goes away so the reconnecting cover shows; in the call, the meeting's panel
-  (People with the lobby and a host's menu, Chat with files) and reactions over the tiles, fed by hand from the
-  bots' real participants (``Renderer.meeting``), the tray menu (at the real tray icon when ``trayer`` is installed
-  to host it) and the question closing the window asks;
+  synthetic devices and an in-memory keyring, and walks it like a person: sign in → create an account → dashboard → a
+  scheduled meeting's reminder over it (the reminder service's clock moved to its time) → a room's settings → the
+  question an invitation for another server asks → a room with a password (its prompt) → new call → pre-join → join,
+  then three headless participants join (and the lobby's waiting screen shows, as it does for someone a host has yet
+  to let in), one mutes, one turns the camera off, one shares a screen, and finally the server goes away so the
+  reconnecting cover shows; in the call, the meeting's panel (People with the lobby and a host's menu, Chat with
+  files) and reactions over the tiles, fed by hand from the bots' real participants (``Renderer.meeting``), the tray
+  menu (at the real tray icon when ``trayer`` is installed to host it) and the question closing the window asks;
 * grabs the window from the X framebuffer at every step and prints the path of every PNG it writes.
 
 Usage (from the repository root)::
@@ -70,6 +70,7 @@ from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo  # noq
 from nimeet_desktop.net.credentials import CredentialStore  # noqa: E402
 from nimeet_desktop.net.links import parse_join_target  # noqa: E402
 from nimeet_desktop.net.rest import ApiClient  # noqa: E402
+from nimeet_desktop.net.schedule_api import MeetingDraft, ScheduleApi  # noqa: E402
 from nimeet_desktop.settings import Settings, SettingsStore  # noqa: E402
 from nimeet_desktop.ui import i18n, icons, theme, tray  # noqa: E402
 from nimeet_desktop.ui.close_during_call import CloseDuringCallDialog  # noqa: E402
@@ -285,6 +286,7 @@ class Renderer:
 
         await self.register()
         await self.dashboard()
+        await self.meeting_reminder()
         await self.settings_pages()
         await self.push_to_talk()
         await self.switch_server()
@@ -343,6 +345,29 @@ class Renderer:
         dashboard.refresh()
         await until(lambda: not dashboard.tasks.busy and dashboard.rooms.count() >= len(names), "the recent rooms")
         await self.capture("dashboard")
+
+    # ---- a scheduled meeting's reminder (issue 15) ----------------------------------------------------------
+    async def meeting_reminder(self) -> None:
+        """A meeting scheduled through REST five and a half minutes ahead, reminded five minutes before: the reminder
+        service's clock is moved to that moment (no waiting), and the banner shows over the dashboard."""
+        window = self.window
+        service = window.context.reminders
+        await until(lambda: service.refreshes >= 1, "the first fetch of meetings")
+        start = (datetime.now(UTC) + timedelta(minutes=5, seconds=30)).replace(microsecond=0)
+        title = "Планёрка" if self.language == "ru" else "Standup"
+        meeting = await ScheduleApi(window.context.api).create(
+            MeetingDraft(title=title, start=start, end=start + timedelta(minutes=30), reminder_minutes=5)
+        )
+        service.refresh_now()
+        await until(lambda: any(p.occurrence.meeting_id == meeting.meeting_id for p in service.planner.planned), "it")
+        real_clock = service.clock
+        service.clock = lambda: start - timedelta(minutes=5)
+        service.check()
+        await until(lambda: bool(window.reminders.banners), "the reminder")
+        await self.capture("meeting-reminder")
+        window.reminders.clear()
+        service.clock = real_clock
+        await ScheduleApi(window.context.api).cancel(meeting.meeting_id)
 
     # ---- push-to-talk's settings section (issue 12) -------------------------------------------------------
     async def push_to_talk(self) -> None:

@@ -719,8 +719,8 @@
         <translation>Напоминать о запланированной встрече</translation>
     </message>
     <message>
-        <source>For meetings that set no reminder of their own. Shown as a desktop notification.</source>
-        <translation>Для встреч без собственного напоминания. Приходит уведомлением на рабочем столе.</translation>
+        <source>For meetings that set no reminder of their own.</source>
+        <translation>Для встреч, у которых нет своего напоминания.</translation>
     </message>
     <message>
         <source>When I close the window during a call</source>

@@ -172,6 +172,7 @@ _SHEET_COLORS: dict[bool, dict[str, str]] = {
         "private": "#f6aea9",  # a private message's mark
         "hover": "#3c4043",
         "drop": "#8ab4f8",
+        "reminder_border": "#80868b",  # the reminder's dark face needs an edge on the dark window
     },
     # light: #d93025 on white is 4.7:1; on the dark theme it is too dim, hence Google's lighter #f28b82 there
     False: {
@@ -183,6 +184,7 @@ _SHEET_COLORS: dict[bool, dict[str, str]] = {
         "private": "#c5221f",
         "hover": "#f1f3f4",
         "drop": "#1a73e8",
+        "reminder_border": "#202124",
     },
 }
 
@@ -356,7 +358,11 @@ QPlainTextEdit#chatInput {{
 }}
 QPlainTextEdit#chatInput:focus {{ border-color: {ACCENT.name()}; }}
 QLabel#deviceOfferText {{ color: {_css(TOAST_TEXT)}; }}
-QFrame#reminderBanner {{ background-color: {_css(TOAST_INFO)}; border-radius: 8px; }}
+QFrame#reminderBanner {{
+    background-color: {_css(TOAST_INFO)};
+    border: 1px solid {colors["reminder_border"]};
+    border-radius: 8px;
+}}
 QLabel#reminderText {{ color: {_css(TOAST_TEXT)}; }}
 QToolButton#reminderDismiss {{ color: {_css(TOAST_TEXT)}; border: none; font-size: 14pt; }}
 QToolButton#dismissOfferButton {{ color: {_css(TOAST_TEXT)}; border: none; font-size: 14pt; }}

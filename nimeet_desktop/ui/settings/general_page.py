@@ -68,9 +68,7 @@ class GeneralPage(Page):
             self.reminder.addItem(self._reminder_text(minutes), minutes)
         self.reminder.setCurrentIndex(max(0, choices.index(settings.reminder_minutes)))
         self.body.addWidget(self.reminder)
-        self.body.addWidget(
-            note(self.tr("For meetings that set no reminder of their own. Shown as a desktop notification."))
-        )
+        self.body.addWidget(note(self.tr("For meetings that set no reminder of their own.")))
 
         self.subtitle(self.tr("When I close the window during a call"))
         texts = {
