@@ -15,9 +15,10 @@ request: it stays unlike the base until a sync succeeds, on a retry, after the n
 The first sync of an account on this machine has no base, and the server answers its defaults both for "never saved"
 and "saved the defaults", so the client cannot ask which. It takes the defaults as the base: what the person changed
 here before the app synced (a version without this feature) is sent, and what they never touched takes the server's
-value; a field changed on both sides takes the server's (the account's own, already synced from another machine). If
-another account has synced on this machine already, the settings here are that account's: the server's are taken
-whole.
+value; a field changed on both sides takes the server's (the account's own, already synced from another machine). The
+same holds for an account on a second server (the settings here are the person's, from the first): they go along.
+On a computer two people share under one login, the second one's new account would get the first one's choices
+where it has none of its own; that is the price of never dropping a person's choices on their own computer.
 
 A server without the endpoint (an older v1 server: 404) or a token it refuses (401) turns the sync off until the next
 sign-in. Other failures are logged and retried with a growing pause; never a message: the settings work here either
@@ -94,18 +95,10 @@ def from_wire(preferences: Preferences) -> SyncedPreferences:
     return SyncedPreferences.model_validate(values)
 
 
-def merge(
-    base: SyncedPreferences | None,
-    local: SyncedPreferences,
-    remote: SyncedPreferences,
-    *,
-    another_account_synced: bool = False,
-) -> SyncedPreferences:
+def merge(base: SyncedPreferences | None, local: SyncedPreferences, remote: SyncedPreferences) -> SyncedPreferences:
     """What both sides should hold: each field changed here since ``base`` keeps ours, every other field takes
     ``remote``'s. Without a base (this account's first sync here, see the module's notes) the defaults stand in for
-    it and a field changed on both sides takes ``remote``'s; with another account's settings here, ``remote``."""
-    if base is None and another_account_synced:
-        return remote
+    it and a field changed on both sides takes ``remote``'s."""
     first = base is None
     agreed = base if base is not None else SyncedPreferences()
     values: dict[str, Any] = {}
@@ -223,8 +216,7 @@ class PreferencesSync:
         remote = from_wire(await api.get_preferences())
         local = personal_of(self.settings)
         base = self.settings.synced_preferences.get(account)
-        others = any(key != account for key in self.settings.synced_preferences)
-        wanted = merge(base, local, remote, another_account_synced=others)
+        wanted = merge(base, local, remote)
         if wanted != remote:
             remote = from_wire(await api.put_preferences(to_wire(wanted)))
             logger.info("preferences sent to the server")

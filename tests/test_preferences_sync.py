@@ -69,11 +69,6 @@ def test_unchanged_here_takes_the_server_s() -> None:
     assert merge(base, base, SyncedPreferences(language="en")).language == "en"
 
 
-def test_another_accounts_settings_are_not_sent() -> None:
-    local = SyncedPreferences(language="ru")  # the other account's choice on this shared machine
-    assert merge(None, local, DEFAULTS, another_account_synced=True) == DEFAULTS
-
-
 # ---- against the server ---------------------------------------------------------------------------------------
 
 
@@ -238,3 +233,28 @@ async def test_a_server_without_preferences_turns_the_sync_off(
         finally:
             await machine.sync.close()
             await api.close()
+
+
+async def test_a_second_server_gets_the_choices_already_made(
+    server: ServerProcess, make_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    """The person has an account on a second server: the settings synced with the first go along to it."""
+    first, first_id = await new_account(server.url)
+    other = make_server()
+    other.start()
+    second, second_id = await new_account(other.url)
+    machine = Machine(tmp_path)
+    try:
+        await first.put_preferences(to_wire(SyncedPreferences(language="ru", reminder_minutes=30)))
+        machine.sync.start(first, account_key(server.url, first_id))
+        await machine.synced()
+        assert (machine.settings.language, machine.settings.reminder_minutes) == ("ru", 30)
+
+        machine.sync.start(second, account_key(other.url, second_id))
+        await machine.synced()
+        on_second = await second.get_preferences()
+        assert (on_second.language, on_second.reminder_minutes) == ("ru", 30)
+    finally:
+        await machine.sync.close()
+        await first.close()
+        await second.close()
