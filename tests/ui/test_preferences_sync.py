@@ -1,5 +1,6 @@
-"""The person's settings follow the account (issue 15): a change in the settings window reaches the server, and what
-another machine saved there is applied at sign-in (the language too, as the settings window applies it)."""
+"""The person's settings follow the account (issue 15): a change in the settings window reaches the server, what
+another machine saved there is applied at sign-in (the language too, as the settings window applies it), and an
+older server without preferences changes nothing here."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.net.rest import ApiClient
 from nimeet_desktop.preferences_sync import SyncState
-from nimeet_desktop.settings import SettingsStore
+from nimeet_desktop.reminders import ServiceState
+from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui import i18n
 from signaling_server.protocol import Preferences
+from tests.support.version_1_server import without_1_1_paths
 from tests.ui.conftest import AppHarness, fill, new_user, register, until
 
 # Opening the settings brings them to the front (raise_): the offscreen platform cannot, and says so.
@@ -111,3 +114,31 @@ async def preferences_apply_at_sign_in(app: AppHarness, qtbot: QtBot) -> None:
         assert not general.notifications.isChecked()
         assert SettingsStore(app.config_dir).load().language == "ru"
         assert await elsewhere.get_preferences() == chosen, "nothing of this computer's defaults was sent"
+
+
+def test_an_older_server_keeps_the_settings_here_without_a_word(qtbot: QtBot, app: AppHarness) -> None:
+    app.run(older_server(app, qtbot), timeout=60)
+
+
+async def older_server(app: AppHarness, qtbot: QtBot) -> None:
+    """A server of contract version 1 has no preferences (nor scheduling): the settings work here as before, and
+    nobody is told of a sync that cannot be."""
+    async with without_1_1_paths(app.server.url) as old_url:
+        SettingsStore(app.config_dir).save(Settings(server_url=old_url, start_local_server=False))
+        window = app.build()
+        await window.start()
+        register(qtbot, window, new_user())
+        await until(lambda: window.current is window.dashboard, what="the dashboard")
+        context = window.context
+        await until(lambda: context.preferences.state is SyncState.UNSUPPORTED, what="the sync turned off")
+        await until(lambda: context.reminders.state is ServiceState.UNSUPPORTED, what="reminders turned off")
+
+        window.open_settings("general")
+        general = window.settings_window.general
+        general.reminder.setCurrentIndex(general.reminder.findData(60))
+        general.reminder.activated.emit(general.reminder.currentIndex())
+        await asyncio.sleep(0.3)
+        assert SettingsStore(app.config_dir).load().reminder_minutes == 60, "saved here"
+        assert context.preferences.state is SyncState.UNSUPPORTED, "not tried again"
+        assert window.toasts.history == [], "no word of it"
+        window.settings_window.hide()
