@@ -1,12 +1,14 @@
 """The person's settings follow the account (issue 15): a change in the settings window reaches the server, what
-another machine saved there is applied at sign-in (the language too, as the settings window applies it), and an
-older server without preferences changes nothing here."""
+another machine saved there is applied at sign-in (the language too, as the settings window applies it), and a change
+made while the server is down reaches it when it is back, and an older server without preferences changes nothing
+here."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -18,9 +20,11 @@ from nimeet_desktop.preferences_sync import SyncState
 from nimeet_desktop.reminders import ServiceState
 from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui import i18n
+from nimeet_desktop.ui.toast import ToastKind
 from signaling_server.protocol import Preferences
+from tests.support.server import ServerProcess
 from tests.support.version_1_server import without_1_1_paths
-from tests.ui.conftest import AppHarness, fill, new_user, register, until
+from tests.ui.conftest import AppHarness, Run, fill, new_user, register, until
 
 # Opening the settings brings them to the front (raise_): the offscreen platform cannot, and says so.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
@@ -142,3 +146,40 @@ async def older_server(app: AppHarness, qtbot: QtBot) -> None:
         assert context.preferences.state is SyncState.UNSUPPORTED, "not tried again"
         assert window.toasts.history == [], "no word of it"
         window.settings_window.hide()
+
+
+def test_a_change_made_while_the_server_is_down_reaches_it_later(
+    qtbot: QtBot, make_server: Callable[..., ServerProcess], tmp_path: Path, run: Run
+) -> None:
+    proc = make_server()
+    proc.start()
+    harness = AppHarness(proc, tmp_path / "config", run)
+    try:
+        run(offline_change(harness, proc, qtbot), timeout=90)
+    finally:
+        harness.close_all()
+
+
+async def offline_change(app: AppHarness, proc: ServerProcess, qtbot: QtBot) -> None:
+    window = app.build()
+    await window.start()
+    register(qtbot, window, new_user())
+    await until(lambda: window.current is window.dashboard, what="the dashboard")
+    sync = window.context.preferences
+    await until(lambda: sync.state is SyncState.IN_STEP, what="the first sync")
+    port = proc.port
+    proc.stop()
+
+    window.open_settings("general")
+    general = window.settings_window.general
+    general.reminder.setCurrentIndex(general.reminder.findData(None))  # "No reminder"
+    general.reminder.activated.emit(general.reminder.currentIndex())
+    window.settings_window.hide()
+    await until(lambda: sync.state is SyncState.PENDING, what="the sync failing")
+    assert SettingsStore(app.config_dir).load().reminder_minutes is None, "kept here"
+    assert not [m for kind, m in window.toasts.history if kind is ToastKind.ERROR], "no error for a background sync"
+
+    proc.start(port)  # back, with its data: the first retry (5 s after the failure) sends the change
+    await until(lambda: sync.state is SyncState.IN_STEP, timeout=20, what="the retry")
+    async with ApiClient(proc.url, window.context.token) as elsewhere:
+        assert (await elsewhere.get_preferences()).reminder_minutes is None
