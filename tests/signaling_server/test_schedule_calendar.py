@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from dateutil.rrule import rrulestr
-from icalendar import Calendar
+from icalendar import Calendar, Event, Timezone
 
 from tests.signaling_server.schedules import BERLIN_END, BERLIN_START, error, occurrences, person, schedule
 from tests.support.clients import Api, bearer
@@ -80,6 +80,7 @@ async def test_the_ics_reads_back_with_its_zone_rule_alarm_attendees_and_link(ap
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
     calendar = Calendar.from_ical(r.content)
     (event,) = calendar.walk("VEVENT")
+    assert isinstance(event, Event)
     (vtimezone,) = calendar.walk("VTIMEZONE")
     assert str(vtimezone["TZID"]) == "Europe/Berlin"
     assert str(event["UID"]).startswith(meeting["meetingId"] + "@")
@@ -90,12 +91,13 @@ async def test_the_ics_reads_back_with_its_zone_rule_alarm_attendees_and_link(ap
     room = (await api.http.get(f"/api/rooms/{meeting['roomId']}", headers=bearer(ada["token"]))).json()["room"]
     assert str(event["URL"]) == room["inviteUrl"]
     assert str(event["ORGANIZER"]) == f"mailto:{ada['email']}"
-    attendees = {str(a): a.params["PARTSTAT"] for a in event["ATTENDEE"]}
+    attendees = {str(a): a.params["PARTSTAT"] for a in event.attendees}
     assert attendees == {f"mailto:{bob['email']}": "ACCEPTED", "mailto:guest@elsewhere.test": "NEEDS-ACTION"}
     (alarm,) = event.walk("VALARM")
     assert alarm.decoded("TRIGGER") == -timedelta(minutes=15) and str(alarm["ACTION"]) == "DISPLAY"
     # The occurrences a calendar computes from the file are the server's.
-    rule = event["RRULE"].to_ical().decode()
+    (recur,) = event.rrules
+    rule = recur.to_ical().decode()
     assert rule == "FREQ=WEEKLY;UNTIL=20270412T080000Z"
     from_ics = [s.isoformat() for s in rrulestr(rule, dtstart=start)]
     from_server = [o["start"] for o in await occurrences(api, bob["token"], *MARCH_2027)]
@@ -112,6 +114,7 @@ async def test_the_ics_reads_back_with_its_zone_rule_alarm_attendees_and_link(ap
     )
     # A calendar that knows no zone rules reads the file's VTIMEZONE: the same instants.
     (vtimezone_only,) = calendar.walk("VTIMEZONE")
+    assert isinstance(vtimezone_only, Timezone)
     own_rules = vtimezone_only.to_tz(lookup_tzid=False)
     from_vtimezone = rrulestr(rule, dtstart=start.replace(tzinfo=own_rules))
     assert [s.astimezone(UTC) for s in from_vtimezone] == [
