@@ -1941,6 +1941,10 @@
         <translation>Встреча повторяется не больше {count} раз</translation>
     </message>
     <message>
+        <source>The date must be one of the days the meeting repeats on</source>
+        <translation>Дата должна приходиться на один из дней повтора</translation>
+    </message>
+    <message>
         <source>This repetition never happens: check the days chosen</source>
         <translation>Такой повтор никогда не наступит: проверьте выбранные дни</translation>
     </message>

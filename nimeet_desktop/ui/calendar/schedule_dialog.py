@@ -41,13 +41,13 @@ from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import Field, dialog_buttons, error_label, grow_to_fit, show_error
 from nimeet_desktop.ui.room_dialog import TextBox
 from nimeet_desktop.ui.untrusted import NAME_CHARS, cap, clip, isolate, plain_label
-from signaling_server.protocol import ErrorCode
+from signaling_server.protocol import MEETING_DESCRIPTION_MAX, MEETING_TITLE_MAX, REMINDER_MINUTES_MAX, ErrorCode
 
 logger = logging.getLogger(__name__)
 
-TITLE_MAX: Final = 200  # the contract's limit
-DESCRIPTION_MAX: Final = 2000
-REMINDER_MAX: Final = 10080  # a week, the contract's limit
+TITLE_MAX: Final = MEETING_TITLE_MAX
+DESCRIPTION_MAX: Final = MEETING_DESCRIPTION_MAX
+REMINDER_MAX: Final = REMINDER_MINUTES_MAX
 DEFAULT_REMINDER: Final = 10
 DEFAULT_LENGTH: Final = dt.timedelta(minutes=30)
 DIALOG_WIDTH: Final = 520
@@ -258,6 +258,12 @@ class ScheduleDialog(QDialog):
         self.count.valueChanged.connect(lambda _v: self._count_changed())
         for edit in (self.date, self.start, self.end):
             edit.dateTimeChanged.connect(lambda _v: self._when_changed())
+        # Until the user picks weekdays themselves, a weekly meeting repeats on the weekday of its date.
+        source = meeting or prefill
+        self._weekdays_chosen = source is not None and source.recurrence is not None
+        for box in self.weekday_boxes:
+            box.clicked.connect(self._weekday_clicked)
+        self.date.dateChanged.connect(lambda _d: self._follow_date())
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
         self.title.edit.returnPressed.connect(self.save)
@@ -356,6 +362,16 @@ class ScheduleDialog(QDialog):
     def _count_changed(self) -> None:
         self.count_label.setText(self.tr("time(s)", "", self.count.value()))
 
+    def _weekday_clicked(self) -> None:
+        self._weekdays_chosen = True
+
+    def _follow_date(self) -> None:
+        if self._weekdays_chosen:
+            return
+        weekday = _pydate(self.date.date()).weekday()
+        for box in self.weekday_boxes:
+            box.setChecked(box.property("weekday") == weekday)
+
     def _when_changed(self) -> None:
         show_error(self.when_error, None)
         show_error(self.conflict, None)
@@ -428,6 +444,8 @@ class ScheduleDialog(QDialog):
             return self.tr("The last day must be after the first and within two years")
         if reason == "count":
             return self.tr("A meeting repeats at most {count} times").format(count=MAX_COUNT)
+        if reason == "start":
+            return self.tr("The date must be one of the days the meeting repeats on")
         return self.tr("This repetition never happens: check the days chosen")
 
     def save(self) -> None:
