@@ -131,7 +131,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>In %n minute(s), {time}</source>
+        <source>In %n min, {time}</source>
         <translation>
             <numerusform>Через %n минуту, {time}</numerusform>
             <numerusform>Через %n минуты, {time}</numerusform>
@@ -139,11 +139,11 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>%n invitation(s) awaiting your answer</source>
+        <source>Awaiting your answer: %n</source>
         <translation>
-            <numerusform>%n приглашение ждёт ответа</numerusform>
-            <numerusform>%n приглашения ждут ответа</numerusform>
-            <numerusform>%n приглашений ждут ответа</numerusform>
+            <numerusform>Ждут вашего ответа: %n</numerusform>
+            <numerusform>Ждут вашего ответа: %n</numerusform>
+            <numerusform>Ждут вашего ответа: %n</numerusform>
         </translation>
     </message>
 </context>
@@ -534,6 +534,10 @@
         <translation>Настройки</translation>
     </message>
     <message>
+        <source>Calendar</source>
+        <translation>Календарь</translation>
+    </message>
+    <message>
         <source>New call</source>
         <translation>Новый звонок</translation>
     </message>
@@ -854,6 +858,10 @@
 </context>
 <context>
     <name>InvitationRow</name>
+    <message>
+        <source>{day}, {time}</source>
+        <translation>{day}, {time}</translation>
+    </message>
     <message>
         <source>Accept</source>
         <translation>Принять</translation>
@@ -1886,7 +1894,7 @@
     </message>
     <message>
         <source>Reminder, minutes before</source>
-        <translation>Напоминание, за минут</translation>
+        <translation>Напоминание, минут до начала</translation>
     </message>
     <message>
         <source>A new room</source>
@@ -2250,10 +2258,6 @@ Switch to {server}?</source>
     <message>
         <source>Upcoming meetings</source>
         <translation>Ближайшие встречи</translation>
-    </message>
-    <message>
-        <source>Calendar</source>
-        <translation>Календарь</translation>
     </message>
     <message>
         <source>No meetings today or tomorrow.</source>

@@ -382,6 +382,16 @@ QTabBar#meetingTabs::tab {{
 QTabBar#meetingTabs::tab:selected {{ border-bottom-color: {ACCENT.name()}; color: palette(window-text); }}
 QTabBar#meetingTabs::tab:hover {{ background-color: {colors["hover"]}; }}
 QLabel[role="secondary"] {{ color: {colors["secondary"]}; font-size: {small_pt}pt; }}
+
+QPushButton[role="page"] {{
+    background-color: palette(button);
+    border: 1px solid {colors["card_border"]};
+    border-radius: 4px;
+    padding: 0.3em 1em;
+}}
+QPushButton[role="page"]:hover {{ background-color: {colors["hover"]}; }}
+QPushButton[role="page"]:checked {{ background-color: {ACCENT.name()}; border-color: {ACCENT.name()}; color: #ffffff; }}
+QPushButton[role="page"]:focus {{ border: 2px solid #8ab4f8; }}
 QLabel[role="section"] {{ font-weight: bold; }}
 QLabel[role="private"] {{ color: {colors["private"]}; font-size: {small_pt}pt; font-style: italic; }}
 QLabel[role="chatName"] {{ font-weight: bold; }}

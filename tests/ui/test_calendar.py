@@ -8,6 +8,7 @@ The calendar is given Europe/Berlin explicitly (its widgets take the zone as a p
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
 from collections.abc import Iterator
@@ -18,18 +19,21 @@ import icalendar
 import pytest
 from dateutil.relativedelta import MO, SU, relativedelta
 from PySide6.QtCore import QDate, QPoint, Qt, QTime
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.net.rest import ApiClient
 from nimeet_desktop.net.schedule_api import Meeting, MeetingDraft, ScheduleApi
+from nimeet_desktop.ui import i18n
 from nimeet_desktop.ui.calendar.calendar_view import CalendarView, Page
 from nimeet_desktop.ui.calendar.meeting_details import MeetingDetails
 from nimeet_desktop.ui.calendar.recurrence import Repeat
 from nimeet_desktop.ui.calendar.schedule_dialog import ScheduleDialog
 from nimeet_desktop.ui.calendar.week_view import HOUR_HEIGHT
+from nimeet_desktop.ui.form import show_error
 from nimeet_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import AppHarness, new_user, register, until
+from tests.ui.layout_checks import clipped_widgets, squashed_widgets
 
 pytestmark = pytest.mark.usefixtures("loopback_media")
 
@@ -123,7 +127,7 @@ def test_scheduled_meeting_shows_on_its_day_and_time_in_month_week_and_day(
     async def flow() -> None:
         window = await signed_in(app, qtbot)
         # Reachable from the dashboard, and back.
-        qtbot.mouseClick(window.dashboard.upcoming.calendar_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.dashboard.calendar_button, Qt.MouseButton.LeftButton)
         assert window.current is window.calendar_view
         qtbot.mouseClick(window.calendar_view.back_button, Qt.MouseButton.LeftButton)
         assert window.current is window.dashboard  # type: ignore[comparison-overlap]  # mypy narrowed it above
@@ -323,9 +327,9 @@ def test_an_invited_user_accepts_on_the_dashboard_and_declines_in_the_calendar(
         upcoming = window.dashboard.upcoming
         window.dashboard.refresh()
         await until(lambda: len(upcoming.invitation_rows) == 1, what="the invitation on the dashboard")
-        assert upcoming.invitations_title.text() == "1 invitation(s) awaiting your answer"  # no English catalogue
+        assert upcoming.invitations_title.text() == "Awaiting your answer: 1"
         row = upcoming.invitation_rows[0]
-        assert row.title.text() == "Invitation test"
+        assert row.title.full_text == "Invitation test"
         qtbot.mouseClick(row.accept_button, Qt.MouseButton.LeftButton)
         await until(lambda: not upcoming.invitation_rows, what="the invitation answered")
         answered = (await ScheduleApi(organizer_api).get(meeting.meeting_id)).attendee(user.id)
@@ -424,7 +428,7 @@ def test_upcoming_meeting_join_turns_prominent_and_starts_the_call(qtbot: QtBot,
         await until(lambda: len(upcoming.rows) >= 1, what="the upcoming meetings")
         rows = {row.occurrence.meeting_id: row for row in upcoming.rows}
         assert rows[soon.meeting_id].prominent, "Join is prominent from five minutes before"
-        assert rows[soon.meeting_id].when.text().startswith(("In 3 minute(s), ", "In 2 minute(s), "))
+        assert rows[soon.meeting_id].when.full_text.startswith(("In 3 min, ", "In 2 min, "))
         if later.meeting_id in rows:  # "later today" may be tomorrow near midnight: the card shows both days
             assert not rows[later.meeting_id].prominent
         qtbot.mouseClick(rows[soon.meeting_id].join_button, Qt.MouseButton.LeftButton)
@@ -435,5 +439,84 @@ def test_upcoming_meeting_join_turns_prominent_and_starts_the_call(qtbot: QtBot,
         qtbot.mouseClick(window.prejoin.join_button, Qt.MouseButton.LeftButton)
         await until(lambda: window.current is window.call_view and window.in_call, what="the call")
         assert window.call_view.room_id == soon.room_id
+
+    app.run(flow(), timeout=90)
+
+
+@pytest.fixture(params=["en", "ru"])
+def language(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
+    """The UI language for the whole test, installed before the window is built (as the app does)."""
+    assert i18n.install(qapp, request.param) == request.param
+    yield request.param
+    i18n.uninstall(qapp)
+
+
+def test_calendar_screens_fit_their_text(qtbot: QtBot, language: str, app: AppHarness, calendars: Calendars) -> None:
+    """The window's default size (1100 × 720), in English and Russian: the calendar's pages, the scheduling dialog
+    with every option and error shown, the details, and the dashboard with meetings and an invitation."""
+
+    async def flow() -> None:
+        window = await signed_in(app, qtbot)
+        window.resize(1100, 720)
+        user = window.context.user
+        assert user is not None
+        problems: list[str] = []
+
+        async def check(screen: str, root: QWidget) -> None:
+            await asyncio.sleep(0.2)  # layouts settle in the loop
+            problems.extend(f"{screen}: {p}" for p in [*clipped_widgets(root), *squashed_widgets(root)])
+
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        schedule = ScheduleApi(window.context.api)
+        soon = await schedule.create(
+            MeetingDraft("Standup", now + dt.timedelta(minutes=3), now + dt.timedelta(minutes=20))
+        )
+        async with ApiClient(app.server.url) as other:
+            name = f"fit{secrets.token_hex(4)}"
+            other.token = (await other.register(name, f"{name}@example.org", PASSWORD)).token
+            await ScheduleApi(other).create(
+                MeetingDraft(
+                    "Invited",
+                    now + dt.timedelta(days=2),
+                    now + dt.timedelta(days=2, hours=1),
+                    attendees=(user.username,),
+                )
+            )
+        window.dashboard.refresh()
+        upcoming = window.dashboard.upcoming
+        await until(lambda: upcoming.rows and upcoming.invitation_rows, what="the dashboard's meetings")
+        await check("dashboard", window)
+
+        qtbot.mouseClick(window.dashboard.calendar_button, Qt.MouseButton.LeftButton)
+        view = window.calendar_view
+        for page in Page:
+            view.show_page(page)
+            view.go_to(soon.start.astimezone(view.zone).date())
+            await until(lambda: not view.loading.busy, what=f"the {page.value} page")
+            await check(f"calendar {page.value}", window)
+
+        view.open_schedule()
+        dialog = view.dialog
+        assert isinstance(dialog, ScheduleDialog)
+        dialog.repeat.setCurrentIndex(dialog.repeat.findData(Repeat.WEEKLY))
+        save(qtbot, dialog)  # no title: its error shows
+        dialog.end.setTime(dialog.start.time().addSecs(-1800))
+        save(qtbot, dialog)
+        show_error(
+            dialog.conflict, dialog.tr("Another meeting in this room overlaps this time. Choose another time or room.")
+        )
+        await check("scheduling dialog", dialog)
+        dialog.reject()
+        await until(lambda: view.dialog is None, what="the dialog closed")
+
+        view.show_page(Page.WEEK)
+        await until(lambda: view.week.block_of(soon.meeting_id) is not None, what="the block")
+        block = view.week.block_of(soon.meeting_id)
+        assert block is not None
+        view.open_occurrence(block.occurrence)
+        details = await details_opened(view)
+        await check("meeting details", details)
+        details.reject()
+        assert not problems, "\n".join(problems)
 
     app.run(flow(), timeout=90)

@@ -38,6 +38,7 @@ from nimeet_desktop.ui.calendar.ics_import import MAX_ICS_BYTES, IcsError, draft
 from nimeet_desktop.ui.calendar.meeting_details import MeetingDetails
 from nimeet_desktop.ui.calendar.month_view import MonthView
 from nimeet_desktop.ui.calendar.schedule_dialog import ScheduleDialog
+from nimeet_desktop.ui.calendar.texts import CalendarTexts
 from nimeet_desktop.ui.calendar.zone import date_text, local_zone, qdate
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import error_label, show_error
@@ -95,6 +96,7 @@ class CalendarView(QWidget):
             button = QPushButton(text)
             button.setObjectName(f"{page.value}Page")
             button.setCheckable(True)
+            button.setProperty("role", "page")  # the page shown stands out (theme.py)
             group.addButton(button)
             self.page_buttons[page] = button
         self.page_buttons[Page.MONTH].setChecked(True)
@@ -237,7 +239,7 @@ class CalendarView(QWidget):
             return
         self.occurrences = occurrences
         view.set_occurrences(occurrences)
-        self.status.setText("")
+        self.status.setText(CalendarTexts().meetings(len(occurrences)) if occurrences else "")
 
     # ---- dialogs ----------------------------------------------------------------------------------------------
 

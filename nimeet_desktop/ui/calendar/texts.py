@@ -16,7 +16,7 @@ class CalendarTexts(QObject):
 
     def starts_in(self, minutes: int, time: str) -> str:
         """Before a meeting: "In 5 minutes, 14:00–14:30" (Russian "Через 5 минут, …")."""
-        return self.tr("In %n minute(s), {time}", "", minutes).format(time=time)
+        return self.tr("In %n min, {time}", "", minutes).format(time=time)
 
     def invitations(self, count: int) -> str:
-        return self.tr("%n invitation(s) awaiting your answer", "", count)
+        return self.tr("Awaiting your answer: %n", "", count)

@@ -23,7 +23,7 @@ from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import messages
 from nimeet_desktop.ui.calendar.days import day_bounds
 from nimeet_desktop.ui.calendar.texts import CalendarTexts
-from nimeet_desktop.ui.calendar.zone import date_text, local_zone, time_text
+from nimeet_desktop.ui.calendar.zone import day_text, local_zone, time_text
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, title
 from nimeet_desktop.ui.untrusted import NAME_CHARS, ElidedLabel, clip, plain_label, tooltip
@@ -45,7 +45,7 @@ class UpcomingRow(QFrame):
         self.setObjectName("upcomingMeeting")
         self.occurrence = occurrence
         self.zone = zone
-        self.when = plain_label()
+        self.when = ElidedLabel()  # elided, not wrapped: the card sits beside the rooms and must stay narrow
         self.when.setObjectName("upcomingWhen")
         self.when.setProperty("role", "secondary")
         self.title = ElidedLabel()
@@ -98,7 +98,8 @@ class InvitationRow(QFrame):
         self.title.setText(clip(meeting.title, NAME_CHARS))
         self.title.setToolTip(tooltip(meeting.title, NAME_CHARS))
         start = meeting.start.astimezone(zone)
-        self.when = plain_label(f"{date_text(start.date())} {time_text(start, zone)}")
+        self.when = ElidedLabel()
+        self.when.setText(self.tr("{day}, {time}").format(day=day_text(start.date()), time=time_text(start, zone)))
         self.when.setProperty("role", "secondary")
         self.accept_button = QPushButton(self.tr("Accept"))
         self.accept_button.setObjectName("invitationAccept")
@@ -119,7 +120,6 @@ class UpcomingMeetings(QWidget):
     """The card. ``refresh()`` asks the server again (the dashboard calls it whenever it shows)."""
 
     join_requested = Signal(str)  # a room id
-    calendar_requested = Signal()
     toast = Signal(str)
 
     def __init__(self, context: AppContext, zone: ZoneInfo | None = None, *, now: dt.datetime | None = None) -> None:
@@ -135,11 +135,6 @@ class UpcomingMeetings(QWidget):
 
         frame, layout = card()
         frame.setObjectName("upcomingCard")
-        heading = QHBoxLayout()
-        heading.addWidget(title(self.tr("Upcoming meetings")), 1)
-        self.calendar_button = QPushButton(self.tr("Calendar"))
-        self.calendar_button.setObjectName("openCalendar")
-        heading.addWidget(self.calendar_button)
         self.meetings = QVBoxLayout()
         self.meetings.setSpacing(4)
         self.empty = plain_label(self.tr("No meetings today or tomorrow."))
@@ -155,7 +150,7 @@ class UpcomingMeetings(QWidget):
         self.status.setProperty("role", "secondary")
         self.status.setWordWrap(True)
         self.status.hide()
-        layout.addLayout(heading)
+        layout.addWidget(title(self.tr("Upcoming meetings")))
         layout.addLayout(self.meetings)
         layout.addWidget(self.empty)
         layout.addWidget(self.invitations_title)
@@ -166,7 +161,6 @@ class UpcomingMeetings(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(frame)
 
-        self.calendar_button.clicked.connect(self.calendar_requested)
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)

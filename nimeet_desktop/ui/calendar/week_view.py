@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QSizePolicy, QVBoxLayout, QWi
 from nimeet_desktop.net.schedule_api import Occurrence
 from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.calendar import days as calendar_days
-from nimeet_desktop.ui.calendar.zone import date_text, time_text
+from nimeet_desktop.ui.calendar.zone import date_text, day_text, time_text
 from nimeet_desktop.ui.untrusted import NAME_CHARS, clip
 
 HOUR_HEIGHT = 44
@@ -45,14 +45,12 @@ class _DayHeader(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Base))
-        locale = QLocale()
         secondary = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         text = palette.color(QPalette.ColorRole.Text)
         for index, day in enumerate(self.grid.days):
             column = self.grid.column(index)
             rect = QRectF(column.left(), 0, column.width(), HEADER_HEIGHT)
-            name = locale.dayName(day.isoweekday(), QLocale.FormatType.ShortFormat)
-            label = f"{name} {date_text(day)}" if len(self.grid.days) > 1 else date_text(day, long=True)
+            label = day_text(day) if len(self.grid.days) > 1 else date_text(day, long=True)
             metrics = painter.fontMetrics()
             label = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(rect.width() - 8))
             if day == self.grid.today:
@@ -231,7 +229,7 @@ class TimeGridView(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.header)
         layout.addWidget(self.scroller, 1)
-        self.scroller.verticalScrollBar().setValue(int(self.grid.y_of(FIRST_HOUR_SHOWN * 60)))
+        self.scroll_to(FIRST_HOUR_SHOWN * 60)
 
     @property
     def days(self) -> list[dt.date]:
@@ -264,7 +262,8 @@ class TimeGridView(QWidget):
         )
 
     def scroll_to(self, minute: int) -> None:
-        self.scroller.verticalScrollBar().setValue(int(self.grid.y_of(minute)))
+        """``minute`` of the day at the top, its hour's label whole (it is drawn across the line)."""
+        self.scroller.verticalScrollBar().setValue(max(0, int(self.grid.y_of(minute)) - 10))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

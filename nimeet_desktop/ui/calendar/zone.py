@@ -42,6 +42,11 @@ def time_text(moment: dt.datetime, zone: ZoneInfo) -> str:
     return QLocale().toString(qtime(local.time()), QLocale.FormatType.ShortFormat)
 
 
+def day_text(day: dt.date) -> str:
+    """A day in a calendar's heading: short weekday, day and month in the UI language ("Thu 3 Dec", "чт 3 дек.")."""
+    return QLocale().toString(qdate(day), "ddd d MMM")
+
+
 def date_text(day: dt.date, long: bool = False) -> str:
     """A date as the UI language writes it (Russian month and day names in a Russian UI)."""
     kind = QLocale.FormatType.LongFormat if long else QLocale.FormatType.ShortFormat

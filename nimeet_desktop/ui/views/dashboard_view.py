@@ -77,11 +77,14 @@ class DashboardView(QWidget):
         self.logout_button.setObjectName("logout")
         self.settings_button = QPushButton(icons.icon("settings"), self.tr("Settings"))
         self.settings_button.setObjectName("openSettings")
+        self.calendar_button = QPushButton(self.tr("Calendar"))
+        self.calendar_button.setObjectName("openCalendar")
         header = QHBoxLayout()
         who = QVBoxLayout()
         who.addWidget(self.user_label)
         who.addWidget(self.email_label)
         header.addLayout(who, 1)
+        header.addWidget(self.calendar_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
 
@@ -174,7 +177,7 @@ class DashboardView(QWidget):
         self.delete_button.clicked.connect(self._ask_delete_selected)
         self.hosting.toast.connect(self.toast)
         self.upcoming.join_requested.connect(self.join_room)
-        self.upcoming.calendar_requested.connect(self.calendar_requested)
+        self.calendar_button.clicked.connect(self.calendar_requested)
         self.upcoming.toast.connect(self.toast)
         self._update_buttons()
 
