@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import QCoreApplication, Signal
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
             log=logger,
         )
         self._pending_room: str | None = None
+        self._pending_ics: Path | None = None  # a calendar file to schedule from, once signed in
         self.switch_dialog: SwitchServerDialog | None = None  # asking whether to follow a link to another server
         self._closing = False
         self._quitting = False
@@ -260,7 +262,22 @@ class MainWindow(QMainWindow):
         logger.info("signed in from the environment (not remembered)")
         self._after_sign_in()
 
+    def open_ics(self, path: Path) -> None:
+        """A calendar file (``nimeet --ics FILE``, the OS opening one with the app): the calendar, and the scheduling
+        dialog filled in from its first event; after signing in when nobody is yet. Never during a call."""
+        if self._refused_during_call():
+            return
+        if self.context.user is None:
+            self._pending_ics = path
+            return
+        self._show(self.calendar_view)
+        self.tasks.spawn(self.calendar_view.open_ics(path), name="open-ics")
+
     def _after_sign_in(self) -> None:
+        ics, self._pending_ics = self._pending_ics, None
+        if ics is not None and self.pending_room is None:
+            self.open_ics(ics)
+            return
         room, self.pending_room = self.pending_room, None
         if room is not None:
             self.open_prejoin(room)

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 from dateutil.relativedelta import MO, SU, relativedelta
-from PySide6.QtCore import QDate, QPoint, Qt, QTime
+from PySide6.QtCore import QCoreApplication, QDate, QPoint, Qt, QTime
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -30,8 +31,10 @@ from nimeet_desktop.ui.calendar.meeting_details import MeetingDetails
 from nimeet_desktop.ui.calendar.recurrence import Repeat
 from nimeet_desktop.ui.calendar.schedule_dialog import ScheduleDialog
 from nimeet_desktop.ui.calendar.week_view import HOUR_HEIGHT
+from nimeet_desktop.ui.file_open import FileOpenLinks
 from nimeet_desktop.ui.form import show_error
 from nimeet_desktop.ui.main_window import MainWindow
+from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward, ics_message
 from tests.ui.conftest import AppHarness, new_user, register, until
 from tests.ui.layout_checks import clipped_widgets, squashed_widgets
 
@@ -520,3 +523,77 @@ def test_calendar_screens_fit_their_text(qtbot: QtBot, language: str, app: AppHa
         assert not problems, "\n".join(problems)
 
     app.run(flow(), timeout=90)
+
+
+def write_ics(path: Path, title: str, start: dt.datetime) -> Path:
+    """A calendar file as another calendar app writes one: a VEVENT with a TZID, an RRULE and a mailto: attendee."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//another calendar//EN")
+    calendar.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", f"{secrets.token_hex(8)}@example.org")
+    event.add("summary", title)
+    event.add("dtstart", start)
+    event.add("dtend", start + dt.timedelta(minutes=50))
+    event.add("rrule", {"freq": "weekly", "count": 2})
+    event.add("attendee", "mailto:ada@example.org")
+    calendar.add_component(event)
+    path.write_bytes(calendar.to_ical())
+    return path
+
+
+def test_an_ics_file_opened_before_signing_in_is_scheduled_after(qtbot: QtBot, app: AppHarness, tmp_path: Path) -> None:
+    """``nimeet --ics FILE`` (window.open_ics, as app.py calls it): held until signed in, then the calendar and the
+    dialog filled in from the file."""
+    start = dt.datetime.combine(future_day(2), dt.time(13, 10), BERLIN)
+    path = write_ics(tmp_path / "Встреча.ics", "From another calendar", start)
+
+    async def flow() -> None:
+        window = app.build()
+        await window.start()
+        await until(lambda: window.current is window.auth_view, what="sign-in")
+        window.open_ics(path)
+        assert window.calendar_view.dialog is None, "nothing to schedule with until signed in"
+        assert window.stack.currentWidget() is window.auth_view
+        register(qtbot, window, new_user())
+        await until(lambda: isinstance(window.calendar_view.dialog, ScheduleDialog), what="the dialog from the file")
+        assert window.current is window.calendar_view
+        dialog = window.calendar_view.dialog
+        assert isinstance(dialog, ScheduleDialog)
+        local = start.astimezone(dialog.zone)
+        assert dialog.title.text == "From another calendar"
+        assert dialog.start.time() == QTime(local.hour, local.minute)
+        assert dialog.repeat.currentData() == Repeat.WEEKLY and dialog.count.value() == 2
+        assert dialog.attendees.text == "ada@example.org"
+
+    app.run(flow(), timeout=60)
+
+
+def test_a_later_launch_and_the_os_hand_an_ics_file_to_the_running_app(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path
+) -> None:
+    opened: list[Path] = []
+    name = f"nimeet-test-{secrets.token_hex(6)}"
+    server = InstanceServer(name, lambda _t: None, lambda: None, lambda _e: None, on_ics=opened.append)
+    path = tmp_path / "Планёрка 1:1.ics"
+    try:
+        message = ics_message(path)
+        assert message is not None
+        assert forward(name, message)
+        qtbot.waitUntil(lambda: opened == [path.resolve()])
+        for junk in ("ics:relative.ics", "ics:/etc/passwd", "ics:"):
+            assert forward(name, junk)
+        assert forward(name, ACTIVATE)  # after the junk: once it is handled, so is the junk
+        qtbot.wait(200)
+        assert opened == [path.resolve()], "only an absolute path to an .ics file"
+    finally:
+        server.close()
+
+    links = FileOpenLinks(on_link=lambda _t: None, on_bad=lambda _e: None, on_ics=opened.append)
+    qapp.installEventFilter(links)
+    try:
+        QCoreApplication.postEvent(qapp, QFileOpenEvent(str(tmp_path / "invite.ics")))
+        qtbot.waitUntil(lambda: len(opened) == 2)
+    finally:
+        qapp.removeEventFilter(links)
+    assert opened[1] == tmp_path / "invite.ics"
