@@ -575,18 +575,8 @@ def _api_error(status: int, data: Any, retry_after: str | None) -> ApiError:
         detail.message,
         field=detail.field,
         retry_after=wait,
-        conflicts_with=_conflicts_with(data),
+        conflicts_with=detail.conflicts_with,
     )
-
-
-def _conflicts_with(data: Any) -> str | None:
-    """409 ``schedule-conflict``'s ``conflictsWith`` (a meetingId), read beside the error's code or beside the error
-    object itself: the contract names the field, not its place."""
-    for holder in (data.get("error"), data):
-        value = holder.get("conflictsWith") if isinstance(holder, dict) else None
-        if isinstance(value, str) and 0 < len(value) <= 200:
-            return value
-    return None
 
 
 def _parse_retry_after(value: str | None) -> float | None:

@@ -84,7 +84,7 @@ def to_rrule(rule: RepeatRule, start: dt.datetime) -> str | None:
 
 
 def check(text: str, start: dt.datetime) -> None:
-    """RecurrenceError unless dateutil expands ``text`` from ``start`` into at least one occurrence."""
+    """RecurrenceError unless dateutil expands ``text`` from ``start`` into occurrences, ``start`` the first."""
     try:
         expanded = rrule.rrulestr(text, dtstart=start)
         first = next(iter(expanded), None)
@@ -92,6 +92,8 @@ def check(text: str, start: dt.datetime) -> None:
         raise RecurrenceError("rule") from None
     if first is None:
         raise RecurrenceError("rule")
+    if first != start:  # the server wants the meeting's start to be the first occurrence (a weekly on other days)
+        raise RecurrenceError("start")
 
 
 def parse_rrule(text: str | None, zone: dt.tzinfo) -> RepeatRule:
