@@ -5,6 +5,8 @@ synced with the account), read at each check so a change in the settings counts 
 (The server's reminder email follows the meeting's value only: the desktop reminder is the person's, and a meeting
 that says nothing gets the one they asked for.)
 
+Meetings the person declined are not reminded of; invitations not answered yet are (they may come).
+
 Each occurrence (a meeting id and a start) is reminded once per run of the app, from ``start - lead`` until it
 starts; one whose reminder time passed while the computer slept is reminded when it wakes, if it has not started yet.
 Clocks: a laptop's lid stops monotonic clocks and timers with it, so nothing waits for one long timer; the service
@@ -157,15 +159,17 @@ class ReminderService:
         self.state = ServiceState.OFF
         self.refreshes = 0  # fetches that succeeded (tests wait for one)
         self._source: ScheduleSource | None = None
+        self._user_id: str | None = None  # whose answers to invitations count
         self._next_refresh: dt.datetime | None = None
         self._wake = asyncio.Event()
         self._tasks = TaskSet("reminders", log=logger)
         self._runner: asyncio.Task[None] | None = None
 
-    def start(self, source: ScheduleSource) -> None:
-        """Remind of ``source``'s meetings (a sign-in); a refresh at once."""
+    def start(self, source: ScheduleSource, user_id: str | None = None) -> None:
+        """Remind of ``source``'s meetings (a sign-in of ``user_id``); a refresh at once."""
         self.stop()
         self._source = source
+        self._user_id = user_id
         self._next_refresh = None
         self._wake = asyncio.Event()
         self.state = ServiceState.RUNNING
@@ -210,10 +214,14 @@ class ReminderService:
         minutes: dict[str, int | None] = {}
         for meeting_id in dict.fromkeys(o.meeting_id for o in occurrences):
             try:
-                minutes[meeting_id] = (await source.get(meeting_id)).reminder_minutes
+                meeting = await source.get(meeting_id)
             except ApiError as exc:
                 if exc.status != 404:  # a 404: gone since the list (cancelled, uninvited): no reminder
                     raise
+                continue
+            attendee = meeting.attendee(self._user_id)
+            if attendee is None or attendee.response != "declined":
+                minutes[meeting_id] = meeting.reminder_minutes
         self.planner.plan(Planned(o, minutes[o.meeting_id]) for o in occurrences if o.meeting_id in minutes)
         self.refreshes += 1
 

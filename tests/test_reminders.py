@@ -138,6 +138,32 @@ async def test_the_service_reminds_of_the_servers_meetings(server: ServerProcess
             await service.close()
 
 
+async def test_a_declined_invitation_is_not_reminded_of_an_unanswered_one_is(server: ServerProcess) -> None:
+    async with ApiClient(server.url) as organizer, ApiClient(server.url) as guest:
+        names = unique_name("org"), unique_name("guest")
+        organizer.token = (
+            await organizer.register(names[0], f"{names[0]}@example.test", "correct horse battery")
+        ).token
+        auth = await guest.register(names[1], f"{names[1]}@example.test", "correct horse battery")
+        guest.token = auth.token
+        start = (utc_now() + dt.timedelta(hours=3)).replace(microsecond=0)
+        invited = (names[1],)
+        declined = await ScheduleApi(organizer).create(
+            MeetingDraft("Declined", start, start + minutes(30), attendees=invited)
+        )
+        unanswered = await ScheduleApi(organizer).create(
+            MeetingDraft("Unanswered", start + minutes(60), start + minutes(90), attendees=invited)
+        )
+        await ScheduleApi(guest).respond(declined.meeting_id, "declined")
+        service = ReminderService(lambda: 10)
+        try:
+            service.start(ScheduleApi(guest), auth.user.id)
+            await wait_for(lambda: service.refreshes >= 1, "the first fetch")
+            assert [p.occurrence.meeting_id for p in service.planner.planned] == [unanswered.meeting_id]
+        finally:
+            await service.close()
+
+
 async def test_a_server_without_scheduling_turns_reminders_off() -> None:
     async with version_1_server() as url, ApiClient(url, "some-token") as api:
         service = ReminderService(lambda: 10)

@@ -105,7 +105,7 @@ class AppContext:
         their meetings are reminded of."""
         if self.user is not None and self.api.token is not None:
             self.preferences.start(self.api, account_key(self.server_url, self.user.id))
-            self.reminders.start(ScheduleApi(self.api))
+            self.reminders.start(ScheduleApi(self.api), self.user.id)
 
     def _stop_account_services(self) -> None:
         self.preferences.stop()

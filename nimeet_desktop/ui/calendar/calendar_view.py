@@ -264,6 +264,7 @@ class CalendarView(QWidget):
         self._open_dialog(dialog)
 
     def _saved(self, meeting: Meeting) -> None:
+        self.context.reminders.refresh_now()  # its reminder follows the new time at once, not at the next fetch
         self.toast.emit(self.tr("Meeting saved"))
         self.go_to(meeting.start.astimezone(self.zone).date())
 
@@ -271,6 +272,7 @@ class CalendarView(QWidget):
         dialog = MeetingDetails(self.context, self.zone, occurrence, self)
         dialog.join_requested.connect(self.join_requested)
         dialog.changed.connect(self.refresh)
+        dialog.changed.connect(self.context.reminders.refresh_now)  # cancelled or declined: no reminder
         dialog.edit_requested.connect(self._edit_later)
         self._open_dialog(dialog)
 

@@ -251,6 +251,7 @@ class UpcomingMeetings(QWidget):
             return
         self.toast.emit(self.tr("Invitation accepted") if response == "accepted" else self.tr("Invitation declined"))
         self.refresh()
+        self.context.reminders.refresh_now()  # a declined meeting is not reminded of
 
     async def shutdown(self) -> None:
         self.timer.stop()
