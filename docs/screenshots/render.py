@@ -108,7 +108,12 @@ MEETINGS = (
 )
 MEETING_DESCRIPTION = "What shipped this sprint, live, with questions at the end."
 # ``--only`` names the walk's steps (those that stand alone after registering) by these keys.
-STEPS = {"dashboard": "dashboard", "calendar": "calendar"}
+STEPS = {
+    "dashboard": "dashboard",
+    "calendar": "calendar",
+    "reminder": "meeting_reminder",
+    "settings": "settings_pages",
+}
 SETTLE_S = 0.6  # after a change: layout, polish and a few frames reach the X server
 # --hostile: what the server or another person may call things (tests/security/test_app_hostile_names.py).
 HOSTILE_USER = '<img src="file:///dev/zero"><b>margaret</b>' + "W" * 300
@@ -382,6 +387,9 @@ class Renderer:
         )
         service.refresh_now()
         await until(lambda: any(p.occurrence.meeting_id == meeting.meeting_id for p in service.planner.planned), "it")
+        upcoming = window.dashboard.upcoming  # the dashboard lists it too, as it would by then
+        upcoming.refresh()
+        await until(lambda: not upcoming.loading.busy and upcoming.rows, "the meeting among the upcoming ones")
         real_clock = service.clock
         service.clock = lambda: start - timedelta(minutes=5)
         service.check()
@@ -390,6 +398,8 @@ class Renderer:
         window.reminders.clear()
         service.clock = real_clock
         await ScheduleApi(window.context.api).cancel(meeting.meeting_id)
+        upcoming.refresh()
+        await until(lambda: not upcoming.loading.busy and not upcoming.rows, "the upcoming meetings without it")
 
     # ---- scheduling (issue 15): the calendar's month and week, the scheduling dialog, the dashboard's meetings ------
 
@@ -429,7 +439,9 @@ class Renderer:
         user = window.context.user
         assert user is not None
         async with ApiClient(self.server.url) as other:
-            other.token = (await other.register("grace", "grace.hopper@example.org", PASSWORD)).token
+            # Neither "grace" (a bot in the call) nor grace.hopper@example.org (the password prompt's step): both are
+            # registered later in the walk.
+            other.token = (await other.register("gracehopper", "gracehopper@example.org", PASSWORD)).token
             start = at(1, 16, 30)
             await ScheduleApi(other).create(
                 MeetingDraft(

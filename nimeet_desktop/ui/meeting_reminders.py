@@ -1,7 +1,7 @@
 """Reminders of scheduled meetings in the window and on the desktop (issue 15); when they fall due is
 ``nimeet_desktop/reminders.py``'s business.
 
-A reminder shows twice over, because a person may be anywhere: a banner at the top of the window with **Join** (it
+A reminder shows twice over, because a person may be anywhere: a banner at the window's top right with **Join** (it
 stays until the meeting starts, Join or × is pressed: a toast gone after three seconds is easily missed), and, when
 the window is not the active one, a desktop notification through the tray whose click joins (``QSystemTrayIcon``
 messages take no buttons; where the desktop has no tray, the banner alone). The notifications setting turns the
@@ -27,7 +27,10 @@ from nimeet_desktop.ui.untrusted import MESSAGE_CHARS, cap, isolate, plain_label
 logger = logging.getLogger(__name__)
 
 MAX_BANNERS = 3  # meetings starting together: the newest three
-TOP_MARGIN = 16
+# At the top right, under a screen's header (the dashboard's name and buttons, the call's title bar): where a desktop
+# notification would come, over the part of a screen least often used, and never over the header's buttons.
+TOP = 88
+MARGIN = 16
 # A desktop notification that joins when clicked: (title, text, what a click does).
 DesktopReminder = Callable[[str, str, Callable[[], None]], None]
 
@@ -189,5 +192,5 @@ class MeetingReminders(QWidget):
     def _place(self) -> None:
         parent = self.parentWidget()
         assert parent is not None
-        width = min(max(self.sizeHint().width(), 320), max(200, parent.width() - 40))
-        self.setGeometry((parent.width() - width) // 2, TOP_MARGIN, width, self._column.sizeHint().height())
+        width = min(max(self.sizeHint().width(), 320), max(200, parent.width() - 2 * MARGIN))
+        self.setGeometry(parent.width() - width - MARGIN, TOP, width, self._column.sizeHint().height())
