@@ -155,6 +155,7 @@ class ReminderService:
         self.check_s = check_s
         self.refresh_s = refresh_s
         self.on_due: Callable[[Reminder], None] | None = None
+        self.on_stop: Callable[[], None] | None = None  # the account's reminders are no longer for whoever is here
         self.planner = ReminderPlanner()
         self.state = ServiceState.OFF
         self.refreshes = 0  # fetches that succeeded (tests wait for one)
@@ -167,7 +168,7 @@ class ReminderService:
 
     def start(self, source: ScheduleSource, user_id: str | None = None) -> None:
         """Remind of ``source``'s meetings (a sign-in of ``user_id``); a refresh at once."""
-        self.stop()
+        self._halt()
         self._source = source
         self._user_id = user_id
         self._next_refresh = None
@@ -178,7 +179,13 @@ class ReminderService:
             self.state = ServiceState.OFF
 
     def stop(self) -> None:
-        """Signed out, or another server: forget its meetings (what was reminded stays reminded)."""
+        """Signed out, or another server: forget its meetings (what was reminded stays reminded), and the reminders
+        shown go (``on_stop``)."""
+        self._halt()
+        if self.on_stop is not None:
+            self.on_stop()
+
+    def _halt(self) -> None:
         self._source = None
         self.planner.plan(())
         runner, self._runner = self._runner, None
@@ -192,7 +199,7 @@ class ReminderService:
         self._wake.set()
 
     async def close(self) -> None:
-        self.stop()
+        self._halt()  # the app is closing: nothing shown needs taking away
         await self._tasks.close()
 
     def check(self) -> list[Reminder]:

@@ -104,6 +104,7 @@ class MeetingReminders(QWidget):
         self._clock.setInterval(15_000)
         self._clock.timeout.connect(self.tick)
         service.on_due = self.remind
+        service.on_stop = self.clear
         parent.installEventFilter(self)
         self.hide()
 

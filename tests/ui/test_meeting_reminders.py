@@ -133,3 +133,21 @@ async def banner_in_russian(app: AppHarness, qtbot: QtBot) -> None:
     await until(lambda: window.current is window.prejoin, what="pre-join for the meeting's room")
     assert window.prejoin.room_id == meeting.room_id
     assert window.reminders.banners == []
+
+
+def test_logging_out_takes_the_accounts_reminders_away(qtbot: QtBot, app: AppHarness) -> None:
+    app.run(reminders_go_with_the_account(app, qtbot), timeout=60)
+
+
+async def reminders_go_with_the_account(app: AppHarness, qtbot: QtBot) -> None:
+    window = app.build()
+    await signed_in(app, qtbot, window)
+    meeting = await schedule(window, "Standup", 12, reminder_minutes=None)  # the person's 10 minutes
+    service = window.context.reminders
+    service.clock = lambda: meeting.start - dt.timedelta(minutes=10)
+    service.check()
+    assert len(window.reminders.banners) == 1
+    qtbot.mouseClick(window.dashboard.logout_button, Qt.MouseButton.LeftButton)
+    await until(lambda: window.current is window.auth_view, what="the sign-in screen")
+    assert window.reminders.banners == [], "the next person to sign in is not reminded of someone else's meeting"
+    assert window.reminders.isHidden()
