@@ -89,7 +89,7 @@ async def reminded_while_hidden(app: AppHarness, qtbot: QtBot) -> None:
     qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
     await until(lambda: window.call_view.call is not None, what="the call")
     assert window.call_view.room_id == meeting.room_id
-    await window.call_view.leave_async()
+    # The call is left as the window closes (the harness), as in the other call tests.
 
 
 @pytest.mark.usefixtures("english")
