@@ -147,10 +147,16 @@ class MonthView(QWidget):
             painter.drawText(
                 QRectF(column * width, 0, width, HEADER_HEIGHT), Qt.AlignmentFlag.AlignCenter, name.upper()
             )
+        # The grid as single lines (each cell's own rectangle would draw every inner line twice, unevenly thick).
+        painter.setPen(line)
+        for row in range(calendar_days.MONTH_WEEKS + 1):
+            y = HEADER_HEIGHT + row * (self.height() - HEADER_HEIGHT - 1) / calendar_days.MONTH_WEEKS
+            painter.drawLine(QPointF(0, y), QPointF(self.width(), y))
+        for column in range(8):
+            x = column * (self.width() - 1) / 7
+            painter.drawLine(QPointF(x, HEADER_HEIGHT), QPointF(x, self.height()))
         for index, day in enumerate(self.days):
             cell = self.cell(index)
-            painter.setPen(line)
-            painter.drawRect(cell)
             number = QRectF(cell.left() + 4, cell.top() + 2, 22, 20)
             if day == self.today:
                 painter.setPen(Qt.PenStyle.NoPen)
