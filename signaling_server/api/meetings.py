@@ -9,6 +9,7 @@ else is told the meeting does not exist (404), so ids cannot be probed. Checks, 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -51,7 +52,7 @@ from signaling_server.protocol import Meeting as MeetingOut
 from signaling_server.ratelimit import RateLimiter, retry_after_header
 from signaling_server.scheduling.ics import meeting_ics
 from signaling_server.scheduling.recurrence import MAX_DURATION, RecurrenceError, parse, zone
-from signaling_server.services import Services
+from signaling_server.services import MeetingMail, Services
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/meetings", tags=["meetings"])
@@ -64,7 +65,7 @@ ROOM_DOC: ResponsesDoc = {
 CONFLICT_DOC: ResponsesDoc = {
     409: error_doc("Another scheduled meeting of the room overlaps (`schedule-conflict`, with `conflictsWith`)")
 }
-MeetingId = Annotated[str, Path(alias="meetingId", max_length=64)]
+MeetingId = Annotated[str, Path(alias="meetingId")]
 
 
 def _invalid(field: str, message: str) -> ApiError:
@@ -201,14 +202,14 @@ async def _organized(svc: Services, user: UserRow, meeting_id: str) -> Meeting:
     return meeting
 
 
-async def _tell(svc: Services, what: str, *args: object) -> None:
+async def _tell(svc: Services, send: Callable[[MeetingMail], Awaitable[None]]) -> None:
     """The mail hook (``Services.mail``), after the change is committed: a failure there never fails the request."""
     if svc.mail is None:
         return
     try:
-        await getattr(svc.mail, what)(*args)
+        await send(svc.mail)
     except Exception:
-        logger.exception("meeting mail hook failed", extra={"hook": what})
+        logger.exception("meeting mail hook failed")
 
 
 @router.post(
@@ -251,7 +252,8 @@ async def create_meeting(
     except ScheduleConflict as exc:
         raise _conflict(exc) from None
     logger.info("meeting scheduled", extra={"meetingId": meeting.meeting_id, "roomId": meeting.room_id})
-    await _tell(svc, "meeting_created", meeting, base_url(request, svc.settings))
+    base = base_url(request, svc.settings)
+    await _tell(svc, lambda mail: mail.meeting_created(meeting, base))
     return MeetingResponse(meeting=meeting_out(meeting))
 
 
@@ -337,7 +339,8 @@ async def update_meeting(
     if after is None:  # the room (and so the meeting) was deleted meanwhile
         raise _not_found()
     logger.info("meeting changed", extra={"meetingId": meeting_id, "fields": sorted(given)})
-    await _tell(svc, "meeting_changed", before, after, base_url(request, svc.settings))
+    base = base_url(request, svc.settings)
+    await _tell(svc, lambda mail: mail.meeting_changed(before, after, base))
     return MeetingResponse(meeting=meeting_out(after))
 
 
@@ -351,7 +354,8 @@ async def cancel_meeting(request: Request, user: CurrentUser, svc: ServicesDep, 
     after = await svc.schedule.cancel(meeting_id)
     if after is not None and before.status != after.status:
         logger.info("meeting cancelled", extra={"meetingId": meeting_id})
-        await _tell(svc, "meeting_cancelled", after, base_url(request, svc.settings))
+        base = base_url(request, svc.settings)
+        await _tell(svc, lambda mail: mail.meeting_cancelled(after, base))
     return Response(status_code=204)
 
 

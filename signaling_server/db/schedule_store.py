@@ -337,7 +337,7 @@ async def _records(s: AsyncSession, rows: list[ScheduledMeetingRow]) -> list[Mee
         .order_by(MeetingAttendeeRow.id)
     )
     people: dict[str, list[Attendee]] = {r.meeting_id: [] for r in rows}
-    for attendee, username in (await s.execute(query)).tuples():
+    for attendee, username in (await s.execute(query)).all():
         people[attendee.meeting_id].append(
             Attendee(attendee.email, attendee.user_id, username, _response(attendee.response))
         )

@@ -52,6 +52,11 @@ def meeting_ics(meeting: Meeting, organizer_email: str, organizer_name: str, url
         alarm.add("trigger", -timedelta(minutes=plan.reminder_minutes))
         event.add_component(alarm)
     calendar.add_component(event)
-    calendar.add_missing_timezones()
+    # The zone's rules over the meeting's own span only (icalendar's default, 1970–2038, is a hundred lines of
+    # transitions and misses meetings after 2038); a day either side covers any offset.
+    calendar.add_missing_timezones(
+        first_date=plan.start.astimezone(series.tz).date() - timedelta(days=1),
+        last_date=series.last_end().astimezone(series.tz).date() + timedelta(days=1),
+    )
     ics: bytes = calendar.to_ical()
     return ics
