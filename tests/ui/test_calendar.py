@@ -24,12 +24,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.net.rest import ApiClient
-from nimeet_desktop.net.schedule_api import Meeting, MeetingDraft, ScheduleApi
+from nimeet_desktop.net.schedule_api import Meeting, MeetingDraft, Occurrence, ScheduleApi
 from nimeet_desktop.ui import i18n
 from nimeet_desktop.ui.calendar.calendar_view import CalendarView, Page
 from nimeet_desktop.ui.calendar.meeting_details import MeetingDetails
+from nimeet_desktop.ui.calendar.month_view import MonthView
 from nimeet_desktop.ui.calendar.recurrence import Repeat
 from nimeet_desktop.ui.calendar.schedule_dialog import ScheduleDialog
+from nimeet_desktop.ui.calendar.upcoming import UpcomingRow
 from nimeet_desktop.ui.calendar.week_view import HOUR_HEIGHT
 from nimeet_desktop.ui.file_open import FileOpenLinks
 from nimeet_desktop.ui.form import show_error
@@ -597,3 +599,41 @@ def test_a_later_launch_and_the_os_hand_an_ics_file_to_the_running_app(
     finally:
         qapp.removeEventFilter(links)
     assert opened[1] == tmp_path / "invite.ics"
+
+
+def test_join_turns_prominent_five_minutes_before_and_back_after_the_end(qtbot: QtBot) -> None:
+    start = dt.datetime(2030, 3, 4, 9, 0, tzinfo=BERLIN)
+    occurrence = Occurrence("m1", "room1", "Standup", start, start + dt.timedelta(minutes=15))
+    row = UpcomingRow(occurrence, BERLIN)
+    qtbot.addWidget(row)
+    seen = []
+    for minutes in (-60, -6, -5, -1, 0, 14, 15):
+        row.update_for(start + dt.timedelta(minutes=minutes))
+        seen.append((minutes, row.prominent, row.when.full_text))
+    assert [(m, p) for m, p, _ in seen] == [
+        (-60, False),
+        (-6, False),
+        (-5, True),
+        (-1, True),
+        (0, True),
+        (14, True),
+        (15, False),
+    ]
+    assert seen[1][2] == "In 6 min, 09:00–09:15"
+    assert seen[4][2] == "Now, 09:00–09:15"
+
+
+def test_hostile_titles_stay_inside_their_blocks(qtbot: QtBot) -> None:
+    """A title with direction overrides and control characters: isolated and cleaned in the painted label, the
+    time stays before it."""
+    day = dt.date(2030, 3, 4)
+    start = dt.datetime.combine(day, dt.time(9), BERLIN)
+    title = "\u202egpj.exe\u202c\n<b>x</b>" + "W" * 500
+    view = MonthView(BERLIN)
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show_month(day, day)
+    view.set_occurrences([Occurrence("m1", "room1", title, start, start + dt.timedelta(hours=1))])
+    block = view.block_of("m1", day)
+    assert block is not None and view.cell(view.days.index(day)).contains(block.rect)
+    view.grab()  # paints without a warning (a Qt warning fails the test)

@@ -16,7 +16,7 @@ from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.calendar import days as calendar_days
 from nimeet_desktop.ui.calendar.texts import CalendarTexts
 from nimeet_desktop.ui.calendar.zone import time_text
-from nimeet_desktop.ui.untrusted import NAME_CHARS, clip
+from nimeet_desktop.ui.untrusted import NAME_CHARS, isolate
 
 HEADER_HEIGHT = 28
 BLOCK_HEIGHT = 20
@@ -177,7 +177,8 @@ class MonthView(QWidget):
             painter.drawRect(QRectF(block.rect.left(), block.rect.top(), 3, block.rect.height()))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(ink)
-            label = f"{time_text(block.occurrence.start, self.zone)} {clip(block.occurrence.title, NAME_CHARS)}"
+            # Isolated: direction marks in a title must not move the time to its other side.
+            label = f"{time_text(block.occurrence.start, self.zone)} {isolate(block.occurrence.title, NAME_CHARS)}"
             inner = block.rect.adjusted(6, 0, -3, 0)
             elided = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(inner.width()))
             painter.drawText(inner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided)
