@@ -174,6 +174,9 @@ class UpcomingMeetings(QWidget):
 
     def tick(self) -> None:
         now = self.now()
+        if any(row.occurrence.end <= now for row in self.rows):
+            self.refresh()  # a meeting is over: the card moves on to the next ones
+            return
         for row in self.rows:
             row.update_for(now)
 
