@@ -216,7 +216,8 @@ class CalendarView(QWidget):
             days = self.week.days
             first, last = qdate(days[0]), qdate(days[-1])
             return f"{locale.toString(first, 'd MMM')} – {locale.toString(last, 'd MMM yyyy')}"
-        return date_text(self.anchor, long=True)
+        day = date_text(self.anchor, long=True)
+        return f"{day[:1].upper()}{day[1:]}"  # a heading: Russian writes "пятница, 4 декабря" in lower case
 
     # ---- data -----------------------------------------------------------------------------------------------
 
