@@ -30,7 +30,7 @@ from nimeet_desktop.ui.calendar.calendar_view import CalendarView, Page
 from nimeet_desktop.ui.calendar.meeting_details import MeetingDetails
 from nimeet_desktop.ui.calendar.month_view import MonthView
 from nimeet_desktop.ui.calendar.recurrence import Repeat
-from nimeet_desktop.ui.calendar.schedule_dialog import ScheduleDialog
+from nimeet_desktop.ui.calendar.schedule_dialog import NO_REMINDER, ScheduleDialog
 from nimeet_desktop.ui.calendar.upcoming import UpcomingRow
 from nimeet_desktop.ui.calendar.week_view import HOUR_HEIGHT
 from nimeet_desktop.ui.file_open import FileOpenLinks
@@ -285,9 +285,13 @@ def test_edit_and_cancel_from_the_details(qtbot: QtBot, app: AppHarness, calenda
         qtbot.keyClicks(editor.title.edit, "Retro, later")
         editor.start.setTime(QTime(17, 0))
         editor.end.setTime(QTime(18, 0))
+        assert editor.reminder.value() == NO_REMINDER, "the meeting had none"
+        assert editor.reminder.text() == "No reminder"
+        editor.reminder.setValue(30)
         save(qtbot, editor)
         await until(lambda: bool(saved), what="the edit saved")
         assert saved[0].meeting_id == meeting.meeting_id and saved[0].title == "Retro, later"
+        assert saved[0].reminder_minutes == 30
         view.go_to(day, Page.WEEK)
         await until(
             lambda: (b := view.week.block_of(meeting.meeting_id)) is not None and b.occurrence.title == "Retro, later",
