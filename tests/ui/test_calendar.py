@@ -641,3 +641,32 @@ def test_hostile_titles_stay_inside_their_blocks(qtbot: QtBot) -> None:
     block = view.block_of("m1", day)
     assert block is not None and view.cell(view.days.index(day)).contains(block.rect)
     view.grab()  # paints without a warning (a Qt warning fails the test)
+
+
+def test_join_from_a_meetings_details_opens_pre_join_for_its_room(qtbot: QtBot, app: AppHarness) -> None:
+    async def flow() -> None:
+        window = await signed_in(app, qtbot)
+        view = window.calendar_view
+        day = future_day(2)
+        start = dt.datetime.combine(day, dt.time(12), view.zone)
+        meeting = await ScheduleApi(window.context.api).create(
+            MeetingDraft("Lunch talk", start, start + dt.timedelta(hours=1), timezone=view.zone.key)
+        )
+        qtbot.mouseClick(window.dashboard.calendar_button, Qt.MouseButton.LeftButton)
+        assert window.current is view
+        view.go_to(day, Page.DAY)
+        await until(lambda: view.day.block_of(meeting.meeting_id) is not None, what="the block")
+        block = view.day.block_of(meeting.meeting_id)
+        assert block is not None
+        view.day.scroll_to(11 * 60)
+        await asyncio.sleep(0.1)
+        point = view.day.grid.mapTo(view.day.scroller.viewport(), block.rect.center().toPoint())
+        assert view.day.scroller.viewport().rect().contains(point), "the block is in sight"
+        click(qtbot, view.day.grid, block.rect.center().toPoint())
+        details = await details_opened(view)
+        qtbot.mouseClick(details.join_button, Qt.MouseButton.LeftButton)
+        await until(lambda: window.current is window.prejoin, what="pre-join")
+        assert window.prejoin.room_id == meeting.room_id
+        await window.prejoin.close_preview()
+
+    app.run(flow(), timeout=60)
