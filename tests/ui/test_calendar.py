@@ -670,3 +670,20 @@ def test_join_from_a_meetings_details_opens_pre_join_for_its_room(qtbot: QtBot, 
         await window.prejoin.close_preview()
 
     app.run(flow(), timeout=60)
+
+
+def test_the_calendar_follows_the_clock(qtbot: QtBot, app: AppHarness, calendars: Calendars) -> None:
+    """The line at the current time moves, and at midnight today's mark moves to the next day."""
+
+    async def flow() -> None:
+        window = await signed_in(app, qtbot)
+        evening = dt.datetime(2030, 3, 4, 23, 59, tzinfo=BERLIN)
+        view = calendars.open(window, now=evening)
+        view.show_page(Page.WEEK)
+        assert view.week.grid.now == evening and view.week.grid.today == evening.date()
+        view._fixed_now = evening + dt.timedelta(minutes=2)  # the clock moves on past midnight
+        view._tick()
+        assert view.week.grid.now == evening + dt.timedelta(minutes=2)
+        assert view.week.grid.today == dt.date(2030, 3, 5), "today's mark moved"
+
+    app.run(flow(), timeout=60)
