@@ -456,6 +456,13 @@ class Renderer:
         view.week.scroll_to(8 * 60)
         await until(lambda: not view.loading.busy and view.week.blocks, "the week")
         await self.capture("calendar-week")
+        view.go_to(today + timedelta(days=1), Page.DAY)  # tomorrow: the busiest day
+        view.day.scroll_to(8 * 60)
+        await until(lambda: not view.loading.busy and view.day.blocks, "the day")
+        await self.capture("calendar-day")
+        view.show_page(Page.WEEK)
+        view.go_today()
+        await until(lambda: not view.loading.busy and view.week.blocks, "the week again")
 
         view.open_schedule()
         opened = view.dialog

@@ -1959,6 +1959,10 @@
         <translation>Участники: почта или имена пользователей через запятую</translation>
     </message>
     <message>
+        <source>No reminder</source>
+        <translation>Без напоминания</translation>
+    </message>
+    <message>
         <source>Reminder, minutes before</source>
         <translation>Напоминание, минут до начала</translation>
     </message>

@@ -24,12 +24,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.net.rest import ApiClient
-from nimeet_desktop.net.schedule_api import Meeting, MeetingDraft, ScheduleApi
+from nimeet_desktop.net.schedule_api import Meeting, MeetingDraft, Occurrence, ScheduleApi
 from nimeet_desktop.ui import i18n
 from nimeet_desktop.ui.calendar.calendar_view import CalendarView, Page
 from nimeet_desktop.ui.calendar.meeting_details import MeetingDetails
+from nimeet_desktop.ui.calendar.month_view import MonthView
 from nimeet_desktop.ui.calendar.recurrence import Repeat
-from nimeet_desktop.ui.calendar.schedule_dialog import ScheduleDialog
+from nimeet_desktop.ui.calendar.schedule_dialog import NO_REMINDER, ScheduleDialog
+from nimeet_desktop.ui.calendar.upcoming import UpcomingRow
 from nimeet_desktop.ui.calendar.week_view import HOUR_HEIGHT
 from nimeet_desktop.ui.file_open import FileOpenLinks
 from nimeet_desktop.ui.form import show_error
@@ -283,9 +285,13 @@ def test_edit_and_cancel_from_the_details(qtbot: QtBot, app: AppHarness, calenda
         qtbot.keyClicks(editor.title.edit, "Retro, later")
         editor.start.setTime(QTime(17, 0))
         editor.end.setTime(QTime(18, 0))
+        assert editor.reminder.value() == NO_REMINDER, "the meeting had none"
+        assert editor.reminder.text() == "No reminder"
+        editor.reminder.setValue(30)
         save(qtbot, editor)
         await until(lambda: bool(saved), what="the edit saved")
         assert saved[0].meeting_id == meeting.meeting_id and saved[0].title == "Retro, later"
+        assert saved[0].reminder_minutes == 30
         view.go_to(day, Page.WEEK)
         await until(
             lambda: (b := view.week.block_of(meeting.meeting_id)) is not None and b.occurrence.title == "Retro, later",
@@ -597,3 +603,87 @@ def test_a_later_launch_and_the_os_hand_an_ics_file_to_the_running_app(
     finally:
         qapp.removeEventFilter(links)
     assert opened[1] == tmp_path / "invite.ics"
+
+
+def test_join_turns_prominent_five_minutes_before_and_back_after_the_end(qtbot: QtBot) -> None:
+    start = dt.datetime(2030, 3, 4, 9, 0, tzinfo=BERLIN)
+    occurrence = Occurrence("m1", "room1", "Standup", start, start + dt.timedelta(minutes=15))
+    row = UpcomingRow(occurrence, BERLIN)
+    qtbot.addWidget(row)
+    seen = []
+    for minutes in (-60, -6, -5, -1, 0, 14, 15):
+        row.update_for(start + dt.timedelta(minutes=minutes))
+        seen.append((minutes, row.prominent, row.when.full_text))
+    assert [(m, p) for m, p, _ in seen] == [
+        (-60, False),
+        (-6, False),
+        (-5, True),
+        (-1, True),
+        (0, True),
+        (14, True),
+        (15, False),
+    ]
+    assert seen[1][2] == "In 6 min, 09:00–09:15"
+    assert seen[4][2] == "Now, 09:00–09:15"
+
+
+def test_hostile_titles_stay_inside_their_blocks(qtbot: QtBot) -> None:
+    """A title with direction overrides and control characters: isolated and cleaned in the painted label, the
+    time stays before it."""
+    day = dt.date(2030, 3, 4)
+    start = dt.datetime.combine(day, dt.time(9), BERLIN)
+    title = "\u202egpj.exe\u202c\n<b>x</b>" + "W" * 500
+    view = MonthView(BERLIN)
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show_month(day, day)
+    view.set_occurrences([Occurrence("m1", "room1", title, start, start + dt.timedelta(hours=1))])
+    block = view.block_of("m1", day)
+    assert block is not None and view.cell(view.days.index(day)).contains(block.rect)
+    view.grab()  # paints without a warning (a Qt warning fails the test)
+
+
+def test_join_from_a_meetings_details_opens_pre_join_for_its_room(qtbot: QtBot, app: AppHarness) -> None:
+    async def flow() -> None:
+        window = await signed_in(app, qtbot)
+        view = window.calendar_view
+        day = future_day(2)
+        start = dt.datetime.combine(day, dt.time(12), view.zone)
+        meeting = await ScheduleApi(window.context.api).create(
+            MeetingDraft("Lunch talk", start, start + dt.timedelta(hours=1), timezone=view.zone.key)
+        )
+        qtbot.mouseClick(window.dashboard.calendar_button, Qt.MouseButton.LeftButton)
+        assert window.current is view
+        view.go_to(day, Page.DAY)
+        await until(lambda: view.day.block_of(meeting.meeting_id) is not None, what="the block")
+        block = view.day.block_of(meeting.meeting_id)
+        assert block is not None
+        view.day.scroll_to(11 * 60)
+        await asyncio.sleep(0.1)
+        point = view.day.grid.mapTo(view.day.scroller.viewport(), block.rect.center().toPoint())
+        assert view.day.scroller.viewport().rect().contains(point), "the block is in sight"
+        click(qtbot, view.day.grid, block.rect.center().toPoint())
+        details = await details_opened(view)
+        qtbot.mouseClick(details.join_button, Qt.MouseButton.LeftButton)
+        await until(lambda: window.current is window.prejoin, what="pre-join")
+        assert window.prejoin.room_id == meeting.room_id
+        await window.prejoin.close_preview()
+
+    app.run(flow(), timeout=60)
+
+
+def test_the_calendar_follows_the_clock(qtbot: QtBot, app: AppHarness, calendars: Calendars) -> None:
+    """The line at the current time moves, and at midnight today's mark moves to the next day."""
+
+    async def flow() -> None:
+        window = await signed_in(app, qtbot)
+        evening = dt.datetime(2030, 3, 4, 23, 59, tzinfo=BERLIN)
+        view = calendars.open(window, now=evening)
+        view.show_page(Page.WEEK)
+        assert view.week.grid.now == evening and view.week.grid.today == evening.date()
+        view._fixed_now = evening + dt.timedelta(minutes=2)  # the clock moves on past midnight
+        view._tick()
+        assert view.week.grid.now == evening + dt.timedelta(minutes=2)
+        assert view.week.grid.today == dt.date(2030, 3, 5), "today's mark moved"
+
+    app.run(flow(), timeout=60)

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from PySide6.QtCore import QLocale, Signal
+from PySide6.QtCore import QLocale, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -46,6 +46,8 @@ from nimeet_desktop.ui.untrusted import plain_label
 
 logger = logging.getLogger(__name__)
 
+CLOCK_MS = 60_000
+
 
 class Page(enum.Enum):
     MONTH = "month"
@@ -64,7 +66,7 @@ class CalendarView(QWidget):
         self.context = context
         self.zone = zone or local_zone()
         self._fixed_now = now  # tests and screenshots: a calendar that always shows the same day
-        self.anchor = self.now().date()
+        self.anchor = self._today = self.now().date()
         self.page = Page.MONTH
         self.tasks = TaskSet("ui.calendar", log=logger)
         self.loading = TaskSet("ui.calendar-load", log=logger)
@@ -152,6 +154,11 @@ class CalendarView(QWidget):
             view.occurrence_clicked.connect(self.open_occurrence)
         self.month.day_clicked.connect(self.open_day)
         self.week.slot_clicked.connect(lambda moment: self.open_day(moment.date()))
+        # The line at the current time moves, and today's mark moves at midnight, while the screen is open.
+        self.clock = QTimer(self)
+        self.clock.setInterval(CLOCK_MS)
+        self.clock.timeout.connect(self._tick)
+        self.clock.start()
         self._show_anchor()
 
     # ---- what is shown ------------------------------------------------------------------------------------
@@ -197,7 +204,7 @@ class CalendarView(QWidget):
 
     def _show_anchor(self) -> None:
         now = self.now()
-        today = now.date()
+        today = self._today = now.date()
         if self.page is Page.MONTH:
             self.month.show_month(self.anchor, today)
         elif self.page is Page.WEEK:
@@ -206,6 +213,16 @@ class CalendarView(QWidget):
             self.day.show_days(self.anchor, today, now)
         self.title.setText(self._title_text())
         self.refresh()
+
+    def _tick(self) -> None:
+        if not self.isVisible():
+            return
+        now = self.now()
+        for grid in (self.week.grid, self.day.grid):
+            grid.now = now
+            grid.update()
+        if now.date() != self._today:
+            self._show_anchor()  # midnight: today is another day
 
     def _title_text(self) -> str:
         locale = QLocale()
@@ -216,7 +233,8 @@ class CalendarView(QWidget):
             days = self.week.days
             first, last = qdate(days[0]), qdate(days[-1])
             return f"{locale.toString(first, 'd MMM')} – {locale.toString(last, 'd MMM yyyy')}"
-        return date_text(self.anchor, long=True)
+        day = date_text(self.anchor, long=True)
+        return f"{day[:1].upper()}{day[1:]}"  # a heading: Russian writes "пятница, 4 декабря" in lower case
 
     # ---- data -----------------------------------------------------------------------------------------------
 
@@ -312,6 +330,7 @@ class CalendarView(QWidget):
         if dialog is not None:
             dialog.reject()
             await _dispose(dialog)
+        self.clock.stop()
         await self.tasks.close()
         await self.loading.close()
 

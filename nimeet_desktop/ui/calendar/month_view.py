@@ -16,7 +16,7 @@ from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.calendar import days as calendar_days
 from nimeet_desktop.ui.calendar.texts import CalendarTexts
 from nimeet_desktop.ui.calendar.zone import time_text
-from nimeet_desktop.ui.untrusted import NAME_CHARS, clip
+from nimeet_desktop.ui.untrusted import NAME_CHARS, isolate
 
 HEADER_HEIGHT = 28
 BLOCK_HEIGHT = 20
@@ -147,10 +147,16 @@ class MonthView(QWidget):
             painter.drawText(
                 QRectF(column * width, 0, width, HEADER_HEIGHT), Qt.AlignmentFlag.AlignCenter, name.upper()
             )
+        # The grid as single lines (each cell's own rectangle would draw every inner line twice, unevenly thick).
+        painter.setPen(line)
+        for row in range(calendar_days.MONTH_WEEKS + 1):
+            y = HEADER_HEIGHT + row * (self.height() - HEADER_HEIGHT - 1) / calendar_days.MONTH_WEEKS
+            painter.drawLine(QPointF(0, y), QPointF(self.width(), y))
+        for column in range(8):
+            x = column * (self.width() - 1) / 7
+            painter.drawLine(QPointF(x, HEADER_HEIGHT), QPointF(x, self.height()))
         for index, day in enumerate(self.days):
             cell = self.cell(index)
-            painter.setPen(line)
-            painter.drawRect(cell)
             number = QRectF(cell.left() + 4, cell.top() + 2, 22, 20)
             if day == self.today:
                 painter.setPen(Qt.PenStyle.NoPen)
@@ -171,7 +177,8 @@ class MonthView(QWidget):
             painter.drawRect(QRectF(block.rect.left(), block.rect.top(), 3, block.rect.height()))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(ink)
-            label = f"{time_text(block.occurrence.start, self.zone)} {clip(block.occurrence.title, NAME_CHARS)}"
+            # Isolated: direction marks in a title must not move the time to its other side.
+            label = f"{time_text(block.occurrence.start, self.zone)} {isolate(block.occurrence.title, NAME_CHARS)}"
             inner = block.rect.adjusted(6, 0, -3, 0)
             elided = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(inner.width()))
             painter.drawText(inner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided)

@@ -54,9 +54,17 @@ DIALOG_WIDTH: Final = 520
 _ATTENDEE_SPLIT: Final = re.compile(r"[\s,;]+")
 
 
-def default_reminder(context: AppContext) -> int:
-    """The user's reminder preference when the app knows one (synced preferences), else 10 minutes."""
+NO_REMINDER: Final = -1  # the reminder box's "No reminder" (``reminderMinutes: null``); 0 is "at the start"
+
+
+def default_reminder(context: AppContext) -> int | None:
+    """The user's reminder preference when the app has one (``reminder_minutes`` in the settings, synced with the
+    account; None there is "no reminder"), else 10 minutes."""
+    if not hasattr(context.settings, "reminder_minutes"):
+        return DEFAULT_REMINDER
     value = getattr(context.settings, "reminder_minutes", None)
+    if value is None:
+        return None
     return value if isinstance(value, int) and 0 <= value <= REMINDER_MAX else DEFAULT_REMINDER
 
 
@@ -202,7 +210,8 @@ class ScheduleDialog(QDialog):
         )
         self.reminder = QSpinBox()
         self.reminder.setObjectName("reminder")
-        self.reminder.setRange(0, REMINDER_MAX)
+        self.reminder.setRange(NO_REMINDER, REMINDER_MAX)
+        self.reminder.setSpecialValueText(self.tr("No reminder"))  # shown at NO_REMINDER
         self.reminder.setMinimumHeight(height)
         self.reminder.setMinimumWidth(self.reminder.sizeHint().width() + 16)
         reminder_label = plain_label(self.tr("Reminder, minutes before"))
@@ -297,7 +306,7 @@ class ScheduleDialog(QDialog):
             else:
                 attendees = list(source.attendees)
             self.attendees.edit.setPlainText(cap(", ".join(attendees), 20_000))
-            self.reminder.setValue(source.reminder_minutes if source.reminder_minutes is not None else 0)
+            self.reminder.setValue(source.reminder_minutes if source.reminder_minutes is not None else NO_REMINDER)
             self._fill_repeat(source.recurrence, start)
         else:
             # The next half hour on the chosen day (today: from now), half an hour long.
@@ -307,7 +316,8 @@ class ScheduleDialog(QDialog):
             if day is not None and day != base.date():
                 start = zones.at(day, dt.time(9, 0), self.zone)
             end = start + DEFAULT_LENGTH
-            self.reminder.setValue(default_reminder(self.context))
+            default = default_reminder(self.context)
+            self.reminder.setValue(default if default is not None else NO_REMINDER)
             self.until.setDate(zones.qdate(start.date() + dt.timedelta(weeks=4)))
         self.description.set_error(None)
         self.date.setDate(zones.qdate(start.date()))
@@ -436,7 +446,7 @@ class ScheduleDialog(QDialog):
             timezone=self.zone.key,
             recurrence=recurrence,
             attendees=split_attendees(self.attendees.text),
-            reminder_minutes=self.reminder.value(),
+            reminder_minutes=self.reminder.value() if self.reminder.value() != NO_REMINDER else None,
             room_id=room if isinstance(room, str) else None,
         )
 

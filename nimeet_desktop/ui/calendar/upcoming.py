@@ -105,15 +105,19 @@ class InvitationRow(QFrame):
         self.accept_button.setObjectName("invitationAccept")
         self.decline_button = QPushButton(self.tr("Decline"))
         self.decline_button.setObjectName("invitationDecline")
-        text = QVBoxLayout()
-        text.setSpacing(0)
-        text.addWidget(self.title)
-        text.addWidget(self.when)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 2, 0, 2)
-        row.addLayout(text, 1)
-        row.addWidget(self.accept_button)
-        row.addWidget(self.decline_button)
+        # The answer's buttons under the words, not beside them: beside, a Russian title was left a few letters.
+        buttons = QHBoxLayout()
+        buttons.setSpacing(8)  # a child layout takes its parent's spacing, which is 0 here
+        buttons.setContentsMargins(0, 4, 0, 0)
+        buttons.addStretch(1)
+        buttons.addWidget(self.accept_button)
+        buttons.addWidget(self.decline_button)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 2, 0, 2)
+        column.setSpacing(0)
+        column.addWidget(self.title)
+        column.addWidget(self.when)
+        column.addLayout(buttons)
 
 
 class UpcomingMeetings(QWidget):
@@ -134,7 +138,6 @@ class UpcomingMeetings(QWidget):
         self.invitation_rows: list[InvitationRow] = []
 
         frame, layout = card()
-        frame.setObjectName("upcomingCard")
         self.meetings = QVBoxLayout()
         self.meetings.setSpacing(4)
         self.empty = plain_label(self.tr("No meetings today or tomorrow."))
@@ -171,6 +174,9 @@ class UpcomingMeetings(QWidget):
 
     def tick(self) -> None:
         now = self.now()
+        if any(row.occurrence.end <= now for row in self.rows):
+            self.refresh()  # a meeting is over: the card moves on to the next ones
+            return
         for row in self.rows:
             row.update_for(now)
 

@@ -16,7 +16,7 @@ from nimeet_desktop.net.schedule_api import Occurrence
 from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.calendar import days as calendar_days
 from nimeet_desktop.ui.calendar.zone import date_text, day_text, time_text
-from nimeet_desktop.ui.untrusted import NAME_CHARS, clip
+from nimeet_desktop.ui.untrusted import NAME_CHARS, clip, isolate
 
 HOUR_HEIGHT = 44
 GUTTER = 60  # the hours' column at the left
@@ -192,7 +192,7 @@ class HourGrid(QWidget):
                 )
             else:
                 one_line = metrics.elidedText(
-                    f"{time_text(block.occurrence.start, self.zone)} {clip(block.occurrence.title, NAME_CHARS)}",
+                    f"{time_text(block.occurrence.start, self.zone)} {isolate(block.occurrence.title, NAME_CHARS)}",
                     Qt.TextElideMode.ElideRight,
                     int(inner.width()),
                 )
