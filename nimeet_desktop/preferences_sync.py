@@ -34,6 +34,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, Final, Protocol
 
+from pydantic import ValidationError
+
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.settings import Settings, SyncedPreferences, VideoQuality
 from nimeet_desktop.task_set import TaskSet
@@ -199,6 +201,9 @@ class PreferencesSync:
             except RestError as exc:
                 failures += 1
                 logger.info("preferences not synced (%s); kept here, tried again later", exc)
+            except ValidationError:  # the contract's shape with a value the app has no setting for
+                failures += 1
+                logger.warning("the server's preferences hold a value this app cannot keep; tried again later")
             else:
                 failures = 0
                 if again:
