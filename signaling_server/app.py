@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from signaling_server import wirejson
-from signaling_server.api import auth, errors, files, invitations, misc, preferences, rooms
+from signaling_server.api import auth, errors, files, invitations, meetings, misc, preferences, rooms
 from signaling_server.api.body_limit import UPLOADS, BodyLimit
 from signaling_server.api.host_guard import HostGuard, allowed_hosts_for
 from signaling_server.config import Settings
@@ -92,6 +92,7 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
     api.include_router(rooms.router)
     api.include_router(files.router)
     api.include_router(preferences.router)
+    api.include_router(meetings.router)
     api.include_router(misc.router)
     api.include_router(invitations.router)
     if settings.cors_origins:

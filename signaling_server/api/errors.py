@@ -25,6 +25,7 @@ class ApiError(Exception):
         message: str,
         field: str | None = None,
         headers: dict[str, str] | None = None,
+        conflicts_with: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -32,6 +33,7 @@ class ApiError(Exception):
         self.message = message
         self.field = field
         self.headers = headers
+        self.conflicts_with = conflicts_with  # schedule-conflict: the meeting overlapped
 
 
 # Seconds a client is told to wait after a database fault: a lock or a restarting database is usually gone by then.
@@ -62,10 +64,17 @@ def unauthorized() -> ApiError:
 
 
 def error_response(
-    status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+    conflicts_with: str | None = None,
 ) -> JSONResponse:
-    body = ErrorResponse(error=ErrorDetail(code=code, message=message, field=field))
-    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=status, headers=headers)
+    body = ErrorResponse(error=ErrorDetail(code=code, message=message, field=field, conflicts_with=conflicts_with))
+    return JSONResponse(
+        body.model_dump(mode="json", by_alias=True, exclude_none=True), status_code=status, headers=headers
+    )
 
 
 def _validation_message(errors: list[Any]) -> tuple[str, str | None]:
@@ -89,7 +98,7 @@ def _validation_message(errors: list[Any]) -> tuple[str, str | None]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
+        return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers, exc.conflicts_with)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -361,6 +361,10 @@ class Signaling:
             m.user_id == identity.user_id and m.resume_id == msg.resume_id for m in await rooms.members(room.room_id)
         )
         lobby = room.is_private and not owner and not resuming
+        # Invited attendees (by account) of a scheduled meeting in this room skip its lobby: one indexed EXISTS, asked
+        # only of someone the lobby would otherwise hold.
+        if lobby and await self._svc.schedule.is_invited(room.room_id, identity.user_id):
+            lobby = False
         if lobby and not await rooms.was_admitted(room.room_id, identity.user_id):
             if await rooms.count(room.room_id) >= room.max_participants:
                 return error_ack(ErrorCode.ROOM_FULL, f"the room is full ({room.max_participants} participants)")

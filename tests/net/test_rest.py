@@ -15,7 +15,7 @@ import pytest
 from nimeet_desktop.net.error_codes import LocalErrorCode
 from nimeet_desktop.net.links import InvalidServerUrl, parse_join_link
 from nimeet_desktop.net.rest import ApiClient, ApiError, RestError, ServerUnreachable
-from signaling_server.protocol import AuthResponse, Room
+from signaling_server.protocol import AuthResponse, Preferences, Room
 from tests.support.clients import unique_name
 from tests.support.server import ServerProcess
 
@@ -128,6 +128,27 @@ async def test_room_changes_never_put_a_malformed_id_in_the_url(client: ApiClien
         await client.update_room(room_id, name="x")
     with pytest.raises(ValueError, match="room id"):
         await client.delete_room(room_id)
+
+
+async def test_preferences_defaults_then_the_whole_object(client: ApiClient, server: ServerProcess) -> None:
+    auth = await signed_in(client)
+    assert await client.get_preferences() == Preferences(), "never saved: the defaults"
+    chosen = Preferences(
+        join_with_camera=False,
+        join_with_microphone=True,
+        video_quality="1080p",
+        background_blur=True,
+        notifications=False,
+        language="ru",
+        reminder_minutes=None,
+    )
+    assert await client.put_preferences(chosen) == chosen
+    async with ApiClient(server.url, auth.token) as elsewhere:  # another machine of the same account
+        assert await elsewhere.get_preferences() == chosen
+    client.token = None
+    with pytest.raises(ApiError) as refused:
+        await client.get_preferences()
+    assert refused.value.status == 401
 
 
 async def test_ice_servers_and_health(client: ApiClient) -> None:

@@ -55,6 +55,8 @@ async def test_an_old_database_with_data_upgrades_to_the_newest_schema(
             assert tuple(room) == ("Standup", "daily", "u1", None)
             assert (await conn.execute(text("SELECT username FROM users"))).scalar_one() == "Ada"
             assert (await conn.execute(text("SELECT count(*) FROM preferences"))).scalar_one() == 0
+            for table in ("scheduled_meetings", "meeting_attendees"):  # 0005: scheduling
+                assert (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one() == 0  # noqa: S608
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
         await migrate(engine)  # again: nothing to do
         async with engine.connect() as conn:
