@@ -13,8 +13,10 @@ from signaling_server.accounts.revocation import Revocations
 from signaling_server.accounts.tokens import Tokens, load_or_create_key
 from signaling_server.config import Settings
 from signaling_server.db.engine import create_engine, sessions
+from signaling_server.db.history_store import HistoryStore
 from signaling_server.db.store import Store
 from signaling_server.meeting_files import MeetingFiles
+from signaling_server.metrics import Metrics
 from signaling_server.protocol import ChatMessage, Room
 from signaling_server.ratelimit import RateLimiter
 from signaling_server.signaling.state import MemoryRoomState, RoomState
@@ -50,6 +52,8 @@ class Services:
     rooms: RoomState
     limits: Limits
     files: MeetingFiles
+    history: HistoryStore
+    metrics: Metrics
     # Set by the socket side once it is built (REST routes run only after that).
     meetings: MeetingEvents | None = None
 
@@ -77,4 +81,6 @@ def build_services(settings: Settings) -> Services:
             create_room=RateLimiter(settings.create_room_per_min),
         ),
         files=MeetingFiles(settings.data_dir, settings.max_file_bytes),
+        history=HistoryStore(sessions(engine)),
+        metrics=Metrics(),
     )
