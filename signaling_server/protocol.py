@@ -770,6 +770,8 @@ class SessionsResponse(WireModel):
 class UsageDay(WireModel):
     date: date
     minutes: int
+    # Additive to the contract: the sessions the user took part in that day (one across midnight counts in both).
+    meetings: int = 0
 
 
 class MyStatsResponse(WireModel):

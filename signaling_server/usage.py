@@ -55,6 +55,17 @@ def seconds_per_day(intervals: Iterable[Interval], days: list[date], zone: ZoneI
     return totals
 
 
+def sessions_per_day(stays: Iterable[tuple[object, Interval]], days: list[date], zone: ZoneInfo) -> list[int]:
+    """How many distinct sessions (``stays``: (session key, interval)) have time on each of ``days``."""
+    bounds = [day_bounds(day, zone) for day in days]
+    keys: list[set[object]] = [set() for _ in days]
+    for key, (start, end) in stays:
+        for index, (day_start, day_end) in enumerate(bounds):
+            if start < day_end and end > day_start:
+                keys[index].add(key)
+    return [len(found) for found in keys]
+
+
 def whole_minutes(seconds: float) -> int:
     """Rounded to the nearest minute, half a minute up: a 40-second call is one minute, a 20-second one none."""
     return int((seconds + 30) // 60)

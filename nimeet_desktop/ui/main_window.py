@@ -42,6 +42,7 @@ from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, clip
 from nimeet_desktop.ui.views.auth_view import AuthView
 from nimeet_desktop.ui.views.call_view import CallView, JoinFailure
 from nimeet_desktop.ui.views.dashboard_view import DashboardView
+from nimeet_desktop.ui.views.history_view import HistoryView
 from nimeet_desktop.ui.views.lobby_view import LobbyView
 from nimeet_desktop.ui.views.prejoin_view import PreJoinView
 from nimeet_desktop.ui.views.server_view import ServerView
@@ -106,8 +107,10 @@ class MainWindow(QMainWindow):
         self.prejoin = PreJoinView(context)
         self.call_view = CallView(context)
         self.lobby_view = LobbyView()
+        self.history_view = HistoryView(context)
         for view in (self.server_view, self.auth_view, self.dashboard, self.prejoin, self.call_view, self.lobby_view):
             self.stack.addWidget(view)
+        self.stack.addWidget(self.history_view)
         self.toasts.raise_()
         self.auth_view.set_invited(self._pending_room is not None)
 
@@ -133,6 +136,8 @@ class MainWindow(QMainWindow):
         self.lobby_view.cancelled.connect(self._leave_lobby)
         self.call_view.toast.connect(self.toasts.show_message)
         self.dashboard.settings_requested.connect(self.open_settings)
+        self.dashboard.history_requested.connect(lambda: self._show(self.history_view))
+        self.history_view.back.connect(lambda: self._show(self.dashboard))
         self.call_view.settings_requested.connect(self.open_settings)
         self.call_view.state_changed.connect(lambda: self.settings_window.refresh())
 
@@ -151,11 +156,13 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget()
 
     def _show(self, view: QWidget) -> None:
-        if self._language_pending and view in (self.server_view, self.auth_view, self.dashboard):
+        if self._language_pending and view in (self.server_view, self.auth_view, self.dashboard, self.history_view):
             view = self._rebuild_views(view)
         self.stack.setCurrentWidget(view)
         if view is self.dashboard:
             self.dashboard.refresh()
+        elif view is self.history_view:
+            self.history_view.refresh()
 
     def _show_server(self, problem: str | None) -> None:
         self.server_view.show_problem(problem)
@@ -504,7 +511,7 @@ class MainWindow(QMainWindow):
         self.settings_window.retranslate()
         self._language_pending = True
         current = self.current
-        if current in (self.server_view, self.auth_view, self.dashboard):
+        if current in (self.server_view, self.auth_view, self.dashboard, self.history_view):
             self._show(current)
         else:
             self.settings_window.general.show_language_note(
@@ -522,6 +529,7 @@ class MainWindow(QMainWindow):
             self.prejoin,
             self.call_view,
             self.lobby_view,
+            self.history_view,
         ]
         index = next(i for i, view in enumerate(old) if view is showing)
         self._language_pending = False
@@ -538,6 +546,7 @@ class MainWindow(QMainWindow):
             self.prejoin,
             self.call_view,
             self.lobby_view,
+            self.history_view,
         ]
         return new[index]
 
@@ -551,6 +560,7 @@ class MainWindow(QMainWindow):
         # The camera and microphone of a pre-join, and a room list still loading, belong to the old server.
         await self.prejoin.close_preview()
         await self.dashboard.loading.cancel_all()
+        await self.history_view.loading.cancel_all()
         self._show_server(None)
         self.showNormal()
         self.raise_()
@@ -564,7 +574,14 @@ class MainWindow(QMainWindow):
         # The call first, so that a leave already under way is awaited, not cancelled half-way by the window's own
         # tasks (a join in flight among them) closing after it.
         await self.call_view.shutdown()
-        for view in (self.prejoin, self.dashboard, self.auth_view, self.server_view, self.lobby_view):
+        for view in (
+            self.prejoin,
+            self.dashboard,
+            self.auth_view,
+            self.server_view,
+            self.lobby_view,
+            self.history_view,
+        ):
             await view.shutdown()
         await self.settings_window.shutdown()
         await self.tasks.close()
@@ -588,7 +605,7 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
 
-Screen = ServerView | AuthView | DashboardView | PreJoinView | CallView | LobbyView
+Screen = ServerView | AuthView | DashboardView | PreJoinView | CallView | LobbyView | HistoryView
 
 
 def _password_problem(code: AnyErrorCode | None, sent_password: bool) -> PasswordProblem | None:

@@ -34,7 +34,14 @@ from signaling_server.protocol import (
     SessionsResponse,
     UsageDay,
 )
-from signaling_server.usage import day_bounds, last_days, peak_concurrent, seconds_per_day, whole_minutes
+from signaling_server.usage import (
+    day_bounds,
+    last_days,
+    peak_concurrent,
+    seconds_per_day,
+    sessions_per_day,
+    whole_minutes,
+)
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["history"])
@@ -106,7 +113,12 @@ async def my_stats(
     since = day_bounds(days[0], zone)[0]
     stays = await svc.history.user_stays(user.id, since, now)
     seconds = seconds_per_day(((stay.joined_at, stay.left_at or now) for stay in stays), days, zone)
-    per_day = [UsageDay(date=day, minutes=whole_minutes(s)) for day, s in zip(days, seconds, strict=True)]
+    with_session = [stay for stay in stays if stay.session_id is not None]
+    meetings = sessions_per_day(((s.session_id, (s.joined_at, s.left_at or now)) for s in with_session), days, zone)
+    per_day = [
+        UsageDay(date=day, minutes=whole_minutes(s), meetings=count)
+        for day, s, count in zip(days, seconds, meetings, strict=True)
+    ]
     sessions = {stay.session_id for stay in stays if stay.session_id is not None}
     hosted = {stay.session_id for stay in stays if stay.session_id is not None and stay.own_room}
     return MyStatsResponse(

@@ -110,6 +110,9 @@ async def test_my_statistics_are_the_last_30_days_of_my_time_zone_with_zeros(
         assert [day["date"] for day in mine["days"]] == [str(today - timedelta(days=n)) for n in range(29, -1, -1)]
         assert nonzero(mine["days"]) == {str(three): 30, str(two): 30, str(ten): 20}
         assert (mine["meetings"], mine["minutes"], mine["hosted"]) == (2, 80, 1)
+        # The night's meeting had time on two days: it counts in both.
+        meetings = {day["date"]: day["meetings"] for day in mine["days"] if day["meetings"]}
+        assert meetings == {str(three): 1, str(two): 1, str(ten): 1}
         assert (await stats_of(api, alice["token"], "UTC")) == mine
 
         # Tokyo is UTC+9: the night's stay is 08:30-09:30 of one Tokyo day, the visit 21:00-21:20.

@@ -55,6 +55,7 @@ class DashboardView(QWidget):
     # A pasted link naming another server: the window offers to switch (it never happens silently).
     link_for_another_server = Signal(object)  # a JoinTarget
     settings_requested = Signal()
+    history_requested = Signal()
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -75,11 +76,15 @@ class DashboardView(QWidget):
         self.logout_button.setObjectName("logout")
         self.settings_button = QPushButton(icons.icon("settings"), self.tr("Settings"))
         self.settings_button.setObjectName("openSettings")
+        self.history_button = QPushButton(icons.icon("statistics"), self.tr("History"))
+        self.history_button.setObjectName("openHistory")
+        self.history_button.setToolTip(self.tr("Your meetings and statistics"))
         header = QHBoxLayout()
         who = QVBoxLayout()
         who.addWidget(self.user_label)
         who.addWidget(self.email_label)
         header.addLayout(who, 1)
+        header.addWidget(self.history_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
 
@@ -152,6 +157,7 @@ class DashboardView(QWidget):
 
         self.logout_button.clicked.connect(lambda: self.tasks.spawn(self._logout(), name="logout"))
         self.settings_button.clicked.connect(self.settings_requested)
+        self.history_button.clicked.connect(self.history_requested)
         self.new_call_button.clicked.connect(self._new_call)
         self.join_button.clicked.connect(self._join_typed)
         self.join_edit.returnPressed.connect(self._join_typed)
@@ -175,6 +181,7 @@ class DashboardView(QWidget):
     def _apply_icons(self) -> None:
         self.logout_button.setIcon(icons.icon("logout"))
         self.settings_button.setIcon(icons.icon("settings"))
+        self.history_button.setIcon(icons.icon("statistics"))
         self.copy_button.setIcon(icons.icon("copy"))
         self.refresh_button.setIcon(icons.icon("refresh"))
         self.edit_button.setIcon(icons.icon("settings"))
