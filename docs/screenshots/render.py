@@ -19,7 +19,10 @@ What it does, all on this machine and on loopback:
 Usage (from the repository root)::
 
     .venv/bin/python docs/screenshots/render.py [--out docs/screenshots] [--scale 1.5] [--dark] [--language ru]
+        [--only dashboard|history]
 
+``--only history`` (or ``dashboard``) walks sign-in, the dashboard and the history screen, and writes only that
+screen's PNG.
 ``--scale`` sets ``QT_SCALE_FACTOR`` (1.5 checks 150 % displays); ``--dark`` walks a second time with the app
 started in the dark palette and writes ``<screen>-dark.png`` too. ``--hostile`` walks with hostile names instead
 (markup such as ``<img src="file:///dev/zero">``, 10,000 characters, bidi overrides, zero-width and control
@@ -79,6 +82,8 @@ from nimeet_desktop.ui.meeting.reactions import FLOAT_MS  # noqa: E402
 from nimeet_desktop.ui.push_to_talk import PushToTalkSection  # noqa: E402
 from nimeet_desktop.ui.settings.window import PAGES  # noqa: E402
 from nimeet_desktop.ui.video_tile import VideoTile, VolumeControl  # noqa: E402
+from signaling_server.db.engine import create_engine, sessions  # noqa: E402
+from signaling_server.db.history_store import HistoryStore  # noqa: E402
 from signaling_server.protocol import REACTIONS, ChatMessage, FileInfo, LobbyEntry, Participant  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402  (the tests' server runner: fast argon2, text logs)
@@ -122,6 +127,28 @@ CHAT = {
         "Слайды с прошлой недели:",
     ),
 }
+# The history screen: people who met in margaret's rooms over the last 30 days (not the bots: they register later),
+# and the meetings as (days ago, UTC hour, minutes, how many of them came, room index). Fixed, not random, so two
+# runs draw the same chart.
+HISTORY_PEOPLE = ("katherine", "dorothy", "mary")
+HISTORY_MEETINGS = (
+    (28, 9, 45, 2, 0),
+    (26, 14, 20, 1, 2),
+    (21, 9, 55, 3, 0),
+    (20, 16, 30, 1, 1),
+    (19, 11, 15, 2, 1),
+    (14, 9, 50, 3, 0),
+    (13, 13, 25, 1, 2),
+    (13, 15, 40, 2, 1),
+    (9, 10, 35, 2, 1),
+    (7, 9, 60, 3, 0),
+    (6, 17, 10, 1, 2),
+    (5, 10, 30, 2, 1),
+    (2, 14, 25, 1, 2),
+    (1, 11, 45, 2, 1),
+    (23, 15, 35, 2, 3),  # room 3 is katherine's: margaret's meetings there are not hosted by her
+    (8, 15, 25, 2, 3),
+)
 HOSTILE_CHAT = '<img src="file:///dev/zero"> <b>bold?</b> \u202eevil.exe\u202c javascript:alert(1) ' + "W" * 300
 
 
@@ -224,6 +251,7 @@ class Renderer:
         dark: bool,
         hostile: bool = False,
         language: str = "en",
+        only: str | None = None,
     ) -> None:
         app = QApplication.instance()
         assert isinstance(app, QApplication)
@@ -232,6 +260,7 @@ class Renderer:
         self.out = out
         self.hostile = hostile
         self.language = language
+        self.only = only
         self.suffix = ("-dark" if dark else "") + ("-hostile" if hostile else "")
         self.saved: list[Path] = []
         self.bots: list[Bot] = []
@@ -263,6 +292,8 @@ class Renderer:
 
     def save(self, pixmap: QPixmap, name: str) -> None:
         """One screenshot, ``name`` plus the theme's suffix, into the output folder (and said on stdout)."""
+        if self.only is not None and name != self.only:
+            return  # --only: the screens on the way there are walked, not written again
         path = self.out / f"{name}{self.suffix}.png"
         if pixmap.isNull() or not pixmap.save(str(path), "PNG"):
             raise RenderError(f"could not grab or write {path}")
@@ -285,6 +316,9 @@ class Renderer:
 
         await self.register()
         await self.dashboard()
+        await self.history()
+        if self.only is not None:
+            return
         await self.settings_pages()
         await self.push_to_talk()
         await self.switch_server()
@@ -343,6 +377,48 @@ class Renderer:
         dashboard.refresh()
         await until(lambda: not dashboard.tasks.busy and dashboard.rooms.count() >= len(names), "the recent rooms")
         await self.capture("dashboard")
+
+    # ---- history and statistics (issue 15) ----------------------------------------------------------------
+    async def history(self) -> None:
+        """A month of meetings in margaret's rooms, written through the server's own history store (a walk cannot
+        wait a month), then the screen from the dashboard's History button, the first room's meetings shown."""
+        window, view = self.window, self.window.history_view
+        me = window.context.user
+        assert me is not None
+        rooms = [room.room_id for room in await window.context.api.list_rooms()]
+        rooms.reverse()  # creation order: ROOM_NAMES[0] first
+        api = ApiClient(self.server.url)
+        try:
+            accounts = [await api.register(name, f"{name}@example.org", PASSWORD) for name in HISTORY_PEOPLE]
+            api.token = accounts[0].token
+            rooms.append((await api.create_room(name="Katherine's office hours")).room.room_id)
+        finally:
+            await api.close()
+        engine = create_engine(f"sqlite+aiosqlite:///{self.server.data_dir / 'nimeet.sqlite3'}")
+        history = HistoryStore(sessions(engine))
+        people = [account.user.id for account in accounts]
+        today = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        try:
+            for days_ago, hour, minutes, guests, room in HISTORY_MEETINGS:
+                start = (today - timedelta(days=days_ago)).replace(hour=hour)
+                stays = [(await history.start_stay(rooms[room], me.id, start), minutes)]
+                for index, person in enumerate(people[:guests]):
+                    late = 2 + 3 * index  # people arrive a little after the host, one after another
+                    joined = await history.start_stay(rooms[room], person, start + timedelta(minutes=late))
+                    stays.append((joined, minutes - late - 2 * index))
+                for stay, length in sorted(stays, key=lambda pair: pair[1]):  # the shortest stay ends first
+                    await history.end_stay(stay, start + timedelta(minutes=length))
+        finally:
+            await engine.dispose()
+        window.dashboard.history_button.click()
+        await until(lambda: window.current is view, "the history screen")
+        await until(lambda: len(view.chart.days) == 30, "the statistics")
+        await until(lambda: view.selected_room() is not None, "the rooms in the history")
+        view.select_room(rooms[0])
+        await until(lambda: view.sessions.topLevelItemCount() >= 4 and not view.loading.busy, "the room's meetings")
+        await self.capture("history")
+        view.back_button.click()
+        await until(lambda: window.current is window.dashboard, "the dashboard again")
 
     # ---- push-to-talk's settings section (issue 12) -------------------------------------------------------
     async def push_to_talk(self) -> None:
@@ -852,6 +928,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dark", action="store_true", help="then walk again in the dark palette: <screen>-dark.png")
     p.add_argument("--hostile", action="store_true", help="hostile names everywhere: <screen>-hostile.png")
     p.add_argument(
+        "--only",
+        choices=("dashboard", "history"),
+        help="write only this screen's PNG, walking no further than it needs (sign-in, dashboard, history)",
+    )
+    p.add_argument(
         "--language",
         choices=("en", "ru"),
         default="en",
@@ -875,7 +956,9 @@ def _qt_environment(display: str, runtime_dir: Path, scale: float) -> None:
         os.environ.pop(inherited, None)
 
 
-def _render(tmp: Path, out: Path, dark: bool, language: str = "en", hostile: bool = False) -> list[Path]:
+def _render(
+    tmp: Path, out: Path, dark: bool, language: str = "en", hostile: bool = False, only: str | None = None
+) -> list[Path]:
     """The Qt part, built as nimeet_desktop/app.py builds it. Each walk (light, then dark with ``--dark``) is one
     coroutine on the qasync loop, against a server of its own (the walk ends by killing it)."""
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
@@ -916,7 +999,13 @@ def _render(tmp: Path, out: Path, dark: bool, language: str = "en", hostile: boo
             try:
                 server.start()
                 renderer = Renderer(
-                    server, tmp / f"config-{scheme}", out, dark=scheme == "dark", hostile=hostile, language=language
+                    server,
+                    tmp / f"config-{scheme}",
+                    out,
+                    dark=scheme == "dark",
+                    hostile=hostile,
+                    language=language,
+                    only=only,
                 )
                 loop.run_until_complete(_walk(renderer))
             finally:
@@ -955,7 +1044,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             with xvfb(width, height) as display, tray_host(display):
                 _qt_environment(display, tmp / "runtime", args.scale)
-                saved = _render(tmp, out, args.dark, args.language, args.hostile)
+                saved = _render(tmp, out, args.dark, args.language, args.hostile, args.only)
         except RenderError as exc:
             print(f"render.py: {exc}", file=sys.stderr)
             return 1

@@ -758,6 +758,10 @@
         </translation>
     </message>
     <message>
+        <source>{hours} h</source>
+        <translation>{hours} ч</translation>
+    </message>
+    <message>
         <source>{hours} h {minutes} min</source>
         <translation>{hours} ч {minutes} мин</translation>
     </message>

@@ -61,15 +61,13 @@ class UsageChart(QWidget):
         return QRectF(_LEFT, _TOP, max(1, self.width() - _LEFT - _RIGHT), max(1, self.height() - _TOP - _BOTTOM))
 
     def _scale_top(self) -> int:
-        """The value of the top grid line: a round number at or above the largest day (at least 10 minutes)."""
+        """The value of the top grid line: the largest day rounded up in its leading digit (65 -> 70, 340 -> 400),
+        at least 10 minutes, so the tallest bar nearly fills the chart."""
         peak = max((day.minutes for day in self._days), default=0)
         if peak <= 10:
             return 10
         step = int(10 ** math.floor(math.log10(peak)))
-        for factor in (1, 2, 5, 10):
-            if peak <= factor * step:
-                return factor * step
-        return 10 * step
+        return math.ceil(peak / step) * step
 
     def _bar(self, index: int) -> QRectF:
         plot = self._plot()

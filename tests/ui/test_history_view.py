@@ -127,12 +127,13 @@ def test_the_chart_draws_a_bar_per_day_in_the_theme_colour(qapp: QApplication, s
     chart.setPalette(theme.palette_for(scheme))
     today = date(2026, 12, 3)
     days = [DayUsage(today - timedelta(days=29 - i), 0, 0) for i in range(30)]
-    days[-1] = DayUsage(today, 40, 2)  # the tallest: reaches the top grid line (50)
+    days[-1] = DayUsage(today, 40, 2)  # the tallest: reaches the top grid line (40)
     days[10] = DayUsage(days[10].day, 5, 1)
     chart.set_days(days)
     image = painted(chart)
     tall, short, empty = chart._bar(29), chart._bar(10), chart._bar(5)
-    assert tall.height() > 4 * short.height() > 0 and empty.height() == 0
+    assert tall.height() == 8 * short.height() > 0 and empty.height() == 0
+    assert tall.top() == chart._plot().top()
     middle = tall.center().toPoint()
     assert QColor(image.pixel(middle)) == theme.CHART_BAR
     assert QColor(image.pixel(empty.center().toPoint() + QPoint(0, -20))) != theme.CHART_BAR
@@ -150,6 +151,7 @@ def test_russian_plural_forms_and_dates(qapp: QApplication, app: AppHarness) -> 
         assert (view.meetings_label.text(), view.minutes_label.text()) == ("3 встречи", "5 минут")
         assert view.hosted_label.text() == "1 в ваших комнатах"
         assert view.duration_text(21 * 60) == "21 минута" and view.duration_text(3900) == "1 ч 5 мин"
+        assert view.duration_text(7200) == "2 ч"
         assert view.duration_text(12) == "12 секунд"
         start = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
         stay = SessionParticipant(

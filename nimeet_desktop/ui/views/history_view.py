@@ -281,6 +281,8 @@ class HistoryView(QWidget):
         if minutes < 60:
             return self.tr("%n minute(s)", "", minutes)
         hours, rest = divmod(minutes, 60)
+        if not rest:
+            return self.tr("{hours} h").format(hours=hours)
         return self.tr("{hours} h {minutes} min").format(hours=hours, minutes=rest)
 
     async def shutdown(self) -> None:
