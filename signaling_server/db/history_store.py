@@ -65,11 +65,13 @@ class HistoryStore:
         now = at or utcnow()
         async with self._sessions() as s:
             await _take_turn(s, room_id)
-            session_id = (
-                await s.execute(
-                    select(SessionRow.id).where(SessionRow.room_id == room_id, SessionRow.ended_at.is_(None))
-                )
-            ).scalar_one_or_none()
+            open_session = select(SessionRow.id).where(SessionRow.room_id == room_id, SessionRow.ended_at.is_(None))
+            session_id = (await s.execute(open_session)).scalar_one_or_none()
+            if session_id is not None and not await _anyone_in(s, session_id):
+                # Open with nobody in it: its last stay went without ending it (its account was deleted with the
+                # stay). That meeting is over; this stay begins the next one.
+                await _end_session(s, session_id, now)
+                session_id = None
             if session_id is None:
                 opened = SessionRow(room_id=room_id, started_at=now, ended_at=None, peak_participants=1)
                 s.add(opened)
@@ -108,14 +110,7 @@ class HistoryStore:
                 await s.commit()  # already ended (shutdown closed it), or recorded before sessions existed
                 return
             await _take_turn(s, row.room_id)
-            still_open = (
-                await s.execute(
-                    select(ParticipationRow.id)
-                    .where(ParticipationRow.session_id == row.session_id, ParticipationRow.left_at.is_(None))
-                    .limit(1)
-                )
-            ).first()
-            if still_open is None:
+            if not await _anyone_in(s, row.session_id):
                 await s.execute(
                     update(SessionRow)
                     .where(SessionRow.id == row.session_id, SessionRow.ended_at.is_(None))
@@ -204,6 +199,24 @@ class HistoryStore:
 async def _take_turn(s: AsyncSession, room_id: str) -> None:
     # A write that changes nothing: it waits for, then holds, the room's turn until this transaction ends.
     await s.execute(update(RoomRow).where(RoomRow.room_id == room_id).values(max_participants=RoomRow.max_participants))
+
+
+async def _anyone_in(s: AsyncSession, session_id: int) -> bool:
+    """Whether a stay of the session is still open."""
+    query = select(ParticipationRow.id).where(
+        ParticipationRow.session_id == session_id, ParticipationRow.left_at.is_(None)
+    )
+    return (await s.execute(query.limit(1))).first() is not None
+
+
+async def _end_session(s: AsyncSession, session_id: int, now: datetime) -> None:
+    """End a session nobody is in any more when its last stay ended (or when it began, if none is left)."""
+    last_left = (
+        await s.execute(select(func.max(ParticipationRow.left_at)).where(ParticipationRow.session_id == session_id))
+    ).scalar_one_or_none()
+    started = (await s.execute(select(SessionRow.started_at).where(SessionRow.id == session_id))).scalar_one()
+    ended = min(last_left or started, now)
+    await s.execute(update(SessionRow).where(SessionRow.id == session_id).values(ended_at=ended))
 
 
 def _overlapping(since: datetime, until: datetime) -> ColumnElement[bool]:
