@@ -235,6 +235,7 @@ class HistoryView(QWidget):
                 self.sessions_status.setText(
                     self.tr("Only the room's owner and people who took part see its meetings.")
                 )
+                self.sessions_status.show()
                 return
             self._sessions_failed(exc)
             return
