@@ -62,6 +62,9 @@ class HistoryView(QWidget):
         super().__init__()
         self.context = context
         self.loading = TaskSet("ui.history", log=logger)
+        # The latest load of each kind supersedes one still out: an older answer must not land on top of a newer one.
+        self._stats_task: asyncio.Task[Any] | None = None
+        self._rooms_task: asyncio.Task[Any] | None = None
         self._sessions_task: asyncio.Task[Any] | None = None
 
         self.back_button = QPushButton(self.tr("Back"))
@@ -143,8 +146,11 @@ class HistoryView(QWidget):
     # ---- data -------------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self.loading.spawn(self._load_stats(), name="load-stats")
-        self.loading.spawn(self._load_rooms(), name="load-history-rooms")
+        for task in (self._stats_task, self._rooms_task):
+            if task is not None:
+                task.cancel()
+        self._stats_task = self.loading.spawn(self._load_stats(), name="load-stats")
+        self._rooms_task = self.loading.spawn(self._load_rooms(), name="load-history-rooms")
 
     async def _load_stats(self) -> None:
         self.stats_status.setText(self.tr("Loading…"))
@@ -219,7 +225,6 @@ class HistoryView(QWidget):
         room_id = self.selected_room()
         if room_id is None:
             return
-        # A newer choice supersedes the one still loading: its answer must not land on top.
         if self._sessions_task is not None:
             self._sessions_task.cancel()
         self._sessions_task = self.loading.spawn(self._load_sessions(room_id), name="load-sessions")
