@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     # The largest file one upload may carry; a larger one is refused (413) and nothing of it is kept.
     max_file_bytes: int = Field(default=MAX_FILE_BYTES_DEFAULT, ge=1)
 
+    # ---- History and statistics (contract v1.1) ----
+    # Accounts allowed GET /api/admin/stats, by email (compared case-insensitively); none by default.
+    admin_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # GET /metrics answers only loopback clients unless this is true (then anyone who reaches the server).
+    metrics_public: bool = False
+
     # ---- TLS (issue 11) ----
     # Serve https:// and wss:// directly: a PEM certificate (chain) and its unencrypted PEM private key, both or
     # neither. Behind a reverse proxy that terminates TLS, leave both unset (docs/deploy.md).
@@ -151,6 +157,12 @@ class Settings(BaseSettings):
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("admin_emails", mode="before")
+    @classmethod
+    def _admin_emails(cls, value: object) -> object:
+        listed = _split_list(value)
+        return [str(email).strip().lower() for email in listed] if isinstance(listed, list) else listed
 
     @field_validator("turn_urls")
     @classmethod

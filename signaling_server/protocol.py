@@ -11,7 +11,7 @@ fields keep working against this server (changes are additive).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -843,3 +843,54 @@ def _size_over(text: str, limit: int) -> bool:
 # Acks defined above the meeting models they carry.
 JoinAck.model_rebuild()
 Admitted.model_rebuild()
+
+
+# ---- history and statistics ----------------------------------------------------------------------------------
+class SessionParticipant(WireModel):
+    """One stay in a session: ``left_at`` is None while the person is still in the room, and ``duration_s`` then
+    counts up to now."""
+
+    user_id: str
+    username: str
+    joined_at: datetime
+    left_at: datetime | None
+    duration_s: int
+
+
+class MeetingSession(WireModel):
+    """One meeting in a room: from the first join into the empty room until it was empty again (``ended_at``
+    None while it goes on)."""
+
+    session_id: str
+    started_at: datetime
+    ended_at: datetime | None
+    peak_participants: int
+    participants: list[SessionParticipant]
+
+
+class SessionsResponse(WireModel):
+    sessions: list[MeetingSession]
+
+
+class UsageDay(WireModel):
+    date: date
+    minutes: int
+    # Additive to the contract: the sessions the user took part in that day (one across midnight counts in both).
+    meetings: int = 0
+
+
+class MyStatsResponse(WireModel):
+    meetings: int
+    minutes: int
+    hosted: int
+    days: list[UsageDay]
+
+
+class AdminStatsResponse(WireModel):
+    users: int
+    rooms: int
+    active_rooms: int
+    active_participants: int
+    meetings_today: int
+    minutes_today: int
+    peak_participants: int

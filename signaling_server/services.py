@@ -13,9 +13,11 @@ from signaling_server.accounts.revocation import Revocations
 from signaling_server.accounts.tokens import Tokens, load_or_create_key
 from signaling_server.config import Settings
 from signaling_server.db.engine import create_engine, sessions
+from signaling_server.db.history_store import HistoryStore
 from signaling_server.db.schedule_store import Meeting, ScheduleStore
 from signaling_server.db.store import Store
 from signaling_server.meeting_files import MeetingFiles
+from signaling_server.metrics import Metrics
 from signaling_server.protocol import ChatMessage, Room
 from signaling_server.ratelimit import RateLimiter
 from signaling_server.signaling.state import MemoryRoomState, RoomState
@@ -64,6 +66,8 @@ class Services:
     limits: Limits
     files: MeetingFiles
     schedule: ScheduleStore
+    history: HistoryStore
+    metrics: Metrics
     # Set by the socket side once it is built (REST routes run only after that).
     meetings: MeetingEvents | None = None
     # Scheduling's mail (invitations, changes, cancellations); None when no SMTP is configured.
@@ -95,4 +99,6 @@ def build_services(settings: Settings) -> Services:
         ),
         files=MeetingFiles(settings.data_dir, settings.max_file_bytes),
         schedule=ScheduleStore(factory),
+        history=HistoryStore(factory),
+        metrics=Metrics(),
     )

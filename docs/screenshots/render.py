@@ -19,6 +19,7 @@ What it does, all on this machine and on loopback:
 Usage (from the repository root)::
 
     .venv/bin/python docs/screenshots/render.py [--out docs/screenshots] [--scale 1.5] [--dark] [--language ru]
+        [--only dashboard,calendar,reminder,settings,history]
 
 ``--scale`` sets ``QT_SCALE_FACTOR`` (1.5 checks 150 % displays); ``--dark`` walks a second time with the app
 started in the dark palette and writes ``<screen>-dark.png`` too. ``--hostile`` walks with hostile names instead
@@ -82,6 +83,8 @@ from nimeet_desktop.ui.meeting.reactions import FLOAT_MS  # noqa: E402
 from nimeet_desktop.ui.push_to_talk import PushToTalkSection  # noqa: E402
 from nimeet_desktop.ui.settings.window import PAGES  # noqa: E402
 from nimeet_desktop.ui.video_tile import VideoTile, VolumeControl  # noqa: E402
+from signaling_server.db.engine import create_engine, sessions  # noqa: E402
+from signaling_server.db.history_store import HistoryStore  # noqa: E402
 from signaling_server.protocol import REACTIONS, ChatMessage, FileInfo, LobbyEntry, Participant  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402  (the tests' server runner: fast argon2, text logs)
@@ -113,6 +116,7 @@ STEPS = {
     "calendar": "calendar",
     "reminder": "meeting_reminder",
     "settings": "settings_pages",
+    "history": "history",
 }
 SETTLE_S = 0.6  # after a change: layout, polish and a few frames reach the X server
 # --hostile: what the server or another person may call things (tests/security/test_app_hostile_names.py).
@@ -143,6 +147,28 @@ CHAT = {
         "Слайды с прошлой недели:",
     ),
 }
+# The history screen: people who met in margaret's rooms over the last 30 days (not the bots: they register later),
+# and the meetings as (days ago, UTC hour, minutes, how many of them came, room index). Fixed, not random, so two
+# runs draw the same chart.
+HISTORY_PEOPLE = ("katherine", "dorothy", "mary")
+HISTORY_MEETINGS = (
+    (28, 9, 45, 2, 0),
+    (26, 14, 20, 1, 2),
+    (21, 9, 55, 3, 0),
+    (20, 16, 30, 1, 1),
+    (19, 11, 15, 2, 1),
+    (14, 9, 50, 3, 0),
+    (13, 13, 25, 1, 2),
+    (13, 15, 40, 2, 1),
+    (9, 10, 35, 2, 1),
+    (7, 9, 60, 3, 0),
+    (6, 17, 10, 1, 2),
+    (5, 10, 30, 2, 1),
+    (2, 14, 25, 1, 2),
+    (1, 11, 45, 2, 1),
+    (23, 15, 35, 2, 3),  # room 3 is katherine's: margaret's meetings there are not hosted by her
+    (8, 15, 25, 2, 3),
+)
 HOSTILE_CHAT = '<img src="file:///dev/zero"> <b>bold?</b> \u202eevil.exe\u202c javascript:alert(1) ' + "W" * 300
 
 
@@ -314,6 +340,7 @@ class Renderer:
         await self.dashboard()
         await self.meeting_reminder()
         await self.calendar()
+        await self.history()
         await self.settings_pages()
         await self.push_to_talk()
         await self.switch_server()
@@ -485,6 +512,48 @@ class Renderer:
         upcoming = window.dashboard.upcoming
         await until(lambda: not upcoming.loading.busy and upcoming.rows and upcoming.invitation_rows, "the meetings")
         await self.capture("dashboard-meetings")
+
+    # ---- history and statistics (issue 15) ----------------------------------------------------------------
+    async def history(self) -> None:
+        """A month of meetings in margaret's rooms, written through the server's own history store (a walk cannot
+        wait a month), then the screen from the dashboard's History button, the first room's meetings shown."""
+        window, view = self.window, self.window.history_view
+        me = window.context.user
+        assert me is not None
+        rooms = [room.room_id for room in await window.context.api.list_rooms()]
+        rooms.reverse()  # creation order: ROOM_NAMES[0] first
+        api = ApiClient(self.server.url)
+        try:
+            accounts = [await api.register(name, f"{name}@example.org", PASSWORD) for name in HISTORY_PEOPLE]
+            api.token = accounts[0].token
+            rooms.append((await api.create_room(name="Katherine's office hours")).room.room_id)
+        finally:
+            await api.close()
+        engine = create_engine(f"sqlite+aiosqlite:///{self.server.data_dir / 'nimeet.sqlite3'}")
+        history = HistoryStore(sessions(engine))
+        people = [account.user.id for account in accounts]
+        today = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        try:
+            for days_ago, hour, minutes, guests, room in HISTORY_MEETINGS:
+                start = (today - timedelta(days=days_ago)).replace(hour=hour)
+                stays = [(await history.start_stay(rooms[room], me.id, start), minutes)]
+                for index, person in enumerate(people[:guests]):
+                    late = 2 + 3 * index  # people arrive a little after the host, one after another
+                    joined = await history.start_stay(rooms[room], person, start + timedelta(minutes=late))
+                    stays.append((joined, minutes - late - 2 * index))
+                for stay, length in sorted(stays, key=lambda pair: pair[1]):  # the shortest stay ends first
+                    await history.end_stay(stay, start + timedelta(minutes=length))
+        finally:
+            await engine.dispose()
+        window.dashboard.history_button.click()
+        await until(lambda: window.current is view, "the history screen")
+        await until(lambda: len(view.chart.days) == 30, "the statistics")
+        await until(lambda: view.selected_room() is not None, "the rooms in the history")
+        view.select_room(rooms[0])
+        await until(lambda: view.sessions.topLevelItemCount() >= 4 and not view.loading.busy, "the room's meetings")
+        await self.capture("history")
+        view.back_button.click()
+        await until(lambda: window.current is window.dashboard, "the dashboard again")
 
     # ---- push-to-talk's settings section (issue 12) -------------------------------------------------------
     async def push_to_talk(self) -> None:

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
+from urllib.parse import urlencode
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
@@ -44,13 +45,16 @@ from signaling_server.protocol import (
     FileUploaded,
     HealthResponse,
     IceServersResponse,
+    MeetingSession,
     MeResponse,
+    MyStatsResponse,
     Preferences,
     PreferencesResponse,
     Room,
     RoomInfoResponse,
     RoomListResponse,
     RoomResponse,
+    SessionsResponse,
     User,
 )
 
@@ -282,6 +286,18 @@ class ApiClient:
     async def list_rooms(self) -> list[Room]:
         """GET /api/rooms: the user's own and recently joined rooms, newest first."""
         return (await self._call("GET", "/api/rooms", RoomListResponse)).rooms
+
+    async def room_sessions(self, room_id: str) -> list[MeetingSession]:
+        """GET /api/rooms/{roomId}/sessions: the room's meetings, newest first, each with who took part and how long
+        (the owner sees all, anyone else those they took part in). ValueError for a malformed id; ApiError 403
+        ``forbidden``, 404 ``room-not-found``."""
+        _check_room_id(room_id)
+        return (await self._call("GET", f"/api/rooms/{room_id}/sessions", SessionsResponse)).sessions
+
+    async def my_stats(self, tz: str = "UTC") -> MyStatsResponse:
+        """GET /api/stats/me: meetings, minutes and hosted meetings over the last 30 days, and the minutes of each of
+        those days (oldest first) as calendar days of ``tz``, an IANA time-zone name."""
+        return await self._call("GET", "/api/stats/me?" + urlencode({"tz": tz}), MyStatsResponse)
 
     async def ice_servers(self) -> IceServersResponse:
         """GET /api/ice-servers → ``{iceServers, ttl}``. An empty list means: use no STUN/TURN at all."""

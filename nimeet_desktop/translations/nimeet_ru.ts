@@ -538,6 +538,14 @@
         <translation>Календарь</translation>
     </message>
     <message>
+        <source>History</source>
+        <translation>История</translation>
+    </message>
+    <message>
+        <source>Your meetings and statistics</source>
+        <translation>Ваши встречи и статистика</translation>
+    </message>
+    <message>
         <source>New call</source>
         <translation>Новый звонок</translation>
     </message>
@@ -863,6 +871,141 @@
             <numerusform>за %n минуты</numerusform>
             <numerusform>за %n минут</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <source>d MMMM yyyy</source>
+        <translation>d MMMM yyyy</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n second(s)</source>
+        <translation>
+            <numerusform>%n секунда</numerusform>
+            <numerusform>%n секунды</numerusform>
+            <numerusform>%n секунд</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n minute(s)</source>
+        <translation>
+            <numerusform>%n минута</numerusform>
+            <numerusform>%n минуты</numerusform>
+            <numerusform>%n минут</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{hours} h</source>
+        <translation>{hours} ч</translation>
+    </message>
+    <message>
+        <source>{hours} h {minutes} min</source>
+        <translation>{hours} ч {minutes} мин</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Назад</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Обновить</translation>
+    </message>
+    <message>
+        <source>History and statistics</source>
+        <translation>История и статистика</translation>
+    </message>
+    <message>
+        <source>Bars: minutes in meetings per day; numbers: meetings that day.</source>
+        <translation>Столбцы — минуты на встречах за день; числа — встречи в этот день.</translation>
+    </message>
+    <message>
+        <source>Your last 30 days</source>
+        <translation>Ваши последние 30 дней</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Когда</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Длительность</translation>
+    </message>
+    <message>
+        <source>Who took part</source>
+        <translation>Участники</translation>
+    </message>
+    <message>
+        <source>Meetings in</source>
+        <translation>Встречи в комнате</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message>
+        <source>Could not load your statistics. {reason}</source>
+        <translation>Не удалось загрузить вашу статистику. {reason}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n meeting(s)</source>
+        <translation>
+            <numerusform>%n встреча</numerusform>
+            <numerusform>%n встречи</numerusform>
+            <numerusform>%n встреч</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n in your rooms</source>
+        <translation>
+            <numerusform>%n в ваших комнатах</numerusform>
+            <numerusform>%n в ваших комнатах</numerusform>
+            <numerusform>%n в ваших комнатах</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No rooms yet: meetings you hold or join appear here.</source>
+        <translation>Комнат пока нет: здесь появятся встречи, которые вы проводите или в которых участвуете.</translation>
+    </message>
+    <message>
+        <source>Only the room&apos;s owner and people who took part see its meetings.</source>
+        <translation>Встречи комнаты видят только её владелец и участники.</translation>
+    </message>
+    <message>
+        <source>Could not load the room&apos;s meetings. {reason}</source>
+        <translation>Не удалось загрузить встречи комнаты. {reason}</translation>
+    </message>
+    <message>
+        <source>going on</source>
+        <translation>идёт сейчас</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n person(s)</source>
+        <translation>
+            <numerusform>%n человек</numerusform>
+            <numerusform>%n человека</numerusform>
+            <numerusform>%n человек</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>At most %n at once</source>
+        <translation>
+            <numerusform>Одновременно не больше %n</numerusform>
+            <numerusform>Одновременно не больше %n</numerusform>
+            <numerusform>Одновременно не больше %n</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No meetings in this room yet.</source>
+        <translation>В этой комнате ещё не было встреч.</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>сейчас</translation>
+    </message>
+    <message>
+        <source>{start}–{end}</source>
+        <translation>{start}–{end}</translation>
     </message>
 </context>
 <context>
@@ -2374,6 +2517,45 @@ Switch to {server}?</source>
     <message>
         <source>Sending… {percent}% of {size}</source>
         <translation>Отправка… {percent} % из {size}</translation>
+    </message>
+</context>
+<context>
+    <name>UsageChart</name>
+    <message>
+        <source>Minutes in meetings per day</source>
+        <translation>Минуты на встречах по дням</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n minute(s) in the last 30 days</source>
+        <translation>
+            <numerusform>%n минута за последние 30 дней</numerusform>
+            <numerusform>%n минуты за последние 30 дней</numerusform>
+            <numerusform>%n минут за последние 30 дней</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>d MMM</source>
+        <translation>d MMM</translation>
+    </message>
+    <message>
+        <source>{day}: {meetings}, {minutes}</source>
+        <translation>{day}: {meetings}, {minutes}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n meeting(s)</source>
+        <translation>
+            <numerusform>%n встреча</numerusform>
+            <numerusform>%n встречи</numerusform>
+            <numerusform>%n встреч</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n minute(s)</source>
+        <translation>
+            <numerusform>%n минута</numerusform>
+            <numerusform>%n минуты</numerusform>
+            <numerusform>%n минут</numerusform>
+        </translation>
     </message>
 </context>
 <context>

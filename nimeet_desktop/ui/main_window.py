@@ -46,6 +46,7 @@ from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, clip
 from nimeet_desktop.ui.views.auth_view import AuthView
 from nimeet_desktop.ui.views.call_view import CallView, JoinFailure
 from nimeet_desktop.ui.views.dashboard_view import DashboardView
+from nimeet_desktop.ui.views.history_view import HistoryView
 from nimeet_desktop.ui.views.lobby_view import LobbyView
 from nimeet_desktop.ui.views.prejoin_view import PreJoinView
 from nimeet_desktop.ui.views.server_view import ServerView
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self.call_view = CallView(context)
         self.lobby_view = LobbyView()
         self.calendar_view = CalendarView(context)
+        self.history_view = HistoryView(context)
         for view in (
             self.server_view,
             self.auth_view,
@@ -130,6 +132,7 @@ class MainWindow(QMainWindow):
             self.call_view,
             self.lobby_view,
             self.calendar_view,
+            self.history_view,
         ):
             self.stack.addWidget(view)
         self.toasts.raise_()
@@ -161,6 +164,8 @@ class MainWindow(QMainWindow):
         self.lobby_view.cancelled.connect(self._leave_lobby)
         self.call_view.toast.connect(self.toasts.show_message)
         self.dashboard.settings_requested.connect(self.open_settings)
+        self.dashboard.history_requested.connect(lambda: self._show(self.history_view))
+        self.history_view.back.connect(lambda: self._show(self.dashboard))
         self.call_view.settings_requested.connect(self.open_settings)
         self.call_view.state_changed.connect(lambda: self.settings_window.refresh())
 
@@ -179,13 +184,21 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget()
 
     def _show(self, view: QWidget) -> None:
-        if self._language_pending and view in (self.server_view, self.auth_view, self.dashboard, self.calendar_view):
+        if self._language_pending and view in (
+            self.server_view,
+            self.auth_view,
+            self.dashboard,
+            self.calendar_view,
+            self.history_view,
+        ):
             view = self._rebuild_views(view)
         self.stack.setCurrentWidget(view)
         if view is self.dashboard:
             self.dashboard.refresh()
         elif view is self.calendar_view:
             self.calendar_view.refresh()
+        elif view is self.history_view:
+            self.history_view.refresh()
 
     def _join_from_calendar(self, room_id: str) -> None:
         """A meeting's Join in the calendar: the dashboard's join path (the room checked, then pre-join)."""
@@ -562,7 +575,7 @@ class MainWindow(QMainWindow):
         call = self.call_view.call
         if call is not None:
             return CallDevices(call)
-        if self.current in (self.server_view, self.auth_view, self.dashboard, self.calendar_view):
+        if self.current in (self.server_view, self.auth_view, self.dashboard, self.calendar_view, self.history_view):
             return None
         return BorrowedPreview(self.prejoin.preview)
 
@@ -576,7 +589,7 @@ class MainWindow(QMainWindow):
         self.settings_window.retranslate()
         self._language_pending = True
         current = self.current
-        if current in (self.server_view, self.auth_view, self.dashboard, self.calendar_view):
+        if current in (self.server_view, self.auth_view, self.dashboard, self.calendar_view, self.history_view):
             self._show(current)
         else:
             self.settings_window.general.show_language_note(
@@ -595,6 +608,7 @@ class MainWindow(QMainWindow):
             self.call_view,
             self.lobby_view,
             self.calendar_view,
+            self.history_view,
         ]
         index = next(i for i, view in enumerate(old) if view is showing)
         self._language_pending = False
@@ -612,6 +626,7 @@ class MainWindow(QMainWindow):
             self.call_view,
             self.lobby_view,
             self.calendar_view,
+            self.history_view,
         ]
         return new[index]
 
@@ -625,6 +640,8 @@ class MainWindow(QMainWindow):
         # The camera and microphone of a pre-join, and a room list still loading, belong to the old server.
         await self.prejoin.close_preview()
         await self.dashboard.loading.cancel_all()
+        await self.calendar_view.loading.cancel_all()
+        await self.history_view.loading.cancel_all()
         self._show_server(None)
         self.showNormal()
         self.raise_()
@@ -645,6 +662,7 @@ class MainWindow(QMainWindow):
             self.server_view,
             self.lobby_view,
             self.calendar_view,
+            self.history_view,
         ):
             await view.shutdown()
         await self.settings_window.shutdown()
@@ -669,7 +687,7 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
 
-Screen = ServerView | AuthView | DashboardView | PreJoinView | CallView | LobbyView | CalendarView
+Screen = ServerView | AuthView | DashboardView | PreJoinView | CallView | LobbyView | CalendarView | HistoryView
 
 
 def _password_problem(code: AnyErrorCode | None, sent_password: bool) -> PasswordProblem | None:

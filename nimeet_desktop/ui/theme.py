@@ -42,6 +42,10 @@ BADGE_FILL = QColor(0, 0, 0, 165)  # translucent dark behind white text/icons on
 DIM_BAR = QColor(255, 255, 255, 70)  # the unlit bars of a tile's signal badge
 HAND_RAISED = QColor("#fbbc04")  # the raised hand on a tile and in the people list: yellow reads on video and badges
 BADGE_COUNT = DANGER  # the round count on a control (unread messages, people waiting in the lobby), white digits
+# The history screen's usage chart: minutes per day as bars in the accent colour (readable on both palettes); its
+# text, grid and axis come from the palette.
+CHART_BAR = ACCENT
+CHART_BAR_HOVER = QColor("#4285f4")
 
 # Toasts float over any screen, light or dark: their own dark (or red) face with white text reads on both.
 TOAST_INFO = QColor(32, 33, 36, 230)

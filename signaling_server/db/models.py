@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -84,6 +85,35 @@ class ParticipationRow(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
     left_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # v1.1 history: the meeting (session) this stay belonged to (db/history_store.py).
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), nullable=True, index=True, default=None
+    )
+
+
+class SessionRow(Base):
+    """One meeting in a room (contract v1.1 history): from the first join into the empty room to the moment it is
+    empty again. ``ended_at`` is NULL while it goes on; the partial unique index lets a room have one open session
+    only, whichever server process records the join."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        Index(
+            "uq_sessions_open_room",
+            "room_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_sessions_room_started", "room_id", "started_at"),
+        Index("ix_sessions_started", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.room_id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    peak_participants: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class PreferencesRow(Base):

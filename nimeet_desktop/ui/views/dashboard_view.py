@@ -57,6 +57,7 @@ class DashboardView(QWidget):
     link_for_another_server = Signal(object)  # a JoinTarget
     settings_requested = Signal()
     calendar_requested = Signal()
+    history_requested = Signal()
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -79,12 +80,16 @@ class DashboardView(QWidget):
         self.settings_button.setObjectName("openSettings")
         self.calendar_button = QPushButton(self.tr("Calendar"))
         self.calendar_button.setObjectName("openCalendar")
+        self.history_button = QPushButton(icons.icon("statistics"), self.tr("History"))
+        self.history_button.setObjectName("openHistory")
+        self.history_button.setToolTip(self.tr("Your meetings and statistics"))
         header = QHBoxLayout()
         who = QVBoxLayout()
         who.addWidget(self.user_label)
         who.addWidget(self.email_label)
         header.addLayout(who, 1)
         header.addWidget(self.calendar_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.history_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
 
@@ -164,6 +169,7 @@ class DashboardView(QWidget):
 
         self.logout_button.clicked.connect(lambda: self.tasks.spawn(self._logout(), name="logout"))
         self.settings_button.clicked.connect(self.settings_requested)
+        self.history_button.clicked.connect(self.history_requested)
         self.new_call_button.clicked.connect(self._new_call)
         self.join_button.clicked.connect(self._join_typed)
         self.join_edit.returnPressed.connect(self._join_typed)
@@ -190,6 +196,7 @@ class DashboardView(QWidget):
     def _apply_icons(self) -> None:
         self.logout_button.setIcon(icons.icon("logout"))
         self.settings_button.setIcon(icons.icon("settings"))
+        self.history_button.setIcon(icons.icon("statistics"))
         self.copy_button.setIcon(icons.icon("copy"))
         self.refresh_button.setIcon(icons.icon("refresh"))
         self.edit_button.setIcon(icons.icon("settings"))
