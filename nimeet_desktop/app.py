@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="during a call, append one JSON line of statistics per second to FILE (sent and received frame rates)",
     )
+    p.add_argument(
+        "--ics",
+        metavar="FILE",
+        type=Path,
+        help="open a calendar file (.ics): the scheduling dialog, filled in from its first event",
+    )
     p.add_argument("--ice-host", action="append", default=[], help="gather ICE host candidates on this address only")
     p.add_argument(
         "--language",
@@ -176,7 +182,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nimeet_desktop.ui.context import AppContext
     from nimeet_desktop.ui.file_open import FileOpenLinks
     from nimeet_desktop.ui.main_window import MainWindow
-    from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward, link_message, socket_name
+    from nimeet_desktop.ui.single_instance import (
+        ACTIVATE,
+        InstanceServer,
+        forward,
+        ics_message,
+        link_message,
+        socket_name,
+    )
     from nimeet_desktop.ui.toast import ToastKind
 
     # Fractional scaling (125 %, 150 %) as the system asks, instead of rounding to 100 % or 200 %.
@@ -187,7 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # we quit after leaving the call cleanly, not when the window goes
 
     instance_name = socket_name(str(app_settings.config_dir()))
-    if forward(instance_name, link_message(args.link) if link is not None else ACTIVATE):
+    handed = ics_message(args.ics) if args.ics is not None else None
+    if forward(instance_name, handed or (link_message(args.link) if link is not None else ACTIVATE)):
         logger.info("handed over to the running instance")
         return 0
     store = app_settings.SettingsStore()
@@ -227,9 +241,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     def refuse_link(exc: InvalidLink) -> None:
         window.toasts.show_message(messages.link_error(exc), ToastKind.ERROR)
 
-    instance = InstanceServer(instance_name, on_link=open_forwarded, on_activate=bring_forward, on_bad=refuse_link)
-    # macOS delivers a clicked nimeet:// link to the running app as a FileOpen event, not as a second launch.
-    file_open = FileOpenLinks(on_link=open_forwarded, on_bad=refuse_link)
+    def open_ics(path: Path) -> None:
+        bring_forward()
+        window.open_ics(path)
+
+    instance = InstanceServer(
+        instance_name, on_link=open_forwarded, on_activate=bring_forward, on_bad=refuse_link, on_ics=open_ics
+    )
+    # macOS delivers a clicked nimeet:// link (or a .ics file) to the running app as a FileOpen event, not as a
+    # second launch.
+    file_open = FileOpenLinks(on_link=open_forwarded, on_bad=refuse_link, on_ics=open_ics)
     app.installEventFilter(file_open)
 
     # Ctrl-C or a session logout's SIGTERM: quit, so the call is left and the local server stopped as on a click
@@ -245,6 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         closed = asyncio.Event()
         window.closed.connect(closed.set)
         window.show()
+        if args.ics is not None:
+            window.open_ics(args.ics)  # once signed in
         await window.start(link, sign_in=credentials, join_now=args.join_now)
         await closed.wait()
         await window.shutdown()

@@ -15,12 +15,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from signaling_server import wirejson
-from signaling_server.api import auth, errors, files, invitations, misc, preferences, rooms
+from signaling_server.api import auth, errors, files, history, invitations, meetings, misc, preferences, rooms
+from signaling_server.api import metrics as metrics_route
 from signaling_server.api.body_limit import UPLOADS, BodyLimit
 from signaling_server.api.host_guard import HostGuard, allowed_hosts_for
 from signaling_server.config import Settings
 from signaling_server.db.engine import migrate
 from signaling_server.gc_policy import GcPolicy
+from signaling_server.metrics import Latency
 from signaling_server.protocol import PROTOCOL_VERSION
 from signaling_server.services import build_services
 from signaling_server.signaling import socketio_compat, transport
@@ -66,6 +68,9 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
         closed = await svc.store.end_open_participations()
         if closed:
             logger.info("closed participations left open by the previous run", extra={"count": closed})
+        ended = await svc.history.end_open_sessions()  # their meetings ended with them
+        if ended:
+            logger.info("closed sessions left open by the previous run", extra={"count": ended})
         gc_policy.start()
         if on_ready is not None:
             on_ready()
@@ -76,6 +81,7 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
             await svc.revocations.stop()
             try:
                 await svc.store.end_open_participations()
+                await svc.history.end_open_sessions()
             except Exception as exc:  # the database is gone or read-only: the next start closes them
                 logger.warning("could not close open participations on shutdown", extra={"error": type(exc).__name__})
             await svc.engine.dispose()
@@ -92,8 +98,11 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
     api.include_router(rooms.router)
     api.include_router(files.router)
     api.include_router(preferences.router)
+    api.include_router(meetings.router)
     api.include_router(misc.router)
     api.include_router(invitations.router)
+    api.include_router(history.router)
+    api.include_router(metrics_route.router)
     if settings.cors_origins:
         api.add_middleware(
             CORSMiddleware,
@@ -125,7 +134,7 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
         ),
     )
     signaling = Signaling(sio, svc)
-    rest = BodyLimit(api, settings.max_body_bytes, exempt=UPLOADS)
+    rest = BodyLimit(Latency(api, svc.metrics), settings.max_body_bytes, exempt=UPLOADS)
     routed = websocket_only(socketio.ASGIApp(sio, other_asgi_app=rest, socketio_path="socket.io"))
     asgi = HostGuard(routed, allowed_hosts_for(settings.host, settings.allowed_hosts), settings.cors_origins)
     return ServerApp(asgi=asgi, sio=sio, signaling=signaling)

@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     smtp_from: str | None = None
     # How often due reminders and unsent mail are looked for: a reminder goes out at most this late.
     mail_poll_s: float = Field(default=30.0, ge=0.05, le=3600)
+    # ---- History and statistics (contract v1.1) ----
+    # Accounts allowed GET /api/admin/stats, by email (compared case-insensitively); none by default.
+    admin_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # GET /metrics answers only loopback clients unless this is true (then anyone who reaches the server).
+    metrics_public: bool = False
 
     # ---- TLS (issue 11) ----
     # Serve https:// and wss:// directly: a PEM certificate (chain) and its unencrypted PEM private key, both or
@@ -161,6 +166,12 @@ class Settings(BaseSettings):
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("admin_emails", mode="before")
+    @classmethod
+    def _admin_emails(cls, value: object) -> object:
+        listed = _split_list(value)
+        return [str(email).strip().lower() for email in listed] if isinstance(listed, list) else listed
 
     @field_validator("turn_urls")
     @classmethod

@@ -11,11 +11,11 @@ fields keep working against this server (changes are additive).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 PROTOCOL_VERSION = 1
@@ -225,6 +225,8 @@ class ErrorDetail(WireModel):
     message: str
     # Additive to the contract: the request field the error concerns, so a form can show it next to that field.
     field: str | None = None
+    # v1.1 scheduling: with ``schedule-conflict``, the meeting the request overlaps.
+    conflicts_with: str | None = None
 
 
 class ErrorResponse(WireModel):
@@ -362,6 +364,109 @@ class Preferences(WireModel):
 
 class PreferencesResponse(WireModel):
     preferences: Preferences
+
+
+# ---- scheduling ----
+# v1.1: meetings planned ahead (/api/meetings). Times are ISO 8601 with an offset; a recurrence is an RFC 5545 RRULE
+# expanded in the meeting's IANA ``timezone``.
+MEETING_TITLE_MAX = 200
+MEETING_DESCRIPTION_MAX = 4000
+MEETING_ATTENDEES_MAX = 100
+MEETING_RECURRENCE_MAX = 500  # characters of the RRULE text
+MEETING_RANGE_MAX_DAYS = 366  # the widest window GET /api/meetings expands
+AttendeeResponse = Literal["needs-action", "accepted", "declined"]
+MeetingStatus = Literal["scheduled", "cancelled"]
+MeetingTitle = Annotated[str, Field(min_length=1, max_length=MEETING_TITLE_MAX), AfterValidator(_plain_text)]
+MeetingDescription = Annotated[str, Field(max_length=MEETING_DESCRIPTION_MAX), AfterValidator(_free_text)]
+# An email (it has an "@") or a username; the server resolves each (see docs/protocol.md section 16).
+AttendeeName = Annotated[str, Field(min_length=1, max_length=EMAIL_MAX), AfterValidator(_plain_text)]
+ReminderMinutes = Annotated[int, Field(ge=0, le=REMINDER_MINUTES_MAX)]
+
+
+def _iso_text(value: Any) -> Any:
+    # JSON has no time type: a time is the ISO 8601 text (a number of seconds would be read lax as one; refuse it).
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 time with an offset")
+    return value
+
+
+# Parsed from the text (input models are strict, and strict takes no text for a datetime); must carry an offset.
+IsoTime = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_iso_text)]
+
+
+class MeetingRequest(InputModel):
+    """POST /api/meetings. ``timezone`` is checked by the server (an IANA name), as is ``recurrence``."""
+
+    title: MeetingTitle
+    start: IsoTime
+    end: IsoTime
+    description: MeetingDescription | None = None
+    timezone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
+    recurrence: Annotated[str, Field(min_length=1, max_length=MEETING_RECURRENCE_MAX)] | None = None
+    attendees: Annotated[list[AttendeeName], Field(max_length=MEETING_ATTENDEES_MAX)] = Field(default_factory=list)
+    reminder_minutes: ReminderMinutes | None = None
+    room_id: RoomId | None = None
+
+
+class UpdateMeetingRequest(InputModel):
+    """PATCH /api/meetings/{id}: only the fields present change (``model_fields_set``). ``null`` removes
+    ``description``, ``recurrence`` and ``reminderMinutes``; it is refused for the others. ``attendees`` replaces the
+    list."""
+
+    title: MeetingTitle | None = None
+    start: IsoTime | None = None
+    end: IsoTime | None = None
+    description: MeetingDescription | None = None
+    timezone: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    recurrence: Annotated[str, Field(min_length=1, max_length=MEETING_RECURRENCE_MAX)] | None = None
+    attendees: Annotated[list[AttendeeName], Field(max_length=MEETING_ATTENDEES_MAX)] | None = None
+    reminder_minutes: ReminderMinutes | None = None
+    room_id: RoomId | None = None
+
+
+class RespondRequest(InputModel):
+    response: Literal["accepted", "declined"]
+
+
+class MeetingAttendee(WireModel):
+    email: str
+    user_id: str | None
+    username: str | None
+    response: AttendeeResponse
+
+
+class Meeting(WireModel):
+    meeting_id: str
+    room_id: str
+    title: str
+    description: str | None
+    # The first occurrence, with the offset of the meeting's zone at that time.
+    start: datetime
+    end: datetime
+    timezone: str
+    recurrence: str | None
+    organizer_id: str
+    attendees: list[MeetingAttendee]
+    reminder_minutes: int | None
+    status: MeetingStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+class MeetingResponse(WireModel):
+    meeting: Meeting
+
+
+class Occurrence(WireModel):
+    meeting_id: str
+    room_id: str
+    title: str
+    start: datetime
+    end: datetime
+
+
+class OccurrencesResponse(WireModel):
+    occurrences: list[Occurrence]
 
 
 class IceServer(WireModel):
@@ -738,3 +843,54 @@ def _size_over(text: str, limit: int) -> bool:
 # Acks defined above the meeting models they carry.
 JoinAck.model_rebuild()
 Admitted.model_rebuild()
+
+
+# ---- history and statistics ----------------------------------------------------------------------------------
+class SessionParticipant(WireModel):
+    """One stay in a session: ``left_at`` is None while the person is still in the room, and ``duration_s`` then
+    counts up to now."""
+
+    user_id: str
+    username: str
+    joined_at: datetime
+    left_at: datetime | None
+    duration_s: int
+
+
+class MeetingSession(WireModel):
+    """One meeting in a room: from the first join into the empty room until it was empty again (``ended_at``
+    None while it goes on)."""
+
+    session_id: str
+    started_at: datetime
+    ended_at: datetime | None
+    peak_participants: int
+    participants: list[SessionParticipant]
+
+
+class SessionsResponse(WireModel):
+    sessions: list[MeetingSession]
+
+
+class UsageDay(WireModel):
+    date: date
+    minutes: int
+    # Additive to the contract: the sessions the user took part in that day (one across midnight counts in both).
+    meetings: int = 0
+
+
+class MyStatsResponse(WireModel):
+    meetings: int
+    minutes: int
+    hosted: int
+    days: list[UsageDay]
+
+
+class AdminStatsResponse(WireModel):
+    users: int
+    rooms: int
+    active_rooms: int
+    active_participants: int
+    meetings_today: int
+    minutes_today: int
+    peak_participants: int

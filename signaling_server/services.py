@@ -13,8 +13,11 @@ from signaling_server.accounts.revocation import Revocations
 from signaling_server.accounts.tokens import Tokens, load_or_create_key
 from signaling_server.config import Settings
 from signaling_server.db.engine import create_engine, sessions
+from signaling_server.db.history_store import HistoryStore
+from signaling_server.db.schedule_store import Meeting, ScheduleStore
 from signaling_server.db.store import Store
 from signaling_server.meeting_files import MeetingFiles
+from signaling_server.metrics import Metrics
 from signaling_server.protocol import ChatMessage, Room
 from signaling_server.ratelimit import RateLimiter
 from signaling_server.signaling.state import MemoryRoomState, RoomState
@@ -39,6 +42,18 @@ class MeetingEvents(Protocol):
         ...
 
 
+class MeetingMail(Protocol):
+    """Mail about scheduled meetings (contract v1.1 "Scheduling"): the REST routes call it after each change is
+    committed. ``base_url`` is where people reach this server (for the room's ``inviteUrl``). Implementations queue
+    and return at once (a request never waits on SMTP) and never raise. ``Services.mail`` is None without SMTP."""
+
+    async def meeting_created(self, meeting: Meeting, base_url: str) -> None: ...
+
+    async def meeting_changed(self, before: Meeting, after: Meeting, base_url: str) -> None: ...
+
+    async def meeting_cancelled(self, meeting: Meeting, base_url: str) -> None: ...
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -50,8 +65,13 @@ class Services:
     rooms: RoomState
     limits: Limits
     files: MeetingFiles
+    schedule: ScheduleStore
+    history: HistoryStore
+    metrics: Metrics
     # Set by the socket side once it is built (REST routes run only after that).
     meetings: MeetingEvents | None = None
+    # Scheduling's mail (invitations, changes, cancellations); None when no SMTP is configured.
+    mail: MeetingMail | None = None
 
 
 def build_services(settings: Settings) -> Services:
@@ -62,7 +82,8 @@ def build_services(settings: Settings) -> Services:
     else:
         key = load_or_create_key(settings.data_dir)
     engine = create_engine(settings.resolved_database_url(), settings.db_busy_timeout_s)
-    store = Store(sessions(engine))
+    factory = sessions(engine)
+    store = Store(factory)
     return Services(
         settings=settings,
         engine=engine,
@@ -77,4 +98,7 @@ def build_services(settings: Settings) -> Services:
             create_room=RateLimiter(settings.create_room_per_min),
         ),
         files=MeetingFiles(settings.data_dir, settings.max_file_bytes),
+        schedule=ScheduleStore(factory),
+        history=HistoryStore(factory),
+        metrics=Metrics(),
     )

@@ -6,19 +6,20 @@ What it does, all on this machine and on loopback:
   so the PNGs are what X really shows, not an offscreen rendering;
 * starts the real server (``python -m signaling_server``) on a free port with a throwaway data directory;
 * builds the window as ``nimeet_desktop/app.py`` does (Fusion theme, SVG icons, qasync loop, ``MainWindow``) with
-  synthetic devices and an in-memory keyring, and walks it like a person: sign in → create an account → dashboard
-  → a room's settings → the question an invitation for another server asks → a room with a password (its
-  prompt) → new call → pre-join → join, then three headless participants join (and the lobby's waiting screen
-  shows, as it does for someone a host has yet to let in), one mutes, one turns the camera off, one shares a
-  screen, and finally the server goes away so the reconnecting cover shows; in the call, the meeting's panel
-  (People with the lobby and a host's menu, Chat with files) and reactions over the tiles, fed by hand from the
-  bots' real participants (``Renderer.meeting``), the tray menu (at the real tray icon when ``trayer`` is installed
-  to host it) and the question closing the window asks;
+  synthetic devices and an in-memory keyring, and walks it like a person: sign in → create an account → dashboard → a
+  scheduled meeting's reminder over it (the reminder service's clock moved to its time) → a room's settings → the
+  question an invitation for another server asks → a room with a password (its prompt) → new call → pre-join → join,
+  then three headless participants join (and the lobby's waiting screen shows, as it does for someone a host has yet
+  to let in), one mutes, one turns the camera off, one shares a screen, and finally the server goes away so the
+  reconnecting cover shows; in the call, the meeting's panel (People with the lobby and a host's menu, Chat with
+  files) and reactions over the tiles, fed by hand from the bots' real participants (``Renderer.meeting``), the tray
+  menu (at the real tray icon when ``trayer`` is installed to host it) and the question closing the window asks;
 * grabs the window from the X framebuffer at every step and prints the path of every PNG it writes.
 
 Usage (from the repository root)::
 
     .venv/bin/python docs/screenshots/render.py [--out docs/screenshots] [--scale 1.5] [--dark] [--language ru]
+        [--only dashboard,calendar,reminder,settings,history]
 
 ``--scale`` sets ``QT_SCALE_FACTOR`` (1.5 checks 150 % displays); ``--dark`` walks a second time with the app
 started in the dark palette and writes ``<screen>-dark.png`` too. ``--hostile`` walks with hostile names instead
@@ -70,8 +71,11 @@ from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo  # noq
 from nimeet_desktop.net.credentials import CredentialStore  # noqa: E402
 from nimeet_desktop.net.links import parse_join_target  # noqa: E402
 from nimeet_desktop.net.rest import ApiClient  # noqa: E402
+from nimeet_desktop.net.schedule_api import MeetingDraft, ScheduleApi  # noqa: E402
 from nimeet_desktop.settings import Settings, SettingsStore  # noqa: E402
 from nimeet_desktop.ui import i18n, icons, theme, tray  # noqa: E402
+from nimeet_desktop.ui.calendar.calendar_view import Page  # noqa: E402
+from nimeet_desktop.ui.calendar.schedule_dialog import ScheduleDialog  # noqa: E402
 from nimeet_desktop.ui.close_during_call import CloseDuringCallDialog  # noqa: E402
 from nimeet_desktop.ui.context import AppContext  # noqa: E402
 from nimeet_desktop.ui.main_window import MainWindow  # noqa: E402
@@ -79,6 +83,8 @@ from nimeet_desktop.ui.meeting.reactions import FLOAT_MS  # noqa: E402
 from nimeet_desktop.ui.push_to_talk import PushToTalkSection  # noqa: E402
 from nimeet_desktop.ui.settings.window import PAGES  # noqa: E402
 from nimeet_desktop.ui.video_tile import VideoTile, VolumeControl  # noqa: E402
+from signaling_server.db.engine import create_engine, sessions  # noqa: E402
+from signaling_server.db.history_store import HistoryStore  # noqa: E402
 from signaling_server.protocol import REACTIONS, ChatMessage, FileInfo, LobbyEntry, Participant  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402  (the tests' server runner: fast argon2, text logs)
@@ -93,6 +99,25 @@ ROOM_NAMES = ("Weekly design review", "Release 0.2 planning", "Ada / Margaret 1:
 ROOM_DESCRIPTION = "Mondays at 10: what shipped, what is next, who needs a hand."
 ROOM_PASSWORD = "mondays-10"  # noqa: S105 - a throwaway room on a throwaway server
 BOT_NAMES = ("ada", "grace", "linus")
+MEETINGS = (
+    "Weekly planning",
+    "Design review",
+    "Ada / Margaret 1:1",
+    "Release 0.3 go / no-go",
+    "Customer call: Acme",
+    "Accessibility audit",
+    "Quarterly review",
+    "Sprint demo",
+)
+MEETING_DESCRIPTION = "What shipped this sprint, live, with questions at the end."
+# ``--only`` names the walk's steps (those that stand alone after registering) by these keys.
+STEPS = {
+    "dashboard": "dashboard",
+    "calendar": "calendar",
+    "reminder": "meeting_reminder",
+    "settings": "settings_pages",
+    "history": "history",
+}
 SETTLE_S = 0.6  # after a change: layout, polish and a few frames reach the X server
 # --hostile: what the server or another person may call things (tests/security/test_app_hostile_names.py).
 HOSTILE_USER = '<img src="file:///dev/zero"><b>margaret</b>' + "W" * 300
@@ -122,6 +147,28 @@ CHAT = {
         "Слайды с прошлой недели:",
     ),
 }
+# The history screen: people who met in margaret's rooms over the last 30 days (not the bots: they register later),
+# and the meetings as (days ago, UTC hour, minutes, how many of them came, room index). Fixed, not random, so two
+# runs draw the same chart.
+HISTORY_PEOPLE = ("katherine", "dorothy", "mary")
+HISTORY_MEETINGS = (
+    (28, 9, 45, 2, 0),
+    (26, 14, 20, 1, 2),
+    (21, 9, 55, 3, 0),
+    (20, 16, 30, 1, 1),
+    (19, 11, 15, 2, 1),
+    (14, 9, 50, 3, 0),
+    (13, 13, 25, 1, 2),
+    (13, 15, 40, 2, 1),
+    (9, 10, 35, 2, 1),
+    (7, 9, 60, 3, 0),
+    (6, 17, 10, 1, 2),
+    (5, 10, 30, 2, 1),
+    (2, 14, 25, 1, 2),
+    (1, 11, 45, 2, 1),
+    (23, 15, 35, 2, 3),  # room 3 is katherine's: margaret's meetings there are not hosted by her
+    (8, 15, 25, 2, 3),
+)
 HOSTILE_CHAT = '<img src="file:///dev/zero"> <b>bold?</b> \u202eevil.exe\u202c javascript:alert(1) ' + "W" * 300
 
 
@@ -224,6 +271,7 @@ class Renderer:
         dark: bool,
         hostile: bool = False,
         language: str = "en",
+        only: Sequence[str] = (),
     ) -> None:
         app = QApplication.instance()
         assert isinstance(app, QApplication)
@@ -232,6 +280,7 @@ class Renderer:
         self.out = out
         self.hostile = hostile
         self.language = language
+        self.only = tuple(only)  # ``--only``: these steps after registering, nothing else
         self.suffix = ("-dark" if dark else "") + ("-hostile" if hostile else "")
         self.saved: list[Path] = []
         self.bots: list[Bot] = []
@@ -284,7 +333,14 @@ class Renderer:
         await self.choose_server()
 
         await self.register()
+        if self.only:
+            for step in self.only:
+                await getattr(self, STEPS[step])()
+            return
         await self.dashboard()
+        await self.meeting_reminder()
+        await self.calendar()
+        await self.history()
         await self.settings_pages()
         await self.push_to_talk()
         await self.switch_server()
@@ -343,6 +399,161 @@ class Renderer:
         dashboard.refresh()
         await until(lambda: not dashboard.tasks.busy and dashboard.rooms.count() >= len(names), "the recent rooms")
         await self.capture("dashboard")
+
+    # ---- a scheduled meeting's reminder (issue 15) ----------------------------------------------------------
+    async def meeting_reminder(self) -> None:
+        """A meeting scheduled through REST five and a half minutes ahead, reminded five minutes before: the reminder
+        service's clock is moved to that moment (no waiting), and the banner shows over the dashboard."""
+        window = self.window
+        service = window.context.reminders
+        await until(lambda: service.refreshes >= 1, "the first fetch of meetings")
+        start = (datetime.now(UTC) + timedelta(minutes=5, seconds=30)).replace(microsecond=0)
+        title = "Планёрка" if self.language == "ru" else "Standup"
+        meeting = await ScheduleApi(window.context.api).create(
+            MeetingDraft(title=title, start=start, end=start + timedelta(minutes=30), reminder_minutes=5)
+        )
+        service.refresh_now()
+        await until(lambda: any(p.occurrence.meeting_id == meeting.meeting_id for p in service.planner.planned), "it")
+        upcoming = window.dashboard.upcoming  # the dashboard lists it too, as it would by then
+        upcoming.refresh()
+        await until(lambda: not upcoming.loading.busy and upcoming.rows, "the meeting among the upcoming ones")
+        real_clock = service.clock
+        service.clock = lambda: start - timedelta(minutes=5)
+        service.check()
+        await until(lambda: bool(window.reminders.banners), "the reminder")
+        await self.capture("meeting-reminder")
+        window.reminders.clear()
+        service.clock = real_clock
+        await ScheduleApi(window.context.api).cancel(meeting.meeting_id)
+        upcoming.refresh()
+        await until(lambda: not upcoming.loading.busy and not upcoming.rows, "the upcoming meetings without it")
+
+    # ---- scheduling (issue 15): the calendar's month and week, the scheduling dialog, the dashboard's meetings ------
+
+    async def calendar(self) -> None:
+        """A week of meetings (one weekly, one starting in three minutes) and an invitation from another account, made
+        through the API; then the calendar's month and week, the scheduling dialog filled in, and the dashboard."""
+        window = self.window
+        if self.hostile:
+            return
+        view = window.calendar_view
+        zone = view.zone
+        now = datetime.now(zone).replace(second=0, microsecond=0)
+        today = now.date()
+        schedule = ScheduleApi(window.context.api)
+
+        def at(day_offset: int, hour: int, minute: int = 0) -> datetime:
+            return datetime.combine(today + timedelta(days=day_offset), datetime.min.time(), zone).replace(
+                hour=hour, minute=minute
+            )
+
+        weekly = at(-today.weekday(), 10)  # this week's Monday
+        await schedule.create(
+            MeetingDraft(
+                MEETINGS[0], weekly, weekly + timedelta(minutes=45), timezone=zone.key, recurrence="FREQ=WEEKLY;COUNT=8"
+            )
+        )
+        soon = now + timedelta(minutes=3)
+        await schedule.create(MeetingDraft(MEETINGS[1], soon, soon + timedelta(minutes=30), timezone=zone.key))
+        for offset, hour, minute, length, title in (
+            (1, 11, 30, 30, MEETINGS[2]),
+            (2, 14, 0, 90, MEETINGS[3]),
+            (-2, 9, 0, 60, MEETINGS[4]),
+            (1, 15, 0, 60, MEETINGS[5]),
+        ):
+            start = at(offset, hour, minute)
+            await schedule.create(MeetingDraft(title, start, start + timedelta(minutes=length), timezone=zone.key))
+        user = window.context.user
+        assert user is not None
+        async with ApiClient(self.server.url) as other:
+            # Neither "grace" (a bot in the call) nor grace.hopper@example.org (the password prompt's step): both are
+            # registered later in the walk.
+            other.token = (await other.register("gracehopper", "gracehopper@example.org", PASSWORD)).token
+            start = at(1, 16, 30)
+            await ScheduleApi(other).create(
+                MeetingDraft(
+                    MEETINGS[6], start, start + timedelta(hours=1), timezone=zone.key, attendees=(user.username,)
+                )
+            )
+
+        window.dashboard.calendar_requested.emit()
+        await until(lambda: window.current is view and not view.loading.busy and view.month.blocks, "the month")
+        await self.capture("calendar-month")
+        view.show_page(Page.WEEK)
+        view.week.scroll_to(8 * 60)
+        await until(lambda: not view.loading.busy and view.week.blocks, "the week")
+        await self.capture("calendar-week")
+        view.go_to(today + timedelta(days=1), Page.DAY)  # tomorrow: the busiest day
+        view.day.scroll_to(8 * 60)
+        await until(lambda: not view.loading.busy and view.day.blocks, "the day")
+        await self.capture("calendar-day")
+        view.show_page(Page.WEEK)
+        view.go_today()
+        await until(lambda: not view.loading.busy and view.week.blocks, "the week again")
+
+        view.open_schedule()
+        opened = view.dialog
+        if not isinstance(opened, ScheduleDialog):
+            raise RenderError("Schedule opened no scheduling dialog")
+        dialog: ScheduleDialog = opened
+        await until(lambda: not dialog.loading.busy, "the dialog's rooms")
+        dialog.title.edit.setText(MEETINGS[7])
+        dialog.description.edit.setPlainText(MEETING_DESCRIPTION)
+        dialog.repeat.setCurrentIndex(2)  # weekly
+        dialog.attendees.edit.setPlainText("ada, grace.hopper@example.org, linus")
+        dialog.title.edit.setFocus()
+        await until(lambda: (handle := dialog.windowHandle()) is not None and handle.isExposed(), "the dialog")
+        self.centre(dialog)
+        await self.capture("schedule-dialog", with_dialogs=True)
+        dialog.reject()
+        await until(lambda: view.dialog is None, "the dialog closed")
+
+        view.back.emit()
+        upcoming = window.dashboard.upcoming
+        await until(lambda: not upcoming.loading.busy and upcoming.rows and upcoming.invitation_rows, "the meetings")
+        await self.capture("dashboard-meetings")
+
+    # ---- history and statistics (issue 15) ----------------------------------------------------------------
+    async def history(self) -> None:
+        """A month of meetings in margaret's rooms, written through the server's own history store (a walk cannot
+        wait a month), then the screen from the dashboard's History button, the first room's meetings shown."""
+        window, view = self.window, self.window.history_view
+        me = window.context.user
+        assert me is not None
+        rooms = [room.room_id for room in await window.context.api.list_rooms()]
+        rooms.reverse()  # creation order: ROOM_NAMES[0] first
+        api = ApiClient(self.server.url)
+        try:
+            accounts = [await api.register(name, f"{name}@example.org", PASSWORD) for name in HISTORY_PEOPLE]
+            api.token = accounts[0].token
+            rooms.append((await api.create_room(name="Katherine's office hours")).room.room_id)
+        finally:
+            await api.close()
+        engine = create_engine(f"sqlite+aiosqlite:///{self.server.data_dir / 'nimeet.sqlite3'}")
+        history = HistoryStore(sessions(engine))
+        people = [account.user.id for account in accounts]
+        today = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        try:
+            for days_ago, hour, minutes, guests, room in HISTORY_MEETINGS:
+                start = (today - timedelta(days=days_ago)).replace(hour=hour)
+                stays = [(await history.start_stay(rooms[room], me.id, start), minutes)]
+                for index, person in enumerate(people[:guests]):
+                    late = 2 + 3 * index  # people arrive a little after the host, one after another
+                    joined = await history.start_stay(rooms[room], person, start + timedelta(minutes=late))
+                    stays.append((joined, minutes - late - 2 * index))
+                for stay, length in sorted(stays, key=lambda pair: pair[1]):  # the shortest stay ends first
+                    await history.end_stay(stay, start + timedelta(minutes=length))
+        finally:
+            await engine.dispose()
+        window.dashboard.history_button.click()
+        await until(lambda: window.current is view, "the history screen")
+        await until(lambda: len(view.chart.days) == 30, "the statistics")
+        await until(lambda: view.selected_room() is not None, "the rooms in the history")
+        view.select_room(rooms[0])
+        await until(lambda: view.sessions.topLevelItemCount() >= 4 and not view.loading.busy, "the room's meetings")
+        await self.capture("history")
+        view.back_button.click()
+        await until(lambda: window.current is window.dashboard, "the dashboard again")
 
     # ---- push-to-talk's settings section (issue 12) -------------------------------------------------------
     async def push_to_talk(self) -> None:
@@ -852,6 +1063,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dark", action="store_true", help="then walk again in the dark palette: <screen>-dark.png")
     p.add_argument("--hostile", action="store_true", help="hostile names everywhere: <screen>-hostile.png")
     p.add_argument(
+        "--only",
+        default="",
+        help=f"comma-separated steps to render after registering, nothing else ({', '.join(STEPS)})",
+    )
+    p.add_argument(
         "--language",
         choices=("en", "ru"),
         default="en",
@@ -875,7 +1091,9 @@ def _qt_environment(display: str, runtime_dir: Path, scale: float) -> None:
         os.environ.pop(inherited, None)
 
 
-def _render(tmp: Path, out: Path, dark: bool, language: str = "en", hostile: bool = False) -> list[Path]:
+def _render(
+    tmp: Path, out: Path, dark: bool, language: str = "en", hostile: bool = False, only: Sequence[str] = ()
+) -> list[Path]:
     """The Qt part, built as nimeet_desktop/app.py builds it. Each walk (light, then dark with ``--dark``) is one
     coroutine on the qasync loop, against a server of its own (the walk ends by killing it)."""
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
@@ -916,7 +1134,13 @@ def _render(tmp: Path, out: Path, dark: bool, language: str = "en", hostile: boo
             try:
                 server.start()
                 renderer = Renderer(
-                    server, tmp / f"config-{scheme}", out, dark=scheme == "dark", hostile=hostile, language=language
+                    server,
+                    tmp / f"config-{scheme}",
+                    out,
+                    dark=scheme == "dark",
+                    hostile=hostile,
+                    language=language,
+                    only=only,
                 )
                 loop.run_until_complete(_walk(renderer))
             finally:
@@ -939,6 +1163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not 1.0 <= args.scale <= 4.0:
         build_parser().error("--scale must be between 1 and 4")
+    only = [step for step in args.only.split(",") if step]
+    if unknown := [step for step in only if step not in STEPS]:
+        build_parser().error(f"--only: no step {', '.join(unknown)}")
     out: Path = args.out.resolve()
     if args.language != "en" and args.out == build_parser().get_default("out"):
         out = out / args.language
@@ -955,7 +1182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             with xvfb(width, height) as display, tray_host(display):
                 _qt_environment(display, tmp / "runtime", args.scale)
-                saved = _render(tmp, out, args.dark, args.language, args.hostile)
+                saved = _render(tmp, out, args.dark, args.language, args.hostile, only)
         except RenderError as exc:
             print(f"render.py: {exc}", file=sys.stderr)
             return 1

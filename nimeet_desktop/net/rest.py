@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
+from urllib.parse import urlencode
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
@@ -44,11 +45,16 @@ from signaling_server.protocol import (
     FileUploaded,
     HealthResponse,
     IceServersResponse,
+    MeetingSession,
     MeResponse,
+    MyStatsResponse,
+    Preferences,
+    PreferencesResponse,
     Room,
     RoomInfoResponse,
     RoomListResponse,
     RoomResponse,
+    SessionsResponse,
     User,
 )
 
@@ -106,6 +112,7 @@ class ApiError(RestError):
         *,
         field: str | None = None,
         retry_after: float | None = None,
+        conflicts_with: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -115,6 +122,8 @@ class ApiError(RestError):
         self.field = field
         # Seconds to wait before trying again (from Retry-After; set on 429 ``rate-limited``).
         self.retry_after = retry_after
+        # 409 ``schedule-conflict`` (v1.1 scheduling): the meetingId of the meeting the request would overlap.
+        self.conflicts_with = conflicts_with
 
     def __str__(self) -> str:
         return f"{self.status} {self.raw_code}: {self.message}"
@@ -204,6 +213,16 @@ class ApiClient:
         """GET /api/auth/me: the signed-in user (a cheap way to check that a stored token still works)."""
         return (await self._call("GET", "/api/auth/me", MeResponse)).user
 
+    async def get_preferences(self) -> Preferences:
+        """GET /api/users/me/preferences (v1.1): the person's preferences, the server's defaults when they never
+        saved any. A server without the endpoint (v1) answers 404 ``not-found`` (ApiError)."""
+        return (await self._call("GET", "/api/users/me/preferences", PreferencesResponse)).preferences
+
+    async def put_preferences(self, preferences: Preferences) -> Preferences:
+        """PUT /api/users/me/preferences with the whole object (v1.1) → what the server now keeps."""
+        body = preferences.model_dump(mode="json", by_alias=True)
+        return (await self._call("PUT", "/api/users/me/preferences", PreferencesResponse, body=body)).preferences
+
     async def create_room(
         self,
         name: str | None = None,
@@ -267,6 +286,18 @@ class ApiClient:
     async def list_rooms(self) -> list[Room]:
         """GET /api/rooms: the user's own and recently joined rooms, newest first."""
         return (await self._call("GET", "/api/rooms", RoomListResponse)).rooms
+
+    async def room_sessions(self, room_id: str) -> list[MeetingSession]:
+        """GET /api/rooms/{roomId}/sessions: the room's meetings, newest first, each with who took part and how long
+        (the owner sees all, anyone else those they took part in). ValueError for a malformed id; ApiError 403
+        ``forbidden``, 404 ``room-not-found``."""
+        _check_room_id(room_id)
+        return (await self._call("GET", f"/api/rooms/{room_id}/sessions", SessionsResponse)).sessions
+
+    async def my_stats(self, tz: str = "UTC") -> MyStatsResponse:
+        """GET /api/stats/me: meetings, minutes and hosted meetings over the last 30 days, and the minutes of each of
+        those days (oldest first) as calendar days of ``tz``, an IANA time-zone name."""
+        return await self._call("GET", "/api/stats/me?" + urlencode({"tz": tz}), MyStatsResponse)
 
     async def ice_servers(self) -> IceServersResponse:
         """GET /api/ice-servers → ``{iceServers, ttl}``. An empty list means: use no STUN/TURN at all."""
@@ -379,6 +410,38 @@ class ApiClient:
         except BaseException:
             await download.discard()
             raise
+
+    # ---- endpoint families in modules of their own (net/schedule_api.py) ----------------------------------------
+
+    async def call_json(self, method: str, path: str, *, body: Mapping[str, Any] | None = None, ok: int = 200) -> Any:
+        """One authorised JSON exchange for a family of endpoints that parses its own answers: the JSON of an ``ok``
+        answer (None for a 204 when ``ok`` is 204), else ApiError or ServerUnreachable as everywhere here."""
+        status, data, retry_after = await self._exchange(method, path, body, self._auth(), no_content=ok == 204)
+        if status != ok:
+            raise _api_error(status, data, retry_after)
+        return data
+
+    async def get_text(self, path: str, content_type: str) -> str:
+        """GET an authorised answer that is text, not JSON (``text/calendar``): its text when the status is 200 and
+        the type ``content_type``; ApiError for the contract's error shape, ServerUnreachable otherwise."""
+        async with (
+            self._transport_errors("GET", path),
+            self._http().get(self._base_url + path, headers=self._auth(), allow_redirects=False) as response,
+        ):
+            raw = await _read_limited(response)
+            status = response.status
+            retry_after = response.headers.get("Retry-After")
+            charset = response.charset or "utf-8"
+            mime = response.content_type
+        if status != 200:
+            data = _parse_json(raw)
+            raise _api_error(status, None if data is _NOT_JSON else data, retry_after)
+        if mime != content_type:
+            raise ServerUnreachable(f"{self._base_url} answered with {mime!r}, not {content_type!r}")
+        try:
+            return raw.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            raise ServerUnreachable(f"{self._base_url} answered with text that cannot be read") from None
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"} if self._token is not None else {}
@@ -522,7 +585,14 @@ def _api_error(status: int, data: Any, retry_after: str | None) -> ApiError:
     except ValidationError:
         logger.warning("HTTP %s without the contract's error shape", status)
         return ApiError(status, f"http-{status}", f"the server answered HTTP {status}", retry_after=wait)
-    return ApiError(status, detail.code, detail.message, field=detail.field, retry_after=wait)
+    return ApiError(
+        status,
+        detail.code,
+        detail.message,
+        field=detail.field,
+        retry_after=wait,
+        conflicts_with=detail.conflicts_with,
+    )
 
 
 def _parse_retry_after(value: str | None) -> float | None:

@@ -113,6 +113,104 @@
     </message>
 </context>
 <context>
+    <name>CalendarTexts</name>
+    <message numerus="yes">
+        <source>+%n more</source>
+        <translation>
+            <numerusform>ещё %n</numerusform>
+            <numerusform>ещё %n</numerusform>
+            <numerusform>ещё %n</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n meeting(s)</source>
+        <translation>
+            <numerusform>%n встреча</numerusform>
+            <numerusform>%n встречи</numerusform>
+            <numerusform>%n встреч</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>In %n min, {time}</source>
+        <translation>
+            <numerusform>Через %n минуту, {time}</numerusform>
+            <numerusform>Через %n минуты, {time}</numerusform>
+            <numerusform>Через %n минут, {time}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Awaiting your answer: %n</source>
+        <translation>
+            <numerusform>Ждут вашего ответа: %n</numerusform>
+            <numerusform>Ждут вашего ответа: %n</numerusform>
+            <numerusform>Ждут вашего ответа: %n</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>CalendarView</name>
+    <message>
+        <source>Back</source>
+        <translation>Назад</translation>
+    </message>
+    <message>
+        <source>Previous</source>
+        <translation>Назад</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Сегодня</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>Вперёд</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>Месяц</translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation>Неделя</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>День</translation>
+    </message>
+    <message>
+        <source>Open .ics…</source>
+        <translation>Открыть .ics…</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>Запланировать</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message>
+        <source>Could not load your meetings. {reason}</source>
+        <translation>Не удалось загрузить ваши встречи. {reason}</translation>
+    </message>
+    <message>
+        <source>Meeting saved</source>
+        <translation>Встреча сохранена</translation>
+    </message>
+    <message>
+        <source>Open a calendar file</source>
+        <translation>Открыть файл календаря</translation>
+    </message>
+    <message>
+        <source>Calendar files (*.ics)</source>
+        <translation>Файлы календаря (*.ics)</translation>
+    </message>
+    <message>
+        <source>This file has no meeting this app can read.</source>
+        <translation>В этом файле нет встречи, которую может прочитать приложение.</translation>
+    </message>
+</context>
+<context>
     <name>CallDevices</name>
     <message>
         <source>Camera</source>
@@ -436,6 +534,18 @@
         <translation>Настройки</translation>
     </message>
     <message>
+        <source>Calendar</source>
+        <translation>Календарь</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>История</translation>
+    </message>
+    <message>
+        <source>Your meetings and statistics</source>
+        <translation>Ваши встречи и статистика</translation>
+    </message>
+    <message>
         <source>New call</source>
         <translation>Новый звонок</translation>
     </message>
@@ -711,6 +821,18 @@
         <translation>Когда окно скрыто: кто-то подключился, пропала связь, перестало работать устройство.</translation>
     </message>
     <message>
+        <source>Meeting reminders</source>
+        <translation>Напоминания о встречах</translation>
+    </message>
+    <message>
+        <source>Remind me of a scheduled meeting</source>
+        <translation>Напоминать о запланированной встрече</translation>
+    </message>
+    <message>
+        <source>For meetings that set no reminder of their own.</source>
+        <translation>Для встреч, у которых нет своего напоминания.</translation>
+    </message>
+    <message>
         <source>When I close the window during a call</source>
         <translation>При закрытии окна во время звонка</translation>
     </message>
@@ -725,6 +847,165 @@
     <message>
         <source>Leave the call and quit</source>
         <translation>Покидать звонок и выходить</translation>
+    </message>
+    <message>
+        <source>Language, notifications, reminders, video quality and whether you join with camera and microphone are kept with your account on the server and follow you to your other computers.</source>
+        <translation>Язык, уведомления, напоминания, качество видео и то, входите ли вы с камерой и микрофоном, хранятся в вашей учётной записи на сервере и переходят с вами на другие компьютеры.</translation>
+    </message>
+    <message>
+        <source>No reminder</source>
+        <translation>Не напоминать</translation>
+    </message>
+    <message>
+        <source>When it starts</source>
+        <translation>В момент начала</translation>
+    </message>
+    <message>
+        <source>1 minute before</source>
+        <translation>за 1 минуту</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n minutes before</source>
+        <translation>
+            <numerusform>за %n минуту</numerusform>
+            <numerusform>за %n минуты</numerusform>
+            <numerusform>за %n минут</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <source>d MMMM yyyy</source>
+        <translation>d MMMM yyyy</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n second(s)</source>
+        <translation>
+            <numerusform>%n секунда</numerusform>
+            <numerusform>%n секунды</numerusform>
+            <numerusform>%n секунд</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n minute(s)</source>
+        <translation>
+            <numerusform>%n минута</numerusform>
+            <numerusform>%n минуты</numerusform>
+            <numerusform>%n минут</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{hours} h</source>
+        <translation>{hours} ч</translation>
+    </message>
+    <message>
+        <source>{hours} h {minutes} min</source>
+        <translation>{hours} ч {minutes} мин</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Назад</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Обновить</translation>
+    </message>
+    <message>
+        <source>History and statistics</source>
+        <translation>История и статистика</translation>
+    </message>
+    <message>
+        <source>Bars: minutes in meetings per day; numbers: meetings that day.</source>
+        <translation>Столбцы — минуты на встречах за день; числа — встречи в этот день.</translation>
+    </message>
+    <message>
+        <source>Your last 30 days</source>
+        <translation>Ваши последние 30 дней</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Когда</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Длительность</translation>
+    </message>
+    <message>
+        <source>Who took part</source>
+        <translation>Участники</translation>
+    </message>
+    <message>
+        <source>Meetings in</source>
+        <translation>Встречи в комнате</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message>
+        <source>Could not load your statistics. {reason}</source>
+        <translation>Не удалось загрузить вашу статистику. {reason}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n meeting(s)</source>
+        <translation>
+            <numerusform>%n встреча</numerusform>
+            <numerusform>%n встречи</numerusform>
+            <numerusform>%n встреч</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n in your rooms</source>
+        <translation>
+            <numerusform>%n в ваших комнатах</numerusform>
+            <numerusform>%n в ваших комнатах</numerusform>
+            <numerusform>%n в ваших комнатах</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No rooms yet: meetings you hold or join appear here.</source>
+        <translation>Комнат пока нет: здесь появятся встречи, которые вы проводите или в которых участвуете.</translation>
+    </message>
+    <message>
+        <source>Only the room&apos;s owner and people who took part see its meetings.</source>
+        <translation>Встречи комнаты видят только её владелец и участники.</translation>
+    </message>
+    <message>
+        <source>Could not load the room&apos;s meetings. {reason}</source>
+        <translation>Не удалось загрузить встречи комнаты. {reason}</translation>
+    </message>
+    <message>
+        <source>going on</source>
+        <translation>идёт сейчас</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n person(s)</source>
+        <translation>
+            <numerusform>%n человек</numerusform>
+            <numerusform>%n человека</numerusform>
+            <numerusform>%n человек</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>At most %n at once</source>
+        <translation>
+            <numerusform>Одновременно не больше %n</numerusform>
+            <numerusform>Одновременно не больше %n</numerusform>
+            <numerusform>Одновременно не больше %n</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No meetings in this room yet.</source>
+        <translation>В этой комнате ещё не было встреч.</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>сейчас</translation>
+    </message>
+    <message>
+        <source>{start}–{end}</source>
+        <translation>{start}–{end}</translation>
     </message>
 </context>
 <context>
@@ -752,6 +1033,21 @@
     <message>
         <source>More ways to invite</source>
         <translation>Другие способы пригласить</translation>
+    </message>
+</context>
+<context>
+    <name>InvitationRow</name>
+    <message>
+        <source>{day}, {time}</source>
+        <translation>{day}, {time}</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>Принять</translation>
+    </message>
+    <message>
+        <source>Decline</source>
+        <translation>Отклонить</translation>
     </message>
 </context>
 <context>
@@ -885,6 +1181,117 @@
     </message>
 </context>
 <context>
+    <name>MeetingDetails</name>
+    <message>
+        <source>Meeting</source>
+        <translation>Встреча</translation>
+    </message>
+    <message>
+        <source>Room {room}</source>
+        <translation>Комната {room}</translation>
+    </message>
+    <message>
+        <source>Attendees</source>
+        <translation>Участники</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message>
+        <source>Join</source>
+        <translation>Войти</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>Изменить</translation>
+    </message>
+    <message>
+        <source>Cancel meeting</source>
+        <translation>Отменить встречу</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>Принять</translation>
+    </message>
+    <message>
+        <source>Decline</source>
+        <translation>Отклонить</translation>
+    </message>
+    <message>
+        <source>Save .ics…</source>
+        <translation>Сохранить .ics…</translation>
+    </message>
+    <message>
+        <source>Copy .ics</source>
+        <translation>Копировать .ics</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <source>{date}, {start}–{end} ({zone})</source>
+        <translation>{date}, {start}–{end} ({zone})</translation>
+    </message>
+    <message>
+        <source>Room: {room}</source>
+        <translation>Комната: {room}</translation>
+    </message>
+    <message>
+        <source>Repeats</source>
+        <translation>Повторяется</translation>
+    </message>
+    <message>
+        <source>{who}: accepted</source>
+        <translation>{who}: принял(а)</translation>
+    </message>
+    <message>
+        <source>{who}: declined</source>
+        <translation>{who}: отклонил(а)</translation>
+    </message>
+    <message>
+        <source>{who}: no answer yet</source>
+        <translation>{who}: ещё не ответил(а)</translation>
+    </message>
+    <message>
+        <source>Cancel meeting?</source>
+        <translation>Отменить встречу?</translation>
+    </message>
+    <message>
+        <source>Cancel “{title}” for everyone?</source>
+        <translation>Отменить «{title}» для всех?</translation>
+    </message>
+    <message>
+        <source>Every occurrence is cancelled, and the attendees are told.</source>
+        <translation>Отменяются все повторения, участники получат уведомление.</translation>
+    </message>
+    <message>
+        <source>Keep it</source>
+        <translation>Оставить</translation>
+    </message>
+    <message>
+        <source>Save the meeting as</source>
+        <translation>Сохранить встречу как</translation>
+    </message>
+    <message>
+        <source>Calendar files (*.ics)</source>
+        <translation>Файлы календаря (*.ics)</translation>
+    </message>
+    <message>
+        <source>Could not write {file}</source>
+        <translation>Не удалось записать {file}</translation>
+    </message>
+    <message>
+        <source>Saved to {file}</source>
+        <translation>Сохранено в {file}</translation>
+    </message>
+    <message>
+        <source>Copied: paste it into your calendar app</source>
+        <translation>Скопировано: вставьте в своё приложение-календарь</translation>
+    </message>
+</context>
+<context>
     <name>MeetingPanel</name>
     <message>
         <source>People</source>
@@ -897,6 +1304,25 @@
     <message>
         <source>Close the panel</source>
         <translation>Закрыть панель</translation>
+    </message>
+</context>
+<context>
+    <name>MeetingReminders</name>
+    <message>
+        <source>{title} starts now</source>
+        <translation>{title} начинается сейчас</translation>
+    </message>
+    <message>
+        <source>{title} starts in a minute</source>
+        <translation>{title} начнётся через минуту</translation>
+    </message>
+    <message numerus="yes">
+        <source>{title} starts in %n minutes</source>
+        <translation>
+            <numerusform>{title} начнётся через %n минуту</numerusform>
+            <numerusform>{title} начнётся через %n минуты</numerusform>
+            <numerusform>{title} начнётся через %n минут</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1519,6 +1945,17 @@
     </message>
 </context>
 <context>
+    <name>ReminderBanner</name>
+    <message>
+        <source>Join</source>
+        <translation>Присоединиться</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Закрыть</translation>
+    </message>
+</context>
+<context>
     <name>RoomDialog</name>
     <message>
         <source>New call</source>
@@ -1596,6 +2033,161 @@
     <message>
         <source>This server allows {min}–{max} participants in a room</source>
         <translation>Этот сервер допускает от {min} до {max} участников в комнате</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleDialog</name>
+    <message>
+        <source>Schedule a meeting</source>
+        <translation>Запланировать встречу</translation>
+    </message>
+    <message>
+        <source>Edit meeting</source>
+        <translation>Изменить встречу</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>Название</translation>
+    </message>
+    <message>
+        <source>Description (optional)</source>
+        <translation>Описание (необязательно)</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Дата</translation>
+    </message>
+    <message>
+        <source>Starts</source>
+        <translation>Начало</translation>
+    </message>
+    <message>
+        <source>Ends</source>
+        <translation>Конец</translation>
+    </message>
+    <message>
+        <source>Times in {zone}</source>
+        <translation>Время в поясе {zone}</translation>
+    </message>
+    <message>
+        <source>Does not repeat</source>
+        <translation>Не повторять</translation>
+    </message>
+    <message>
+        <source>Daily</source>
+        <translation>Каждый день</translation>
+    </message>
+    <message>
+        <source>Weekly</source>
+        <translation>Каждую неделю</translation>
+    </message>
+    <message>
+        <source>Monthly</source>
+        <translation>Каждый месяц</translation>
+    </message>
+    <message>
+        <source>Repeat</source>
+        <translation>Повтор</translation>
+    </message>
+    <message>
+        <source>Ends after</source>
+        <translation>Закончить после</translation>
+    </message>
+    <message>
+        <source>Ends on</source>
+        <translation>Закончить</translation>
+    </message>
+    <message>
+        <source>Attendees: emails or usernames, separated by commas</source>
+        <translation>Участники: почта или имена пользователей через запятую</translation>
+    </message>
+    <message>
+        <source>No reminder</source>
+        <translation>Без напоминания</translation>
+    </message>
+    <message>
+        <source>Reminder, minutes before</source>
+        <translation>Напоминание, минут до начала</translation>
+    </message>
+    <message>
+        <source>A new room</source>
+        <translation>Новая комната</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation>Комната</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>Запланировать</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Сохранить</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>This meeting repeats in a way this app cannot show or change.</source>
+        <translation>Эта встреча повторяется так, как приложение не умеет показать или изменить.</translation>
+    </message>
+    <message numerus="yes">
+        <source>time(s)</source>
+        <translation>
+            <numerusform>раз</numerusform>
+            <numerusform>раза</numerusform>
+            <numerusform>раз</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Give the meeting a title</source>
+        <translation>Дайте встрече название</translation>
+    </message>
+    <message>
+        <source>At most {count} characters</source>
+        <translation>Не больше {count} символов</translation>
+    </message>
+    <message>
+        <source>The meeting must end after it starts</source>
+        <translation>Встреча должна закончиться позже, чем начнётся</translation>
+    </message>
+    <message>
+        <source>The last day must be after the first and within two years</source>
+        <translation>Последний день — не раньше первого и не позже чем через два года</translation>
+    </message>
+    <message>
+        <source>A meeting repeats at most {count} times</source>
+        <translation>Встреча повторяется не больше {count} раз</translation>
+    </message>
+    <message>
+        <source>The date must be one of the days the meeting repeats on</source>
+        <translation>Дата должна приходиться на один из дней повтора</translation>
+    </message>
+    <message>
+        <source>This repetition never happens: check the days chosen</source>
+        <translation>Такой повтор никогда не наступит: проверьте выбранные дни</translation>
+    </message>
+    <message>
+        <source>You can only schedule in rooms you own</source>
+        <translation>Планировать можно только в своих комнатах</translation>
+    </message>
+    <message>
+        <source>This meeting or its room no longer exists</source>
+        <translation>Этой встречи или её комнаты больше нет</translation>
+    </message>
+    <message>
+        <source>Another meeting in this room overlaps this time. Choose another time or room.</source>
+        <translation>В этой комнате в это время уже есть другая встреча. Выберите другое время или комнату.</translation>
+    </message>
+    <message>
+        <source>“{title}” is already in this room at this time. Choose another time or room.</source>
+        <translation>В этой комнате в это время уже идёт «{title}». Выберите другое время или комнату.</translation>
+    </message>
+    <message>
+        <source>Please wait…</source>
+        <translation>Подождите…</translation>
     </message>
 </context>
 <context>
@@ -1875,6 +2467,44 @@ Switch to {server}?</source>
     </message>
 </context>
 <context>
+    <name>UpcomingMeetings</name>
+    <message>
+        <source>Upcoming meetings</source>
+        <translation>Ближайшие встречи</translation>
+    </message>
+    <message>
+        <source>No meetings today or tomorrow.</source>
+        <translation>Сегодня и завтра встреч нет.</translation>
+    </message>
+    <message>
+        <source>Invitation accepted</source>
+        <translation>Приглашение принято</translation>
+    </message>
+    <message>
+        <source>Invitation declined</source>
+        <translation>Приглашение отклонено</translation>
+    </message>
+</context>
+<context>
+    <name>UpcomingRow</name>
+    <message>
+        <source>Join</source>
+        <translation>Войти</translation>
+    </message>
+    <message>
+        <source>Now, {time}</source>
+        <translation>Сейчас, {time}</translation>
+    </message>
+    <message>
+        <source>Today, {time}</source>
+        <translation>Сегодня, {time}</translation>
+    </message>
+    <message>
+        <source>Tomorrow, {time}</source>
+        <translation>Завтра, {time}</translation>
+    </message>
+</context>
+<context>
     <name>UploadRow</name>
     <message>
         <source>Cancel</source>
@@ -1887,6 +2517,45 @@ Switch to {server}?</source>
     <message>
         <source>Sending… {percent}% of {size}</source>
         <translation>Отправка… {percent} % из {size}</translation>
+    </message>
+</context>
+<context>
+    <name>UsageChart</name>
+    <message>
+        <source>Minutes in meetings per day</source>
+        <translation>Минуты на встречах по дням</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n minute(s) in the last 30 days</source>
+        <translation>
+            <numerusform>%n минута за последние 30 дней</numerusform>
+            <numerusform>%n минуты за последние 30 дней</numerusform>
+            <numerusform>%n минут за последние 30 дней</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>d MMM</source>
+        <translation>d MMM</translation>
+    </message>
+    <message>
+        <source>{day}: {meetings}, {minutes}</source>
+        <translation>{day}: {meetings}, {minutes}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n meeting(s)</source>
+        <translation>
+            <numerusform>%n встреча</numerusform>
+            <numerusform>%n встречи</numerusform>
+            <numerusform>%n встреч</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n minute(s)</source>
+        <translation>
+            <numerusform>%n минута</numerusform>
+            <numerusform>%n минуты</numerusform>
+            <numerusform>%n минут</numerusform>
+        </translation>
     </message>
 </context>
 <context>

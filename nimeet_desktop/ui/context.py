@@ -13,7 +13,10 @@ from nimeet_desktop.local_server import LocalServer
 from nimeet_desktop.media.provider import MediaProvider
 from nimeet_desktop.net.credentials import CredentialStore
 from nimeet_desktop.net.rest import ApiClient, RestError
-from nimeet_desktop.settings import Settings, SettingsStore, server_key
+from nimeet_desktop.net.schedule_api import ScheduleApi
+from nimeet_desktop.preferences_sync import PreferencesSync
+from nimeet_desktop.reminders import ReminderService
+from nimeet_desktop.settings import Settings, SettingsStore, account_key, server_key
 from signaling_server.protocol import RoomInfoResponse, User
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,10 @@ class AppContext:
     credentials: CredentialStore
     provider: MediaProvider
     api: ApiClient = field(init=False)
+    # The person's settings kept in step with the server's preferences while signed in (issue 15).
+    preferences: PreferencesSync = field(init=False)
+    # Reminders of the signed-in person's scheduled meetings while the app runs (issue 15).
+    reminders: ReminderService = field(init=False)
     user: User | None = None
     local_server: LocalServer | None = None
     stats_path: Path | None = None  # ``nimeet --stats FILE``: every call appends its figures there
@@ -33,6 +40,8 @@ class AppContext:
 
     def __post_init__(self) -> None:
         self.api = ApiClient(self.settings.server_url)
+        self.preferences = PreferencesSync(self.settings, self._write_settings)
+        self.reminders = ReminderService(lambda: self.settings.reminder_minutes)
 
     @property
     def engine(self) -> EngineLoop:
@@ -73,6 +82,7 @@ class AppContext:
         if url == self.settings.server_url:
             return
         old, self.api = self.api, ApiClient(url)
+        self._stop_account_services()
         await old.close()
         self.user = None
         self.settings.server_url = url
@@ -90,7 +100,19 @@ class AppContext:
         # The keyring may block on a D-Bus round trip or an unlock prompt: never on the UI thread.
         return await asyncio.to_thread(self.credentials.save, self.server_url, token)
 
+    def start_account_services(self) -> None:
+        """Signed in (a sign-in, or a saved session on start-up): the person's settings follow the account, and
+        their meetings are reminded of."""
+        if self.user is not None and self.api.token is not None:
+            self.preferences.start(self.api, account_key(self.server_url, self.user.id))
+            self.reminders.start(ScheduleApi(self.api), self.user.id)
+
+    def _stop_account_services(self) -> None:
+        self.preferences.stop()
+        self.reminders.stop()
+
     async def sign_out(self) -> None:
+        self._stop_account_services()
         self.user = None
         self.api.token = None
         await asyncio.to_thread(self.credentials.clear, self.server_url)
@@ -101,6 +123,7 @@ class AppContext:
         is logged, not shown: this app is logged out either way, and the token still expires on its own. The API's
         HTTP connection goes with the session: whoever signs in next gets a new one."""
         token = self.api.token
+        self._stop_account_services()
         old, self.api = self.api, ApiClient(self.server_url)
         try:
             await self.sign_out()
@@ -133,12 +156,19 @@ class AppContext:
         return self.settings.recent_rooms_of(self.server_url)
 
     def save_settings(self) -> None:
+        """Write the settings, and send the person's part to the server when it changed (in the background)."""
+        self._write_settings()
+        self.preferences.local_changed()
+
+    def _write_settings(self) -> None:
         try:
             self.settings_store.save(self.settings)
         except OSError as exc:  # a full disk or a read-only profile must not break the call
             logger.warning("settings not saved: %s", exc)
 
     async def close(self) -> None:
+        await self.preferences.close()
+        await self.reminders.close()
         await self.api.close()
         if self.local_server is not None:
             await self.local_server.stop()

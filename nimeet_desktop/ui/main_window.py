@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import QCoreApplication, Signal
@@ -21,6 +22,7 @@ from nimeet_desktop.net.links import JoinTarget
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import i18n, messages
+from nimeet_desktop.ui.calendar.calendar_view import CalendarView
 from nimeet_desktop.ui.call_ended import CallEnd, CallEndedNotice
 from nimeet_desktop.ui.close_during_call import CloseGuard
 from nimeet_desktop.ui.context import AppContext
@@ -32,6 +34,8 @@ from nimeet_desktop.ui.local_server_start import (
     server_answers,
     start_local_server,
 )
+from nimeet_desktop.ui.meeting_reminders import MeetingReminders
+from nimeet_desktop.ui.notifications import window_is_active
 from nimeet_desktop.ui.password_prompt import PasswordProblem
 from nimeet_desktop.ui.push_to_talk import PushToTalkSection
 from nimeet_desktop.ui.settings.feeds import BorrowedPreview, CallDevices, DeviceFeed
@@ -42,6 +46,7 @@ from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, clip
 from nimeet_desktop.ui.views.auth_view import AuthView
 from nimeet_desktop.ui.views.call_view import CallView, JoinFailure
 from nimeet_desktop.ui.views.dashboard_view import DashboardView
+from nimeet_desktop.ui.views.history_view import HistoryView
 from nimeet_desktop.ui.views.lobby_view import LobbyView
 from nimeet_desktop.ui.views.prejoin_view import PreJoinView
 from nimeet_desktop.ui.views.server_view import ServerView
@@ -65,6 +70,7 @@ class MainWindow(QMainWindow):
             log=logger,
         )
         self._pending_room: str | None = None
+        self._pending_ics: Path | None = None  # a calendar file to schedule from, once signed in
         self.switch_dialog: SwitchServerDialog | None = None  # asking whether to follow a link to another server
         self._closing = False
         self._quitting = False
@@ -96,6 +102,16 @@ class MainWindow(QMainWindow):
         self.settings_window.video_quality_changed.connect(self._apply_video_quality)
         self.settings_window.add_audio_section(self._push_to_talk_section)
         # ----
+        context.preferences.applied = self._preferences_applied
+        # ---- reminders of scheduled meetings (issue 15) ----
+        self.reminders = MeetingReminders(
+            self.stack,
+            context.reminders,
+            join=self.join_meeting,
+            window_active=lambda: window_is_active(self),
+            notifications=lambda: context.settings.notifications,
+        )
+        self.language_changed.connect(self.reminders.retranslate)
 
     def _build_views(self) -> None:
         """The screens, made in the language now installed, and what connects them to the window."""
@@ -106,7 +122,18 @@ class MainWindow(QMainWindow):
         self.prejoin = PreJoinView(context)
         self.call_view = CallView(context)
         self.lobby_view = LobbyView()
-        for view in (self.server_view, self.auth_view, self.dashboard, self.prejoin, self.call_view, self.lobby_view):
+        self.calendar_view = CalendarView(context)
+        self.history_view = HistoryView(context)
+        for view in (
+            self.server_view,
+            self.auth_view,
+            self.dashboard,
+            self.prejoin,
+            self.call_view,
+            self.lobby_view,
+            self.calendar_view,
+            self.history_view,
+        ):
             self.stack.addWidget(view)
         self.toasts.raise_()
         self.auth_view.set_invited(self._pending_room is not None)
@@ -121,6 +148,10 @@ class MainWindow(QMainWindow):
         self.dashboard.toast.connect(self.toasts.show_message)
         self.dashboard.error_toast.connect(lambda message: self.toasts.show_message(message, ToastKind.ERROR))
         self.dashboard.link_for_another_server.connect(self.open_link)
+        self.dashboard.calendar_requested.connect(lambda: self._show(self.calendar_view))
+        self.calendar_view.back.connect(lambda: self._show(self.dashboard))
+        self.calendar_view.join_requested.connect(self._join_from_calendar)
+        self.calendar_view.toast.connect(self.toasts.show_message)
         self.prejoin.back.connect(lambda: self.tasks.spawn(self._back_from_prejoin(), name="prejoin-back"))
         self.prejoin.join.connect(
             lambda room, camera, mic: self.tasks.spawn(self._join(room, camera, mic), name="join")
@@ -133,6 +164,8 @@ class MainWindow(QMainWindow):
         self.lobby_view.cancelled.connect(self._leave_lobby)
         self.call_view.toast.connect(self.toasts.show_message)
         self.dashboard.settings_requested.connect(self.open_settings)
+        self.dashboard.history_requested.connect(lambda: self._show(self.history_view))
+        self.history_view.back.connect(lambda: self._show(self.dashboard))
         self.call_view.settings_requested.connect(self.open_settings)
         self.call_view.state_changed.connect(lambda: self.settings_window.refresh())
 
@@ -151,11 +184,26 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget()
 
     def _show(self, view: QWidget) -> None:
-        if self._language_pending and view in (self.server_view, self.auth_view, self.dashboard):
+        if self._language_pending and view in (
+            self.server_view,
+            self.auth_view,
+            self.dashboard,
+            self.calendar_view,
+            self.history_view,
+        ):
             view = self._rebuild_views(view)
         self.stack.setCurrentWidget(view)
         if view is self.dashboard:
             self.dashboard.refresh()
+        elif view is self.calendar_view:
+            self.calendar_view.refresh()
+        elif view is self.history_view:
+            self.history_view.refresh()
+
+    def _join_from_calendar(self, room_id: str) -> None:
+        """A meeting's Join in the calendar: the dashboard's join path (the room checked, then pre-join)."""
+        self._show(self.dashboard)
+        self.dashboard.join_room(room_id)
 
     def _show_server(self, problem: str | None) -> None:
         self.server_view.show_problem(problem)
@@ -239,7 +287,23 @@ class MainWindow(QMainWindow):
         logger.info("signed in from the environment (not remembered)")
         self._after_sign_in()
 
+    def open_ics(self, path: Path) -> None:
+        """A calendar file (``nimeet --ics FILE``, the OS opening one with the app): the calendar, and the scheduling
+        dialog filled in from its first event; after signing in when nobody is yet. Never during a call."""
+        if self._refused_during_call():
+            return
+        if self.context.user is None:
+            self._pending_ics = path
+            return
+        self._show(self.calendar_view)
+        self.tasks.spawn(self.calendar_view.open_ics(path), name="open-ics")
+
     def _after_sign_in(self) -> None:
+        self.context.start_account_services()
+        ics, self._pending_ics = self._pending_ics, None
+        if ics is not None and self.pending_room is None:
+            self.open_ics(ics)
+            return
         room, self.pending_room = self.pending_room, None
         if room is not None:
             self.open_prejoin(room)
@@ -259,6 +323,16 @@ class MainWindow(QMainWindow):
             self.pending_room = link.room_id
             return
         self.open_prejoin(link.room_id)
+
+    def join_meeting(self, room_id: str) -> None:
+        """A scheduled meeting's Join (its reminder): the window brought up, then pre-join for its room, as the
+        dashboard's Join does; during a call the window says to leave it first."""
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        if self._refused_during_call() or self.context.user is None:
+            return
+        self.open_prejoin(room_id)
 
     def _refused_during_call(self) -> bool:
         """In a call a link is not followed: say so. True when refused."""
@@ -480,6 +554,17 @@ class MainWindow(QMainWindow):
         else:
             self.tasks.spawn(call.set_video_quality(quality), name="settings-video-quality")
 
+    def _preferences_applied(self, fields: frozenset[str]) -> None:
+        """The server's preferences changed settings here (chosen on another machine): applied as if chosen in the
+        settings window, which shows them."""
+        settings = self.context.settings
+        if "video_quality" in fields:
+            self._apply_video_quality(settings.video_quality)
+        if "language" in fields:
+            self.set_language(settings.language)  # rebuilds the settings window's pages too
+        else:
+            self.settings_window.reload()
+
     def open_settings(self, page: str | None = None) -> None:
         self.settings_window.open_page(page)
 
@@ -490,7 +575,7 @@ class MainWindow(QMainWindow):
         call = self.call_view.call
         if call is not None:
             return CallDevices(call)
-        if self.current in (self.server_view, self.auth_view, self.dashboard):
+        if self.current in (self.server_view, self.auth_view, self.dashboard, self.calendar_view, self.history_view):
             return None
         return BorrowedPreview(self.prejoin.preview)
 
@@ -504,7 +589,7 @@ class MainWindow(QMainWindow):
         self.settings_window.retranslate()
         self._language_pending = True
         current = self.current
-        if current in (self.server_view, self.auth_view, self.dashboard):
+        if current in (self.server_view, self.auth_view, self.dashboard, self.calendar_view, self.history_view):
             self._show(current)
         else:
             self.settings_window.general.show_language_note(
@@ -522,6 +607,8 @@ class MainWindow(QMainWindow):
             self.prejoin,
             self.call_view,
             self.lobby_view,
+            self.calendar_view,
+            self.history_view,
         ]
         index = next(i for i, view in enumerate(old) if view is showing)
         self._language_pending = False
@@ -538,6 +625,8 @@ class MainWindow(QMainWindow):
             self.prejoin,
             self.call_view,
             self.lobby_view,
+            self.calendar_view,
+            self.history_view,
         ]
         return new[index]
 
@@ -551,6 +640,8 @@ class MainWindow(QMainWindow):
         # The camera and microphone of a pre-join, and a room list still loading, belong to the old server.
         await self.prejoin.close_preview()
         await self.dashboard.loading.cancel_all()
+        await self.calendar_view.loading.cancel_all()
+        await self.history_view.loading.cancel_all()
         self._show_server(None)
         self.showNormal()
         self.raise_()
@@ -564,7 +655,15 @@ class MainWindow(QMainWindow):
         # The call first, so that a leave already under way is awaited, not cancelled half-way by the window's own
         # tasks (a join in flight among them) closing after it.
         await self.call_view.shutdown()
-        for view in (self.prejoin, self.dashboard, self.auth_view, self.server_view, self.lobby_view):
+        for view in (
+            self.prejoin,
+            self.dashboard,
+            self.auth_view,
+            self.server_view,
+            self.lobby_view,
+            self.calendar_view,
+            self.history_view,
+        ):
             await view.shutdown()
         await self.settings_window.shutdown()
         await self.tasks.close()
@@ -588,7 +687,7 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
 
-Screen = ServerView | AuthView | DashboardView | PreJoinView | CallView | LobbyView
+Screen = ServerView | AuthView | DashboardView | PreJoinView | CallView | LobbyView | CalendarView | HistoryView
 
 
 def _password_problem(code: AnyErrorCode | None, sent_password: bool) -> PasswordProblem | None:

@@ -11,6 +11,8 @@ import getpass
 import hashlib
 import logging
 from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote, unquote
 
 from PySide6.QtCore import QObject
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -22,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_MS = 500
 ACTIVATE = "activate"  # sent when started without a link: just bring the window forward
+# ``nimeet --ics FILE`` while NIMeet runs: the file's absolute path, percent-encoded (the line is ASCII), after this.
+ICS_PREFIX = "ics:"
 
 
 def socket_name(config_dir: str) -> str:
@@ -35,6 +39,12 @@ def link_message(text: str) -> str:
     MAX_LINK_LENGTH): the link itself, ``?server=`` and all, unless it is a room id that reads ``activate``."""
     text = text.strip()
     return join_url(text) if text == ACTIVATE else text
+
+
+def ics_message(path: Path) -> str | None:
+    """What a later launch forwards for ``nimeet --ics FILE``; None for a path too long to forward."""
+    message = ICS_PREFIX + quote(str(path.resolve()), safe="/")
+    return message if len(message) <= MAX_LINK_LENGTH else None
 
 
 def forward(name: str, message: str) -> bool:
@@ -58,8 +68,10 @@ class InstanceServer(QObject):
         on_link: Callable[[JoinTarget], None],
         on_activate: Callable[[], None],
         on_bad: Callable[[InvalidLink], None],
+        on_ics: Callable[[Path], None] | None = None,
     ) -> None:
         super().__init__()
+        self._on_ics = on_ics
         self._on_link = on_link
         self._on_activate = on_activate
         self._on_bad = on_bad
@@ -91,6 +103,12 @@ class InstanceServer(QObject):
         text = raw.decode("ascii", errors="replace")
         if text == ACTIVATE:
             self._on_activate()
+            return
+        if text.startswith(ICS_PREFIX):
+            # A path from anyone local: only ever opened as a calendar file (read, size-capped, parsed strictly).
+            path = Path(unquote(text.removeprefix(ICS_PREFIX)))
+            if self._on_ics is not None and path.is_absolute() and path.suffix.lower() == ".ics":
+                self._on_ics(path)
             return
         try:
             target = parse_join_target(text)

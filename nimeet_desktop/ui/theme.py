@@ -42,6 +42,10 @@ BADGE_FILL = QColor(0, 0, 0, 165)  # translucent dark behind white text/icons on
 DIM_BAR = QColor(255, 255, 255, 70)  # the unlit bars of a tile's signal badge
 HAND_RAISED = QColor("#fbbc04")  # the raised hand on a tile and in the people list: yellow reads on video and badges
 BADGE_COUNT = DANGER  # the round count on a control (unread messages, people waiting in the lobby), white digits
+# The history screen's usage chart: minutes per day as bars in the accent colour (readable on both palettes); its
+# text, grid and axis come from the palette.
+CHART_BAR = ACCENT
+CHART_BAR_HOVER = QColor("#4285f4")
 
 # Toasts float over any screen, light or dark: their own dark (or red) face with white text reads on both.
 TOAST_INFO = QColor(32, 33, 36, 230)
@@ -63,6 +67,49 @@ AVATAR_COLORS: list[QColor] = [
         "#3f51b5",  # indigo
     )
 ]
+
+# Meetings in the calendar (ui/calendar/): a tinted block with a saturated edge and text in a dark shade of the same
+# hue (light palette) or a light one (dark palette), each text colour at least 4.5:1 on its fill. (fill, edge, text).
+MEETING_COLORS_LIGHT: list[tuple[QColor, QColor, QColor]] = [
+    (QColor(fill), QColor(edge), QColor(text))
+    for fill, edge, text in (
+        ("#d2e3fc", "#1a73e8", "#0b3d91"),  # blue
+        ("#ceead6", "#188038", "#0d4a21"),  # green
+        ("#e9d2fd", "#8430ce", "#4a148c"),  # purple
+        ("#feefc3", "#c26401", "#6b3300"),  # amber
+        ("#fad2cf", "#c5221f", "#7a1411"),  # red
+    )
+]
+MEETING_COLORS_DARK: list[tuple[QColor, QColor, QColor]] = [
+    (QColor(fill), QColor(edge), QColor(text))
+    for fill, edge, text in (
+        ("#1c3a63", "#8ab4f8", "#d2e3fc"),
+        ("#17402a", "#81c995", "#ceead6"),
+        ("#3d2360", "#c58af9", "#f3e8fd"),
+        ("#4a3308", "#fdd663", "#feefc3"),
+        ("#5c1e1b", "#f28b82", "#fce8e6"),
+    )
+]
+CALENDAR_LINE_LIGHT = QColor("#dadce0")  # the calendar's grid lines on the light Base
+CALENDAR_LINE_DARK = QColor("#3c4043")
+TODAY = ACCENT  # the disc behind today's date (ON_ACCENT digits) and the line at the current time
+
+
+def is_dark(palette: QPalette) -> bool:
+    """The dark palette is in use (its window colour is dark): painters pick their colour set by it."""
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def calendar_line(palette: QPalette) -> QColor:
+    return QColor(CALENDAR_LINE_DARK if is_dark(palette) else CALENDAR_LINE_LIGHT)
+
+
+def meeting_colors(key: str, palette: QPalette) -> tuple[QColor, QColor, QColor]:
+    """(fill, edge, text) for the meeting ``key`` (its id): the same hue on every run, in the palette's set."""
+    colors = MEETING_COLORS_DARK if is_dark(palette) else MEETING_COLORS_LIGHT
+    fill, edge, text = colors[zlib.crc32(key.encode("utf-8")) % len(colors)]
+    return QColor(fill), QColor(edge), QColor(text)
+
 
 # Set on the QApplication once apply_theme has connected to colour-scheme changes, so calling it again does not
 # connect a second time.
@@ -172,6 +219,7 @@ _SHEET_COLORS: dict[bool, dict[str, str]] = {
         "private": "#f6aea9",  # a private message's mark
         "hover": "#3c4043",
         "drop": "#8ab4f8",
+        "reminder_border": "#80868b",  # the reminder's dark face needs an edge on the dark window
     },
     # light: #d93025 on white is 4.7:1; on the dark theme it is too dim, hence Google's lighter #f28b82 there
     False: {
@@ -183,6 +231,7 @@ _SHEET_COLORS: dict[bool, dict[str, str]] = {
         "private": "#c5221f",
         "hover": "#f1f3f4",
         "drop": "#1a73e8",
+        "reminder_border": "#202124",
     },
 }
 
@@ -339,6 +388,16 @@ QTabBar#meetingTabs::tab {{
 QTabBar#meetingTabs::tab:selected {{ border-bottom-color: {ACCENT.name()}; color: palette(window-text); }}
 QTabBar#meetingTabs::tab:hover {{ background-color: {colors["hover"]}; }}
 QLabel[role="secondary"] {{ color: {colors["secondary"]}; font-size: {small_pt}pt; }}
+
+QPushButton[role="page"] {{
+    background-color: palette(button);
+    border: 1px solid {colors["card_border"]};
+    border-radius: 4px;
+    padding: 0.3em 1em;
+}}
+QPushButton[role="page"]:hover {{ background-color: {colors["hover"]}; }}
+QPushButton[role="page"]:checked {{ background-color: {ACCENT.name()}; border-color: {ACCENT.name()}; color: #ffffff; }}
+QPushButton[role="page"]:focus {{ border: 2px solid #8ab4f8; }}
 QLabel[role="section"] {{ font-weight: bold; }}
 QLabel[role="private"] {{ color: {colors["private"]}; font-size: {small_pt}pt; font-style: italic; }}
 QLabel[role="chatName"] {{ font-weight: bold; }}
@@ -356,6 +415,13 @@ QPlainTextEdit#chatInput {{
 }}
 QPlainTextEdit#chatInput:focus {{ border-color: {ACCENT.name()}; }}
 QLabel#deviceOfferText {{ color: {_css(TOAST_TEXT)}; }}
+QFrame#reminderBanner {{
+    background-color: {_css(TOAST_INFO)};
+    border: 1px solid {colors["reminder_border"]};
+    border-radius: 8px;
+}}
+QLabel#reminderText {{ color: {_css(TOAST_TEXT)}; }}
+QToolButton#reminderDismiss {{ color: {_css(TOAST_TEXT)}; border: none; font-size: 14pt; }}
 QToolButton#dismissOfferButton {{ color: {_css(TOAST_TEXT)}; border: none; font-size: 14pt; }}
 """
 

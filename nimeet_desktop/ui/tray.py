@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from functools import cache
 from typing import cast
 
@@ -140,9 +141,15 @@ class Tray(QObject):
         window.language_changed.connect(self.name_actions)
         window.stack.currentChanged.connect(lambda _index: self.refresh())
 
+        # What clicking the last desktop notification does: a meeting's reminder joins it; others open the window.
+        self._message_click: Callable[[], None] | None = None
+        self._notify = notify
+        if icon is not None or notify is not None:
+            window.reminders.desktop = self.show_reminder
         if icon is not None:
             icon.setContextMenu(self.menu)
             icon.activated.connect(self._activated)
+            icon.messageClicked.connect(self._message_clicked)
         self.refresh()
 
     def name_actions(self) -> None:
@@ -287,8 +294,24 @@ class Tray(QObject):
             self.notifier.error(text)
 
     def _show_message(self, title: str, text: str) -> None:
+        self._message_click = None
         if self.icon is not None:
             self.icon.showMessage(title, text, state_icon(False, False))
+
+    def show_reminder(self, title: str, text: str, join: Callable[[], None]) -> None:
+        """A meeting's reminder as a desktop notification; clicking it joins (Qt's tray messages take no buttons)."""
+        self._message_click = join
+        if self._notify is not None:
+            self._notify(title, text)
+        elif self.icon is not None:
+            self.icon.showMessage(title, text, state_icon(False, False))
+
+    def _message_clicked(self) -> None:
+        action, self._message_click = self._message_click, None
+        if action is not None:
+            action()
+        else:
+            self.open_window()
 
 
 def install(window: MainWindow) -> Tray:

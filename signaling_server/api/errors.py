@@ -25,6 +25,7 @@ class ApiError(Exception):
         message: str,
         field: str | None = None,
         headers: dict[str, str] | None = None,
+        conflicts_with: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -32,6 +33,7 @@ class ApiError(Exception):
         self.message = message
         self.field = field
         self.headers = headers
+        self.conflicts_with = conflicts_with  # schedule-conflict: the meeting overlapped
 
 
 # Seconds a client is told to wait after a database fault: a lock or a restarting database is usually gone by then.
@@ -62,10 +64,17 @@ def unauthorized() -> ApiError:
 
 
 def error_response(
-    status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+    conflicts_with: str | None = None,
 ) -> JSONResponse:
-    body = ErrorResponse(error=ErrorDetail(code=code, message=message, field=field))
-    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=status, headers=headers)
+    body = ErrorResponse(error=ErrorDetail(code=code, message=message, field=field, conflicts_with=conflicts_with))
+    return JSONResponse(
+        body.model_dump(mode="json", by_alias=True, exclude_none=True), status_code=status, headers=headers
+    )
 
 
 def _validation_message(errors: list[Any]) -> tuple[str, str | None]:
@@ -88,18 +97,21 @@ def _validation_message(errors: list[Any]) -> tuple[str, str | None]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        _count(request, exc.code)
+        return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers, exc.conflicts_with)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        _count(request, ErrorCode.INVALID_INPUT)
         message, field = _validation_message(list(exc.errors()))
         return error_response(422, ErrorCode.INVALID_INPUT, message, field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:
             # FastAPI answers 400 for a body it cannot decode (not UTF-8); the contract says 422 for bad input.
+            _count(request, ErrorCode.INVALID_INPUT)
             return error_response(422, ErrorCode.INVALID_INPUT, "the request body is not valid JSON text")
         codes = {
             404: ErrorCode.NOT_FOUND,
@@ -108,12 +120,14 @@ def install(app: FastAPI) -> None:
             413: ErrorCode.TOO_LARGE,
         }
         code = codes.get(exc.status_code, ErrorCode.INVALID_INPUT)
+        _count(request, code)
         return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     throttle = Throttle()
 
-    async def _database(_: Request, exc: Exception) -> JSONResponse:
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
         if not is_database_fault(exc):
+            _count(request, ErrorCode.INTERNAL)
             return _internal(exc)
         # A handled answer (not the catch-all below), so the connection stays open; no traceback, and one line per
         # few seconds of an outage rather than one per request.
@@ -121,14 +135,23 @@ def install(app: FastAPI) -> None:
         if skipped is not None:
             logger.warning("database unavailable", extra={"error": type(exc).__name__, "alsoSince": skipped})
         err = unavailable()
+        _count(request, err.code)
         return error_response(err.status, err.code, err.message, headers=err.headers)
 
     for fault in (sa_exc.DBAPIError, sa_exc.TimeoutError, sa_exc.DisconnectionError, ConnectionError):
         app.add_exception_handler(fault, _database)
 
     @app.exception_handler(Exception)
-    async def _crash(_: Request, exc: Exception) -> JSONResponse:
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        _count(request, ErrorCode.INTERNAL)
         return _internal(exc)
+
+
+def _count(request: Request, code: str) -> None:
+    """Refusals by code for /metrics (the app's services carry its registry)."""
+    services = getattr(request.app.state, "services", None)
+    if services is not None:
+        services.metrics.rest_error(str(code))
 
 
 def _internal(exc: Exception) -> JSONResponse:

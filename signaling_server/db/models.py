@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -73,6 +85,35 @@ class ParticipationRow(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
     left_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # v1.1 history: the meeting (session) this stay belonged to (db/history_store.py).
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), nullable=True, index=True, default=None
+    )
+
+
+class SessionRow(Base):
+    """One meeting in a room (contract v1.1 history): from the first join into the empty room to the moment it is
+    empty again. ``ended_at`` is NULL while it goes on; the partial unique index lets a room have one open session
+    only, whichever server process records the join."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        Index(
+            "uq_sessions_open_room",
+            "room_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_sessions_room_started", "room_id", "started_at"),
+        Index("ix_sessions_started", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.room_id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    peak_participants: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class PreferencesRow(Base):
@@ -130,3 +171,45 @@ class HealthRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     checked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ScheduledMeetingRow(Base):
+    """A meeting planned ahead in a room (contract v1.1 "Scheduling"). ``start_at``/``end_at`` are the first
+    occurrence; ``timezone`` is the IANA zone its ``recurrence`` (an RRULE, or NULL) is expanded in, so that a 10:00
+    meeting stays at 10:00 local across daylight-saving changes. ``series_end`` is the end of the last occurrence
+    (every series ends: COUNT or UNTIL), so a window query never has to expand a series it cannot overlap."""
+
+    __tablename__ = "scheduled_meetings"
+    __table_args__ = (Index("ix_scheduled_meetings_room_span", "room_id", "start_at", "series_end"),)
+
+    meeting_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.room_id", ondelete="CASCADE"))
+    organizer_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    end_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    series_end: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    recurrence: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reminder_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class MeetingAttendeeRow(Base):
+    """One invited person. ``user_id`` is set when the invitation named an account (its username, or the email it
+    registered with); a deleted account takes its invitations with it (CASCADE), as it takes its rooms."""
+
+    __tablename__ = "meeting_attendees"
+    __table_args__ = (UniqueConstraint("meeting_id", "email_key", name="uq_meeting_attendees_email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("scheduled_meetings.meeting_id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, default=None, index=True
+    )
+    response: Mapped[str] = mapped_column(String(16))

@@ -165,7 +165,14 @@ class Signaling:
             await asyncio.wait_for(self.background.idle(), timeout_s)
 
     def route(self, event: ClientEvent, model: type[BaseModel], handler: Handler) -> None:
+        metrics = self._svc.metrics
+
         async def on_event(sid: str, *args: Any) -> Ack:
+            ack = await handle(sid, *args)
+            metrics.acked(ack)
+            return ack
+
+        async def handle(sid: str, *args: Any) -> Ack:
             session = self.sessions.get(sid)
             if session is None or session.identity is None:
                 return error_ack(ErrorCode.INVALID_INPUT, "the socket is not authenticated")
@@ -361,6 +368,10 @@ class Signaling:
             m.user_id == identity.user_id and m.resume_id == msg.resume_id for m in await rooms.members(room.room_id)
         )
         lobby = room.is_private and not owner and not resuming
+        # Invited attendees (by account) of a scheduled meeting in this room skip its lobby: one indexed EXISTS, asked
+        # only of someone the lobby would otherwise hold.
+        if lobby and await self._svc.schedule.is_invited(room.room_id, identity.user_id):
+            lobby = False
         if lobby and not await rooms.was_admitted(room.room_id, identity.user_id):
             if await rooms.count(room.room_id) >= room.max_participants:
                 return error_ack(ErrorCode.ROOM_FULL, f"the room is full ({room.max_participants} participants)")
@@ -425,6 +436,7 @@ class Signaling:
         if joined.replaced is not None:
             await self._replaced(room_id, joined.replaced)
         await self._sio.enter_room(sid, room_id)
+        self._svc.metrics.joins.inc()
         recording = self.background.spawn(self._record_stay(sid, member.join_id, room_id, member.user_id))
         # A healthy database writes the row in milliseconds: waiting that long keeps "recent rooms" right the moment
         # the join is acknowledged. A slow or locked one does not hold the ack: the row is written when it can be.
@@ -442,7 +454,7 @@ class Signaling:
     async def _record_stay(self, sid: str, join_id: str, room_id: str, user_id: str) -> None:
         # History is secondary to the call: written after the ack, a database hiccup is logged, the join stands.
         try:
-            stay = await self._svc.store.start_participation(room_id, user_id)
+            stay = await self._svc.history.start_stay(room_id, user_id)
         except Exception:
             self._stay_failed(room_id)
             return
@@ -452,7 +464,7 @@ class Signaling:
 
     async def _end_stay(self, stay: int, room_id: str) -> None:
         try:
-            await self._svc.store.end_participation(stay)
+            await self._svc.history.end_stay(stay)
         except Exception:
             self._stay_failed(room_id)
         else:
@@ -533,6 +545,7 @@ class Signaling:
         event = ServerEvent.RECEIVE_OFFER if msg.description.type == "offer" else ServerEvent.RECEIVE_ANSWER
         description = {"type": msg.description.type, "sdp": msg.description.sdp}
         await self.send_to(msg.target, event, {"from": sid, "description": description})
+        self._svc.metrics.relayed[msg.description.type].inc()
         return OK
 
     async def relay_candidate(self, session: SocketSession, msg: IceCandidate) -> Ack:
@@ -542,4 +555,5 @@ class Signaling:
             return refused
         candidate = None if msg.candidate is None else msg.candidate.model_dump(by_alias=True, exclude_unset=True)
         await self.send_to(msg.target, ServerEvent.RECEIVE_ICE_CANDIDATE, {"from": sid, "candidate": candidate})
+        self._svc.metrics.relayed["ice-candidate"].inc()
         return OK

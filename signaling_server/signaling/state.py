@@ -136,6 +136,10 @@ class RoomState(Protocol):
 
     async def count(self, room_id: str) -> int: ...
 
+    async def occupancy(self) -> tuple[int, int]:
+        """(rooms with people in them, people in rooms) across the server: for statistics and /metrics."""
+        ...
+
     async def user_in_room(self, room_id: str, user_id: str) -> bool: ...
 
     async def set_media(self, socket_id: str, media_type: MediaType, enabled: bool) -> str | None:
@@ -314,6 +318,9 @@ class MemoryRoomState:
     async def count(self, room_id: str) -> int:
         meeting = self._meetings.get(room_id)
         return 0 if meeting is None else len(meeting.members)
+
+    async def occupancy(self) -> tuple[int, int]:
+        return sum(1 for meeting in self._meetings.values() if meeting.members), len(self._room_of)
 
     async def user_in_room(self, room_id: str, user_id: str) -> bool:
         meeting = self._meetings.get(room_id)

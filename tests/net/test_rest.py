@@ -15,8 +15,8 @@ import pytest
 from nimeet_desktop.net.error_codes import LocalErrorCode
 from nimeet_desktop.net.links import InvalidServerUrl, parse_join_link
 from nimeet_desktop.net.rest import ApiClient, ApiError, RestError, ServerUnreachable
-from signaling_server.protocol import AuthResponse, Room
-from tests.support.clients import unique_name
+from signaling_server.protocol import AuthResponse, MeetingSession, MyStatsResponse, Preferences, Room
+from tests.support.clients import Peer, unique_name
 from tests.support.server import ServerProcess
 
 PASSWORD = "correct horse battery"
@@ -128,6 +128,56 @@ async def test_room_changes_never_put_a_malformed_id_in_the_url(client: ApiClien
         await client.update_room(room_id, name="x")
     with pytest.raises(ValueError, match="room id"):
         await client.delete_room(room_id)
+
+
+async def test_preferences_defaults_then_the_whole_object(client: ApiClient, server: ServerProcess) -> None:
+    auth = await signed_in(client)
+    assert await client.get_preferences() == Preferences(), "never saved: the defaults"
+    chosen = Preferences(
+        join_with_camera=False,
+        join_with_microphone=True,
+        video_quality="1080p",
+        background_blur=True,
+        notifications=False,
+        language="ru",
+        reminder_minutes=None,
+    )
+    assert await client.put_preferences(chosen) == chosen
+    async with ApiClient(server.url, auth.token) as elsewhere:  # another machine of the same account
+        assert await elsewhere.get_preferences() == chosen
+    client.token = None
+    with pytest.raises(ApiError) as refused:
+        await client.get_preferences()
+    assert refused.value.status == 401
+
+
+async def test_history_and_statistics(client: ApiClient, server: ServerProcess) -> None:
+    """A meeting held by a real socket, then its session and the statistics through the client, typed."""
+    auth = await signed_in(client)
+    room = (await client.create_room("History")).room
+    assert await client.room_sessions(room.room_id) == []
+    peer = await Peer(server.url, auth.token).connect()
+    try:
+        assert (await peer.join(room.room_id))["ok"]
+    finally:
+        await peer.close()
+    for _ in range(100):
+        sessions = await client.room_sessions(room.room_id)
+        if sessions and sessions[0].ended_at is not None:
+            break
+        await asyncio.sleep(0.05)
+    (session,) = sessions
+    assert isinstance(session, MeetingSession) and session.ended_at is not None
+    assert [stay.username for stay in session.participants] == [auth.user.username]
+    stats = await client.my_stats("Europe/Moscow")
+    assert isinstance(stats, MyStatsResponse)
+    assert (stats.meetings, stats.hosted, len(stats.days)) == (1, 1, 30)
+    assert stats.days[-1].meetings == 1
+    with pytest.raises(ApiError) as caught:
+        await client.my_stats("Not/A_Zone")
+    assert (caught.value.status, caught.value.code) == (422, "invalid-input")
+    with pytest.raises(ValueError, match="room id"):
+        await client.room_sessions("../stats/me")
 
 
 async def test_ice_servers_and_health(client: ApiClient) -> None:

@@ -8,7 +8,7 @@ carries the dynamic property ``elided`` = True and is skipped.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QHeaderView, QLabel, QWidget
 
 ELIDED_PROPERTY = "elided"
 TOLERANCE_PX = 1  # rounding between the hint (float font metrics) and integer geometry
@@ -83,6 +83,10 @@ def squashed_widgets(root: QWidget) -> list[str]:
         if not _shown(widget, root):
             continue
         hint, cap = widget.minimumSizeHint(), widget.maximumSize()
+        if isinstance(widget, QHeaderView):
+            # A header's minimum hint is its scroll area's (68×68), not its text's: its own size hint is the height
+            # of its labels, which is what must fit.
+            hint = widget.sizeHint()
         if not hint.isValid():
             continue
         narrow = widget.width() + SQUASH_TOLERANCE_PX < min(hint.width(), cap.width())

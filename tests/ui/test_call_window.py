@@ -242,6 +242,11 @@ async def no_camera(app: AppHarness, qtbot: QtBot) -> None:
     await until(lambda: prejoin.join_button.isEnabled(), what="join still possible")
     qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
     view = window.call_view
+    # Regression: our tile was born claiming a camera and said otherwise only when the join came back, so a
+    # camera error toast could come first and find the tile still "on" (CI, 2026-12-03).
+    await until(lambda: view.grid.tile("self") is not None, what="our tile")
+    born = view.grid.tile("self")
+    assert born is not None and not born.camera_on, "our tile claims a camera before the join has come back"
     await until(lambda: view.call is not None and view.call.self_participant is not None, what="joined")
     assert view.call is not None
     assert not view.call.media_state.camera

@@ -119,6 +119,18 @@ def test_every_screen_fits_its_text(qtbot: QtBot, language: str, app: AppHarness
         await report.check(window, "dashboard")
         show_error(dashboard.join_error, None)
 
+        # History and statistics (issue 15): the rooms without meetings yet, and the longest problem it says.
+        qtbot.mouseClick(dashboard.history_button, Qt.MouseButton.LeftButton)
+        history = window.history_view
+        await until(
+            lambda: len(history.chart.days) == 30 and bool(history.sessions_status.text()) and not history.loading.busy,
+            what="the history",
+        )
+        history._stats_failed(ServerUnreachable("x"))
+        await report.check(window, "history and statistics")
+        qtbot.mouseClick(history.back_button, Qt.MouseButton.LeftButton)
+        await until(lambda: window.current is dashboard, what="the dashboard again")
+
         # A new call's settings (issue 14), every line that can show: errors under the fields, the password's note,
         # a refusal under the form.
         qtbot.mouseClick(dashboard.new_call_button, Qt.MouseButton.LeftButton)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QComboBox, QRadioButton
 
 from nimeet_desktop.settings import CloseDuringCall, Language, Settings
-from nimeet_desktop.ui.settings.page import Page
+from nimeet_desktop.ui.settings.page import Page, note
 from nimeet_desktop.ui.untrusted import plain_label
 
 # Each language named in itself, the same in every language: a Russian speaker lost in an English UI (or the other
@@ -16,6 +16,9 @@ from nimeet_desktop.ui.untrusted import plain_label
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 COMBO_WIDTH = 320  # logical px: a short list of words, not a field to fill the page
 CLOSE_CHOICES: tuple[CloseDuringCall, ...] = ("ask", "tray", "leave")
+# A scheduled meeting's reminder, minutes before it starts (None: none); a value set elsewhere (the server takes any
+# 0–10080) is added to these as it is.
+REMINDER_CHOICES: tuple[int | None, ...] = (None, 0, 5, 10, 15, 30, 60)
 
 
 class GeneralPage(Page):
@@ -52,6 +55,21 @@ class GeneralPage(Page):
             self.tr("When the window is hidden: someone joined, the connection was lost, a device stopped."),
         )
 
+        self.subtitle(self.tr("Meeting reminders"))
+        self.reminder = QComboBox()
+        self.reminder.setObjectName("reminderMinutes")
+        self.reminder.setAccessibleName(self.tr("Remind me of a scheduled meeting"))
+        self.reminder.setMaximumWidth(COMBO_WIDTH)
+        choices = list(REMINDER_CHOICES)
+        if settings.reminder_minutes not in choices:
+            choices.append(settings.reminder_minutes)
+            choices.sort(key=lambda minutes: -1 if minutes is None else minutes)
+        for minutes in choices:
+            self.reminder.addItem(self._reminder_text(minutes), minutes)
+        self.reminder.setCurrentIndex(max(0, choices.index(settings.reminder_minutes)))
+        self.body.addWidget(self.reminder)
+        self.body.addWidget(note(self.tr("For meetings that set no reminder of their own.")))
+
         self.subtitle(self.tr("When I close the window during a call"))
         texts = {
             "ask": self.tr("Ask me"),
@@ -68,7 +86,19 @@ class GeneralPage(Page):
             self.close_buttons[value] = button
             self.body.addWidget(button)
 
+        # Which of these follow the person to their other computers (preferences_sync.py), and which stay here.
+        self.body.addSpacing(8)
+        self.body.addWidget(
+            note(
+                self.tr(
+                    "Language, notifications, reminders, video quality and whether you join with camera and microphone "
+                    "are kept with your account on the server and follow you to your other computers."
+                )
+            )
+        )
+
         self.language.activated.connect(self._language_chosen)
+        self.reminder.activated.connect(self._reminder_chosen)
         self.notifications.toggled.connect(self._notifications_toggled)
         self.close_group.idToggled.connect(self._close_toggled)
 
@@ -81,6 +111,21 @@ class GeneralPage(Page):
         if chosen != self.settings.language:
             self.settings.language = chosen
             self.language_changed.emit(chosen)
+
+    def _reminder_text(self, minutes: int | None) -> str:
+        if minutes is None:
+            return self.tr("No reminder")
+        if minutes == 0:
+            return self.tr("When it starts")
+        if minutes == 1:  # English has no plural forms in the catalogue: one minute has its own words
+            return self.tr("1 minute before")
+        return self.tr("%n minutes before", "", minutes)
+
+    def _reminder_chosen(self, _index: int) -> None:
+        minutes = cast(int | None, self.reminder.currentData())
+        if minutes != self.settings.reminder_minutes:
+            self.settings.reminder_minutes = minutes
+            self.changed.emit()
 
     def _notifications_toggled(self, on: bool) -> None:
         self.settings.notifications = on

@@ -234,6 +234,10 @@ class SettingsWindow(QWidget):
 
     # ---- language -----------------------------------------------------------------------------------------
 
+    def reload(self) -> None:
+        """Show settings changed from elsewhere (the server's preferences): the pages are built again from them."""
+        self.retranslate()
+
     def retranslate(self) -> None:
         """Rebuild every page in the language now installed, on the same page; the devices stay open."""
         row = self.nav.currentRow()

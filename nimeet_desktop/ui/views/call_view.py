@@ -281,6 +281,9 @@ class CallView(QWidget):
         own = VideoTile(
             SELF_TILE, self.tr("You"), self.call.local_frame, is_self=True, avatar_name=user.username if user else None
         )
+        # Until the engine reports its media, the tile shows what was asked for: a tile that claimed a camera
+        # nobody opened would stand until the join's own report, however late that comes.
+        own.set_camera_on(camera and camera_source is not None)
         self.grid.add_tile(own)
         try:
             ack = await self.call.join(

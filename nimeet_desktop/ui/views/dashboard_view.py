@@ -23,6 +23,7 @@ from nimeet_desktop.net.links import InvalidLink, parse_join_target
 from nimeet_desktop.net.rest import ApiError, RestError
 from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons, messages, theme
+from nimeet_desktop.ui.calendar.upcoming import UpcomingMeetings
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.form import card, error_label, show_error, title
 from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation, invite_menu, menu_button
@@ -55,6 +56,8 @@ class DashboardView(QWidget):
     # A pasted link naming another server: the window offers to switch (it never happens silently).
     link_for_another_server = Signal(object)  # a JoinTarget
     settings_requested = Signal()
+    calendar_requested = Signal()
+    history_requested = Signal()
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -75,11 +78,18 @@ class DashboardView(QWidget):
         self.logout_button.setObjectName("logout")
         self.settings_button = QPushButton(icons.icon("settings"), self.tr("Settings"))
         self.settings_button.setObjectName("openSettings")
+        self.calendar_button = QPushButton(self.tr("Calendar"))
+        self.calendar_button.setObjectName("openCalendar")
+        self.history_button = QPushButton(icons.icon("statistics"), self.tr("History"))
+        self.history_button.setObjectName("openHistory")
+        self.history_button.setToolTip(self.tr("Your meetings and statistics"))
         header = QHBoxLayout()
         who = QVBoxLayout()
         who.addWidget(self.user_label)
         who.addWidget(self.email_label)
         header.addLayout(who, 1)
+        header.addWidget(self.calendar_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.history_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
 
@@ -143,15 +153,23 @@ class DashboardView(QWidget):
         recent_layout.addWidget(self.rooms_status)
         recent_layout.addLayout(room_buttons)
 
+        # The next meetings and the invitations awaiting an answer (issue 15), beside the rooms.
+        self.upcoming = UpcomingMeetings(context)
+        lower = QHBoxLayout()
+        lower.setSpacing(16)
+        lower.addWidget(recent, 3)
+        lower.addWidget(self.upcoming, 2)
+
         outer = QVBoxLayout(self)
         outer.setContentsMargins(32, 24, 32, 24)
         outer.setSpacing(16)
         outer.addLayout(header)
         outer.addWidget(start)
-        outer.addWidget(recent, 1)
+        outer.addLayout(lower, 1)
 
         self.logout_button.clicked.connect(lambda: self.tasks.spawn(self._logout(), name="logout"))
         self.settings_button.clicked.connect(self.settings_requested)
+        self.history_button.clicked.connect(self.history_requested)
         self.new_call_button.clicked.connect(self._new_call)
         self.join_button.clicked.connect(self._join_typed)
         self.join_edit.returnPressed.connect(self._join_typed)
@@ -164,6 +182,9 @@ class DashboardView(QWidget):
         self.edit_button.clicked.connect(self._edit_selected)
         self.delete_button.clicked.connect(self._ask_delete_selected)
         self.hosting.toast.connect(self.toast)
+        self.upcoming.join_requested.connect(self.join_room)
+        self.calendar_button.clicked.connect(self.calendar_requested)
+        self.upcoming.toast.connect(self.toast)
         self._update_buttons()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -175,6 +196,7 @@ class DashboardView(QWidget):
     def _apply_icons(self) -> None:
         self.logout_button.setIcon(icons.icon("logout"))
         self.settings_button.setIcon(icons.icon("settings"))
+        self.history_button.setIcon(icons.icon("statistics"))
         self.copy_button.setIcon(icons.icon("copy"))
         self.refresh_button.setIcon(icons.icon("refresh"))
         self.edit_button.setIcon(icons.icon("settings"))
@@ -190,6 +212,7 @@ class DashboardView(QWidget):
         if self._load_task is not None:
             self._load_task.cancel()
         self._load_task = self.loading.spawn(self._load_rooms(), name="load-rooms")
+        self.upcoming.refresh()
 
     async def _load_rooms(self) -> None:
         self.rooms_status.setText(self.tr("Loading…"))
@@ -373,6 +396,10 @@ class DashboardView(QWidget):
             return
         self._open_room(target.room_id)
 
+    def join_room(self, room_id: str) -> None:
+        """Join a room by id the way a typed one is (checked, then pre-join): a scheduled meeting's Join."""
+        self._open_room(room_id)
+
     def _open_room(self, room_id: str | None) -> None:
         if room_id and not self.tasks.busy:
             self.tasks.spawn(self._check_and_join(room_id), name="check-room")
@@ -407,6 +434,7 @@ class DashboardView(QWidget):
         if dialog is not None:
             dialog.reject()
             await dialog.shutdown()
+        await self.upcoming.shutdown()
         await self.tasks.close()
         await self.loading.close()
 
