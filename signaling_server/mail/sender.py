@@ -43,7 +43,7 @@ class MailService:
         self._sender = sender
         self._from = from_address
         self._poll_s = poll_s
-        self._reminders = reminders
+        self.reminders = reminders  # set after construction when the reminders need this service too
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -62,8 +62,8 @@ class MailService:
     async def run_once(self, now: datetime | None = None) -> int:
         """One round: record due reminders, send every mail that is due. Returns how many were sent."""
         now = now or utcnow()
-        if self._reminders is not None:
-            await self._outbox.add(await self._reminders.due(now))
+        if self.reminders is not None:
+            await self._outbox.add(await self.reminders.due(now))
         sent = 0
         while claimed := await self._outbox.claim(now=now):
             for item in claimed:

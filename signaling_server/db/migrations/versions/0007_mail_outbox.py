@@ -1,7 +1,7 @@
 """mail_outbox: reminder and invitation mail waiting to be sent, one row per mail (contract v1.1, "Scheduling")
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"  # the lead re-chains this onto 0006 at merge
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
