@@ -72,12 +72,16 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
         if ended:
             logger.info("closed sessions left open by the previous run", extra={"count": ended})
         gc_policy.start()
+        if svc.mail_loop is not None:
+            svc.mail_loop.start()
         if on_ready is not None:
             on_ready()
         try:
             yield
         finally:
             await gc_policy.stop()
+            if svc.mail_loop is not None:
+                await svc.mail_loop.stop()
             await svc.revocations.stop()
             try:
                 await svc.store.end_open_participations()

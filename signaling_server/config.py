@@ -11,9 +11,11 @@ from urllib.parse import urlsplit
 
 import annotated_types
 import platformdirs
+from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from signaling_server.mail.smtp import parse_smtp_url
 from signaling_server.protocol import MAX_EVENT_BYTES, MAX_FILE_BYTES_DEFAULT
 
 APP_NAME = "nimeet-server"
@@ -101,6 +103,13 @@ class Settings(BaseSettings):
     # The largest file one upload may carry; a larger one is refused (413) and nothing of it is kept.
     max_file_bytes: int = Field(default=MAX_FILE_BYTES_DEFAULT, ge=1)
 
+    # ---- Reminder and invitation mail (contract v1.1, "Scheduling") ----
+    # smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://… (TLS); unset, no mail is attempted.
+    smtp_url: SecretStr | None = None
+    # The From address; unset: nimeet@<host of NIMEET_PUBLIC_URL> (nimeet@localhost without one).
+    smtp_from: str | None = None
+    # How often due reminders and unsent mail are looked for: a reminder goes out at most this late.
+    mail_poll_s: float = Field(default=30.0, ge=0.05, le=3600)
     # ---- History and statistics (contract v1.1) ----
     # Accounts allowed GET /api/admin/stats, by email (compared case-insensitively); none by default.
     admin_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -205,6 +214,34 @@ class Settings(BaseSettings):
             # never matches, and would silently trust nobody.
             proxies.append(str(network) if "/" in item else str(network.network_address))
         return proxies
+
+    @field_validator("smtp_url", "smtp_from", mode="before")
+    @classmethod
+    def _empty_mail_setting_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_smtp_url(value.get_secret_value())  # its ValueError names the problem, never the password
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _smtp_from(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return validate_email(value.strip(), check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ValueError(f"must be an email address ({exc})") from None
+
+    def mail_sender(self) -> str:
+        if self.smtp_from is not None:
+            return self.smtp_from
+        host = urlsplit(self.public_url).hostname if self.public_url else None
+        return f"nimeet@{host or 'localhost'}"
 
     @field_validator("jwt_secret", mode="before")
     @classmethod

@@ -16,6 +16,10 @@ from signaling_server.db.engine import create_engine, sessions
 from signaling_server.db.history_store import HistoryStore
 from signaling_server.db.schedule_store import Meeting, ScheduleStore
 from signaling_server.db.store import Store
+from signaling_server.mail.meetings import MeetingMailer
+from signaling_server.mail.outbox import MailOutbox
+from signaling_server.mail.sender import MailService
+from signaling_server.mail.smtp import Mailer, parse_smtp_url
 from signaling_server.meeting_files import MeetingFiles
 from signaling_server.metrics import Metrics
 from signaling_server.protocol import ChatMessage, Room
@@ -72,6 +76,9 @@ class Services:
     meetings: MeetingEvents | None = None
     # Scheduling's mail (invitations, changes, cancellations); None when no SMTP is configured.
     mail: MeetingMail | None = None
+    # The loop that records due reminders and sends the outbox; None unless NIMEET_SMTP_URL is set (then no mail
+    # is ever attempted).
+    mail_loop: MailService | None = None
 
 
 def build_services(settings: Settings) -> Services:
@@ -84,7 +91,7 @@ def build_services(settings: Settings) -> Services:
     engine = create_engine(settings.resolved_database_url(), settings.db_busy_timeout_s)
     factory = sessions(engine)
     store = Store(factory)
-    return Services(
+    services = Services(
         settings=settings,
         engine=engine,
         store=store,
@@ -102,3 +109,14 @@ def build_services(settings: Settings) -> Services:
         history=HistoryStore(factory),
         metrics=Metrics(),
     )
+    if settings.smtp_url is not None:
+        loop = MailService(
+            MailOutbox(factory, engine.dialect.name),
+            Mailer(parse_smtp_url(settings.smtp_url.get_secret_value())),
+            settings.mail_sender(),
+            settings.mail_poll_s,
+        )
+        # One object both records the REST routes' notices and finds the reminders due each round.
+        services.mail = loop.reminders = MeetingMailer(services.store, services.schedule, loop, settings)
+        services.mail_loop = loop
+    return services

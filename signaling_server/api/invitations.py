@@ -70,10 +70,6 @@ def base_url(request: Request, settings: Settings) -> str:
     return f"{request.url.scheme}://{host}"
 
 
-def invite_url(base: str, room_id: str) -> str:
-    return f"{base}/join/{room_id}"
-
-
 def app_link(base: str, room_id: str) -> str:
     """``nimeet://join/<roomId>?server=<base, percent-encoded>``: the desktop app's own link for this invitation."""
     return f"{JOIN_URL_PREFIX}{room_id}?server={quote(base, safe='')}"

@@ -27,10 +27,11 @@ from signaling_server.api.deps import (
     error_doc,
 )
 from signaling_server.api.errors import ApiError
-from signaling_server.api.invitations import base_url, invite_url
+from signaling_server.api.invitations import base_url
 from signaling_server.db.models import RoomRow, UserRow, utcnow
 from signaling_server.db.schedule_store import Invitee, Meeting, Plan, ScheduleConflict
 from signaling_server.db.store import new_room_id
+from signaling_server.join_links import invite_url
 from signaling_server.protocol import (
     MEETING_RANGE_MAX_DAYS,
     PARTICIPANTS_DEFAULT,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from signaling_server.api.invitations import invite_url
 from signaling_server.db.models import RoomRow, UserRow
+from signaling_server.join_links import invite_url
 from signaling_server.protocol import Room, User
 
 

@@ -139,6 +139,33 @@ class RevocationRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
+class MailRow(Base):
+    """One email to send (a reminder, an invitation, a change or cancellation notice), kept until it is sent.
+
+    ``key`` names the mail (its kind, meeting, occurrence and recipient): unique, so however many server processes
+    notice the same due reminder, one row exists. A sender claims a row by setting ``lease_until`` in a conditional
+    update; a process that dies holding a lease only delays the mail until the lease runs out."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_pending", "sent_at", "not_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    # An iCalendar attachment (the meeting's event, METHOD:REQUEST or CANCEL), or None.
+    calendar: Mapped[str | None] = mapped_column(Text, nullable=True)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Past this it is pointless (a reminder after the meeting began): dropped unsent.
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
 class HealthRow(Base):
     __tablename__ = "health"
 

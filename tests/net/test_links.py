@@ -16,7 +16,8 @@ from nimeet_desktop.net.links import (
     parse_join_link,
     parse_join_target,
 )
-from signaling_server.api.invitations import app_link, invite_url
+from signaling_server.api.invitations import app_link
+from signaling_server.join_links import invite_url
 from signaling_server.protocol import ROOM_ID_RE
 
 ROOM = "Ab3_-xYz0123456789abcd"  # 22 characters, like secrets.token_urlsafe(16)
