@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt, QTime
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
@@ -16,6 +16,7 @@ from nimeet_desktop.net.rest import ApiClient
 from nimeet_desktop.net.schedule_api import Meeting, MeetingDraft, ScheduleApi
 from nimeet_desktop.reminders import utc_now
 from nimeet_desktop.ui import i18n, tray
+from nimeet_desktop.ui.calendar.schedule_dialog import ScheduleDialog
 from nimeet_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import AppHarness, new_user, register, until
 
@@ -151,3 +152,62 @@ async def reminders_go_with_the_account(app: AppHarness, qtbot: QtBot) -> None:
     await until(lambda: window.current is window.auth_view, what="the sign-in screen")
     assert window.reminders.banners == [], "the next person to sign in is not reminded of someone else's meeting"
     assert window.reminders.isHidden()
+
+
+@pytest.mark.usefixtures("loopback_media", "english")
+def test_scheduled_in_the_calendar_then_reminded_then_joined(qtbot: QtBot, app: AppHarness) -> None:
+    """The whole way a person goes: the dashboard's Calendar, Schedule, the dialog filled in and saved; the reminder
+    five minutes before (the reminder service's clock moved there, not waited for); its Join; pre-join; the call in
+    the meeting's room."""
+    app.run(scheduled_reminded_joined(app, qtbot), timeout=90)
+
+
+async def scheduled_reminded_joined(app: AppHarness, qtbot: QtBot) -> None:
+    window = app.build()
+    await signed_in(app, qtbot, window)
+    qtbot.mouseClick(window.dashboard.calendar_button, Qt.MouseButton.LeftButton)
+    view = window.calendar_view
+    await until(lambda: window.current is view and not view.loading.busy, what="the calendar")
+    qtbot.mouseClick(view.schedule_button, Qt.MouseButton.LeftButton)
+    dialog = view.dialog
+    assert isinstance(dialog, ScheduleDialog) and dialog.isVisible()
+    saved: list[Meeting] = []
+    dialog.saved.connect(saved.append)
+    await until(lambda: not dialog.loading.busy, what="the rooms in the dialog")
+    day = dt.datetime.now(view.zone).date() + dt.timedelta(days=1)  # tomorrow 10:00: in the future at any hour
+    qtbot.keyClicks(dialog.title.edit, "Design review")
+    dialog.date.setDate(QDate(day.year, day.month, day.day))
+    dialog.start.setTime(QTime(10, 0))
+    dialog.end.setTime(QTime(10, 45))
+    dialog.reminder.setValue(5)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    await until(lambda: bool(saved), what="the meeting saved")
+    (meeting,) = saved
+    assert meeting.start == dt.datetime.combine(day, dt.time(10, 0), view.zone)
+    assert meeting.reminder_minutes == 5
+    service = window.context.reminders
+    await until(
+        lambda: any(p.occurrence.meeting_id == meeting.meeting_id for p in service.planner.planned),
+        what="the meeting among the planned reminders, with no fetch waited for",
+    )
+    view.back.emit()
+    await until(lambda: window.current is window.dashboard, what="the dashboard again")
+
+    service.clock = lambda: meeting.start - dt.timedelta(minutes=6)
+    service.check()
+    assert window.reminders.banners == [], "not yet"
+    service.clock = lambda: meeting.start - dt.timedelta(minutes=5)
+    service.check()
+    (banner,) = window.reminders.banners
+    assert banner.text.text() == "\u2068Design review\u2069 starts in 5 minutes"
+    qtbot.mouseClick(banner.join_button, Qt.MouseButton.LeftButton)
+    await until(lambda: window.current is window.prejoin, what="pre-join for the meeting's room")
+    prejoin = window.prejoin
+    assert prejoin.room_id == meeting.room_id
+    await until(lambda: prejoin.join_button.isEnabled(), what="pre-join ready")
+    qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
+    await until(
+        lambda: window.call_view.call is not None and window.call_view.call.self_participant is not None,
+        what="in the call",
+    )
+    assert window.call_view.room_id == meeting.room_id
