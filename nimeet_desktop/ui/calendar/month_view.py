@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QLocale, QPointF, QRectF, QSize, Qt, Signal
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from nimeet_desktop.net.schedule_api import Occurrence
 from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.calendar import days as calendar_days
+from nimeet_desktop.ui.calendar.blocks import Block, block_at, point_at_blocks
 from nimeet_desktop.ui.calendar.texts import CalendarTexts
 from nimeet_desktop.ui.calendar.zone import time_text
 from nimeet_desktop.ui.untrusted import NAME_CHARS, isolate
@@ -22,12 +22,6 @@ HEADER_HEIGHT = 28
 BLOCK_HEIGHT = 20
 BLOCK_GAP = 2
 DAY_NUMBER_HEIGHT = 24
-
-
-@dataclass(frozen=True)
-class Block:
-    rect: QRectF
-    occurrence: Occurrence
 
 
 class MonthView(QWidget):
@@ -114,17 +108,15 @@ class MonthView(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return
         point = event.position()
-        for block in self.blocks:
-            if block.rect.contains(point):
-                self.occurrence_clicked.emit(block.occurrence)
-                return
+        if (block := block_at(self.blocks, point)) is not None:
+            self.occurrence_clicked.emit(block.occurrence)
+            return
         day = self.day_at(point)
         if day is not None:
             self.day_clicked.emit(day)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        over = any(block.rect.contains(event.position()) for block in self.blocks)
-        self.setCursor(Qt.CursorShape.PointingHandCursor if over else Qt.CursorShape.ArrowCursor)
+        point_at_blocks(self, self.blocks, event.position())
 
     # ---- painting -----------------------------------------------------------------------------------------
 

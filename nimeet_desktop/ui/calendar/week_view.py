@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QSizePolicy, QVBoxLayout, QWi
 
 from nimeet_desktop.net.schedule_api import Occurrence
 from nimeet_desktop.ui import theme
+from nimeet_desktop.ui.calendar import blocks
 from nimeet_desktop.ui.calendar import days as calendar_days
 from nimeet_desktop.ui.calendar.zone import date_text, day_text, time_text
 from nimeet_desktop.ui.untrusted import NAME_CHARS, clip, isolate
@@ -26,9 +27,7 @@ FIRST_HOUR_SHOWN = 7  # the grid opens scrolled to 07:00: the working day, not t
 
 
 @dataclass(frozen=True)
-class Block:
-    rect: QRectF
-    occurrence: Occurrence
+class Block(blocks.Block):
     day: dt.date
 
 
@@ -117,17 +116,15 @@ class HourGrid(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return
         point = event.position()
-        for block in reversed(self.blocks):
-            if block.rect.contains(point):
-                self.occurrence_clicked.emit(block.occurrence)
-                return
+        if (block := blocks.block_at(self.blocks, point)) is not None:
+            self.occurrence_clicked.emit(block.occurrence)
+            return
         moment = self.moment_at(point)
         if moment is not None:
             self.slot_clicked.emit(moment)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        over = any(block.rect.contains(event.position()) for block in self.blocks)
-        self.setCursor(Qt.CursorShape.PointingHandCursor if over else Qt.CursorShape.ArrowCursor)
+        blocks.point_at_blocks(self, self.blocks, event.position())
 
     def moment_at(self, point: QPointF) -> dt.datetime | None:
         for index, day in enumerate(self.days):
