@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from nimeet_desktop.net.schedule_api import Occurrence
 from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.calendar import days as calendar_days
-from nimeet_desktop.ui.calendar.blocks import Block, block_at, point_at_blocks
+from nimeet_desktop.ui.calendar.blocks import Block, block_at, paint_block, point_at_blocks
 from nimeet_desktop.ui.calendar.texts import CalendarTexts
 from nimeet_desktop.ui.calendar.zone import time_text
 from nimeet_desktop.ui.untrusted import NAME_CHARS, isolate
@@ -161,14 +161,7 @@ class MonthView(QWidget):
             painter.drawText(number, Qt.AlignmentFlag.AlignCenter, locale.toString(day.day))
         metrics = painter.fontMetrics()
         for block in self.blocks:
-            fill, edge, ink = theme.meeting_colors(block.occurrence.meeting_id, palette)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(fill)
-            painter.drawRoundedRect(block.rect, 3, 3)
-            painter.setBrush(edge)
-            painter.drawRect(QRectF(block.rect.left(), block.rect.top(), 3, block.rect.height()))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(ink)
+            paint_block(painter, block, palette, 3)
             # Isolated: direction marks in a title must not move the time to its other side.
             label = f"{time_text(block.occurrence.start, self.zone)} {isolate(block.occurrence.title, NAME_CHARS)}"
             inner = block.rect.adjusted(6, 0, -3, 0)

@@ -166,14 +166,7 @@ class HourGrid(QWidget):
             painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
         metrics = painter.fontMetrics()
         for block in self.blocks:
-            fill, edge, ink = theme.meeting_colors(block.occurrence.meeting_id, palette)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(fill)
-            painter.drawRoundedRect(block.rect, 4, 4)
-            painter.setBrush(edge)
-            painter.drawRect(QRectF(block.rect.left(), block.rect.top(), 3, block.rect.height()))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(ink)
+            blocks.paint_block(painter, block, palette, 4)
             inner = block.rect.adjusted(7, 2, -4, -2)
             title = metrics.elidedText(
                 clip(block.occurrence.title, NAME_CHARS), Qt.TextElideMode.ElideRight, int(inner.width())
