@@ -124,16 +124,7 @@ class MainWindow(QMainWindow):
         self.lobby_view = LobbyView()
         self.calendar_view = CalendarView(context)
         self.history_view = HistoryView(context)
-        for view in (
-            self.server_view,
-            self.auth_view,
-            self.dashboard,
-            self.prejoin,
-            self.call_view,
-            self.lobby_view,
-            self.calendar_view,
-            self.history_view,
-        ):
+        for view in self._screens():
             self.stack.addWidget(view)
         self.toasts.raise_()
         self.auth_view.set_invited(self._pending_room is not None)
@@ -183,14 +174,26 @@ class MainWindow(QMainWindow):
     def current(self) -> QWidget | None:
         return self.stack.currentWidget()
 
-    def _show(self, view: QWidget) -> None:
-        if self._language_pending and view in (
+    def _screens(self) -> list[Screen]:
+        """Every screen, in the stack's order."""
+        return [
             self.server_view,
             self.auth_view,
             self.dashboard,
+            self.prejoin,
+            self.call_view,
+            self.lobby_view,
             self.calendar_view,
             self.history_view,
-        ):
+        ]
+
+    def _quiet_screens(self) -> list[Screen]:
+        """The screens that hold no camera, microphone or call: they may be rebuilt (a new language) at once, and
+        the settings window may open its own devices over them."""
+        return [self.server_view, self.auth_view, self.dashboard, self.calendar_view, self.history_view]
+
+    def _show(self, view: QWidget) -> None:
+        if self._language_pending and view in self._quiet_screens():
             view = self._rebuild_views(view)
         self.stack.setCurrentWidget(view)
         if view is self.dashboard:
@@ -575,7 +578,7 @@ class MainWindow(QMainWindow):
         call = self.call_view.call
         if call is not None:
             return CallDevices(call)
-        if self.current in (self.server_view, self.auth_view, self.dashboard, self.calendar_view, self.history_view):
+        if self.current in self._quiet_screens():
             return None
         return BorrowedPreview(self.prejoin.preview)
 
@@ -589,7 +592,7 @@ class MainWindow(QMainWindow):
         self.settings_window.retranslate()
         self._language_pending = True
         current = self.current
-        if current in (self.server_view, self.auth_view, self.dashboard, self.calendar_view, self.history_view):
+        if current in self._quiet_screens():
             self._show(current)
         else:
             self.settings_window.general.show_language_note(
@@ -600,16 +603,7 @@ class MainWindow(QMainWindow):
     def _rebuild_views(self, showing: QWidget) -> QWidget:
         """Every screen made again in the language now installed; returns the new one of ``showing``. Only while
         no call and no pre-join runs (their devices and connections would go with them)."""
-        old: list[Screen] = [
-            self.server_view,
-            self.auth_view,
-            self.dashboard,
-            self.prejoin,
-            self.call_view,
-            self.lobby_view,
-            self.calendar_view,
-            self.history_view,
-        ]
+        old = self._screens()
         index = next(i for i, view in enumerate(old) if view is showing)
         self._language_pending = False
         self._build_views()
@@ -618,16 +612,7 @@ class MainWindow(QMainWindow):
             self.tasks.spawn(_dispose(view), name="old-screen")
         self.settings_window.general.show_language_note(None)
         self.views_rebuilt.emit()
-        new: list[QWidget] = [
-            self.server_view,
-            self.auth_view,
-            self.dashboard,
-            self.prejoin,
-            self.call_view,
-            self.lobby_view,
-            self.calendar_view,
-            self.history_view,
-        ]
+        new: list[QWidget] = list(self._screens())
         return new[index]
 
     def change_server(self) -> None:
@@ -655,16 +640,9 @@ class MainWindow(QMainWindow):
         # The call first, so that a leave already under way is awaited, not cancelled half-way by the window's own
         # tasks (a join in flight among them) closing after it.
         await self.call_view.shutdown()
-        for view in (
-            self.prejoin,
-            self.dashboard,
-            self.auth_view,
-            self.server_view,
-            self.lobby_view,
-            self.calendar_view,
-            self.history_view,
-        ):
-            await view.shutdown()
+        for view in self._screens():
+            if view is not self.call_view:
+                await view.shutdown()
         await self.settings_window.shutdown()
         await self.tasks.close()
         await self.context.close()
