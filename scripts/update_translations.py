@@ -9,7 +9,8 @@ Usage (from the repository root)::
 ``pyside6-lupdate`` collects every ``self.tr(...)``, ``QCoreApplication.translate(...)`` and
 ``QT_TRANSLATE_NOOP(...)`` in ``nimeet_desktop/ui`` and ``nimeet_desktop/app.py``: new strings arrive as
 ``type="unfinished"`` (tests/ui/test_translations.py fails until they are translated), strings gone from the code
-are dropped. Source locations are not stored, so moving a line does not rewrite the .ts (and merges stay small).
+are dropped. ``nimeet_en.ts`` holds only the messages with a count (``tr("%n meeting(s)", "", n)``): their English
+singular and plural. Source locations are not stored, so moving a line does not rewrite the .ts (and merges stay small).
 Both tools come with PySide6 (``pyside6-lupdate``, ``pyside6-lrelease`` next to the venv's python).
 """
 
@@ -26,7 +27,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "nimeet_desktop"
 TRANSLATIONS = PACKAGE / "translations"
-LANGUAGES = ("ru",)
+LANGUAGES = ("ru", "en")
+# English is the source language: its catalogue holds only the plural messages, whose English forms ("1 meeting",
+# "5 meetings") a source string cannot give by itself (``-pluralonly``).
+PLURAL_ONLY = ("en",)
 
 
 def sources() -> list[Path]:
@@ -48,7 +52,10 @@ def tool(name: str) -> str:
 def lupdate(ts: Path) -> None:
     """Merge the code's strings into ``ts`` (created if missing)."""
     args = [tool("lupdate"), *map(str, sources()), "-ts", str(ts)]
-    args += ["-no-obsolete", "-locations", "none", "-silent", "-target-language", ts.stem.split("_")[-1]]
+    language = ts.stem.split("_")[-1]
+    args += ["-no-obsolete", "-locations", "none", "-silent", "-target-language", language]
+    if language in PLURAL_ONLY:
+        args.append("-pluralonly")
     subprocess.run(args, check=True, cwd=REPO)  # noqa: S603 - a fixed tool and our own files
 
 

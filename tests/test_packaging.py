@@ -42,6 +42,7 @@ def test_the_wheel_holds_every_file_the_app_and_server_load(wheel: Path) -> None
     assert len(ICONS) >= 20
     missing = [f"nimeet_desktop/assets/icons/{icon}" for icon in ICONS]
     missing += ["nimeet_desktop/assets/nimeet.desktop", "nimeet_desktop/translations/nimeet_ru.qm"]
+    missing += ["nimeet_desktop/translations/nimeet_en.qm"]
     missing += ["signaling_server/db/migrations/env.py", "signaling_server/db/migrations/versions/0001_initial.py"]
     missing = [name for name in missing if name not in names]
     assert missing == [], missing

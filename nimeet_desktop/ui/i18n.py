@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 logger = logging.getLogger(__name__)
 
-SOURCE_LANGUAGE = "en"  # the strings in the code: no translation file
+SOURCE_LANGUAGE = "en"  # the strings in the code; its catalogue holds only the English plural forms
 LANGUAGES = ("en", "ru")  # what the ``language`` setting may name besides "system"
 SYSTEM = "system"
 CATALOG = "nimeet"  # nimeet_<language>.qm
@@ -47,14 +47,17 @@ def install(app: QCoreApplication, setting: str) -> str:
     language = resolve_language(setting, QLocale.system().uiLanguages())
     # Numbers and dates follow the chosen language too (a Russian UI writes "1,5", not "1.5").
     QLocale.setDefault(QLocale(language) if language != SOURCE_LANGUAGE else QLocale.system())
-    if language == SOURCE_LANGUAGE:
-        return language
     ours = QTranslator(app)  # parented: lives as long as the application
     if ours.load(f"{CATALOG}_{language}", str(translations_dir())):
         app.installTranslator(ours)
+    elif language == SOURCE_LANGUAGE:
+        # The code's own strings then, counts as "5 meeting(s)": understood, if not pretty.
+        logger.warning("no English plural forms in %s", translations_dir())
     else:
         logger.warning("no %s translation in %s: the UI stays English", language, translations_dir())
         return SOURCE_LANGUAGE
+    if language == SOURCE_LANGUAGE:
+        return language  # Qt's own strings are English already
     qt = QTranslator(app)
     if qt.load(f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(qt)

@@ -107,6 +107,7 @@ def test_the_bundle_holds_three_programs_sharing_one_library_folder(bundle: Path
     assert all((bundle / p).stat().st_size < 5_000_000 for p in programs)
     assert (internal / "nimeet_desktop" / "assets" / "icons" / "nimeet.svg").is_file()
     assert (internal / "nimeet_desktop" / "translations" / "nimeet_ru.qm").is_file()
+    assert (internal / "nimeet_desktop" / "translations" / "nimeet_en.qm").is_file()
     assert (internal / "signaling_server" / "db" / "migrations" / "env.py").is_file()
     assert not list(internal.rglob("libgtk-3*")), "the GTK theme plugin's stack is bundled again"
     # The system's libraries are the system's (the .deb depends on them), not copies from the build machine.

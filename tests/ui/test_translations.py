@@ -208,3 +208,49 @@ def test_english_is_back_after_uninstall(qapp: QApplication) -> None:
     i18n.install(qapp, "ru")
     i18n.uninstall(qapp)
     assert QCoreApplication.translate("ServerView", "Choose a server") == "Choose a server"
+
+
+ENGLISH_TS = REPO / "nimeet_desktop" / "translations" / "nimeet_en.ts"
+
+
+def test_every_english_count_has_its_singular_and_plural() -> None:
+    """English is the source language, but a source string cannot say both "1 meeting" and "5 meetings": its
+    catalogue holds every message with a count (and nothing else), each with both forms and no "(s)" left."""
+    counted = {
+        (context, message.findtext("source")) for context, message in messages() if message.get("numerus") == "yes"
+    }
+    found: set[tuple[str, str | None]] = set()
+    problems: list[str] = []
+    for context in ET.parse(ENGLISH_TS).getroot().iter("context"):  # noqa: S314 - our own file
+        name = context.findtext("name") or ""
+        for message in context.iter("message"):
+            source = message.findtext("source")
+            found.add((name, source))
+            translation = message.find("translation")
+            assert translation is not None
+            forms = [form.text or "" for form in translation.iter("numerusform")]
+            if translation.get("type") or len(forms) != 2 or any("(s)" in form or not form for form in forms):
+                problems.append(f"{name}: {source!r} has {forms} ({translation.get('type') or 'finished'})")
+    assert problems == []
+    assert found == counted
+
+
+def test_english_says_one_and_many(qapp: QApplication) -> None:
+    assert i18n.install(qapp, "en") == "en"
+    try:
+        bar = ControlBar()
+        said = {}
+        for count in (1, 2, 5):
+            bar.set_count(count)
+            said[count] = bar.count.toolTip()
+        assert said == {
+            1: "1 participant in the call",
+            2: "2 participants in the call",
+            5: "5 participants in the call",
+        }
+        assert validation.password_error("short") == "At least 8 characters"
+        assert QCoreApplication.translate("HistoryView", "%n person(s)", "", 1) == "1 person"
+        assert QCoreApplication.translate("HistoryView", "%n person(s)", "", 3) == "3 people"
+        assert QCoreApplication.translate("ServerView", "Choose a server") == "Choose a server"
+    finally:
+        i18n.uninstall(qapp)
