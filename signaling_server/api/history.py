@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query
 
@@ -34,6 +34,7 @@ from signaling_server.protocol import (
     SessionsResponse,
     UsageDay,
 )
+from signaling_server.scheduling.recurrence import zone
 from signaling_server.usage import (
     day_bounds,
     last_days,
@@ -95,9 +96,11 @@ def _stay_out(stay: Stay, now: datetime) -> SessionParticipant:
 
 
 def _zone(name: str) -> ZoneInfo:
+    # An IANA name, as for meetings: ZoneInfo itself also opens the zone database's folders (IsADirectoryError: a
+    # 500) and its other files.
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return zone(name)
+    except ValueError:
         raise ApiError(422, ErrorCode.INVALID_INPUT, "tz must be an IANA time zone name", field="tz") from None
 
 

@@ -187,3 +187,18 @@ async def test_admin_statistics_for_the_configured_emails_only(
         assert after["peakParticipants"] == 2 and after["minutesToday"] == 0  # seconds, not minutes, of meeting
     finally:
         await api.aclose()
+
+
+@pytest.mark.parametrize("tz", ["America", "zone.tab", "posix/Europe/Berlin", "Europe//Berlin", "CEST"])
+async def test_a_tz_that_is_no_iana_zone_name_is_invalid_input(api: Api, tz: str) -> None:
+    """Regression: ``tz=America`` (a folder of the zone database) was a 500, from ZoneInfo's IsADirectoryError; the
+    zone database's other files and its posix/ copies were taken for zones. Only IANA names are zones, as for
+    meetings."""
+    person = await api.register()
+    r = await api.http.get("/api/stats/me", headers=bearer(person["token"]), params={"tz": tz})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == {
+        "code": "invalid-input",
+        "message": "tz must be an IANA time zone name",
+        "field": "tz",
+    }
