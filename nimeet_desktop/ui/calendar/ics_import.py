@@ -28,7 +28,8 @@ def draft_from_ics(data: bytes | str, zone: ZoneInfo) -> MeetingDraft:
         raise IcsError("too large")
     try:
         calendar = icalendar.Calendar.from_ical(data)
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
+    # OSError: a TZID naming a folder of the zone database, which icalendar opens as a zone.
+    except (ValueError, KeyError, IndexError, TypeError, OSError) as exc:
         raise IcsError(type(exc).__name__) from None
     event = next(iter(calendar.walk("VEVENT")), None)
     if event is None:

@@ -18,7 +18,7 @@ def local_zone() -> ZoneInfo:
     name = bytes(QTimeZone.systemTimeZoneId().data()).decode("ascii", "replace")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name that is a folder of the database
         logger.info("the system's time zone %r has no IANA entry here: showing UTC", name)
         return ZoneInfo("UTC")
 
