@@ -5,6 +5,7 @@ The app against the real server, the owners and hosts as headless sockets (``Pee
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Callable
 
@@ -18,7 +19,7 @@ from nimeet_desktop.ui.call_ended import CallEnd, CallEndedNotice, call_end_text
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.password_prompt import PasswordProblem, PasswordPrompt
 from nimeet_desktop.ui.views.prejoin_view import PreJoinView
-from signaling_server.protocol import Room
+from signaling_server.protocol import Room, RoomInfoResponse
 from tests.support.clients import Peer
 from tests.ui.conftest import AppHarness, new_user, register, start_new_call, until
 
@@ -330,3 +331,34 @@ def test_a_locked_meeting_and_one_i_was_removed_from_say_so(qtbot: QtBot, app: A
             await owner.close()
 
     app.run(flow(), timeout=120)
+
+
+def test_a_quick_join_still_shows_the_rooms_name_in_the_lobby(qtbot: QtBot, app: AppHarness) -> None:
+    """Regression (seen under load): pre-join enabled Join before the room's name had come back from the server, so
+    a quick click took no name along and the lobby (and the call's title) said "Room <id>". The room's answer is
+    slowed here (the real server's answer, half a second late) so that the quick click is certain."""
+    app.run(quick_join(app, qtbot), timeout=60)
+
+
+async def quick_join(app: AppHarness, qtbot: QtBot) -> None:
+    owner = await Owner(app.server.url).sign_up()
+    try:
+        room = (await owner.api.create_room(name="Standup", is_private=True)).room
+        await owner.enter(room.room_id)
+        window = await signed_in(app, qtbot)
+        context = window.context
+        real_room_info = context.room_info
+
+        async def slow_room_info(room_id: str) -> RoomInfoResponse | None:
+            await asyncio.sleep(0.5)
+            return await real_room_info(room_id)
+
+        context.room_info = slow_room_info  # type: ignore[method-assign]
+        window.open_prejoin(room.room_id)
+        prejoin = window.prejoin
+        await until(lambda: window.current is prejoin and prejoin.join_button.isEnabled(), what="Join enabled")
+        qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)  # at once
+        await until(lambda: window.current is window.lobby_view, what="the waiting screen")
+        assert window.lobby_view.room_label.text() == "Standup"
+    finally:
+        await owner.close()

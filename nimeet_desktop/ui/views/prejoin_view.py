@@ -35,6 +35,8 @@ from signaling_server.protocol import Room, RoomInfoResponse
 
 logger = logging.getLogger(__name__)
 
+ROOM_NAME_WAIT_S = 3.0  # how long Join waits for the room's name before it lets people join without it
+
 METER_FLOOR_DBFS = -60.0  # the meter's empty end: quieter than a quiet room
 
 
@@ -193,6 +195,9 @@ class PreJoinView(QWidget):
 
     async def _start(self) -> None:
         provider = self.context.provider
+        # The room's name is asked for with the devices: Join waits for it (briefly), or a quick click would take no
+        # name into the lobby and the call's title ("Room <id>" instead).
+        room_fetch = self.tasks.spawn(self._fetch_room(), name="room-info") if self.room_name is None else None
         cameras, microphones, speakers = await asyncio.gather(
             asyncio.to_thread(provider.cameras),
             asyncio.to_thread(provider.microphones),
@@ -202,13 +207,15 @@ class PreJoinView(QWidget):
         self._fill(self.cameras, cameras, settings.camera, self.tr("No camera found"))
         self._fill(self.microphones, microphones, settings.microphone, self.tr("No microphone found"))
         self._fill(self.speakers, speakers, settings.speaker, self.tr("System default"))
+        if room_fetch is not None:
+            # A slow server still lets people join: the name then follows in pre-join only. (``wait``: the fetch's
+            # own failure is the fetch's business, logged by the task set, never a reason not to join.)
+            await asyncio.wait({room_fetch}, timeout=ROOM_NAME_WAIT_S)
         self.join_button.setEnabled(True)
         self.join_button.setFocus()
         if self._join_when_ready:
             self._join_when_ready = False
             self._join()
-        if self.room_name is None:
-            self.tasks.spawn(self._fetch_room(), name="room-info")
         await asyncio.gather(self._open_camera(), self._open_microphone())
 
     async def _fetch_room(self) -> None:
