@@ -310,7 +310,16 @@ def test_a_locked_meeting_and_one_i_was_removed_from_say_so(qtbot: QtBot, app: A
             window.open_prejoin(room.room_id)
             await until(lambda: prejoin.join_button.isEnabled(), what="pre-join")
             qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
-            await until(lambda: window.in_call and window.call_view.call is not None, what="the call", timeout=20)
+            # In the call once the join is acknowledged: the call object exists from the join's start.
+            await until(
+                lambda: (
+                    window.in_call
+                    and window.call_view.call is not None
+                    and window.call_view.call.self_participant is not None
+                ),
+                what="the call",
+                timeout=20,
+            )
             me = window.call_view.call.self_participant if window.call_view.call is not None else None
             assert me is not None
             await host.call("remove-participant", {"target": me.socket_id})
