@@ -4,21 +4,18 @@ outbox; the mail loop sends it, once, from whichever process claims it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from icalendar import Calendar
-
 from signaling_server.config import Settings
-from signaling_server.db.models import utcnow
+from signaling_server.db.models import UserRow, utcnow
 from signaling_server.db.schedule_store import REMINDER_MAX, Meeting, ScheduleStore
 from signaling_server.db.store import Store
 from signaling_server.join_links import invite_url
 from signaling_server.mail.compose import MeetingFacts, Notice, notice, reminder
 from signaling_server.mail.outbox import Mail
 from signaling_server.mail.sender import MailService
-from signaling_server.scheduling.ics import meeting_ics
+from signaling_server.scheduling.ics import meeting_calendar
 
 
 def reminder_base_url(settings: Settings) -> str:
@@ -72,14 +69,15 @@ class MeetingMailer:
             if due.occurrence_start <= now:
                 continue  # it has begun: a reminder now would only be noise
             meeting = due.meeting
-            facts = await self._facts(meeting, base)
-            if facts is None:
+            found_facts = await self._facts(meeting, base)
+            if found_facts is None:
                 continue
+            facts, organizer = found_facts
             minutes = meeting.plan.reminder_minutes
             assert minutes is not None
-            recipients = [facts.organizer_email] + [a.email for a in meeting.attendees if a.response != "declined"]
+            recipients = [organizer.email] + [a.email for a in meeting.attendees if a.response != "declined"]
             for recipient in _unique(recipients):
-                mails.append(reminder(facts.facts, due.occurrence_start, due.occurrence_end, minutes, recipient))
+                mails.append(reminder(facts, due.occurrence_start, due.occurrence_end, minutes, recipient))
         return mails
 
     # ---- the words ----
@@ -95,11 +93,14 @@ class MeetingMailer:
     ) -> None:
         if not recipients:
             return
-        facts = await self._facts(meeting, base_url)
-        if facts is None:
+        found_facts = await self._facts(meeting, base_url)
+        if found_facts is None:
             return
+        facts, organizer = found_facts
+        calendar = meeting_calendar(
+            meeting, organizer.email, organizer.username, facts.join_url, urlsplit(base_url).hostname or "nimeet"
+        )
         # METHOD:REQUEST files or updates the event in the recipient's calendar; METHOD:CANCEL takes it out.
-        calendar = Calendar.from_ical(facts.ics)
         calendar.add("method", "CANCEL" if kind == "cancelled" else "REQUEST")
         if kind == "cancelled":
             for event in calendar.walk("VEVENT"):
@@ -109,14 +110,15 @@ class MeetingMailer:
         start, end = meeting.plan.start.astimezone(zone), meeting.plan.end.astimezone(zone)
         stamp = version or meeting.updated_at
         now = utcnow()
-        mails = [notice(kind, facts.facts, start, end, r, stamp, ics, now) for r in _unique(recipients)]
+        mails = [notice(kind, facts, start, end, r, stamp, ics, now) for r in _unique(recipients)]
         await self._service.queue(mails)
 
-    async def _facts(self, meeting: Meeting, base_url: str) -> _Facts | None:
+    async def _facts(self, meeting: Meeting, base_url: str) -> tuple[MeetingFacts, UserRow] | None:
+        """What a mail says of ``meeting``, and its organizer; None once the organizer's account is gone (and its
+        meetings with it)."""
         organizer = await self._store.user_by_id(meeting.organizer_id)
-        if organizer is None:  # deleted meanwhile, its meetings with it
+        if organizer is None:
             return None
-        url = invite_url(base_url, meeting.room_id)
         plan = meeting.plan
         facts = MeetingFacts(
             meeting_id=meeting.meeting_id,
@@ -124,18 +126,10 @@ class MeetingMailer:
             description=plan.description,
             timezone=plan.timezone,
             organizer=organizer.username,
-            join_url=url,
+            join_url=invite_url(base_url, meeting.room_id),
             recurrence=plan.recurrence,
         )
-        ics = meeting_ics(meeting, organizer.email, organizer.username, url, urlsplit(base_url).hostname or "nimeet")
-        return _Facts(facts, organizer.email, ics)
-
-
-@dataclass(frozen=True)
-class _Facts:
-    facts: MeetingFacts
-    organizer_email: str
-    ics: bytes
+        return facts, organizer
 
 
 def _unique(emails: list[str]) -> list[str]:

@@ -16,6 +16,12 @@ _PARTSTAT = {"needs-action": "NEEDS-ACTION", "accepted": "ACCEPTED", "declined":
 def meeting_ics(meeting: Meeting, organizer_email: str, organizer_name: str, url: str, host: str) -> bytes:
     """The ``.ics`` of ``meeting``. ``url``: the room's inviteUrl; ``host``: the server's host name, which makes the
     UID unique beyond this server (RFC 5545 suggests ``id@domain``)."""
+    ics: bytes = meeting_calendar(meeting, organizer_email, organizer_name, url, host).to_ical()
+    return ics
+
+
+def meeting_calendar(meeting: Meeting, organizer_email: str, organizer_name: str, url: str, host: str) -> Calendar:
+    """The calendar ``meeting_ics`` writes, as an object (mail adds its METHOD to it before writing it)."""
     plan = meeting.plan
     series = meeting.series()
     calendar = Calendar()
@@ -58,5 +64,4 @@ def meeting_ics(meeting: Meeting, organizer_email: str, organizer_name: str, url
         first_date=plan.start.astimezone(series.tz).date() - timedelta(days=1),
         last_date=series.last_end().astimezone(series.tz).date() + timedelta(days=1),
     )
-    ics: bytes = calendar.to_ical()
-    return ics
+    return calendar
