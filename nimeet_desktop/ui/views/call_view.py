@@ -17,13 +17,14 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from nimeet_desktop.call.muted_speech import MutedSpeechDetector
 from nimeet_desktop.call.snapshots import ParticipantView
 from nimeet_desktop.media.audio_output import SILENCE_DBFS
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.media.windows import is_wayland
 from nimeet_desktop.net.error_codes import AnyErrorCode
 from nimeet_desktop.net.rest import RestError
 from nimeet_desktop.net.signaling import ConnectionState, SignalingError
@@ -475,8 +476,11 @@ class CallView(QWidget):
             self._run(self.call.start_screen_share(monitor), "share-screen")
 
     async def _choose_monitor(self) -> None:
-        # Listed when asked, not at join: it costs a display connection, and monitors come and go.
-        self.controls.pick_monitor(await asyncio.to_thread(self.context.provider.monitors))
+        # Listed when asked, not at join: it costs a display connection, and monitors and windows come and go.
+        provider = self.context.provider
+        own = frozenset(int(widget.winId()) for widget in QApplication.topLevelWidgets() if widget.isVisible())
+        monitors, windows = await asyncio.to_thread(lambda: (provider.monitors(), provider.windows(own)))
+        self.controls.pick_monitor(monitors, windows, wayland=is_wayland())
 
     def _stop_share(self) -> None:
         if self.call is not None:
