@@ -58,6 +58,19 @@ class MediaProvider:
 
         return [DeviceChoice(w.target, w.title) for w in list_windows(exclude=set(exclude))]
 
+    def share_area(self, target: str) -> tuple[int, int, int, int] | None:
+        """Where a share target is on the screen now (left, top, width, height in the display's pixels), for the
+        frame around it; None when unknown (gone, minimised, no display)."""
+        from nimeet_desktop.media.windows import window_geometry, window_target
+
+        if (window := window_target(target)) is not None:
+            where = window_geometry(window)
+            return None if where is None else (where.left, where.top, where.width, where.height)
+        for monitor in devices.list_monitors():
+            if str(monitor.id) == target:
+                return (monitor.left, monitor.top, monitor.width, monitor.height)
+        return None
+
     def open_camera(self, device: str | None) -> VideoSource:
         from nimeet_desktop.media.camera import CameraSource
 
@@ -119,6 +132,9 @@ class SyntheticMediaProvider(MediaProvider):
 
     def windows(self, exclude: frozenset[int] = frozenset()) -> list[DeviceChoice]:
         return []
+
+    def share_area(self, target: str) -> tuple[int, int, int, int] | None:
+        return (0, 0, 1280, 720) if target == "1" else None
 
     def open_camera(self, device: str | None) -> VideoSource:
         return SyntheticVideo(self.width, self.height, self.fps, label="synthetic camera")

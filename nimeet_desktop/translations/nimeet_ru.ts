@@ -1854,6 +1854,13 @@
     </message>
 </context>
 <context>
+    <name>PresentingFrame</name>
+    <message>
+        <source>You are presenting</source>
+        <translation>Вы показываете экран</translation>
+    </message>
+</context>
+<context>
     <name>PushToTalk</name>
     <message>
         <source>Right {key}</source>

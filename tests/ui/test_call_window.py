@@ -169,6 +169,8 @@ async def call_with_two_bots(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
     await until(lambda: me.socket_id not in a.participants, what="the bot to see us leave")
 
 
+# Our own share is framed ("You are presenting"): a shaped window the offscreen platform draws square.
+@pytest.mark.qt_log_ignore("This plugin does not support setting window masks", "This plugin does not support raise")
 def test_screen_share_takes_the_big_spot_and_reconnecting_is_shown(qtbot: QtBot, app: AppHarness, bots: Bots) -> None:
     app.run(share_and_reconnect(app, bots, qtbot), timeout=120)
 
@@ -352,9 +354,16 @@ class WindowsToShare(SyntheticMediaProvider):
         self.opened.append(monitor)
         return super().open_screen(monitor)
 
+    def share_area(self, target: str) -> tuple[int, int, int, int] | None:
+        return (300, 200, 640, 360) if target == "window:4194311" else None
+
 
 @pytest.mark.parametrize("wayland", [False, True])
-@pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")
+@pytest.mark.qt_log_ignore(
+    "This plugin does not support raise",
+    "This plugin does not support grabbing",
+    "This plugin does not support setting window masks",  # the frame's shape: offscreen draws it square
+)
 def test_a_window_is_chosen_to_share_and_wayland_is_told(
     qtbot: QtBot, app: AppHarness, monkeypatch: pytest.MonkeyPatch, wayland: bool
 ) -> None:
@@ -394,3 +403,11 @@ async def share_a_window(app: AppHarness, qtbot: QtBot, provider: WindowsToShare
     next(action for action in menu.actions() if action.text() == "Слайды").trigger()
     await until(lambda: view.controls.sharing, what="sharing the window")
     assert provider.opened == ["window:4194311"]
+    # Framed while shared: around the window, just outside it, with its tab; gone when the sharing stops.
+    await until(lambda: view.presenting_frame is not None and view.presenting_frame.isVisible(), what="the frame")
+    frame = view.presenting_frame
+    assert frame is not None and frame.shown_area == (300, 200, 640, 360)
+    assert frame.geometry().getRect() == (296, 196, 648, 368)
+    assert frame.text == "You are presenting"
+    qtbot.mouseClick(view.controls.screen_button, Qt.MouseButton.LeftButton)
+    await until(lambda: not view.controls.sharing and view.presenting_frame is None, what="sharing stopped")
