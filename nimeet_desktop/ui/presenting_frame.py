@@ -3,8 +3,8 @@
 The frame is a window of its own, on top, that takes no input and is only its border: a window shaped with a mask
 (not a translucent one), so it looks the same with or without a compositor. It follows a shared window as it moves
 (its place looked up twice a second off the GUI thread). On X11 the region captured is the screen's, so people
-sharing a whole monitor see the frame's thin border at its edges too; around a window, the frame sits just outside
-it and the others do not see it.
+sharing a whole monitor see the frame's thin border and its tab at its edges too; around a window, the frame and
+its tab sit just outside it and the others do not see them.
 """
 
 from __future__ import annotations
@@ -73,18 +73,22 @@ class PresentingFrame(QWidget):
 
     def _place(self, area: Area) -> None:
         self.shown_area = area
-        ratio = self.devicePixelRatioF() or 1.0
+        ratio, screen_top = self.devicePixelRatioF() or 1.0, 0
         for screen in QGuiApplication.screens():  # the screen it is on says how many device pixels a pixel is
             geometry = screen.geometry()
             if geometry.contains(int(area[0] / screen.devicePixelRatio()), int(area[1] / screen.devicePixelRatio())):
-                ratio = screen.devicePixelRatio()
+                ratio, screen_top = screen.devicePixelRatio(), geometry.top()
                 break
         left, top, width, height = (round(value / ratio) for value in area)
         tab_width = self.fontMetrics().horizontalAdvance(self.text) + 2 * TAB_PADDING
-        # Around the area, clipped to the screen: the tab sits on its top edge, inside when there is no room above.
-        outer = QRect(left - BORDER, top - BORDER, width + 2 * BORDER, height + 2 * BORDER)
+        # The tab sits above the area, outside what is captured; a whole screen has no room above it, so there it
+        # sits inside, at the top, and the others see it too.
+        above = TAB_HEIGHT if top - BORDER - TAB_HEIGHT >= screen_top else 0
+        outer = QRect(left - BORDER, top - BORDER - above, width + 2 * BORDER, height + 2 * BORDER + above)
         self.setGeometry(outer)
-        ring = QRegion(self.rect()).subtracted(QRegion(BORDER, BORDER, width, height))
+        ring = QRegion(0, above, outer.width(), outer.height() - above).subtracted(
+            QRegion(BORDER, BORDER + above, width, height)
+        )
         self._tab = QRect((outer.width() - tab_width) // 2, 0, tab_width, TAB_HEIGHT)
         self.setMask(ring.united(QRegion(self._tab)))
         self.show()
