@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Literal
 
+import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from nimeet_desktop.call import ice
@@ -21,6 +22,7 @@ from nimeet_desktop.call.errors import CallError, CallErrorKind
 from nimeet_desktop.call.meeting import EndReason, Meeting, MeetingSnapshot
 from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.peer import Peer
+from nimeet_desktop.call.presenter import PresenterOverlay
 from nimeet_desktop.call.remote import PeerState, RemoteParticipant
 from nimeet_desktop.call.video_feed import VideoFeed, video_feed
 from nimeet_desktop.media.audio_processing import AudioProcessor
@@ -324,15 +326,21 @@ class CallSession(MeetingHandler):
             await self._announce("microphone", enabled)
 
     async def start_screen_share(self, source: VideoSource) -> None:
-        """Send ``source`` instead of the camera: a ``replaceTrack`` on every peer, no renegotiation."""
+        """Send ``source`` instead of the camera: a ``replaceTrack`` on every peer, no renegotiation. While the
+        camera is on, it shows in a corner of the shared picture (``call/presenter.py``)."""
         if self.screen is not None:
             await self.screen.close()
-        self.screen = video_feed(source, self.options, on_ended=lambda reason: self._on_source_ended("screen", reason))
+        shared = PresenterOverlay(source, self._camera_picture)
+        self.screen = video_feed(shared, self.options, on_ended=lambda reason: self._on_source_ended("screen", reason))
         self.screen.start()
         for peer in self.peers.values():
             peer.replace_video()
         self.observer.on_local_media(self.media_state)
         await self._announce("screen", True)
+
+    def _camera_picture(self) -> av.VideoFrame | None:
+        camera = self.camera
+        return None if camera is None else camera.latest_frame
 
     async def stop_screen_share(self) -> None:
         if self.screen is None:

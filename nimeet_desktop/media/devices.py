@@ -288,10 +288,13 @@ def list_speakers() -> list[AudioDeviceInfo]:
 # --- screens -------------------------------------------------------------------------------------------------------
 
 
-def open_mss(display: str | None = None) -> mss.MSS:
-    """An mss screen grabber; ``display`` picks an X display other than ``$DISPLAY`` (Linux only)."""
+def open_mss(display: str | None = None, *, with_cursor: bool = False) -> mss.MSS:
+    """An mss screen grabber; ``display`` picks an X display other than ``$DISPLAY`` (Linux only); ``with_cursor``
+    draws the mouse pointer into each grab (mss can on Linux only, through XFixes; elsewhere grabs show none yet)."""
     factory: Callable[..., mss.MSS] = getattr(mss, "MSS", None) or mss.mss  # mss >= 10.2 deprecates mss.mss
-    kwargs = {"display": display} if display is not None and platform.system() == "Linux" else {}
+    kwargs: dict[str, object] = {"display": display} if display is not None and platform.system() == "Linux" else {}
+    if with_cursor and platform.system() == "Linux":  # mss warns about the keyword elsewhere
+        kwargs["with_cursor"] = True
     return factory(**kwargs)
 
 

@@ -51,6 +51,26 @@ class MediaProvider:
     def monitors(self) -> list[DeviceChoice]:
         return [DeviceChoice(str(m.id), f"{m.name} ({m.width}×{m.height})") for m in devices.list_monitors()]
 
+    def windows(self, exclude: frozenset[int] = frozenset()) -> list[DeviceChoice]:
+        """Application windows to share on their own (X11), front-most first; ``exclude``: our own windows. Their
+        ids are share targets for ``open_screen`` as monitors' are."""
+        from nimeet_desktop.media.windows import list_windows
+
+        return [DeviceChoice(w.target, w.title) for w in list_windows(exclude=set(exclude))]
+
+    def share_area(self, target: str) -> tuple[int, int, int, int] | None:
+        """Where a share target is on the screen now (left, top, width, height in the display's pixels), for the
+        frame around it; None when unknown (gone, minimised, no display)."""
+        from nimeet_desktop.media.windows import window_geometry, window_target
+
+        if (window := window_target(target)) is not None:
+            where = window_geometry(window)
+            return None if where is None else (where.left, where.top, where.width, where.height)
+        for monitor in devices.list_monitors():
+            if str(monitor.id) == target:
+                return (monitor.left, monitor.top, monitor.width, monitor.height)
+        return None
+
     def open_camera(self, device: str | None) -> VideoSource:
         from nimeet_desktop.media.camera import CameraSource
 
@@ -64,8 +84,12 @@ class MediaProvider:
         return MicrophoneSource(device)
 
     def open_screen(self, monitor: str) -> VideoSource:
+        """``monitor``: a monitor's number, or a window's share target (``window:<id>``)."""
         from nimeet_desktop.media.screen import ScreenSource
+        from nimeet_desktop.media.windows import window_target
 
+        if (window := window_target(monitor)) is not None:
+            return ScreenSource(window=window, fps=SCREEN_FPS)
         return ScreenSource(int(monitor), fps=SCREEN_FPS)
 
     def speaker_output(self) -> bool:
@@ -105,6 +129,12 @@ class SyntheticMediaProvider(MediaProvider):
 
     def monitors(self) -> list[DeviceChoice]:
         return [DeviceChoice("1", f"{self.name} screen (1280×720)")]
+
+    def windows(self, exclude: frozenset[int] = frozenset()) -> list[DeviceChoice]:
+        return []
+
+    def share_area(self, target: str) -> tuple[int, int, int, int] | None:
+        return (0, 0, 1280, 720) if target == "1" else None
 
     def open_camera(self, device: str | None) -> VideoSource:
         return SyntheticVideo(self.width, self.height, self.fps, label="synthetic camera")

@@ -519,8 +519,20 @@
         </translation>
     </message>
     <message>
+        <source>Sharing needs an X11 session: on Wayland only a black picture is sent</source>
+        <translation>Показ экрана работает в сеансе X11: в Wayland остальные увидят только чёрный экран</translation>
+    </message>
+    <message>
+        <source>Screens</source>
+        <translation>Экраны</translation>
+    </message>
+    <message>
         <source>No screen to share</source>
         <translation>Нет экрана для демонстрации</translation>
+    </message>
+    <message>
+        <source>Windows</source>
+        <translation>Окна</translation>
     </message>
 </context>
 <context>
@@ -1839,6 +1851,13 @@
             <numerusform>%n участника в звонке · {room}</numerusform>
             <numerusform>%n участников в звонке · {room}</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>PresentingFrame</name>
+    <message>
+        <source>You are presenting</source>
+        <translation>Вы показываете экран</translation>
     </message>
 </context>
 <context>

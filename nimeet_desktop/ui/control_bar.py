@@ -180,7 +180,10 @@ class ControlBar(QWidget):
         people = plain_label()
         people.setPixmap(icons.icon("people", theme.CONTROL_FOREGROUND).pixmap(ICON_SIZE))
         self.sharing = False
-        self.device_menu: QMenu | None = None  # the device menu open now
+        self.device_menu: QMenu | None = None
+        self.share_menu: QMenu | None = (
+            None  # the last screen-and-window picker (tests read it)  # the device menu open now
+        )
         # ---- issue 14: the meeting's controls, shown by set_meeting_controls ----
         self.hand_button = StateButton()
         self.hand_button.setObjectName("handButton")
@@ -355,16 +358,31 @@ class ControlBar(QWidget):
         button = self.mic_button if kind == "microphone" else self.camera_button
         menu.popup(button.mapToGlobal(QPoint(0, -menu.sizeHint().height() - 4)))
 
-    def pick_monitor(self, monitors: list[DeviceChoice]) -> None:
-        """Share the only monitor, or ask which one."""
-        if len(monitors) == 1:
+    def pick_monitor(
+        self, monitors: list[DeviceChoice], windows: list[DeviceChoice] | None = None, *, wayland: bool = False
+    ) -> None:
+        """Share the only monitor, or ask which monitor or window; on Wayland, say what cannot be shared."""
+        windows = windows or []
+        if len(monitors) == 1 and not windows and not wayland:
             self.screen_requested.emit(monitors[0].id)
             return
         menu = QMenu(self)
         menu.setObjectName("monitorPicker")
+        self.share_menu = menu
+        if wayland:
+            # X11 capture sees nothing of a Wayland desktop; the desktop portal is not used yet.
+            note = menu.addAction(self.tr("Sharing needs an X11 session: on Wayland only a black picture is sent"))
+            note.setEnabled(False)
+        if windows:
+            menu.addSection(self.tr("Screens"))
         if not monitors:
             menu.addAction(self.tr("No screen to share")).setEnabled(False)
         for monitor in monitors:
             action = menu.addAction(icons.icon("screen-share"), clip(monitor.name))
             action.triggered.connect(lambda _checked=False, m=monitor.id: self.screen_requested.emit(m))
+        if windows:
+            menu.addSection(self.tr("Windows"))
+        for window in windows:  # titles are other programs' words: clipped like names, "&" not a shortcut mark
+            action = menu.addAction(clip(window.name).replace("&", "&&"))
+            action.triggered.connect(lambda _checked=False, w=window.id: self.screen_requested.emit(w))
         menu.popup(self.screen_button.mapToGlobal(self.screen_button.rect().topLeft()))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import av
+import numpy as np
 import pytest
 
 from nimeet_desktop.call.remote import RemoteParticipant
@@ -184,3 +186,46 @@ async def test_a_newcomer_announced_before_our_own_join_ack_is_not_lost(room_of,
     await wait_until(lambda: frames_from(a, b) > 15 and frames_from(b, a) > 15, what="A and B see each other")
     await wait_until(lambda: frames_from(a, first) > 15 and frames_from(first, a) > 15, what="A and the first")
     assert a.errors == [] and b.errors == []
+
+
+class SlideVideo(SyntheticVideo):
+    """A flat dark-blue slide: whatever is not blue in what arrives was put there by the presenter's corner."""
+
+    async def _next(self) -> av.VideoFrame:
+        frame = await super()._next()
+        flat = np.empty((self.height, self.width, 3), dtype=np.uint8)
+        flat[:] = (20, 40, 160)
+        out = av.VideoFrame.from_ndarray(flat, format="rgb24").reformat(format="yuv420p")
+        out.pts, out.time_base = frame.pts, frame.time_base
+        return out
+
+
+def corner_and_middle(frame: av.VideoFrame) -> tuple[float, float]:
+    """How far from the slide's blue the bottom-right corner and the middle are (mean absolute RGB difference)."""
+    picture = frame.to_ndarray(format="rgb24").astype(int)
+    h, w = picture.shape[:2]
+    blue = np.array([20, 40, 160])
+    corner = picture[int(h * 0.8) : int(h * 0.95), int(w * 0.83) : int(w * 0.95)]
+    middle = picture[h // 3 : h // 2, w // 3 : w // 2]
+    return float(np.abs(corner - blue).mean()), float(np.abs(middle - blue).mean())
+
+
+async def test_the_presenters_camera_shows_in_a_corner_of_the_shared_screen(room_of, sessions) -> None:
+    a, b = await in_call(room_of, sessions)
+    seen_by_b = remote_of(b, a)
+    await a.start_screen_share(SlideVideo(640, 360, 15, label="slides"))
+    await wait_until(lambda: seen_by_b.stats.width == 640 and seen_by_b.media.screen, what="the slides")
+    await wait_until(lambda: seen_by_b.playout.current() is not None, what="a slide decoded")
+    await asyncio.sleep(0.5)  # past the first keyframe's blur
+    frame = seen_by_b.playout.current()
+    assert frame is not None
+    corner, middle = corner_and_middle(frame)
+    assert middle < 12 and corner > 30, (corner, middle)
+
+    await a.set_camera(False)  # the corner goes with the camera
+    await asyncio.sleep(1.0)
+    frame = seen_by_b.playout.current()
+    assert frame is not None
+    corner, middle = corner_and_middle(frame)
+    assert corner < 12 and middle < 12, (corner, middle)
+    await a.stop_screen_share()

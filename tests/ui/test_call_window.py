@@ -169,6 +169,8 @@ async def call_with_two_bots(app: AppHarness, bots: Bots, qtbot: QtBot) -> None:
     await until(lambda: me.socket_id not in a.participants, what="the bot to see us leave")
 
 
+# Our own share is framed ("You are presenting"): a shaped window the offscreen platform draws square.
+@pytest.mark.qt_log_ignore("This plugin does not support setting window masks", "This plugin does not support raise")
 def test_screen_share_takes_the_big_spot_and_reconnecting_is_shown(qtbot: QtBot, app: AppHarness, bots: Bots) -> None:
     app.run(share_and_reconnect(app, bots, qtbot), timeout=120)
 
@@ -334,3 +336,78 @@ def test_the_first_connection_says_connecting_and_a_lost_one_reconnecting(qtbot:
     assert not view.overlay.isVisible()
     view._connection(ConnectionState.RECONNECTING, "connection lost")
     assert view.overlay.isVisible() and view.overlay.label.text() == "Reconnecting…"
+
+
+class WindowsToShare(SyntheticMediaProvider):
+    """One monitor and two application windows (titles as other programs write them); what was opened is kept."""
+
+    def __init__(self) -> None:
+        super().__init__(320, 240)
+        self.opened: list[str] = []
+        self.excluded: frozenset[int] = frozenset()
+
+    def windows(self, exclude: frozenset[int] = frozenset()) -> list[DeviceChoice]:
+        self.excluded = exclude
+        return [DeviceChoice("window:4194307", "Q3 report & plan.ods"), DeviceChoice("window:4194311", "Слайды")]
+
+    def open_screen(self, monitor: str) -> VideoSource:
+        self.opened.append(monitor)
+        return super().open_screen(monitor)
+
+    def share_area(self, target: str) -> tuple[int, int, int, int] | None:
+        return (300, 200, 640, 360) if target == "window:4194311" else None
+
+
+@pytest.mark.parametrize("wayland", [False, True])
+@pytest.mark.qt_log_ignore(
+    "This plugin does not support raise",
+    "This plugin does not support grabbing",
+    "This plugin does not support setting window masks",  # the frame's shape: offscreen draws it square
+)
+def test_a_window_is_chosen_to_share_and_wayland_is_told(
+    qtbot: QtBot, app: AppHarness, monkeypatch: pytest.MonkeyPatch, wayland: bool
+) -> None:
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland" if wayland else "x11")
+    provider = app.provider = WindowsToShare()
+    app.run(share_a_window(app, qtbot, provider, wayland), timeout=60)
+
+
+async def share_a_window(app: AppHarness, qtbot: QtBot, provider: WindowsToShare, wayland: bool) -> None:
+    window = app.build()
+    await window.start()
+    register(qtbot, window, new_user())
+    await until(lambda: window.current is window.dashboard, what="the dashboard")
+    start_new_call(qtbot, window)
+    prejoin = window.prejoin
+    await until(lambda: window.current is prejoin and prejoin.join_button.isEnabled(), what="pre-join ready")
+    qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
+    view = window.call_view
+    await until(lambda: view.call is not None and view.call.self_participant is not None, what="joined")
+    qtbot.mouseClick(view.controls.screen_button, Qt.MouseButton.LeftButton)
+    await until(lambda: view.controls.share_menu is not None, what="the picker, with windows to choose from")
+    menu = view.controls.share_menu
+    assert menu is not None
+    items = [(a.text(), "section" if a.isSeparator() else a.isEnabled()) for a in menu.actions()]
+    expected: list[tuple[str, str | bool]] = [
+        ("Screens", "section"),
+        ("Synthetic screen (1280×720)", True),
+        ("Windows", "section"),
+        ("Q3 report && plan.ods", True),  # shown as "Q3 report & plan.ods": no shortcut letter taken from it
+        ("Слайды", True),
+    ]
+    if wayland:
+        expected.insert(0, ("Sharing needs an X11 session: on Wayland only a black picture is sent", False))
+    assert items == expected
+    assert int(window.winId()) in provider.excluded, "our own window is not offered"
+    next(action for action in menu.actions() if action.text() == "Слайды").trigger()
+    await until(lambda: view.controls.sharing, what="sharing the window")
+    assert provider.opened == ["window:4194311"]
+    # Framed while shared: around the window, just outside it, with its tab; gone when the sharing stops.
+    await until(lambda: view.presenting_frame is not None and view.presenting_frame.isVisible(), what="the frame")
+    frame = view.presenting_frame
+    assert frame is not None and frame.shown_area == (300, 200, 640, 360)
+    assert frame.geometry().getRect() == (296, 172, 648, 392), "the border outside the window, the tab above it"
+    assert frame.text == "You are presenting"
+    qtbot.mouseClick(view.controls.screen_button, Qt.MouseButton.LeftButton)
+    await until(lambda: not view.controls.sharing and view.presenting_frame is None, what="sharing stopped")

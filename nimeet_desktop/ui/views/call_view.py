@@ -17,13 +17,14 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from nimeet_desktop.call.muted_speech import MutedSpeechDetector
 from nimeet_desktop.call.snapshots import ParticipantView
 from nimeet_desktop.media.audio_output import SILENCE_DBFS
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.media.windows import is_wayland
 from nimeet_desktop.net.error_codes import AnyErrorCode
 from nimeet_desktop.net.rest import RestError
 from nimeet_desktop.net.signaling import ConnectionState, SignalingError
@@ -39,6 +40,7 @@ from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite,
 from nimeet_desktop.ui.meeting.controller import MeetingController
 from nimeet_desktop.ui.meeting.panel import MeetingPanel, Tab
 from nimeet_desktop.ui.meeting.texts import muted_by_host
+from nimeet_desktop.ui.presenting_frame import PresentingFrame
 from nimeet_desktop.ui.push_to_talk import PushToTalkCall
 from nimeet_desktop.ui.reconnecting_overlay import ReconnectingOverlay
 from nimeet_desktop.ui.statistics_view import StatisticsDialog
@@ -134,6 +136,8 @@ class CallView(QWidget):
         self.statistics_button.clicked.connect(self.toggle_statistics)
         top.insertWidget(top.indexOf(self.settings_button), self.statistics_button)
         self.statistics_dialog: StatisticsDialog | None = None
+        self.shared_target: str | None = None  # the monitor or window we share (or last shared)
+        self.presenting_frame: PresentingFrame | None = None
         self.muted_speech = MutedSpeechDetector()
         # ----
         self.grid = VideoGrid()
@@ -348,6 +352,7 @@ class CallView(QWidget):
         self.controls.set_media(media)
         if media.microphone:  # unmuted: the next muting may be told again, however soon it comes
             self.muted_speech.update(SILENCE_DBFS, False, time.monotonic())
+        self._frame_what_we_share(media.screen)
         own = self.grid.tile(SELF_TILE)
         if own is not None:
             own.set_camera_on(media.camera or media.screen)
@@ -472,11 +477,25 @@ class CallView(QWidget):
 
     def _share(self, monitor: str) -> None:
         if self.call is not None:
+            self.shared_target = monitor
             self._run(self.call.start_screen_share(monitor), "share-screen")
 
+    def _frame_what_we_share(self, sharing: bool) -> None:
+        """The "You are presenting" frame around the shared screen or window, while we share."""
+        if sharing and self.presenting_frame is None and self.shared_target is not None:
+            provider, target = self.context.provider, self.shared_target
+            self.presenting_frame = PresentingFrame(lambda: provider.share_area(target))
+            self.presenting_frame.start()
+        elif not sharing and self.presenting_frame is not None:
+            frame, self.presenting_frame = self.presenting_frame, None
+            self.tasks.spawn(_close_frame(frame), name="presenting-frame-closed")
+
     async def _choose_monitor(self) -> None:
-        # Listed when asked, not at join: it costs a display connection, and monitors come and go.
-        self.controls.pick_monitor(await asyncio.to_thread(self.context.provider.monitors))
+        # Listed when asked, not at join: it costs a display connection, and monitors and windows come and go.
+        provider = self.context.provider
+        own = frozenset(int(widget.winId()) for widget in QApplication.topLevelWidgets() if widget.isVisible())
+        monitors, windows = await asyncio.to_thread(lambda: (provider.monitors(), provider.windows(own)))
+        self.controls.pick_monitor(monitors, windows, wayland=is_wayland())
 
     def _stop_share(self) -> None:
         if self.call is not None:
@@ -534,6 +553,7 @@ class CallView(QWidget):
 
     async def _teardown(self) -> None:
         self._levels.stop()
+        self._frame_what_we_share(False)
         if self.statistics_dialog is not None:
             self.statistics_dialog.close()
         self.statistics.stop()
@@ -565,3 +585,8 @@ def _join_failure(exc: BaseException) -> JoinFailure:
     return JoinFailure(
         QCoreApplication.translate("CallView", "Could not join the call ({reason})").format(reason=reason)
     )
+
+
+async def _close_frame(frame: PresentingFrame) -> None:
+    await frame.stop()
+    frame.deleteLater()
