@@ -108,6 +108,7 @@ class QualityPolicy:
         self._headroom_since: float | None = None
         self._up_after = UP_AFTER_S
         self.changes = 0
+        self.last: Observation | None = None  # the latest observation decided on, for the figures
 
     @property
     def level(self) -> Level:
@@ -147,6 +148,7 @@ class QualityPolicy:
         return observation.round_trip_s is None or observation.round_trip_s <= ROUND_TRIP_HEADROOM_S
 
     def decide(self, observation: Observation) -> Level:
+        self.last = observation
         now = observation.at
         cap, limit = self.cap(observation)
         trouble = self.trouble(observation)
