@@ -179,8 +179,8 @@ class CallSession(MeetingHandler):
         self._rtcp_at = float("-inf")
         self._rtcp_gathering = False
         # The camera's encoding level (quality_policy.py): the preset is a ceiling, the mesh, CPU and bandwidth decide.
-        self._video_quality = self.options.video_quality
-        self.quality = QualityPolicy(self._video_quality)
+        self.video_quality = self.options.video_quality  # the preset: the ceiling of the camera's level
+        self.quality = QualityPolicy(self.video_quality)
         self._quality_at = float("-inf")
         self._quality_seen: tuple[int, int, float] | None = None  # (feed id, frames encoded, encode seconds)
         # Told (on the loop) when a camera or microphone ends by itself, before the session forgets it; returns
@@ -842,7 +842,7 @@ class CallSession(MeetingHandler):
 
     def set_video_quality(self, height: int) -> None:
         """The preset (settings ``video_quality``) changed: a new ceiling for the camera's level."""
-        self._video_quality = height
+        self.video_quality = height
         self.quality.set_preset(height)
         if isinstance(self.camera, SharedVideoEncoder) and self.options.adapt_video:
             self.camera.level = self.quality.level
@@ -854,21 +854,22 @@ class CallSession(MeetingHandler):
             return
         source = camera.latest_frame
         if source is not None:  # a camera opened at fewer lines than the preset is the real ceiling
-            self.quality.set_preset(min(self._video_quality, source.height))
+            self.quality.set_preset(min(self.video_quality, source.height))
         seen = (id(camera), camera.frames_encoded, camera.encode_seconds)
         before, self._quality_seen = self._quality_seen, seen
         encode_ms = None
         if before is not None and before[0] == seen[0] and seen[1] > before[1]:
             encode_ms = (seen[2] - before[2]) / (seen[1] - before[1]) * 1000
+        # Receivers' loss is known only while the RTCP figures are gathered (getStats costs a walk over every
+        # connection: the statistics view asks for it); the round trip is measured on every connection anyway.
         losses, round_trips = [], []
-        if self.peers:
-            self.want_rtcp()  # receivers' loss and round trip: gathered once a second while we send
-            for socket_id in self.peers:
-                outbound = self.rtcp_figures(socket_id)[1]
-                if outbound.fraction_lost is not None:
-                    losses.append(outbound.fraction_lost)
-                if outbound.round_trip_s is not None:
-                    round_trips.append(outbound.round_trip_s)
+        for socket_id, peer in self.peers.items():
+            outbound = self.rtcp_figures(socket_id)[1]
+            if outbound.fraction_lost is not None:
+                losses.append(outbound.fraction_lost)
+            round_trip = peer.round_trips.get("video")
+            if round_trip is not None and round_trip.seconds is not None:
+                round_trips.append(round_trip.seconds)
         observation = Observation(
             at=now,
             participants=len(self.participants) + 1,
