@@ -12,9 +12,11 @@ The level is the best rung allowed by all of:
   smaller picture (``MESH_CAPS``: 1080p for two, 720p for three, 540p for four or five, 360p beyond);
 * the bandwidth: the lowest receiver estimate (REMB) the encoder follows must be enough for the rung;
 
-and it steps down one rung on trouble: encoding takes too long for the frame interval (the machine is short of CPU:
-the encode's wall time grows when the decoders of the others' streams compete for the cores), or a receiver reports
-loss or a long round trip. Hysteresis: down at once (a rung per ``DOWN_HOLD_S``, time for the step to show), up one
+and it steps down one rung on trouble: encoding takes too long for the frame interval in two observations running
+(the machine is short of CPU: the encode's wall time grows when the decoders of the others' streams compete for the
+cores; one busy second is not enough), or a receiver reports loss or a long round trip. The last rung, half the frame
+rate, is for network trouble only: on a machine short of CPU it would take every tile of ours below 25 fps, the very
+thing the policy is for. Hysteresis: down at once (a rung per ``DOWN_HOLD_S``, time for the step to show), up one
 rung only after ``UP_AFTER_S`` of headroom (the next rung's predicted encode time well inside the interval, no loss);
 a step up that trouble follows within ``REGRET_S`` doubles the wait before the next one (up to ``UP_AFTER_MAX_S``),
 so a level at the edge of what the machine carries does not flap, each change costing a keyframe.
@@ -42,7 +44,7 @@ class Level:
         return self.height * self.height * 16 // 9  # relative cost of a rung: 16:9 is what cameras are opened at
 
 
-# Best first. The last rung is for trouble only: it halves the frame rate rather than going below 360 lines.
+# Best first. The last rung is for network trouble only: it halves the frame rate rather than going below 360 lines.
 LADDER: tuple[Level, ...] = (Level(1080, 30), Level(720, 30), Level(540, 30), Level(360, 30), Level(360, 15))
 
 # Mesh size (us included) -> the best height it may send. Sizes past the last entry take the last.
@@ -55,6 +57,7 @@ MIN_BITRATE: dict[int, int] = {1080: 1_500_000, 720: 700_000, 540: 400_000, 360:
 # of CPU; the next rung up is tried only while its predicted time (scaled by pixels) stays under HEADROOM.
 CPU_TROUBLE = 0.5
 CPU_HEADROOM = 0.3
+CPU_TROUBLE_OBSERVATIONS = 2
 # Receivers' loss (fraction of packets, their last report) and round trip: above TROUBLE step down, and step up
 # only below HEADROOM.
 LOSS_TROUBLE = 0.08
@@ -109,6 +112,7 @@ class QualityPolicy:
         self._up_after = UP_AFTER_S
         self.changes = 0
         self.last: Observation | None = None  # the latest observation decided on, for the figures
+        self._slow_encodes = 0  # observations running with the encode over the trouble line
 
     @property
     def level(self) -> Level:
@@ -129,7 +133,10 @@ class QualityPolicy:
         return max(caps)
 
     def trouble(self, observation: Observation) -> str | None:
-        if observation.encode_ms is not None and observation.encode_ms > CPU_TROUBLE * 1000 / self.level.fps:
+        """Why the current rung is too much, if it is. Counts slow encodes: call once per observation."""
+        slow = observation.encode_ms is not None and observation.encode_ms > CPU_TROUBLE * 1000 / self.level.fps
+        self._slow_encodes = self._slow_encodes + 1 if slow else 0
+        if self._slow_encodes >= CPU_TROUBLE_OBSERVATIONS and self.level.height > LADDER[-1].height:
             return "cpu"
         if observation.loss_fraction is not None and observation.loss_fraction > LOSS_TROUBLE:
             return "loss"
