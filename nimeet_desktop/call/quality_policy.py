@@ -128,8 +128,10 @@ class QualityPolicy:
         """The best rung the preset, the mesh and the bandwidth allow, and which of them limits it."""
         caps = [(self._ceiling, "preset"), (index_of_height(mesh_cap(observation.participants)), "mesh")]
         if observation.bitrate_bps is not None:
+            # Below the lowest rate the encoder still sends 360p30, blockier (it is held at its floor): halving the
+            # frame rate is for loss and round trip, which say packets do not get through, not for an estimate.
             fitting = [h for h, rate in MIN_BITRATE.items() if observation.bitrate_bps >= rate]
-            caps.append((index_of_height(max(fitting)) if fitting else len(LADDER) - 1, "bandwidth"))
+            caps.append((index_of_height(max(fitting, default=min(MIN_BITRATE))), "bandwidth"))
         return max(caps)
 
     def trouble(self, observation: Observation) -> str | None:

@@ -122,6 +122,8 @@ def test_loss_steps_down_and_a_low_estimate_caps_the_level() -> None:
     assert run(policy, 2.0, 10, participants=2, encode_ms=2.0, loss_fraction=0.15)[-1] == "360p15"
     lossless = QualityPolicy(preset_height=720)
     assert run(lossless, 0.0, 2, participants=2, encode_ms=2.0, bitrate_bps=300_000)[-1] == "360p30"
+    # However low the estimate, it never halves the frame rate (the encoder sends 360p30 at its floor).
+    assert run(QualityPolicy(), 0.0, 5, participants=2, encode_ms=2.0, bitrate_bps=100_000)[-1] == "360p30"
     # Loss just above the headroom line holds the level (no step up), below the trouble line moves nothing down.
     assert set(run(lossless, 2.0, 60, participants=2, encode_ms=1.0, bitrate_bps=1_000_000, loss_fraction=0.05)) == {
         "360p30"
