@@ -85,11 +85,12 @@ class Observation:
 
 
 def index_of_height(height: int) -> int:
-    """The best rung whose height is at most ``height`` (the last for anything smaller)."""
+    """The best rung whose height is at most ``height``; for anything smaller, the best of the lowest height (a
+    240-line camera is sent as it is, at its full frame rate: frames are never scaled up)."""
     for index, level in enumerate(LADDER):
         if level.height <= height:
             return index
-    return len(LADDER) - 1
+    return index_of_height(LADDER[-1].height)
 
 
 def mesh_cap(participants: int) -> int:

@@ -52,6 +52,11 @@ def test_the_preset_is_a_ceiling_whatever_the_headroom() -> None:
     assert run(big, 0.0, 2, participants=2, encode_ms=2.0, bitrate_bps=2_500_000)[-1] == "1080p30"
 
 
+def test_a_camera_below_360_lines_keeps_its_full_frame_rate() -> None:
+    policy = QualityPolicy(preset_height=240)
+    assert set(run(policy, 0.0, 5, participants=2, encode_ms=1.0)) == {"360p30"}
+
+
 def test_a_growing_mesh_steps_down_at_once_and_a_shrinking_one_steps_up_only_after_sustained_headroom() -> None:
     policy = QualityPolicy(preset_height=720)
     assert run(policy, 0.0, 5, participants=3, encode_ms=FAST_720_MS)[-1] == "720p30"
