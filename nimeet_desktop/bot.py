@@ -305,6 +305,7 @@ async def _call(
         return 1
 
     stats = asyncio.create_task(bot_bench.print_sender_stats(session)) if args.sender_stats else None
+    quality = asyncio.create_task(bot_bench.print_quality_stats(session)) if args.quality_stats else None
     in_room = await meeting.wait_for_room(stop)  # at once, unless the room has a lobby
     if in_room:
         actions = asyncio.create_task(meeting.act())
@@ -320,8 +321,9 @@ async def _call(
     report["audioProcessing"] = audio.report(session.audio)
     if args.latency_samples:
         bot_bench.add_latency_samples(report["peers"], observer.seen)
-    if stats is not None:
-        stats.cancel()
+    for task in (stats, quality):
+        if task is not None:
+            task.cancel()
     await session.leave()
     await audio.aclose()
     write_report(report, args.json)

@@ -26,10 +26,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stock-jitter-buffer", action="store_true", help=hidden)  # marker_jitter_buffer off
     parser.add_argument("--latency-samples", action="store_true", help=hidden)  # every sample in the report
     parser.add_argument("--sender-stats", action="store_true", help=hidden)  # "bench:" lines on stdout
+    parser.add_argument("--fixed-video", action="store_true", help=hidden)  # EngineOptions.adapt_video off
+    parser.add_argument("--quality-stats", action="store_true", help=hidden)  # "bench: quality" and "bench: recv"
 
 
 def engine_options(args: argparse.Namespace) -> EngineOptions:
-    return EngineOptions(encode_once=not args.per_sender_encoding, marker_jitter_buffer=not args.stock_jitter_buffer)
+    return EngineOptions(
+        encode_once=not args.per_sender_encoding,
+        marker_jitter_buffer=not args.stock_jitter_buffer,
+        adapt_video=not args.fixed_video,
+    )
 
 
 def add_latency_samples(peers: list[dict[str, Any]], seen: list[RemoteParticipant]) -> None:
@@ -65,3 +71,30 @@ async def print_sender_stats(session: CallSession) -> None:
             count = sum(track.items_sent for track in frames.values())
             print(f"bench: stats t={now:.3f} frames={count} bytes={sum(sent_bytes.values())}", flush=True)
         await asyncio.sleep(STATE_POLL_S)
+
+
+async def print_quality_stats(session: CallSession) -> None:
+    """Until cancelled, every second on stdout: ``bench: quality t=<monotonic> level=<name> reason=<why> size=<WxH>
+    encoded=<frames> encode_s=<seconds>`` (the camera's level as the policy chose it, the size really encoded, and
+    the encoder's cumulative frames and scale + encode seconds), then per remote participant ``bench: recv
+    t=<monotonic> user=<username> frames=<decoded> height=<lines>`` (cumulative frames decoded, the newest one's
+    height)."""
+    while True:
+        now = time.monotonic()
+        camera = session.camera
+        size = camera.encoded_size if camera is not None else None
+        level = session.quality.level.name if session.options.adapt_video else "fixed"
+        encode_s = getattr(camera, "encode_seconds", 0.0)
+        print(
+            f"bench: quality t={now:.3f} level={level} reason={session.quality.reason} "
+            f"size={f'{size[0]}x{size[1]}' if size else '-'} encoded={camera.frames_encoded if camera else 0} "
+            f"encode_s={encode_s:.4f}",
+            flush=True,
+        )
+        for remote in list(session.participants.values()):
+            print(
+                f"bench: recv t={now:.3f} user={remote.username} frames={remote.stats.video_frames} "
+                f"height={remote.stats.height or 0}",
+                flush=True,
+            )
+        await asyncio.sleep(STATS_INTERVAL_S)

@@ -17,6 +17,7 @@ import av
 
 from nimeet_desktop.call.call_stats import CallCounters, read_counters
 from nimeet_desktop.call.errors import CallError
+from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media import portaudio_reset
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, AudioMixer, Samples
@@ -51,7 +52,10 @@ class DesktopCall:
         camera: VideoSource | None = None,
         microphone: AudioSource | None = None,
         audio_processing: AudioProcessingConfig | None = None,
+        video_quality: VideoHeight = 720,
     ) -> None:
+        """``video_quality``: the preset (settings ``video_quality``), the ceiling of the level the camera is
+        encoded at (``call/quality_policy.py``)."""
         self.room_id = room_id
         self.provider = provider
         self.camera_device = camera_device
@@ -71,6 +75,7 @@ class DesktopCall:
             microphone=microphone,
             audio_sink=self.mixer.add,
             audio_processor=self.audio_processor,
+            options=EngineOptions(video_quality=video_quality),
         )
         self._left = False
         self._init_device_switching()
@@ -173,8 +178,10 @@ class DesktopCall:
     async def set_video_quality(self, height: VideoHeight) -> bool:
         """Send ``height`` lines (16:9) from now on: the camera is reopened at that mode. Reopening rather than
         scaling: a camera captures at 1080 only if asked to, and one asked for 360 captures (and decodes its
-        MJPEG) a quarter of the pixels. The price is a short pause while the camera reopens."""
+        MJPEG) a quarter of the pixels. The price is a short pause while the camera reopens. The height is also the
+        quality policy's new ceiling: lower applies at once, higher once the call shows headroom for it."""
         self.provider.video_height = height
+        self.session.set_video_quality(height)
         if self.session.camera is None:
             return True
         return await self.switch_camera(self.camera_device)

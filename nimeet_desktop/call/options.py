@@ -32,3 +32,13 @@ class EngineOptions:
     per-packet work cheaper (``aiortc_compat``'s packet path hooks). ``False``: aiortc's stock path, for
     ``benchmarks/receive_path.py``'s "before". The process-wide parts are installed by the first connection that
     uses the lean path, so a stock comparison needs a process of its own (the benchmark runs one)."""
+
+    video_quality: int = 720
+    """The preset (settings ``video_quality``: 360, 720 or 1080 lines), the ceiling of what the camera is encoded at;
+    a camera opened at fewer lines is its own ceiling. ``CallSession.set_video_quality`` changes it mid-call."""
+
+    adapt_video: bool = True
+    """The camera is encoded at the level the quality policy chooses from the mesh size, the encode time and the
+    receivers' reports (``quality_policy.py``), scaled before the shared encoder. ``False``: every frame at the
+    camera's own size, for ``benchmarks/quality_policy.py``'s comparison. Only with ``encode_once``: per-sender
+    encoding leaves each sender's encoder to aiortc."""

@@ -23,7 +23,9 @@ from nimeet_desktop.call.meeting import EndReason, Meeting, MeetingSnapshot
 from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.peer import Peer
 from nimeet_desktop.call.presenter import PresenterOverlay
+from nimeet_desktop.call.quality_policy import Observation, QualityPolicy
 from nimeet_desktop.call.remote import PeerState, RemoteParticipant
+from nimeet_desktop.call.shared_encoder import SharedVideoEncoder
 from nimeet_desktop.call.video_feed import VideoFeed, video_feed
 from nimeet_desktop.media.audio_processing import AudioProcessor
 from nimeet_desktop.media.base import AudioSource, VideoSource
@@ -77,6 +79,8 @@ CONNECT_TIMEOUT_S = 10.0
 # RTCP figures (getStats) are gathered at most this often, and only for this long after someone last asked.
 RTCP_INTERVAL_S = 1.0
 RTCP_WANTED_FOR_S = 3.0
+# The quality policy observes the camera's encoding this often (quality_policy.py).
+QUALITY_INTERVAL_S = 1.0
 
 TrackKind = Literal["audio", "video"]
 _NO_RTCP = (RtcpFigures(), RtcpFigures())
@@ -176,6 +180,11 @@ class CallSession(MeetingHandler):
         self._rtcp_wanted_until = 0.0
         self._rtcp_at = float("-inf")
         self._rtcp_gathering = False
+        # The camera's encoding level (quality_policy.py): the preset is a ceiling, the mesh, CPU and bandwidth decide.
+        self.video_quality = self.options.video_quality  # the preset: the ceiling of the camera's level
+        self.quality = QualityPolicy(self.video_quality)
+        self._quality_at = float("-inf")
+        self._quality_seen: tuple[int, int, float] | None = None  # (feed id, frames encoded, encode seconds)
         # Told (on the loop) when a camera or microphone ends by itself, before the session forgets it; returns
         # True when it takes over (DesktopCall falls back to the system default and reports only if that fails).
         self.on_device_lost: Callable[[MediaType, str], bool] | None = None
@@ -247,6 +256,8 @@ class CallSession(MeetingHandler):
             self.report_error(CallError.device_unavailable("camera", exc))
             return
         self.camera = video_feed(source, self.options, on_ended=lambda reason: self._on_source_ended("camera", reason))
+        if isinstance(self.camera, SharedVideoEncoder) and self.options.adapt_video:
+            self.camera.level = self.quality.level
         self.camera.start()
 
     def _start_microphone(self, enabled: bool = True) -> None:
@@ -835,6 +846,48 @@ class CallSession(MeetingHandler):
         """End the meeting for everyone; our own call ends with it (``on_call_ended``, ``ended-by-host``)."""
         await self.signaling.end_meeting()
 
+    # ---- the camera's encoding level -------------------------------------------------------------------------
+
+    def set_video_quality(self, height: int) -> None:
+        """The preset (settings ``video_quality``) changed: a new ceiling for the camera's level."""
+        self.video_quality = height
+        self.quality.set_preset(height)
+        if isinstance(self.camera, SharedVideoEncoder) and self.options.adapt_video:
+            self.camera.level = self.quality.level
+
+    def _adapt_video(self, now: float) -> None:
+        """Observe the camera's encoding and the receivers' reports; hand the level chosen to the encoder."""
+        camera = self.camera
+        if not isinstance(camera, SharedVideoEncoder) or not self.options.adapt_video:
+            return
+        source = camera.latest_frame
+        if source is not None:  # a camera opened at fewer lines than the preset is the real ceiling
+            self.quality.set_preset(min(self.video_quality, source.height))
+        seen = (id(camera), camera.frames_encoded, camera.encode_seconds)
+        before, self._quality_seen = self._quality_seen, seen
+        encode_ms = None
+        if before is not None and before[0] == seen[0] and seen[1] > before[1]:
+            encode_ms = (seen[2] - before[2]) / (seen[1] - before[1]) * 1000
+        # Receivers' loss is known only while the RTCP figures are gathered (getStats costs a walk over every
+        # connection: the statistics view asks for it); the round trip is measured on every connection anyway.
+        losses, round_trips = [], []
+        for socket_id, peer in self.peers.items():
+            outbound = self.rtcp_figures(socket_id)[1]
+            if outbound.fraction_lost is not None:
+                losses.append(outbound.fraction_lost)
+            round_trip = peer.round_trips.get("video")
+            if round_trip is not None and round_trip.seconds is not None:
+                round_trips.append(round_trip.seconds)
+        observation = Observation(
+            at=now,
+            participants=len(self.participants) + 1,
+            encode_ms=encode_ms,
+            bitrate_bps=camera.estimated_bitrate,
+            loss_fraction=max(losses, default=None),
+            round_trip_s=max(round_trips, default=None),
+        )
+        camera.level = self.quality.decide(observation)
+
     # ---- health -----------------------------------------------------------------------------------------
 
     async def _watch(self) -> None:
@@ -843,6 +896,9 @@ class CallSession(MeetingHandler):
             now = time.monotonic()
             # Due a tick early rather than a tick late: on the half-second ticks, that is once a second.
             due = now - self._rtcp_at >= RTCP_INTERVAL_S - WATCH_INTERVAL_S / 2
+            if now - self._quality_at >= QUALITY_INTERVAL_S - WATCH_INTERVAL_S / 2:
+                self._quality_at = now
+                self._adapt_video(now)
             if now < self._rtcp_wanted_until and due and not self._rtcp_gathering:
                 self._rtcp_at, self._rtcp_gathering = now, True
                 self._tasks.spawn(self._gather_rtcp(), "rtcp-stats")

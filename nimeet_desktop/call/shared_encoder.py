@@ -22,6 +22,7 @@ from aiortc.codecs.vpx import number_of_threads
 from av.stream import Stream
 
 from nimeet_desktop.call.fanout import Subscription
+from nimeet_desktop.call.quality_policy import Level
 from nimeet_desktop.call.source_feed import SourceFeed
 from nimeet_desktop.media.base import VIDEO_TIME_BASE, VideoSource
 from nimeet_desktop.thread_names import named_executor
@@ -42,6 +43,17 @@ BITRATE_CHANGE_RATIO = 0.2
 BITRATE_CHANGE_MIN_INTERVAL_S = 2.0
 # Packets a slow peer may have queued before it skips to the next keyframe (about 1 s at 30 fps).
 SUBSCRIBER_QUEUE = 30
+# A frame is kept for a lower frame rate when at least this share of the level's interval passed since the last one
+# kept: a camera's timestamps jitter by a few ms, and a 30 fps level must keep every frame of a 30 fps camera.
+FRAME_INTERVAL_SLACK = 0.75
+
+
+def scaled_size(width: int, height: int, level: Level | None) -> tuple[int, int]:
+    """The size a ``width`` x ``height`` source is encoded at for ``level``: its height at most the level's, the
+    aspect ratio kept, both even (yuv420p halves them); never larger than the source."""
+    if level is None or height <= level.height:
+        return width, height
+    return max(2, round(width * level.height / height / 2) * 2), level.height & ~1
 
 
 class Vp8PacketEncoder:
@@ -55,6 +67,8 @@ class Vp8PacketEncoder:
         self.bitrate = DEFAULT_BITRATE
 
     def encode(self, frame: av.VideoFrame, keyframe: bool) -> list[EncodedPacket]:
+        """Encode ``frame`` at its own size; a size other than the last one reopens libvpx (its first frame is then
+        a keyframe, which the receivers' decoders take as the new size: no renegotiation)."""
         codec = self._codec
         if codec is not None and (
             frame.width != codec.width or frame.height != codec.height or self.bitrate != codec.bit_rate
@@ -102,8 +116,15 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
     It also keeps the newest source frame for the local preview, encoding or not.
     """
 
-    def __init__(self, source: VideoSource, on_ended: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, source: VideoSource, on_ended: Callable[[str], None] | None = None, level: Level | None = None
+    ) -> None:
         super().__init__(source, SUBSCRIBER_QUEUE, on_ended)
+        # The level the quality policy chose (``quality_policy.py``): frames are scaled down to its height and thinned
+        # to its frame rate before encoding. None: every frame as the source gives it (the screen share).
+        self.level = level
+        self._last_kept_s: float | None = None
+        self.encode_seconds = 0.0  # scale + encode wall time, all frames encoded: the policy's measure of CPU load
         self._encoder = Vp8PacketEncoder()
         # One thread: libvpx's context is not thread-safe, and frames must not be shared across encoders.
         self._executor = named_executor("vp8-encoder", "vp8-encoder", max_workers=1)
@@ -130,6 +151,11 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
         """The rate the encoder targets now, in bit/s."""
         return self._encoder.bitrate
 
+    @property
+    def estimated_bitrate(self) -> int | None:
+        """The lowest receiver estimate (REMB) in bit/s; None before any came."""
+        return min(self._estimates.values(), default=None)
+
     def report_bitrate(self, key: int, bitrate: int) -> None:
         """One peer's receiver estimate (REMB); the encoder follows the lowest."""
         self._estimates[key] = bitrate
@@ -150,16 +176,40 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
             self._encoder.bitrate = target  # read by the encoder thread at the next frame
             self._last_rate_change = now
 
+    def _thinned(self, frame: av.VideoFrame) -> bool:
+        """Whether the level's frame rate leaves this frame out (judged on the frame's own timestamps)."""
+        level = self.level
+        if level is None or frame.pts is None or frame.time_base is None:
+            return False
+        at = float(frame.pts * frame.time_base)
+        if self._last_kept_s is not None and 0 <= at - self._last_kept_s < FRAME_INTERVAL_SLACK / level.fps:
+            return True
+        self._last_kept_s = at
+        return False
+
+    def _scale_and_encode(
+        self, frame: av.VideoFrame, size: tuple[int, int], keyframe: bool
+    ) -> tuple[list[EncodedPacket], float]:
+        """On the encoder's thread: the packets and the seconds it took (swscale's AREA is the cheap, alias-free
+        way down: about 0.3 ms for 720p to 360p here)."""
+        started = time.perf_counter()
+        if size != (frame.width, frame.height):
+            frame = frame.reformat(width=size[0], height=size[1], format="yuv420p", interpolation="AREA")
+        packets = self._encoder.encode(frame, keyframe)
+        return packets, time.perf_counter() - started
+
     async def _handle(self, frame: object) -> None:
         assert isinstance(frame, av.VideoFrame)
         self.latest_frame = frame
-        if not self.subscriber_count:
+        if not self.subscriber_count or self._thinned(frame):
             return
         keyframe, self._keyframe_requested = self._keyframe_requested, False
+        size = scaled_size(frame.width, frame.height, self.level)
         loop = asyncio.get_running_loop()
-        packets = await loop.run_in_executor(self._executor, self._encoder.encode, frame, keyframe)
+        packets, seconds = await loop.run_in_executor(self._executor, self._scale_and_encode, frame, size, keyframe)
+        self.encode_seconds += seconds
         self.frames_encoded += 1
-        self.encoded_size = (frame.width, frame.height)
+        self.encoded_size = size
         self.keyframes_forced += keyframe
         self.last_encoded_at = time.monotonic()
         if self.first_encoded_at is None:

@@ -13,7 +13,14 @@ from nimeet_desktop.call.options import EngineOptions
 from tests.call.test_bots import bot, finish
 from tests.support.server import ServerProcess
 
-HIDDEN = ("--per-sender-encoding", "--stock-jitter-buffer", "--latency-samples", "--sender-stats")
+HIDDEN = (
+    "--per-sender-encoding",
+    "--stock-jitter-buffer",
+    "--latency-samples",
+    "--sender-stats",
+    "--fixed-video",
+    "--quality-stats",
+)
 
 
 def test_the_switches_map_to_engine_options_and_stay_out_of_help() -> None:
@@ -21,6 +28,8 @@ def test_the_switches_map_to_engine_options_and_stay_out_of_help() -> None:
     assert bot_bench.engine_options(parser.parse_args(["--create"])) == EngineOptions()
     args = parser.parse_args(["--create", "--per-sender-encoding", "--stock-jitter-buffer"])
     assert bot_bench.engine_options(args) == EngineOptions(encode_once=False, marker_jitter_buffer=False)
+    fixed = parser.parse_args(["--create", "--fixed-video"])
+    assert bot_bench.engine_options(fixed) == EngineOptions(adapt_video=False)
     assert not any(option in parser.format_help() for option in HIDDEN)
 
 

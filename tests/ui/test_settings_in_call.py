@@ -19,6 +19,7 @@ from nimeet_desktop.media.audio_output import SILENCE_DBFS, audio_frame, rms_dbf
 from nimeet_desktop.media.base import AUDIO_SAMPLE_RATE, AUDIO_SAMPLES_PER_FRAME, AudioSource, FramePacer
 from nimeet_desktop.media.device_watch import DeviceKind
 from nimeet_desktop.media.provider import SyntheticMediaProvider
+from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui import i18n
 from nimeet_desktop.ui.settings.feeds import CallDevices
 from nimeet_desktop.ui.toast import ToastKind
@@ -75,6 +76,10 @@ def english(qapp: QApplication) -> Iterator[None]:
 def test_settings_volume_hint_and_language_in_a_call(qtbot: QtBot, app: AppHarness) -> None:
     provider = TalkingProvider()
     app.provider = provider
+    # Stored before the app starts: the call must be built with it (the synthetic camera keeps its own small size).
+    SettingsStore(app.config_dir).save(
+        Settings(server_url=app.server.url, start_local_server=False, video_quality=1080)
+    )
     app.run(with_bots(app, qtbot, lambda a, b, q: in_a_call(a, b, q, provider.microphone)), timeout=150)
 
 
@@ -96,6 +101,10 @@ async def in_a_call(app: AppHarness, bots: Bots, qtbot: QtBot, microphone: Heari
     assert settings_window.server.in_call_note.isVisibleTo(settings_window.server)
     window.change_server()
     assert window.current is view, "the server changed in the middle of a call"
+
+    # The video quality: the call is built with the settings' preset, the ceiling of its camera's encoding level.
+    assert window.context.settings.video_quality == 1080  # as stored before the app started
+    assert await call.read_engine(lambda c: c.session.video_quality) == 1080
 
     # A tile's volume: the slider in its menu sets that person's gain in the call's mixer.
     (bot,) = await bots.join(view.room_id, 1)
@@ -158,6 +167,12 @@ async def in_a_call(app: AppHarness, bots: Bots, qtbot: QtBot, microphone: Heari
         what="the camera reopened at 360 lines",
     )
     assert app.provider.video_height == 360
+    # ... and the lower preset is the encoding level's ceiling at once.
+    await engine_until(
+        call,
+        lambda c: c.session.video_quality == 360 and c.session.quality.level.height == 360,
+        what="the 360p preset in the engine",
+    )
     switched: list[tuple[str, str | None]] = []
     original_switch = call.switch
 

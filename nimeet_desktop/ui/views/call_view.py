@@ -269,6 +269,7 @@ class CallView(QWidget):
                 auto_gain_control=settings.auto_gain_control,
                 high_pass_filter=settings.high_pass_filter,
             ),
+            video_quality=settings.video_quality,
         )
         call.participant_joined.connect(self._joined)
         call.participant_left.connect(self._left)
