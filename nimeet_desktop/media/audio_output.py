@@ -159,6 +159,11 @@ class _JitterBuffer:
         return out
 
 
+# Shared with the recording's mix (media/recording/audio_mix.py), which queues and converts remote audio the same way.
+JitterBuffer = _JitterBuffer
+ToMono48k = _ToMono48k
+
+
 @dataclass(frozen=True, slots=True)
 class ParticipantAudioStats:
     frames_received: int
