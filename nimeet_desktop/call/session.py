@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Literal
 
+import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from nimeet_desktop.call import ice
@@ -141,6 +142,9 @@ class CallSession(MeetingHandler):
         # The leave that follows a call the server ended, held here: a task nobody refers to may be collected.
         self._ending: asyncio.Task[None] | None = None
         self.participants: dict[str, RemoteParticipant] = {}
+        # Called on the loop with each decoded remote audio frame the session receives itself (no ``audio_sink``):
+        # a recording's mix (call/recording.py).
+        self.remote_audio_taps: list[Callable[[str, av.AudioFrame], None]] = []
         self.peers: dict[str, Peer] = {}
         self.camera: VideoFeed | None = None
         self.screen: VideoFeed | None = None
@@ -582,6 +586,8 @@ class CallSession(MeetingHandler):
                 self.observer.on_video_frame(remote)
             else:
                 remote.on_audio_frame()
+                for tap in self.remote_audio_taps:
+                    tap(socket_id, frame)  # type: ignore[arg-type]
 
     # ---- SignalingHandler -------------------------------------------------------------------------------
 
