@@ -39,7 +39,8 @@ def read(path: str) -> Recorded:
         video = container.streams.video[0]
         audio = container.streams.audio[0]
         names = (container.format.name, video.codec_context.name, audio.codec_context.name)
-        rate = video.average_rate
+        # The stream's declared rate (r_frame_rate): a fragmented MP4's average_rate is frames over duration.
+        rate = video.base_rate or video.average_rate
         times: list[float] = []
         lumas: list[NDArray[np.uint8]] = []
         chunks: list[NDArray[np.float64]] = []
@@ -69,9 +70,12 @@ def read(path: str) -> Recorded:
 
 
 def tone_prominence_db(samples: NDArray[np.float64], rate: int, hz: float) -> float:
-    """How far the spectrum's peak within ±5 Hz of ``hz`` stands above the spectrum's median, in dB."""
+    """How far the spectrum's peak within ±5 Hz of ``hz`` stands above the median of the voice band (100 Hz–4 kHz),
+    in dB. The band, not the whole spectrum: a codec leaves the top of the spectrum empty, and a median taken there
+    measures nothing."""
     window = np.hanning(samples.size)
     spectrum = np.abs(np.fft.rfft(samples * window)) + 1e-12
     freqs = np.fft.rfftfreq(samples.size, 1 / rate)
     near = (freqs > hz - 5) & (freqs < hz + 5)
-    return float(20 * np.log10(spectrum[near].max() / np.median(spectrum)))
+    band = (freqs > 100) & (freqs < 4000)
+    return float(20 * np.log10(spectrum[near].max() / np.median(spectrum[band])))
