@@ -54,7 +54,7 @@ async def test_a_bot_records_the_call_it_receives(call_server: ServerProcess, tm
     # The call's rate: 30 fps nominal; composing and encoding a 720p picture each tick kept up with it (a tick the
     # thread is late for is skipped, so a loaded machine shows here as a lower measured rate).
     assert got.nominal_fps is not None and abs(got.nominal_fps - 30) < 1
-    assert got.measured_fps >= 25, got.measured_fps
+    assert got.measured_fps >= 24, got.measured_fps  # 29.7 measured; 80 % of the rate, for a machine under load
     # Both voices: the other bot's tone (received, decoded) and this bot's own (its microphone as sent), each far
     # above the voice band's floor over the last 2.5 s (the peer connection is up by then). Measured: both ~80 dB
     # above it, against ~20 dB at 700 Hz, which nobody sent; without the remote audio tapped, 440 Hz reads ~23 dB.
