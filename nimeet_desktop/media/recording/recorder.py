@@ -126,6 +126,19 @@ class Recorder:
         """The container and codecs, once the file is open."""
         return None if self._file is None else self._file.format
 
+    def cpu_time_s(self) -> float | None:
+        """CPU time the recorder's thread has used (composition, mix, encoding, writing: the encoders run on it, one
+        thread each); None when it is not running or the system has no per-thread clock."""
+        thread = self._thread
+        if thread is None or thread.ident is None or not thread.is_alive():
+            return None
+        if not hasattr(time, "pthread_getcpuclockid"):  # not on Windows
+            return None
+        try:
+            return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+        except OSError:  # the thread ended meanwhile
+            return None
+
     def elapsed_s(self) -> float:
         """Recorded time so far (pauses left out)."""
         with self._lock:
