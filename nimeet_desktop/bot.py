@@ -311,7 +311,7 @@ async def _call(
 
     stats = asyncio.create_task(bot_bench.print_sender_stats(session)) if args.sender_stats else None
     in_room = await meeting.wait_for_room(stop)  # at once, unless the room has a lobby
-    recording = bot_recording.BotRecording.start(args, session) if in_room else None
+    recording = bot_recording.BotRecording.start(args, session, audio.mixer) if in_room else None
     if in_room:
         actions = asyncio.create_task(meeting.act())
         ends = [asyncio.ensure_future(event.wait()) for event in (stop, meeting.call_ended)]

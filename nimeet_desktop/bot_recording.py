@@ -15,6 +15,7 @@ from typing import Any
 
 from nimeet_desktop.call.recording import CallRecording
 from nimeet_desktop.call.session import CallSession
+from nimeet_desktop.media.audio_output import AudioMixer
 from nimeet_desktop.media.recording.container import format_for
 from nimeet_desktop.media.recording.recorder import RecordingError, RecordingResult
 
@@ -31,10 +32,12 @@ class BotRecording:
         self.error = error
 
     @classmethod
-    def start(cls, args: argparse.Namespace, session: CallSession) -> BotRecording | None:
+    def start(cls, args: argparse.Namespace, session: CallSession, mixer: AudioMixer | None) -> BotRecording | None:
+        """``mixer``: the simulated room's, which reads the remote tracks in the room modes."""
         if args.record is None:
             return None
-        recording = CallRecording(session, Path(args.record), fps=round(args.fps), on_stopped=_tell_stopped)
+        path = Path(args.record)
+        recording = CallRecording(session, path, fps=round(args.fps), on_stopped=_tell_stopped, mixer=mixer)
         error = recording.start()
         if error is not None:
             print(f"nimeet-bot: {error}", file=sys.stderr)

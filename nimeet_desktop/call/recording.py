@@ -3,8 +3,9 @@
 The picture is what the call shows, from decoded frames: every remote participant's frame as their tile paces it
 (``Playout``; no copy, the frame object is shared) and our own camera's newest frame, in the call's grid order (us
 first, then the others as they joined); a shared screen (ours or someone's) is featured with the cameras beside it.
-What is heard is every remote participant's decoded audio (tapped where the session receives it) and our microphone
-as it is sent (after processing; silence while muted).
+What is heard is every remote participant's decoded audio (tapped where the session receives it, or in the speaker
+mixer when the session hands the tracks to one, as the desktop app does) and our microphone as it is sent (after
+processing; silence while muted). Each participant is recorded as they sent it, whatever volume the user gave them.
 
 Start, pause, resume and stop run on the event loop; the recorder's thread does the work. Stop blocks while the
 encoders drain, so ``stop`` hands it to a worker thread. A recording that stops by itself (the disk full) is told to
@@ -22,6 +23,7 @@ import av
 
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast
 from nimeet_desktop.call.session import CallSession
+from nimeet_desktop.media.audio_output import AudioMixer, Samples
 from nimeet_desktop.media.recording.audio_mix import RecordingMix
 from nimeet_desktop.media.recording.compose import TileFrame
 from nimeet_desktop.media.recording.recorder import (
@@ -49,8 +51,12 @@ class CallRecording:
         size: tuple[int, int] = DEFAULT_SIZE,
         fps: int = DEFAULT_FPS,
         on_stopped: Callable[[RecordingResult], None] | None = None,
+        mixer: AudioMixer | None = None,
     ) -> None:
+        """``mixer``: the speaker mixer the session hands remote audio to (its ``audio_sink``, as ``DesktopCall``
+        does), whose decoded blocks are then tapped; without one, the session's own receivers are."""
         self.session = session
+        self._mixer = mixer
         self.mix = RecordingMix()
         self._on_stopped = on_stopped
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -69,6 +75,8 @@ class CallRecording:
         if error is not None:
             return error
         self.session.remote_audio_taps.append(self._remote_audio)
+        if self._mixer is not None:
+            self._mixer.sample_taps.append(self._mixed_audio)
         self._tap_microphone()
         self._retap = self._loop.create_task(self._keep_microphone_tapped(), name="recording-retap")
         return None
@@ -88,6 +96,10 @@ class CallRecording:
     def _remote_audio(self, socket_id: str, frame: av.AudioFrame) -> None:
         if self.recorder.state is RecordingState.RECORDING:
             self.mix.push_frame(socket_id, frame)
+
+    def _mixed_audio(self, socket_id: str, samples: Samples) -> None:
+        if self.recorder.state is RecordingState.RECORDING:
+            self.mix.push(socket_id, samples)
 
     def _microphone(self, frame: av.AudioFrame) -> None:
         if self.recorder.state is RecordingState.RECORDING:
@@ -113,6 +125,9 @@ class CallRecording:
     def _untap(self) -> None:
         with contextlib.suppress(ValueError):
             self.session.remote_audio_taps.remove(self._remote_audio)
+        if self._mixer is not None:
+            with contextlib.suppress(ValueError):
+                self._mixer.sample_taps.remove(self._mixed_audio)
         if self._tapped is not None:
             with contextlib.suppress(ValueError):
                 self._tapped.sent_taps.remove(self._microphone)
