@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from nimeet_desktop.bot import main as bot_main
 from tests.call.test_bots import bot, finish
 from tests.support import recorded
 from tests.support.server import ServerProcess
@@ -67,3 +69,10 @@ async def test_a_bot_records_the_call_it_receives(call_server: ServerProcess, tm
     assert got.middle_frame is not None
     left, right = got.middle_frame[200:520, 40:600], got.middle_frame[200:520, 680:1240]
     assert float(np.std(left)) > 10 and float(np.std(right)) > 10
+
+
+def test_record_refuses_a_container_it_cannot_write(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        bot_main(["--create", "--record", "call.avi"])
+    assert exit_info.value.code == 2
+    assert "a recording is saved as .mp4, .webm, .mkv, not .avi" in capsys.readouterr().err

@@ -118,8 +118,8 @@ def test_recording_with_a_pause_plays_back_with_the_recorded_time(tmp_path: Path
     assert abs(result.duration_s - expected) < 0.02, (result.duration_s, expected)
     assert result.duration_s < stopped - started - 0.45  # the pause is left out
     got = recorded.read(str(result.path))
-    expected = {".mp4": ("h264", "aac"), ".webm": ("vp8", "opus"), ".mkv": ("h264", "aac")}[extension]
-    assert (got.video_codec, got.audio_codec) == expected
+    codecs = {".mp4": ("h264", "aac"), ".webm": ("vp8", "opus"), ".mkv": ("h264", "aac")}[extension]
+    assert (got.video_codec, got.audio_codec) == codecs
     # One frame interval (33 ms) either way, plus the audio encoder's priming/padding (AAC: 1024 samples, 21 ms).
     assert abs(got.video_span_s - result.duration_s) <= 0.05, (got.video_span_s, result.duration_s)
     assert abs(got.audio_s - result.duration_s) <= 0.08, (got.audio_s, result.duration_s)
