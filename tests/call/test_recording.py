@@ -14,6 +14,7 @@ from nimeet_desktop.bot import main as bot_main
 from tests.call.test_bots import bot, finish
 from tests.support import recorded
 from tests.support.server import ServerProcess
+from tests.support.small_disk import small_disk
 
 REMOTE_HZ, OWN_HZ = 440.0, 1000.0
 
@@ -76,3 +77,30 @@ def test_record_refuses_a_container_it_cannot_write(capsys: pytest.CaptureFixtur
         bot_main(["--create", "--record", "call.avi"])
     assert exit_info.value.code == 2
     assert "a recording is saved as .mp4, .webm, .mkv, not .avi" in capsys.readouterr().err
+
+
+async def test_a_bot_whose_disk_fills_up_stops_recording_says_why_and_keeps_the_file(
+    call_server: ServerProcess, tmp_path: Path
+) -> None:
+    with small_disk(tmp_path / "small-disk", "128k") as folder:
+        path = folder / "call.mkv"
+        recording = bot(
+            call_server,
+            "--create",
+            "--resolution",
+            "320x240",
+            "--duration",
+            "3",
+            "--record",
+            str(path),
+            "--json",
+            str(tmp_path / "report.json"),
+        )
+        _, err = await asyncio.to_thread(recording.communicate, timeout=60)
+        assert recording.returncode == 1, err
+        assert "the disk is full; the part recorded so far is kept" in err
+        report = json.loads((tmp_path / "report.json").read_text())["recording"]
+        assert report["error"]["kind"] == "disk-full"
+        assert report["durationS"] < 2.5  # it stopped early, by itself (128 KiB hold about a second)
+        got = recorded.read(str(path))
+        assert got.video_frames >= 1

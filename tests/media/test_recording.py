@@ -23,6 +23,7 @@ from nimeet_desktop.media.recording.compose import BACKGROUND_Y, Compositor, Til
 from nimeet_desktop.media.recording.layout import Rect, featured, grid
 from nimeet_desktop.media.recording.recorder import Recorder, RecordingResult, RecordingState
 from tests.support import recorded
+from tests.support import small_disk as disk
 
 TONE_HZ = 523.0
 WIDTH, HEIGHT = 640, 360
@@ -158,16 +159,9 @@ def test_a_recording_killed_midway_still_plays(tmp_path: Path, extension: str) -
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 512 KiB filesystem (tmpfs; mounting needs root, which CI and this machine have)."""
-    mount_point = tmp_path / "small-disk"
-    mount_point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
-    try:
+    """A real 512 KiB filesystem."""
+    with disk.small_disk(tmp_path / "small-disk", "512k") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def test_a_full_disk_stops_the_recording_with_a_reason_and_keeps_the_part_written(small_disk: Path) -> None:
