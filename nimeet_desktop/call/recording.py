@@ -60,7 +60,7 @@ class CallRecording:
         self.mix = RecordingMix()
         self._on_stopped = on_stopped
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.recorder = Recorder(path, self._picture, self.mix, size=size, fps=fps, on_stopped=self._stopped_by_itself)
+        self.recorder = Recorder(path, self.picture, self.mix, size=size, fps=fps, on_stopped=self._stopped_by_itself)
         self._tapped: AudioBroadcast | None = None
         self._retap: asyncio.Task[None] | None = None
 
@@ -150,7 +150,7 @@ class CallRecording:
 
     # ---- the picture (the recorder's thread) -------------------------------------------------------------------
 
-    def _picture(self) -> Picture:
+    def picture(self) -> Picture:
         """What the call shows now. Read from the recorder's thread: ``list()`` of the session's dict is one step
         under the GIL, and a frame, once handed over, is never changed."""
         session = self.session

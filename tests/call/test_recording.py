@@ -7,10 +7,15 @@ import asyncio
 import json
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
 from nimeet_desktop.bot import main as bot_main
+from nimeet_desktop.call.recording import CallRecording
+from nimeet_desktop.call.remote import RemoteParticipant
+from nimeet_desktop.call.session import CallSession
+from signaling_server.protocol import MediaState, Participant
 from tests.call.test_bots import bot, finish
 from tests.support import recorded
 from tests.support.server import ServerProcess
@@ -104,3 +109,31 @@ async def test_a_bot_whose_disk_fills_up_stops_recording_says_why_and_keeps_the_
         assert report["durationS"] < 2.5  # it stopped early, by itself (128 KiB hold about a second)
         got = recorded.read(str(path))
         assert got.video_frames >= 1
+
+
+async def test_the_recorded_picture_is_the_grid_and_a_shared_screen_is_featured(tmp_path: Path) -> None:
+    """What ``CallRecording`` composes from a session's participants (no network: the session is never joined)."""
+    session = CallSession("http://127.0.0.1:9", "token", [])
+    recording = CallRecording(session, tmp_path / "never-started.mp4")
+
+    def join(socket_id: str, *, camera: bool, screen: bool) -> RemoteParticipant:
+        wire = Participant(
+            socket_id=socket_id,
+            user_id=f"user-{socket_id}",
+            username=socket_id,
+            media_state=MediaState(camera=camera, microphone=True, screen=screen),
+        )
+        remote = session.participants[socket_id] = RemoteParticipant.from_wire(wire, 0.0)
+        remote.playout.push(av.VideoFrame(320, 240, "yuv420p"))
+        return remote
+
+    join("a", camera=True, screen=False)
+    join("b", camera=False, screen=False)
+    tiles, screen = recording.picture()
+    # Us (no camera: an empty tile), then everyone in the order they came; b's camera is off: no frame shown.
+    assert [(t.key, t.frame is not None) for t in tiles] == [("self", False), ("a", True), ("b", False)]
+    assert screen is None
+    join("c", camera=False, screen=True)
+    tiles, screen = recording.picture()
+    assert screen is not None and screen.key == "c" and screen.frame is not None
+    assert [t.key for t in tiles] == ["self", "a", "b"]
