@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from nimeet_desktop import bot_audio, bot_bench, bot_meeting
+from nimeet_desktop import bot_audio, bot_bench, bot_meeting, bot_recording
 from nimeet_desktop.call import engine_loop, ice
 from nimeet_desktop.call.errors import CallError, CallErrorKind
 from nimeet_desktop.call.meeting import EndReason, MeetingSnapshot
@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="gather ICE host candidates on this address only (repeatable; env NIMEET_ICE_HOSTS, comma-separated)",
     )
     p.add_argument("--log-level", default="WARNING", help="stderr log level (default %(default)s)")
+    p.add_argument(
+        "--record",
+        metavar="FILE",
+        help="record what the bot receives (the grid, everyone heard) into FILE: .mp4, .webm or .mkv",
+    )
     bot_meeting.add_arguments(p)
     bot_bench.add_arguments(p)
     return p
@@ -307,6 +312,7 @@ async def _call(
     stats = asyncio.create_task(bot_bench.print_sender_stats(session)) if args.sender_stats else None
     quality = asyncio.create_task(bot_bench.print_quality_stats(session)) if args.quality_stats else None
     in_room = await meeting.wait_for_room(stop)  # at once, unless the room has a lobby
+    recording = bot_recording.BotRecording.start(args, session, audio.mixer) if in_room else None
     if in_room:
         actions = asyncio.create_task(meeting.act())
         ends = [asyncio.ensure_future(event.wait()) for event in (stop, meeting.call_ended)]
@@ -319,6 +325,8 @@ async def _call(
         await meeting.finish()
     report = build_report(session, observer, args.server, username, time.monotonic() - started)
     report["audioProcessing"] = audio.report(session.audio)
+    if recording is not None:
+        report["recording"] = await recording.stop()
     if args.latency_samples:
         bot_bench.add_latency_samples(report["peers"], observer.seen)
     for task in (stats, quality):
@@ -329,6 +337,8 @@ async def _call(
     write_report(report, args.json)
     if meeting.ended is not None:
         return 3
+    if recording is not None and recording.failed:
+        return 1
     if not in_room and meeting.lobby is not None and meeting.lobby["outcome"] == "timed-out":
         return 1
     delivering = [p for p in report["peers"] if p["video"]["frames"] or p["audio"]["framesPerS"]]
@@ -354,6 +364,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         parse_resolution(args.resolution)
         bot_audio.processing_config(args)
         bot_meeting.check_arguments(args)
+        bot_recording.check_arguments(args)
         args.password = resolve_password(args)
     except ValueError as exc:
         build_parser().error(str(exc))

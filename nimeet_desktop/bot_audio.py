@@ -42,6 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "over pink noise); room-sim-talk: the same with a near-end talker (the tone, 1 s on, 1 s off)",
     )
     parser.add_argument(
+        "--tone-hz",
+        type=float,
+        default=440.0,
+        help="frequency of --audio synthetic's tone (default %(default)s): bots with different tones are told apart "
+        "in a recording",
+    )
+    parser.add_argument(
         "--no-audio-processing",
         action="store_true",
         help="send the microphone (or the room) unprocessed: no echo cancellation, noise suppression, gain control",
@@ -88,6 +95,7 @@ class BotAudio:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.mode: str = args.audio
+        self.tone_hz: float = args.tone_hz
         config = processing_config(args)
         processed = self.mode in (*ROOM_MODES, "mic")
         self.processor = AudioProcessor(config) if processed else None
@@ -103,7 +111,7 @@ class BotAudio:
 
     def microphone(self) -> AudioSource | None:
         if self.mode == "synthetic":
-            return SyntheticAudio()
+            return SyntheticAudio(self.tone_hz)
         if self.mode == "voice":
             return SyntheticVoice()
         if self.mode == "mic":

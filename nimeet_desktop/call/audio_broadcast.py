@@ -54,6 +54,9 @@ class AudioBroadcast(SourceFeed[EncodedAudio]):
         self.on_processed: Callable[[int, Samples], None] | None = None
         """Called on the loop with each block's pts and processed samples (before muting): the room simulator's
         echo figures."""
+        self.sent_taps: list[Callable[[av.AudioFrame], None]] = []
+        """Called on the loop with each block as it is sent (processed; silence while muted): a recording hears our
+        microphone as the others do."""
         self.added_latency_s: deque[float] = deque(maxlen=ADDED_LATENCY_SAMPLES)
         """Per processed block: from handing it to the worker to having it back on the loop (both hops and the Opus
         encoding included)."""
@@ -81,7 +84,7 @@ class AudioBroadcast(SourceFeed[EncodedAudio]):
         delay_s = self._capture_delay_s() if process else 0.0
         encoder = self._encoder
 
-        def work() -> tuple[NDArray[Any], list[EncodedAudio], float]:
+        def work() -> tuple[NDArray[Any], av.AudioFrame, list[EncodedAudio], float]:
             # Processing and encoding in one hop: the block crosses to this thread and back once.
             processed: NDArray[Any] = raw
             if process:
@@ -94,9 +97,9 @@ class AudioBroadcast(SourceFeed[EncodedAudio]):
                 out = audio_frame(processed, pts)
             else:
                 out = frame
-            return processed, encoder.encode(out), done_at
+            return processed, out, encoder.encode(out), done_at
 
-        processed, packets, done_at = await asyncio.get_running_loop().run_in_executor(self._worker, work)
+        processed, sent, packets, done_at = await asyncio.get_running_loop().run_in_executor(self._worker, work)
         if process:
             self.worker_latency_s.append(done_at - started)
             self.added_latency_s.append(time.perf_counter() - started)
@@ -104,6 +107,8 @@ class AudioBroadcast(SourceFeed[EncodedAudio]):
         if self.on_processed is not None:
             self.on_processed(pts, processed)
         self.level_dbfs = SILENCE_DBFS if muted else self.speech_level_dbfs
+        for tap in self.sent_taps:
+            tap(sent)
         for packet in packets:
             self.publish(packet)
 

@@ -147,6 +147,9 @@ class CallSession(MeetingHandler):
         # The leave that follows a call the server ended, held here: a task nobody refers to may be collected.
         self._ending: asyncio.Task[None] | None = None
         self.participants: dict[str, RemoteParticipant] = {}
+        # Called on the loop with each decoded remote audio frame the session receives itself (no ``audio_sink``):
+        # a recording's mix (call/recording.py).
+        self.remote_audio_taps: list[Callable[[str, av.AudioFrame], None]] = []
         self.peers: dict[str, Peer] = {}
         self.camera: VideoFeed | None = None
         self.screen: VideoFeed | None = None
@@ -601,6 +604,8 @@ class CallSession(MeetingHandler):
                 self.observer.on_video_frame(remote)
             else:
                 remote.on_audio_frame()
+                for tap in self.remote_audio_taps:
+                    tap(socket_id, frame)  # type: ignore[arg-type]
 
     # ---- SignalingHandler -------------------------------------------------------------------------------
 

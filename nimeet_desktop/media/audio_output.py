@@ -159,6 +159,11 @@ class _JitterBuffer:
         return out
 
 
+# Shared with the recording's mix (media/recording/audio_mix.py), which queues and converts remote audio the same way.
+JitterBuffer = _JitterBuffer
+ToMono48k = _ToMono48k
+
+
 @dataclass(frozen=True, slots=True)
 class ParticipantAudioStats:
     frames_received: int
@@ -218,6 +223,9 @@ class AudioMixer:
         self._closed = False
         self.on_speaker_lost: Callable[[], None] | None = None
         """Told (on the loop) when the speaker stops by itself; the mix goes on without it meanwhile."""
+        self.sample_taps: list[Callable[[str, Samples], None]] = []
+        """Called on the loop with each participant's decoded block (48 kHz mono, before their volume), as it
+        arrives: a recording hears everyone as they sent it. The block is shared: a tap must not change it."""
         self.output_delay_s = 0.0
         """From pulling a block to its first sample leaving the speaker (the echo canceller's render delay): PortAudio's
         timing of each callback, else the stream's latency; 0 without a speaker."""
@@ -382,6 +390,8 @@ class AudioMixer:
                 participant.last_frame_at = time.monotonic()
                 with self._lock:
                     participant.buffer.push(samples)
+                for tap in self.sample_taps:
+                    tap(participant_id, samples)
         except MediaStreamError:
             logger.debug("audio of %s ended", participant_id)
         except Exception:
