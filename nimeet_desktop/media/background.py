@@ -37,8 +37,9 @@ Mask = NDArray[np.float32]
 MODEL_PATH = Path(__file__).resolve().parent.parent / "assets" / "models" / "selfie_segmentation_landscape.tflite"
 MODEL_WIDTH, MODEL_HEIGHT = 256, 144
 
-MAX_MASK_RATE_HZ = 15.0
-"""Masks per second at most: a person moves little in 66 ms, and each update costs a model run (4–15 ms)."""
+MAX_MASK_RATE_HZ = 10.0
+"""Masks per second at most (every third frame at 30 fps): a person moves little in 100 ms, and each update costs a
+model run (3 ms on LiteRT, 7–15 ms on OpenCV's DNN here) and the shrinking of a frame for it."""
 BLUR_DOWNSCALE = 8
 """The background is blurred at 1/8 of the frame's size and scaled back: a strong blur for a fraction of the cost."""
 BLUR_SIGMA = 2.5
@@ -93,6 +94,19 @@ def default_segmenter() -> Segmenter:
         return opencv_segmenter()
 
 
+def model_input(planes: tuple[Plane, Plane, Plane]) -> Plane:
+    """A frame's I420 planes at the model's size, RGB: shrink the planes first, convert the small picture."""
+    y, u, v = planes
+    small = np.concatenate(
+        [
+            _resize(y, MODEL_WIDTH, MODEL_HEIGHT, cv2.INTER_AREA).reshape(-1),
+            _resize(u, MODEL_WIDTH // 2, MODEL_HEIGHT // 2, cv2.INTER_AREA).reshape(-1),
+            _resize(v, MODEL_WIDTH // 2, MODEL_HEIGHT // 2, cv2.INTER_AREA).reshape(-1),
+        ]
+    ).reshape(MODEL_HEIGHT * 3 // 2, MODEL_WIDTH)
+    return np.asarray(cv2.cvtColor(small, cv2.COLOR_YUV2RGB_I420), dtype=np.uint8)
+
+
 def _lower_thread_priority() -> None:
     """Linux nices threads one by one; elsewhere the thread keeps the process's priority."""
     if sys.platform.startswith("linux"):
@@ -119,7 +133,7 @@ class MaskWorker:
         self._factory = segmenter_factory
         self._min_interval_s = 1.0 / max_rate_hz
         self._cond = threading.Condition()
-        self._pending: Plane | None = None
+        self._pending: tuple[Plane, Plane, Plane] | None = None
         self._mask: Mask | None = None
         self._version = 0
         self._last_ms = 0.0
@@ -135,11 +149,12 @@ class MaskWorker:
         with self._cond:
             return self._pending is None and not self._busy and time.monotonic() >= self._due
 
-    def submit(self, rgb: Plane) -> None:
+    def submit(self, planes: tuple[Plane, Plane, Plane]) -> None:
+        """A frame's I420 planes (Y, U, V) to segment next; they must not be written afterwards."""
         with self._cond:
             if self._stopped or self._failed:
                 return
-            self._pending = rgb
+            self._pending = planes
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="background-segmenter", daemon=True)
                 self._thread.start()
@@ -185,11 +200,11 @@ class MaskWorker:
                 self._cond.wait_for(lambda: self._pending is not None or self._stopped)
                 if self._stopped:
                     return
-                rgb, self._pending = self._pending, None
+                planes, self._pending = self._pending, None
                 self._busy = True
-            assert rgb is not None
+            assert planes is not None
             started = time.monotonic()
-            mask = segment(rgb)
+            mask = segment(model_input(planes))
             took = time.monotonic() - started
             with self._cond:
                 self._mask = mask
@@ -197,7 +212,9 @@ class MaskWorker:
                 self._last_ms = took * 1000
                 self._busy = False
                 # The rate cap: the next frame is wanted one interval after this one started.
-                self._due = started + self._min_interval_s
+                # (A tenth early: frames arrive on their own clock, and one a hair before the due time would
+                # otherwise wait a whole frame more.)
+                self._due = started + self._min_interval_s * 0.9
                 self._cond.notify_all()
 
 
@@ -262,8 +279,9 @@ class BackgroundEffect:
         chroma = yuv[height:].reshape(-1)
         u = chroma[: (height // 2) * (width // 2)].reshape(height // 2, width // 2)
         v = chroma[(height // 2) * (width // 2) :].reshape(height // 2, width // 2)
-        if self.worker.wants_frame():  # shrinking for the model costs too: only when it will run
-            self.worker.submit(self._model_input(y, u, v))
+        if self.worker.wants_frame():
+            # The planes as they are (this array is ours alone, never written): the model's thread shrinks them.
+            self.worker.submit((y, u, v))
         full, full_inv, half, half_inv = self._masks(width, height)
         if mode == "replace" and self._replacement is not None:
             backgrounds = self._replacement_for(width, height)
@@ -281,18 +299,6 @@ class BackgroundEffect:
         if frame.time_base is not None:
             result.time_base = frame.time_base
         return result
-
-    @staticmethod
-    def _model_input(y: Plane, u: Plane, v: Plane) -> Plane:
-        """The frame at the model's size, RGB: shrink the planes first, convert the small picture."""
-        small = np.concatenate(
-            [
-                _resize(y, MODEL_WIDTH, MODEL_HEIGHT, cv2.INTER_AREA).reshape(-1),
-                _resize(u, MODEL_WIDTH // 2, MODEL_HEIGHT // 2, cv2.INTER_AREA).reshape(-1),
-                _resize(v, MODEL_WIDTH // 2, MODEL_HEIGHT // 2, cv2.INTER_AREA).reshape(-1),
-            ]
-        ).reshape(MODEL_HEIGHT * 3 // 2, MODEL_WIDTH)
-        return np.asarray(cv2.cvtColor(small, cv2.COLOR_YUV2RGB_I420), dtype=np.uint8)
 
     def _masks(self, width: int, height: int) -> tuple[Plane, Plane, Plane, Plane]:
         """The newest mask feathered and upsampled to the luma and chroma sizes (and 1 − each, the background's
