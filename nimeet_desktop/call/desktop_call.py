@@ -108,15 +108,16 @@ class DesktopCall:
         """A camera for the call's feed (blocking: worker thread), through the background effect."""
         return self._with_background(self.provider.open_camera(device))
 
-    def set_background(self, mode: BackgroundMode, image: str | None = None) -> bool:
+    async def set_background(self, mode: BackgroundMode, image: str | None = None) -> bool:
         """Blur (``"blur"``), replace with the picture at ``image`` (``"replace"``), or neither (``"off"``), from
         the next camera frame on: sent and self view alike, nothing renegotiated. False if ``image`` cannot be read
-        (the background is then blurred instead)."""
-        readable = self._set_background_image(image)
+        (the background is then blurred instead). The picture is read in a worker thread."""
+        readable = await asyncio.to_thread(self._set_background_image, image)
         self.background.mode = mode
         return readable
 
     def _set_background_image(self, image: str | None) -> bool:
+        """Blocking (reads and decodes the picture): at construction, once, and from ``set_background``."""
         if image is None:
             self.background.set_replacement(None)
             return True

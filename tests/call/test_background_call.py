@@ -88,14 +88,14 @@ async def test_blur_switches_on_and_off_during_the_call(call_pair: tuple[Desktop
     sharp = background_detail(frames.latest)
     before = negotiation_state(call, receiver)
 
-    assert call.set_background("blur")
+    assert await call.set_background("blur")
     counted = frames.count
     await wait_until(lambda: background_detail(frames.latest) < sharp / 5, what="a blurred background received")
     feed = call.session.camera
     assert feed is not None
     assert background_detail(feed.latest_frame) < sharp / 5  # the self view shows what is sent
 
-    call.set_background("off")
+    await call.set_background("off")
     await wait_until(lambda: background_detail(frames.latest) > sharp / 2, what="the sharp background again")
     await asyncio.sleep(0.3)
     assert frames.count - counted > 10

@@ -265,6 +265,8 @@ class CallView(QWidget):
                 auto_gain_control=settings.auto_gain_control,
                 high_pass_filter=settings.high_pass_filter,
             ),
+            background=settings.background_mode,
+            background_image=settings.background_image,
         )
         call.participant_joined.connect(self._joined)
         call.participant_left.connect(self._left)
