@@ -11,7 +11,8 @@ Printed per case:
 - ``cpu ms/frame``: the process's CPU time over the run per frame, the model's thread included (so the model's cost
   amortised over the frames its masks serve);
 - ``masks/s`` and ``model ms``: how often the mask was updated and what one model run took;
-- ``fps out``: frames the effect delivered per second (30 when it keeps up).
+- ``fps out``: frames the effect delivered per second (30 when it keeps up);
+- ``blur reused %``: frames that reused the previous blurred background (what gives way after the mask rate).
 
 ``--load N`` runs N busy processes (pure Python loops, one per core asked) beside it: the artificial CPU pressure
 under which the mask rate should fall while ``fps out`` stays at 30.
@@ -65,7 +66,7 @@ def run_case(
         while time.monotonic() < warm_until:
             effect.apply(frame)
             time.sleep(1 / FPS)
-        updates0, cpu0 = effect.worker.stats.updates, time.process_time()
+        updates0, cpu0, reused0 = effect.worker.stats.updates, time.process_time(), effect.blurs_reused
         model_ms: list[float] = []
         times: list[float] = []
         started = time.monotonic()
@@ -84,6 +85,7 @@ def run_case(
             index += 1
         elapsed = time.monotonic() - started
         updates = effect.worker.stats.updates - updates0
+        reused = effect.blurs_reused - reused0
         cpu = time.process_time() - cpu0
     finally:
         effect.close()
@@ -94,6 +96,7 @@ def run_case(
         "masks": updates / elapsed,
         "model": statistics.median(model_ms),
         "fps": len(times) / elapsed,
+        "reused": 100 * reused / len(times),
     }
 
 
@@ -145,7 +148,7 @@ def main() -> None:
         )
         print(
             f"{'runtime':8} {'mode':8} {'frame ms mean':>14} {'p95':>6} {'cpu ms/frame':>13} {'masks/s':>8} "
-            f"{'model ms':>9} {'fps out':>8}"
+            f"{'model ms':>9} {'fps out':>8} {'blur reused %':>14}"
         )
         for runtime in args.runtime or sorted(RUNTIMES):
             modes: tuple[Mode, ...] = ("blur", "replace")
@@ -153,7 +156,7 @@ def main() -> None:
                 r = run_case(runtime, mode, args.seconds, frame, replacement)
                 print(
                     f"{runtime:8} {mode:8} {r['mean']:14.2f} {r['p95']:6.2f} {r['cpu']:13.2f} {r['masks']:8.1f} "
-                    f"{r['model']:9.2f} {r['fps']:8.1f}"
+                    f"{r['model']:9.2f} {r['fps']:8.1f} {r['reused']:14.0f}"
                 )
     finally:
         stop.set()

@@ -46,6 +46,11 @@ BLUR_SIGMA = 2.5
 """Gaussian sigma at that reduced size (≈ 20 px at full size)."""
 FEATHER_SIGMA = 1.2
 """Edge smoothing of the mask, in model pixels (≈ 6 px at 720p): hides the model's blocky edge without a halo."""
+PRESSURE_MS = 6.0
+"""When compositing a frame has lately taken longer than this (a smoothed wall time: the CPU is short), the blurred
+background is reused for BLUR_REUSE_FRAMES frames before it is blurred again: the second thing given up, after mask
+updates, and still not the frame rate."""
+BLUR_REUSE_FRAMES = 2
 MASK_LOW, MASK_HIGH = 0.3, 0.7
 """Person probabilities below MASK_LOW count as background, above MASK_HIGH as person, linear between."""
 SEGMENTER_NICENESS = 10
@@ -250,8 +255,20 @@ class BackgroundEffect:
     """What a camera frame goes through: ``mode`` and ``replacement`` may change at any time (from any thread);
     the next frame follows. ``apply`` is called on one worker thread at a time (it is not re-entrant)."""
 
-    def __init__(self, mode: Mode = "off", replacement: Plane | None = None, worker: MaskWorker | None = None) -> None:
+    def __init__(
+        self,
+        mode: Mode = "off",
+        replacement: Plane | None = None,
+        worker: MaskWorker | None = None,
+        pressure_ms: float = PRESSURE_MS,
+    ) -> None:
         self.mode: Mode = mode
+        self._pressure_ms = pressure_ms
+        self._cost_ms = 0.0  # apply()'s wall time, smoothed
+        self._blurred_planes: tuple[tuple[int, int], list[Plane]] | None = None
+        self._blur_reused = 0
+        self.blurs_reused = 0
+        """Frames that reused the previous frame's blurred background (CPU pressure), since the start."""
         self._replacement = replacement
         self._replacement_planes: tuple[tuple[int, int], int, list[Plane]] | None = None
         self._replacement_generation = 0
@@ -273,6 +290,12 @@ class BackgroundEffect:
         mode = self.mode
         if mode == "off" or frame.format.name != "yuv420p":
             return frame
+        started = time.perf_counter()
+        result = self._composite(frame, mode)
+        self._cost_ms += ((time.perf_counter() - started) * 1000 - self._cost_ms) * 0.1
+        return result
+
+    def _composite(self, frame: av.VideoFrame, mode: Mode) -> av.VideoFrame:
         width, height = frame.width, frame.height
         yuv = np.asarray(frame.to_ndarray(), dtype=np.uint8)  # yuv420p: 8-bit planes, no copy
         y = yuv[:height]
@@ -286,7 +309,7 @@ class BackgroundEffect:
         if mode == "replace" and self._replacement is not None:
             backgrounds = self._replacement_for(width, height)
         else:
-            backgrounds = [self._blurred(plane) for plane in (y, u, v)]
+            backgrounds = self._blurred_background(width, height, (y, u, v))
         # Composited straight into the new frame's planes: no copies at 720p beyond the blend itself.
         out: Plane = np.empty_like(yuv)
         out_chroma = out[height:].reshape(-1)
@@ -321,6 +344,22 @@ class BackgroundEffect:
         masks = (full, 255 - full, half, 255 - half)
         self._mask_cache = (version, (width, height), *masks)
         return masks
+
+    def _blurred_background(self, width: int, height: int, planes: tuple[Plane, Plane, Plane]) -> list[Plane]:
+        last = self._blurred_planes
+        if (
+            last is not None
+            and last[0] == (width, height)
+            and self._cost_ms > self._pressure_ms
+            and self._blur_reused < BLUR_REUSE_FRAMES
+        ):
+            self._blur_reused += 1
+            self.blurs_reused += 1
+            return last[1]
+        blurred = [self._blurred(plane) for plane in planes]
+        self._blurred_planes = ((width, height), blurred)
+        self._blur_reused = 0
+        return blurred
 
     @staticmethod
     def _blurred(plane: Plane) -> Plane:

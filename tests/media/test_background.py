@@ -194,3 +194,35 @@ async def test_the_source_switches_live_and_ends_with_its_camera() -> None:
         source.stop()
         effect.close()
     assert camera.readyState == "ended"
+
+
+def test_under_pressure_the_blurred_background_is_reused_for_a_frame_or_two() -> None:
+    """With every frame over budget (a budget of 0 ms), the blur is computed once in three frames; a frame whose room
+    changed still shows the person as it is now."""
+    effect = BackgroundEffect("blur", worker=MaskWorker(litert_segmenter), pressure_ms=0.0)
+    other, _ = person_picture(WIDTH, HEIGHT, seed=2)  # the same person before another room
+    try:
+        first = bgr(settled(effect, frame_of(PICTURE)))
+        reused = effect.blurs_reused
+        second = bgr(effect.apply(frame_of(other)))
+        assert effect.blurs_reused == reused + 1
+        assert np.abs(second.astype(np.int16) - first.astype(np.int16))[OUTSIDE].mean() < 1.0  # the old blur
+        for _ in range(2):
+            effect.apply(frame_of(other))
+        fresh = bgr(effect.apply(frame_of(other)))
+    finally:
+        effect.close()
+    assert np.abs(fresh.astype(np.int16) - first.astype(np.int16))[OUTSIDE].mean() > 5.0  # blurred anew
+    original = bgr(frame_of(other))
+    assert np.abs(second.astype(np.int16) - original.astype(np.int16))[INSIDE].mean() < 2.0
+
+
+def test_without_pressure_every_frame_is_blurred_anew() -> None:
+    effect = BackgroundEffect("blur", worker=MaskWorker(litert_segmenter), pressure_ms=1e9)
+    try:
+        settled(effect, frame_of(PICTURE))
+        for _ in range(3):
+            effect.apply(frame_of(PICTURE))
+    finally:
+        effect.close()
+    assert effect.blurs_reused == 0
