@@ -115,8 +115,8 @@ class Settings(BaseModel):
     notifications: bool = True
 
     # ---- the person's, synced through the server's preferences (issue 15; preferences_sync.py) ----
-    # Blur behind the camera picture. Kept and synced for the person already; the blur itself comes with a later
-    # issue, so no control shows it until it does something.
+    # Blur (or, with background_image, replace) behind the camera picture in calls (issue 16: media/background.py).
+    # No control shows it yet: the settings and pre-join preview come with the UI of issue 16.
     background_blur: bool = False
     # A scheduled meeting's reminder this many minutes before it starts when the meeting sets none; None: none.
     reminder_minutes: ReminderMinutes | None = 10
@@ -132,6 +132,18 @@ class Settings(BaseModel):
     # canonical only (hotkeys.parse_hotkey): never a key that types text on its own.
     push_to_talk: bool = False
     push_to_talk_key: HotkeyText = DEFAULT_HOTKEY
+
+    # ---- background (issue 16) ----
+    # A picture (a path on this machine, so not synced) put behind the person instead of blurring, while
+    # background_blur is on; None: blur.
+    background_image: str | None = None
+
+    @property
+    def background_mode(self) -> Literal["off", "blur", "replace"]:
+        """What the call does behind the person (media/background.py's modes), from the two settings."""
+        if not self.background_blur:
+            return "off"
+        return "blur" if self.background_image is None else "replace"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Settings:

@@ -22,6 +22,9 @@ from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media import portaudio_reset
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, AudioMixer, Samples
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig, AudioProcessor
+from nimeet_desktop.media.background import BackgroundEffect, load_image
+from nimeet_desktop.media.background import Mode as BackgroundMode
+from nimeet_desktop.media.background_source import BackgroundSource
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.device_watch import DeviceKind
 from nimeet_desktop.media.devices import DeviceProblem, DeviceUnavailable
@@ -53,6 +56,8 @@ class DesktopCall:
         microphone: AudioSource | None = None,
         audio_processing: AudioProcessingConfig | None = None,
         video_quality: VideoHeight = 720,
+        background: BackgroundMode = "off",
+        background_image: str | None = None,
     ) -> None:
         """``video_quality``: the preset (settings ``video_quality``), the ceiling of the level the camera is
         encoded at (``call/quality_policy.py``)."""
@@ -62,6 +67,10 @@ class DesktopCall:
         self.microphone_device = microphone_device
         self.speaker_device = speaker_device
         self._ready_camera = camera  # opened already (pre-join, or just now in a thread): the factory takes it
+        # Blur or replacement behind the person, on every camera this call opens (background_source.py); changed
+        # live by ``set_background``.
+        self.background = BackgroundEffect(background)
+        self._set_background_image(background_image)
         # One processor for both ends of the echo path: the mixer hands it what the speaker plays, the microphone's
         # broadcast what was captured.
         self.audio_processor = AudioProcessor(audio_processing or AudioProcessingConfig())
@@ -95,7 +104,35 @@ class DesktopCall:
         camera, self._ready_camera = self._ready_camera, None
         if camera is None:
             raise DeviceUnavailable("no camera was opened for the call")
-        return camera
+        return self._with_background(camera)
+
+    def _with_background(self, camera: VideoSource) -> VideoSource:
+        return camera if isinstance(camera, BackgroundSource) else BackgroundSource(camera, self.background)
+
+    def _open_camera_device(self, device: str | None) -> VideoSource:
+        """A camera for the call's feed (blocking: worker thread), through the background effect."""
+        return self._with_background(self.provider.open_camera(device))
+
+    async def set_background(self, mode: BackgroundMode, image: str | None = None) -> bool:
+        """Blur (``"blur"``), replace with the picture at ``image`` (``"replace"``), or neither (``"off"``), from
+        the next camera frame on: sent and self view alike, nothing renegotiated. False if ``image`` cannot be read
+        (the background is then blurred instead). The picture is read in a worker thread."""
+        readable = await asyncio.to_thread(self._set_background_image, image)
+        self.background.mode = mode
+        return readable
+
+    def _set_background_image(self, image: str | None) -> bool:
+        """Blocking (reads and decodes the picture): at construction, once, and from ``set_background``."""
+        if image is None:
+            self.background.set_replacement(None)
+            return True
+        try:
+            self.background.set_replacement(load_image(image))
+        except ValueError as exc:
+            logger.warning("background picture: %s", exc)
+            self.background.set_replacement(None)
+            return False
+        return True
 
     async def join(self, *, camera: bool, microphone: bool, password: str | None = None) -> JoinAck | WaitingAck:
         """``password``: the room's, when it has one. A ``WaitingAck``: we wait in the room's lobby."""
@@ -168,8 +205,8 @@ class DesktopCall:
             if feed is None:
                 return True
             if same:  # the same device at another mode: it must be let go of before it opens again
-                return await feed.reopen_source(lambda: self.provider.open_camera(device))
-            source = await self._open("camera", self.provider.open_camera, device)
+                return await feed.reopen_source(lambda: self._open_camera_device(device))
+            source = await self._open("camera", self._open_camera_device, device)
             if source is None:  # the current camera goes on
                 return False
             await self.session.replace_camera(source)
@@ -398,4 +435,5 @@ class DesktopCall:
             if self._ready_camera is not None:
                 self._ready_camera.stop()
                 self._ready_camera = None
+            await asyncio.to_thread(self.background.close)  # waits out a model run in progress
             await self.mixer.aclose()

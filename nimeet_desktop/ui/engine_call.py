@@ -38,6 +38,7 @@ from nimeet_desktop.call.session import CallObserver
 from nimeet_desktop.call.snapshots import Levels, LocalView, ParticipantView
 from nimeet_desktop.media.audio_output import SILENCE_DBFS
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
+from nimeet_desktop.media.background import Mode as BackgroundMode
 from nimeet_desktop.media.device_watch import DEVICE_KINDS, DeviceKind
 from nimeet_desktop.media.provider import VideoHeight
 from nimeet_desktop.net.signaling import ConnectionState
@@ -320,6 +321,11 @@ class EngineCall(QObject):
 
     def set_audio_processing(self, config: AudioProcessingConfig) -> None:
         self._send(lambda call: call.set_audio_processing(config))
+
+    async def set_background(self, mode: BackgroundMode, image: str | None) -> bool:
+        """Blur or replace behind the person from the next camera frame on (``DesktopCall.set_background``);
+        False if the picture cannot be read (then it blurs)."""
+        return await self.on_engine(lambda call: call.set_background(mode, image))
 
     def set_volume(self, socket_id: str, gain: float) -> None:
         self._volumes[socket_id] = gain

@@ -563,6 +563,9 @@ class MainWindow(QMainWindow):
         settings = self.context.settings
         if "video_quality" in fields:
             self._apply_video_quality(settings.video_quality)
+        if "background_blur" in fields and self.call_view.call is not None:
+            background = self.call_view.call.set_background(settings.background_mode, settings.background_image)
+            self.tasks.spawn(background, name="settings-background")
         if "language" in fields:
             self.set_language(settings.language)  # rebuilds the settings window's pages too
         else:

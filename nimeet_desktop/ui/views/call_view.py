@@ -270,6 +270,8 @@ class CallView(QWidget):
                 high_pass_filter=settings.high_pass_filter,
             ),
             video_quality=settings.video_quality,
+            background=settings.background_mode,
+            background_image=settings.background_image,
         )
         call.participant_joined.connect(self._joined)
         call.participant_left.connect(self._left)
