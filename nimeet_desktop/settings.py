@@ -223,3 +223,7 @@ class SettingsStore:
         tmp = self.path.with_name(self.FILE_NAME + ".tmp")
         write_private(tmp, json.dumps(settings.to_json(), indent=2) + "\n")
         tmp.replace(self.path)
+
+    # ---- recording (issue 16) ----
+    # Where the app writes a call's recordings (nimeet_desktop/recordings.py); None: NIMeet in the videos folder.
+    recordings_folder: str | None = None
