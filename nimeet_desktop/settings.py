@@ -138,6 +138,10 @@ class Settings(BaseModel):
     # background_blur is on; None: blur.
     background_image: str | None = None
 
+    # ---- recording (issue 16) ----
+    # Where the app writes a call's recordings (nimeet_desktop/recordings.py); None: NIMeet in the videos folder.
+    recordings_folder: str | None = None
+
     @property
     def background_mode(self) -> Literal["off", "blur", "replace"]:
         """What the call does behind the person (media/background.py's modes), from the two settings."""
@@ -223,7 +227,3 @@ class SettingsStore:
         tmp = self.path.with_name(self.FILE_NAME + ".tmp")
         write_private(tmp, json.dumps(settings.to_json(), indent=2) + "\n")
         tmp.replace(self.path)
-
-    # ---- recording (issue 16) ----
-    # Where the app writes a call's recordings (nimeet_desktop/recordings.py); None: NIMeet in the videos folder.
-    recordings_folder: str | None = None

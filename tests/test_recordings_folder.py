@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from nimeet_desktop.recordings import list_recordings, new_recording_path, recordings_folder
+from nimeet_desktop.settings import SettingsStore
 
 STARTED = datetime(2026, 12, 3, 9, 5, 7)
 
@@ -51,3 +52,12 @@ def test_the_list_holds_recordings_newest_first_and_nothing_else(tmp_path: Path)
         os.utime(path, (1_000_000 + index, 1_000_000 + index))
     (tmp_path / "folder.mkv").mkdir()
     assert list_recordings(tmp_path) == [new, old]
+
+
+def test_the_folder_setting_is_kept_with_the_others(tmp_path: Path) -> None:
+    store = SettingsStore(tmp_path)
+    settings = store.load()
+    assert settings.recordings_folder is None
+    settings.recordings_folder = str(tmp_path / "calls")
+    store.save(settings)
+    assert SettingsStore(tmp_path).load().recordings_folder == str(tmp_path / "calls")
