@@ -24,6 +24,7 @@ from nimeet_desktop.ui.views.call_view import CallView
 from tests.support.small_disk import small_disk
 from tests.ui.conftest import AppHarness, until
 from tests.ui.test_call_window import Bots, enter_call, with_bots
+from tests.ui.test_joining_meetings import Owner, signed_in
 
 pytestmark = [
     pytest.mark.usefixtures("loopback_media"),
@@ -196,3 +197,45 @@ def frames_until_broken(path: Path) -> int:
         except av.error.InvalidDataError:
             pass
     return frames
+
+
+def test_a_host_made_a_participant_stops_recording_and_keeps_the_file(
+    qtbot: QtBot, app: AppHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NIMEET_RECORDINGS_DIR", str(tmp_path))
+    app.run(lose_the_role(app, qtbot, tmp_path), timeout=120)
+
+
+async def lose_the_role(app: AppHarness, qtbot: QtBot, folder: Path) -> None:
+    """The app joins another account's room; its owner makes it a host, it records, the owner makes it a
+    participant again: the right to record goes with the role."""
+    owner = await Owner(app.server.url).sign_up()
+    try:
+        room = (await owner.api.create_room("Board meeting")).room
+        peer = await owner.enter(room.room_id)
+        window = await signed_in(app, qtbot)
+        window.open_prejoin(room.room_id)
+        prejoin = window.prejoin
+        await until(lambda: prejoin.join_button.isEnabled() and prejoin.room is not None, what="pre-join")
+        qtbot.mouseClick(prejoin.join_button, Qt.MouseButton.LeftButton)
+        view = window.call_view
+        await until(lambda: view.call is not None and view.call.self_participant is not None, what="in the call")
+        said = toasts_of(view)
+        bar = view.recording_bar
+        assert view.call is not None and view.call.self_participant is not None
+        me = view.call.self_participant.socket_id
+        assert not bar.record_button.isVisible()  # a participant may not record
+        assert (await peer.call("set-role", {"target": me, "role": "host"}))["ok"]
+        await until(lambda: bar.record_button.isVisible(), what="a host's Record")
+        qtbot.mouseClick(bar.record_button, Qt.MouseButton.LeftButton)
+        notice = await peer.log.next("recording-changed", timeout=10)
+        assert notice == {"socketId": me, "active": True}
+        assert (await peer.call("set-role", {"target": me, "role": "participant"}))["ok"]
+        await until(lambda: any("no longer a host" in text for text, _ in said), what="the stop said")
+        assert await peer.log.next("recording-changed", timeout=10) == {"socketId": me, "active": False}
+        assert not bar.record_button.isVisible() and not bar.stop_button.isVisible()
+        (path,) = list_recordings(folder)
+        assert frames_until_broken(path) > 0
+        await view.leave_async()
+    finally:
+        await owner.close()

@@ -186,8 +186,12 @@ class RecordingController(QObject):
         self.can_record = meeting.is_host
         self.others = [p.username for p in meeting.participants if p.recording]
         self._show()
-        if self.recording and not meeting.is_host:
-            # The right to record came with the role: a host who is made a participant stops (the file is kept).
+        self._keep_to_the_role()
+
+    def _keep_to_the_role(self) -> None:
+        """The right to record came with the role: a host made a participant stops (the file is kept). Checked
+        again after each step, as the role may change while a start is on its way."""
+        if self.recording and not self.can_record and not self._busy:
             saying = self.tr("You are no longer a host, so the recording stopped. It is saved as {file}.")
             self._act(lambda: self._stop(saying))
 
@@ -202,6 +206,7 @@ class RecordingController(QObject):
             finally:
                 self._busy = False
                 self._show()
+            self._keep_to_the_role()
 
         self.tasks.spawn(run(), name="recording")
 
