@@ -120,6 +120,7 @@ class CallView(QWidget):
         self.recording_bar = RecordingBar()
         self.recording_controller: RecordingController | None = None
         top.addWidget(self.recording_bar)
+        top.addSpacing(12)  # its Pause and Stop apart from the window's own buttons
         # ---- issue 12 (settingsui): settings from the call; the "you are muted" hint ----
         self.settings_button = QToolButton()
         self.settings_button.setObjectName("callSettings")
