@@ -30,7 +30,7 @@ from nimeet_desktop.ui.video_tile import VideoTile
 logger = logging.getLogger(__name__)
 
 TICK_MS = 33
-PREVIEW_HEIGHT = 180  # logical px, 16:9
+PREVIEW_HEIGHT = 160  # logical px, 16:9: the page fits the window in Russian too
 
 
 class BackgroundSection(QWidget):
@@ -65,12 +65,15 @@ class BackgroundSection(QWidget):
             self.group.addButton(button, index)
             self.buttons[mode] = button
             choices.addWidget(button)
+        choices.addStretch(1)
+        # The picture: its own row, so the choices fit a narrow page in longer languages too.
         self.choose_button = QPushButton(self.tr("Choose image…"))
         self.choose_button.setObjectName("chooseBackgroundImage")
-        choices.addWidget(self.choose_button)
-        choices.addStretch(1)
-        self.image_label = ElidedLabel("")  # the picture's file name: the user's own, but a path may be long
-        self.image_label.setProperty("role", "note")
+        self.image_label = ElidedLabel("")  # the picture's file name: the user's own, but it may be long
+        picture_row = QHBoxLayout()
+        picture_row.setSpacing(12)
+        picture_row.addWidget(self.choose_button)
+        picture_row.addWidget(self.image_label, 1)
         self.error = error_label()
         self.unavailable = note("")
         self.unavailable.setObjectName("backgroundUnavailable")
@@ -89,7 +92,7 @@ class BackgroundSection(QWidget):
         layout.setSpacing(8)
         layout.addWidget(heading)
         layout.addLayout(choices)
-        layout.addWidget(self.image_label)
+        layout.addLayout(picture_row)
         layout.addWidget(note(self.tr("Blur what is behind you, or put a picture there, in the video you send.")))
         layout.addWidget(self.error)
         layout.addWidget(self.unavailable)
@@ -112,7 +115,6 @@ class BackgroundSection(QWidget):
             button.setChecked(True)
         image = settings.background_image
         self.image_label.setText(self.tr("Image: {name}").format(name=_file_name(image)) if image else "")
-        self.image_label.setVisible(bool(image))
 
     def _clicked(self, mode: Mode) -> None:
         show_error(self.error, None)
