@@ -12,6 +12,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from PySide6.QtGui import QStandardItemModel
 from pytestqt.qtbot import QtBot
 
 from nimeet_desktop.media.background import Segmenter
@@ -182,23 +183,36 @@ def test_prejoin_switch_previews_while_the_model_loads_and_the_call_follows(qtbo
 
 
 def test_without_a_model_the_controls_are_disabled_and_say_why(qtbot: QtBot, app: AppHarness) -> None:
+    """Blur is on (chosen on another computer, say) where no model runs: only "No effect" can be chosen, once."""
     app.provider = NoModel(320, 240)
+    SettingsStore(app.config_dir).save(
+        Settings(server_url=app.server.url, start_local_server=False, background_blur=True)
+    )
 
     async def flow() -> None:
         window = await signed_in(app, qtbot)
         start_new_call(qtbot, window)
         prejoin = window.prejoin
         box = prejoin.background_box
-        await until(lambda: not box.isEnabled(), what="pre-join's switch disabled")
-        assert box.toolTip() == background_choice.unavailable_text()
+        await until(lambda: box.toolTip() == background_choice.unavailable_text(), what="pre-join saying why")
         await until(lambda: prejoin.tile.conversions > 3, what="the camera still shown")
+        model = box.model()
+        assert isinstance(model, QStandardItemModel)
+        enabled = {str(box.itemData(row)): model.item(row).isEnabled() for row in range(box.count())}
+        assert enabled == {"off": True, "blur": False, "replace": False, "choose": False}
+        assert box.isEnabled() and box.currentData() == "blur"
 
         settings_window = window.settings_window
         settings_window.open_page("video")
         section = settings_window.background
         await until(lambda: section.unavailable.isVisible(), what="the settings saying why")
-        for button in (*section.buttons.values(), section.choose_button):
+        for button in (section.buttons["blur"], section.buttons["replace"], section.choose_button):
             assert not button.isEnabled() and button.toolTip() == background_choice.unavailable_text()
+        assert section.buttons["off"].isEnabled()
+        section.buttons["off"].click()
+        assert not saved(app).background_blur
+        await until(lambda: not box.isEnabled(), what="pre-join's switch disabled: nothing left to choose")
+        assert box.currentData() == "off" and not section.buttons["off"].isEnabled()
         settings_window.hide()
 
     app.run(flow(), timeout=60)

@@ -49,6 +49,7 @@ class BackgroundSection(QWidget):
         self.effect: background_choice.EffectPreview | None = None  # while shown
         self.file_dialog: QFileDialog | None = None
         self._discarded = False
+        self._unavailable = False  # the model cannot run here (``show_unavailable``)
         self._closing: list[asyncio.Future[None]] = []  # previews being closed (their model threads stopping)
 
         heading = plain_label(self.tr("Background"))
@@ -113,6 +114,9 @@ class BackgroundSection(QWidget):
         button = self.buttons[settings.background_mode]
         if not button.isChecked():
             button.setChecked(True)
+        if self._unavailable:
+            # Only "No effect" stays, and only while an effect is on (turned on elsewhere: the account's preferences).
+            self.buttons["off"].setEnabled(settings.background_mode != "off")
         image = settings.background_image
         self.image_label.setText(self.tr("Image: {name}").format(name=_file_name(image)) if image else "")
 
@@ -156,12 +160,14 @@ class BackgroundSection(QWidget):
             self.show_unavailable(problem)
 
     def show_unavailable(self, why: str) -> None:
-        """No model here: the choice cannot be made; the reason shows on the controls and under them."""
+        """No model here: no effect can be chosen; the reason shows on the controls and under them."""
+        self._unavailable = True
         for control in (*self.buttons.values(), self.choose_button):
             control.setEnabled(False)
             control.setToolTip(why)
         self.unavailable.setText(why)
         self.unavailable.show()
+        self.show_settings()
 
     # ---- the preview ----------------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import logging
 
 import av
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -100,6 +100,7 @@ class PreJoinView(QWidget):
         self.background_box.addItem(self.tr("Choose image…"), "choose")
         self.background_error = error_label()
         self.file_dialog: QFileDialog | None = None
+        self._effects_unavailable = False  # the model cannot run here (``_background_unavailable``)
         self.device_error = error_label()
         self._device_problems = DeviceProblems(self.device_error)  # shown under the pickers, one sentence each
 
@@ -423,14 +424,27 @@ class PreJoinView(QWidget):
             self._background_unavailable(problem)
 
     def _background_unavailable(self, why: str) -> None:
-        self.background_box.setEnabled(False)
-        self.background_box.setToolTip(why)
+        """No model here: only "No effect" can be chosen (an effect turned on elsewhere, the account's preferences
+        say, can still be turned off), and the switch says why."""
+        self._effects_unavailable = True
+        box = self.background_box
+        model = box.model()
+        assert isinstance(model, QStandardItemModel)
+        for row in range(box.count()):
+            item = model.item(row)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) != "off":
+                item.setEnabled(False)
+        box.setToolTip(why)
+        self._show_background()
 
     def _show_background(self) -> None:
         """The switch as the settings are (the settings window may change them while pre-join is open)."""
-        index = self.background_box.findData(self.context.settings.background_mode)
+        mode = self.context.settings.background_mode
+        index = self.background_box.findData(mode)
         if index != self.background_box.currentIndex():
             self.background_box.setCurrentIndex(index)
+        if self._effects_unavailable:
+            self.background_box.setEnabled(mode != "off")
 
     def _background_chosen(self) -> None:
         show_error(self.background_error, None)
