@@ -14,12 +14,14 @@ What it does, all on this machine and on loopback:
   reconnecting cover shows; in the call, the meeting's panel (People with the lobby and a host's menu, Chat with
   files) and reactions over the tiles, fed by hand from the bots' real participants (``Renderer.meeting``), the tray
   menu (at the real tray icon when ``trayer`` is installed to host it) and the question closing the window asks;
+  before the call, after the settings' pages, background blur and a picture behind a drawn person (the blur tests'
+  figure as the camera) in the settings' Background section and in pre-join, the effect then off again;
 * grabs the window from the X framebuffer at every step and prints the path of every PNG it writes.
 
 Usage (from the repository root)::
 
     .venv/bin/python docs/screenshots/render.py [--out docs/screenshots] [--scale 1.5] [--dark] [--language ru]
-        [--only dashboard,calendar,reminder,settings,history]
+        [--only dashboard,calendar,reminder,settings,background,history]
 
 ``--scale`` sets ``QT_SCALE_FACTOR`` (1.5 checks 150 % displays); ``--dark`` walks a second time with the app
 started in the dark palette and writes ``<screen>-dark.png`` too. ``--hostile`` walks with hostile names instead
