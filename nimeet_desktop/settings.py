@@ -115,8 +115,8 @@ class Settings(BaseModel):
     notifications: bool = True
 
     # ---- the person's, synced through the server's preferences (issue 15; preferences_sync.py) ----
-    # Blur (or, with background_image, replace) behind the camera picture in calls (issue 16: media/background.py).
-    # No control shows it yet: the settings and pre-join preview come with the UI of issue 16.
+    # Blur (or, with background_image, replace) behind the camera picture in calls (issue 16: media/background.py),
+    # chosen in the settings' Video page and in pre-join (ui/background_choice.py).
     background_blur: bool = False
     # A scheduled meeting's reminder this many minutes before it starts when the meeting sets none; None: none.
     reminder_minutes: ReminderMinutes | None = 10

@@ -14,12 +14,14 @@ What it does, all on this machine and on loopback:
   reconnecting cover shows; in the call, the meeting's panel (People with the lobby and a host's menu, Chat with
   files) and reactions over the tiles, fed by hand from the bots' real participants (``Renderer.meeting``), the tray
   menu (at the real tray icon when ``trayer`` is installed to host it) and the question closing the window asks;
+  before the call, after the settings' pages, background blur and a picture behind a drawn person (the blur tests'
+  figure as the camera) in the settings' Background section and in pre-join, the effect then off again;
 * grabs the window from the X framebuffer at every step and prints the path of every PNG it writes.
 
 Usage (from the repository root)::
 
     .venv/bin/python docs/screenshots/render.py [--out docs/screenshots] [--scale 1.5] [--dark] [--language ru]
-        [--only dashboard,calendar,reminder,settings,history,recording]
+        [--only dashboard,calendar,reminder,settings,background,history,recording]
 
 ``--scale`` sets ``QT_SCALE_FACTOR`` (1.5 checks 150 % displays); ``--dark`` walks a second time with the app
 started in the dark palette and writes ``<screen>-dark.png`` too. ``--hostile`` walks with hostile names instead
@@ -53,6 +55,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import av
+import cv2
+import numpy as np
 import qasync
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent, QCursor, QFont, QGuiApplication, QKeyEvent, QPixmap
@@ -65,7 +70,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere: the packages liv
 from nimeet_desktop.call import ice  # noqa: E402
 from nimeet_desktop.call.session import CallObserver, CallSession  # noqa: E402
 from nimeet_desktop.hotkeys import Support  # noqa: E402
-from nimeet_desktop.media.base import VideoSource  # noqa: E402
+from nimeet_desktop.media.base import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE, FramePacer, VideoSource  # noqa: E402
 from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider  # noqa: E402
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo  # noqa: E402
 from nimeet_desktop.net.credentials import CredentialStore  # noqa: E402
@@ -87,6 +92,7 @@ from signaling_server.db.engine import create_engine, sessions  # noqa: E402
 from signaling_server.db.history_store import HistoryStore  # noqa: E402
 from signaling_server.protocol import REACTIONS, ChatMessage, FileInfo, LobbyEntry, Participant  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
+from tests.support.person_picture import i420, person_picture  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402  (the tests' server runner: fast argon2, text logs)
 
 logger = logging.getLogger("render")
@@ -116,6 +122,7 @@ STEPS = {
     "calendar": "calendar",
     "reminder": "meeting_reminder",
     "settings": "settings_pages",
+    "background": "background",
     "history": "history",
     "recording": "recording_notice",
 }
@@ -243,6 +250,48 @@ def _camera(name: str) -> Callable[[], VideoSource]:
     return lambda: SyntheticVideo(640, 360, 30, label=f"{name} camera")
 
 
+class PersonCamera(VideoSource):
+    """A camera filming the blur tests' drawn person before a bookshelf (tests/support/person_picture.py): what
+    background blur and replacement have to work on, where the synthetic camera has no person in it."""
+
+    def __init__(self, width: int, height: int) -> None:
+        super().__init__("person camera")
+        self._planes = i420(person_picture(width, height)[0])
+        self._pacer = FramePacer(30.0, VIDEO_CLOCK_RATE)
+
+    async def _next(self) -> av.VideoFrame:
+        frame = av.VideoFrame.from_ndarray(self._planes, format="yuv420p")
+        frame.pts = await self._pacer.wait()
+        frame.time_base = VIDEO_TIME_BASE
+        return frame
+
+
+class Devices(SyntheticMediaProvider):
+    """The synthetic devices; the camera films the drawn person while ``person`` is on (the background step)."""
+
+    person = False
+
+    def open_camera(self, device: str | None) -> VideoSource:
+        return PersonCamera(self.width, self.height) if self.person else super().open_camera(device)
+
+
+def landscape(path: Path, width: int = 1280, height: int = 720) -> None:
+    """A picture to put behind the person: a sky, a sun, hills, a lake (written as a PNG)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    y = np.linspace(0.0, 1.0, height)[:, None, None]
+    sky = np.array([235, 190, 120]) * (1 - y) + np.array([250, 225, 200]) * y  # BGR: deep blue to pale
+    picture = np.ascontiguousarray(np.broadcast_to(sky, (height, width, 3)), dtype=np.uint8)
+    cv2.circle(picture, (width * 3 // 4, height // 4), height // 10, (150, 220, 255), -1)
+    x = np.arange(width)
+    for top, colour, phase in ((0.55, (120, 150, 90), 0.0), (0.65, (80, 130, 60), 1.7)):
+        ridge = (height * (top + 0.05 * np.sin(x / width * 7 + phase))).astype(np.int32)
+        points = np.array([[0, height], *zip(x.tolist(), ridge.tolist(), strict=True), [width - 1, height]], np.int32)
+        cv2.fillPoly(picture, [points], colour)
+    cv2.rectangle(picture, (0, height * 4 // 5), (width, height), (170, 140, 90), -1)  # the lake
+    if not cv2.imwrite(str(path), picture):
+        raise RenderError(f"could not write {path}")
+
+
 # ---- the walk -----------------------------------------------------------------------------------------------------
 
 
@@ -292,8 +341,9 @@ class Renderer:
             SettingsStore(config_dir),
             settings,
             CredentialStore(backend=MemoryKeyring()),
-            SyntheticMediaProvider(640, 360),
+            Devices(640, 360),
         )
+        self.background_picture = config_dir.parent / f"{config_dir.name}-pictures" / "lake.png"
         self.window = MainWindow(context)
         self.tray = tray.install(self.window)  # a real tray icon when trayer runs (see tray_host), else the menu alone
 
@@ -343,6 +393,7 @@ class Renderer:
         await self.calendar()
         await self.history()
         await self.settings_pages()
+        await self.background()
         await self.push_to_talk()
         await self.switch_server()
         await self.room_settings()
@@ -608,6 +659,67 @@ class Renderer:
         # at, and a "… joined" balloon would cover the call's picture.
         window.activateWindow()
         await until(window.isActiveWindow, "the main window active again")
+
+    async def background(self) -> None:
+        """Blur and a picture behind the drawn person, in the settings' Background section and in pre-join."""
+        window, settings = self.window, self.window.context.settings
+        provider = window.context.provider
+        assert isinstance(provider, Devices)
+        provider.person = True
+        landscape(self.background_picture)
+        window.dashboard.settings_button.click()
+        settings_window = window.settings_window
+        settings_window.move(80, 60)
+        await until(lambda: (h := settings_window.windowHandle()) is not None and h.isExposed(), "the settings")
+        settings_window.open_page("video")
+        section = settings_window.background
+        scroll = settings_window.stack.currentWidget()
+        for mode, name in (("blur", "settings-background-blur"), ("replace", "settings-background-image")):
+            if mode == "blur":
+                section.buttons["blur"].click()
+            else:
+                section.image_chosen(str(self.background_picture))
+            await until(lambda m=mode: settings.background_mode == m, f"the {mode} chosen")
+            await self.settled(lambda: section.effect, "the settings' preview")
+            if hasattr(scroll, "ensureWidgetVisible"):
+                scroll.ensureWidgetVisible(section.tile)
+            await asyncio.sleep(SETTLE_S)
+            settings_window.repaint()
+            await asyncio.sleep(0.15)
+            self.save(QGuiApplication.primaryScreen().grabWindow(settings_window.winId()), name)
+        settings_window.close()
+        window.activateWindow()
+
+        window.dashboard.new_call_button.click()
+        dialog = window.dashboard.room_dialog
+        if dialog is None:
+            raise RenderError("New call opened no room settings")
+        dialog.save_button.click()
+        prejoin = window.prejoin
+        await until(lambda: window.current is prejoin, "the pre-join screen")
+        await until(lambda: prejoin.join_button.isEnabled() and prejoin.tile.conversions > 3, "a live preview")
+        await until(lambda: "·" in prejoin.room_label.text(), "the room's name and head count")
+        box = prejoin.background_box
+        for mode, name in (("replace", "prejoin-background-image"), ("blur", "prejoin-background-blur")):
+            box.setCurrentIndex(box.findData(mode))
+            box.activated.emit(box.currentIndex())
+            await until(lambda m=mode: settings.background_mode == m, f"the {mode} chosen")
+            await self.settled(lambda: prejoin.effect, "pre-join's preview")
+            await self.capture(name)
+        # As the walk found them: no effect, the synthetic camera, the dashboard.
+        box.setCurrentIndex(box.findData("off"))
+        box.activated.emit(box.currentIndex())
+        provider.person = False
+        await prejoin.close_preview()
+        prejoin.back.emit()
+        await until(lambda: window.current is window.dashboard, "the dashboard again")
+
+    @staticmethod
+    async def settled(effect: Callable[[], Any], what: str) -> None:
+        """The effect's model has found the person and the preview shows frames composited since."""
+        await until(lambda: effect() is not None and effect().preview.effect.worker.stats.updates > 2, f"{what} masks")
+        done = effect().preview.composited
+        await until(lambda: effect().preview.composited > done + 5, f"{what} frames")
 
     async def tile_menu(self) -> None:
         """A right click on ada's tile: her volume, turned down to 60 %."""

@@ -175,6 +175,12 @@ class MaskWorker:
         with self._cond:
             return MaskStats(self._version, self._last_ms)
 
+    @property
+    def failed(self) -> bool:
+        """The model would not load: no mask will ever come (a preview says so instead of showing background only)."""
+        with self._cond:
+            return self._failed
+
     def wait_for_mask(self, version: int, timeout: float) -> bool:
         """Block until a mask newer than ``version`` exists (tests, benchmarks)."""
         with self._cond:

@@ -8,11 +8,14 @@ blocking (a webcam can take a second): callers on the event loop use ``asyncio.t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from nimeet_desktop.media import devices
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
+
+if TYPE_CHECKING:
+    from nimeet_desktop.media.background import Segmenter
 
 CAMERA_WIDTH, CAMERA_HEIGHT, CAMERA_FPS = 1280, 720, 30.0
 SCREEN_FPS = 15.0
@@ -95,6 +98,13 @@ class MediaProvider:
     def speaker_output(self) -> bool:
         """Whether remote audio should go to a real speaker."""
         return True
+
+    def segmenter(self) -> Segmenter:
+        """The person segmentation model of background effects, loaded (blocking, ~10 ms): the previews before a
+        call use it (media/background_preview.py). Raises where it cannot load."""
+        from nimeet_desktop.media.background import default_segmenter
+
+        return default_segmenter()
 
     def needs_audio_reset(self, kind: Literal["microphone", "speaker"], device: str | None) -> bool:
         """Whether opening ``device`` needs PortAudio re-initialized first: it was plugged in after PortAudio listed

@@ -113,6 +113,60 @@
     </message>
 </context>
 <context>
+    <name>Background</name>
+    <message>
+        <source>Background effects are not available: the person detection model cannot run on this computer.</source>
+        <translation>Эффекты фона недоступны: модель распознавания человека не может работать на этом компьютере.</translation>
+    </message>
+    <message>
+        <source>This file cannot be read as a picture. Choose a PNG or JPEG image.</source>
+        <translation>Этот файл не удаётся прочитать как изображение. Выберите изображение PNG или JPEG.</translation>
+    </message>
+    <message>
+        <source>No effect</source>
+        <translation>Без эффекта</translation>
+    </message>
+    <message>
+        <source>Blur</source>
+        <translation>Размытие</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation>Изображение</translation>
+    </message>
+    <message>
+        <source>Choose a background image</source>
+        <translation>Выберите изображение для фона</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg)</source>
+        <translation>Изображения (*.png *.jpg *.jpeg)</translation>
+    </message>
+</context>
+<context>
+    <name>BackgroundSection</name>
+    <message>
+        <source>Background</source>
+        <translation>Фон</translation>
+    </message>
+    <message>
+        <source>Choose image…</source>
+        <translation>Выбрать изображение…</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Вы</translation>
+    </message>
+    <message>
+        <source>Blur what is behind you, or put a picture there, in the video you send.</source>
+        <translation>Размойте то, что позади вас, или поставьте туда изображение — в видео, которое вы отправляете.</translation>
+    </message>
+    <message>
+        <source>Image: {name}</source>
+        <translation>Изображение: {name}</translation>
+    </message>
+</context>
+<context>
     <name>CalendarTexts</name>
     <message numerus="yes">
         <source>+%n more</source>
@@ -1801,6 +1855,10 @@
         <translation>Вы</translation>
     </message>
     <message>
+        <source>Choose image…</source>
+        <translation>Выбрать изображение…</translation>
+    </message>
+    <message>
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
@@ -1811,6 +1869,10 @@
     <message>
         <source>Speaker</source>
         <translation>Динамик</translation>
+    </message>
+    <message>
+        <source>Background</source>
+        <translation>Фон</translation>
     </message>
     <message>
         <source>Join now</source>

@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.settings_window.audio_processing_changed.connect(self._apply_audio_processing)
         self.settings_window.device_chosen.connect(self._apply_device)
         self.settings_window.video_quality_changed.connect(self._apply_video_quality)
+        self.settings_window.background_changed.connect(self._apply_background)
         self.settings_window.add_audio_section(self._push_to_talk_section)
         # ----
         context.preferences.applied = self._preferences_applied
@@ -556,6 +557,13 @@ class MainWindow(QMainWindow):
             self.context.provider.video_height = quality
         else:
             self.tasks.spawn(call.set_video_quality(quality), name="settings-video-quality")
+
+    def _apply_background(self) -> None:
+        """Pre-join's preview follows the settings by itself; a call is told."""
+        settings, call = self.context.settings, self.call_view.call
+        if call is not None:
+            background = call.set_background(settings.background_mode, settings.background_image)
+            self.tasks.spawn(background, name="settings-background")
 
     def _preferences_applied(self, fields: frozenset[str]) -> None:
         """The server's preferences changed settings here (chosen on another machine): applied as if chosen in the

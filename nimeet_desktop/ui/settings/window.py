@@ -23,6 +23,7 @@ from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.settings.audio_page import AudioPage
+from nimeet_desktop.ui.settings.background_section import BackgroundSection
 from nimeet_desktop.ui.settings.devices_page import DevicesPage
 from nimeet_desktop.ui.settings.feeds import BorrowedPreview, CallDevices, DeviceFeed, DeviceOwner, OwnPreview
 from nimeet_desktop.ui.settings.general_page import GeneralPage
@@ -42,6 +43,7 @@ class SettingsWindow(QWidget):
     audio_processing_changed = Signal(object)  # AudioProcessingConfig
     device_chosen = Signal(str, object)  # "camera" | "microphone" | "speaker", a device id or None (the default)
     video_quality_changed = Signal(int)  # 360 | 720 | 1080
+    background_changed = Signal()  # settings.background_mode / background_image hold a new choice (saved)
     language_changed = Signal(str)  # "system" | "en" | "ru"
     change_server_requested = Signal()
 
@@ -88,6 +90,10 @@ class SettingsWindow(QWidget):
         self.devices = DevicesPage(self.context, lambda: self.feed, self._owner)
         self.audio = AudioPage(settings)
         self.video = VideoPage(settings)
+        self.background = BackgroundSection(
+            self.context, lambda: self.feed, feed_has_effect=lambda: self._owner() is DeviceOwner.CALL
+        )
+        self.video.body.addWidget(self.background)
         self.general = GeneralPage(settings)
         self.server = ServerPage()
         pages: dict[str, tuple[QWidget, str, str]] = {
@@ -112,6 +118,7 @@ class SettingsWindow(QWidget):
         self.devices.device_chosen.connect(self._device_chosen)
         self.audio.changed.connect(self._audio_changed)
         self.video.changed.connect(self._video_changed)
+        self.background.changed.connect(self._background_changed)
         self.general.language_changed.connect(self._language_changed)
         self.general.changed.connect(self.context.save_settings)
         self.server.change_requested.connect(self.change_server_requested)
@@ -228,6 +235,10 @@ class SettingsWindow(QWidget):
         self.context.save_settings()
         self.video_quality_changed.emit(height)
 
+    def _background_changed(self) -> None:
+        self.context.save_settings()
+        self.background_changed.emit()
+
     def _language_changed(self, language: str) -> None:
         self.context.save_settings()
         self.language_changed.emit(language)
@@ -249,6 +260,8 @@ class SettingsWindow(QWidget):
             old.deleteLater()
         self.devices.discard()
         self.tasks.spawn(self.devices.aclose(), name="settings-old-page")
+        self.background.discard()
+        self.tasks.spawn(self.background.aclose(), name="settings-old-background")
         self._build()
         for build in self._audio_sections:
             self.audio.add_section(build())
@@ -262,4 +275,5 @@ class SettingsWindow(QWidget):
         if own is not None:
             await own.close()
         await self.devices.aclose()
+        await self.background.aclose()
         await self.tasks.close()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import av
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QPushButton,
@@ -16,12 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nimeet_desktop.media.background import Mode as BackgroundMode
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.devices import DeviceProblem
 from nimeet_desktop.media.preview import DevicePreview, PreviewDevice
 from nimeet_desktop.media.provider import DeviceChoice
 from nimeet_desktop.task_set import TaskSet
-from nimeet_desktop.ui import icons
+from nimeet_desktop.ui import background_choice, icons
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.control_bar import SHORTCUTS, control_button, show_media
 from nimeet_desktop.ui.device_messages import DeviceProblems
@@ -70,7 +73,10 @@ class PreJoinView(QWidget):
         self.room_label = plain_label()
         self.room_label.setObjectName("roomLabel")
         self.room_label.setWordWrap(True)  # "3 in the call · <a 22-character id>" is wider than a narrow card
-        self.tile = VideoTile("preview", self.tr("You"), lambda: self.preview.latest_frame, is_self=True)
+        # The camera as it will be sent: through the background effect the settings hold (off the GUI thread).
+        self.effect: background_choice.EffectPreview | None = None  # while pre-join is open
+        self._effects_closing: list[asyncio.Future[None]] = []
+        self.tile = VideoTile("preview", self.tr("You"), self._preview_frame, is_self=True)
         self.tile.setMinimumWidth(480)
         # The call's own buttons, checkable here: before joining, the buttons are the state.
         self.camera_button = control_button("previewCamera")
@@ -86,6 +92,15 @@ class PreJoinView(QWidget):
         pickers = device_pickers()
         self.cameras, self.microphones, self.speakers = pickers.cameras, pickers.microphones, pickers.speakers
         self.meter = pickers.meter
+        # Background: the same setting as the settings window's (ui/background_choice.py), a quick switch here.
+        self.background_box = QComboBox()
+        self.background_box.setObjectName("prejoinBackground")
+        for mode, text in background_choice.mode_texts().items():
+            self.background_box.addItem(text, mode)
+        self.background_box.addItem(self.tr("Choose image…"), "choose")
+        self.background_error = error_label()
+        self.file_dialog: QFileDialog | None = None
+        self._effects_unavailable = False  # the model cannot run here (``_background_unavailable``)
         self.device_error = error_label()
         self._device_problems = DeviceProblems(self.device_error)  # shown under the pickers, one sentence each
 
@@ -97,6 +112,7 @@ class PreJoinView(QWidget):
         form.addRow(plain_label(self.tr("Microphone")), self.microphones)
         form.addRow(plain_label(), self.meter)
         form.addRow(plain_label(self.tr("Speaker")), self.speakers)
+        form.addRow(plain_label(self.tr("Background")), self.background_box)
         self.join_button = QPushButton(self.tr("Join now"))
         self.join_button.setObjectName("joinNow")
         self.join_button.setProperty("primary", True)
@@ -114,6 +130,7 @@ class PreJoinView(QWidget):
         side_layout.addWidget(self.heading)
         side_layout.addWidget(self.room_label)
         side_layout.addLayout(form)
+        side_layout.addWidget(self.background_error)
         side_layout.addWidget(self.device_error)
         side_layout.addSpacing(12)
         side_layout.addWidget(self.join_error)
@@ -142,6 +159,7 @@ class PreJoinView(QWidget):
         self.microphones.activated.connect(lambda _i: self._reopen_microphone())
         self.speakers.activated.connect(lambda _i: self._remember_devices())
         self.join_button.clicked.connect(self._join)
+        self.background_box.activated.connect(lambda _i: self._background_chosen())
         # The keys the call uses (and the tooltips name) work here too.
         QShortcut(QKeySequence(SHORTCUTS["microphone"]), self, self.mic_button.toggle)
         QShortcut(QKeySequence(SHORTCUTS["camera"]), self, self.camera_button.toggle)
@@ -190,8 +208,10 @@ class PreJoinView(QWidget):
             button.blockSignals(False)
         self._paint_toggles()
         self.join_button.setEnabled(False)
+        self._open_effect()
         self._clock.start()
         self.tasks.spawn(self._start(), name="prejoin-start")
+        self.tasks.spawn(self._check_background(), name="prejoin-background-check")
 
     async def _start(self) -> None:
         provider = self.context.provider
@@ -253,17 +273,20 @@ class PreJoinView(QWidget):
     async def close_preview(self) -> None:
         self._dismiss_password_prompt()
         self._clock.stop()
+        self._close_effect()
         await self.tasks.cancel_all()
         await self.preview.close()
 
     async def hand_over(self) -> tuple[VideoSource | None, AudioSource | None]:
         self._clock.stop()
+        self._close_effect()  # the call composites with its own effect, from the same settings
         await self.tasks.cancel_all()
         return await self.preview.hand_over()
 
     # ---- devices ----------------------------------------------------------------------------------------
 
     def _tick(self) -> None:
+        self._show_background()
         self.tile.refresh()
         self.meter.setValue(meter_value(self.preview.level_dbfs))
 
@@ -373,3 +396,82 @@ class PreJoinView(QWidget):
         """Close the preview's devices and stop what this screen started; the window awaits it when it closes."""
         await self.close_preview()
         await self.tasks.close()
+        closing, self._effects_closing = self._effects_closing, []
+        await asyncio.gather(*closing)
+
+    # ---- background blur and replacement --------------------------------------------------------------------
+
+    def _preview_frame(self) -> av.VideoFrame | None:
+        raw = self.preview.latest_frame
+        return raw if self.effect is None else self.effect.frame(raw)
+
+    def _open_effect(self) -> None:
+        if self.effect is None:
+            self.effect = background_choice.EffectPreview(self.context.settings, self.context.provider)
+            self.effect.failed.connect(lambda: self._background_unavailable(background_choice.unavailable_text()))
+        show_error(self.background_error, None)
+        self._show_background()
+
+    def _close_effect(self) -> None:
+        """Frees the model's thread (in a worker thread; ``shutdown`` waits for it)."""
+        effect, self.effect = self.effect, None
+        if effect is not None:
+            self._effects_closing = [*(f for f in self._effects_closing if not f.done()), effect.close()]
+
+    async def _check_background(self) -> None:
+        problem = await background_choice.effects_unavailable(self.context.provider)
+        if problem is not None:
+            self._background_unavailable(problem)
+
+    def _background_unavailable(self, why: str) -> None:
+        """No model here: only "No effect" can be chosen (an effect turned on elsewhere, the account's preferences
+        say, can still be turned off), and the switch says why."""
+        self._effects_unavailable = True
+        box = self.background_box
+        model = box.model()
+        assert isinstance(model, QStandardItemModel)
+        for row in range(box.count()):
+            item = model.item(row)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) != "off":
+                item.setEnabled(False)
+        box.setToolTip(why)
+        self._show_background()
+
+    def _show_background(self) -> None:
+        """The switch as the settings are (the settings window may change them while pre-join is open)."""
+        mode = self.context.settings.background_mode
+        index = self.background_box.findData(mode)
+        if index != self.background_box.currentIndex():
+            self.background_box.setCurrentIndex(index)
+        if self._effects_unavailable:
+            self.background_box.setEnabled(mode != "off")
+
+    def _background_chosen(self) -> None:
+        show_error(self.background_error, None)
+        settings = self.context.settings
+        wanted = str(self.background_box.currentData())
+        if wanted == "choose" or (wanted == "replace" and settings.background_image is None):
+            self._show_background()  # until a picture is read, the choice stays as it was
+            self.choose_image()
+            return
+        mode: BackgroundMode = "off" if wanted == "off" else "blur" if wanted == "blur" else "replace"
+        if mode != settings.background_mode:
+            background_choice.choose(settings, mode, settings.background_image)
+            self.context.save_settings()
+
+    def choose_image(self) -> None:
+        if self.file_dialog is not None:
+            self.file_dialog.close()
+        self.file_dialog = background_choice.image_dialog(self, self.image_chosen)
+
+    def image_chosen(self, path: str) -> None:
+        self.file_dialog = None
+        self.tasks.spawn(self._take_image(path), name="prejoin-background-image")
+
+    async def _take_image(self, path: str) -> None:
+        if not await background_choice.readable(path):
+            show_error(self.background_error, background_choice.unreadable_text())
+            return
+        background_choice.choose(self.context.settings, "replace", path)
+        self.context.save_settings()
+        self._show_background()
