@@ -32,10 +32,16 @@ _EXTENSION = re.compile(r"(\.abi3|\.cpython-\d+[^/]*)\.so$")
 KEEP = ("libpython", "liblivekit_ffi")
 
 
-def _is_root(dest: str) -> bool:
-    dest = dest.replace("\\", "/")
+def _is_root(entry: Entry) -> bool:
+    """Python extension modules (PyInstaller's ``EXTENSION`` entries, or by their ABI-tagged names), Qt's plugins and
+    what ``KEEP`` names. By typecode as well as by name: LiteRT's modules (``ai_edge_litert``, background blur) are
+    built by Bazel and named plain ``_pywrap_litert_interpreter_wrapper.so``, without the tag; as mere libraries
+    they and the 18 MB ``libpywrap_litert_common.so`` they link were dropped, and the frozen app silently blurred on
+    OpenCV's DNN instead."""
+    dest = entry[0].replace("\\", "/")
     name = os.path.basename(dest)
-    return bool(_EXTENSION.search(dest)) or "/Qt/plugins/" in dest or name.startswith(KEEP)
+    is_extension = entry[2] == "EXTENSION" or bool(_EXTENSION.search(dest))
+    return is_extension or "/Qt/plugins/" in dest or name.startswith(KEEP)
 
 
 # The system's library folders (Debian multiarch and the others). Python's own lib-dynload is not among them.
@@ -70,7 +76,7 @@ def unreachable(binaries: Iterable[Entry]) -> set[str]:
         by_name.setdefault(os.path.basename(entry[0]), []).append(entry)
     by_dest = {_posix(entry[0]): entry for entry in entries}
     seen: set[str] = set()
-    todo = [entry for entry in entries if _is_root(entry[0])]
+    todo = [entry for entry in entries if _is_root(entry)]
     while todo:
         entry = todo.pop()
         if entry[0] in seen:

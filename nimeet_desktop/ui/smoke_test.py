@@ -4,23 +4,25 @@ and by anyone who suspects a broken install (qutebrowser's ``--smoke-test`` is t
 Offscreen, with a throwaway profile: it builds the main window as the app does, shows every screen of ``SCREENS``,
 renders every icon in ``assets/icons``, loads the Russian translation and translates a known string, closes the
 window the app's way, then runs the native libraries the app loads only later (``check_native_libraries``: audio
-processing, the push-to-talk backend) and exits 0. It starts no server, opens no network connection, touches no
-keyring and no device (synthetic media, an empty keyring). Any failure, a Qt warning included, exits 1 with one
-line on stderr saying why; the caller also fails the run on anything else printed to stderr
-(tests/test_smoke_test.py). On success it prints a ``first window shown`` line that benchmarks/bundle_budget.py
-times, a ``native libraries: ...`` line, and last ``nimeet smoke test: ok ...``. Messages are for developers and CI
-logs, so they are not translated.
+processing, the push-to-talk backend; ``check_background_segmentation``: one mask from background blur's model)
+and exits 0. It starts no server, opens no network connection, touches no keyring and no device (synthetic media,
+an empty keyring). Any failure, a Qt warning included, exits 1 with one line on stderr saying why; the caller also
+fails the run on anything else printed to stderr (tests/test_smoke_test.py). On success it prints a ``first window
+shown`` line that benchmarks/bundle_budget.py times, a ``native libraries: ...`` line, a ``background segmentation:
+...`` line, and last ``nimeet smoke test: ok ...``. Messages are for developers and CI logs, so they are not
+translated.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,6 +231,7 @@ def _run(started: float) -> str:
     if qt_problems:
         raise SmokeTestFailure(f"Qt said: {qt_problems[0]}")
     print(f"native libraries: {check_native_libraries()}", flush=True)
+    print(f"background segmentation: {check_background_segmentation()}", flush=True)
     return f"{len(SCREENS)} screens, {len(names)} icons, {language} translation"
 
 
@@ -314,3 +317,74 @@ def check_push_to_talk_backend() -> str:
     from pynput import keyboard
 
     return f"push-to-talk backend {keyboard.Listener.__module__}"
+
+
+# --- Issue 16: background blur's segmentation model ---------------------------------------------------------------
+# Loaded only when a call turns blur on (media/background.py), so nothing above touches it: an installer that left
+# out the model, or LiteRT's native library (packaging/prune.py once dropped it), would otherwise ship unnoticed.
+
+SEGMENTATION_FRAME = (320, 180)
+"""A small camera frame (width, height): shrinking it to the model's 256×144 is the app's path, and cheap."""
+LITERT_STDERR = ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.",)
+"""What LiteRT's C++ logger writes to the process's stderr whenever an interpreter is made, at a fixed level no
+setting or environment variable changes (TF_CPP_MIN_LOG_LEVEL does not): news, not a fault of the installation."""
+
+
+def check_background_segmentation() -> str:
+    """One mask of a small synthetic frame, on the runtime the app would pick (media/background.py
+    ``default_segmenter``: LiteRT, else OpenCV's DNN on the same model). Raises if the bundled model is missing, or
+    the mask is not a probability per model pixel."""
+    import numpy as np
+
+    from nimeet_desktop.media import background
+
+    model = background.MODEL_PATH
+    if not model.is_file():
+        raise SmokeTestFailure(f"the background segmentation model is missing: {model}")
+    width, height = SEGMENTATION_FRAME
+    # A gradient in every plane: the model gets a picture, not a constant (I420: Y at full size, U and V at half).
+    y = np.tile(np.linspace(16, 235, width, dtype=np.uint8), (height, 1))
+    u = np.full((height // 2, width // 2), 110, np.uint8)
+    v = np.full((height // 2, width // 2), 150, np.uint8)
+    started = time.perf_counter()
+    with _native_stderr_without(LITERT_STDERR):
+        try:
+            segment = background.litert_segmenter(model)
+            import ai_edge_litert  # type: ignore[import-untyped]  # imported already; only for its version
+
+            runtime = f"LiteRT {ai_edge_litert.__version__}"
+        except ImportError as exc:  # as default_segmenter: LiteRT is optional, OpenCV's DNN reads the same model
+            import cv2
+
+            segment = background.opencv_segmenter(model)
+            runtime = f"OpenCV DNN {cv2.__version__} (LiteRT did not load: {str(exc).splitlines()[0]})"
+        mask = segment(background.model_input((y, u, v)))
+    took_ms = (time.perf_counter() - started) * 1000
+    expected = (background.MODEL_HEIGHT, background.MODEL_WIDTH)
+    if mask.shape != expected or not np.all(np.isfinite(mask)) or mask.min() < 0 or mask.max() > 1:
+        raise SmokeTestFailure(f"background segmentation gave no mask of {expected} probabilities ({runtime})")
+    return f"{runtime}, one {width}x{height} frame in {took_ms:.0f} ms with the model's loading"
+
+
+@contextlib.contextmanager
+def _native_stderr_without(dropped: tuple[str, ...]) -> Iterator[None]:
+    """Native code's writes to file descriptor 2 are held back while the block runs, then passed on but for the
+    ``dropped`` lines: the smoke test's stderr stays a list of faults. Where there is no descriptor 2 (a windowed
+    program on Windows) there is nothing to hold back."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (AttributeError, OSError):  # sys.stderr is None, or there is no descriptor 2
+        yield
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            for line in held.read().decode(errors="replace").splitlines():
+                if line.strip() not in dropped:
+                    print(line, file=sys.stderr, flush=True)

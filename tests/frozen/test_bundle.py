@@ -1,9 +1,10 @@
 """The installers, as built: ``python -m PyInstaller build_installer.spec`` once for this module (into a temporary
 dist/work path), then, all frozen: ``nimeet --smoke-test`` (with the native libraries loaded late: livekit's audio
-processing, pynput's X11 backend on Xvfb); ``nimeet-server`` answering ``/healthz``; two ``nimeet-bot`` processes in
-one call through it exchanging video and audio at full rate, and one sending a video file that OpenCV decodes with
-PyAV's FFmpeg (the bundle carries one FFmpeg, packaging/prune.py); the .deb's fields and contents; the .deb
-installed into a scratch root with dpkg, its ``nimeet --smoke-test`` run there, and removed.
+processing, pynput's X11 backend on Xvfb, one background segmentation on LiteRT); ``nimeet-server`` answering
+``/healthz``; two ``nimeet-bot`` processes in one call through it exchanging video and audio at full rate, and one
+sending a video file that OpenCV decodes with PyAV's FFmpeg (the bundle carries one FFmpeg, packaging/prune.py); the
+.deb's fields and contents; the .deb installed into a scratch root with dpkg, its ``nimeet --smoke-test`` run there,
+and removed.
 
 PyInstaller is a dev dependency: without it the build fails, and so does this module (it never skips). The build
 takes about a minute and a half here; the .deb is written uncompressed (``NIMEET_DEB_COMPRESSION=none``, see
@@ -44,6 +45,14 @@ VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["
 BUILD_TIMEOUT_S = 900
 PYINSTALLER = [sys.executable, "-m", "PyInstaller", "build_installer.spec", "--noconfirm", "--log-level", "WARN"]
 BOT_ENV = {"NIMEET_ICE_HOSTS": "127.0.0.1"}
+# The smoke test's segmentation line (ui/smoke_test.py check_background_segmentation): the bundle must blur on LiteRT,
+# not fall back to OpenCV's DNN because a library of LiteRT's was left out (packaging/prune.py once dropped both).
+LITERT_SEGMENTATION = "background segmentation: LiteRT 2."
+
+
+def segmentation_line(stdout: str) -> str:
+    (line,) = [line for line in stdout.splitlines() if line.startswith("background segmentation: ")]
+    return line
 
 
 def build(dist: Path, work: Path) -> float:
@@ -126,6 +135,19 @@ def test_the_bundle_carries_the_native_libraries_of_issue_12(bundle: Path) -> No
     assert list((internal / "Xlib" / "ext").glob("record.*"))  # python-xlib's extensions, loaded by name
 
 
+def test_the_bundle_carries_background_blurs_model_and_litert_interpreter_only(bundle: Path) -> None:
+    internal = bundle / "_internal"
+    # Where media/background.py looks (MODEL_PATH, beside its package), with the model's licence.
+    models = internal / "nimeet_desktop" / "assets" / "models"
+    assert (models / "selfie_segmentation_landscape.tflite").stat().st_size > 200_000
+    assert (models / "LICENSE-mediapipe").is_file()
+    # Of LiteRT's libraries, what its interpreter loads: its module and the library that links (not libLiteRt.so,
+    # the WebGPU accelerator, the converter...: build_installer.spec says why).
+    litert = {p.name for p in (internal / "ai_edge_litert").iterdir() if ".so" in p.name}
+    assert litert == {"_pywrap_litert_interpreter_wrapper.so", "libpywrap_litert_common.so"}
+    assert not [p.name for p in (internal / "ai_edge_litert").iterdir() if p.is_dir()]  # no aot, tools, vendors
+
+
 def test_opencvs_ffmpeg_is_pyavs(bundle: Path) -> None:
     opencv = bundle / "_internal" / "opencv_python_headless.libs"
     links = {p.name.split("-")[0]: os.readlink(p) for p in opencv.iterdir() if p.is_symlink()}
@@ -143,6 +165,7 @@ def test_frozen_smoke_test_passes_with_a_clean_stderr(bundle: Path) -> None:
     line = native_line(done.stdout)
     assert line.startswith(f"native libraries: {AUDIO_PROCESSING}") and line.endswith(NO_DISPLAY), line
     assert f"; {ENGINE_LOOP}; " in line, line
+    assert segmentation_line(done.stdout).startswith(LITERT_SEGMENTATION), done.stdout
 
 
 def test_the_frozen_bot_lists_sound_devices_for_the_apps_hot_plug_watch(bundle: Path, tmp_path: Path) -> None:
@@ -349,6 +372,7 @@ def test_the_installed_package_passes_the_smoke_test(installed: Path) -> None:
     done = smoke(command=[str(program), "--smoke-test"])
     check_passes(done)
     assert native_line(done.stdout).startswith(f"native libraries: {AUDIO_PROCESSING}")
+    assert segmentation_line(done.stdout).startswith(LITERT_SEGMENTATION), done.stdout
     desktop = (installed / "usr/share/applications/nimeet.desktop").read_text(encoding="utf-8")
     assert "MimeType=x-scheme-handler/nimeet;" in desktop.splitlines()
     assert "Exec=/usr/bin/nimeet %u" in desktop.splitlines()

@@ -1,7 +1,8 @@
 """packaging/prune.py on the real wheels' libraries (no build): FFmpeg bundled once, by PyAV, with OpenCV's copy
 standing in for it only where its symbols allow; what only OpenCV's copy linked falls out; livekit's FFI library,
-loaded by ctypes, stays. tests/frozen/test_bundle.py checks the same on the built bundle, and that OpenCV still
-decodes a video through PyAV's FFmpeg there."""
+loaded by ctypes, stays; so do LiteRT's interpreter module, though its name carries no ABI tag, and its library.
+tests/frozen/test_bundle.py checks the same on the built bundle, and that OpenCV still decodes a video through
+PyAV's FFmpeg there."""
 
 from __future__ import annotations
 
@@ -98,3 +99,18 @@ def test_what_only_opencvs_ffmpeg_linked_falls_out_and_livekit_stays(wheels: lis
     for copy, target, kind in prune.symlink_entries(shared):
         assert kind == "SYMLINK" and target.startswith("../av.libs/lib")
         assert os.path.normpath(os.path.join(os.path.dirname(copy), target)) == shared[copy]
+
+
+def test_litert_interpreter_module_and_its_library_stay() -> None:
+    # As PyInstaller's analysis lists them: the module as an EXTENSION (named without an ABI tag: Bazel's build), the
+    # 18 MB library it links as a BINARY. By file name alone the module looked like a plain library nothing linked.
+    base = _site_packages() / "ai_edge_litert"
+    module, library = "_pywrap_litert_interpreter_wrapper.so", "libpywrap_litert_common.so"
+    assert library in prune.needed(str(base / module))
+    entries = [
+        (f"ai_edge_litert/{module}", str(base / module), "EXTENSION"),
+        (f"ai_edge_litert/{library}", str(base / library), "BINARY"),
+    ]
+    assert prune.unreachable(entries) == set()
+    # Once nothing loads the module, its library goes too.
+    assert prune.unreachable(entries[1:]) == {f"ai_edge_litert/{library}"}

@@ -8,7 +8,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-LATE = ("livekit", "pynput", "Xlib", "google.protobuf")
+# And issue 16's LiteRT (background blur: its import opens an 18 MB library), loaded when a call turns blur on.
+LATE = ("livekit", "pynput", "Xlib", "google.protobuf", "ai_edge_litert")
 
 
 def test_building_the_app_imports_no_late_native_library() -> None:
