@@ -169,12 +169,13 @@ def test_the_reading_of_lengths_never_holds_the_window(view: RecordingsView, fol
     """The lengths come from the pool's thread: the list shows at once with "…", the lengths arrive after."""
     for index in range(3):
         record(folder / f"NIMeet Room {index}.webm", 1, modified=1_764_000_000 + index)
+    (folder / "NIMeet Just started.mp4").touch()  # the recorder has opened it, nothing written yet
     view.refresh()
-    assert [row[2] for row in rows(view)] == ["…"] * 3  # nothing read on the window's thread
+    assert [row[2] for row in rows(view)] == ["…"] * 4  # nothing read on the window's thread
     run(until(lambda: not view.probing, what="the lengths"))
-    assert [row[2] for row in rows(view)] == ["0:01"] * 3
+    assert [row[2] for row in rows(view)] == ["—", "0:01", "0:01", "0:01"]
     view.refresh()  # unchanged files are not read again
-    assert not view.probing and [row[2] for row in rows(view)] == ["0:01"] * 3
+    assert not view.probing and [row[2] for row in rows(view)] == ["—", "0:01", "0:01", "0:01"]
 
 
 def test_open_and_show_in_folder_hand_the_desktop_the_file_and_its_folder(
@@ -277,6 +278,11 @@ def test_the_empty_list_says_where_recordings_will_go(view: RecordingsView, fold
     assert str(folder) in view.empty_label.text()
     assert not view.open_button.isEnabled() and not view.delete_button.isEnabled()
     assert view.count_label.text() == "0 recording(s)"
+    folder.mkdir()
+    record(folder / "NIMeet First.webm", 1)
+    view.refresh()
+    assert view.empty_label.isHidden() and view.tree.isVisible()
+    assert view.open_button.isEnabled() and view.delete_button.isEnabled()  # the newest is selected
 
 
 @pytest.mark.usefixtures("russian")
