@@ -148,7 +148,7 @@ def test_the_dashboard_opens_the_recordings_newest_first_with_their_lengths(
         listed = rows(view)
         assert [row[0] for row in listed] == [newer.name, broken.name, older.name]
         assert [row[2] for row in listed] == ["0:04", "—", "0:02"]
-        assert listed[0][3] == view.locale().formattedDataSize(newer.stat().st_size)
+        assert listed[0][3] == view.locale().formattedDataSize(newer.stat().st_size, 1)
         when = QLocale().toString(QTime(15, 34), QLocale.FormatType.ShortFormat)
         assert listed[0][1] == f"2 December 2026, {when}"  # when it was last written, this computer's time
         assert view.count_label.text() == "3 recording(s)"

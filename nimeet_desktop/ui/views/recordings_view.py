@@ -184,6 +184,8 @@ class RecordingsView(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the date in the name and the extension stay
+        for column in (DURATION, SIZE):  # numbers: right-aligned, their headings too
+            self.tree.headerItem().setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         header_view = self.tree.header()
         header_view.setStretchLastSection(False)
         header_view.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
@@ -253,7 +255,7 @@ class RecordingsView(QWidget):
             item.setToolTip(NAME, tooltip(path.name))
             moment = datetime.fromtimestamp(stamp.mtime_ns / 1e9, UTC)
             item.setText(WHEN, when_text(moment))
-            item.setText(SIZE, QLocale().formattedDataSize(stamp.size))
+            item.setText(SIZE, QLocale().formattedDataSize(stamp.size, 1))  # "161.1 KiB": a tenth is enough
             for column in (DURATION, SIZE):
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             known = self._lengths.get(str(path))
