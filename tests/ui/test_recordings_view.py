@@ -148,7 +148,7 @@ def test_the_dashboard_opens_the_recordings_newest_first_with_their_lengths(
         listed = rows(view)
         assert [row[0] for row in listed] == [newer.name, broken.name, older.name]
         assert [row[2] for row in listed] == ["0:04", "—", "0:02"]
-        assert listed[0][3] == view.locale().formattedDataSize(newer.stat().st_size, 1)
+        assert listed[0][3] == f"{newer.stat().st_size / 1000:.1f} kB"
         when = QLocale().toString(QTime(15, 34), QLocale.FormatType.ShortFormat)
         assert listed[0][1] == f"2 December 2026, {when}"  # when it was last written, this computer's time
         assert view.count_label.text() == "3 recording(s)"
@@ -307,6 +307,7 @@ def test_in_russian_with_plural_forms_and_nothing_cut_off(
         run(until(lambda: not view.probing, what="the lengths"))
         assert view.count_label.text() == "2 записи"
         assert view.open_button.text() == "Открыть"
+        assert all(row[3].endswith(" кБ") for row in rows(view)), rows(view)  # sizes in Russian words too
         assert [*clipped_widgets(view), *squashed_widgets(view)] == []
     finally:
         run(view.shutdown())

@@ -100,6 +100,12 @@ def duration_text(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def size_text(size: int) -> str:
+    """ "164.9 kB", "1.5 GB": powers of 1000 as GNOME's Files and the Finder count, in the UI language's words (its
+    IEC "KiB" is not translated: Russian would read "KiB" among Cyrillic)."""
+    return QLocale().formattedDataSize(size, 1, QLocale.DataSizeFormat.DataSizeSIFormat)
+
+
 def show_in_folder(path: Path) -> bool:
     """The file manager at ``path``'s folder, the file selected where the system can: Explorer's ``/select,`` on
     Windows, Finder's ``open -R`` on macOS; elsewhere (Linux) the folder opened by the desktop's file manager."""
@@ -255,7 +261,7 @@ class RecordingsView(QWidget):
             item.setToolTip(NAME, tooltip(path.name))
             moment = datetime.fromtimestamp(stamp.mtime_ns / 1e9, UTC)
             item.setText(WHEN, when_text(moment))
-            item.setText(SIZE, QLocale().formattedDataSize(stamp.size, 1))  # "161.1 KiB": a tenth is enough
+            item.setText(SIZE, size_text(stamp.size))
             for column in (DURATION, SIZE):
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             known = self._lengths.get(str(path))
