@@ -6,6 +6,7 @@ stays listed with a message; another folder chosen in the folder dialog, and the
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from nimeet_desktop.media.recording.container import RecordingFile
 from nimeet_desktop.net.credentials import CredentialStore
 from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui.context import AppContext
-from nimeet_desktop.ui.views.recordings_view import DURATION, NAME, SIZE, WHEN, RecordingsView
+from nimeet_desktop.ui.views.recordings_view import DURATION, NAME, RESCAN_DELAY_MS, SIZE, WHEN, RecordingsView
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.small_disk import small_disk
 from tests.ui.conftest import AppHarness, Run, new_user, register, until
@@ -161,6 +162,12 @@ def test_the_dashboard_opens_the_recordings_newest_first_with_their_lengths(
 
         qtbot.mouseClick(view.back_button, Qt.MouseButton.LeftButton)
         await until(lambda: window.current is window.dashboard, what="back on the dashboard")
+        # Hidden, the screen leaves the folder alone (a recording ending in a call); shown again, it lists it.
+        record(folder / "NIMeet Later 2026-12-03 11.00.00.webm", 1)
+        await asyncio.sleep(RESCAN_DELAY_MS / 1000 + 0.3)
+        assert view.tree.topLevelItemCount() == 4
+        qtbot.mouseClick(window.dashboard.recordings_button, Qt.MouseButton.LeftButton)
+        assert view.tree.topLevelItemCount() == 5
 
     app.run(flow())
 

@@ -233,7 +233,7 @@ class RecordingsView(QWidget):
         self.tree.itemActivated.connect(lambda item, _column: self.open_recording(_item_path(item)))
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.watcher.directoryChanged.connect(lambda _path: self.rescan.start())
-        self.rescan.timeout.connect(self.refresh)
+        self.rescan.timeout.connect(self._folder_changed)
         self._update_buttons()
 
     # ---- the list ---------------------------------------------------------------------------------------
@@ -288,6 +288,11 @@ class RecordingsView(QWidget):
         self.empty_label.setVisible(not count)
         self.tree.setVisible(bool(count))
         self._update_buttons()
+
+    def _folder_changed(self) -> None:
+        # Only for the screen on show: showing it lists the folder anyway, and in a call nobody looks at it.
+        if self.isVisible():
+            self.refresh()
 
     def _watch(self, folder: Path) -> None:
         """Watch the folder (a file added, renamed or removed), or while it does not exist its parent (it appears
