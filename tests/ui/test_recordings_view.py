@@ -195,6 +195,24 @@ def test_open_and_show_in_folder_hand_the_desktop_the_file_and_its_folder(
     qtbot.mouseClick(view.reveal_button, Qt.MouseButton.LeftButton)  # Linux: the folder (the only branch run here)
     qtbot.mouseClick(view.open_folder_button, Qt.MouseButton.LeftButton)
     assert [url.toLocalFile() for url in opened.urls] == [str(recording), str(folder), str(folder)]
+    item = view.tree.topLevelItem(0)
+    assert item is not None
+    centre = view.tree.visualItemRect(item).center()
+    qtbot.mouseClick(view.tree.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.mouseDClick(view.tree.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a double click plays it too
+    assert [url.toLocalFile() for url in opened.urls][3:] == [str(recording)]
+
+
+def test_a_file_name_is_shown_as_the_text_it_is(view: RecordingsView, folder: Path) -> None:
+    """Anybody can put a file in the folder: markup, a line break or a right-to-left override in its name is shown
+    literally (a tooltip escaped, a line break as U+FFFD), never read as markup or allowed to reorder the row."""
+    hostile = folder / '<img src="x.png"><i>x\n\u202egpj.webm'
+    hostile.write_bytes(b"")
+    view.refresh()
+    item = view.tree.topLevelItem(0)
+    assert item is not None
+    assert item.text(NAME) == '<img src="x.png"><i>x\ufffd\u202egpj.webm'
+    assert item.toolTip(NAME).startswith("<qt>&lt;img src=&quot;x.png&quot;&gt;&lt;i&gt;")
 
 
 def _answer(view: RecordingsView, qtbot: QtBot, button: str) -> None:
