@@ -52,6 +52,7 @@ from nimeet_desktop.ui.views.history_view import when_text
 logger = logging.getLogger(__name__)
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
+STAMP_ROLE = Qt.ItemDataRole.UserRole + 1  # the file's _Stamp when listed: a length read of another one is stale
 NAME, WHEN, DURATION, SIZE = range(4)
 NO_VALUE = "—"  # a length that cannot be told (a file being written, a broken one)
 RESCAN_DELAY_MS = 300
@@ -110,8 +111,11 @@ def show_in_folder(path: Path) -> bool:
     """The file manager at ``path``'s folder, the file selected where the system can: Explorer's ``/select,`` on
     Windows, Finder's ``open -R`` on macOS; elsewhere (Linux) the folder opened by the desktop's file manager."""
     if sys.platform == "win32":
-        try:  # explorer.exe exits with 1 even when it did what it was asked: only a failure to start counts
-            subprocess.Popen(["explorer", f"/select,{path}"])  # noqa: S603,S607
+        # One command line, as Explorer parses it: a list would quote the whole "/select,C:\...", which Explorer does
+        # not read as /select. A Windows file name holds no double quote. Explorer exits with 1 even when it did what
+        # it was asked: only a failure to start counts.
+        try:
+            subprocess.Popen(f'explorer /select,"{path}"')  # noqa: S603
         except OSError:
             return False
         return True
@@ -250,6 +254,8 @@ class RecordingsView(QWidget):
         self.default_folder_button.setVisible(bool(self.context.settings.recordings_folder))
         selected = self.selected()
         files = list_recordings(folder)
+        listed = {str(path) for path in files}
+        self._lengths = {key: known for key, known in self._lengths.items() if key in listed}  # deleted: forgotten
         self.tree.clear()
         for path in files:
             stamp = _stamp(path)
@@ -257,6 +263,7 @@ class RecordingsView(QWidget):
                 continue
             item = QTreeWidgetItem()
             item.setData(NAME, PATH_ROLE, str(path))
+            item.setData(NAME, STAMP_ROLE, stamp)
             item.setText(NAME, clip(path.name))  # whatever the file is called: capped, controls shown
             item.setToolTip(NAME, tooltip(path.name))
             moment = datetime.fromtimestamp(stamp.mtime_ns / 1e9, UTC)
@@ -317,7 +324,7 @@ class RecordingsView(QWidget):
         self._probing.discard((path, stamp))
         self._lengths[path] = (stamp, seconds)
         item = self._item(path)
-        if item is not None and _stamp(Path(path)) == stamp:
+        if item is not None and item.data(NAME, STAMP_ROLE) == stamp:
             item.setText(DURATION, duration_text(seconds))
 
     @property
