@@ -19,7 +19,7 @@ What it does, all on this machine and on loopback:
 Usage (from the repository root)::
 
     .venv/bin/python docs/screenshots/render.py [--out docs/screenshots] [--scale 1.5] [--dark] [--language ru]
-        [--only dashboard,calendar,reminder,settings,history,recordings]
+        [--only dashboard,calendar,reminder,settings,history,recordings,recording]
 
 ``--scale`` sets ``QT_SCALE_FACTOR`` (1.5 checks 150 % displays); ``--dark`` walks a second time with the app
 started in the dark palette and writes ``<screen>-dark.png`` too. ``--hostile`` walks with hostile names instead
@@ -122,6 +122,7 @@ STEPS = {
     "settings": "settings_pages",
     "history": "history",
     "recordings": "recordings",
+    "recording": "recording_notice",
 }
 SETTLE_S = 0.6  # after a change: layout, polish and a few frames reach the X server
 # --hostile: what the server or another person may call things (tests/security/test_app_hostile_names.py).
@@ -384,6 +385,7 @@ class Renderer:
         await self.password_prompt()
         await self.prejoin()
         await self.call()
+        await self.recording_notice()
         await self.meeting()
         await self.statistics()
         await self.tile_menu()
@@ -599,20 +601,27 @@ class Renderer:
         folder = self.home / "Videos" / "NIMeet"
         shutil.rmtree(folder, ignore_errors=True)  # the light walk's, when this is the dark one
         folder.mkdir(parents=True)
+        walk_folder = os.environ.get("NIMEET_RECORDINGS_DIR")  # where the walk's own call recording goes (later)
         os.environ["NIMEET_RECORDINGS_DIR"] = str(folder)  # the default folder: as most people will have it
-        now = datetime.now().replace(second=0, microsecond=0)
-        for days_ago, hour, minute, seconds, room in RECORDINGS:
-            started = (now - timedelta(days=days_ago)).replace(hour=hour, minute=minute)
-            path = new_recording_path(folder, room, started)
-            await asyncio.to_thread(_write_recording, path, seconds)
-            ended = (started + timedelta(seconds=seconds)).timestamp()
-            os.utime(path, (ended, ended))
-        window.dashboard.recordings_button.click()
-        await until(lambda: window.current is view, "the recordings screen")
-        await until(lambda: view.tree.topLevelItemCount() == len(RECORDINGS) and not view.probing, "the recordings")
-        await self.capture("recordings")
-        view.back_button.click()
-        await until(lambda: window.current is window.dashboard, "the dashboard again")
+        try:
+            now = datetime.now().replace(second=0, microsecond=0)
+            for days_ago, hour, minute, seconds, room in RECORDINGS:
+                started = (now - timedelta(days=days_ago)).replace(hour=hour, minute=minute)
+                path = new_recording_path(folder, room, started)
+                await asyncio.to_thread(_write_recording, path, seconds)
+                ended = (started + timedelta(seconds=seconds)).timestamp()
+                os.utime(path, (ended, ended))
+            window.dashboard.recordings_button.click()
+            await until(lambda: window.current is view, "the recordings screen")
+            await until(lambda: view.tree.topLevelItemCount() == len(RECORDINGS) and not view.probing, "the recordings")
+            await self.capture("recordings")
+            view.back_button.click()
+            await until(lambda: window.current is window.dashboard, "the dashboard again")
+        finally:
+            if walk_folder is None:
+                os.environ.pop("NIMEET_RECORDINGS_DIR", None)
+            else:
+                os.environ["NIMEET_RECORDINGS_DIR"] = walk_folder
 
     # ---- push-to-talk's settings section (issue 12) -------------------------------------------------------
     async def push_to_talk(self) -> None:
@@ -811,6 +820,38 @@ class Renderer:
         await until(lambda: not window.toasts.visible_messages(), "the join toasts to go", within=10)
         await asyncio.sleep(1.0)
         await self.capture("call-4")
+
+    async def recording_notice(self) -> None:
+        """A call being recorded (issue 16): we record (REC, the time), and ada, made a host, records too, as
+        everyone in the call sees it. Stopped afterwards; alone (``--only recording``) it makes its call first."""
+        window, view = self.window, self.window.call_view
+        if view.call is None:
+            window.dashboard.new_call_button.click()
+            dialog = window.dashboard.room_dialog
+            if dialog is None:
+                raise RenderError("New call opened no room settings")
+            dialog.save_button.click()
+            await until(lambda: window.current is window.prejoin and window.prejoin.join_button.isEnabled(), "pre-join")
+            window.prejoin.join_button.click()
+            await until(lambda: view.call is not None and view.grid.tile("self") is not None, "the call", within=20)
+            await self.join_bots(view.room_id)
+            await until(lambda: all(t.conversions > 5 for t in view.grid.tiles()), "frames on every tile", within=30)
+        call, bar, ada = view.call, view.recording_bar, self.bot("ada")
+        assert call is not None
+        await until(lambda: bar.record_button.isVisible(), "a host's Record")
+        bar.record_button.click()
+        await call.set_role(self.socket_id(ada), "host")
+        await ada.session.set_recording(True)
+        await until(lambda: bar.stop_button.isVisible() and "ada" in bar.who.text(), "both recording", within=15)
+        await until(lambda: not window.toasts.visible_messages(), "the toasts to go", within=10)
+        controller = view.recording_controller
+        await until(lambda: controller is not None and controller.elapsed_s >= 4, "a few seconds recorded", within=15)
+        await self.capture("call-recording")
+        await ada.session.set_recording(False)
+        await call.set_role(self.socket_id(ada), "participant")
+        bar.stop_button.click()
+        await until(lambda: bar.record_button.isVisible() and not bar.notice.isVisible(), "the recording stopped")
+        await until(lambda: not window.toasts.visible_messages(), "the toasts to go", within=10)
 
     # ---- the meeting (issue 14) ---------------------------------------------------------------------------
     # Until the engine speaks version 1.1's meeting events, the panel is fed here: the bots' real participants (with
@@ -1237,6 +1278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             (tmp / sub).mkdir(mode=0o700)
         os.environ["NIMEET_CONFIG_DIR"] = str(tmp / "config")  # nothing should read it: each walk has its own
         os.environ["NIMEET_LOG_DIR"] = str(tmp / "log")
+        os.environ["NIMEET_RECORDINGS_DIR"] = str(tmp / "recordings")  # the walk records a call
         width, height = math.ceil(SCREEN_WIDTH * args.scale), math.ceil(SCREEN_HEIGHT * args.scale)
         try:
             with xvfb(width, height) as display, tray_host(display):

@@ -18,6 +18,7 @@ import av
 from nimeet_desktop.call.call_stats import CallCounters, read_counters
 from nimeet_desktop.call.errors import CallError
 from nimeet_desktop.call.options import EngineOptions
+from nimeet_desktop.call.room_recording import RoomRecording
 from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media import portaudio_reset
 from nimeet_desktop.media.audio_output import SILENCE_DBFS, AudioMixer, Samples
@@ -88,6 +89,8 @@ class DesktopCall:
         )
         self._left = False
         self._init_device_switching()
+        # The Record button's recording (hosts; the room is told): its file is finished before the call leaves.
+        self.recording = RoomRecording(self.session, self.mixer)
 
     def _played(self, samples: Samples) -> None:
         """The speaker's thread: what it is about to play is the echo canceller's far end."""
@@ -430,6 +433,10 @@ class DesktopCall:
             return
         self._left = True
         try:
+            try:
+                await self.recording.stop()
+            except Exception:  # a recording that cannot finish must not keep us in the call
+                logger.exception("the recording did not stop cleanly")
             await self.session.leave()
         finally:
             if self._ready_camera is not None:

@@ -159,6 +159,16 @@
     </message>
 </context>
 <context>
+    <name>RecordingBar</name>
+    <message numerus="yes">
+        <source>{name} and %n other(s) are recording</source>
+        <translation>
+            <numerusform>{name} and %n other are recording</numerusform>
+            <numerusform>{name} and %n others are recording</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>RecordingsView</name>
     <message numerus="yes">
         <source>%n recording(s)</source>

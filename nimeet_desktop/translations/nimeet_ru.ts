@@ -1972,6 +1972,87 @@
     </message>
 </context>
 <context>
+    <name>Recording</name>
+    <message>
+        <source>REC</source>
+        <translation>REC</translation>
+    </message>
+    <message>
+        <source>The recording cannot start: {file} cannot be created in {folder}.</source>
+        <translation>Запись не начата: не удаётся создать файл {file} в папке {folder}.</translation>
+    </message>
+    <message>
+        <source>The recording stopped: the disk is full. What was recorded is kept in {file}.</source>
+        <translation>Запись остановлена: диск заполнен. Записанное сохранено в {file}.</translation>
+    </message>
+    <message>
+        <source>The recording stopped: the file could not be written. What was recorded is kept in {file}.</source>
+        <translation>Запись остановлена: не удалось записать файл. Записанное сохранено в {file}.</translation>
+    </message>
+</context>
+<context>
+    <name>RecordingBar</name>
+    <message>
+        <source>Start recording</source>
+        <translation>Начать запись</translation>
+    </message>
+    <message>
+        <source>Stop recording</source>
+        <translation>Остановить запись</translation>
+    </message>
+    <message>
+        <source>{name} is recording</source>
+        <translation>{name} ведёт запись</translation>
+    </message>
+    <message numerus="yes">
+        <source>{name} and %n other(s) are recording</source>
+        <translation>
+            <numerusform>{name} и ещё %n участник ведут запись</numerusform>
+            <numerusform>{name} и ещё %n участника ведут запись</numerusform>
+            <numerusform>{name} и ещё %n участников ведут запись</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>You are recording · {time}</source>
+        <translation>Вы ведёте запись · {time}</translation>
+    </message>
+    <message>
+        <source>Recording paused · {time}</source>
+        <translation>Запись приостановлена · {time}</translation>
+    </message>
+    <message>
+        <source>Resume recording</source>
+        <translation>Продолжить запись</translation>
+    </message>
+    <message>
+        <source>Pause recording</source>
+        <translation>Приостановить запись</translation>
+    </message>
+</context>
+<context>
+    <name>RecordingController</name>
+    <message>
+        <source>You are no longer a host, so the recording stopped. It is saved as {file}.</source>
+        <translation>Вы больше не ведущий, поэтому запись остановлена. Она сохранена как {file}.</translation>
+    </message>
+    <message>
+        <source>The recordings folder {folder} cannot be created: {reason}</source>
+        <translation>Не удаётся создать папку для записей {folder}: {reason}</translation>
+    </message>
+    <message>
+        <source>Recording. Everyone in the call sees that you record.</source>
+        <translation>Идёт запись. Все участники звонка видят, что вы записываете.</translation>
+    </message>
+    <message>
+        <source>Recording saved as {file}.</source>
+        <translation>Запись сохранена как {file}.</translation>
+    </message>
+    <message>
+        <source>The recording stopped.</source>
+        <translation>Запись остановлена.</translation>
+    </message>
+</context>
+<context>
     <name>RecordingsView</name>
     <message>
         <source>Back</source>

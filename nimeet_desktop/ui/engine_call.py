@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -41,6 +42,7 @@ from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.background import Mode as BackgroundMode
 from nimeet_desktop.media.device_watch import DEVICE_KINDS, DeviceKind
 from nimeet_desktop.media.provider import VideoHeight
+from nimeet_desktop.media.recording.recorder import RecordingError, RecordingResult, RecordingState
 from nimeet_desktop.net.signaling import ConnectionState
 from signaling_server.protocol import ChatMessage, JoinAck, MediaState, ModeratedMedia, Participant, Role, WaitingAck
 
@@ -79,6 +81,7 @@ class EngineCall(QObject):
     reaction = Signal(str, str)  # socket id (ours too), emoji
     muted_by_host = Signal(str, str)  # "microphone" or "camera", the host's name ("" when not known)
     call_ended = Signal(str, str)  # EndReason ("removed", "denied", "ended-by-host", "room-deleted"), by whom or ""
+    recording_stopped = Signal(object)  # RecordingResult: our recording stopped by itself (its error says why)
 
     _event = Signal(object)  # _Event, emitted on the engine thread, delivered (queued) on ours
 
@@ -112,6 +115,7 @@ class EngineCall(QObject):
             call = DesktopCall(observer=relay, **call_options)
             relay.call = call
             call.fallback_listener = relay.on_fell_back
+            call.recording.on_stopped = relay.on_recording_stopped
             return call, _devices(call)
 
         handle._call, handle._devices = await engine.run(build())
@@ -319,6 +323,24 @@ class EngineCall(QObject):
     async def end_meeting(self) -> None:
         await self.on_engine(lambda call: call.session.end_meeting())
 
+    # ---- recording (call/room_recording.py: the room is told) ----
+    async def start_recording(self, path: Path) -> RecordingError | None:
+        """Raises ``SignalingError`` when the room cannot be told (then nothing records)."""
+        return await self.on_engine(lambda call: call.recording.start(path))
+
+    async def pause_recording(self) -> None:
+        await self.on_engine(lambda call: call.recording.pause())
+
+    async def resume_recording(self) -> None:
+        await self.on_engine(lambda call: call.recording.resume())
+
+    async def stop_recording(self) -> RecordingResult | None:
+        return await self.on_engine(lambda call: call.recording.stop())
+
+    async def recording_state(self) -> tuple[RecordingState, float]:
+        """Whether we record, and the time recorded so far (pauses left out)."""
+        return await self.read_engine(lambda call: (call.recording.state, call.recording.elapsed_s()))
+
     def set_audio_processing(self, config: AudioProcessingConfig) -> None:
         self._send(lambda call: call.set_audio_processing(config))
 
@@ -442,6 +464,9 @@ class _Relay(CallObserver):
 
     def on_call_ended(self, reason: EndReason, by_username: str | None) -> None:
         self._post(lambda: self._handle.call_ended.emit(reason, by_username or ""))
+
+    def on_recording_stopped(self, result: RecordingResult) -> None:
+        self._post(lambda: self._handle.recording_stopped.emit(result))
 
     def on_fell_back(self, kind: DeviceKind, lost: str | None) -> None:
         devices = _devices(self.call) if self.call is not None else {}

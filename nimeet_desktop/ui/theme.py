@@ -330,6 +330,10 @@ QFrame#card {{
 QWidget#callView {{ background-color: {_css(CALL_BACKGROUND)}; }}
 QLabel#callTitle {{ color: {_css(CALL_TEXT)}; font-weight: 600; }}
 QLabel#participantCount {{ color: {_css(CONTROL_FOREGROUND)}; }}
+QLabel#recNotice {{
+    background-color: {_css(DANGER)}; color: {_css(ON_ACCENT)}; font-weight: 700; border-radius: 4px; padding: 1px 6px;
+}}
+QLabel#recWho {{ color: {_css(CALL_TEXT)}; }}
 QWidget#reconnectingOverlay {{ background-color: {_css(OVERLAY_SHADE)}; }}
 QLabel#reconnectingTitle {{ color: {_css(CALL_TEXT)}; font-size: 16pt; font-weight: 600; }}
 QLabel#reconnectingDetail {{ color: {_css(CALL_TEXT_SECONDARY)}; }}

@@ -253,6 +253,12 @@ class MeetingHandlers:
         except LastHost:
             return last_host
         await self._role_changed(room_id, target.socket_id, msg.role)
+        if msg.role == "participant" and target.recording:
+            # Recording is a host's right, and ``recording`` is hosts only: a demoted host could not even say they
+            # stopped, so the notice is taken down for them (their client stops recording on the role change).
+            await self._svc.rooms.set_recording(target.socket_id, False)
+            stopped = RecordingChanged(socket_id=target.socket_id, active=False).wire()
+            await self._emit_room(room_id, ServerEvent.RECORDING_CHANGED, stopped)
         return OK
 
     async def mute_participant(self, session: SocketSession, msg: MuteParticipant, room_id: str, sender: Member) -> Ack:

@@ -115,6 +115,28 @@ async def test_only_hosts_may_record(api: Api, peers: Connect) -> None:
         assert await peer.log.next("recording-changed") == {"socketId": b.sid, "active": True}
 
 
+async def test_a_host_made_a_participant_no_longer_shows_as_recording(api: Api, peers: Connect) -> None:
+    """Recording is a host's right; a demoted host could not even say it stopped (``recording`` is hosts only), so
+    the server says it for them: everyone, them included, hears ``recording-changed {active: false}``."""
+    room_id, (a, b, c), _ = await in_room(api, peers, 3)
+    await promote(a, b, [a, b, c])
+    assert await b.call("recording", {"active": True}) == {"ok": True}
+    for peer in (a, c):
+        assert await peer.log.next("recording-changed") == {"socketId": b.sid, "active": True}
+    assert await a.call("set-role", {"target": b.sid, "role": "participant"}) == {"ok": True}
+    for peer in (a, b, c):
+        assert await peer.log.next("role-changed") == {"socketId": b.sid, "role": "participant"}
+        assert await peer.log.next("recording-changed") == {"socketId": b.sid, "active": False}
+    late = await newcomer(api, peers)
+    assert {p["recording"] for p in (await late.join(room_id))["participants"]} == {False}
+    for peer in (a, b, c):
+        await peer.log.next("user-joined")
+    # A host who did not record is demoted without a word about recording.
+    await promote(a, c, [a, b, c, late])
+    assert await a.call("set-role", {"target": c.sid, "role": "participant"}) == {"ok": True}
+    await nothing_more("recording-changed", a, b, c)
+
+
 @pytest.mark.parametrize(
     ("event", "payload"),
     [

@@ -24,6 +24,7 @@ from nimeet_desktop.call.snapshots import ParticipantView
 from nimeet_desktop.media.audio_output import SILENCE_DBFS
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.base import AudioSource, VideoSource
+from nimeet_desktop.media.recording.recorder import RecordingState
 from nimeet_desktop.media.windows import is_wayland
 from nimeet_desktop.net.error_codes import AnyErrorCode
 from nimeet_desktop.net.rest import RestError
@@ -39,6 +40,7 @@ from nimeet_desktop.ui.engine_call import EngineCall
 from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation
 from nimeet_desktop.ui.meeting.controller import MeetingController
 from nimeet_desktop.ui.meeting.panel import MeetingPanel, Tab
+from nimeet_desktop.ui.meeting.recording import RecordingBar, RecordingController
 from nimeet_desktop.ui.meeting.texts import muted_by_host
 from nimeet_desktop.ui.presenting_frame import PresentingFrame
 from nimeet_desktop.ui.push_to_talk import PushToTalkCall
@@ -114,6 +116,11 @@ class CallView(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(16, 8, 16, 0)
         top.addWidget(self.title, 1)
+        # ---- issue 16: the recording notice (everyone) and a host's Record, Pause and Stop ----
+        self.recording_bar = RecordingBar()
+        self.recording_controller: RecordingController | None = None
+        top.addWidget(self.recording_bar)
+        top.addSpacing(12)  # its Pause and Stop apart from the window's own buttons
         # ---- issue 12 (settingsui): settings from the call; the "you are muted" hint ----
         self.settings_button = QToolButton()
         self.settings_button.setObjectName("callSettings")
@@ -281,6 +288,7 @@ class CallView(QWidget):
         call.connection_changed.connect(self._connection)
         call.error.connect(lambda error: self.toast.emit(call_error_text(error), ToastKind.ERROR))
         self.meeting_controller = MeetingController(self, call, self.context, room_id)
+        self.recording_controller = RecordingController(self, call, self.context)
         # The call exists from now on: what follows it (the device menus, the tray) attaches at once, not at the
         # engine's first event, which comes from its own thread whenever the join gets that far.
         self.state_changed.emit()
@@ -563,6 +571,9 @@ class CallView(QWidget):
         self.grid.stop_clock()
         self.overlay.hide()
         call, self.call = self.call, None
+        recording, self.recording_controller = self.recording_controller, None
+        if recording is not None:
+            await recording.close()  # the file finished before the call goes, and where it is said
         controller, self.meeting_controller = self.meeting_controller, None
         if controller is not None:
             await controller.close()  # uploads cancelled, downloads stopped: the meeting's files are not ours now
@@ -575,6 +586,7 @@ class CallView(QWidget):
         self.meeting.clear()
         self.self_socket_id = ""
         self.controls.set_hand_raised(False)
+        self.recording_bar.show_state(can_record=False, own=RecordingState.IDLE, elapsed_s=0.0, others=[])
         if call is not None:
             call.deleteLater()
         self.reconnecting = False
