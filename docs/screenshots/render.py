@@ -21,7 +21,7 @@ What it does, all on this machine and on loopback:
 Usage (from the repository root)::
 
     .venv/bin/python docs/screenshots/render.py [--out docs/screenshots] [--scale 1.5] [--dark] [--language ru]
-        [--only dashboard,calendar,reminder,settings,background,history,recording]
+        [--only dashboard,calendar,reminder,settings,background,history,recordings,recording]
 
 ``--scale`` sets ``QT_SCALE_FACTOR`` (1.5 checks 150 % displays); ``--dark`` walks a second time with the app
 started in the dark palette and writes ``<screen>-dark.png`` too. ``--hostile`` walks with hostile names instead
@@ -70,13 +70,21 @@ if str(REPO) not in sys.path:  # run as a script from anywhere: the packages liv
 from nimeet_desktop.call import ice  # noqa: E402
 from nimeet_desktop.call.session import CallObserver, CallSession  # noqa: E402
 from nimeet_desktop.hotkeys import Support  # noqa: E402
-from nimeet_desktop.media.base import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE, FramePacer, VideoSource  # noqa: E402
+from nimeet_desktop.media.base import (  # noqa: E402
+    AUDIO_SAMPLE_RATE,
+    VIDEO_CLOCK_RATE,
+    VIDEO_TIME_BASE,
+    FramePacer,
+    VideoSource,
+)
 from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider  # noqa: E402
+from nimeet_desktop.media.recording.container import RecordingFile  # noqa: E402
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo  # noqa: E402
 from nimeet_desktop.net.credentials import CredentialStore  # noqa: E402
 from nimeet_desktop.net.links import parse_join_target  # noqa: E402
 from nimeet_desktop.net.rest import ApiClient  # noqa: E402
 from nimeet_desktop.net.schedule_api import MeetingDraft, ScheduleApi  # noqa: E402
+from nimeet_desktop.recordings import new_recording_path  # noqa: E402
 from nimeet_desktop.settings import Settings, SettingsStore  # noqa: E402
 from nimeet_desktop.ui import i18n, icons, theme, tray  # noqa: E402
 from nimeet_desktop.ui.calendar.calendar_view import Page  # noqa: E402
@@ -124,6 +132,7 @@ STEPS = {
     "settings": "settings_pages",
     "background": "background",
     "history": "history",
+    "recordings": "recordings",
     "recording": "recording_notice",
 }
 SETTLE_S = 0.6  # after a change: layout, polish and a few frames reach the X server
@@ -177,7 +186,36 @@ HISTORY_MEETINGS = (
     (23, 15, 35, 2, 3),  # room 3 is katherine's: margaret's meetings there are not hosted by her
     (8, 15, 25, 2, 3),
 )
+# The recordings screen: calls recorded over the last days as (days ago, hour, minute, seconds long, room). Short (a
+# walk writes them), and real: the lengths shown are read back from the files.
+RECORDINGS = (
+    (0, 10, 0, 9, ROOM_NAMES[0]),
+    (1, 15, 30, 6, ROOM_NAMES[2]),
+    (3, 11, 0, 12, ROOM_NAMES[1]),
+    (7, 10, 0, 8, ROOM_NAMES[0]),
+)
 HOSTILE_CHAT = '<img src="file:///dev/zero"> <b>bold?</b> \u202eevil.exe\u202c javascript:alert(1) ' + "W" * 300
+
+
+def _write_recording(path: Path, seconds: int) -> None:
+    """A real recording of ``seconds`` seconds: a bar moving over a grey picture, a quiet tone."""
+    fps = 10
+    recording = RecordingFile(path, 320, 180, fps)
+    try:
+        for index in range(seconds * fps):
+            luma = np.full((180 * 3 // 2, 320), 90, dtype=np.uint8)
+            luma[:180, (index * 6) % 280 :][:, :40] = 220
+            recording.write_video(av.VideoFrame.from_ndarray(luma, format="yuv420p"), index)
+        block = AUDIO_SAMPLE_RATE // 50
+        for count in range(seconds * 50):
+            t = (count * block + np.arange(block)) / AUDIO_SAMPLE_RATE
+            tone = (2000 * np.sin(2 * math.pi * 440 * t)).astype(np.int16).reshape(1, -1)
+            audio = av.AudioFrame.from_ndarray(tone, format="s16", layout="mono")
+            audio.sample_rate = AUDIO_SAMPLE_RATE
+            audio.pts = count * block
+            recording.write_audio(audio)
+    finally:
+        recording.close()
 
 
 class RenderError(Exception):
@@ -331,6 +369,7 @@ class Renderer:
         self.hostile = hostile
         self.language = language
         self.only = tuple(only)  # ``--only``: these steps after registering, nothing else
+        self.home = config_dir.parent / "margaret"  # in the walk's temporary directory: where her videos go
         self.suffix = ("-dark" if dark else "") + ("-hostile" if hostile else "")
         self.saved: list[Path] = []
         self.bots: list[Bot] = []
@@ -392,6 +431,7 @@ class Renderer:
         await self.meeting_reminder()
         await self.calendar()
         await self.history()
+        await self.recordings()
         await self.settings_pages()
         await self.background()
         await self.push_to_talk()
@@ -607,6 +647,36 @@ class Renderer:
         await self.capture("history")
         view.back_button.click()
         await until(lambda: window.current is window.dashboard, "the dashboard again")
+
+    # ---- the recordings list (issue 16) ---------------------------------------------------------------------
+    async def recordings(self) -> None:
+        """A few short calls really recorded (the app's own container, PyAV) into a folder of the walk's temporary
+        directory, named and dated as the app names them, then the screen from the dashboard's Recordings button."""
+        window, view = self.window, self.window.recordings_view
+        folder = self.home / "Videos" / "NIMeet"
+        shutil.rmtree(folder, ignore_errors=True)  # the light walk's, when this is the dark one
+        folder.mkdir(parents=True)
+        walk_folder = os.environ.get("NIMEET_RECORDINGS_DIR")  # where the walk's own call recording goes (later)
+        os.environ["NIMEET_RECORDINGS_DIR"] = str(folder)  # the default folder: as most people will have it
+        try:
+            now = datetime.now().replace(second=0, microsecond=0)
+            for days_ago, hour, minute, seconds, room in RECORDINGS:
+                started = (now - timedelta(days=days_ago)).replace(hour=hour, minute=minute)
+                path = new_recording_path(folder, room, started)
+                await asyncio.to_thread(_write_recording, path, seconds)
+                ended = (started + timedelta(seconds=seconds)).timestamp()
+                os.utime(path, (ended, ended))
+            window.dashboard.recordings_button.click()
+            await until(lambda: window.current is view, "the recordings screen")
+            await until(lambda: view.tree.topLevelItemCount() == len(RECORDINGS) and not view.probing, "the recordings")
+            await self.capture("recordings")
+            view.back_button.click()
+            await until(lambda: window.current is window.dashboard, "the dashboard again")
+        finally:
+            if walk_folder is None:
+                os.environ.pop("NIMEET_RECORDINGS_DIR", None)
+            else:
+                os.environ["NIMEET_RECORDINGS_DIR"] = walk_folder
 
     # ---- push-to-talk's settings section (issue 12) -------------------------------------------------------
     async def push_to_talk(self) -> None:

@@ -169,6 +169,16 @@
     </message>
 </context>
 <context>
+    <name>RecordingsView</name>
+    <message numerus="yes">
+        <source>%n recording(s)</source>
+        <translation>
+            <numerusform>%n recording</numerusform>
+            <numerusform>%n recordings</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ScheduleDialog</name>
     <message numerus="yes">
         <source>time(s)</source>

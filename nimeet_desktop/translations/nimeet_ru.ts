@@ -612,6 +612,14 @@
         <translation>Ваши встречи и статистика</translation>
     </message>
     <message>
+        <source>Recordings</source>
+        <translation>Записи</translation>
+    </message>
+    <message>
+        <source>The calls you recorded</source>
+        <translation>Записанные вами звонки</translation>
+    </message>
+    <message>
         <source>New call</source>
         <translation>Новый звонок</translation>
     </message>
@@ -2104,6 +2112,117 @@
     <message>
         <source>The recording stopped.</source>
         <translation>Запись остановлена.</translation>
+    </message>
+</context>
+<context>
+    <name>RecordingsView</name>
+    <message>
+        <source>Back</source>
+        <translation>Назад</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>Открыть папку</translation>
+    </message>
+    <message>
+        <source>Change folder…</source>
+        <translation>Сменить папку…</translation>
+    </message>
+    <message>
+        <source>Use default</source>
+        <translation>По умолчанию</translation>
+    </message>
+    <message>
+        <source>Save recordings in the NIMeet folder of your videos again</source>
+        <translation>Снова сохранять записи в папку NIMeet в ваших видео</translation>
+    </message>
+    <message>
+        <source>Recordings</source>
+        <translation>Записи</translation>
+    </message>
+    <message>
+        <source>Saved in:</source>
+        <translation>Папка:</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Название</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Дата</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Длительность</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Размер</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>Показать в папке</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n recording(s)</source>
+        <translation>
+            <numerusform>%n запись</numerusform>
+            <numerusform>%n записи</numerusform>
+            <numerusform>%n записей</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No recordings yet. When you record a call, the recording is saved in {folder}.</source>
+        <translation>Записей пока нет. Когда вы запишете звонок, запись сохранится в папку {folder}.</translation>
+    </message>
+    <message>
+        <source>No application could open the recording</source>
+        <translation>Ни одно приложение не смогло открыть запись</translation>
+    </message>
+    <message>
+        <source>Could not open the folder</source>
+        <translation>Не удалось открыть папку</translation>
+    </message>
+    <message>
+        <source>Delete recording?</source>
+        <translation>Удалить запись?</translation>
+    </message>
+    <message>
+        <source>Delete “{name}”?</source>
+        <translation>Удалить «{name}»?</translation>
+    </message>
+    <message>
+        <source>It goes to the trash, where you can restore it; where there is no trash, it is deleted for good.</source>
+        <translation>Запись попадёт в корзину, откуда её можно восстановить; если корзины нет, она будет удалена навсегда.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Recording moved to the trash</source>
+        <translation>Запись перемещена в корзину</translation>
+    </message>
+    <message>
+        <source>Could not delete “{name}”: {reason}</source>
+        <translation>Не удалось удалить «{name}»: {reason}</translation>
+    </message>
+    <message>
+        <source>Recording deleted</source>
+        <translation>Запись удалена</translation>
+    </message>
+    <message>
+        <source>Folder for recordings</source>
+        <translation>Папка для записей</translation>
     </message>
 </context>
 <context>

@@ -49,6 +49,7 @@ from nimeet_desktop.ui.views.dashboard_view import DashboardView
 from nimeet_desktop.ui.views.history_view import HistoryView
 from nimeet_desktop.ui.views.lobby_view import LobbyView
 from nimeet_desktop.ui.views.prejoin_view import PreJoinView
+from nimeet_desktop.ui.views.recordings_view import RecordingsView
 from nimeet_desktop.ui.views.server_view import ServerView
 from nimeet_desktop.unattended import Credentials
 from signaling_server.protocol import ErrorCode, RoomInfoResponse
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
         self.lobby_view = LobbyView()
         self.calendar_view = CalendarView(context)
         self.history_view = HistoryView(context)
+        self.recordings_view = RecordingsView(context)
         for view in self._screens():
             self.stack.addWidget(view)
         self.toasts.raise_()
@@ -158,6 +160,10 @@ class MainWindow(QMainWindow):
         self.dashboard.settings_requested.connect(self.open_settings)
         self.dashboard.history_requested.connect(lambda: self._show(self.history_view))
         self.history_view.back.connect(lambda: self._show(self.dashboard))
+        self.dashboard.recordings_requested.connect(lambda: self._show(self.recordings_view))
+        self.recordings_view.back.connect(lambda: self._show(self.dashboard))
+        self.recordings_view.toast.connect(self.toasts.show_message)
+        self.recordings_view.error_toast.connect(lambda message: self.toasts.show_message(message, ToastKind.ERROR))
         self.call_view.settings_requested.connect(self.open_settings)
         self.call_view.state_changed.connect(lambda: self.settings_window.refresh())
 
@@ -186,12 +192,20 @@ class MainWindow(QMainWindow):
             self.lobby_view,
             self.calendar_view,
             self.history_view,
+            self.recordings_view,
         ]
 
     def _quiet_screens(self) -> list[Screen]:
         """The screens that hold no camera, microphone or call: they may be rebuilt (a new language) at once, and
         the settings window may open its own devices over them."""
-        return [self.server_view, self.auth_view, self.dashboard, self.calendar_view, self.history_view]
+        return [
+            self.server_view,
+            self.auth_view,
+            self.dashboard,
+            self.calendar_view,
+            self.history_view,
+            self.recordings_view,
+        ]
 
     def _show(self, view: QWidget) -> None:
         if self._language_pending and view in self._quiet_screens():
@@ -203,6 +217,8 @@ class MainWindow(QMainWindow):
             self.calendar_view.refresh()
         elif view is self.history_view:
             self.history_view.refresh()
+        elif view is self.recordings_view:
+            self.recordings_view.refresh()
 
     def _join_from_calendar(self, room_id: str) -> None:
         """A meeting's Join in the calendar: the dashboard's join path (the room checked, then pre-join)."""
@@ -676,7 +692,17 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
 
-Screen = ServerView | AuthView | DashboardView | PreJoinView | CallView | LobbyView | CalendarView | HistoryView
+Screen = (
+    ServerView
+    | AuthView
+    | DashboardView
+    | PreJoinView
+    | CallView
+    | LobbyView
+    | CalendarView
+    | HistoryView
+    | RecordingsView
+)
 
 
 def _password_problem(code: AnyErrorCode | None, sent_password: bool) -> PasswordProblem | None:

@@ -58,6 +58,7 @@ class DashboardView(QWidget):
     settings_requested = Signal()
     calendar_requested = Signal()
     history_requested = Signal()
+    recordings_requested = Signal()
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -83,6 +84,9 @@ class DashboardView(QWidget):
         self.history_button = QPushButton(icons.icon("statistics"), self.tr("History"))
         self.history_button.setObjectName("openHistory")
         self.history_button.setToolTip(self.tr("Your meetings and statistics"))
+        self.recordings_button = QPushButton(self.tr("Recordings"))
+        self.recordings_button.setObjectName("openRecordings")
+        self.recordings_button.setToolTip(self.tr("The calls you recorded"))
         header = QHBoxLayout()
         who = QVBoxLayout()
         who.addWidget(self.user_label)
@@ -90,6 +94,7 @@ class DashboardView(QWidget):
         header.addLayout(who, 1)
         header.addWidget(self.calendar_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.history_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.recordings_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.logout_button, 0, Qt.AlignmentFlag.AlignTop)
 
@@ -170,6 +175,7 @@ class DashboardView(QWidget):
         self.logout_button.clicked.connect(lambda: self.tasks.spawn(self._logout(), name="logout"))
         self.settings_button.clicked.connect(self.settings_requested)
         self.history_button.clicked.connect(self.history_requested)
+        self.recordings_button.clicked.connect(self.recordings_requested)
         self.new_call_button.clicked.connect(self._new_call)
         self.join_button.clicked.connect(self._join_typed)
         self.join_edit.returnPressed.connect(self._join_typed)
