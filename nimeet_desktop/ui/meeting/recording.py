@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from nimeet_desktop.call.meeting import MeetingSnapshot
 from nimeet_desktop.media.recording.recorder import RecordingError, RecordingResult, RecordingState
@@ -74,7 +74,7 @@ class RecordingBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        self.notice = QLabel(QCoreApplication.translate("Recording", "REC"))
+        self.notice = plain_label(QCoreApplication.translate("Recording", "REC"))
         self.notice.setObjectName("recNotice")
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.who = plain_label()
