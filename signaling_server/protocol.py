@@ -295,6 +295,9 @@ class UpdateRoomRequest(InputModel):
     password: RoomPassword | None = None
 
 
+RoomMode = Literal["mesh", "sfu"]
+
+
 class Room(WireModel):
     room_id: str
     name: str
@@ -310,6 +313,9 @@ class Room(WireModel):
     # always false when nobody is in the room).
     has_password: bool = False
     locked: bool = False
+    # v1.1 "Large rooms": how the room's media travels, peer to peer (``"mesh"``) or through the server's SFU
+    # (``"sfu"``). A default so that a version-1 server's rooms still read.
+    mode: RoomMode = "mesh"
 
 
 class CreateRoomResponse(WireModel):

@@ -25,4 +25,6 @@ def room_out(row: RoomRow, base_url: str, locked: bool = False) -> Room:
         invite_url=invite_url(base_url, row.room_id),
         has_password=row.password_hash is not None,
         locked=locked,
+        # No SFU is configured on this server yet (issue 17): every room is a mesh, within the version-1 limit.
+        mode="mesh",
     )

@@ -30,6 +30,7 @@ ROOM_FIELDS = {
     "hasPassword",
     "locked",
     "inviteUrl",
+    "mode",
 }
 
 
@@ -80,6 +81,23 @@ async def test_a_new_room_carries_the_settings_fields(api: Api) -> None:
     assert set(room) == ROOM_FIELDS
     assert (room["description"], room["isPrivate"], room["hasPassword"], room["locked"]) == (None, False, False, False)
     Room.model_validate(room)
+
+
+async def test_every_room_object_says_its_media_runs_in_a_mesh_without_an_sfu(api: Api, peers: Connect) -> None:
+    """Contract 1.1, "Large rooms": every room object carries ``mode``; a server with no SFU configured keeps every
+    room a ``"mesh"`` (and the version-1 limit of 16), whatever its size."""
+    token = (await api.register())["token"]
+    small, large = await api.create_room(token, maxParticipants=2), await api.create_room(token, maxParticipants=16)
+    assert (small["mode"], large["mode"]) == ("mesh", "mesh")
+    assert (await get_room(api, token, large["roomId"]))["mode"] == "mesh"
+    listed = (await api.http.get("/api/rooms", headers=bearer(token))).json()["rooms"]
+    assert {room["mode"] for room in listed} == {"mesh"}
+    r = await patch(api, token, large["roomId"], {"name": "All hands"})
+    assert r.json()["room"]["mode"] == "mesh"
+    owner = await peers(token)
+    assert (await join(owner, large["roomId"]))["ok"]
+    await patch(api, token, large["roomId"], {"description": "told"})
+    assert (await owner.log.next("room-updated"))["room"]["mode"] == "mesh"
 
 
 async def test_a_password_is_never_returned_and_is_stored_as_an_argon2id_hash(server: ServerProcess, api: Api) -> None:
