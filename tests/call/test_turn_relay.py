@@ -8,8 +8,10 @@ import asyncio
 import errno
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -79,7 +81,10 @@ async def test_two_hosts_with_no_route_between_them_call_through_coturn(
         # Relay-only on both ends: each sends from its own allocation to the other's.
         assert peer["candidatePair"] == {"local": "relay", "remote": "relay"}, peer
     log = network.turn_log.read_text(errors="replace")
-    assert "ALLOCATE processed, success" in log, log[-2000:]
+    # Both allocated with the short-lived credentials the server handed out (``<expiry>:<userId>``, one hour here).
+    allocated = re.findall(r"user <(\d+):([^>]+)>: incoming packet ALLOCATE processed, success", log)
+    assert len({user for _, user in allocated}) == 2, log[-3000:]
+    assert all(0 < int(expiry) - time.time() <= 3600 for expiry, _ in allocated), allocated
 
 
 def unreachable(network: RelayNetwork, which: str, address: str) -> bool:
