@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -80,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[a for a in os.environ.get("NIMEET_ICE_HOSTS", "").split(",") if a],
         help="gather ICE host candidates on this address only (repeatable; env NIMEET_ICE_HOSTS, comma-separated)",
+    )
+    p.add_argument(
+        "--relay-only",
+        action="store_true",
+        help="send media only through the TURN server the signaling server names (relay ICE candidates only)",
     )
     p.add_argument("--log-level", default="WARNING", help="stderr log level (default %(default)s)")
     p.add_argument(
@@ -260,6 +266,14 @@ async def run(args: argparse.Namespace) -> int:
         except (ApiError, RestError) as exc:
             print(f"nimeet-bot: {exc}", file=sys.stderr)
             return 1
+        if args.relay_only and not ice.offers_relay(ice_servers):
+            # Said before joining: with no relay candidate ICE would only fail later, after its timeouts.
+            print(
+                "nimeet-bot: --relay-only: the server offers no TURN server (its NIMEET_TURN_URLS and "
+                "NIMEET_TURN_SECRET), so no call can connect",
+                file=sys.stderr,
+            )
+            return 1
         return await _call(args, api, username, room_id, ice_servers, stop, width, height)
 
 
@@ -287,7 +301,7 @@ async def _call(
         audio_sink=audio.audio_sink(),
         audio_processor=audio.processor,
         measure_latency=True,
-        options=bot_bench.engine_options(args),
+        options=dataclasses.replace(bot_bench.engine_options(args), relay_only=args.relay_only),
     )
     meeting.attach(api, session, room_id)
     try:

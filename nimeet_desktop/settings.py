@@ -138,6 +138,12 @@ class Settings(BaseModel):
     # background_blur is on; None: blur.
     background_image: str | None = None
 
+    # ---- the network (issue 17, TURN) ----
+    # Calls send and receive media only through the TURN relay the server names (EngineOptions.relay_only): the
+    # others in a call never learn this computer's addresses, and a network that lets only the relay through works.
+    # Local to this computer (it is about the network this computer is on), from the next call on.
+    relay_only: bool = False
+
     # ---- recording (issue 16) ----
     # Where the app writes a call's recordings (nimeet_desktop/recordings.py); None: NIMeet in the videos folder.
     recordings_folder: str | None = None

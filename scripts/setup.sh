@@ -143,12 +143,20 @@ sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Pyth
   ((${#build[@]} == 0)) || install_packages "pip builds pynput's evdev from source" "${build[@]}"
 fi
 if ((dev)); then
-  # The tests start a throwaway PostgreSQL cluster of their own, and an X server (Xvfb) for screen capture.
+  # The tests start a throwaway PostgreSQL cluster of their own, an X server (Xvfb) for screen capture, and coturn.
   if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
     install_packages "the tests run the server on PostgreSQL too" postgresql
   fi
   command -v Xvfb >/dev/null 2>&1 || install_packages "the screen-capture tests run an X server of their own" xvfb
   command -v trayer >/dev/null 2>&1 || install_packages "the tray test embeds the tray icon in a tray host" trayer
+  if ! command -v turnserver >/dev/null 2>&1; then
+    install_packages "the TURN tests run a coturn of their own between network namespaces" coturn
+    # Debian may start coturn's system service on install, on every interface: the tests need only the program, so
+    # the service just installed is stopped and disabled (a coturn that was here before is left alone).
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet coturn 2>/dev/null; then
+      as_root systemctl disable --now coturn >/dev/null 2>&1 || true
+    fi
+  fi
   # tests/frozen builds the installers: PyInstaller and packaging/prune.py read and strip ELF files.
   { command -v readelf && command -v strip; } >/dev/null 2>&1 || install_packages "building the installers" binutils
 fi

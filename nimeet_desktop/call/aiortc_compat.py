@@ -31,7 +31,7 @@ import aiortc.rtcdtlstransport
 import aiortc.rtcrtpreceiver
 import av
 import pylibsrtp
-from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs import get_decoder
 from aiortc.codecs.base import Decoder
 from aiortc.codecs.opus import OpusDecoder
@@ -326,6 +326,21 @@ def ice_connection(sender: RTCRtpSender) -> aioice.Connection:
     ice_transport = sender.transport.transport
     connection: aioice.Connection = _require(ice_transport, "_connection")
     return connection
+
+
+def selected_candidate_types(pc: RTCPeerConnection) -> tuple[str, str] | None:
+    """(local, remote) candidate types (``host``, ``srflx``, ``prflx``, ``relay``) of the pair ICE selected for
+    ``pc``'s media, ``None`` before one is selected. aiortc 1.16 has no ``getSelectedCandidatePair``; aioice 0.13
+    keeps the selected pair of each component in ``Connection._nominated`` (component 1 carries the bundled media)."""
+    for transceiver in pc.getTransceivers():
+        if transceiver.sender.transport is None:
+            continue
+        nominated: dict[int, Any] = _require(ice_connection(transceiver.sender), "_nominated", "aioice", AIOICE_VERSION)
+        pair = nominated.get(1)
+        if pair is None:
+            return None
+        return pair.local_candidate.type, pair.remote_candidate.type
+    return None
 
 
 # ---- the packet path -------------------------------------------------------------------------------------------

@@ -59,9 +59,11 @@ class DesktopCall:
         video_quality: VideoHeight = 720,
         background: BackgroundMode = "off",
         background_image: str | None = None,
+        relay_only: bool = False,
     ) -> None:
         """``video_quality``: the preset (settings ``video_quality``), the ceiling of the level the camera is
-        encoded at (``call/quality_policy.py``)."""
+        encoded at (``call/quality_policy.py``). ``relay_only``: media only through the TURN relay (settings
+        ``relay_only``, ``EngineOptions.relay_only``)."""
         self.room_id = room_id
         self.provider = provider
         self.camera_device = camera_device
@@ -85,7 +87,7 @@ class DesktopCall:
             microphone=microphone,
             audio_sink=self.mixer.add,
             audio_processor=self.audio_processor,
-            options=EngineOptions(video_quality=video_quality),
+            options=EngineOptions(video_quality=video_quality, relay_only=relay_only),
         )
         self._left = False
         self._init_device_switching()

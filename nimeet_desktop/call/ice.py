@@ -12,7 +12,7 @@ import ipaddress
 import logging
 from collections.abc import Sequence
 
-from aiortc import RTCConfiguration, RTCIceServer
+from aiortc import RTCConfiguration, RTCIceServer, RTCIceTransportPolicy
 
 from nimeet_desktop.call import aiortc_compat
 from signaling_server.protocol import IceServer
@@ -20,10 +20,24 @@ from signaling_server.protocol import IceServer
 logger = logging.getLogger(__name__)
 
 
-def configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
-    """An ``RTCConfiguration`` with exactly ``servers`` (an empty list means host candidates only, never STUN)."""
+def configuration(servers: Sequence[IceServer], *, relay_only: bool = False) -> RTCConfiguration:
+    """An ``RTCConfiguration`` with exactly ``servers`` (an empty list means host candidates only, never STUN).
+
+    ``relay_only``: aioice gathers relay candidates only (none without a TURN server) and pairs nothing else, so
+    the peer never learns our addresses and media always goes through the TURN server (a network that allows
+    only that, or a user who wants their address hidden from the others in the call)."""
     return RTCConfiguration(
-        iceServers=[RTCIceServer(urls=s.urls, username=s.username, credential=s.credential) for s in servers]
+        iceServers=[RTCIceServer(urls=s.urls, username=s.username, credential=s.credential) for s in servers],
+        iceTransportPolicy=RTCIceTransportPolicy.RELAY if relay_only else RTCIceTransportPolicy.ALL,
+    )
+
+
+def offers_relay(servers: Sequence[IceServer]) -> bool:
+    """Whether ``servers`` has a TURN server aiortc can use (``turn:``/``turns:`` with credentials): without one a
+    relay-only call can never connect."""
+    return any(
+        s.username is not None and s.credential is not None and any(u.startswith(("turn:", "turns:")) for u in s.urls)
+        for s in servers
     )
 
 

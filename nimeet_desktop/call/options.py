@@ -42,3 +42,8 @@ class EngineOptions:
     receivers' reports (``quality_policy.py``), scaled before the shared encoder. ``False``: every frame at the
     camera's own size, for ``benchmarks/quality_policy.py``'s comparison. Only with ``encode_once``: per-sender
     encoding leaves each sender's encoder to aiortc."""
+
+    relay_only: bool = False
+    """Every peer connection uses relay candidates only (settings ``relay_only``, ``nimeet-bot --relay-only``):
+    media always goes through the TURN server the signaling server names, and the others never see our
+    addresses. Without a TURN server no call connects (``ice.offers_relay`` says so beforehand)."""

@@ -36,6 +36,7 @@ class ReceiveStats:
     bytes_received: int = 0
     packets_received: int = 0
     connection_states: list[tuple[PeerState, float]] = field(default_factory=list)
+    candidate_types: tuple[str, str] | None = None  # (local, remote) of the selected ICE pair, once connected
 
 
 @dataclass

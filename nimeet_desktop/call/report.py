@@ -57,6 +57,9 @@ def peer_report(remote: RemoteParticipant) -> dict[str, Any]:
         "connectionStates": [
             {"state": state, "atMs": round((at - stats.since) * 1000, 1)} for state, at in stats.connection_states
         ],
+        "candidatePair": None
+        if stats.candidate_types is None
+        else {"local": stats.candidate_types[0], "remote": stats.candidate_types[1]},
     }
 
 

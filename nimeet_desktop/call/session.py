@@ -15,7 +15,7 @@ from typing import Any, Literal
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from nimeet_desktop.call import ice
+from nimeet_desktop.call import aiortc_compat, ice
 from nimeet_desktop.call.audio_broadcast import AudioBroadcast
 from nimeet_desktop.call.call_stats import RtcpFigures, with_interval_loss
 from nimeet_desktop.call.errors import CallError, CallErrorKind
@@ -133,7 +133,9 @@ class CallSession(MeetingHandler):
     ) -> None:
         self.options = options or EngineOptions()
         self.observer = observer or CallObserver()
-        self._configuration = ice.configuration(ice_servers)
+        self._configuration = ice.configuration(ice_servers, relay_only=self.options.relay_only)
+        # Relay-only with no TURN server: ICE has no candidate at all, so no peer can ever connect; said at the join.
+        self._no_relay = self.options.relay_only and not ice.offers_relay(ice_servers)
         self._camera_factory = camera_factory
         self._microphone = microphone
         self._audio_sink = audio_sink
@@ -441,6 +443,10 @@ class CallSession(MeetingHandler):
         """Connect, start our media, join ``room_id`` and offer to everyone already there. ``password``: the room's
         (sent again with every rejoin). A ``WaitingAck`` means we wait in the room's lobby: nobody is called until
         a host admits us (``on_meeting_changed`` tells it; then it goes as after a join)."""
+        if self._no_relay:
+            self.report_error(
+                CallError(CallErrorKind.NO_RELAY, "relay-only calls need a TURN server, and the server names none")
+            )
         if camera:
             self._start_camera()
         self._start_microphone(enabled=microphone)
@@ -577,6 +583,8 @@ class CallSession(MeetingHandler):
         if remote is not None:
             remote.connection_state = state
             remote.stats.connection_states.append((state, time.monotonic()))
+            if state == "connected":
+                remote.stats.candidate_types = aiortc_compat.selected_candidate_types(peer.pc)
             self.observer.on_participant_updated(remote)
 
     def on_peer_track(self, peer: Peer, track: MediaStreamTrack) -> None:

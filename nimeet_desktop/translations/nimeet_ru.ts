@@ -771,6 +771,10 @@
         <translation>Связь восстановилась, но вернуться в звонок не удалось</translation>
     </message>
     <message>
+        <source>“Relay only” is on, but this server offers no relay (TURN) server: nobody in the call can be reached. Turn it off in Settings → Server.</source>
+        <translation>Включено «Только через ретранслятор», но этот сервер не предлагает ретранслятора (TURN): ни с кем в звонке не связаться. Выключите это в Настройках → Сервер.</translation>
+    </message>
+    <message>
         <source>Something went wrong in the call (details are in the log)</source>
         <translation>В звонке что-то пошло не так (подробности в журнале)</translation>
     </message>
@@ -2492,6 +2496,18 @@
     <message>
         <source>Leave the call to change the server.</source>
         <translation>Чтобы сменить сервер, покиньте звонок.</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>Сеть</translation>
+    </message>
+    <message>
+        <source>Relay only: send calls through the server&apos;s relay (TURN)</source>
+        <translation>Только через ретранслятор: звонки идут через ретранслятор сервера (TURN)</translation>
+    </message>
+    <message>
+        <source>The others in a call never see this computer&apos;s network address, and calls work on a network that lets only the relay through; video may lag a little more. It needs a server with a relay: without one, nobody can be reached. From the next call on.</source>
+        <translation>Другие участники звонка не увидят сетевой адрес этого компьютера, и звонки работают в сети, которая пропускает только ретранслятор; видео может запаздывать чуть больше. Нужен сервер с ретранслятором: без него ни с кем не связаться. Действует со следующего звонка.</translation>
     </message>
 </context>
 <context>

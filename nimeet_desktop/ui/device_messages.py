@@ -63,6 +63,12 @@ def call_error_text(error: CallError) -> str:
         return QCoreApplication.translate(
             "DeviceMessages", "The connection came back, but the call could not be rejoined"
         )
+    if error.kind is CallErrorKind.NO_RELAY:
+        return QCoreApplication.translate(
+            "DeviceMessages",
+            "“Relay only” is on, but this server offers no relay (TURN) server: nobody in the call can be reached. "
+            "Turn it off in Settings → Server.",
+        )
     return QCoreApplication.translate("DeviceMessages", "Something went wrong in the call (details are in the log)")
 
 

@@ -203,3 +203,17 @@ async def test_a_connection_closed_while_its_checks_complete_starts_no_consent_c
     await controlled.close()
     consent = controlling._query_consent_task
     assert consent is None or consent.done(), f"{aioice_name}: consent checks run on a closed connection"
+
+
+async def test_the_selected_candidate_pair_is_read_from_aioice(
+    room_of: RoomOf, sessions: Callable[..., CallSession]
+) -> None:
+    """``selected_candidate_types`` reads aioice's ``Connection._nominated``; on loopback both ends are ``host``, and
+    the report's ``candidatePair`` (the TURN test's witness) is filled from it once the connection is up."""
+    sender, receiver = await two_in_a_call(room_of, sessions)
+    assert receiver.self_participant is not None
+    pc = sender.peers[receiver.self_participant.socket_id].pc
+    assert aiortc_compat.selected_candidate_types(pc) == ("host", "host"), (
+        f"aioice {aiortc_compat.AIOICE_VERSION}: Connection._nominated no longer holds the selected pair"
+    )
+    assert sender.participants[receiver.self_participant.socket_id].stats.candidate_types == ("host", "host")

@@ -82,8 +82,8 @@ class ServerProcess:
         self.returncode: int | None = None
         self.stderr_lines: list[str] = []
 
-    def start(self, port: int = 0, timeout: float = 30.0) -> str:
-        args = [self.python, *self.entry, "--host", "127.0.0.1", "--port", str(port)]
+    def start(self, port: int = 0, timeout: float = 30.0, host: str = "127.0.0.1") -> str:
+        args = [self.python, *self.entry, "--host", host, "--port", str(port)]
         args += ["--data-dir", str(self.data_dir)]
         if self.database_url:
             args += ["--database-url", self.database_url]

@@ -13,6 +13,7 @@ PORTAUDIO = ("PortAudio", "libportaudio2")
 POSTGRESQL = ("PostgreSQL", "postgresql")
 XVFB = ("Xvfb", "xvfb")
 TRAYER = ("A system tray host", "trayer")
+COTURN = ("coturn (turnserver)", "coturn")
 
 
 def missing_reason(what: tuple[str, str]) -> str:

@@ -11,11 +11,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from nimeet_desktop.call.errors import CallError, CallErrorKind
 from nimeet_desktop.media.audio_processing import AudioProcessingConfig
 from nimeet_desktop.media.devices import list_speakers, sounddevice_module
 from nimeet_desktop.media.provider import DeviceChoice, SyntheticMediaProvider
 from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui import i18n, tray
+from nimeet_desktop.ui.device_messages import call_error_text
 from nimeet_desktop.ui.main_window import MainWindow
 from nimeet_desktop.ui.settings.feeds import BorrowedPreview, OwnPreview
 from nimeet_desktop.ui.settings.window import PAGES, SettingsWindow
@@ -118,6 +120,9 @@ async def every_page(app: AppHarness, qtbot: QtBot) -> None:
     settings_window.open_page("server")
     assert settings_window.server.address.full_text == app.server.url
     assert settings_window.server.change_button.isEnabled()
+    assert not settings_window.server.relay_only.isChecked()
+    settings_window.server.relay_only.click()  # relay-only calls (TURN), from the next call on
+    assert saved(app).relay_only is True
     qtbot.mouseClick(settings_window.server.change_button, Qt.MouseButton.LeftButton)
     await until(lambda: window.current is window.server_view, what="the server screen")
 
@@ -269,3 +274,8 @@ async def in_pre_join(app: AppHarness, qtbot: QtBot) -> None:
     assert devices.owner_note.isHidden()
     settings_window.close()
     await until(lambda: settings_window.own_preview is None, what="the settings closed")
+
+
+def test_relay_only_without_a_relay_is_said_plainly(qapp: QApplication) -> None:
+    text = call_error_text(CallError(CallErrorKind.NO_RELAY, "no TURN server"))
+    assert "“Relay only” is on" in text and "Settings → Server" in text

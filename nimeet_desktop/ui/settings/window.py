@@ -95,7 +95,7 @@ class SettingsWindow(QWidget):
         )
         self.video.body.addWidget(self.background)
         self.general = GeneralPage(settings)
-        self.server = ServerPage()
+        self.server = ServerPage(settings)
         pages: dict[str, tuple[QWidget, str, str]] = {
             "devices": (self.devices, self.tr("Devices"), "mic"),
             "audio": (self.audio, self.tr("Audio"), "speaker"),
@@ -122,6 +122,7 @@ class SettingsWindow(QWidget):
         self.general.language_changed.connect(self._language_changed)
         self.general.changed.connect(self.context.save_settings)
         self.server.change_requested.connect(self.change_server_requested)
+        self.server.changed.connect(self.context.save_settings)
         self.nav.setCurrentRow(0)
         self.refresh()
 

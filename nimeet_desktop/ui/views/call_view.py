@@ -279,6 +279,7 @@ class CallView(QWidget):
             video_quality=settings.video_quality,
             background=settings.background_mode,
             background_image=settings.background_image,
+            relay_only=settings.relay_only,
         )
         call.participant_joined.connect(self._joined)
         call.participant_left.connect(self._left)
