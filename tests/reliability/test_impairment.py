@@ -158,7 +158,9 @@ async def test_call_through_loss_and_jitter(server: ServerProcess, relay: LossyR
             "counts": relay.counts,
         }
         print(report)
-        assert dropped > 0 and relay.counts.unknown_source == 0, report
+        # The media went through the relay (the peers know no other address of each other). Datagrams from strangers
+        # are not asserted on: a previous test's peer, still closing, may send to a port this relay reuses.
+        assert dropped > 0 and relay.counts.forwarded > 1000, report
         for direction in (a_sees_b, b_sees_a):
             assert direction.fps() >= MIN_FPS, report
             assert len(direction.freezes()) <= MAX_FREEZES, report

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import threading
 from dataclasses import dataclass
 from typing import cast
 
@@ -55,15 +56,24 @@ class LossyRelay:
         self.loss = loss
         self.delay_s = delay_s
         self.random = random.Random(seed)  # a fixed seed: a failure can be replayed with the same losses
-        self.counts = RelayCounts()
+        self.counts = RelayCounts()  # written on the relay's thread only
         self._fronts: dict[Address, _Front] = {}
+        # A loop of its own on a thread of its own: the delays it adds stay what they claim while the peers' loop is
+        # busy decoding (on the peers' loop, every late callback would add delay and jitter beyond the settings).
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="lossy-relay", daemon=True)
+        self._thread.start()
 
     async def front_for(self, real: Address) -> Address:
-        """The relay's address standing for the agent at ``real`` (opened on first use)."""
+        """The relay's address standing for the agent at ``real`` (opened on first use); from any loop."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._front_for(real), self._loop))
+
+    async def _front_for(self, real: Address) -> Address:
         front = self._fronts.get(real)
         if front is None:
-            loop = asyncio.get_running_loop()
-            _, protocol = await loop.create_datagram_endpoint(lambda: _Front(self, real), local_addr=("127.0.0.1", 0))
+            _, protocol = await self._loop.create_datagram_endpoint(
+                lambda: _Front(self, real), local_addr=("127.0.0.1", 0)
+            )
             front = self._fronts[real] = protocol
         assert front.transport is not None
         address: Address = front.transport.get_extra_info("sockname")[:2]
@@ -89,7 +99,7 @@ class LossyRelay:
             return
         self.counts.forwarded += 1
         delay = self.random.uniform(*self.delay_s)
-        asyncio.get_running_loop().call_later(delay, self._send, exit_front, data, to)
+        self._loop.call_later(delay, self._send, exit_front, data, to)
 
     @staticmethod
     def _send(front: _Front, data: bytes, to: Address) -> None:
@@ -107,7 +117,13 @@ class LossyRelay:
             self.counts.plis += 1
 
     def close(self) -> None:
-        for front in self._fronts.values():
-            if front.transport is not None:
-                front.transport.close()
-        self._fronts.clear()
+        def shut() -> None:
+            for front in self._fronts.values():
+                if front.transport is not None:
+                    front.transport.close()
+            self._fronts.clear()
+            self._loop.stop()
+
+        self._loop.call_soon_threadsafe(shut)
+        self._thread.join(timeout=5)
+        self._loop.close()
