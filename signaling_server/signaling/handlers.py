@@ -442,7 +442,11 @@ class Signaling:
         # the join is acknowledged. A slow or locked one does not hold the ack: the row is written when it can be.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(recording), STAY_WAIT_S)
-        await self._sio.emit(ServerEvent.USER_JOINED, participant(member).wire(), to=room_id, skip_sid=sid)
+        # Whoever joined after ``member`` (while the row above was written) already lists it in their own join ack,
+        # taken after ours: telling them again would list it twice (tests/reliability/test_join_storm.py).
+        told = {m.socket_id for m in joined.others}
+        later = [m.socket_id for m in await self._svc.rooms.members(room_id) if m.socket_id not in told]
+        await self._sio.emit(ServerEvent.USER_JOINED, participant(member).wire(), to=room_id, skip_sid=[sid, *later])
 
     async def _replaced(self, room_id: str, old: Member) -> None:
         """The same person rejoined (same account and resume id): their old socket leaves the room as if it had

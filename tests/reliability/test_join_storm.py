@@ -1,0 +1,95 @@
+"""Join storm (issue 17, reliability): 20 clients join one room at once; every one is acked, every view of the room
+converges to the server's, and the server logs no error.
+
+Why 20 clients into a 16-seat room, and no raised mesh limit: the version-1 contract caps ``maxParticipants`` at 16
+(``protocol.PARTICIPANTS_MAX``, docs/protocol.md), and a server option lifting that cap for tests would test a room
+the contract forbids. A full room under a storm is the harder case anyway: 20 concurrent ``join-room`` race for 16
+seats, so the test checks the seat count stays exact under the race (16 ``ok``, 4 ``room-full``, never 17) besides
+the convergence of everyone's view. The clients are raw Socket.IO peers: the storm is about signaling, not media.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from signaling_server.protocol import PARTICIPANTS_MAX, ErrorCode
+from tests.support.clients import Api, Peer, bearer
+from tests.support.server import ServerProcess
+
+Connect = Callable[[str | None], Awaitable[Peer]]
+MEDIA_OFF = {"camera": False, "microphone": False, "screen": False}
+CLIENTS = 20
+STORM_WINDOW_S = 2.0  # every join-room is sent, and acked, within this window
+CONVERGE_TIMEOUT_S = 5.0
+
+
+def view_of(peer: Peer, ack: dict[str, Any]) -> list[str]:
+    """The room as this client sees it: its join ack's list, then the user-joined / user-left events it received.
+
+    A list, not a set: each other member must reach a client exactly once (in the ack or as ``user-joined``), so a
+    duplicate shows up as a mismatch instead of being hidden."""
+    seen = [p["socketId"] for p in ack["participants"]] + [p["socketId"] for p in peer.log.events["user-joined"]]
+    left = {e["socketId"] for e in peer.log.events["user-left"]}
+    return sorted([peer.sid, *(sid for sid in seen if sid not in left)])
+
+
+async def converged(members: dict[Peer, dict[str, Any]], expected: list[str]) -> dict[str, list[str]]:
+    """Waits until every member's view equals ``expected``; returns the views that still differ at the timeout."""
+    deadline = time.monotonic() + CONVERGE_TIMEOUT_S
+    while True:
+        wrong = {p.sid: view_of(p, ack) for p, ack in members.items() if view_of(p, ack) != expected}
+        if not wrong or time.monotonic() > deadline:
+            return wrong
+        await asyncio.sleep(0.05)
+
+
+async def test_join_storm_all_acked_and_views_converge(api: Api, peers: Connect, server: ServerProcess) -> None:
+    owner = await api.register()
+    room_id = (await api.create_room(owner["token"], maxParticipants=PARTICIPANTS_MAX))["roomId"]
+    users = [owner, *await asyncio.gather(*(api.register() for _ in range(CLIENTS - 1)))]
+    clients = list(await asyncio.gather(*(peers(u["token"]) for u in users)))
+    errors_before = len(server.errors_logged())
+
+    # The storm: all 20 join-room at once, each on its own socket and account.
+    started = time.monotonic()
+    acks: list[dict[str, Any]] = list(
+        await asyncio.gather(*(c.call("join-room", {"roomId": room_id, "mediaState": MEDIA_OFF}) for c in clients))
+    )
+    took = time.monotonic() - started
+    assert took < STORM_WINDOW_S, f"20 joins took {took:.2f} s"
+
+    members = {c: ack for c, ack in zip(clients, acks, strict=True) if ack["ok"] is True}
+    refused = [(c, ack) for c, ack in zip(clients, acks, strict=True) if ack["ok"] is not True]
+    assert len(members) == PARTICIPANTS_MAX, acks
+    assert {ack["error"]["code"] for _, ack in refused} == {ErrorCode.ROOM_FULL}
+    assert all(ack["self"]["socketId"] == c.sid for c, ack in members.items())
+
+    # The server's view: the acked sockets, and the count it reports over REST.
+    expected = sorted(c.sid for c in members)
+    r = await api.http.get(f"/api/rooms/{room_id}", headers=bearer(owner["token"]))
+    assert r.json()["participantCount"] == PARTICIPANTS_MAX
+    assert await converged(members, expected) == {}
+    assert all(not c.log.events["user-joined"] and not c.log.events["user-left"] for c, _ in refused)
+
+    # Then one member leaves and a refused client takes the seat: its ack is the server's own list of the room,
+    # which everyone's view, built from events alone, must equal.
+    leaver = next(iter(members))
+    assert (await leaver.call("leave-room", {"roomId": room_id}))["ok"] is True
+    del members[leaver]
+    latecomer, _ = refused[0]
+    late_ack = await latecomer.call("join-room", {"roomId": room_id, "mediaState": MEDIA_OFF})
+    assert late_ack["ok"] is True, late_ack
+    members[latecomer] = late_ack
+    expected = sorted([latecomer.sid, *(p["socketId"] for p in late_ack["participants"])])
+    assert expected == sorted(c.sid for c in members)
+    assert await converged(members, expected) == {}
+
+    assert server.errors_logged()[errors_before:] == []
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        health = await http.get("/healthz")
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
