@@ -696,10 +696,6 @@
         <translation>Все, кто сейчас в ней, покинут звонок, а ссылка-приглашение перестанет работать. Это нельзя отменить.</translation>
     </message>
     <message>
-        <source>Cancel</source>
-        <translation>Отмена</translation>
-    </message>
-    <message>
         <source>Only the room&apos;s owner can delete it</source>
         <translation>Удалить комнату может только её владелец</translation>
     </message>
@@ -710,6 +706,17 @@
     <message>
         <source>Room deleted</source>
         <translation>Комната удалена</translation>
+    </message>
+</context>
+<context>
+    <name>DeleteQuestion</name>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
     </message>
 </context>
 <context>
@@ -2207,10 +2214,6 @@
     <message>
         <source>It goes to the trash, where you can restore it; where there is no trash, it is deleted for good.</source>
         <translation>Запись попадёт в корзину, откуда её можно восстановить; если корзины нет, она будет удалена навсегда.</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Отмена</translation>
     </message>
     <message>
         <source>Recording moved to the trash</source>

@@ -25,6 +25,7 @@ from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons, messages, theme
 from nimeet_desktop.ui.calendar.upcoming import UpcomingMeetings
 from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.delete_question import Names, ask_to_delete
 from nimeet_desktop.ui.form import card, error_label, show_error, title
 from nimeet_desktop.ui.invitation import Invitation, copy_app_link, copy_invite, invitation, invite_menu, menu_button
 from nimeet_desktop.ui.network_hosting import NetworkHostingPanel
@@ -341,26 +342,16 @@ class DashboardView(QWidget):
         room = self._selected_owned_room()
         if room is None or self.delete_question is not None:
             return
-        question = QMessageBox(self)
-        question.setObjectName("deleteRoomQuestion")
-        question.setIcon(QMessageBox.Icon.Warning)
-        question.setWindowTitle(self.tr("Delete room?"))
-        question.setTextFormat(Qt.TextFormat.PlainText)  # the room's name is the server's words
-        question.setText(self.tr("Delete “{room}”?").format(room=isolate(room.name, NAME_CHARS)))
-        question.setInformativeText(
-            self.tr("Anyone in it now leaves the call, and its invite link stops working. This cannot be undone.")
+        self.delete_question = ask_to_delete(
+            self,
+            Names("deleteRoomQuestion", "confirmDelete", "cancelDelete"),
+            title=self.tr("Delete room?"),
+            text=self.tr("Delete “{room}”?").format(room=isolate(room.name, NAME_CHARS)),
+            detail=self.tr(
+                "Anyone in it now leaves the call, and its invite link stops working. This cannot be undone."
+            ),
+            answered=lambda question, yes: self._delete_answered(question, room, yes),
         )
-        delete = question.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
-        delete.setObjectName("confirmDelete")
-        keep = question.addButton(self.tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
-        keep.setObjectName("cancelDelete")
-        question.setDefaultButton(keep)  # the answer that loses nothing
-        question.setEscapeButton(keep)
-        question.finished.connect(
-            lambda _result: self._delete_answered(question, room, question.clickedButton() is delete)
-        )
-        self.delete_question = question
-        question.open()
 
     def _delete_answered(self, question: QMessageBox, room: Room, yes: bool) -> None:
         if self.delete_question is question:

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from nimeet_desktop.media.recording.probe import duration_s
 from nimeet_desktop.recordings import list_recordings, recordings_folder
 from nimeet_desktop.ui.context import AppContext
+from nimeet_desktop.ui.delete_question import Names, ask_to_delete
 from nimeet_desktop.ui.form import card, title
 from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, ElidedLabel, clip, isolate, plain_label, tooltip
 from nimeet_desktop.ui.views.history_view import when_text
@@ -371,26 +372,16 @@ class RecordingsView(QWidget):
     def ask_delete(self, path: Path | None) -> None:
         if path is None or self.delete_question is not None:
             return
-        question = QMessageBox(self)
-        question.setObjectName("deleteRecordingQuestion")
-        question.setIcon(QMessageBox.Icon.Warning)
-        question.setWindowTitle(self.tr("Delete recording?"))
-        question.setTextFormat(Qt.TextFormat.PlainText)  # a file name is anybody's text
-        question.setText(self.tr("Delete “{name}”?").format(name=isolate(path.name, ADDRESS_CHARS)))
-        question.setInformativeText(
-            self.tr("It goes to the trash, where you can restore it; where there is no trash, it is deleted for good.")
+        self.delete_question = ask_to_delete(
+            self,
+            Names("deleteRecordingQuestion", "confirmDeleteRecording", "cancelDeleteRecording"),
+            title=self.tr("Delete recording?"),
+            text=self.tr("Delete “{name}”?").format(name=isolate(path.name, ADDRESS_CHARS)),
+            detail=self.tr(
+                "It goes to the trash, where you can restore it; where there is no trash, it is deleted for good."
+            ),
+            answered=lambda question, yes: self._delete_answered(question, path, yes),
         )
-        delete = question.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
-        delete.setObjectName("confirmDeleteRecording")
-        keep = question.addButton(self.tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
-        keep.setObjectName("cancelDeleteRecording")
-        question.setDefaultButton(keep)  # the answer that loses nothing
-        question.setEscapeButton(keep)
-        question.finished.connect(
-            lambda _result: self._delete_answered(question, path, question.clickedButton() is delete)
-        )
-        self.delete_question = question
-        question.open()
 
     def _delete_answered(self, question: QMessageBox, path: Path, yes: bool) -> None:
         if self.delete_question is question:
