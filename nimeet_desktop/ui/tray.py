@@ -25,6 +25,7 @@ from nimeet_desktop.ui import icons, theme
 from nimeet_desktop.ui.close_during_call import CloseGuard
 from nimeet_desktop.ui.control_bar import media_action
 from nimeet_desktop.ui.main_window import MainWindow
+from nimeet_desktop.ui.meeting.texts import clock_time
 from nimeet_desktop.ui.notifications import Notifier, Show, safe_name, window_is_active
 from nimeet_desktop.ui.settings.general_page import CLOSE_CHOICES
 from nimeet_desktop.ui.toast import ToastKind
@@ -40,12 +41,6 @@ MENU_CLOCK_MS = 1000  # the call's duration in the open menu
 def _menu_text(text: str) -> str:
     """``text`` as a menu item's words: an ``&`` in a room's name is a letter, not a keyboard accelerator."""
     return text.replace("&", "&&")
-
-
-def _duration(seconds: float) -> str:
-    whole = max(0, int(seconds))
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 @cache
@@ -214,7 +209,7 @@ class Tray(QObject):
         return _menu_text(
             # "%n in the call": English needs no plural forms there (this menu has no "(s)"), Russian gets its own.
             self.tr("{room} · %n in the call · {duration}", "", count).format(
-                room=self._room(), duration=_duration(time.monotonic() - since)
+                room=self._room(), duration=clock_time(time.monotonic() - since)
             )
         )
 

@@ -18,7 +18,8 @@ from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.recording.recorder import RecordingState
 from nimeet_desktop.recordings import list_recordings
 from nimeet_desktop.ui import i18n
-from nimeet_desktop.ui.meeting.recording import RecordingBar, recorded_time
+from nimeet_desktop.ui.meeting.recording import RecordingBar
+from nimeet_desktop.ui.meeting.texts import clock_time
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.views.call_view import CallView
 from tests.support.small_disk import small_disk
@@ -91,7 +92,7 @@ def test_the_bar_says_who_records_and_offers_record_to_hosts_only(bar: Recording
 
 
 def test_recorded_time_reads_like_a_recorders_display() -> None:
-    assert [recorded_time(s) for s in (0, 9.9, 61, 3600, 36000 + 62)] == ["0:00", "0:09", "1:01", "1:00:00", "10:01:02"]
+    assert [clock_time(s) for s in (0, 9.9, 61, 3600, 36000 + 62)] == ["0:00", "0:09", "1:01", "1:00:00", "10:01:02"]
 
 
 # ---- a real call -------------------------------------------------------------------------------------------

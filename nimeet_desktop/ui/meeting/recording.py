@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QSize, Qt, QTimer, Signal
@@ -25,6 +24,7 @@ from nimeet_desktop.task_set import TaskSet
 from nimeet_desktop.ui import icons, messages, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.engine_call import EngineCall
+from nimeet_desktop.ui.meeting.texts import clock_time
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.untrusted import isolate, plain_label
 
@@ -35,14 +35,6 @@ logger = logging.getLogger(__name__)
 
 TICK_MS = 1000  # the recorded time shown while we record
 BUTTON_ICON = QSize(20, 20)
-
-
-def recorded_time(seconds: float) -> str:
-    """``1:05`` or ``1:02:05``: the time recorded, as a recorder's display shows it."""
-    whole = max(0, int(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _tool_button(name: str, icon: str) -> QToolButton:
@@ -108,9 +100,9 @@ class RecordingBar(QWidget):
         mine = own in (RecordingState.RECORDING, RecordingState.PAUSED)
         parts: list[str] = []
         if own is RecordingState.RECORDING:
-            parts.append(self.tr("You are recording · {time}").format(time=recorded_time(elapsed_s)))
+            parts.append(self.tr("You are recording · {time}").format(time=clock_time(elapsed_s)))
         elif own is RecordingState.PAUSED:
-            parts.append(self.tr("Recording paused · {time}").format(time=recorded_time(elapsed_s)))
+            parts.append(self.tr("Recording paused · {time}").format(time=clock_time(elapsed_s)))
         if others:
             parts.append(self.who_records(others))
         self.who.setText(" · ".join(parts))
@@ -160,7 +152,6 @@ class RecordingController(QObject):
         self.others: list[str] = []
         self.own = RecordingState.IDLE
         self.elapsed_s = 0.0
-        self.path: Path | None = None  # the file we record into
         self._busy = False  # a start, pause, resume or stop is on its way: the bar's clicks wait for it
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
@@ -232,7 +223,7 @@ class RecordingController(QObject):
         if error is not None:
             self.view.toast.emit(recording_error_text(error), ToastKind.ERROR)
             return
-        self.path, self.own, self.elapsed_s = path, RecordingState.RECORDING, 0.0
+        self.own, self.elapsed_s = RecordingState.RECORDING, 0.0
         self._tick.start()
         self.view.toast.emit(self.tr("Recording. Everyone in the call sees that you record."), ToastKind.INFO)
 

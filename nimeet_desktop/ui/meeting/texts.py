@@ -24,6 +24,15 @@ def reaction_name(emoji: str) -> str:
     return names.get(emoji, emoji)
 
 
+def clock_time(seconds: float) -> str:
+    """``1:05`` or ``1:02:05``: a span of time as a clock shows it (the call's length in the tray, the time recorded,
+    a recording's length); whole seconds, the fraction dropped."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def file_size(size: int) -> str:
     """``size`` bytes for people, in the UI's language ("1.5 MB", "1,5 МБ")."""
     return QLocale().formattedDataSize(max(0, size), 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)

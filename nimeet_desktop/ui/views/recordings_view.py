@@ -47,6 +47,7 @@ from nimeet_desktop.recordings import list_recordings, recordings_folder
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.delete_question import Names, ask_to_delete
 from nimeet_desktop.ui.form import card, title
+from nimeet_desktop.ui.meeting.texts import clock_time
 from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, ElidedLabel, clip, isolate, plain_label, tooltip
 from nimeet_desktop.ui.views.history_view import when_text
 
@@ -94,12 +95,7 @@ class _Probe(QRunnable):
 
 def duration_text(seconds: float | None) -> str:
     """ "4:05" or "1:02:03"; "—" without a length."""
-    if seconds is None:
-        return NO_VALUE
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return NO_VALUE if seconds is None else clock_time(round(seconds))
 
 
 def size_text(size: int) -> str:
