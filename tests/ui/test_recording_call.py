@@ -22,6 +22,7 @@ from nimeet_desktop.ui.meeting.recording import RecordingBar
 from nimeet_desktop.ui.meeting.texts import clock_time
 from nimeet_desktop.ui.toast import ToastKind
 from nimeet_desktop.ui.views.call_view import CallView
+from tests.support import recorded
 from tests.support.small_disk import small_disk
 from tests.ui.conftest import AppHarness, until
 from tests.ui.test_call_window import Bots, enter_call, with_bots
@@ -43,16 +44,6 @@ def toasts_of(view: CallView) -> list[tuple[str, ToastKind]]:
     said: list[tuple[str, ToastKind]] = []
     view.toast.connect(lambda text, kind: said.append((text, kind)))
     return said
-
-
-def streams_of(path: Path) -> tuple[float, int, int]:
-    """(duration in seconds, video frames, audio samples) as PyAV decodes the file."""
-    with av.open(str(path)) as container:
-        frames = sum(1 for _ in container.decode(video=0))
-    with av.open(str(path)) as container:
-        samples = sum(frame.samples for frame in container.decode(audio=0))
-        duration = float(container.duration or 0) / av.time_base
-    return duration, frames, samples
 
 
 # ---- the bar on its own ------------------------------------------------------------------------------------
@@ -145,10 +136,10 @@ async def record_a_call(app: AppHarness, bots: Bots, qtbot: QtBot, folder: Path)
     await until(lambda: sees_recording(ada) is False, what="stop told")
     await until(lambda: any(text.startswith("Recording saved as") for text, _ in said), what="saved said")
     assert bar.record_button.isVisible() and not bar.notice.isVisible()
-    duration, frames, samples = streams_of(path)
-    assert 2.5 < duration < 30, duration
-    assert frames > 2.5 * 10  # the call's frame rate, well below it on a loaded machine but never a few frames
-    assert samples > 2.5 * 48_000 * 0.9
+    got = recorded.read(str(path))
+    assert 2.5 < got.video_span_s < 30, got.video_span_s
+    assert got.video_frames > 2.5 * 10  # the call's frame rate, well below it on a loaded machine, never a few frames
+    assert got.audio.size > 2.5 * 48_000 * 0.9
 
     # A second recording, left running when the call is left: finished, and said where, on the way out.
     qtbot.mouseClick(bar.record_button, Qt.MouseButton.LeftButton)
@@ -158,7 +149,7 @@ async def record_a_call(app: AppHarness, bots: Bots, qtbot: QtBot, folder: Path)
     await until(lambda: sees_recording(ada, me) is None, what="we are gone, and our notice with us")
     assert sum(text.startswith("Recording saved as") for text, _ in said) == 2
     second = next(p for p in list_recordings(folder) if p != path)
-    assert streams_of(second)[1] > 0
+    assert recorded.read(str(second)).video_frames > 0
 
 
 def test_a_full_disk_stops_the_recording_says_so_and_keeps_the_file(
