@@ -89,8 +89,24 @@ async def readable(path: str) -> bool:
     return True
 
 
-def image_dialog(parent: QWidget, on_chosen: Callable[[str], None]) -> QFileDialog:
-    """A picture to put behind the person (non-blocking: the preview goes on while it is open)."""
+async def take_image(settings: Settings, path: str, still_wanted: Callable[[], bool] = lambda: True) -> str | None:
+    """The picture at ``path`` behind the person: read first (worker thread), then set (``choose``); None. A file
+    that is no picture changes nothing and gives the sentence that says so. ``still_wanted()`` false after the read
+    (the control went away meanwhile): nothing is changed either."""
+    if not await readable(path):
+        return unreadable_text()
+    if still_wanted():
+        choose(settings, "replace", path)
+    return None
+
+
+def image_dialog(
+    parent: QWidget, on_chosen: Callable[[str], None], replacing: QFileDialog | None = None
+) -> QFileDialog:
+    """A picture to put behind the person (non-blocking: the preview goes on while it is open); ``replacing``: the
+    control's earlier dialog, closed first (one at a time)."""
+    if replacing is not None:
+        replacing.close()
     dialog = QFileDialog(parent, QCoreApplication.translate("Background", "Choose a background image"))
     dialog.setObjectName("backgroundImageDialog")
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)

@@ -134,25 +134,20 @@ class BackgroundSection(QWidget):
         self.changed.emit()
 
     def choose_image(self) -> None:
-        if self.file_dialog is not None:
-            self.file_dialog.close()
-        self.file_dialog = background_choice.image_dialog(self, self.image_chosen)
+        self.file_dialog = background_choice.image_dialog(self, self.image_chosen, self.file_dialog)
 
     def image_chosen(self, path: str) -> None:
         self.file_dialog = None
         self.tasks.spawn(self._take_image(path), name="background-image")
 
     async def _take_image(self, path: str) -> None:
-        ok = await background_choice.readable(path)
+        refusal = await background_choice.take_image(self.context.settings, path, lambda: not self._discarded)
         if self._discarded:
             return
-        if not ok:
-            show_error(self.error, background_choice.unreadable_text())
-            return
-        show_error(self.error, None)
-        background_choice.choose(self.context.settings, "replace", path)
-        self.show_settings()
-        self.changed.emit()
+        show_error(self.error, refusal)
+        if refusal is None:
+            self.show_settings()
+            self.changed.emit()
 
     async def _check_available(self) -> None:
         problem = await background_choice.effects_unavailable(self.context.provider)

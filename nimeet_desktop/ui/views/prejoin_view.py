@@ -460,18 +460,16 @@ class PreJoinView(QWidget):
             self.context.save_settings()
 
     def choose_image(self) -> None:
-        if self.file_dialog is not None:
-            self.file_dialog.close()
-        self.file_dialog = background_choice.image_dialog(self, self.image_chosen)
+        self.file_dialog = background_choice.image_dialog(self, self.image_chosen, self.file_dialog)
 
     def image_chosen(self, path: str) -> None:
         self.file_dialog = None
         self.tasks.spawn(self._take_image(path), name="prejoin-background-image")
 
     async def _take_image(self, path: str) -> None:
-        if not await background_choice.readable(path):
-            show_error(self.background_error, background_choice.unreadable_text())
+        refusal = await background_choice.take_image(self.context.settings, path)
+        if refusal is not None:
+            show_error(self.background_error, refusal)
             return
-        background_choice.choose(self.context.settings, "replace", path)
         self.context.save_settings()
         self._show_background()
