@@ -52,7 +52,8 @@ async def participant(app: AppHarness, qtbot: QtBot) -> None:
         # Muted by the host: the microphone goes off, a toast says who; we may turn it on again.
         toasts: list[str] = []
         view.toast.connect(lambda text, _kind: toasts.append(text))
-        assert view.call is not None and view.call.media_state.microphone
+        # Admitted, the microphone opens in a worker thread: on a loaded machine after the meeting's controls show.
+        await until(lambda: view.call is not None and view.call.media_state.microphone, what="the microphone on")
         await host.call("mute-participant", {"target": app_sid, "mediaType": "microphone"})
         await until(lambda: view.call is not None and not view.call.media_state.microphone, what="muted")
         await until(lambda: any("muted your microphone" in t for t in toasts), what="the toast")
