@@ -57,7 +57,9 @@ async def participant(app: AppHarness, qtbot: QtBot) -> None:
         await host.call("mute-participant", {"target": app_sid, "mediaType": "microphone"})
         await until(lambda: view.call is not None and not view.call.media_state.microphone, what="muted")
         await until(lambda: any("muted your microphone" in t for t in toasts), what="the toast")
-        assert not view.controls.mic_button.isChecked() or not view.call.media_state.microphone
+        call = view.call
+        assert call is not None
+        assert not view.controls.mic_button.isChecked() or not call.media_state.microphone
         qtbot.mouseClick(view.controls.mic_button, Qt.MouseButton.LeftButton)
         await until(lambda: view.call is not None and view.call.media_state.microphone, what="on again")
         # The server told the room of the mute (the host too); then ours, and only one of each.
