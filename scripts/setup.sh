@@ -143,7 +143,8 @@ sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Pyth
   ((${#build[@]} == 0)) || install_packages "pip builds pynput's evdev from source" "${build[@]}"
 fi
 if ((dev)); then
-  # The tests start a throwaway PostgreSQL cluster of their own, an X server (Xvfb) for screen capture, and coturn.
+  # The tests start a throwaway PostgreSQL cluster of their own, an X server (Xvfb) for screen capture, coturn
+  # and Redis.
   if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
     install_packages "the tests run the server on PostgreSQL too" postgresql
   fi
@@ -155,6 +156,13 @@ if ((dev)); then
     # the service just installed is stopped and disabled (a coturn that was here before is left alone).
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet coturn 2>/dev/null; then
       as_root systemctl disable --now coturn >/dev/null 2>&1 || true
+    fi
+  fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    install_packages "the tests run several server nodes on a Redis of their own" redis-server
+    # As with coturn: the tests start their own throwaway Redis; the system service just installed is not needed.
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
+      as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
     fi
   fi
   # tests/frozen builds the installers: PyInstaller and packaging/prune.py read and strip ELF files.

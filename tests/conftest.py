@@ -9,8 +9,9 @@ import pytest
 
 from tests.support.clients import Api, Peer
 from tests.support.postgres import PostgresCluster, find_bin_dir
+from tests.support.redis_server import RedisServer
 from tests.support.server import ServerProcess, running
-from tests.support.system_packages import IN_CI, POSTGRESQL, missing_reason, require
+from tests.support.system_packages import IN_CI, POSTGRESQL, REDIS, missing_reason, require
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +26,16 @@ def postgres() -> Iterator[PostgresCluster | None]:
     cluster.start()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One throwaway Redis for the session; tests keep apart by key prefix (or a database number of their own)."""
+    require(RedisServer.available(), REDIS)
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
