@@ -24,7 +24,7 @@ from signaling_server.db.engine import migrate
 from signaling_server.gc_policy import GcPolicy
 from signaling_server.metrics import Latency
 from signaling_server.protocol import PROTOCOL_VERSION
-from signaling_server.services import build_services
+from signaling_server.services import Services, build_services
 from signaling_server.signaling import socketio_compat, transport
 from signaling_server.signaling.handlers import Signaling
 from signaling_server.signaling.strict_server import StrictAsyncServer
@@ -53,6 +53,18 @@ class ServerApp:
         await self.signaling.drain_background(timeout_s)
 
 
+async def _tidy_previous_run(svc: Services) -> None:
+    """What the previous run left: its meetings' files, and the stays and sessions still open in the database (the
+    live state they belonged to ended with it)."""
+    svc.files.clear_all()
+    closed = await svc.store.end_open_participations()
+    if closed:
+        logger.info("closed participations left open by the previous run", extra={"count": closed})
+    ended = await svc.history.end_open_sessions()  # their meetings ended with them
+    if ended:
+        logger.info("closed sessions left open by the previous run", extra={"count": ended})
+
+
 def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -> ServerApp:
     """Build the whole server."""
     svc = build_services(settings)
@@ -61,16 +73,13 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await migrate(svc.engine)
-        # Meetings live in this process: their files died with the previous run's meetings.
-        svc.files.clear_all()
+        # Several nodes: only the first one up may tidy what the last run left; the others' meetings are live.
+        first = True if svc.nodes is None else await svc.nodes.register()
+        if first:
+            await _tidy_previous_run(svc)
         await svc.revocations.start()  # revoked tokens loaded before the first request
-        # Live room state lives in this process: stays still open in the database ended with the last run.
-        closed = await svc.store.end_open_participations()
-        if closed:
-            logger.info("closed participations left open by the previous run", extra={"count": closed})
-        ended = await svc.history.end_open_sessions()  # their meetings ended with them
-        if ended:
-            logger.info("closed sessions left open by the previous run", extra={"count": ended})
+        if svc.nodes is not None:
+            svc.nodes.start(signaling.sockets_gone, signaling.disconnect_all)
         gc_policy.start()
         if svc.mail_loop is not None:
             svc.mail_loop.start()
@@ -83,12 +92,22 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
             if svc.mail_loop is not None:
                 await svc.mail_loop.stop()
             await svc.revocations.stop()
-            try:
-                await svc.store.end_open_participations()
-                await svc.history.end_open_sessions()
-            except Exception as exc:  # the database is gone or read-only: the next start closes them
-                logger.warning("could not close open participations on shutdown", extra={"error": type(exc).__name__})
+            # Several nodes: this node's own stays were closed as its sockets left (drain); every open stay is
+            # closed only by the last node to go, since the others' are still going on.
+            last = True if svc.nodes is None else await svc.nodes.alone()
+            if svc.nodes is not None:
+                await svc.nodes.stop()
+            if last:
+                try:
+                    await svc.store.end_open_participations()
+                    await svc.history.end_open_sessions()
+                except Exception as exc:  # the database is gone or read-only: the next start closes them
+                    logger.warning(
+                        "could not close open participations on shutdown", extra={"error": type(exc).__name__}
+                    )
             await svc.engine.dispose()
+            if svc.redis is not None:
+                await svc.redis.aclose()
 
     api = FastAPI(
         title="NIMeet signaling server",
@@ -116,6 +135,10 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
         )
 
     sio = StrictAsyncServer(
+        # Several nodes: events for sockets on other nodes go through Redis' pub/sub (one channel per deployment).
+        client_manager=None
+        if settings.redis_url is None
+        else socketio.AsyncRedisManager(settings.redis_url.get_secret_value(), channel="nimeet"),
         async_mode="asgi",
         # None = same origin only; browsers elsewhere need NIMEET_CORS_ORIGINS.
         cors_allowed_origins=settings.cors_origins or None,

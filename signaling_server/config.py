@@ -116,6 +116,16 @@ class Settings(BaseSettings):
     # GET /metrics answers only loopback clients unless this is true (then anyone who reaches the server).
     metrics_public: bool = False
 
+    # ---- Several server nodes (docs/deploy.md, "Several nodes") ----
+    # redis://[user:password@]host[:port][/db] (rediss:// for TLS). Set, this process is one node of several: live room
+    # state, events between sockets on different nodes and rate limits are shared through that Redis. Unset (the
+    # default): one process keeps it all in memory and no Redis is needed.
+    redis_url: SecretStr | None = None
+    # How often a node tells the others it is alive, and how long its silence lasts before they take its members out
+    # of their rooms (everyone else receives ``user-left``): the two add up to how long a dead node's ghosts last.
+    node_heartbeat_s: float = Field(default=1.0, ge=0.05, le=60)
+    node_timeout_s: float = Field(default=5.0, ge=0.2, le=600)
+
     # ---- TLS (issue 11) ----
     # Serve https:// and wss:// directly: a PEM certificate (chain) and its unencrypted PEM private key, both or
     # neither. Behind a reverse proxy that terminates TLS, leave both unset (docs/deploy.md).
@@ -214,6 +224,32 @@ class Settings(BaseSettings):
             # never matches, and would silently trust nobody.
             proxies.append(str(network) if "/" in item else str(network.network_address))
         return proxies
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_redis_url_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and urlsplit(value.get_secret_value()).scheme not in ("redis", "rediss"):
+            raise ValueError("must be a redis:// or rediss:// URL")  # never the URL itself: it may hold a password
+        return value
+
+    @model_validator(mode="after")
+    def _nodes_share_database_and_key(self) -> Settings:
+        if self.redis_url is None:
+            return self
+        if not self.database_url:
+            raise ValueError("NIMEET_REDIS_URL (several nodes) needs NIMEET_DATABASE_URL: one database all nodes share")
+        if self.jwt_secret is None:
+            raise ValueError(
+                "NIMEET_REDIS_URL (several nodes) needs NIMEET_JWT_SECRET: the same signing key on every node"
+            )
+        if self.node_timeout_s <= 2 * self.node_heartbeat_s:
+            raise ValueError("NIMEET_NODE_TIMEOUT_S must be more than twice NIMEET_NODE_HEARTBEAT_S")
+        return self
 
     @field_validator("smtp_url", "smtp_from", mode="before")
     @classmethod

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,6 +26,11 @@ from signaling_server.metrics import Metrics
 from signaling_server.protocol import ChatMessage, Room
 from signaling_server.ratelimit import RateLimiter
 from signaling_server.signaling.state import MemoryRoomState, RoomState
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from signaling_server.signaling.nodes import Nodes
 
 
 @dataclass
@@ -79,6 +85,24 @@ class Services:
     # The loop that records due reminders and sends the outbox; None unless NIMEET_SMTP_URL is set (then no mail
     # is ever attempted).
     mail_loop: MailService | None = None
+    # Several nodes (NIMEET_REDIS_URL): the shared Redis and this node's heartbeat; None for one process.
+    redis: Redis | None = None
+    nodes: Nodes | None = None
+
+
+def _shared(settings: Settings) -> tuple[Redis, Nodes, RoomState]:
+    """Several nodes: the Redis they share, this node's place among them, and the room state kept there. Imported
+    here, not at the top: the embedded single-process server (and the desktop app that bundles it) never needs
+    redis-py."""
+    from redis.asyncio import Redis
+
+    from signaling_server.signaling.nodes import Nodes
+    from signaling_server.signaling.redis_state import RedisRoomState
+
+    assert settings.redis_url is not None
+    redis = Redis.from_url(settings.redis_url.get_secret_value())
+    rooms = RedisRoomState(redis, node_id=uuid.uuid4().hex)
+    return redis, Nodes(redis, rooms, settings.node_heartbeat_s, settings.node_timeout_s), rooms
 
 
 def build_services(settings: Settings) -> Services:
@@ -91,6 +115,7 @@ def build_services(settings: Settings) -> Services:
     engine = create_engine(settings.resolved_database_url(), settings.db_busy_timeout_s)
     factory = sessions(engine)
     store = Store(factory)
+    redis, nodes, rooms = _shared(settings) if settings.redis_url is not None else (None, None, MemoryRoomState())
     services = Services(
         settings=settings,
         engine=engine,
@@ -98,7 +123,7 @@ def build_services(settings: Settings) -> Services:
         passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism),
         tokens=Tokens(key, settings.token_ttl_s),
         revocations=Revocations(store, settings.token_ttl_s, settings.revocation_poll_s),
-        rooms=MemoryRoomState(),
+        rooms=rooms,
         limits=Limits(
             register=RateLimiter(settings.register_per_min),
             login=RateLimiter(settings.login_per_min),
@@ -108,6 +133,8 @@ def build_services(settings: Settings) -> Services:
         schedule=ScheduleStore(factory),
         history=HistoryStore(factory),
         metrics=Metrics(),
+        redis=redis,
+        nodes=nodes,
     )
     if settings.smtp_url is not None:
         loop = MailService(

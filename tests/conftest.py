@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.clients import Api, Peer
+from tests.support.nodes import running_nodes
 from tests.support.postgres import PostgresCluster, find_bin_dir
 from tests.support.redis_server import RedisServer
 from tests.support.server import ServerProcess, running
@@ -52,11 +53,31 @@ def database_url_for(postgres: PostgresCluster | None) -> Callable[[str], str]:
     return make
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+# The contract's own tests (version 1 and 1.1) also run on two server nodes sharing PostgreSQL and Redis.
+CONTRACT_TESTS = Path(__file__).parent / "signaling_server"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "server" in metafunc.fixturenames:
+        backends = ["sqlite", "postgresql"]
+        # A module may say it is about one process (its /metrics counters, say): each node has its own.
+        if metafunc.definition.path.is_relative_to(CONTRACT_TESTS) and not getattr(metafunc.module, "ONE_NODE", False):
+            backends.append("two-nodes")
+        metafunc.parametrize("server", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, database_url_for: Callable[[str], str]
 ) -> Iterator[ServerProcess]:
-    """One server per backend for the whole session; tests make their own users and rooms."""
+    """One server per backend for the whole session; tests make their own users and rooms. ``two-nodes`` is two
+    server processes on PostgreSQL and Redis that hand out their addresses in turn (tests/support/nodes.py)."""
+    if request.param == "two-nodes":
+        redis: RedisServer = request.getfixturevalue("redis_server")
+        data_dir = tmp_path_factory.mktemp("server-nodes")
+        with running_nodes(data_dir, database_url_for("postgresql"), redis.url) as group:
+            yield group  # type: ignore[misc]  # what the tests use of a server, a group has too
+        return
     with running(tmp_path_factory.mktemp(f"server-{request.param}"), database_url_for(request.param)) as proc:
         yield proc
 

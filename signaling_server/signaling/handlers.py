@@ -489,12 +489,31 @@ class Signaling:
         return OK
 
     async def _leave(self, session: SocketSession) -> None:
-        waited = await self._svc.rooms.unknock(session.sid)
+        await self._take_out(session.sid)
+
+    async def _take_out(self, sid: str) -> None:
+        """Out of its lobby or room, as when the socket disconnects: hosts told of a waiter gone, the room of a
+        member gone."""
+        waited = await self._svc.rooms.unknock(sid)
         if waited is not None:
-            await self.meetings.lobby_left(waited[0], session.sid)
-        left = await self._svc.rooms.leave(session.sid)
+            await self.meetings.lobby_left(waited[0], sid)
+        left = await self._svc.rooms.leave(sid)
         if left is not None:
             await self.left(left)
+
+    # ---- several nodes ----
+    async def sockets_gone(self, node: str, sids: list[str]) -> None:
+        """A node died (``nodes.py``): its sockets leave their rooms and lobbies as if each had disconnected."""
+        for sid in sids:
+            try:
+                await self._take_out(sid)
+            except Exception:  # one socket's failure must not keep the rest in their rooms
+                logger.exception("could not take out a socket of a stopped node", extra={"node": node, "sid": sid})
+
+    async def disconnect_all(self) -> None:
+        """This node was swept by the others: its sockets' places are gone, so they go and join again."""
+        for session in self.sessions.all():
+            await self.kick(session.sid)
 
     async def left(self, left: Left) -> None:
         """Tell the room ``left.member`` is gone (it is already out of the room state), close its stay, and carry out
@@ -509,7 +528,9 @@ class Signaling:
         await self.meetings.after_leave(left)
 
     def end_stay(self, member: Member, room_id: str) -> None:
-        if member.participation_id is not None and not self.draining:
+        # One process shutting down closes every open stay in one statement; one of several nodes closes only its own,
+        # one by one as its sockets leave (the others' stays go on).
+        if member.participation_id is not None and (not self.draining or self._svc.nodes is not None):
             self.background.spawn(self._end_stay(member.participation_id, room_id))
 
     async def toggle_media(self, session: SocketSession, msg: ToggleMedia) -> Ack:
@@ -527,7 +548,9 @@ class Signaling:
         costs more than the rest of a relay; one recipient needs none of that, only its Engine.IO queue."""
         eio_sid = self._sio.manager.eio_sid_from_sid(sid, NAMESPACE)
         if eio_sid is None:
-            return  # disconnected since the target check
+            if self._svc.nodes is not None:  # on another node (or gone): through Redis, to whichever node has it
+                await self._sio.emit(str(event), payload, to=sid)
+            return  # one process: disconnected since the target check
         pkt = self._sio.packet_class(socketio.packet.EVENT, namespace=NAMESPACE, data=[str(event), payload])
         await self._sio.eio.send(eio_sid, pkt.encode())
 

@@ -9,6 +9,7 @@ socket waiting in a lobby is not in the room), ``forbidden`` (hosts only), ``unk
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -207,13 +208,16 @@ class MeetingHandlers:
         room_id = room.room_id
         rooms = self._svc.rooms
         waiting = self._sig.sessions.get(target)
-        if waiting is None or await rooms.lobby_of(target) != room_id:
+        remote = waiting is None and self._svc.nodes is not None  # it waits through another node
+        if (waiting is None and not remote) or await rooms.lobby_of(target) != room_id:
             return error_ack(ErrorCode.UNKNOWN_TARGET, "nobody with that id is waiting in this room's lobby")
         # The admitted socket's own lock, as for its own join: its disconnect must not run half-way through this and
         # leave the others told of someone who is gone. (Handlers take only their own socket's lock otherwise, and a
-        # waiting socket can admit nobody, so the two locks are never taken the other way round.)
-        async with waiting.lock:
-            if waiting.closed:
+        # waiting socket can admit nobody, so the two locks are never taken the other way round.) A socket on another
+        # node has no lock here: the state's admit is still one transaction, and should its disconnect come in
+        # between, its own node takes it out again and the room is told it left.
+        async with contextlib.nullcontext() if waiting is None else waiting.lock:
+            if waiting is not None and waiting.closed:
                 return error_ack(ErrorCode.UNKNOWN_TARGET, "nobody with that id is waiting in this room's lobby")
             try:
                 member, joined = await rooms.admit(

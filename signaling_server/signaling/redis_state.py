@@ -98,7 +98,7 @@ class RedisRoomState:
     def __init__(self, redis: Redis, node_id: str, prefix: str = "nimeet:") -> None:
         self._redis = redis
         self.node_id = node_id
-        self._p = prefix
+        self.prefix = self._p = prefix
 
     # ---- keys ----
     def _room_key(self, room_id: str) -> str:

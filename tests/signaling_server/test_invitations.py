@@ -22,7 +22,7 @@ async def test_every_room_object_carries_its_invite_url(server: ServerProcess, a
     token = (await api.register())["token"]
     created = await api.http.post("/api/rooms/create", json={"name": "Standup"}, headers=bearer(token))
     room = created.json()["room"]
-    expected = f"{server.url}/join/{room['roomId']}"
+    expected = f"{server.public_url}/join/{room['roomId']}"
     assert room["inviteUrl"] == expected
     assert created.json()["joinUrl"] == f"nimeet://join/{room['roomId']}"  # version 1's link is still there
     one = await api.http.get(f"/api/rooms/{room['roomId']}", headers=bearer(token))
@@ -52,7 +52,7 @@ async def test_the_join_page_opens_the_app_on_this_server_and_shows_only_the_nam
     page = await api.http.get(f"/join/{room['roomId']}")  # no token: the person may have no account yet
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    link = f"nimeet://join/{room['roomId']}?server={quote(server.url, safe='')}"
+    link = f"nimeet://join/{room['roomId']}?server={quote(server.public_url, safe='')}"
     assert f'href="{link}"' in page.text
     assert "&lt;img src=&quot;file:///dev/zero&quot;&gt;&lt;script&gt;" in page.text  # the name, literally
     assert "<script" not in page.text and "<img" not in page.text

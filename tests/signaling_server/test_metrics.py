@@ -12,6 +12,8 @@ from tests.signaling_server.meetings import Connect, emptied
 from tests.support.clients import Api, bearer
 from tests.support.server import ServerProcess
 
+# Counters are per process: with several nodes each serves its own /metrics (not a contract test).
+ONE_NODE = True
 OFFER = {"type": "offer", "sdp": "v=0\r\n"}
 
 

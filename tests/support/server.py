@@ -117,6 +117,11 @@ class ServerProcess:
         raise RuntimeError("server did not start in time:\n" + "".join(self.stderr_lines[-40:]))
 
     @property
+    def public_url(self) -> str:
+        """Where people reach it: the links it writes (``inviteUrl``) start with this."""
+        return self.url
+
+    @property
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1])
 
