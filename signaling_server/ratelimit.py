@@ -5,16 +5,29 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import Protocol
+
+
+class Budget(Protocol):
+    """A budget per key (an address, an account): ``spend`` takes one unit, answering 0.0 when allowed, else the
+    seconds until one is available. In this process (``RateLimiter``) or shared by several nodes through Redis
+    (``shared_limits.SharedRateLimiter``)."""
+
+    async def spend(self, key: str) -> float: ...
 
 
 class RateLimiter:
-    """``rate_per_min`` requests per minute per key, with bursts up to the same number.
+    """``rate_per_min`` requests per minute per key, with bursts up to the same number (or ``burst``). In this
+    process: one server, or the reference the shared one (several nodes) must agree with."""
 
-    In-process: with several server nodes each enforces its own budget, which still bounds abuse per node.
-    """
-
-    def __init__(self, rate_per_min: int, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
-        self._capacity = float(rate_per_min)
+    def __init__(
+        self,
+        rate_per_min: float,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
+        burst: float | None = None,
+    ) -> None:
+        self._capacity = float(rate_per_min if burst is None else burst)
         self._refill_per_s = rate_per_min / 60.0
         self._clock = clock
         self._max_keys = max_keys
@@ -30,6 +43,9 @@ class RateLimiter:
             return 0.0
         self._remember(key, tokens, now)
         return (1.0 - tokens) / self._refill_per_s
+
+    async def spend(self, key: str) -> float:
+        return self.take(key)
 
     def _remember(self, key: str, tokens: float, now: float) -> None:
         if key not in self._buckets and len(self._buckets) >= self._max_keys:

@@ -24,7 +24,7 @@ from signaling_server.mail.smtp import Mailer, parse_smtp_url
 from signaling_server.meeting_files import MeetingFiles
 from signaling_server.metrics import Metrics
 from signaling_server.protocol import ChatMessage, Room
-from signaling_server.ratelimit import RateLimiter
+from signaling_server.ratelimit import Budget, RateLimiter
 from signaling_server.signaling.state import MemoryRoomState, RoomState
 
 if TYPE_CHECKING:
@@ -35,9 +35,26 @@ if TYPE_CHECKING:
 
 @dataclass
 class Limits:
-    register: RateLimiter
-    login: RateLimiter
-    create_room: RateLimiter
+    register: Budget
+    login: Budget
+    create_room: Budget
+    # Joins per account (the socket side's; per second with a burst in the settings).
+    join: Budget
+
+
+def _limits(settings: Settings, redis: Redis | None) -> Limits:
+    """In this process, or in the Redis several nodes share (one budget per client across them)."""
+    budgets = {
+        "register": (settings.register_per_min, None),
+        "login": (settings.login_per_min, None),
+        "create_room": (settings.create_room_per_min, None),
+        "join": (settings.join_rate_per_s * 60, settings.join_burst),
+    }
+    if redis is None:
+        return Limits(**{name: RateLimiter(rate, burst=burst) for name, (rate, burst) in budgets.items()})
+    from signaling_server.shared_limits import SharedRateLimiter
+
+    return Limits(**{name: SharedRateLimiter(redis, name, rate, burst) for name, (rate, burst) in budgets.items()})
 
 
 class MeetingEvents(Protocol):
@@ -124,11 +141,7 @@ def build_services(settings: Settings) -> Services:
         tokens=Tokens(key, settings.token_ttl_s),
         revocations=Revocations(store, settings.token_ttl_s, settings.revocation_poll_s),
         rooms=rooms,
-        limits=Limits(
-            register=RateLimiter(settings.register_per_min),
-            login=RateLimiter(settings.login_per_min),
-            create_room=RateLimiter(settings.create_room_per_min),
-        ),
+        limits=_limits(settings, redis),
         files=MeetingFiles(settings.data_dir, settings.max_file_bytes),
         schedule=ScheduleStore(factory),
         history=HistoryStore(factory),

@@ -13,7 +13,7 @@ from signaling_server.accounts.tokens import Claims, InvalidToken
 from signaling_server.api.errors import ApiError, unauthorized
 from signaling_server.db.models import UserRow
 from signaling_server.protocol import ErrorCode, ErrorResponse
-from signaling_server.ratelimit import RateLimiter, retry_after_header
+from signaling_server.ratelimit import Budget, retry_after_header
 from signaling_server.services import Limits, Services
 
 # auto_error=False: a missing header is ours to answer (401 ``unauthorized``), not FastAPI's 403.
@@ -67,9 +67,9 @@ def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limited(pick: Callable[[Limits], RateLimiter]) -> Callable[[Request, Services], Awaitable[None]]:
+def rate_limited(pick: Callable[[Limits], Budget]) -> Callable[[Request, Services], Awaitable[None]]:
     async def check(request: Request, svc: ServicesDep) -> None:
-        wait_s = pick(svc.limits).take(client_key(request))
+        wait_s = await pick(svc.limits).spend(client_key(request))
         if wait_s > 0:
             raise ApiError(
                 429,

@@ -50,7 +50,7 @@ from signaling_server.protocol import (
     UpdateMeetingRequest,
 )
 from signaling_server.protocol import Meeting as MeetingOut
-from signaling_server.ratelimit import RateLimiter, retry_after_header
+from signaling_server.ratelimit import Budget, retry_after_header
 from signaling_server.scheduling.ics import meeting_ics
 from signaling_server.scheduling.recurrence import MAX_DURATION, RecurrenceError, parse, zone
 from signaling_server.services import MeetingMail, Services
@@ -134,9 +134,9 @@ async def _invitees(svc: Services, organizer: UserRow, names: list[str]) -> list
     return list(invitees.values())
 
 
-def _take(request: Request, limiter: RateLimiter) -> None:
+async def _take(request: Request, limiter: Budget) -> None:
     """As ``deps.rate_limited``, but only on the path that needs it (a meeting in a new room)."""
-    wait_s = limiter.take(client_key(request))
+    wait_s = await limiter.spend(client_key(request))
     if wait_s > 0:
         raise ApiError(
             429,
@@ -237,7 +237,7 @@ async def create_meeting(
         room = await _room_for(svc, user, body.room_id)
     else:
         # A new room, as POST /api/rooms/create makes one (and under its rate limit: this is a way to create rooms).
-        _take(request, svc.limits.create_room)
+        await _take(request, svc.limits.create_room)
         room = RoomRow(
             room_id=new_room_id(),
             name=plan.title[:ROOM_NAME_MAX].strip(),

@@ -46,7 +46,7 @@ from signaling_server.protocol import (
 from signaling_server.services import Services
 from signaling_server.signaling.background import Background, FailureLog
 from signaling_server.signaling.expiry import ExpiryQueue, Ticker
-from signaling_server.signaling.limits import KeyedBuckets, Occasionally, RefusalWindow, TokenBucket
+from signaling_server.signaling.limits import Occasionally, RefusalWindow, TokenBucket
 from signaling_server.signaling.meetings import MeetingHandlers
 from signaling_server.signaling.sessions import (
     Identity,
@@ -113,7 +113,6 @@ class Signaling:
         settings = services.settings
         self._settings = settings
         self.sessions = Sessions(settings.max_sockets_per_user, settings.max_sockets_per_address)
-        self._joins = KeyedBuckets(settings.join_rate_per_s, settings.join_burst)
         self._refusals_logged = Occasionally(60.0)
         self._expiry = ExpiryQueue()
         self._ticks = 0
@@ -350,7 +349,7 @@ class Signaling:
         rooms = self._svc.rooms
         if await rooms.room_of(sid) is not None or await rooms.lobby_of(sid) is not None:
             return error_ack(ErrorCode.ALREADY_IN_ROOM, "this socket is already in a room; leave it first")
-        if not self._joins.take(identity.user_id):
+        if await self._svc.limits.join.spend(identity.user_id) > 0:
             if session.first_time("join-throttled"):
                 logger.warning("joins refused: too many for this account", extra={"userId": identity.user_id})
             return error_ack(ErrorCode.RATE_LIMITED, "too many joins from this account; wait a few seconds")

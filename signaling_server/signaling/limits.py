@@ -36,29 +36,6 @@ class TokenBucket:
         return self._tokens + (self._clock() - self._last) * self._rate >= self._burst
 
 
-class KeyedBuckets:
-    """A token bucket per key (an account), with memory bounded under a sweep of keys: when ``max_keys`` is
-    reached, buckets that have refilled completely are forgotten (forgetting a full bucket changes nothing)."""
-
-    def __init__(self, rate: float, burst: int, clock: Clock = time.monotonic, max_keys: int = 100_000) -> None:
-        self._rate = rate
-        self._burst = burst
-        self._clock = clock
-        self._max_keys = max_keys
-        self._buckets: dict[str, TokenBucket] = {}
-
-    def __len__(self) -> int:
-        return len(self._buckets)
-
-    def take(self, key: str) -> bool:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) >= self._max_keys:
-                self._buckets = {k: b for k, b in self._buckets.items() if not b.full()}
-            bucket = self._buckets[key] = TokenBucket(self._rate, self._burst, self._clock)
-        return bucket.take()
-
-
 class RefusalWindow:
     """Counts refused events in fixed windows: a socket refused more than ``limit`` times within ``window_s``
     keeps going after being told, so it is not a client that misjudged a burst but a flood."""

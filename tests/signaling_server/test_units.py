@@ -7,13 +7,16 @@ import time
 
 import jwt
 import pytest
+from redis.asyncio import Redis
 
 from signaling_server.accounts.tokens import InvalidToken, Tokens, load_or_create_key
 from signaling_server.config import Settings
 from signaling_server.gc_policy import NEVER, GcPolicy
 from signaling_server.protocol import MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, oversize_field
 from signaling_server.ratelimit import RateLimiter, retry_after_header
+from signaling_server.shared_limits import SharedRateLimiter
 from tests.support.clock import ManualClock
+from tests.support.redis_server import RedisServer
 
 
 def test_rate_limiter_allows_a_burst_then_refills() -> None:
@@ -28,6 +31,21 @@ def test_rate_limiter_allows_a_burst_then_refills() -> None:
     assert limiter.take("ip") > 0
     assert retry_after_header(0.2) == "1"
     assert retry_after_header(9.01) == "10"
+
+
+async def test_nodes_share_one_budget_per_client(redis_server: RedisServer) -> None:
+    redis = Redis.from_url(redis_server.url)
+    try:
+        name = f"test{time.monotonic_ns()}"
+        one, two = SharedRateLimiter(redis, name, 6), SharedRateLimiter(redis, name, 6)  # two nodes, 6 a minute
+        spent = [await (one if i % 2 else two).spend("ip") for i in range(6)]
+        assert spent == [0.0] * 6
+        assert await two.spend("ip") == pytest.approx(10.0, abs=0.5)  # as RateLimiter: one every 10 s
+        assert await one.spend("other-ip") == 0.0  # budgets are per key
+        ttl = await redis.pttl(f"nimeet:limit:{name}:ip")
+        assert 0 < ttl <= 62_000  # forgotten once it would be full again
+    finally:
+        await redis.aclose()
 
 
 def test_rate_limiter_memory_is_bounded() -> None:
