@@ -129,3 +129,31 @@ async def test_people_on_different_nodes_call_each_other(nodes: NodeGroup, tmp_p
         (peer,) = report["peers"]
         assert peer["video"]["fps"] >= 20, peer
         assert peer["audio"]["framesPerS"] >= 45, peer
+
+
+async def test_after_a_redis_restart_everyone_joins_again(nodes: NodeGroup, redis_of_test: RedisServer) -> None:
+    """Redis without persistence comes back empty: each node finds itself missing from the list of nodes and
+    disconnects its apps, which join again and so rebuild the live state (docs/deploy.md, section 10)."""
+    first, second = nodes.nodes
+    api = Api(first.url)
+    owner, guest = [(await api.register())["token"] for _ in range(2)]
+    room_id = (await api.create_room(owner))["roomId"]
+    a, b = await Peer(first.url, owner).connect(), await Peer(second.url, guest).connect()
+    for peer in (a, b):
+        assert (await peer.join(room_id))["ok"] is True
+
+    nodes.expected_errors.append("Cannot receive from redis... retrying")  # python-socketio's own, at ERROR
+    redis_of_test.restart()
+    took = await until(lambda: not a.sio.connected and not b.sio.connected, GHOST_LIMIT_S, "both disconnected")
+    print(f"after the Redis restart both apps were disconnected within {took:.2f} s")
+    a2, b2 = await Peer(second.url, owner).connect(), await Peer(first.url, guest).connect()
+    assert (await a2.join(room_id))["ok"] is True
+    ack = await b2.join(room_id)
+    assert ack["ok"] is True and [p["socketId"] for p in ack["participants"]] == [a2.sid]
+    # Events cross nodes again: Socket.IO's pub/sub listener came back with Redis.
+    await until(lambda: b2.sid in {e["socketId"] for e in a2.log.events["user-joined"]}, 5, "user-joined across nodes")
+    room = (await api.http.get(f"/api/rooms/{room_id}", headers=bearer(owner))).json()
+    assert room["participantCount"] == 2
+    for peer in (a2, b2):
+        await peer.close()
+    await api.aclose()
