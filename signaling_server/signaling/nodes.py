@@ -6,9 +6,11 @@ expired, claims it (``sweep:<node>``, SET NX, so one node sweeps it), strikes it
 sockets out of its room or lobby exactly as a disconnect would: the others receive ``user-left``, a new host is named,
 the stay is closed. A dead node's ghosts therefore last at most about ``node_timeout_s + node_heartbeat_s``.
 
-A node that was only slow (a long pause, Redis out of reach) and was swept finds itself struck off at its next
-heartbeat. Its sockets' places are gone, so it disconnects them all: their clients reconnect and join again, which
-is the contract's answer to a server restart, rather than sitting in rooms nobody else sees them in.
+A node sweeps only after it has reached Redis for a whole timeout: after a Redis restart (or at its own start)
+every living node has beaten again by then, so nobody is taken for dead for Redis' absence. A node that was only
+slow (a long pause, Redis out of its reach alone) and was swept finds itself struck off at its next heartbeat. Its
+sockets' places are gone, so it disconnects them all: their clients reconnect and join again, which is the
+contract's answer to a server restart, rather than sitting in rooms nobody else sees them in.
 
 The Redis clock decides (key expiry), not the nodes' own clocks, which need not agree.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
@@ -39,8 +42,12 @@ class Nodes:
         self._heartbeat_s = heartbeat_s
         self._timeout_ms = max(1, round(timeout_s * 1000))
         self._p = rooms.prefix
+        self._timeout_s = timeout_s
         self._task: asyncio.Task[None] | None = None
         self._unreachable = False
+        # When Redis last became reachable (our own clock, only compared with itself): no sweeping for a timeout
+        # after that, so that every node that was cut off with us (a Redis restart) has beaten again first.
+        self._reachable_since = time.monotonic()
 
     @property
     def _nodes_key(self) -> str:
@@ -103,10 +110,12 @@ class Nodes:
                         extra={"node": self.node_id},
                     )
                     await swept()
-                await self.sweep(gone)
                 if self._unreachable:
                     self._unreachable = False
+                    self._reachable_since = time.monotonic()
                     logger.info("Redis is reachable again", extra={"node": self.node_id})
+                if time.monotonic() - self._reachable_since >= self._timeout_s:
+                    await self.sweep(gone)
             except (RedisError, OSError) as exc:
                 if not self._unreachable:
                     self._unreachable = True

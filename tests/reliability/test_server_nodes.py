@@ -157,3 +157,42 @@ async def test_after_a_redis_restart_everyone_joins_again(nodes: NodeGroup, redi
     for peer in (a2, b2):
         await peer.close()
     await api.aclose()
+
+
+async def test_a_redis_restart_with_persistence_loses_nothing_acknowledged(
+    tmp_path: Path, database_url_for: Callable[[str], str]
+) -> None:
+    """Redis with its append-only file (docs/deploy.md): the call goes on through a restart, nobody is taken for
+    dead, and what was acknowledged before (a chat message, who is in the room) is still there after."""
+    require(RedisServer.available(), REDIS)
+    redis = RedisServer(tmp_path / "redis", persistent=True)
+    redis.start()
+    try:
+        with running_nodes(tmp_path / "data", database_url_for("postgresql"), redis.url) as group:
+            group.expected_errors.append("Cannot receive from redis... retrying")  # python-socketio's, at ERROR
+            first, second = group.nodes
+            api = Api(first.url)
+            owner, guest, late = [(await api.register())["token"] for _ in range(3)]
+            room_id = (await api.create_room(owner))["roomId"]
+            a, b = await Peer(first.url, owner).connect(), await Peer(second.url, guest).connect()
+            for peer in (a, b):
+                assert (await peer.join(room_id))["ok"] is True
+            sent = await a.call("chat-message", {"text": "before the restart"})
+            assert sent["ok"] is True
+
+            redis.restart()
+            await asyncio.sleep(3.0)  # two node timeouts (FAST_NODES_ENV: 1.5 s)
+            assert a.sio.connected and b.sio.connected
+            assert a.log.events["user-left"] == [] and b.log.events["user-left"] == []
+            c = await Peer(second.url, late).connect()
+            ack = await c.join(room_id)
+            assert ack["ok"] is True, ack
+            assert sorted(p["socketId"] for p in ack["participants"]) == sorted([a.sid, b.sid])
+            assert [m["text"] for m in ack["chat"]] == ["before the restart"]
+            # Events still cross nodes: a (first node) hears of c (second node).
+            await until(lambda: c.sid in {e["socketId"] for e in a.log.events["user-joined"]}, 5, "user-joined")
+            for peer in (a, b, c):
+                await peer.close()
+            await api.aclose()
+    finally:
+        redis.stop()

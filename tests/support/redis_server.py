@@ -17,8 +17,11 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, workdir: Path, port: int = 0) -> None:
+    def __init__(self, workdir: Path, port: int = 0, persistent: bool = False) -> None:
+        """``persistent``: every write in the append-only file before it is answered (``appendfsync always``), as
+        docs/deploy.md advises, so a restart loses nothing acknowledged."""
         self.workdir = workdir
+        self.persistent = persistent
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -32,7 +35,8 @@ class RedisServer:
 
     def start(self, timeout: float = 10.0) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        args = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        durability = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
+        args = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", *durability]
         args += ["--dir", str(self.workdir), "--protected-mode", "yes", "--loglevel", "warning"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout
@@ -62,6 +66,6 @@ class RedisServer:
         self.proc = None
 
     def restart(self) -> None:
-        """The same port again, empty (nothing is saved): what a Redis restart without persistence looks like."""
+        """The same port again: empty unless ``persistent`` (then as it was, every acknowledged write kept)."""
         self.stop()
         self.start()
