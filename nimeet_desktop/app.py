@@ -181,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nimeet_desktop.ui import i18n, icons, messages, theme, tray
     from nimeet_desktop.ui.context import AppContext
     from nimeet_desktop.ui.file_open import FileOpenLinks
+    from nimeet_desktop.ui.gui_gc import GuiThreadCollector
     from nimeet_desktop.ui.main_window import MainWindow
     from nimeet_desktop.ui.single_instance import (
         ACTIVATE,
@@ -198,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("NIMeet")
     app.setDesktopFileName("nimeet")
     app.setQuitOnLastWindowClosed(False)  # we quit after leaving the call cleanly, not when the window goes
+    collector = GuiThreadCollector(app)  # reference cycles holding Qt objects are freed on this thread only
+    collector.start()
 
     instance_name = socket_name(str(app_settings.config_dir()))
     handed = ics_message(args.ics) if args.ics is not None else None

@@ -27,6 +27,7 @@ from nimeet_desktop.settings import Settings, SettingsStore
 from nimeet_desktop.ui import i18n, theme
 from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.engine_call import EngineCall
+from nimeet_desktop.ui.gui_gc import GuiThreadCollector
 from nimeet_desktop.ui.main_window import MainWindow
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.server import ServerProcess, running
@@ -54,9 +55,13 @@ def ui_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
 
     theme.apply_theme(qapp)
     loop = TestLoop(qapp)
-    # As in the app: slots that a test's click runs start their tasks on this loop (Tasks.spawn asks for it).
+    # As in the app: slots that a test's click runs start their tasks on this loop (Tasks.spawn asks for it), and
+    # reference cycles are collected on this thread only (an engine thread collecting a widget: Qt warns).
     asyncio.set_event_loop(loop)
+    collector = GuiThreadCollector(qapp)
+    collector.start()
     yield loop
+    collector.stop()
     asyncio.set_event_loop(None)
     loop.close()
 
