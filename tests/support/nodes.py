@@ -59,6 +59,16 @@ class NodeGroup:
         lines = [line for node in self.nodes for line in node.errors_logged()]
         return [line for line in lines if not any(expected in line for expected in self.expected_errors)]
 
+    def around_errors(self) -> str:
+        """Each node's log around its first unexpected error line: what a failure report needs."""
+        parts = []
+        for i, node in enumerate(self.nodes):
+            lines = node.stderr_lines
+            bad = [n for n, line in enumerate(lines) if line in self.errors_logged()]
+            if bad:
+                parts.append(f"--- node {i} ---\n" + "".join(lines[max(0, bad[0] - 10) : bad[0] + 40]))
+        return "\n".join(parts)
+
     def stop(self, sig: int = signal.SIGTERM) -> None:
         for node in self.nodes:
             node.stop(sig)
@@ -74,4 +84,4 @@ def running_nodes(
         yield group
     finally:
         group.stop()
-    assert group.errors_logged() == [], "".join(group.stderr_lines[-60:])
+    assert group.errors_logged() == [], group.around_errors()
