@@ -14,6 +14,7 @@ POSTGRESQL = ("PostgreSQL", "postgresql")
 XVFB = ("Xvfb", "xvfb")
 TRAYER = ("A system tray host", "trayer")
 COTURN = ("coturn (turnserver)", "coturn")
+JANUS = ("Janus (janus)", "janus")
 
 
 def missing_reason(what: tuple[str, str]) -> str:
