@@ -1,0 +1,358 @@
+"""The server's Janus client (signaling_server/sfu) against a real Janus started from deploy/janus (issue 17).
+
+The media test is the proof that matters: three real aiortc peers publish a synthetic camera and tone to a room the
+module created, each receives the other two through one subscriber PeerConnection (Janus's multistream API), and
+every subscriber decodes video frames and audio from every other publisher. The others check what keeps strangers
+out of a room (the admin key, the room's pin and secret), that destroying a room and kicking remove people, and
+that a session nobody keeps alive dies and takes its participant out of the room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+
+import aioice.ice
+import av
+import httpx
+import pytest
+from aiortc import MediaStreamTrack, RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+
+from nimeet_desktop.call import ice
+from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
+from signaling_server.sfu.janus_session import (
+    JSON,
+    SESSION_NOT_FOUND,
+    JanusError,
+    JanusEvent,
+    JanusHandle,
+    JanusSession,
+    Jsep,
+)
+from signaling_server.sfu.videoroom import PLUGIN, Publisher, RoomAdmin, RoomKeys, Subscriber, SubscriberOffer
+from tests.support.janus import JanusInstance, running_janus
+
+# Janus's VideoRoom error codes (plugins/janus_videoroom.c).
+UNAUTHORIZED = 433
+NO_SUCH_ROOM = 426
+SESSION_TIMEOUT_S = 3
+# A long-poll counts as a request only when it starts, and waits up to 30 s: the keepalives keep a session.
+KEEPALIVE_S = 1.0
+WIDTH, HEIGHT, FPS = 320, 180, 15
+
+
+@pytest.fixture(scope="module")
+def janus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusInstance]:
+    """Janus on a loopback port, for everything but media; sessions time out after 3 s without a request."""
+    with running_janus(tmp_path_factory.mktemp("janus"), session_timeout_s=SESSION_TIMEOUT_S) as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def janus_media(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusInstance]:
+    """Janus in a network namespace of its own that aiortc peers here can reach (tests/support/janus.py)."""
+    with running_janus(tmp_path_factory.mktemp("janus-media"), media=True) as instance:
+        assert instance.media_address is not None
+        previous = aioice.ice.get_host_addresses  # whatever another test module of this process chose
+        ice.restrict_host_addresses([instance.media_address])
+        try:
+            yield instance
+        finally:
+            aioice.ice.get_host_addresses = previous
+
+
+@asynccontextmanager
+async def session_at(janus: JanusInstance) -> AsyncIterator[JanusSession]:
+    session = await JanusSession.create(janus.url, keepalive_s=KEEPALIVE_S)
+    try:
+        yield session
+    finally:
+        await session.destroy()
+
+
+@asynccontextmanager
+async def room_at(janus: JanusInstance, room: str) -> AsyncIterator[tuple[RoomAdmin, RoomKeys]]:
+    """A room created as the server will (the admin key, a secret and pin of its own), destroyed afterwards."""
+    async with session_at(janus) as session:
+        admin = RoomAdmin(await session.attach(PLUGIN), janus.admin_key)
+        keys = RoomKeys.generate()
+        await admin.create(room, keys)
+        try:
+            yield admin, keys
+        finally:
+            if await admin.exists(room):
+                await admin.destroy(room, keys)
+
+
+async def next_event(handle: JanusHandle, wanted: Callable[[JanusEvent], bool], timeout_s: float = 10) -> JanusEvent:
+    """The first event on ``handle`` that is ``wanted`` (earlier ones are dropped)."""
+    async with asyncio.timeout(timeout_s):
+        while True:
+            event = await handle.events.get()
+            if wanted(event):
+                return event
+
+
+def room_name() -> str:
+    return f"r{time.monotonic_ns():x}"
+
+
+# ---- who may do what -----------------------------------------------------------------------------------------------
+
+
+async def test_janus_answers_info_from_the_shipped_configuration_with_videoroom_only(janus: JanusInstance) -> None:
+    reply = httpx.post(janus.url, json={"janus": "info", "transaction": "t"}).json()
+    assert list(reply["plugins"]) == ["janus.plugin.videoroom"]
+    assert list(reply["transports"]) == ["janus.transport.http"]
+    assert reply["events"] == {} and reply["loggers"] == {}
+    assert reply["session-timeout"] == SESSION_TIMEOUT_S
+
+
+async def test_only_the_admin_key_creates_rooms(janus: JanusInstance) -> None:
+    async with session_at(janus) as session:
+        handle = await session.attach(PLUGIN)
+        with pytest.raises(JanusError) as refused:
+            await RoomAdmin(handle, "not-the-key").create(room_name(), RoomKeys.generate())
+        assert refused.value.code == UNAUTHORIZED, refused.value
+        room = room_name()
+        await RoomAdmin(handle, janus.admin_key).create(room, keys := RoomKeys.generate())
+        assert await RoomAdmin(handle, "").exists(room)
+        await RoomAdmin(handle, "").destroy(room, keys)  # the room's secret, not the admin key, destroys it
+
+
+async def test_without_the_rooms_pin_or_secret_janus_refuses(janus: JanusInstance) -> None:
+    room = room_name()
+    async with room_at(janus, room) as (admin, keys), session_at(janus) as session:
+        stranger = Publisher(await session.attach(PLUGIN))
+        for pin in ("wrong", ""):
+            with pytest.raises(JanusError) as refused:
+                await stranger.join(room, "stranger", pin)
+            assert refused.value.code == UNAUTHORIZED, refused.value
+        with pytest.raises(JanusError) as refused:
+            await Subscriber(await session.attach(PLUGIN)).join(room, ["anyone"], "wrong")
+        assert refused.value.code == UNAUTHORIZED, refused.value
+        wrong = RoomKeys("wrong", keys.pin)
+        for attempt in (admin.destroy(room, wrong), admin.kick(room, wrong, "anyone")):
+            with pytest.raises(JanusError) as refused:
+                await attempt
+            assert refused.value.code == UNAUTHORIZED, refused.value
+        assert await admin.exists(room)
+        joined = await stranger.join(room, "invited", keys.pin, display="Invited")
+        assert (joined.id, joined.publishers) == ("invited", [])
+
+
+async def test_destroying_the_room_puts_everyone_out(janus: JanusInstance) -> None:
+    room = room_name()
+    async with session_at(janus) as server, session_at(janus) as first, session_at(janus) as second:
+        admin = RoomAdmin(await server.attach(PLUGIN), janus.admin_key)
+        keys = RoomKeys.generate()
+        await admin.create(room, keys)
+        handles = [await first.attach(PLUGIN), await second.attach(PLUGIN)]
+        for handle, name in zip(handles, ("a", "b"), strict=True):
+            await Publisher(handle).join(room, name, keys.pin)
+        assert sorted(p["id"] for p in await admin.participants(room)) == ["a", "b"]
+        await admin.destroy(room, keys)
+        for handle in handles:
+            event = await next_event(handle, lambda e: e.data.get("videoroom") == "destroyed")
+            assert event.data["room"] == room
+        assert not await admin.exists(room)
+        with pytest.raises(JanusError) as refused:
+            await Publisher(await first.attach(PLUGIN)).join(room, "late", keys.pin)
+        assert refused.value.code == NO_SUCH_ROOM, refused.value
+
+
+async def test_a_kicked_participant_is_told_and_out(janus: JanusInstance) -> None:
+    room = room_name()
+    async with room_at(janus, room) as (admin, keys), session_at(janus) as first, session_at(janus) as second:
+        stays = await first.attach(PLUGIN)
+        kicked = await second.attach(PLUGIN)
+        await Publisher(stays).join(room, "stays", keys.pin)
+        await Publisher(kicked).join(room, "kicked", keys.pin)
+        await admin.kick(room, keys, "kicked")
+        event = await next_event(kicked, lambda e: e.data.get("leaving") == "ok")
+        assert event.data.get("reason") == "kicked", event
+        assert [p["id"] for p in await admin.participants(room)] == ["stays"]
+
+
+async def test_a_session_nobody_keeps_alive_dies_and_leaves_the_room(janus: JanusInstance) -> None:
+    room = room_name()
+    async with room_at(janus, room) as (admin, keys), session_at(janus) as kept:
+        await Publisher(await kept.attach(PLUGIN)).join(room, "kept", keys.pin)
+        dropped = await JanusSession.create(janus.url, keepalive_s=KEEPALIVE_S)
+        await Publisher(await dropped.attach(PLUGIN)).join(room, "dropped", keys.pin)
+        await dropped.abandon()  # no more long-polls or keepalives, as from a server that died
+        started = time.monotonic()
+        while len(await admin.participants(room)) > 1:
+            assert time.monotonic() - started < SESSION_TIMEOUT_S + 5, "the abandoned session outlived its timeout"
+            await asyncio.sleep(0.25)
+        assert time.monotonic() - started >= SESSION_TIMEOUT_S - 1
+        assert [p["id"] for p in await admin.participants(room)] == ["kept"]
+        # Janus no longer knows the session; the one that polls lives on, well past the timeout.
+        reply = httpx.post(f"{janus.url}/{dropped.id}", json={"janus": "keepalive", "transaction": "t"}).json()
+        assert reply["error"]["code"] == SESSION_NOT_FOUND, reply
+        await kept.keepalive()
+        assert kept.lost is None
+
+
+# ---- media ---------------------------------------------------------------------------------------------------------
+
+
+def without_candidates(sdp: str) -> tuple[str, list[JSON]]:
+    """``sdp`` without its candidates, and those as trickle candidates (``{"sdpMid", "sdpMLineIndex",
+    "candidate"}``), as a browser would send them."""
+    lines: list[str] = []
+    candidates: list[JSON] = []
+    mid, index = "", -1
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            index += 1
+        elif line.startswith("a=mid:"):
+            mid = line[len("a=mid:") :]
+        if line.startswith("a=candidate:"):
+            candidates.append({"sdpMid": mid, "sdpMLineIndex": index, "candidate": line[2:]})
+        elif line != "a=end-of-candidates":
+            lines.append(line)
+    return "\r\n".join(lines) + "\r\n", candidates
+
+
+def peer_configuration() -> RTCConfiguration:
+    """No ICE servers (aiortc would otherwise ask Google's STUN server), and max-bundle: with aiortc's default
+    (balanced), an offer of Janus's with two m-lines of one kind in one go (two people's video) leaves the second on
+    a transport of its own that never connects (aiortc 1.16: the transceiver made for it reuses the first video
+    transceiver's transport before BUNDLE replaces that one, and is then skipped as already bundled)."""
+    return RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+
+
+class Participant:
+    """One person as the client in SFU mode will be: a PeerConnection that publishes a synthetic camera and tone,
+    and one that receives every other participant's, both negotiated through the module."""
+
+    def __init__(self, name: str, session: JanusSession) -> None:
+        self.name = name
+        self.session = session
+        self.sending = RTCPeerConnection(peer_configuration())
+        self.receiving = RTCPeerConnection(peer_configuration())
+        self.frames: Counter[tuple[str, str]] = Counter()  # (publisher, kind) -> decoded frames
+        self.sizes: set[tuple[int, int]] = set()
+        self.feed_of_mid: dict[str, str] = {}
+        self.readers: list[asyncio.Task[None]] = []
+        self.publisher: Publisher
+        self.subscriber: Subscriber
+        self.private_id = 0
+        self.receiving.on("track", self._on_track)
+
+    async def join(self, room: str, pin: str) -> None:
+        self.publisher = Publisher(await self.session.attach(PLUGIN))
+        joined = await self.publisher.join(room, self.name, pin, display=self.name.title())
+        self.private_id = joined.private_id
+
+    async def publish(self, *, trickle: bool) -> None:
+        self.sending.addTrack(SyntheticAudio())
+        self.sending.addTrack(SyntheticVideo(WIDTH, HEIGHT, FPS))
+        await self.sending.setLocalDescription(await self.sending.createOffer())
+        sdp, candidates = without_candidates(self.sending.localDescription.sdp)
+        answer = await self.publisher.publish(Jsep("offer", sdp if trickle else self.sending.localDescription.sdp))
+        await self.sending.setRemoteDescription(RTCSessionDescription(answer.sdp, answer.type))
+        if trickle:
+            for candidate in candidates:
+                await self.publisher.handle.trickle(candidate)
+            await self.publisher.handle.trickle(None)
+
+    async def subscribe(self, room: str, pin: str, feeds: list[str]) -> None:
+        self.subscriber = Subscriber(await self.session.attach(PLUGIN))
+        await self._answer(await self.subscriber.join(room, feeds, pin, private_id=self.private_id))
+
+    async def add_feeds(self, feeds: list[str]) -> None:
+        offer = await self.subscriber.update(subscribe=feeds)
+        assert offer is not None
+        await self._answer(offer)
+
+    async def _answer(self, offer: SubscriberOffer) -> None:
+        self.feed_of_mid.update({str(s["mid"]): str(s["feed_id"]) for s in offer.streams if "feed_id" in s})
+        await self.receiving.setRemoteDescription(RTCSessionDescription(offer.jsep.sdp, offer.jsep.type))
+        await self.receiving.setLocalDescription(await self.receiving.createAnswer())
+        await self.subscriber.start(Jsep("answer", self.receiving.localDescription.sdp))
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self.readers.append(asyncio.get_running_loop().create_task(self._read(track)))
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        mid = str(next(t.mid for t in self.receiving.getTransceivers() if t.receiver.track is track))
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            self.frames[self.feed_of_mid.get(mid, f"mid {mid}"), track.kind] += 1
+            if isinstance(frame, av.VideoFrame):
+                self.sizes.add((frame.width, frame.height))
+
+    async def close(self) -> None:
+        for reader in self.readers:
+            reader.cancel()
+        await self.sending.close()
+        await self.receiving.close()
+        await self.session.destroy()
+
+
+async def test_three_aiortc_peers_each_receive_the_other_two_through_janus(janus_media: JanusInstance) -> None:
+    room = room_name()
+    names = ["ann", "bob", "cat"]
+    async with room_at(janus_media, room) as (_, keys):
+        people = [Participant(name, await JanusSession.create(janus_media.url)) for name in names]
+        try:
+            for person in people:
+                await person.join(room, keys.pin)
+            # Ann sends her candidates by trickle, as a browser would; the others in the offer, as aiortc does.
+            for person in people:
+                await person.publish(trickle=person.name == "ann")
+            for person in people:
+                webrtcup = await next_event(person.publisher.handle, lambda e: e.kind == "webrtcup")
+                assert webrtcup.data["sender"] == person.publisher.handle.id
+            # Ann joined first: the plugin told her of each publisher after her.
+            # One subscriber PeerConnection each; Ann's starts with Bob and adds Cat by ``update``.
+            await people[0].subscribe(room, keys.pin, ["bob"])
+            await people[0].add_feeds(["cat"])
+            await people[1].subscribe(room, keys.pin, ["ann", "cat"])
+            await people[2].subscribe(room, keys.pin, ["ann", "bob"])
+
+            def everyone_receives(minimum: int) -> bool:
+                return all(
+                    person.frames[other, kind] >= minimum
+                    for person in people
+                    for other in names
+                    if other != person.name
+                    for kind in ("audio", "video")
+                )
+
+            started = time.monotonic()
+            while not everyone_receives(1):
+                assert time.monotonic() - started < 15, {p.name: dict(p.frames) for p in people}
+                await asyncio.sleep(0.1)
+            before = {person.name: Counter(person.frames) for person in people}
+            await asyncio.sleep(2.0)
+            for person in people:
+                counted = {key: person.frames[key] - before[person.name][key] for key in person.frames}
+                for other in names:
+                    if other == person.name:
+                        continue
+                    # 15 fps and 50 audio frames a second sent: at least half over 2 s on a loaded 2-core machine.
+                    assert counted[other, "video"] >= 15, (person.name, counted)
+                    assert counted[other, "audio"] >= 50, (person.name, counted)
+                assert (person.name, "video") not in person.frames
+                assert person.sizes == {(WIDTH, HEIGHT)}, person.sizes
+        finally:
+            for person in people:
+                await person.close()
+
+
+def test_without_candidates_moves_every_candidate_to_trickle() -> None:
+    sdp = "v=0\r\nm=audio 9 x\r\na=mid:0\r\na=candidate:1 1 udp 1 10.0.0.1 5 typ host\r\na=end-of-candidates\r\n"
+    stripped, candidates = without_candidates(sdp)
+    assert not re.search("candidate", stripped)
+    assert candidates == [{"sdpMid": "0", "sdpMLineIndex": 0, "candidate": "candidate:1 1 udp 1 10.0.0.1 5 typ host"}]
