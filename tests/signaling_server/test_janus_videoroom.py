@@ -35,7 +35,7 @@ from signaling_server.sfu.janus_session import (
     Jsep,
 )
 from signaling_server.sfu.videoroom import PLUGIN, Publisher, RoomAdmin, RoomKeys, Subscriber, SubscriberOffer
-from tests.support.janus import JanusInstance, running_janus
+from tests.support.janus import DEPLOY, JanusInstance, running_janus
 
 # Janus's VideoRoom error codes (plugins/janus_videoroom.c).
 UNAUTHORIZED = 433
@@ -111,6 +111,26 @@ async def test_janus_answers_info_from_the_shipped_configuration_with_videoroom_
     assert list(reply["transports"]) == ["janus.transport.http"]
     assert reply["events"] == {} and reply["loggers"] == {}
     assert reply["session-timeout"] == SESSION_TIMEOUT_S
+
+
+def test_the_shipped_configuration_keeps_the_api_on_loopback_and_creates_no_rooms() -> None:
+    def settings(name: str) -> dict[str, str]:
+        text = (DEPLOY / name).read_text()
+        return dict(re.findall(r"^\s*(\w+)\s*=\s*([^#\n]*?)\s*(?:#.*)?$", text, re.MULTILINE))
+
+    http = settings("janus.transport.http.jcfg")
+    assert (http["ip"], http["port"], http["base_path"]) == ('"127.0.0.1"', "8088", '"/janus"'), http
+    assert (http["http"], http["https"], http["admin_http"]) == ("true", "false", "false"), http
+    core = settings("janus.jcfg")
+    assert "stun_server" not in core and "api_secret" not in core and "admin_secret" not in core, core
+    videoroom = (DEPLOY / "janus.plugin.videoroom.jcfg").read_text()
+    assert not re.search(r"^\s*room-", videoroom, re.MULTILINE), "no sample rooms"
+    assert settings("janus.plugin.videoroom.jcfg")["string_ids"] == "true"
+    assert sorted(p.name for p in DEPLOY.iterdir()) == [
+        "janus.jcfg",
+        "janus.plugin.videoroom.jcfg",
+        "janus.transport.http.jcfg",
+    ]
 
 
 async def test_only_the_admin_key_creates_rooms(janus: JanusInstance) -> None:
@@ -244,10 +264,11 @@ class Participant:
         self.publisher: Publisher
         self.subscriber: Subscriber
         self.private_id = 0
+        self.heard: list[JanusEvent] = []  # what the publisher handle was told, by callback
         self.receiving.on("track", self._on_track)
 
     async def join(self, room: str, pin: str) -> None:
-        self.publisher = Publisher(await self.session.attach(PLUGIN))
+        self.publisher = Publisher(await self.session.attach(PLUGIN, on_event=self.heard.append))
         joined = await self.publisher.join(room, self.name, pin, display=self.name.title())
         self.private_id = joined.private_id
 
@@ -265,14 +286,14 @@ class Participant:
 
     async def subscribe(self, room: str, pin: str, feeds: list[str]) -> None:
         self.subscriber = Subscriber(await self.session.attach(PLUGIN))
-        await self._answer(await self.subscriber.join(room, feeds, pin, private_id=self.private_id))
+        await self.answer(await self.subscriber.join(room, feeds, pin, private_id=self.private_id))
 
     async def add_feeds(self, feeds: list[str]) -> None:
         offer = await self.subscriber.update(subscribe=feeds)
         assert offer is not None
-        await self._answer(offer)
+        await self.answer(offer)
 
-    async def _answer(self, offer: SubscriberOffer) -> None:
+    async def answer(self, offer: SubscriberOffer) -> None:
         self.feed_of_mid.update({str(s["mid"]): str(s["feed_id"]) for s in offer.streams if "feed_id" in s})
         await self.receiving.setRemoteDescription(RTCSessionDescription(offer.jsep.sdp, offer.jsep.type))
         await self.receiving.setLocalDescription(await self.receiving.createAnswer())
@@ -311,10 +332,14 @@ async def test_three_aiortc_peers_each_receive_the_other_two_through_janus(janus
             # Ann sends her candidates by trickle, as a browser would; the others in the offer, as aiortc does.
             for person in people:
                 await person.publish(trickle=person.name == "ann")
-            for person in people:
-                webrtcup = await next_event(person.publisher.handle, lambda e: e.kind == "webrtcup")
-                assert webrtcup.data["sender"] == person.publisher.handle.id
-            # Ann joined first: the plugin told her of each publisher after her.
+            started = time.monotonic()
+            while not all(any(e.kind == "webrtcup" for e in p.heard) for p in people):
+                assert time.monotonic() - started < 10, {p.name: [e.kind for e in p.heard] for p in people}
+                await asyncio.sleep(0.05)
+            # Ann joined first: the plugin told her of each publisher after her, with their streams.
+            announced = [p for e in people[0].heard if e.kind == "event" for p in e.data.get("publishers", [])]
+            assert [p["id"] for p in announced] == ["bob", "cat"], announced
+            assert [[s["type"] for s in p["streams"]] for p in announced] == [["audio", "video"]] * 2, announced
             # One subscriber PeerConnection each; Ann's starts with Bob and adds Cat by ``update``.
             await people[0].subscribe(room, keys.pin, ["bob"])
             await people[0].add_feeds(["cat"])
@@ -346,6 +371,28 @@ async def test_three_aiortc_peers_each_receive_the_other_two_through_janus(janus
                     assert counted[other, "audio"] >= 50, (person.name, counted)
                 assert (person.name, "video") not in person.frames
                 assert person.sizes == {(WIDTH, HEIGHT)}, person.sizes
+            # Cat leaves as a client should (``leave`` alone keeps her PeerConnection and so her m-lines at the
+            # others): she unpublishes, then leaves. The others hear both on their publisher handles, and Janus
+            # offers each subscriber a renegotiation without her streams on its own (no request of theirs).
+            await people[2].publisher.unpublish()
+            await people[2].publisher.leave()
+            ann = people[0]
+            updated = await next_event(ann.subscriber.handle, lambda e: e.data.get("videoroom") == "updated")
+            assert updated.jsep is not None and updated.jsep.type == "offer"
+            assert {s["mid"]: s["active"] for s in updated.data["streams"]} == {
+                "0": True,
+                "1": True,
+                "2": False,
+                "3": False,
+            }, updated.data
+            assert re.findall(r"a=(inactive|sendonly)", updated.jsep.sdp) == ["sendonly"] * 2 + ["inactive"] * 2
+            await ann.answer(SubscriberOffer(updated.jsep, updated.data["streams"]))
+            told = [e.data for e in ann.heard if e.kind == "event"]
+            assert any(d.get("unpublished") == "cat" for d in told), told
+            assert any(d.get("leaving") == "cat" for d in told), told
+            still = Counter(ann.frames)
+            await asyncio.sleep(0.5)
+            assert ann.frames["bob", "video"] > still["bob", "video"], "Bob's video stopped after Cat left"
         finally:
             for person in people:
                 await person.close()
