@@ -324,8 +324,9 @@ class Participant:
 async def test_three_aiortc_peers_each_receive_the_other_two_through_janus(janus_media: JanusInstance) -> None:
     room = room_name()
     names = ["ann", "bob", "cat"]
-    async with room_at(janus_media, room) as (_, keys):
-        people = [Participant(name, await JanusSession.create(janus_media.url)) for name in names]
+    # One HTTP client for everyone's sessions, as the server will have.
+    async with room_at(janus_media, room) as (_, keys), httpx.AsyncClient() as client:
+        people = [Participant(name, await JanusSession.create(janus_media.url, client=client)) for name in names]
         try:
             for person in people:
                 await person.join(room, keys.pin)

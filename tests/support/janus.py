@@ -16,6 +16,7 @@ needs root (CI and the development machine have it); elsewhere the media tests a
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import secrets
@@ -36,6 +37,7 @@ from tests.support.postgres import free_port
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "janus"
 STARTUP_S = 15.0
+_uses = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,11 @@ def _namespace() -> Iterator[Namespace]:
     """A network namespace joined to this one by a veth pair."""
     if os.geteuid() != 0 or shutil.which("ip") is None:
         pytest.skip("Janus's media tests run it in a network namespace: that needs root and iproute2's ip")
-    # Names and addresses of their own per process: parallel test workers must not share them.
-    n = os.getpid() % 250 + 1
-    serial = f"{os.getpid() % 100000}x{secrets.randbelow(1000)}"
+    # Names and addresses of their own per process and per use: parallel test workers, and two Janus of one test,
+    # must not share them.
+    use = next(_uses)
+    n = (os.getpid() + use) % 250 + 1
+    serial = f"{os.getpid() % 100000}x{use % 1000}"
     namespace, link = f"nimeet-janus{serial}", f"njn{serial}"  # interface names: at most 15 characters
     ours, theirs = f"10.119.{n}.1", f"10.119.{n}.2"
     try:
