@@ -17,25 +17,20 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 
 import aioice.ice
-import av
 import httpx
 import pytest
-from aiortc import MediaStreamTrack, RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import MediaStreamError
 
 from nimeet_desktop.call import ice
-from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from signaling_server.sfu.janus_session import (
-    JSON,
     SESSION_NOT_FOUND,
     JanusError,
     JanusEvent,
     JanusHandle,
     JanusSession,
-    Jsep,
 )
 from signaling_server.sfu.videoroom import PLUGIN, Publisher, RoomAdmin, RoomKeys, Subscriber, SubscriberOffer
 from tests.support.janus import DEPLOY, JanusInstance, running_janus
+from tests.support.sfu_peer import SfuParticipant, without_candidates
 
 # Janus's VideoRoom error codes (plugins/janus_videoroom.c).
 UNAUTHORIZED = 433
@@ -222,121 +217,24 @@ async def test_a_session_nobody_keeps_alive_dies_and_leaves_the_room(janus: Janu
 # ---- media ---------------------------------------------------------------------------------------------------------
 
 
-def without_candidates(sdp: str) -> tuple[str, list[JSON]]:
-    """``sdp`` without its candidates, and those as trickle candidates (``{"sdpMid", "sdpMLineIndex",
-    "candidate"}``), as a browser would send them."""
-    lines: list[str] = []
-    candidates: list[JSON] = []
-    mid, index = "", -1
-    for line in sdp.splitlines():
-        if line.startswith("m="):
-            index += 1
-        elif line.startswith("a=mid:"):
-            mid = line[len("a=mid:") :]
-        if line.startswith("a=candidate:"):
-            candidates.append({"sdpMid": mid, "sdpMLineIndex": index, "candidate": line[2:]})
-        elif line != "a=end-of-candidates":
-            lines.append(line)
-    return "\r\n".join(lines) + "\r\n", candidates
-
-
-def peer_configuration() -> RTCConfiguration:
-    """No ICE servers (aiortc would otherwise ask Google's STUN server), and max-bundle: with aiortc's default
-    (balanced), an offer of Janus's with two m-lines of one kind in one go (two people's video) leaves the second on
-    a transport of its own that never connects (aiortc 1.16: the transceiver made for it reuses the first video
-    transceiver's transport before BUNDLE replaces that one, and is then skipped as already bundled)."""
-    return RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
-
-
-class Participant:
-    """One person as the client in SFU mode will be: a PeerConnection that publishes a synthetic camera and tone,
-    and one that receives every other participant's, both negotiated through the module."""
-
-    def __init__(self, name: str, session: JanusSession) -> None:
-        self.name = name
-        self.session = session
-        self.sending = RTCPeerConnection(peer_configuration())
-        self.receiving = RTCPeerConnection(peer_configuration())
-        self.frames: Counter[tuple[str, str]] = Counter()  # (publisher, kind) -> decoded frames
-        self.sizes: set[tuple[int, int]] = set()
-        self.feed_of_mid: dict[str, str] = {}
-        self.readers: list[asyncio.Task[None]] = []
-        self.publisher: Publisher
-        self.subscriber: Subscriber
-        self.private_id = 0
-        self.heard: list[JanusEvent] = []  # what the publisher handle was told, by callback
-        self.receiving.on("track", self._on_track)
-
-    async def join(self, room: str, pin: str) -> None:
-        self.publisher = Publisher(await self.session.attach(PLUGIN, on_event=self.heard.append))
-        joined = await self.publisher.join(room, self.name, pin, display=self.name.title())
-        self.private_id = joined.private_id
-
-    async def publish(self, *, trickle: bool) -> None:
-        self.sending.addTrack(SyntheticAudio())
-        self.sending.addTrack(SyntheticVideo(WIDTH, HEIGHT, FPS))
-        await self.sending.setLocalDescription(await self.sending.createOffer())
-        sdp, candidates = without_candidates(self.sending.localDescription.sdp)
-        answer = await self.publisher.publish(Jsep("offer", sdp if trickle else self.sending.localDescription.sdp))
-        await self.sending.setRemoteDescription(RTCSessionDescription(answer.sdp, answer.type))
-        if trickle:
-            for candidate in candidates:
-                await self.publisher.handle.trickle(candidate)
-            await self.publisher.handle.trickle(None)
-
-    async def subscribe(self, room: str, pin: str, feeds: list[str]) -> None:
-        self.subscriber = Subscriber(await self.session.attach(PLUGIN))
-        await self.answer(await self.subscriber.join(room, feeds, pin, private_id=self.private_id))
-
-    async def add_feeds(self, feeds: list[str]) -> None:
-        offer = await self.subscriber.update(subscribe=feeds)
-        assert offer is not None
-        await self.answer(offer)
-
-    async def answer(self, offer: SubscriberOffer) -> None:
-        self.feed_of_mid.update({str(s["mid"]): str(s["feed_id"]) for s in offer.streams if "feed_id" in s})
-        await self.receiving.setRemoteDescription(RTCSessionDescription(offer.jsep.sdp, offer.jsep.type))
-        await self.receiving.setLocalDescription(await self.receiving.createAnswer())
-        await self.subscriber.start(Jsep("answer", self.receiving.localDescription.sdp))
-
-    def _on_track(self, track: MediaStreamTrack) -> None:
-        self.readers.append(asyncio.get_running_loop().create_task(self._read(track)))
-
-    async def _read(self, track: MediaStreamTrack) -> None:
-        mid = str(next(t.mid for t in self.receiving.getTransceivers() if t.receiver.track is track))
-        while True:
-            try:
-                frame = await track.recv()
-            except MediaStreamError:
-                return
-            self.frames[self.feed_of_mid.get(mid, f"mid {mid}"), track.kind] += 1
-            if isinstance(frame, av.VideoFrame):
-                self.sizes.add((frame.width, frame.height))
-
-    async def close(self) -> None:
-        for reader in self.readers:
-            reader.cancel()
-        await self.sending.close()
-        await self.receiving.close()
-        await self.session.destroy()
-
-
 async def test_three_aiortc_peers_each_receive_the_other_two_through_janus(janus_media: JanusInstance) -> None:
     room = room_name()
     names = ["ann", "bob", "cat"]
     # One HTTP client for everyone's sessions, as the server will have.
     async with room_at(janus_media, room) as (_, keys), httpx.AsyncClient() as client:
-        people = [Participant(name, await JanusSession.create(janus_media.url, client=client)) for name in names]
+        people = [
+            SfuParticipant(
+                name, await JanusSession.create(janus_media.url, client=client), width=WIDTH, height=HEIGHT, fps=FPS
+            )
+            for name in names
+        ]
         try:
             for person in people:
                 await person.join(room, keys.pin)
             # Ann sends her candidates by trickle, as a browser would; the others in the offer, as aiortc does.
             for person in people:
                 await person.publish(trickle=person.name == "ann")
-            started = time.monotonic()
-            while not all(any(e.kind == "webrtcup" for e in p.heard) for p in people):
-                assert time.monotonic() - started < 10, {p.name: [e.kind for e in p.heard] for p in people}
-                await asyncio.sleep(0.05)
+            await asyncio.gather(*(person.until_published() for person in people))
             # Ann joined first: the plugin told her of each publisher after her, with their streams.
             announced = [p for e in people[0].heard if e.kind == "event" for p in e.data.get("publishers", [])]
             assert [p["id"] for p in announced] == ["bob", "cat"], announced

@@ -16,6 +16,7 @@ needs root (CI and the development machine have it); elsewhere the media tests a
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import re
@@ -46,6 +47,7 @@ class JanusInstance:
     admin_key: str  # the VideoRoom's admin key in this instance's copy
     log: Path
     media_address: str | None  # media mode: the address this namespace's peers gather on to reach Janus
+    pid: int = 0  # Janus's process (benchmarks measure its CPU)
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else "(no log)"
@@ -139,6 +141,7 @@ def running_janus(
             command = ["ip", "netns", "exec", namespace.name, *command]
         with log.open("wb") as output:
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        instance = dataclasses.replace(instance, pid=process.pid)  # ``ip netns exec`` execs janus: the same process
         try:
             _wait_answering(process, instance)
             yield instance
