@@ -307,6 +307,9 @@ class JanusSession:
                 response = await self._client.get(
                     f"{self.url}/{self.id}", params={"maxev": "10", "rid": _transaction()}, timeout=POLL_TIMEOUT_S
                 )
+                if response.status_code == 404:  # Janus's answer (empty) to a long-poll of a session it does not know
+                    self._lose(JanusError(SESSION_NOT_FOUND, f"no session {self.id} in Janus (timed out?)"))
+                    return
                 payload = response.json()
             except (httpx.HTTPError, ValueError) as exc:
                 failures += 1

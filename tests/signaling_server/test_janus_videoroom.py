@@ -10,11 +10,14 @@ that a session nobody keeps alive dies and takes its participant out of the room
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import aioice.ice
 import httpx
@@ -23,6 +26,7 @@ import pytest
 from nimeet_desktop.call import ice
 from signaling_server.sfu.janus_session import (
     SESSION_NOT_FOUND,
+    UNREACHABLE,
     JanusError,
     JanusEvent,
     JanusHandle,
@@ -212,6 +216,36 @@ async def test_a_session_nobody_keeps_alive_dies_and_leaves_the_room(janus: Janu
         assert reply["error"]["code"] == SESSION_NOT_FOUND, reply
         await kept.keepalive()
         assert kept.lost is None
+
+
+async def test_long_polls_alone_do_not_keep_a_session_and_its_handles_hear_it_is_gone(janus: JanusInstance) -> None:
+    session = await JanusSession.create(janus.url, keepalive_s=None)
+    try:
+        handle = await session.attach(PLUGIN)
+        # The long-poll waits up to 30 s, and counts as a request only when it starts: Janus times the session out.
+        gone = await next_event(handle, lambda e: e.kind == "gone", timeout_s=SESSION_TIMEOUT_S + 5)
+        assert gone.data["code"] == SESSION_NOT_FOUND, gone
+        assert session.lost is not None
+        with pytest.raises(JanusError) as refused:
+            await session.keepalive()
+        assert refused.value.code == SESSION_NOT_FOUND
+    finally:
+        await session.destroy()
+
+
+async def test_when_janus_goes_away_every_handle_hears_it_and_requests_fail(tmp_path: Path) -> None:
+    with running_janus(tmp_path) as own:
+        session = await JanusSession.create(own.url, keepalive_s=KEEPALIVE_S)
+        handle = await session.attach(PLUGIN)
+        os.kill(own.pid, signal.SIGKILL)
+        try:
+            gone = await next_event(handle, lambda e: e.kind == "gone", timeout_s=15)
+            assert gone.data["code"] == UNREACHABLE, gone
+            with pytest.raises(JanusError) as refused:
+                await Publisher(handle).join("any", "one", "pin")
+            assert refused.value.code == UNREACHABLE
+        finally:
+            await session.destroy()  # Janus is gone: nothing to tell it, and no error
 
 
 # ---- media ---------------------------------------------------------------------------------------------------------
