@@ -130,10 +130,14 @@ class JanusHandle:
     events: asyncio.Queue[JanusEvent] = field(default_factory=asyncio.Queue)
 
     def deliver(self, event: JanusEvent) -> None:
-        if self.on_event is not None:
-            self.on_event(event)
-        else:
+        if self.on_event is None:
             self.events.put_nowait(event)
+            return
+        try:
+            self.on_event(event)
+        except Exception:
+            # A callback's bug must not end the long-poll that serves every handle of the session.
+            logger.exception("handling Janus %s on handle %s failed", event.kind, self.id)
 
     async def message(self, body: JSON, jsep: Jsep | None = None, *, wait_s: float = REQUEST_TIMEOUT_S) -> PluginReply:
         """Send ``body`` (and ``jsep``) to the plugin and return its reply, synchronous or not."""

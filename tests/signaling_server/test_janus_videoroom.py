@@ -198,6 +198,23 @@ async def test_a_kicked_participant_is_told_and_out(janus: JanusInstance) -> Non
         assert [p["id"] for p in await admin.participants(room)] == ["stays"]
 
 
+async def test_an_event_callback_that_raises_leaves_the_session_serving(janus: JanusInstance) -> None:
+    room = room_name()
+    called = asyncio.Event()
+
+    def broken(event: JanusEvent) -> None:
+        called.set()
+        raise RuntimeError("a bug in the server's handler")
+
+    async with room_at(janus, room) as (admin, keys), session_at(janus) as session:
+        await Publisher(await session.attach(PLUGIN, on_event=broken)).join(room, "first", keys.pin)
+        await admin.kick(room, keys, "first")
+        await asyncio.wait_for(called.wait(), 5)
+        # The long-poll still delivers: an asynchronous reply (``join``) arrives after the callback raised.
+        second = await Publisher(await session.attach(PLUGIN)).join(room, "second", keys.pin)
+        assert second.id == "second" and session.lost is None
+
+
 async def test_a_session_nobody_keeps_alive_dies_and_leaves_the_room(janus: JanusInstance) -> None:
     room = room_name()
     async with room_at(janus, room) as (admin, keys), session_at(janus) as kept:
