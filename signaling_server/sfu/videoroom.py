@@ -9,7 +9,7 @@ Three roles, each on a handle of its own:
   the client's offer goes in, Janus's answer comes back.
 - ``Subscriber``: one per participant, for all it receives: joins with the feeds it wants (``streams: [{feed}]``),
   Janus offers, the client's answer goes back with ``start``; ``update`` adds and removes feeds later (Janus offers
-  again, answered with ``start`` again).
+  again, answered with ``start`` again); ``configure`` pauses and resumes streams without renegotiating.
 
 Room and participant ids are strings (``string_ids = true`` in deploy/janus/janus.plugin.videoroom.jcfg): the server
 uses its own ids for both.
@@ -209,6 +209,14 @@ class Subscriber:
         reply = await self.handle.message({"request": "start"}, answer)
         if reply.data.get("started") != "ok":
             raise JanusError(BAD_REPLY, f"start was answered with {reply.data.get('videoroom')!r}")
+
+    async def configure(self, streams: Sequence[JSON]) -> None:
+        """Pause or resume streams without renegotiating: ``[{"mid": "3", "send": False}]`` (the grid's page
+        no longer shows that person); Janus stops relaying that m-line, and on ``send: True`` asks the publisher
+        for a keyframe so the picture comes back at once."""
+        reply = await self.handle.message({"request": "configure", "streams": list(streams)})
+        if reply.data.get("configured") != "ok":
+            raise JanusError(BAD_REPLY, f"configure was answered with {reply.data.get('videoroom')!r}")
 
     async def update(self, subscribe: Sequence[str] = (), unsubscribe: Sequence[str] = ()) -> SubscriberOffer | None:
         """Add the streams of the ``subscribe`` feeds and drop those of ``unsubscribe``; returns Janus's new offer

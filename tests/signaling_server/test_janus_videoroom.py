@@ -321,12 +321,27 @@ async def test_three_aiortc_peers_each_receive_the_other_two_through_janus(janus
                     assert counted[other, "audio"] >= 50, (person.name, counted)
                 assert (person.name, "video") not in person.frames
                 assert person.sizes == {(WIDTH, HEIGHT)}, person.sizes
+            # Ann's grid stops showing Cat: her subscriber pauses Cat's video (no renegotiation); Bob's goes on.
+            ann = people[0]
+            cat_video = next(mid for mid, feed in ann.feed_of_mid.items() if feed == "cat" and mid in ann.video_mids)
+            await ann.subscriber.configure([{"mid": cat_video, "send": False}])
+            await asyncio.sleep(0.3)  # what was on the way
+            paused = Counter(ann.frames)
+            await asyncio.sleep(1.0)
+            assert ann.frames["cat", "video"] - paused["cat", "video"] == 0, "Cat's video still arrives"
+            assert ann.frames["bob", "video"] - paused["bob", "video"] >= 7, "Bob's video stopped too"
+            assert ann.frames["cat", "audio"] - paused["cat", "audio"] >= 25, "Cat's audio stopped too"
+            # And shows her again: Janus asks Cat for a keyframe, and her video is back at once.
+            await ann.subscriber.configure([{"mid": cat_video, "send": True}])
+            resumed = time.monotonic()
+            while ann.frames["cat", "video"] == paused["cat", "video"]:
+                assert time.monotonic() - resumed < 3, "Cat's video did not come back"
+                await asyncio.sleep(0.05)
             # Cat leaves as a client should (``leave`` alone keeps her PeerConnection and so her m-lines at the
             # others): she unpublishes, then leaves. The others hear both on their publisher handles, and Janus
             # offers each subscriber a renegotiation without her streams on its own (no request of theirs).
             await people[2].publisher.unpublish()
             await people[2].publisher.leave()
-            ann = people[0]
             updated = await next_event(ann.subscriber.handle, lambda e: e.data.get("videoroom") == "updated")
             assert updated.jsep is not None and updated.jsep.type == "offer"
             assert {s["mid"]: s["active"] for s in updated.data["streams"]} == {

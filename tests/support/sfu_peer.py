@@ -61,6 +61,7 @@ class SfuParticipant:
         self.frames: Counter[tuple[str, str]] = Counter()  # (publisher, kind) -> decoded frames
         self.sizes: set[tuple[int, int]] = set()
         self.feed_of_mid: dict[str, str] = {}
+        self.video_mids: set[str] = set()
         self.readers: list[asyncio.Task[None]] = []
         self.publisher: Publisher
         self.subscriber: Subscriber
@@ -109,6 +110,7 @@ class SfuParticipant:
 
     async def answer(self, offer: SubscriberOffer) -> None:
         self.feed_of_mid.update({str(s["mid"]): str(s["feed_id"]) for s in offer.streams if "feed_id" in s})
+        self.video_mids.update(str(s["mid"]) for s in offer.streams if s.get("type") == "video")
         await self.receiving.setRemoteDescription(RTCSessionDescription(offer.jsep.sdp, offer.jsep.type))
         await self.receiving.setLocalDescription(await self.receiving.createAnswer())
         await self.subscriber.start(Jsep("answer", self.receiving.localDescription.sdp))
