@@ -183,7 +183,9 @@ class JanusSession:
 
         ``client``: share one ``httpx.AsyncClient`` between sessions (its pool needs one connection per session for
         the long-poll, plus one per concurrent request); without it the session has a client of its own.
-        ``keepalive_s=None`` sends no explicit keepalives (the long-poll alone still keeps the session)."""
+        ``keepalive_s``: how often to send a keepalive, below Janus's ``session_timeout``; ``None`` sends none, and
+        the session then dies within that timeout unless other requests come (the long-poll alone does not keep it:
+        tests/signaling_server/test_janus_videoroom.py)."""
         own = client is None
         http = client or httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S)
         try:
