@@ -143,8 +143,8 @@ sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Pyth
   ((${#build[@]} == 0)) || install_packages "pip builds pynput's evdev from source" "${build[@]}"
 fi
 if ((dev)); then
-  # The tests start a throwaway PostgreSQL cluster of their own, an X server (Xvfb) for screen capture, coturn
-  # and Redis.
+  # The tests start a throwaway PostgreSQL cluster of their own, an X server (Xvfb) for screen capture, coturn,
+  # Redis and Janus.
   if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
     install_packages "the tests run the server on PostgreSQL too" postgresql
   fi
@@ -163,6 +163,15 @@ if ((dev)); then
     # As with coturn: the tests start their own throwaway Redis; the system service just installed is not needed.
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
       as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
+    fi
+  fi
+  if ! command -v janus >/dev/null 2>&1; then
+    install_packages "the SFU tests run a Janus of their own (deploy/janus's configuration)" janus
+    # Debian starts Janus's system service on install with its sample configuration (sample rooms, every plugin,
+    # the API on every interface): the tests need only the program, so the service just installed is stopped and
+    # disabled (a Janus that was here before is left alone).
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet janus 2>/dev/null; then
+      as_root systemctl disable --now janus >/dev/null 2>&1 || true
     fi
   fi
   # tests/frozen builds the installers: PyInstaller and packaging/prune.py read and strip ELF files.

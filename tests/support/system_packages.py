@@ -15,6 +15,7 @@ XVFB = ("Xvfb", "xvfb")
 TRAYER = ("A system tray host", "trayer")
 COTURN = ("coturn (turnserver)", "coturn")
 REDIS = ("Redis (redis-server)", "redis-server")
+JANUS = ("Janus (janus)", "janus")
 
 
 def missing_reason(what: tuple[str, str]) -> str:
