@@ -53,6 +53,17 @@ class ServerApp:
         await self.signaling.drain_background(timeout_s)
 
 
+def _client_manager(settings: Settings) -> socketio.AsyncManager | None:
+    """Several nodes: events for sockets on other nodes go through Redis' pub/sub (one channel per deployment).
+    redis-py is imported only then: one process (and the desktop app that bundles it) never needs it."""
+    if settings.redis_url is None:
+        return None
+    from signaling_server import redis_client
+
+    url = settings.redis_url.get_secret_value()
+    return socketio.AsyncRedisManager(url, channel="nimeet", redis_options=redis_client.options())
+
+
 async def _tidy_previous_run(svc: Services) -> None:
     """What the previous run left: its meetings' files, and the stays and sessions still open in the database (the
     live state they belonged to ended with it)."""
@@ -135,10 +146,7 @@ def create_app(settings: Settings, on_ready: Callable[[], None] | None = None) -
         )
 
     sio = StrictAsyncServer(
-        # Several nodes: events for sockets on other nodes go through Redis' pub/sub (one channel per deployment).
-        client_manager=None
-        if settings.redis_url is None
-        else socketio.AsyncRedisManager(settings.redis_url.get_secret_value(), channel="nimeet"),
+        client_manager=_client_manager(settings),
         async_mode="asgi",
         # None = same origin only; browsers elsewhere need NIMEET_CORS_ORIGINS.
         cors_allowed_origins=settings.cors_origins or None,

@@ -111,13 +111,12 @@ def _shared(settings: Settings) -> tuple[Redis, Nodes, RoomState]:
     """Several nodes: the Redis they share, this node's place among them, and the room state kept there. Imported
     here, not at the top: the embedded single-process server (and the desktop app that bundles it) never needs
     redis-py."""
-    from redis.asyncio import Redis
-
+    from signaling_server import redis_client
     from signaling_server.signaling.nodes import Nodes
     from signaling_server.signaling.redis_state import RedisRoomState
 
     assert settings.redis_url is not None
-    redis = Redis.from_url(settings.redis_url.get_secret_value())
+    redis = redis_client.connect(settings.redis_url.get_secret_value())
     rooms = RedisRoomState(redis, node_id=uuid.uuid4().hex)
     return redis, Nodes(redis, rooms, settings.node_heartbeat_s, settings.node_timeout_s), rooms
 

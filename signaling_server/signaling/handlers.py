@@ -298,7 +298,31 @@ class Signaling:
 
     async def _finish(self, session: SocketSession) -> None:
         async with session.lock:
-            await self._leave(session)
+            try:
+                await self._leave(session)
+            except Exception as exc:
+                if self._svc.nodes is None:
+                    raise  # one process: nothing to wait for, a bug to see
+                # Several nodes, Redis out of reach (restarting): the socket is gone and must still leave its room,
+                # or it would stay there as a ghost. Tried again in the background until Redis answers.
+                logger.warning(
+                    "could not take a closed socket out of its room: trying again",
+                    extra={"sid": session.sid, "error": type(exc).__name__},
+                )
+                self.background.spawn(self._take_out_later(session.sid))
+
+    async def _take_out_later(self, sid: str, attempts: int = 40) -> None:
+        error = ""
+        for attempt in range(attempts):
+            await asyncio.sleep(min(5.0, 0.25 * 2**attempt))
+            try:
+                await self._take_out(sid)
+            except Exception as exc:
+                error = type(exc).__name__
+            else:
+                logger.info("a closed socket left its room after all", extra={"sid": sid})
+                return
+        logger.error("gave up taking a closed socket out of its room", extra={"sid": sid, "error": error})
 
     async def unknown_event(self, event: str, sid: str, *args: Any) -> Ack:
         session = self.sessions.get(sid)

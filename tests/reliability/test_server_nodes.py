@@ -191,7 +191,15 @@ async def test_a_redis_restart_with_persistence_loses_nothing_acknowledged(
             assert [m["text"] for m in ack["chat"]] == ["before the restart"]
             # Events still cross nodes: a (first node) hears of c (second node).
             await until(lambda: c.sid in {e["socketId"] for e in a.log.events["user-joined"]}, 5, "user-joined")
-            for peer in (a, b, c):
+
+            # A socket that goes while Redis is down still leaves its room once Redis is back: no ghost.
+            redis.stop()
+            await b.close()
+            await asyncio.sleep(1.0)
+            redis.start()
+            took = await until(lambda: b.sid in {e["socketId"] for e in a.log.events["user-left"]}, 15, "b's leave")
+            print(f"a socket closed while Redis was down left its room {took:.2f} s after Redis came back")
+            for peer in (a, c):
                 await peer.close()
             await api.aclose()
     finally:
