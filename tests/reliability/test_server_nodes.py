@@ -113,13 +113,14 @@ def bot(url: str, *args: str) -> subprocess.Popen[str]:
 
 async def test_people_on_different_nodes_call_each_other(nodes: NodeGroup, tmp_path: Path) -> None:
     first, second = nodes.nodes
-    media = ["--resolution", "320x240", "--duration", "6"]
+    # The host stays longer than the guest: on a loaded machine the guest may take seconds to register and join.
+    media = ["--resolution", "320x240", "--duration", "12"]
     host = bot(first.url, "--create", *media, "--json", str(tmp_path / "0.json"))
     assert host.stdout is not None
     line = await asyncio.to_thread(host.stdout.readline)
     assert line.startswith("room: "), line
     guest = bot(
-        second.url, f"--room={line.split()[1]}", *media[:2], "--duration", "5", "--json", str(tmp_path / "1.json")
+        second.url, f"--room={line.split()[1]}", *media[:2], "--duration", "7", "--json", str(tmp_path / "1.json")
     )
     for proc in (host, guest):
         await asyncio.to_thread(finish, proc)
