@@ -176,6 +176,22 @@ class RedisRoomState:
         pipe.srem(self.node_key(node), socket_id)
         pipe.srem(self._seated_key, socket_id)
 
+    async def _seat(
+        self, pipe: Pipeline, room_id: str, doc: RoomDoc, joined: Joined, socket_id: str, node: str
+    ) -> None:
+        """The end of a join or an admission: the document written, the replaced socket (a rejoin) unfiled, the
+        socket filed in the room under ``node``."""
+        replaced = joined.replaced
+        replaced_node = None
+        if replaced is not None:
+            await pipe.watch(self._sock_key(replaced.socket_id))
+            replaced_node = await self._node_of(pipe, replaced.socket_id)
+        _begin(pipe)
+        self._store(pipe, room_id, doc)
+        if replaced is not None and replaced_node is not None:
+            self._unfile(pipe, replaced.socket_id, replaced_node)
+        self._file(pipe, socket_id, room_id, IN_ROOM, node)
+
     async def _node_of(self, pipe: Pipeline, socket_id: str) -> str:
         where = await self._where(pipe, socket_id)
         return self.node_id if where is None else where[2]
@@ -190,15 +206,7 @@ class RedisRoomState:
             placed = dataclasses.replace(member, media=dict(member.media))
             joined = room_rules.join(doc, placed, capacity, seats_per_user)
             outcome[:] = [placed]
-            replaced_node = None
-            if joined.replaced is not None:
-                await pipe.watch(self._sock_key(joined.replaced.socket_id))
-                replaced_node = await self._node_of(pipe, joined.replaced.socket_id)
-            _begin(pipe)
-            self._store(pipe, room_id, doc)
-            if joined.replaced is not None and replaced_node is not None:
-                self._unfile(pipe, joined.replaced.socket_id, replaced_node)
-            self._file(pipe, member.socket_id, room_id, IN_ROOM, self.node_id)
+            await self._seat(pipe, room_id, doc, joined, member.socket_id, self.node_id)
             return joined
 
         outcome: list[Member] = []
@@ -358,15 +366,7 @@ class RedisRoomState:
                 raise NotWaiting
             doc = await self._load(pipe, room_id)
             member, joined = room_rules.admit(doc, socket_id, capacity, seats_per_user, owner_id)
-            replaced_node = None
-            if joined.replaced is not None:
-                await pipe.watch(self._sock_key(joined.replaced.socket_id))
-                replaced_node = await self._node_of(pipe, joined.replaced.socket_id)
-            _begin(pipe)
-            self._store(pipe, room_id, doc)
-            if joined.replaced is not None and replaced_node is not None:
-                self._unfile(pipe, joined.replaced.socket_id, replaced_node)
-            self._file(pipe, socket_id, room_id, IN_ROOM, where[2])  # still on the node it waited through
+            await self._seat(pipe, room_id, doc, joined, socket_id, where[2])  # on the node it waited through
             return member, joined
 
         return await self._transact([self._sock_key(socket_id)], body)

@@ -35,6 +35,7 @@ import pytest
 
 from tests.support import system_packages
 from tests.support.postgres import free_port
+from tests.support.relay_network import join_by_veth, run
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "janus"
 STARTUP_S = 15.0
@@ -70,12 +71,6 @@ def _rewrite(path: Path, **options: str) -> None:
     path.write_text(text)
 
 
-def _run(*command: str) -> None:
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)}: {done.stderr.strip()}")
-
-
 @dataclass(frozen=True)
 class Namespace:
     name: str
@@ -97,15 +92,10 @@ def _namespace() -> Iterator[Namespace]:
     ours, theirs = f"10.119.{n}.1", f"10.119.{n}.2"
     try:
         try:
-            _run("ip", "netns", "add", namespace)
+            run("ip", "netns", "add", namespace)
         except RuntimeError as exc:
             pytest.skip(f"cannot create a network namespace here: {exc}")
-        _run("ip", "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", namespace)
-        _run("ip", "addr", "add", f"{ours}/24", "dev", link)
-        _run("ip", "link", "set", link, "up")
-        _run("ip", "-n", namespace, "addr", "add", f"{theirs}/24", "dev", "eth0")
-        _run("ip", "-n", namespace, "link", "set", "eth0", "up")
-        _run("ip", "-n", namespace, "link", "set", "lo", "up")
+        join_by_veth(namespace, link, ours, theirs)
         yield Namespace(namespace, ours, theirs)
     finally:
         # Deleting one end of a veth pair deletes the other at once.

@@ -52,10 +52,21 @@ class RelayNetwork:
         return ["ip", "netns", "exec", self.namespace_a if which == "a" else self.namespace_b, *command]
 
 
-def _run(*command: str) -> None:
+def run(*command: str) -> None:
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)}: {done.stderr.strip()}")
+
+
+def join_by_veth(namespace: str, link: str, host_address: str, address: str) -> None:
+    """A veth pair between this (the root) namespace, where its end ``link`` gets ``host_address``, and
+    ``namespace``, where its end ``eth0`` gets ``address`` (both /24), and the namespace's loopback up."""
+    run("ip", "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", namespace)
+    run("ip", "addr", "add", f"{host_address}/24", "dev", link)
+    run("ip", "link", "set", link, "up")
+    run("ip", "-n", namespace, "addr", "add", f"{address}/24", "dev", "eth0")
+    run("ip", "-n", namespace, "link", "set", "eth0", "up")
+    run("ip", "-n", namespace, "link", "set", "lo", "up")
 
 
 def _free_udp_port(host: str) -> int:
@@ -84,18 +95,13 @@ def relay_network(tmp_path: Path, secret: str) -> Iterator[RelayNetwork]:
     coturn: subprocess.Popen[bytes] | None = None
     try:
         try:
-            _run("ip", "netns", "add", ns_a)
+            run("ip", "netns", "add", ns_a)
         except RuntimeError as exc:
             pytest.skip(f"cannot create a network namespace here: {exc}")
-        _run("ip", "netns", "add", ns_b)
+        run("ip", "netns", "add", ns_b)
         for ns, link, host_address, address in ((ns_a, link_a, service, address_a), (ns_b, link_b, host_b, address_b)):
-            _run("ip", "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", ns)
-            _run("ip", "addr", "add", f"{host_address}/24", "dev", link)
-            _run("ip", "link", "set", link, "up")
-            _run("ip", "-n", ns, "addr", "add", f"{address}/24", "dev", "eth0")
-            _run("ip", "-n", ns, "link", "set", "eth0", "up")
-            _run("ip", "-n", ns, "link", "set", "lo", "up")
-        _run("ip", "-n", ns_b, "route", "add", f"{service}/32", "via", host_b)
+            join_by_veth(ns, link, host_address, address)
+        run("ip", "-n", ns_b, "route", "add", f"{service}/32", "via", host_b)
 
         turn_port = _free_udp_port(service)
         log = tmp_path / "turnserver.log"
