@@ -70,6 +70,7 @@ class DesktopCall:
         self.microphone_device = microphone_device
         self.speaker_device = speaker_device
         self._ready_camera = camera  # opened already (pre-join, or just now in a thread): the factory takes it
+        self._given_microphone = microphone is not None  # opened already (pre-join): the session sends it
         # Blur or replacement behind the person, on every camera this call opens (background_source.py); changed
         # live by ``set_background``.
         self.background = BackgroundEffect(background)
@@ -145,6 +146,11 @@ class DesktopCall:
         if camera and self._ready_camera is None:
             await self._open_camera()
         with_camera = camera and self._ready_camera is not None
+        if microphone and not self._given_microphone:
+            # Asked for but not handed one (pre-join could not open it, or had none to give): open it here, as the
+            # camera above, rather than join silently without it (the session starts audio only from a source).
+            # Joining muted opens nothing: the mic button opens one later (``set_microphone``).
+            self._given_microphone = await self.reopen_microphone()
         return await self.session.join(self.room_id, camera=with_camera, microphone=microphone, password=password)
 
     async def _open_camera(self) -> bool:

@@ -35,6 +35,11 @@ class DevicePreview:
         self._on_error: ErrorHandler = on_error or (lambda device, problem: None)
         self._sources: dict[PreviewDevice, LocalTrack] = {}  # open and being read
         self._readers: dict[PreviewDevice, asyncio.Task[None]] = {}
+        # The newest open of each kind still running in its worker thread. It belongs to the preview, not to the
+        # task that asked for it: pre-join cancels its tasks when Join is clicked, and a device still opening then
+        # must reach the call (``hand_over`` waits for it), or be closed when nobody wants it, never be dropped
+        # with the device left running.
+        self._opening: dict[PreviewDevice, asyncio.Future[LocalTrack]] = {}
         self._generation: dict[PreviewDevice, int] = {"camera": 0, "microphone": 0}
         self.latest_frame: av.VideoFrame | None = None
         self.level_dbfs = SILENCE_DBFS
@@ -64,8 +69,14 @@ class DevicePreview:
             return True
         # A newer choice made while this one was opening wins: the late source is closed, not leaked.
         generation = self._generation[kind]
+        opening = asyncio.get_running_loop().run_in_executor(None, opener)
+        self._opening[kind] = opening
+        # Taken (or closed) by a callback rather than after the await below: that await is cancelled when pre-join
+        # hands its devices to the call, and the source the thread opens must still go somewhere.
+        opening.add_done_callback(lambda done: self._opened(kind, generation, done))
         try:
-            source = await asyncio.to_thread(opener)
+            # Shielded: cancelling the caller must not cancel the future, whose result would then be thrown away.
+            await asyncio.shield(opening)
         except DeviceUnavailable as exc:
             logger.info("preview %s unavailable (%s): %s", kind, exc.kind, exc)
             self._on_error(kind, exc.kind)
@@ -74,12 +85,21 @@ class DevicePreview:
             logger.warning("preview %s failed to open", kind, exc_info=True)
             self._on_error(kind, DeviceProblem.FAILED)
             return False
+        return generation == self._generation[kind]
+
+    def _opened(self, kind: PreviewDevice, generation: int, opening: asyncio.Future[LocalTrack]) -> None:
+        """On the loop, as soon as the worker thread has opened (or failed to open) a device for ``_set``; runs
+        before anyone awaiting ``opening`` resumes (callbacks run in the order they were added)."""
+        if self._opening.get(kind) is opening:
+            del self._opening[kind]
+        if opening.cancelled() or opening.exception() is not None:
+            return  # reported by ``_set`` if it still waits; retrieved here either way, so never logged as lost
+        source = opening.result()
         if generation != self._generation[kind]:
-            source.stop()
-            return False
+            source.stop()  # another device chosen, or the preview closed, while this one was opening
+            return
         self._sources[kind] = source
         self._readers[kind] = asyncio.create_task(self._read(kind, source), name=f"preview-{kind}")
-        return True
 
     async def _read(self, kind: PreviewDevice, source: LocalTrack) -> None:
         try:
@@ -119,7 +139,13 @@ class DevicePreview:
             source.stop()
 
     async def hand_over(self) -> tuple[VideoSource | None, AudioSource | None]:
-        """Stop reading and give the open sources to the caller, who closes them from now on."""
+        """Stop reading and give the open sources to the caller, who closes them from now on. A device still
+        opening (Join clicked before it finished) is waited for and handed over too: the call would otherwise start
+        without it, silently (the user asked for it), while the thread's source ran on with nobody to stop it."""
+        opening = set(self._opening.values())
+        if opening:
+            # ``wait``, unlike ``gather``, never cancels them: a hand-over cut short leaves them to ``close``.
+            await asyncio.wait(opening)
         await self._stop_reader("camera")
         await self._stop_reader("microphone")
         camera, microphone = self.camera, self.microphone
