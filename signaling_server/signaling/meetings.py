@@ -151,7 +151,7 @@ class MeetingHandlers:
         row = await self._svc.store.room(room_id)
         if row is None:
             return None
-        return room_out(row, base_url, locked=await self._svc.rooms.locked(room_id))
+        return room_out(row, base_url, locked=await self._svc.rooms.locked(room_id), sfu=self._svc.settings.sfu)
 
     # ---- arrivals and departures (called by Signaling) ----
     async def arrival(self, room_id: str, member: Member, joined: Joined) -> dict[str, Any]:
