@@ -333,6 +333,7 @@ class MeetingHandlers:
             self._sig.end_stay(member, room_id)
         for waiter in ended.waiters:
             await self._sig.send_to(waiter.socket_id, ServerEvent.MEETING_ENDED, payload)
+        await self._sig.sfu.ended(room_id, [member.socket_id for member in ended.members])
         if ended.meeting_id is not None:
             await self._svc.files.discard_meeting(room_id, ended.meeting_id)
         return ended
