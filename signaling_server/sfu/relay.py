@@ -137,6 +137,9 @@ class SfuRelay:
     async def aclose(self) -> None:
         for participant in list(self._participants.values()):
             await self._close(participant)
+        if self._admin is not None:
+            with contextlib.suppress(JanusError):
+                await self._admin.handle.session.destroy()
         await self._client.aclose()
 
     # ---- hooks (Signaling) ----
@@ -155,20 +158,30 @@ class SfuRelay:
         )
 
     async def left(self, room_id: str, sid: str, meeting_ended: bool) -> None:
+        if not self.configured:
+            return
         participant = self._participants.pop(sid, None)
-        if participant is not None:
+        if meeting_ended:  # the last one out: their session goes, then the Janus room
+            self._sig.background.spawn(self._end(room_id, [] if participant is None else [participant]))
+        elif participant is not None:
             self._sig.background.spawn(self._close(participant))
-        if meeting_ended:
-            self._sig.background.spawn(self._destroy_room(room_id))
 
     async def ended(self, room_id: str, sids: list[str]) -> None:
         """A host ended the meeting (or the room was deleted): everyone's sessions go, and the Janus room."""
+        if not self.configured:
+            return
         closing = [self._participants.pop(sid) for sid in sids if sid in self._participants]
         self._sig.background.spawn(self._end(room_id, closing))
 
     async def _end(self, room_id: str, closing: list[_Participant]) -> None:
         for participant in closing:
             await self._close(participant)
+        if not closing:
+            # None of its people were on this node: an SFU room still has a Janus room (theirs, on other nodes,
+            # hear ``destroyed`` and close their sessions); a mesh room never had one.
+            row = await self._sig.services.store.room(room_id)
+            if row is None or room_mode(row.max_participants, True) != "sfu":
+                return
         await self._destroy_room(room_id)
 
     # ---- setup and Janus's events ----
@@ -209,6 +222,7 @@ class SfuRelay:
             self._janus_failed(exc)
             return False
         participant.failure = None
+        self._unreachable_logged = False  # Janus answers: its next failure is news again
         participant.publisher = publisher
         participant.private_id = joined.private_id
         participant.pending |= {str(p["id"]) for p in joined.publishers if str(p.get("id")) != participant.sid}
@@ -240,7 +254,7 @@ class SfuRelay:
                 self._janus_failed(exc)
 
     def _janus_failed(self, exc: JanusError) -> None:
-        if not self._unreachable_logged:  # once per node: a Janus that is down would otherwise log every join
+        if not self._unreachable_logged:  # once per outage and node: a Janus that is down would log every event
             self._unreachable_logged = True
             logger.error("SFU: Janus failed; SFU rooms have no media until it answers", extra={"error": str(exc)})
 
