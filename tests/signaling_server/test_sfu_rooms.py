@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aioice.ice
 import pytest
 
 from nimeet_desktop.call import ice
+from signaling_server.sfu.janus_session import JanusSession
+from signaling_server.sfu.videoroom import PLUGIN, RoomAdmin
 from tests.support.clients import Api, Peer, bearer
 from tests.support.janus import JanusInstance, running_janus
 from tests.support.postgres import free_port
@@ -57,11 +60,28 @@ async def sfu_api(sfu_server: ServerProcess) -> AsyncIterator[Api]:
     await client.aclose()
 
 
+@asynccontextmanager
+async def janus_admin(janus: JanusInstance) -> AsyncIterator[RoomAdmin]:
+    """The test's own look into Janus: which rooms exist and who is in them."""
+    session = await JanusSession.create(janus.url)
+    try:
+        yield RoomAdmin(await session.attach(PLUGIN), janus.admin_key)
+    finally:
+        await session.destroy()
+
+
 async def until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout_s} s: {what}")
+        await asyncio.sleep(0.05)
+
+
+async def until_gone(admin: RoomAdmin, room_id: str) -> None:
+    deadline = time.monotonic() + 5
+    while await admin.exists(room_id):
+        assert time.monotonic() < deadline, "the Janus room outlived its meeting"
         await asyncio.sleep(0.05)
 
 
@@ -78,7 +98,7 @@ def hears_everyone(people: list[SocketSfuParticipant], frames: int) -> Callable[
 
 
 async def test_an_sfu_room_carries_everyone_to_everyone_as_people_come_and_go(
-    sfu_server: ServerProcess, sfu_api: Api
+    sfu_server: ServerProcess, sfu_api: Api, janus_media: JanusInstance
 ) -> None:
     owner = await sfu_api.register()
     room = await sfu_api.create_room(owner["token"], maxParticipants=100)
@@ -139,6 +159,12 @@ async def test_an_sfu_room_carries_everyone_to_everyone_as_people_come_and_go(
             10,
             "the others still see each other after the renegotiation",
         )
+        async with janus_admin(janus_media) as admin:
+            in_janus = {p["id"] for p in await admin.participants(room["roomId"])}
+            assert in_janus == {p.sid for p in stayed}  # the leaver's session is gone from the Janus room
+            # A host ends the meeting: the Janus room goes with it.
+            assert await first.peer.call("end-meeting", {}) == {"ok": True}
+            await until_gone(admin, room["roomId"])
     finally:
         for p in people:
             await p.close()
@@ -146,7 +172,9 @@ async def test_an_sfu_room_carries_everyone_to_everyone_as_people_come_and_go(
             await peer.close()
 
 
-async def test_what_an_sfu_server_refuses_and_decides(sfu_server: ServerProcess, sfu_api: Api) -> None:
+async def test_what_an_sfu_server_refuses_and_decides(
+    sfu_server: ServerProcess, sfu_api: Api, janus_media: JanusInstance
+) -> None:
     owner = (await sfu_api.register())["token"]
     guest = (await sfu_api.register())["token"]
     r = await sfu_api.http.post("/api/rooms/create", json={"maxParticipants": 101}, headers=bearer(owner))
@@ -197,6 +225,13 @@ async def test_what_an_sfu_server_refuses_and_decides(sfu_server: ServerProcess,
         candidate = {"target": "subscriber", "candidate": None}
         assert (await a.call("sfu-candidate", candidate))["error"]["code"] == "invalid-input"
         assert (await a.call("sfu-view", {"socketIds": "everyone"}))["error"]["code"] == "invalid-input"
+        # The last one out of an SFU room ends its meeting, and the Janus room its joining created goes.
+        async with janus_admin(janus_media) as admin:
+            assert await admin.exists(sfu["roomId"])
+            assert not await admin.exists(mesh["roomId"])  # a mesh room never has one
+            for peer in (a, b):
+                assert await peer.call("leave-room", {"roomId": sfu["roomId"]}) == {"ok": True}
+            await until_gone(admin, sfu["roomId"])
     finally:
         for peer in opened:
             await peer.close()
