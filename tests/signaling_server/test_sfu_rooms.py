@@ -14,6 +14,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aioice.ice
@@ -24,7 +25,9 @@ from signaling_server.sfu.janus_session import JanusSession
 from signaling_server.sfu.videoroom import PLUGIN, RoomAdmin
 from tests.support.clients import Api, Peer, bearer
 from tests.support.janus import JanusInstance, running_janus
+from tests.support.nodes import running_nodes
 from tests.support.postgres import free_port
+from tests.support.redis_server import RedisServer
 from tests.support.server import ServerProcess
 from tests.support.sfu_peer import SocketSfuParticipant
 
@@ -276,3 +279,42 @@ async def test_without_an_sfu_rooms_stay_meshes_of_at_most_16(api: Api, peers: C
     assert (await peer.join(room["roomId"]))["ok"]
     ack = await peer.call("sfu-publish", {"description": {"type": "offer", "sdp": "v=0\r\n"}})
     assert ack["error"]["code"] == "invalid-input", ack
+
+
+async def test_two_nodes_share_one_janus_room_without_sharing_its_keys(
+    tmp_path: Path,
+    janus_media: JanusInstance,
+    redis_server: RedisServer,
+    database_url_for: Callable[[str], str],
+) -> None:
+    """Two people on two server nodes: each node keeps its own socket's Janus session, both compute the same room
+    secret and pin from the signing key, so the room one node created is joined and then destroyed by the other."""
+    env = {"NIMEET_JANUS_URL": janus_media.url, "NIMEET_JANUS_ADMIN_KEY": janus_media.admin_key}
+    with running_nodes(tmp_path / "nodes", database_url_for("postgresql"), redis_server.url, env=env) as group:
+        first_node, second_node = group.urls
+        api = Api(first_node)
+        opened: list[Peer] = []
+        people: list[SocketSfuParticipant] = []
+        try:
+            owner = (await api.register())["token"]
+            guest = (await api.register())["token"]
+            room = await api.create_room(owner, maxParticipants=12)
+            for url, token in ((first_node, owner), (second_node, guest)):
+                peer = await joined(url, token, room["roomId"], opened)
+                people.append(SocketSfuParticipant(peer, width=WIDTH, height=HEIGHT, fps=FPS))
+            assert all(await asyncio.gather(*(p.publish() for p in people)))
+            await until(hears_everyone(people, 5), 15, "each decodes the other, through two nodes")
+            first, second = people
+            assert await first.peer.call("leave-room", {"roomId": room["roomId"]}) == {"ok": True}
+            await until(lambda: first.sid not in second.active_from(), 10, "the offer drops the one who left")
+            async with janus_admin(janus_media) as admin:
+                assert {p["id"] for p in await admin.participants(room["roomId"])} == {second.sid}
+                # The last one out is on the node that did not create the Janus room: it destroys it all the same.
+                assert await second.peer.call("leave-room", {"roomId": room["roomId"]}) == {"ok": True}
+                await until_gone(admin, room["roomId"])
+        finally:
+            for p in people:
+                await p.close()
+            for peer in opened:
+                await peer.close()
+            await api.aclose()
