@@ -97,6 +97,7 @@ class _Participant:
     # Feeds the subscriber receives, feeds up but not yet asked for, and offers sent but not yet answered.
     feeds: set[str] = field(default_factory=set)
     pending: set[str] = field(default_factory=set)
+    dropping: set[str] = field(default_factory=set)  # kicked feeds whose m-lines Janus does not take away itself
     unanswered: int = 0
     streams: dict[str, _Stream] = field(default_factory=dict)  # mid -> what it carries
     view: set[str] | None = None  # whose video the client shows; None: everyone's
@@ -146,21 +147,28 @@ class SfuRelay:
     async def entered(self, room_id: str, member: Member) -> None:
         """``member`` (a socket of this node) joined ``room_id``: in an SFU room, its Janus session is set up in the
         background (the join's ack does not wait for Janus)."""
-        if not self.configured:
+        if not self.configured or self._sig.sessions.get(member.socket_id) is None:
+            # Admitted from a lobby through another node: the socket's own node sets it up at its first sfu-* event.
             return
         row = await self._sig.services.store.room(room_id)
         if row is None or room_mode(row.max_participants, True) != "sfu":
             return
-        participant = _Participant(member.socket_id, room_id, member.username)
-        self._participants[member.socket_id] = participant
-        participant.worker = asyncio.get_running_loop().create_task(
-            self._run(participant), name=f"sfu-{member.socket_id}"
-        )
+        self._start(room_id, member.socket_id, member.username)
+
+    def _start(self, room_id: str, sid: str, display: str) -> _Participant:
+        participant = _Participant(sid, room_id, display)
+        self._participants[sid] = participant
+        participant.worker = asyncio.get_running_loop().create_task(self._run(participant), name=f"sfu-{sid}")
+        return participant
 
     async def left(self, room_id: str, sid: str, meeting_ended: bool) -> None:
         if not self.configured:
             return
         participant = self._participants.pop(sid, None)
+        if participant is None and not meeting_ended:
+            # Not this node's socket (removed or replaced by someone here, or its node died): its session lives on
+            # its own node; taken out of the Janus room here, that node hears ``kicked`` and closes the session.
+            self._sig.background.spawn(self._kick(room_id, sid))
         if meeting_ended:  # the last one out: their session goes, then the Janus room
             self._sig.background.spawn(self._end(room_id, [] if participant is None else [participant]))
         elif participant is not None:
@@ -244,6 +252,16 @@ class SfuRelay:
                 self._admin = RoomAdmin(await session.attach(PLUGIN), self._admin_key)
             return self._admin
 
+    async def _kick(self, room_id: str, sid: str) -> None:
+        row = await self._sig.services.store.room(room_id)
+        if row is None or room_mode(row.max_participants, True) != "sfu":
+            return  # a mesh room (most leaves that come here: a disconnect of a mesh room's socket)
+        try:
+            await (await self._room_admin()).kick(room_id, room_keys(self._signing_key, room_id), sid)
+        except JanusError as exc:
+            # No such room (a mesh room) or no such participant (never set up, or gone already): nothing to do.
+            logger.debug("SFU: kick not needed", extra={"roomId": room_id, "sid": sid, "error": str(exc)})
+
     async def _destroy_room(self, room_id: str) -> None:
         if any(p.room_id == room_id for p in self._participants.values()):
             return  # someone joined again meanwhile: a new meeting in the same Janus room
@@ -268,24 +286,28 @@ class SfuRelay:
         if event.kind != "event":
             return
         if role == "publisher":
-            if data.get("videoroom") == "destroyed":
-                await self._room_destroyed(participant)
+            if data.get("videoroom") == "destroyed" or (data.get("leaving") == "ok" and data.get("reason") == "kicked"):
+                await self._out_of_janus_room(participant)
                 return
             up = {str(p["id"]) for p in data.get("publishers") or [] if "id" in p}
             participant.pending |= up - {participant.sid} - participant.feeds
-            for key in ("unpublished", "leaving"):
+            for key in ("unpublished", "leaving", "kicked"):
                 gone = data.get(key)
                 if isinstance(gone, str) and gone not in ("ok", participant.sid):
                     participant.pending.discard(gone)
+                    if gone in participant.feeds and key == "kicked":
+                        # Janus sends no new offer for a kicked publisher's streams (measured, 1.1.2): ask for one.
+                        participant.dropping.add(gone)
                     participant.feeds.discard(gone)
             await self._refresh(participant)
         elif event.jsep is not None and event.jsep.type == "offer":
             # Janus's own new offer (a feed it sent unpublished): the client answers it like ours.
             await self._offer(participant, SubscriberOffer(event.jsep, list(data.get("streams") or [])))
 
-    async def _room_destroyed(self, participant: _Participant) -> None:
-        """The Janus room went (its meeting ended, maybe on another node). Still in the room: a new meeting began
-        at once, so set up again; otherwise this socket's session goes."""
+    async def _out_of_janus_room(self, participant: _Participant) -> None:
+        """The Janus room went (its meeting ended, maybe on another node), or this socket was kicked out of it (a
+        host on another node removed it). Still in our room: a new meeting began at once, so set up again;
+        otherwise this socket's session goes."""
         await self._drop_session(participant)
         if await self._sig.services.rooms.room_of(participant.sid) == participant.room_id:
             participant.feeds.clear()
@@ -298,7 +320,21 @@ class SfuRelay:
 
     async def _refresh(self, participant: _Participant) -> None:
         """Ask for the feeds that came up, unless an offer is still unanswered (then after its answer)."""
-        if participant.unanswered or not participant.pending or participant.publisher is None:
+        if participant.unanswered or participant.publisher is None:
+            return
+        if participant.dropping and participant.subscriber is not None:
+            dropping = sorted(participant.dropping)
+            participant.dropping.clear()
+            try:
+                offer = await participant.subscriber.update(unsubscribe=dropping)
+            except JanusError as exc:
+                if exc.code != NO_SUCH_FEED:
+                    raise
+                offer = None
+            if offer is not None:
+                await self._offer(participant, offer)
+                return  # the feeds that came up meanwhile after this offer's answer
+        if not participant.pending:
             return
         wanted = sorted(participant.pending)
         participant.pending.clear()
@@ -400,11 +436,17 @@ class SfuRelay:
         async def checked(session: SocketSession, msg: Any) -> Ack:
             participant = self._participants.get(session.sid)
             if participant is None:
-                if await self._sig.services.rooms.room_of(session.sid) is None:
+                room_id = await self._sig.services.rooms.room_of(session.sid)
+                if room_id is None:
                     return error_ack(ErrorCode.NOT_IN_ROOM, "join a room first")
-                return error_ack(
-                    ErrorCode.INVALID_INPUT, "this room is a mesh (mode: mesh): media goes peer to peer, not sfu-*"
-                )
+                row = await self._sig.services.store.room(room_id) if self.configured else None
+                if row is None or room_mode(row.max_participants, True) != "sfu":
+                    return error_ack(
+                        ErrorCode.INVALID_INPUT, "this room is a mesh (mode: mesh): media goes peer to peer, not sfu-*"
+                    )
+                # In an SFU room without a session here: admitted from its lobby by a host on another node.
+                member = await self._sig.services.rooms.member(session.sid)
+                participant = self._start(room_id, session.sid, member.username if member else session.sid)
             async with participant.lock:
                 if participant.closed:
                     return error_ack(ErrorCode.NOT_IN_ROOM, "join a room first")

@@ -287,8 +287,10 @@ async def test_two_nodes_share_one_janus_room_without_sharing_its_keys(
     redis_server: RedisServer,
     database_url_for: Callable[[str], str],
 ) -> None:
-    """Two people on two server nodes: each node keeps its own socket's Janus session, both compute the same room
-    secret and pin from the signing key, so the room one node created is joined and then destroyed by the other."""
+    """People on two server nodes: each node keeps its own sockets' Janus sessions and both compute the same room
+    secret and pin from the signing key. The guest on the second node creates the Janus room; a host on the first
+    removes them (their session, on the second node, is kicked out and closed: no more media to them); the last one
+    out, on the first node, destroys the room the second created."""
     env = {"NIMEET_JANUS_URL": janus_media.url, "NIMEET_JANUS_ADMIN_KEY": janus_media.admin_key}
     with running_nodes(tmp_path / "nodes", database_url_for("postgresql"), redis_server.url, env=env) as group:
         first_node, second_node = group.urls
@@ -296,21 +298,29 @@ async def test_two_nodes_share_one_janus_room_without_sharing_its_keys(
         opened: list[Peer] = []
         people: list[SocketSfuParticipant] = []
         try:
-            owner = (await api.register())["token"]
-            guest = (await api.register())["token"]
+            owner, guest, other = [(await api.register())["token"] for _ in range(3)]
             room = await api.create_room(owner, maxParticipants=12)
-            for url, token in ((first_node, owner), (second_node, guest)):
+            for url, token in ((second_node, guest), (first_node, owner), (first_node, other)):
                 peer = await joined(url, token, room["roomId"], opened)
                 people.append(SocketSfuParticipant(peer, width=WIDTH, height=HEIGHT, fps=FPS))
             assert all(await asyncio.gather(*(p.publish() for p in people)))
-            await until(hears_everyone(people, 5), 15, "each decodes the other, through two nodes")
-            first, second = people
-            assert await first.peer.call("leave-room", {"roomId": room["roomId"]}) == {"ok": True}
-            await until(lambda: first.sid not in second.active_from(), 10, "the offer drops the one who left")
+            await until(hears_everyone(people, 5), 15, "each decodes the others, through two nodes")
+            removed, host, stays = people
+            ack = await host.peer.call("remove-participant", {"target": removed.sid})
+            assert ack == {"ok": True}, ack
+            await until(
+                lambda: all(removed.sid not in p.active_from() for p in (host, stays)),
+                10,
+                "the others' offers drop the one removed on another node",
+            )
             async with janus_admin(janus_media) as admin:
-                assert {p["id"] for p in await admin.participants(room["roomId"])} == {second.sid}
-                # The last one out is on the node that did not create the Janus room: it destroys it all the same.
-                assert await second.peer.call("leave-room", {"roomId": room["roomId"]}) == {"ok": True}
+                assert {p["id"] for p in await admin.participants(room["roomId"])} == {host.sid, stays.sid}
+                await asyncio.sleep(0.5)  # what was on the way
+                before = removed.frames.copy()
+                await asyncio.sleep(1.0)
+                assert removed.frames == before, "media still reaches someone a host removed"
+                for p in (host, stays):
+                    assert await p.peer.call("leave-room", {"roomId": room["roomId"]}) == {"ok": True}
                 await until_gone(admin, room["roomId"])
         finally:
             for p in people:
