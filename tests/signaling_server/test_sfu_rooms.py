@@ -288,9 +288,9 @@ async def test_two_nodes_share_one_janus_room_without_sharing_its_keys(
     database_url_for: Callable[[str], str],
 ) -> None:
     """People on two server nodes: each node keeps its own sockets' Janus sessions and both compute the same room
-    secret and pin from the signing key. The guest on the second node creates the Janus room; a host on the first
-    removes them (their session, on the second node, is kicked out and closed: no more media to them); the last one
-    out, on the first node, destroys the room the second created."""
+    secret and pin from the signing key. The host on the first node admits a guest waiting on the second from the
+    lobby (the guest's node sets up its session at its first sfu-* event), later removes them (their session, on the
+    second node, is kicked out and closed: no more media to them)."""
     env = {"NIMEET_JANUS_URL": janus_media.url, "NIMEET_JANUS_ADMIN_KEY": janus_media.admin_key}
     with running_nodes(tmp_path / "nodes", database_url_for("postgresql"), redis_server.url, env=env) as group:
         first_node, second_node = group.urls
@@ -299,11 +299,17 @@ async def test_two_nodes_share_one_janus_room_without_sharing_its_keys(
         people: list[SocketSfuParticipant] = []
         try:
             owner, guest, other = [(await api.register())["token"] for _ in range(3)]
-            room = await api.create_room(owner, maxParticipants=12)
-            for url, token in ((second_node, guest), (first_node, owner), (first_node, other)):
-                peer = await joined(url, token, room["roomId"], opened)
+            room = await api.create_room(owner, maxParticipants=12, isPrivate=True)
+            host_peer = await joined(first_node, owner, room["roomId"], opened)
+            for url, token in ((second_node, guest), (first_node, other)):
+                peer = await joined(url, token, room["roomId"], opened)  # waits in the lobby
+                knock = await host_peer.log.next("lobby-knock")
+                assert await host_peer.call("admit", {"target": knock["socketId"]}) == {"ok": True}
+                await peer.log.next("admitted")
                 people.append(SocketSfuParticipant(peer, width=WIDTH, height=HEIGHT, fps=FPS))
-            assert all(await asyncio.gather(*(p.publish() for p in people)))
+            people.insert(1, SocketSfuParticipant(host_peer, width=WIDTH, height=HEIGHT, fps=FPS))
+            acks = await asyncio.gather(*(p.publish() for p in people))
+            assert all(ack["ok"] for ack in acks), acks
             await until(hears_everyone(people, 5), 15, "each decodes the others, through two nodes")
             removed, host, stays = people
             ack = await host.peer.call("remove-participant", {"target": removed.sid})
