@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     node_heartbeat_s: float = Field(default=1.0, ge=0.05, le=60)
     node_timeout_s: float = Field(default=5.0, ge=0.2, le=600)
 
+    # ---- Large rooms through Janus (issue 17; docs/sfu.md) ----
+    # Janus's HTTP API (http://127.0.0.1:8088/janus) and its VideoRoom's ``admin_key``, both or neither. Set, rooms of
+    # more than 8 places (up to 100) carry their media through Janus (``mode: "sfu"``); unset, every room is a mesh
+    # of at most 16.
+    janus_url: str | None = None
+    janus_admin_key: SecretStr | None = None
+
     # ---- TLS (issue 11) ----
     # Serve https:// and wss:// directly: a PEM certificate (chain) and its unencrypted PEM private key, both or
     # neither. Behind a reverse proxy that terminates TLS, leave both unset (docs/deploy.md).
@@ -224,6 +231,29 @@ class Settings(BaseSettings):
             # never matches, and would silently trust nobody.
             proxies.append(str(network) if "/" in item else str(network.network_address))
         return proxies
+
+    @field_validator("janus_url", "janus_admin_key", mode="before")
+    @classmethod
+    def _empty_janus_setting_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("janus_url")
+    @classmethod
+    def _janus_url(cls, value: str | None) -> str | None:
+        if value is not None and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname):
+            raise ValueError("must be Janus's HTTP API, e.g. http://127.0.0.1:8088/janus")
+        return None if value is None else value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _janus_pair(self) -> Settings:
+        if (self.janus_url is None) != (self.janus_admin_key is None):
+            raise ValueError("NIMEET_JANUS_URL and NIMEET_JANUS_ADMIN_KEY go together: set both or neither")
+        return self
+
+    @property
+    def sfu(self) -> bool:
+        """Large rooms go through Janus (both Janus settings are given)."""
+        return self.janus_url is not None
 
     @field_validator("redis_url", mode="before")
     @classmethod

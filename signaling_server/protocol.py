@@ -33,6 +33,12 @@ EMAIL_MAX = 254
 ROOM_NAME_MAX = 100
 ROOM_DESCRIPTION_MAX = 500
 PARTICIPANTS_MIN, PARTICIPANTS_MAX, PARTICIPANTS_DEFAULT = 2, 16, 8
+# v1.1 "Large rooms": a server with an SFU accepts up to SFU_PARTICIPANTS_MAX places, and a room of more than
+# MESH_PARTICIPANTS_MAX places is an SFU room (``mode: "sfu"``); without one, PARTICIPANTS_MAX holds.
+SFU_PARTICIPANTS_MAX = 100
+MESH_PARTICIPANTS_MAX = 8
+# What a subscriber answers for 99 others (198 m-lines) passes 64 KiB: SFU descriptions may fill most of an event.
+MAX_SFU_SDP_BYTES = 120 * 1024
 # Room ids are URL-safe base64 (secrets.token_urlsafe); anything else cannot name a room.
 ROOM_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SOCKET_ID_MAX = 64
@@ -79,6 +85,11 @@ class ClientEvent(StrEnum):
     RAISE_HAND = "raise-hand"
     REACTION = "reaction"
     RECORDING = "recording"
+    # v1.1 "Large rooms": the SFU, in an ``"sfu"`` room only (docs/protocol.md, "SFU rooms")
+    SFU_PUBLISH = "sfu-publish"
+    SFU_ANSWER = "sfu-answer"
+    SFU_CANDIDATE = "sfu-candidate"
+    SFU_VIEW = "sfu-view"
 
 
 class ServerEvent(StrEnum):
@@ -102,6 +113,8 @@ class ServerEvent(StrEnum):
     HAND_RAISED = "hand-raised"
     REACTION = "reaction"
     RECORDING_CHANGED = "recording-changed"
+    # v1.1 "Large rooms": the SFU's offer of what this participant receives
+    SFU_OFFER = "sfu-offer"
 
 
 class ErrorCode(StrEnum):
@@ -267,7 +280,8 @@ class MeResponse(WireModel):
 
 
 RoomName = Annotated[str, Field(max_length=ROOM_NAME_MAX), AfterValidator(_plain_text)]
-MaxParticipants = Annotated[int, Field(ge=PARTICIPANTS_MIN, le=PARTICIPANTS_MAX)]
+# Up to SFU_PARTICIPANTS_MAX in shape; a server without an SFU refuses more than PARTICIPANTS_MAX (api/rooms.py).
+MaxParticipants = Annotated[int, Field(ge=PARTICIPANTS_MIN, le=SFU_PARTICIPANTS_MAX)]
 RoomDescription = Annotated[str, Field(max_length=ROOM_DESCRIPTION_MAX), AfterValidator(_free_text)]
 RoomPassword = Annotated[
     str, Field(min_length=ROOM_PASSWORD_MIN, max_length=ROOM_PASSWORD_MAX), AfterValidator(_encodable)
@@ -296,6 +310,11 @@ class UpdateRoomRequest(InputModel):
 
 
 RoomMode = Literal["mesh", "sfu"]
+
+
+def room_mode(max_participants: int, sfu_configured: bool) -> RoomMode:
+    """``"sfu"`` for a room of more than MESH_PARTICIPANTS_MAX places on a server with an SFU, else ``"mesh"``."""
+    return "sfu" if sfu_configured and max_participants > MESH_PARTICIPANTS_MAX else "mesh"
 
 
 class Room(WireModel):
@@ -571,6 +590,65 @@ class IceCandidate(InputModel):
     candidate: IceCandidateInit | None
 
 
+# ---- v1.1 "Large rooms": the SFU ----
+class SfuOfferDescription(InputModel):
+    type: Literal["offer"]
+    sdp: Text  # its size: oversize_field (MAX_SFU_SDP_BYTES)
+
+
+class SfuAnswerDescription(InputModel):
+    type: Literal["answer"]
+    sdp: Text  # its size: oversize_field (MAX_SFU_SDP_BYTES)
+
+
+class SfuPublish(InputModel):
+    """``sfu-publish``: the client's offer for what it sends (camera, microphone); answered in the ack."""
+
+    description: SfuOfferDescription
+
+
+class SfuAnswer(InputModel):
+    """``sfu-answer``: the client's answer to the last ``sfu-offer``."""
+
+    description: SfuAnswerDescription
+
+
+class SfuCandidate(InputModel):
+    """``sfu-candidate``: a trickled candidate of the publishing or the receiving PeerConnection (``null``: no more)."""
+
+    target: Literal["publisher", "subscriber"]
+    candidate: IceCandidateInit | None
+
+
+class SfuView(InputModel):
+    """``sfu-view``: whose video the client shows; the others' video is paused (audio always flows)."""
+
+    socket_ids: Annotated[list[SocketId], Field(max_length=SFU_PARTICIPANTS_MAX)]
+
+
+class SfuStream(WireModel):
+    """One m-line of an ``sfu-offer``: whose stream it carries, of which kind, and whether it still flows."""
+
+    mid: str
+    socket_id: str
+    kind: Literal["audio", "video"]
+    active: bool
+
+
+class SfuOffered(WireModel):
+    """``sfu-offer``: the SFU's offer of everything this participant receives, answered with ``sfu-answer``."""
+
+    description: SessionDescription
+    streams: list[SfuStream]
+
+
+class SfuPublished(WireModel):
+    """The ack of ``sfu-publish``: the SFU's answer."""
+
+    ok: Literal[True] = True
+    description: SessionDescription
+
+
 class ToggleMedia(InputModel):
     media_type: MediaType
     enabled: bool
@@ -812,12 +890,17 @@ def oversize_field(event: str, payload: Any) -> str | None:
     """
     if not isinstance(payload, dict):
         return None
-    if event in (ClientEvent.OFFER, ClientEvent.ANSWER):
+    if event in (ClientEvent.SFU_PUBLISH, ClientEvent.SFU_ANSWER):
+        description = payload.get("description")
+        sdp = description.get("sdp") if isinstance(description, dict) else None
+        if isinstance(sdp, str) and _size_over(sdp, MAX_SFU_SDP_BYTES):
+            return f"sdp is larger than {MAX_SFU_SDP_BYTES} bytes"
+    elif event in (ClientEvent.OFFER, ClientEvent.ANSWER):
         description = payload.get("description")
         sdp = description.get("sdp") if isinstance(description, dict) else None
         if isinstance(sdp, str) and _size_over(sdp, MAX_SDP_BYTES):
             return f"sdp is larger than {MAX_SDP_BYTES} bytes"
-    elif event == ClientEvent.ICE_CANDIDATE:
+    elif event in (ClientEvent.ICE_CANDIDATE, ClientEvent.SFU_CANDIDATE):
         candidate = payload.get("candidate")
         if not isinstance(candidate, dict):
             return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import time
@@ -34,6 +36,11 @@ class Tokens:
             raise ValueError("the JWT signing key must be at least 32 bytes")
         self._key = key
         self._ttl_s = ttl_s
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for ``purpose`` derived from the signing key (HMAC-SHA256): the same on every node sharing the
+        key, and telling nothing about it (the SFU's room secrets, ``sfu/relay.py``)."""
+        return hmac.new(self._key, f"nimeet-derived:{purpose}".encode(), hashlib.sha256).digest()
 
     def issue(self, user_id: str, now: float | None = None) -> str:
         issued = int(time.time() if now is None else now)

@@ -23,6 +23,8 @@ from signaling_server.api.invitations import base_url
 from signaling_server.api.views import room_out
 from signaling_server.db.models import RoomRow, UserRow
 from signaling_server.protocol import (
+    MESH_PARTICIPANTS_MAX,
+    PARTICIPANTS_MAX,
     ROOM_ID_RE,
     CreateRoomRequest,
     CreateRoomResponse,
@@ -32,6 +34,7 @@ from signaling_server.protocol import (
     RoomResponse,
     UpdateRoomRequest,
     join_url,
+    room_mode,
 )
 from signaling_server.services import Services
 
@@ -54,13 +57,16 @@ async def create_room(
 ) -> CreateRoomResponse:
     # Every field is optional, so an absent body means "all defaults".
     body = body or CreateRoomRequest()
+    _within_server_limit(svc, body.max_participants)
     name = (body.name or "").strip() or f"{user.username}'s room"
     password_hash = None if body.password is None else await svc.passwords.hash(body.password)
     row = await svc.store.create_room(
         user.id, name, body.max_participants, body.description, body.is_private, password_hash
     )
     logger.info("room created", extra={"roomId": row.room_id, "userId": user.id})
-    return CreateRoomResponse(room=room_out(row, base_url(request, svc.settings)), join_url=join_url(row.room_id))
+    return CreateRoomResponse(
+        room=room_out(row, base_url(request, svc.settings), sfu=svc.settings.sfu), join_url=join_url(row.room_id)
+    )
 
 
 @router.get(
@@ -76,7 +82,7 @@ async def get_room(
         raise ApiError(404, ErrorCode.ROOM_NOT_FOUND, "no room with that id")
     locked = await svc.rooms.locked(row.room_id)
     return RoomInfoResponse(
-        room=room_out(row, base_url(request, svc.settings), locked),
+        room=room_out(row, base_url(request, svc.settings), locked, sfu=svc.settings.sfu),
         participant_count=await svc.rooms.count(row.room_id),
     )
 
@@ -85,7 +91,20 @@ async def get_room(
 async def list_rooms(request: Request, user: CurrentUser, svc: ServicesDep) -> RoomListResponse:
     rows = await svc.store.recent_rooms(user.id)
     base = base_url(request, svc.settings)
-    return RoomListResponse(rooms=[room_out(row, base, await svc.rooms.locked(row.room_id)) for row in rows])
+    return RoomListResponse(
+        rooms=[room_out(row, base, await svc.rooms.locked(row.room_id), sfu=svc.settings.sfu) for row in rows]
+    )
+
+
+def _within_server_limit(svc: Services, max_participants: int) -> None:
+    """The shape allows up to SFU_PARTICIPANTS_MAX; a server without an SFU keeps the version-1 limit."""
+    if max_participants > PARTICIPANTS_MAX and not svc.settings.sfu:
+        raise ApiError(
+            422,
+            ErrorCode.INVALID_INPUT,
+            f"maxParticipants: must be at most {PARTICIPANTS_MAX} (this server has no SFU for larger rooms)",
+            field="maxParticipants",
+        )
 
 
 FORBIDDEN_DOC: ResponsesDoc = {403: error_doc("Only the room's owner may do this (`forbidden`)")}
@@ -131,12 +150,28 @@ async def update_room(
                     422, ErrorCode.INVALID_INPUT, f"{to_camel(field)}: must not be null", field=to_camel(field)
                 )
             changes[field] = value
+    if "max_participants" in changes:
+        _within_server_limit(svc, changes["max_participants"])
+        new_mode = room_mode(changes["max_participants"], svc.settings.sfu)
+        # A meeting's media cannot move between peer to peer and the SFU under its participants' feet (every client
+        # would have to tear down and renegotiate at once, and those who joined as a mesh would keep relaying offers
+        # the room no longer carries): the change waits until the room is empty.
+        if new_mode != room_mode(row.max_participants, svc.settings.sfu) and await svc.rooms.count(row.room_id) > 0:
+            raise ApiError(
+                422,
+                ErrorCode.INVALID_INPUT,
+                f"maxParticipants: cannot cross {MESH_PARTICIPANTS_MAX} while a meeting is under way (it would "
+                "move the meeting between peer-to-peer and the SFU); change it when the room is empty",
+                field="maxParticipants",
+            )
     if "password" in given:
         changes["password_hash"] = None if body.password is None else await svc.passwords.hash(body.password)
     updated = await svc.store.update_room(row.room_id, changes)
     if updated is None:  # deleted meanwhile
         raise ApiError(404, ErrorCode.ROOM_NOT_FOUND, "no room with that id")
-    room = room_out(updated, base_url(request, svc.settings), await svc.rooms.locked(updated.room_id))
+    room = room_out(
+        updated, base_url(request, svc.settings), await svc.rooms.locked(updated.room_id), sfu=svc.settings.sfu
+    )
     if svc.meetings is not None:
         await svc.meetings.room_updated(room)
     logger.info("room updated", extra={"roomId": row.room_id, "fields": sorted(changes)})

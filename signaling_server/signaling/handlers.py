@@ -44,6 +44,7 @@ from signaling_server.protocol import (
     oversize_field,
 )
 from signaling_server.services import Services
+from signaling_server.sfu.relay import SfuRelay
 from signaling_server.signaling.background import Background, FailureLog
 from signaling_server.signaling.expiry import ExpiryQueue, Ticker
 from signaling_server.signaling.limits import Occasionally, RefusalWindow, TokenBucket
@@ -130,6 +131,7 @@ class Signaling:
         self.route(ClientEvent.TOGGLE_MEDIA, ToggleMedia, self.toggle_media)
         self.meetings = MeetingHandlers(self)
         services.meetings = self.meetings
+        self.sfu = SfuRelay(self)  # large rooms (issue 17): the sfu-* events, and hooks at join, leave and end
         sio.on("*", self.unknown_event)
         services.revocations.subscribe(self._on_revoked)
 
@@ -162,6 +164,7 @@ class Signaling:
         and no write meets a disposed engine. For ``ServerApp.drain``, after the transports are closed."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.background.idle(), timeout_s)
+        await self.sfu.aclose()
 
     def route(self, event: ClientEvent, model: type[BaseModel], handler: Handler) -> None:
         metrics = self._svc.metrics
@@ -470,6 +473,7 @@ class Signaling:
         told = {m.socket_id for m in joined.others}
         later = [m.socket_id for m in await self._svc.rooms.members(room_id) if m.socket_id not in told]
         await self._sio.emit(ServerEvent.USER_JOINED, participant(member).wire(), to=room_id, skip_sid=[sid, *later])
+        await self.sfu.entered(room_id, member)
 
     async def _replaced(self, room_id: str, old: Member) -> None:
         """The same person rejoined (same account and resume id): their old socket leaves the room as if it had
@@ -548,6 +552,7 @@ class Signaling:
         await self._sio.emit(ServerEvent.USER_LEFT, left_msg, to=room_id, skip_sid=sid)
         logger.info("left", extra={"roomId": room_id, "sid": sid})
         self.end_stay(member, room_id)
+        await self.sfu.left(room_id, sid, meeting_ended=left.ended_meeting is not None)
         await self.meetings.after_leave(left)
 
     def end_stay(self, member: Member, room_id: str) -> None:
@@ -578,6 +583,11 @@ class Signaling:
         await self._sio.eio.send(eio_sid, pkt.encode())
 
     async def _check_target(self, sid: str, target: str) -> Ack | None:
+        if self.sfu.in_sfu_room(sid):
+            return error_ack(
+                ErrorCode.INVALID_INPUT,
+                "this room's media goes through the SFU (mode: sfu): use sfu-publish, not relays",
+            )
         room_id = await self._svc.rooms.room_of(sid)
         if room_id is None:
             return error_ack(ErrorCode.NOT_IN_ROOM, "join a room first")

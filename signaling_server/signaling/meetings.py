@@ -151,7 +151,7 @@ class MeetingHandlers:
         row = await self._svc.store.room(room_id)
         if row is None:
             return None
-        return room_out(row, base_url, locked=await self._svc.rooms.locked(room_id))
+        return room_out(row, base_url, locked=await self._svc.rooms.locked(room_id), sfu=self._svc.settings.sfu)
 
     # ---- arrivals and departures (called by Signaling) ----
     async def arrival(self, room_id: str, member: Member, joined: Joined) -> dict[str, Any]:
@@ -333,6 +333,7 @@ class MeetingHandlers:
             self._sig.end_stay(member, room_id)
         for waiter in ended.waiters:
             await self._sig.send_to(waiter.socket_id, ServerEvent.MEETING_ENDED, payload)
+        await self._sig.sfu.ended(room_id, [member.socket_id for member in ended.members])
         if ended.meeting_id is not None:
             await self._svc.files.discard_meeting(room_id, ended.meeting_id)
         return ended

@@ -36,6 +36,8 @@ from signaling_server.protocol import (
     RoleChanged,
     RoomUpdated,
     ServerEvent,
+    SfuOffered,
+    SfuPublished,
     UserLeft,
     WaitingAck,
 )
@@ -61,6 +63,7 @@ EVENT_MODELS: dict[str, type[BaseModel]] = {
     ServerEvent.HAND_RAISED: HandRaised,
     ServerEvent.REACTION: Reaction,
     ServerEvent.RECORDING_CHANGED: RecordingChanged,
+    ServerEvent.SFU_OFFER: SfuOffered,
 }
 
 
@@ -72,6 +75,8 @@ def check_ack(event: str, ack: Any) -> None:
             model = WaitingAck if ack.get("waiting") is True else JoinAck
         elif event == "chat-message":
             model = ChatAck
+        elif event == "sfu-publish":
+            model = SfuPublished
     else:
         model = ErrorAck
     try:

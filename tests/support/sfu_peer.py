@@ -18,6 +18,7 @@ from aiortc.mediastreams import MediaStreamError
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from signaling_server.sfu.janus_session import JSON, JanusEvent, JanusSession, Jsep
 from signaling_server.sfu.videoroom import PLUGIN, Publisher, Subscriber, SubscriberOffer
+from tests.support.clients import Peer
 
 
 def without_candidates(sdp: str) -> tuple[str, list[JSON]]:
@@ -135,3 +136,78 @@ class SfuParticipant:
         await self.sending.close()
         await self.receiving.close()
         await self.session.destroy()
+
+
+class SocketSfuParticipant:
+    """The same person through the NIMeet server's socket (the ``sfu-*`` events, docs/protocol.md "SFU rooms"),
+    as a client in an ``"sfu"`` room does it: ``sfu-publish`` with its offer (answered in the ack), and every
+    ``sfu-offer`` answered with ``sfu-answer``, in order. Received tracks are told apart by the ``streams`` of the
+    offers (``mid`` -> ``socketId``)."""
+
+    def __init__(self, peer: Peer, *, width: int = 320, height: int = 180, fps: float = 15) -> None:
+        self.peer = peer
+        self.width, self.height, self.fps = width, height, fps
+        self.sending = RTCPeerConnection(peer_configuration())
+        self.receiving = RTCPeerConnection(peer_configuration())
+        self.frames: Counter[tuple[str, str]] = Counter()  # (socket id, kind) -> decoded frames
+        self.owner_of_mid: dict[str, str] = {}
+        self.offers: list[JSON] = []  # every sfu-offer, as received
+        self.answer_acks: list[JSON] = []
+        self._readers: list[asyncio.Task[None]] = []
+        self.receiving.on("track", self._on_track)
+        self._answering = asyncio.get_running_loop().create_task(self._answer_offers())
+
+    @property
+    def sid(self) -> str:
+        return self.peer.sid
+
+    def active_from(self) -> set[str]:
+        """Whose streams the last offer says flow."""
+        return {s["socketId"] for s in self.offers[-1]["streams"] if s["active"]} if self.offers else set()
+
+    async def publish(self, *, trickle: bool = False) -> JSON:
+        self.sending.addTrack(SyntheticAudio())
+        self.sending.addTrack(SyntheticVideo(self.width, self.height, self.fps))
+        await self.sending.setLocalDescription(await self.sending.createOffer())
+        sdp, candidates = without_candidates(self.sending.localDescription.sdp)
+        offer = {"type": "offer", "sdp": sdp if trickle else self.sending.localDescription.sdp}
+        ack: JSON = await self.peer.call("sfu-publish", {"description": offer})
+        if not ack.get("ok"):
+            return ack
+        answer = ack["description"]
+        await self.sending.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+        if trickle:
+            for candidate in [*candidates, None]:
+                sent = await self.peer.call("sfu-candidate", {"target": "publisher", "candidate": candidate})
+                assert sent == {"ok": True}, sent
+        return ack
+
+    async def _answer_offers(self) -> None:
+        while True:
+            offer = await self.peer.log.next("sfu-offer", timeout=3600)
+            self.offers.append(offer)
+            self.owner_of_mid.update({s["mid"]: s["socketId"] for s in offer["streams"]})
+            description = offer["description"]
+            await self.receiving.setRemoteDescription(RTCSessionDescription(description["sdp"], description["type"]))
+            await self.receiving.setLocalDescription(await self.receiving.createAnswer())
+            answer = {"type": "answer", "sdp": self.receiving.localDescription.sdp}
+            self.answer_acks.append(await self.peer.call("sfu-answer", {"description": answer}))
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self._readers.append(asyncio.get_running_loop().create_task(self._read(track)))
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        mid = str(next(t.mid for t in self.receiving.getTransceivers() if t.receiver.track is track))
+        while True:
+            try:
+                await track.recv()
+            except MediaStreamError:
+                return
+            self.frames[self.owner_of_mid.get(mid, f"mid {mid}"), track.kind] += 1
+
+    async def close(self) -> None:
+        self._answering.cancel()
+        for reader in self._readers:
+            reader.cancel()
+        await self.sending.close()
+        await self.receiving.close()
