@@ -57,8 +57,18 @@ def database_url_for(postgres: PostgresCluster | None) -> Callable[[str], str]:
 CONTRACT_TESTS = Path(__file__).parent / "signaling_server"
 
 
+def _names_server_itself(metafunc: pytest.Metafunc) -> bool:
+    """A test whose own ``parametrize`` has an argument called ``server`` (a URL, say): not our fixture."""
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        listed = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        if "server" in listed:
+            return True
+    return False
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "server" in metafunc.fixturenames:
+    if "server" in metafunc.fixturenames and not _names_server_itself(metafunc):
         backends = ["sqlite", "postgresql"]
         # A module may say it is about one process (its /metrics counters, say): each node has its own.
         if metafunc.definition.path.is_relative_to(CONTRACT_TESTS) and not getattr(metafunc.module, "ONE_NODE", False):
