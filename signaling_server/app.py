@@ -61,7 +61,7 @@ def _client_manager(settings: Settings) -> socketio.AsyncManager | None:
     from signaling_server import redis_client
 
     url = settings.redis_url.get_secret_value()
-    return socketio.AsyncRedisManager(url, channel="nimeet", redis_options=redis_client.options())
+    return socketio.AsyncRedisManager(url, channel="nimeet", redis_options=redis_client.pubsub_options())
 
 
 async def _tidy_previous_run(svc: Services) -> None:

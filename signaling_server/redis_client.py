@@ -12,10 +12,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from redis.asyncio import Redis
+import redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
+from redis.driver_info import DriverInfo
 from redis.exceptions import ConnectionError, TimeoutError
+
+# The room state's connections: redis-py's default pool raises on its 101st concurrent command (a burst of joins or
+# a thousand sockets closing at once failed with "internal" and left ghosts: benchmarks/signaling_load --nodes 2).
+# A blocking pool makes the 65th wait for a free connection instead; Redis runs one command at a time anyway.
+STATE_CONNECTIONS = 64
+POOL_WAIT_S = 10.0
+# python-socketio's manager takes a connection per publish from a default pool: a larger one, for bursts.
+PUBSUB_CONNECTIONS = 512
 
 
 def options() -> dict[str, Any]:
@@ -25,8 +35,16 @@ def options() -> dict[str, Any]:
         "retry_on_error": [ConnectionError, TimeoutError],
         # A connection idle for this long is checked (PING) before use, so a dead one is found before a command.
         "health_check_interval": 10,
+        # The version given, not looked up: otherwise every new connection reads the package's metadata (0.8 ms
+        # of CPU each, measured: what a node busy opening connections spent its time on).
+        "driver_info": DriverInfo(lib_version=redis.__version__),
     }
 
 
+def pubsub_options() -> dict[str, Any]:
+    return {**options(), "max_connections": PUBSUB_CONNECTIONS}
+
+
 def connect(url: str) -> Redis:
-    return Redis.from_url(url, **options())
+    pool = BlockingConnectionPool.from_url(url, max_connections=STATE_CONNECTIONS, timeout=POOL_WAIT_S, **options())
+    return Redis.from_pool(pool)
