@@ -201,6 +201,16 @@ class ProcSampler:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / self._tick  # pragma: no cover
 
+    def run_queue_wait_s(self) -> float:
+        """Time its main thread (the event loop) was ready to run but waited for a CPU (/proc/<pid>/schedstat): when
+        this grows, the process is short of CPU however little CPU it shows, as on a machine shared by more
+        processes than it has cores."""
+        try:
+            with open(f"/proc/{self.pid}/schedstat") as f:
+                return int(f.read().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            return math.nan
+
     def fds(self) -> int:
         try:
             return len(os.listdir(f"/proc/{self.pid}/fd"))
@@ -237,6 +247,9 @@ class ProcGroup:
 
     def fds(self) -> int:
         return sum(s.fds() for s in self.samplers)
+
+    def run_queue_wait_each(self) -> list[float]:
+        return [s.run_queue_wait_s() for s in self.samplers]
 
 
 class TreeSampler:
@@ -346,6 +359,13 @@ def others_cpu(also_mine: tuple[int, ...] = ()) -> dict[int, float]:
         except psutil.Error:
             continue
     return out
+
+
+def idle_ticks() -> int:
+    """Machine-wide idle + iowait time in clock ticks (/proc/stat): near 0 over a window, every core was busy."""
+    with open("/proc/stat") as f:
+        parts = f.readline().split()
+    return int(parts[4]) + int(parts[5])
 
 
 def steal_ticks() -> int:

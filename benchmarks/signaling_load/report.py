@@ -193,6 +193,15 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> None:
                 f"relayed message; nodes + Redis {r['server_cpu_us_per_msg'] + r['redis_cpu_us_per_msg']:.0f} µs "
                 "per message"
             )
+        print(
+            "waiting for a CPU "
+            + ", ".join(
+                f"{'node' + str(i) if multi else 'server'} {w:.0f} %"
+                for i, w in enumerate(r["node_run_queue_wait_pct"])
+            )
+            + (f", redis-server {r['redis_run_queue_wait_pct']:.0f} %" if multi else "")
+            + " of the window (ready to run, no core free: /proc/<pid>/schedstat)"
+        )
         if r["database"] == "postgresql":
             print(f"PostgreSQL CPU    {r['postgres_cpu_pct']:.1f} % of a core (postmaster and backends)")
         print(
@@ -204,7 +213,8 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> None:
         print(
             f"machine           other processes {r['other_load_pct']:.0f} % of a core "
             f"(of {(os.cpu_count() or 1) * 100} %); "
-            f"steal {r.get('steal_pct', math.nan):.1f} %; loadavg at start {r['loadavg_start'][0]:.2f}, "
+            f"steal {r.get('steal_pct', math.nan):.1f} %; idle {r.get('idle_pct', math.nan):.0f} % of the machine; "
+            f"loadavg at start {r['loadavg_start'][0]:.2f}, "
             f"at window end {r['loadavg_end'][0]:.2f} (includes this run)"
         )
         worst = sorted(r["per_second"], key=lambda x: -x["max_ms"])[:3]

@@ -21,6 +21,7 @@ from .probes import (
     TreeSampler,
     code_fingerprint,
     gc_summary,
+    idle_ticks,
     others_cpu,
     others_delta,
     raise_nofile,
@@ -182,7 +183,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             meas_end = meas_start + int(args.duration * 1e9)
             workers.send("relay", send_start, meas_start, meas_end, args.rate / workers_n, args.drain)
             sleep_until_ns(meas_start)
-            oth0, st0 = others_cpu(also_mine), steal_ticks()
+            oth0, st0, idle0 = others_cpu(also_mine), steal_ticks(), idle_ticks()
+            wait0 = sampler.run_queue_wait_each()
+            redis_wait0 = redis_sampler.run_queue_wait_s() if redis_sampler else math.nan
             node_cpu0, w0 = sampler.cpu_each(), time.monotonic()
             cpu0 = sum(node_cpu0)
             redis_cpu0 = redis_sampler.cpu_s() if redis_sampler else math.nan
@@ -206,6 +209,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             redis_cpu1 = redis_sampler.cpu_s() if redis_sampler else math.nan
             pg_cpu1 = postgres_sampler.cpu_s() if postgres_sampler else math.nan
             busy = others_delta(oth0, others_cpu(also_mine))
+            wait1 = sampler.run_queue_wait_each()
+            redis_wait1 = redis_sampler.run_queue_wait_s() if redis_sampler else math.nan
+            result["idle_pct"] = (
+                (idle_ticks() - idle0) / os.sysconf("SC_CLK_TCK") / (w1 - w0) * 100 / (os.cpu_count() or 1)
+            )
+            result["node_run_queue_wait_pct"] = [(b - a) / (w1 - w0) * 100 for a, b in zip(wait0, wait1, strict=True)]
+            result["redis_run_queue_wait_pct"] = (redis_wait1 - redis_wait0) / (w1 - w0) * 100
             result["steal_pct"] = (steal_ticks() - st0) / os.sysconf("SC_CLK_TCK") / (w1 - w0) * 100
             ccpu1 = [s.cpu_s() for s in client_samplers]
             rss_end = sampler.rss()
