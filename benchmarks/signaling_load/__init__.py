@@ -32,6 +32,19 @@ batched). RSS per connection is (server RSS with the connections open - RSS afte
 "other processes" is the CPU every other process on the machine used during the window and "steal" the hypervisor's
 share: when either is high, rerun.
 
+Several nodes (``--nodes N``, N >= 2): a throwaway PostgreSQL cluster (``tests/support/postgres.py``) and a throwaway
+``redis-server`` (``tests/support/redis_server.py``), both on 127.0.0.1, and N server processes with
+``NIMEET_REDIS_URL`` set, sharing one data directory, as docs/deploy.md section 10 sets them up (heartbeat and
+timeout at their defaults). With ``--peers cross`` (the default) seat k of every room connects to node k mod N and
+offers go only to peers on another node, so every relayed offer crosses Redis' pub/sub; ``--peers same`` puts whole
+rooms on one node (no relay crosses; what is left is the cost of the room state living in Redis). CPU per relayed
+message is then summed over all nodes, and redis-server's CPU (and PostgreSQL's, postmaster and backends) is
+reported beside it, with each node's CPU and RSS. ``--database postgresql`` gives one node the same database as the
+nodes for a like-for-like baseline (one node defaults to SQLite). REST set-up, ``--py-spy`` and ``--attach`` go to
+the first node; ``--gc-trace`` and ``--tracemalloc`` are for one node only. Keep ``--connect-concurrency`` at 25 or
+so with several nodes: a node's Redis connection pool (redis-py's default, 100) refuses the 101st operation in
+flight, and 200 simultaneous joins fail some with ``internal`` (docs/benchmarks.md, "Two nodes").
+
 File descriptors: the server holds N + ~35 (measured 10,035 with 10,000 connections), each client process one per
 connection it owns. The script raises its soft RLIMIT_NOFILE to the hard limit (inherited by the server and the
 client processes), so for 10,000 connections the hard limit must be at least ~10,100: ``ulimit -Hn`` >= 10100, e.g.
@@ -51,6 +64,8 @@ Examples:
     python -m benchmarks.signaling_load --connections 200 --rate 200 --duration 20
     python -m benchmarks.signaling_load --connections 2000 --rate 2000 --duration 30 --json /tmp/r.json
     python -m benchmarks.signaling_load --mode idle --idle-connections 2000 --duration 60
+    python -m benchmarks.signaling_load --nodes 2 --connections 1000 --rate 1000 --duration 30 --connect-concurrency 25
+    python -m benchmarks.signaling_load --nodes 1 --database postgresql --connections 1000 --rate 1000 --duration 30
     python -m benchmarks.signaling_load --mode idle --idle-connections 10000 --duration 60
     python -m benchmarks.signaling_load --connections 2000 --rate 2000 --gc-trace \
         --server-env NIMEET_GC_FULL_INTERVAL_S=0
@@ -59,5 +74,6 @@ Examples:
 
 The package: ``clients.py`` (the raw socket.io clients and their worker processes), ``probes.py`` (the server
 process and what is measured around it: CPU, RSS, GC, tracemalloc, profilers), ``scenarios.py`` (the relay and
-idle runs), ``report.py`` (figures and the printed report), ``__main__.py`` (the command line).
+idle runs), ``deployment.py`` (one server, or N nodes with their PostgreSQL and Redis), ``report.py`` (figures and the
+printed report), ``__main__.py`` (the command line).
 """

@@ -30,6 +30,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=5.0, help="sending before the window opens, seconds (default 5)")
     p.add_argument("--idle-connections", type=int, default=0, help="connections in idle mode (default --connections)")
     p.add_argument("--no-join", action="store_true", help="idle mode: connect only, do not join rooms")
+    p.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="server nodes (default 1: one process, no Redis); 2 or more share a throwaway PostgreSQL and Redis",
+    )
+    p.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default=None,
+        help="the server's database: sqlite (default with one node) or a throwaway PostgreSQL cluster (always "
+        "with --nodes 2+; with one node, the same baseline as the nodes)",
+    )
+    p.add_argument(
+        "--peers",
+        choices=["cross", "same"],
+        default="cross",
+        help="--nodes 2+: 'cross' (default) puts a room's seats on different nodes and sends offers only to peers "
+        "on another node, so every relay crosses Redis; 'same' puts whole rooms on one node (no relay crosses)",
+    )
     p.add_argument("--room-size", type=int, default=4)
     p.add_argument("--sdp-bytes", type=int, default=3072)
     p.add_argument("--workers", type=int, default=2, help="client processes (default 2)")
@@ -87,6 +107,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--room-size must be 2-16 (the contract's maxParticipants)")
     if args.duration <= 0 or args.warmup < 0:
         p.error("--duration must be > 0 and --warmup >= 0")
+    if args.nodes < 1:
+        p.error("--nodes must be >= 1")
+    if args.database is None:
+        args.database = "sqlite" if args.nodes == 1 else "postgresql"
+    if args.nodes > 1 and args.database == "sqlite":
+        p.error("--nodes 2+ share one PostgreSQL (docs/deploy.md section 10): --database sqlite is one process only")
+    if args.nodes > 1 and (args.gc_trace or args.tracemalloc):
+        p.error("--gc-trace and --tracemalloc are for one node (run --nodes 1 --database postgresql instead)")
     return args
 
 

@@ -109,12 +109,13 @@ class Stats:
 
 
 class Conn:
-    __slots__ = ("acks", "closed", "peer_i", "peers", "reader", "room", "seq", "sid", "token", "w", "ws")
+    __slots__ = ("acks", "closed", "node", "peer_i", "peers", "reader", "room", "seq", "sid", "token", "w", "ws")
 
-    def __init__(self, w: Worker, token: str, room: str) -> None:
+    def __init__(self, w: Worker, token: str, room: str, node: int = 0) -> None:
         self.w = w
         self.token = token
         self.room = room
+        self.node = node  # which server node it connects to (--nodes)
         self.ws: Any = None
         self.sid: str | None = None
         self.peers: list[str] = []
@@ -245,7 +246,7 @@ class Worker:
         head, tail = make_sdp_parts(cfg["sdp_bytes"])
         self.sdp_head = json_str_inner(head)
         self.sdp_tail = json_str_inner(tail)
-        self.conns = [Conn(self, token, room) for token, room in cfg["assignments"]]
+        self.conns = [Conn(self, token, room, node) for token, room, node in cfg["assignments"]]
 
     async def recv_cmd(self) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
@@ -280,7 +281,7 @@ class Worker:
         async def one(c: Conn) -> None:
             async with sem:
                 try:
-                    await c.open(cfg["ws_url"], cfg["connect_timeout"])
+                    await c.open(cfg["ws_urls"][c.node], cfg["connect_timeout"])
                 except Exception as exc:
                     errors[f"{type(exc).__name__}: {str(exc)[:80]}"] += 1
                     if c.ws is not None:
@@ -321,8 +322,9 @@ class Worker:
                     else:
                         errors[ack.get("error", {}).get("code", "?")] += 1
                 in_room = [c for c in members if c.sid and not c.closed]
+                cross = self.cfg.get("cross_node_only", False)
                 for c in in_room:
-                    c.peers = [o.sid for o in in_room if o is not c]  # type: ignore[misc]
+                    c.peers = [o.sid for o in in_room if o is not c and not (cross and o.node == c.node)]  # type: ignore[misc]
                     c.peer_i = self.index % max(1, len(c.peers))
 
         started = time.perf_counter()

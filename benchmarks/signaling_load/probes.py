@@ -4,6 +4,7 @@ same as the tests'), CPU and RSS samplers, GC and tracemalloc traces, profilers,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import resource
@@ -71,15 +72,27 @@ SERVER_ENV = {**FAST_ENV, "NIMEET_LOG_LEVEL": "warning"}
 class BenchServer:
     """The real server through the tests' runner (``ServerProcess``), with the benchmark's instrumentation."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.data_dir = tempfile.mkdtemp(prefix="nimeet-bench-")
-        self.log_path = os.path.join(self.data_dir, "server.log")
-        env = {"NIMEET_LOG_LEVEL": SERVER_ENV["NIMEET_LOG_LEVEL"]}
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        *,
+        database_url: str = "",
+        env: dict[str, str] | None = None,
+        data_dir: str | None = None,
+        port: int = 0,
+        name: str = "server",
+    ) -> None:
+        # ``data_dir``: several nodes share one (docs/deploy.md section 10), each with its own log and traces.
+        self.owns_data_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="nimeet-bench-")
+        self.name = name
+        self.log_path = os.path.join(self.data_dir, f"{name}.log")
+        env = {"NIMEET_LOG_LEVEL": SERVER_ENV["NIMEET_LOG_LEVEL"], **(env or {})}
         for item in args.server_env:
             key, _, value = item.partition("=")
             env[key] = value
-        self.gc_trace_path = os.path.join(self.data_dir, "gc-trace.txt") if args.gc_trace else None
-        self.snapshot_prefix = os.path.join(self.data_dir, "tracemalloc") if args.tracemalloc else None
+        self.gc_trace_path = os.path.join(self.data_dir, f"{name}-gc-trace.txt") if args.gc_trace else None
+        self.snapshot_prefix = os.path.join(self.data_dir, f"{name}-tracemalloc") if args.tracemalloc else None
         self.snapshots = 0
         if self.gc_trace_path:
             env["NIMEET_BENCH_GC_TRACE"] = self.gc_trace_path
@@ -88,6 +101,7 @@ class BenchServer:
         entry = ["-c", INSTRUMENTED_BOOT] if self.gc_trace_path or self.snapshot_prefix else ["-m", "signaling_server"]
         self.process = ServerProcess(
             Path(self.data_dir),
+            database_url,
             env=env,
             python=args.python,
             entry=entry,
@@ -101,8 +115,9 @@ class BenchServer:
             for k, v in sorted(self.process.env.items())
             if k != "NIMEET_JWT_SECRET" and not k.startswith("NIMEET_BENCH_")
         }
+        self.database_url = database_url
         try:
-            self.url = self.process.start(timeout=args.server_start_timeout)
+            self.url = self.process.start(port=port, timeout=args.server_start_timeout)
         except RuntimeError:
             self.process.stop()
             raise
@@ -133,11 +148,8 @@ class BenchServer:
         return code
 
     def cleanup(self) -> None:
-        shutil.rmtree(self.data_dir, ignore_errors=True)
-
-
-def start_server(args: argparse.Namespace) -> BenchServer:
-    return BenchServer(args)
+        if self.owns_data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def code_fingerprint(root: str) -> dict[str, Any]:
@@ -189,6 +201,16 @@ class ProcSampler:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / self._tick  # pragma: no cover
 
+    def run_queue_wait_s(self) -> float:
+        """Time its main thread (the event loop) was ready to run but waited for a CPU (/proc/<pid>/schedstat): when
+        this grows, the process is short of CPU however little CPU it shows, as on a machine shared by more
+        processes than it has cores."""
+        try:
+            with open(f"/proc/{self.pid}/schedstat") as f:
+                return int(f.read().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            return math.nan
+
     def fds(self) -> int:
         try:
             return len(os.listdir(f"/proc/{self.pid}/fd"))
@@ -203,6 +225,53 @@ class ProcSampler:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
         return 0  # pragma: no cover
+
+
+class ProcGroup:
+    """The server's nodes as one: CPU, RSS and file descriptors summed, and each node's on its own."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.samplers = [ProcSampler(pid) for pid in pids]
+
+    def cpu_s(self) -> float:
+        return sum(self.cpu_each())
+
+    def cpu_each(self) -> list[float]:
+        return [s.cpu_s() for s in self.samplers]
+
+    def rss(self) -> int:
+        return sum(self.rss_each())
+
+    def rss_each(self) -> list[int]:
+        return [s.rss() for s in self.samplers]
+
+    def fds(self) -> int:
+        return sum(s.fds() for s in self.samplers)
+
+    def run_queue_wait_each(self) -> list[float]:
+        return [s.run_queue_wait_s() for s in self.samplers]
+
+
+class TreeSampler:
+    """CPU time of a process and its children, e.g. PostgreSQL's postmaster and the backends serving the nodes'
+    connections. Children that exit between two samples take their time with them (the pools' backends live on)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def cpu_s(self) -> float:
+        try:
+            import psutil
+
+            root = psutil.Process(self.pid)
+            total = 0.0
+            for p in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    t = p.cpu_times()
+                    total += t.user + t.system
+            return total
+        except Exception:
+            return math.nan
 
 
 def gc_summary(path: str | None, start_ns: int, end_ns: int) -> dict[str, Any] | None:
@@ -262,7 +331,7 @@ def tracemalloc_diff(base: str, after: str, conns: int, top: int) -> dict[str, A
     }
 
 
-def others_cpu() -> dict[int, float]:
+def others_cpu(also_mine: tuple[int, ...] = ()) -> dict[int, float]:
     """CPU seconds of every process but this benchmark's own (server, clients, this one), for spotting competing
     load from other users of the machine. Per-process times are precise (scheduler runtime); /proc/stat's machine
     totals are tick-sampled and undercount bursty loads, so they are not used. Processes that exit inside the window
@@ -272,11 +341,14 @@ def others_cpu() -> dict[int, float]:
     except ImportError:  # pragma: no cover
         return {}
     mine = {os.getpid()}
-    try:
-        me = psutil.Process()
-        mine.update(c.pid for c in me.children(recursive=True))
-    except psutil.Error:  # pragma: no cover
-        pass
+    # ``also_mine``: processes of the run that are not our children (PostgreSQL's postmaster detaches), with theirs.
+    for root in (os.getpid(), *also_mine):
+        try:
+            p = psutil.Process(root)
+            mine.add(root)
+            mine.update(c.pid for c in p.children(recursive=True))
+        except psutil.Error:  # pragma: no cover
+            pass
     out = {}
     for p in psutil.process_iter(["pid"]):
         if p.pid in mine:
@@ -287,6 +359,13 @@ def others_cpu() -> dict[int, float]:
         except psutil.Error:
             continue
     return out
+
+
+def idle_ticks() -> int:
+    """Machine-wide idle + iowait time in clock ticks (/proc/stat): near 0 over a window, every core was busy."""
+    with open("/proc/stat") as f:
+        parts = f.readline().split()
+    return int(parts[4]) + int(parts[5])
 
 
 def steal_ticks() -> int:

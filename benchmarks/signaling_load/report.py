@@ -112,6 +112,12 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> None:
         f"server            pid {r['server_pid']} {r['server_url']}; env "
         + " ".join(f"{k}={v}" for k, v in r["server_env"].items() if k not in SERVER_ENV or args.verbose)
     )
+    multi = r["nodes"] > 1
+    print(
+        f"deployment        {r['nodes']} node{'s' if multi else ''} on {r['database']}"
+        + (f" + Redis (pub/sub between nodes); peers {r['peer_placement']}" if multi else ", no Redis")
+        + (f"; connections per node {r['node_connections']}" if multi else "")
+    )
     code = r["server_code"]
     print(
         f"server code       {code['root']} sha256 {code['sha256']}"
@@ -137,7 +143,21 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> None:
         f"server RSS        {r['server_rss_base'] / kib / kib:.1f} MiB before sockets, "
         f"{r['server_rss_connected'] / kib / kib:.1f} MiB with {r['connected']} connected "
         f"-> {per / kib:.1f} KiB ({per / 1000:.1f} kB) per connection"
+        + (f" (all {r['nodes']} nodes together)" if multi else "")
     )
+    if multi:
+        print(
+            "node RSS          "
+            + ", ".join(
+                f"node{i} {a / kib / kib:.1f} -> {b / kib / kib:.1f} MiB"
+                for i, (a, b) in enumerate(zip(r["node_rss_base"], r["node_rss_connected"], strict=True))
+            )
+            + (
+                "; at the end " + ", ".join(f"{x / kib / kib:.1f}" for x in r["node_rss_end"])
+                if "node_rss_end" in r
+                else ""
+            )
+        )
     if r["mode"] == "relay":
         lat, ack = r["latency_ms"], r["ack_latency_ms"]
         print(
@@ -158,7 +178,32 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> None:
         print(
             f"server CPU        {r['server_cpu_pct']:.1f} % of a core (per-second {min(s):.0f}-{max(s):.0f} %); "
             f"{r['server_cpu_us_per_msg']:.0f} µs per relayed message"
+            + (f" (all {r['nodes']} nodes together)" if multi else "")
         )
+        if multi:
+            print(
+                "node CPU          "
+                + ", ".join(
+                    f"node{i} {c / r['window_s'] * 100:.1f} % ({us:.0f} µs/msg)"
+                    for i, (c, us) in enumerate(zip(r["node_cpu_s"], r["node_cpu_us_per_msg"], strict=True))
+                )
+            )
+            print(
+                f"redis-server CPU  {r['redis_cpu_pct']:.1f} % of a core; {r['redis_cpu_us_per_msg']:.0f} µs per "
+                f"relayed message; nodes + Redis {r['server_cpu_us_per_msg'] + r['redis_cpu_us_per_msg']:.0f} µs "
+                "per message"
+            )
+        print(
+            "waiting for a CPU "
+            + ", ".join(
+                f"{'node' + str(i) if multi else 'server'} {w:.0f} %"
+                for i, w in enumerate(r["node_run_queue_wait_pct"])
+            )
+            + (f", redis-server {r['redis_run_queue_wait_pct']:.0f} %" if multi else "")
+            + " of the window (ready to run, no core free: /proc/<pid>/schedstat)"
+        )
+        if r["database"] == "postgresql":
+            print(f"PostgreSQL CPU    {r['postgres_cpu_pct']:.1f} % of a core (postmaster and backends)")
         print(
             "clients           CPU "
             + ", ".join(f"{c:.0f} %" for c in r["client_cpu_pct_each"])
@@ -168,7 +213,9 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> None:
         print(
             f"machine           other processes {r['other_load_pct']:.0f} % of a core "
             f"(of {(os.cpu_count() or 1) * 100} %); "
-            f"steal {r.get('steal_pct', math.nan):.1f} %; loadavg at start {r['loadavg_start'][0]:.2f}"
+            f"steal {r.get('steal_pct', math.nan):.1f} %; idle {r.get('idle_pct', math.nan):.0f} % of the machine; "
+            f"loadavg at start {r['loadavg_start'][0]:.2f}, "
+            f"at window end {r['loadavg_end'][0]:.2f} (includes this run)"
         )
         worst = sorted(r["per_second"], key=lambda x: -x["max_ms"])[:3]
         print(

@@ -14,15 +14,18 @@ from collections import Counter
 from typing import Any
 
 from .clients import Workers, rest_setup
+from .deployment import Deployment
 from .probes import (
+    ProcGroup,
     ProcSampler,
+    TreeSampler,
     code_fingerprint,
     gc_summary,
+    idle_ticks,
     others_cpu,
     others_delta,
     raise_nofile,
     start_profiler,
-    start_server,
     steal_ticks,
     tracemalloc_diff,
 )
@@ -35,6 +38,14 @@ def sleep_until_ns(t_ns: int) -> None:
         if left <= 0:
             return
         time.sleep(min(left, 0.5))
+
+
+def node_of(i: int, room_size: int, nodes: int, placement: str) -> int:
+    """The node connection ``i`` (seat ``i % room_size`` of room ``i // room_size``) connects to. ``cross``: the seats
+    of a room go round the nodes, so a room's peers sit on different nodes; ``same``: whole rooms go round them."""
+    if placement == "same":
+        return (i // room_size) % nodes
+    return (i % room_size) % nodes
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -59,6 +70,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "nofile_hard": hard,
         "nofile_needed_server": needed_fd,
         "loadavg_start": os.getloadavg(),
+        "nodes": args.nodes,
+        "peer_placement": args.peers if args.nodes > 1 else "one node",
     }
     if not fd_ok:
         print(
@@ -69,33 +82,52 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     t_setup = time.perf_counter()
     result["server_code"] = code_fingerprint(args.server_root)
-    server = start_server(args)
-    sampler = ProcSampler(server.pid)
+    deployment = Deployment(args)
+    deployment.start()
+    result["database"] = deployment.database
+    server = deployment.nodes[0]  # REST set-up, profilers and GC traces: the first node
+    sampler = ProcGroup([node.pid for node in deployment.nodes])
+    redis_pid, postgres_pid = deployment.redis_pid, deployment.postgres_pid
+    redis_sampler = ProcSampler(redis_pid) if redis_pid else None
+    postgres_sampler = TreeSampler(postgres_pid) if postgres_pid else None
+    also_mine = (postgres_pid,) if postgres_pid else ()
     result["server_pid"] = server.pid
     result["server_url"] = server.url
     result["server_env"] = server.env_overrides
-    print(f"server pid {server.pid} at {server.url} (log {server.log_path})", flush=True)
+    for node in deployment.nodes:
+        print(f"{node.name} pid {node.pid} at {node.url} (log {node.log_path})", flush=True)
+    if redis_pid:
+        print(f"redis-server pid {redis_pid} at {deployment.redis.url if deployment.redis else ''}", flush=True)
+    if postgres_pid:
+        print(f"PostgreSQL postmaster pid {postgres_pid}: {deployment.database_url}", flush=True)
     workers: Workers | None = None
     profiler: subprocess.Popen[bytes] | None = None
     try:
         tokens, room_ids = asyncio.run(rest_setup(server.url, users, rooms, room_size, args.rest_concurrency))
         print(f"setup: {users} users, {rooms} rooms in {time.perf_counter() - t_setup:.1f} s", flush=True)
         time.sleep(1.0)
-        rss_base = sampler.rss()
+        rss_base_each = sampler.rss_each()
+        rss_base = sum(rss_base_each)
         result["server_rss_base"] = rss_base
+        result["node_rss_base"] = rss_base_each
         snap_base = server.snapshot()
 
-        # Connection i: room i // room_size, account i % users. Whole rooms go to one client process so a process
-        # knows every socket id of its rooms; rooms are dealt round-robin to processes.
-        per_worker: list[list[tuple[str, str]]] = [[] for _ in range(workers_n)]
+        # Connection i: room i // room_size, account i % users, node by --peers (node_of). Whole rooms go to one
+        # client process so a process knows every socket id of its rooms; rooms are dealt round-robin to processes.
+        per_worker: list[list[tuple[str, str, int]]] = [[] for _ in range(workers_n)]
         for i in range(n):
             r = i // room_size
-            per_worker[r % workers_n].append((tokens[i % users], room_ids[r]))
-        ws_url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+            seat_node = node_of(i, room_size, len(deployment.nodes), args.peers)
+            per_worker[r % workers_n].append((tokens[i % users], room_ids[r], seat_node))
+        ws_urls = [
+            node.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket" for node in deployment.nodes
+        ]
         cfgs = [
             {
                 "assignments": per_worker[i],
-                "ws_url": ws_url,
+                "ws_urls": ws_urls,
+                # Several nodes, --peers cross: offers only to peers on other nodes, so every relay crosses Redis.
+                "cross_node_only": len(deployment.nodes) > 1 and args.peers == "cross",
                 "sdp_bytes": args.sdp_bytes,
                 "connect_concurrency": args.connect_concurrency,
                 "connect_timeout": args.connect_timeout,
@@ -133,8 +165,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 flush=True,
             )
         time.sleep(args.settle)
-        rss_conn = sampler.rss()
+        rss_conn_each = sampler.rss_each()
+        rss_conn = sum(rss_conn_each)
         result["server_rss_connected"] = rss_conn
+        result["node_rss_connected"] = rss_conn_each
+        result["node_connections"] = [sum(1 for w in per_worker for a in w if a[2] == k) for k in range(len(ws_urls))]
         result["server_fds_connected"] = sampler.fds()
         result["rss_per_conn_bytes"] = (rss_conn - rss_base) / connected if connected else math.nan
         snap_conn = server.snapshot()
@@ -148,8 +183,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             meas_end = meas_start + int(args.duration * 1e9)
             workers.send("relay", send_start, meas_start, meas_end, args.rate / workers_n, args.drain)
             sleep_until_ns(meas_start)
-            oth0, st0 = others_cpu(), steal_ticks()
-            cpu0, w0 = sampler.cpu_s(), time.monotonic()
+            oth0, st0, idle0 = others_cpu(also_mine), steal_ticks(), idle_ticks()
+            wait0 = sampler.run_queue_wait_each()
+            redis_wait0 = redis_sampler.run_queue_wait_s() if redis_sampler else math.nan
+            node_cpu0, w0 = sampler.cpu_each(), time.monotonic()
+            cpu0 = sum(node_cpu0)
+            redis_cpu0 = redis_sampler.cpu_s() if redis_sampler else math.nan
+            pg_cpu0 = postgres_sampler.cpu_s() if postgres_sampler else math.nan
             ccpu0 = [s.cpu_s() for s in client_samplers]
             if args.py_spy:
                 profiler = start_profiler(args, server.pid)
@@ -164,11 +204,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 c, t = sampler.cpu_s(), time.monotonic()
                 series.append((c - last_cpu) / (t - last_t) * 100 if t > last_t else math.nan)
                 last_cpu, last_t = c, t
-            cpu1, w1 = sampler.cpu_s(), time.monotonic()
-            busy = others_delta(oth0, others_cpu())
+            node_cpu1, w1 = sampler.cpu_each(), time.monotonic()
+            cpu1 = sum(node_cpu1)
+            redis_cpu1 = redis_sampler.cpu_s() if redis_sampler else math.nan
+            pg_cpu1 = postgres_sampler.cpu_s() if postgres_sampler else math.nan
+            busy = others_delta(oth0, others_cpu(also_mine))
+            wait1 = sampler.run_queue_wait_each()
+            redis_wait1 = redis_sampler.run_queue_wait_s() if redis_sampler else math.nan
+            result["idle_pct"] = (
+                (idle_ticks() - idle0) / os.sysconf("SC_CLK_TCK") / (w1 - w0) * 100 / (os.cpu_count() or 1)
+            )
+            result["node_run_queue_wait_pct"] = [(b - a) / (w1 - w0) * 100 for a, b in zip(wait0, wait1, strict=True)]
+            result["redis_run_queue_wait_pct"] = (redis_wait1 - redis_wait0) / (w1 - w0) * 100
             result["steal_pct"] = (steal_ticks() - st0) / os.sysconf("SC_CLK_TCK") / (w1 - w0) * 100
             ccpu1 = [s.cpu_s() for s in client_samplers]
             rss_end = sampler.rss()
+            result["node_rss_end"] = sampler.rss_each()
             res = workers.gather("relay-result", args.drain + 60)
             result.update(
                 summarize_relay(
@@ -183,16 +234,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     meas_start,
                 )
             )
+            delivered_w = result["delivered_in_window"]
+            per_msg = 1e6 / delivered_w if delivered_w else math.nan
+            result["node_cpu_s"] = [b - a for a, b in zip(node_cpu0, node_cpu1, strict=True)]
+            result["node_cpu_us_per_msg"] = [c * per_msg for c in result["node_cpu_s"]]
+            result["redis_cpu_s"] = redis_cpu1 - redis_cpu0
+            result["redis_cpu_pct"] = result["redis_cpu_s"] / (w1 - w0) * 100
+            result["redis_cpu_us_per_msg"] = result["redis_cpu_s"] * per_msg
+            result["postgres_cpu_s"] = pg_cpu1 - pg_cpu0
+            result["postgres_cpu_pct"] = result["postgres_cpu_s"] / (w1 - w0) * 100
+            result["loadavg_end"] = os.getloadavg()
             result["gc"] = gc_summary(server.gc_trace_path, meas_start, meas_end)
         else:
-            cpu0, w0, oth0 = sampler.cpu_s(), time.monotonic(), others_cpu()
+            cpu0, w0, oth0 = sampler.cpu_s(), time.monotonic(), others_cpu(also_mine)
             hold_end = time.monotonic() + args.duration
             rss_samples = []
             while time.monotonic() < hold_end:
                 time.sleep(min(5.0, max(0.0, hold_end - time.monotonic())))
                 rss_samples.append(sampler.rss())
             cpu1, w1 = sampler.cpu_s(), time.monotonic()
-            others_s = others_delta(oth0, others_cpu())
+            others_s = others_delta(oth0, others_cpu(also_mine))
             status = workers.call("status", 60, "status")
             probe = workers.call("probe", phase_timeout, "probe")
             alive = sum(s["alive"] for s in status)
@@ -212,6 +273,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "server_cpu_pct_idle": (cpu1 - cpu0) / (w1 - w0) * 100,
                     "other_load_pct": others_s / (w1 - w0) * 100,
                     "server_rss_end": sampler.rss(),
+                    "node_rss_end": sampler.rss_each(),
                     "server_rss_max_during_hold": max(rss_samples) if rss_samples else rss_conn,
                 }
             )
@@ -223,13 +285,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 profiler.kill()
         if workers is not None:
             workers.stop()
-        rc = server.stop()
-        result["server_exit_code"] = rc
-        if rc not in (0, None, -signal.SIGTERM):
-            print(f"server exited with {rc}; log tail:\n{server.log_tail()}", file=sys.stderr)
-        result["server_log_errors"] = len(server.errors_logged())
+        codes = deployment.stop()
+        result["server_exit_code"] = codes[0]
+        result["node_exit_codes"] = codes
+        for node, rc in zip(deployment.nodes, codes, strict=True):
+            if rc not in (0, None, -signal.SIGTERM):
+                print(f"{node.name} exited with {rc}; log tail:\n{node.log_tail()}", file=sys.stderr)
+        result["server_log_errors"] = sum(len(node.errors_logged()) for node in deployment.nodes)
         if args.keep_data:
-            print(f"server data and log kept in {server.data_dir}")
+            print(f"server data and logs kept in {deployment.data_dir}")
         else:
-            server.cleanup()
+            deployment.cleanup()
     return result
