@@ -8,6 +8,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything creates the QApplication
 
 import asyncio
+import gc
 import secrets
 import time
 from collections.abc import Callable, Coroutine, Iterator
@@ -55,15 +56,24 @@ def ui_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
 
     theme.apply_theme(qapp)
     loop = TestLoop(qapp)
-    # As in the app: slots that a test's click runs start their tasks on this loop (Tasks.spawn asks for it), and
-    # reference cycles are collected on this thread only (an engine thread collecting a widget: Qt warns).
+    # As in the app: slots that a test's click runs start their tasks on this loop (Tasks.spawn asks for it).
     asyncio.set_event_loop(loop)
-    collector = GuiThreadCollector(qapp)
-    collector.start()
     yield loop
-    collector.stop()
     asyncio.set_event_loop(None)
     loop.close()
+
+
+@pytest.fixture(autouse=True)
+def gui_thread_gc(qapp: QApplication) -> Iterator[None]:
+    """As in the app, reference cycles are collected on Qt's thread only while a UI test runs (an engine thread
+    collecting a widget: Qt warns). Only while it runs: the collector needs Qt's loop, and a test worker that goes
+    on to other tests after the UI's must not be left without automatic collection (cycles holding files and
+    sockets would pile up)."""
+    collector = GuiThreadCollector(qapp)
+    collector.start()
+    yield
+    collector.stop()
+    gc.collect(1)  # the test's young cycles, here on Qt's thread (a full pass per test would add a minute)
 
 
 @pytest.fixture
