@@ -10,8 +10,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tests.support.postgres import PostgresCluster, find_bin_dir
-from tests.support.redis_server import RedisServer, free_port
+from tests.support.postgres import PostgresCluster, find_bin_dir, free_port
+from tests.support.redis_server import RedisServer
 
 from .probes import BenchServer
 

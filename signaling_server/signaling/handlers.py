@@ -302,7 +302,7 @@ class Signaling:
     async def _finish(self, session: SocketSession) -> None:
         async with session.lock:
             try:
-                await self._leave(session)
+                await self._take_out(session.sid)
             except Exception as exc:
                 if self._svc.nodes is None:
                     raise  # one process: nothing to wait for, a bug to see
@@ -512,11 +512,8 @@ class Signaling:
         rooms = self._svc.rooms
         if msg.room_id not in (await rooms.room_of(session.sid), await rooms.lobby_of(session.sid)):
             return error_ack(ErrorCode.NOT_IN_ROOM, "this socket is not in that room")
-        await self._leave(session)
-        return OK
-
-    async def _leave(self, session: SocketSession) -> None:
         await self._take_out(session.sid)
+        return OK
 
     async def _take_out(self, sid: str) -> None:
         """Out of its lobby or room, as when the socket disconnects: hosts told of a waiter gone, the room of a

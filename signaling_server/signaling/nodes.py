@@ -40,7 +40,6 @@ class Nodes:
         self._rooms = rooms
         self.node_id = rooms.node_id
         self._heartbeat_s = heartbeat_s
-        self._timeout_ms = max(1, round(timeout_s * 1000))
         self._p = rooms.prefix
         self._timeout_s = timeout_s
         self._task: asyncio.Task[None] | None = None
@@ -64,7 +63,7 @@ class Nodes:
     async def _beat(self) -> bool:
         """Say we are alive; True when we had been struck off the list (swept) since the last beat."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._alive_key(self.node_id), b"1", px=self._timeout_ms)
+            pipe.set(self._alive_key(self.node_id), b"1", px=max(1, round(self._timeout_s * 1000)))
             pipe.sadd(self._nodes_key, self.node_id)
             _, added = await pipe.execute()
         return bool(added)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.redis_server import free_port
+from tests.support.postgres import free_port
 from tests.support.server import ServerProcess
 
 # Quick to declare a node dead, so the tests of a node's death need not wait long; the defaults are 1 s and 5 s.
