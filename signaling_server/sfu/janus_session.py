@@ -353,9 +353,10 @@ class JanusSession:
             data = (message.get("plugindata") or {}).get("data") or {}
             handle.deliver(JanusEvent(kind, data, Jsep.from_json(message.get("jsep"))))
         else:
+            # A ``detached`` we did not ask for keeps the handle filed: Janus clears a timed-out session's handles
+            # before it sends ``timeout``, and under load their ``detached`` can arrive first, so forgetting the
+            # handle here would leave its owner never told the session is gone (only ``detach()`` forgets).
             handle.deliver(JanusEvent(kind, message))
-        if kind == "detached":
-            self.forget(handle.id)
 
 
 async def _post(client: httpx.AsyncClient, url: str, body: JSON) -> JSON:

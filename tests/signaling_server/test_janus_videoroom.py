@@ -254,6 +254,19 @@ async def test_long_polls_alone_do_not_keep_a_session_and_its_handles_hear_it_is
         await session.destroy()
 
 
+async def test_a_handle_janus_detached_while_timing_a_session_out_still_hears_it_is_gone(janus: JanusInstance) -> None:
+    # Janus's watchdog clears a timed-out session's handles before it sends ``timeout``; under load the handles'
+    # ``detached`` can reach the long-poll first (a CI run waited 43 s for a "gone" that had gone to nobody).
+    async with session_at(janus) as session:
+        handle = await session.attach(PLUGIN)
+        session._dispatch({"janus": "detached", "session_id": session.id, "sender": handle.id})
+        session._dispatch({"janus": "timeout", "session_id": session.id})
+        detached = await next_event(handle, lambda e: True, timeout_s=1)
+        assert detached.kind == "detached"
+        gone = await next_event(handle, lambda e: True, timeout_s=1)
+        assert gone.kind == "gone" and gone.data["code"] == SESSION_NOT_FOUND, gone
+
+
 async def test_when_janus_goes_away_every_handle_hears_it_and_requests_fail(tmp_path: Path) -> None:
     with running_janus(tmp_path) as own:
         session = await JanusSession.create(own.url, keepalive_s=KEEPALIVE_S)
