@@ -29,6 +29,7 @@ import aiortc.clock
 import aiortc.rate
 import aiortc.rtcdtlstransport
 import aiortc.rtcrtpreceiver
+import aiortc.sdp
 import av
 import pylibsrtp
 from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
@@ -757,3 +758,44 @@ def install_lean_packet_hooks() -> None:
     aiortc.clock.current_ms = _current_ms
     aiortc.clock.current_ntp_time = _current_ntp_time
     _process_hooks_installed = True
+
+
+# ---- an SFU's offers: m-lines that change streams ------------------------------------------------------------
+
+# aiortc 1.16 routes received RTP to a receiver by SSRC (``RtpRouter.ssrc_table``, filled from the remote
+# description when the receiver starts, once) or else by a payload type only one receiver has; it never reads the
+# MID header extension. An SFU's offer has several video m-lines with one payload type, and reuses an m-line that
+# went inactive for a newcomer's stream under a new SSRC: aiortc would drop every packet of it. Retransmissions
+# (RTX) are unwrapped through the receiver's ``__rtx_ssrc``, also filled once.
+_RECEIVER_RTX_SSRC = "_RTCRtpReceiver__rtx_ssrc"
+
+
+def route_offered_ssrcs(pc: RTCPeerConnection) -> None:
+    """Route each receiving transceiver's SSRCs as ``pc``'s remote description now names them (its ``a=ssrc`` and
+    ``a=ssrc-group:FID`` lines, by ``mid``), replacing what an earlier description named. Call after every
+    ``setRemoteDescription`` of a connection whose m-lines change hands. Idempotent."""
+    description = pc.remoteDescription
+    if description is None:
+        return
+    parsed = aiortc.sdp.SessionDescription.parse(description.sdp)
+    by_mid = {media.rtp.muxId: media for media in parsed.media if media.rtp.muxId}
+    for transceiver in pc.getTransceivers():
+        media = by_mid.get(transceiver.mid or "")
+        if media is None:
+            continue
+        receiver = transceiver.receiver
+        router = _require(receiver.transport, "_rtp_router")
+        rtx_of: dict[int, int] = {}
+        for group in media.ssrc_group:
+            if group.semantic == "FID" and len(group.items) == 2:
+                rtx_of[int(group.items[1])] = int(group.items[0])
+        ssrcs = {int(s.ssrc) for s in media.ssrc}
+        table: dict[int, Any] = _require(router, "ssrc_table")
+        for ssrc, routed in list(table.items()):
+            if routed is receiver and ssrc not in ssrcs:
+                del table[ssrc]
+        for ssrc in ssrcs:
+            table[ssrc] = receiver
+        rtx: dict[int, int] = _require(receiver, _RECEIVER_RTX_SSRC)
+        rtx.clear()
+        rtx.update(rtx_of)

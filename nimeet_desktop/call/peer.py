@@ -73,6 +73,73 @@ def ice_ufrag(sdp: str) -> str | None:
     return None
 
 
+def prepare_sender(
+    transceiver: RTCRtpTransceiver,
+    video_out: OutgoingTrack[Any],
+    audio_out: OutgoingAudioTrack,
+    round_trips: dict[str, aiortc_compat.RoundTrip],
+    media: PeerMedia,
+    options: EngineOptions,
+) -> None:
+    """``transceiver`` sends our per-connection track of its kind, fed from what ``media`` gives now; VP8 first for
+    video (our shared encoder's codec). Idempotent. For a mesh peer's connection and an SFU's publishing one."""
+    sender = transceiver.sender
+    # A connection closed while its ICE checks complete (a call left during a rejoin) must not keep checking.
+    aiortc_compat.end_consent_checks_after_close(aiortc_compat.ice_connection(sender))
+    if sender.track is None and transceiver.kind not in round_trips:
+        round_trips[transceiver.kind] = aiortc_compat.measure_round_trip(sender)
+    if transceiver.kind == "video":
+        _prefer_vp8(transceiver)
+        if sender.track is None:
+            sender.replaceTrack(video_out)
+            if options.encode_once:
+                _route_feedback(sender, video_out)
+            video_out.switch(media.video_feed())
+    elif sender.track is None:
+        sender.replaceTrack(audio_out)
+        aiortc_compat.send_audio_levels(sender, audio_out)
+        audio_out.switch(media.audio_feed())
+
+
+def lean_packet_path(pc: RTCPeerConnection, options: EngineOptions) -> None:
+    """Received packets handled in aioice's datagram callback (``aiortc_compat.handle_srtp_inline``) on every
+    transport a transceiver uses; call again after a remote description (BUNDLE moves transceivers onto the first
+    one's transport, and an SFU's offers add transceivers). Idempotent."""
+    if not options.lean_packet_path:
+        return
+    for transceiver in pc.getTransceivers():
+        aiortc_compat.handle_srtp_inline(transceiver.receiver.transport)
+        if transceiver.kind == "audio":
+            aiortc_compat.decode_audio_inline(transceiver.receiver)
+
+
+def _prefer_vp8(transceiver: RTCRtpTransceiver) -> None:
+    capabilities = RTCRtpReceiver.getCapabilities("video")
+    assert capabilities is not None
+    vp8 = [c for c in capabilities.codecs if c.mimeType.lower() in ("video/vp8", "video/rtx")]
+    transceiver.setCodecPreferences(vp8)
+
+
+def _route_feedback(sender: RTCRtpSender, track: OutgoingTrack[Any]) -> None:
+    """Keyframe requests (PLI/FIR) and bitrate estimates (REMB) go to the shared encoder we currently send;
+    aiortc would apply them to an encoder of its own, which pre-encoded packets bypass."""
+    key = id(sender)
+
+    def on_bitrate(bitrate: int) -> None:
+        if isinstance(track.feed, SharedVideoEncoder):
+            track.feed.report_bitrate(key, bitrate)
+
+    aiortc_compat.route_video_feedback(sender, on_keyframe_request=track.request_keyframe, on_bitrate=on_bitrate)
+
+
+def forget_estimate(pc: RTCPeerConnection) -> None:
+    """This connection's bitrate estimate no longer bounds the encoder it was sending."""
+    for transceiver in pc.getTransceivers():
+        track = transceiver.sender.track
+        if isinstance(track, OutgoingTrack) and isinstance(track.feed, SharedVideoEncoder):
+            track.feed.forget_bitrate(id(transceiver.sender))
+
+
 class Peer:
     def __init__(
         self,
@@ -142,70 +209,17 @@ class Peer:
                 pc.addTransceiver(kind, direction="sendrecv")
         for transceiver in pc.getTransceivers():
             transceiver.direction = "sendrecv"
-            sender = transceiver.sender
-            # A peer closed while its ICE checks complete (a call left during a rejoin) must not keep checking.
-            aiortc_compat.end_consent_checks_after_close(aiortc_compat.ice_connection(sender))
-            if sender.track is None and transceiver.kind not in self.round_trips:
-                self.round_trips[transceiver.kind] = aiortc_compat.measure_round_trip(sender)
-            if transceiver.kind == "video":
-                self._prefer_vp8(transceiver)
-                if sender.track is None:
-                    sender.replaceTrack(self.video_out)
-                    if self._options.encode_once:
-                        self._route_feedback(sender)
-                    self.video_out.switch(self._media.video_feed())
-            elif sender.track is None:
-                sender.replaceTrack(self.audio_out)
-                aiortc_compat.send_audio_levels(sender, self.audio_out)
-                self.audio_out.switch(self._media.audio_feed())
+            prepare_sender(transceiver, self.video_out, self.audio_out, self.round_trips, self._media, self._options)
         if self._options.marker_jitter_buffer:
             use_marker_jitter_buffers(pc)
-        self._lean_packet_path(pc)
-
-    def _lean_packet_path(self, pc: RTCPeerConnection) -> None:
-        """Received packets handled in aioice's datagram callback (``aiortc_compat.handle_srtp_inline``) on every
-        transport a transceiver uses; call again after a remote description (BUNDLE moves transceivers onto the
-        first one's transport). Idempotent."""
-        if not self._options.lean_packet_path:
-            return
-        for transceiver in pc.getTransceivers():
-            aiortc_compat.handle_srtp_inline(transceiver.receiver.transport)
-            if transceiver.kind == "audio":
-                aiortc_compat.decode_audio_inline(transceiver.receiver)
-
-    @staticmethod
-    def _prefer_vp8(transceiver: RTCRtpTransceiver) -> None:
-        capabilities = RTCRtpReceiver.getCapabilities("video")
-        assert capabilities is not None
-        vp8 = [c for c in capabilities.codecs if c.mimeType.lower() in ("video/vp8", "video/rtx")]
-        transceiver.setCodecPreferences(vp8)
-
-    def _route_feedback(self, sender: RTCRtpSender) -> None:
-        """Keyframe requests (PLI/FIR) and bitrate estimates (REMB) go to the shared encoder we currently send;
-        aiortc would apply them to an encoder of its own, which pre-encoded packets bypass."""
-        track = self.video_out
-        key = id(sender)
-
-        def on_bitrate(bitrate: int) -> None:
-            if isinstance(track.feed, SharedVideoEncoder):
-                track.feed.report_bitrate(key, bitrate)
-
-        aiortc_compat.route_video_feedback(sender, on_keyframe_request=track.request_keyframe, on_bitrate=on_bitrate)
+        lean_packet_path(pc, self._options)
 
     def replace_video(self) -> None:
         """Send whatever the session's media now gives (camera, screen, nothing): no renegotiation."""
         feed = self._media.video_feed()
         if feed is not self.video_out.feed:
-            self._forget_estimate(self.pc)
+            forget_estimate(self.pc)
             self.video_out.switch(feed)
-
-    @staticmethod
-    def _forget_estimate(pc: RTCPeerConnection) -> None:
-        """This connection's bitrate estimate no longer bounds the encoder it was sending."""
-        for transceiver in pc.getTransceivers():
-            track = transceiver.sender.track
-            if isinstance(track, OutgoingTrack) and isinstance(track.feed, SharedVideoEncoder):
-                track.feed.forget_bitrate(id(transceiver.sender))
 
     async def close(self) -> None:
         """Close the connection and stop our per-peer tracks. Idempotent."""
@@ -216,7 +230,7 @@ class Peer:
 
     async def _close_connection(self, pc: RTCPeerConnection) -> None:
         tracks = [t.sender.track for t in pc.getTransceivers() if t.sender.track is not None]
-        self._forget_estimate(pc)
+        forget_estimate(pc)
         with contextlib.suppress(Exception):
             await pc.close()
         for track in tracks:
@@ -299,7 +313,7 @@ class Peer:
             logger.info("ignoring an answer from %s in state %s", self.socket_id, self.pc.signalingState)
             return
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
-        self._lean_packet_path(self.pc)
+        lean_packet_path(self.pc, self._options)
         await self._flush_candidates()
 
     async def handle_candidate(self, candidate: IceCandidateInit | None) -> None:

@@ -25,11 +25,14 @@ from nimeet_desktop.call.peer import Peer
 from nimeet_desktop.call.presenter import PresenterOverlay
 from nimeet_desktop.call.quality_policy import Observation, QualityPolicy
 from nimeet_desktop.call.remote import PeerState, RemoteParticipant
+from nimeet_desktop.call.sfu_link import SfuLink
 from nimeet_desktop.call.shared_encoder import SharedVideoEncoder
 from nimeet_desktop.call.video_feed import VideoFeed, video_feed
 from nimeet_desktop.media.audio_processing import AudioProcessor
 from nimeet_desktop.media.base import AudioSource, VideoSource
 from nimeet_desktop.media.devices import DeviceProblem
+from nimeet_desktop.net.error_codes import LocalErrorCode
+from nimeet_desktop.net.rest import ApiClient, RestError
 from nimeet_desktop.net.signaling import (
     ConnectionState,
     MeetingHandler,
@@ -40,6 +43,7 @@ from nimeet_desktop.net.signaling import (
 from nimeet_desktop.task_set import Once, TaskSet
 from signaling_server.protocol import (
     PARTICIPANTS_MAX,
+    SFU_PARTICIPANTS_MAX,
     Admitted,
     ChatMessage,
     Denied,
@@ -63,7 +67,9 @@ from signaling_server.protocol import (
     Removed,
     Role,
     RoleChanged,
+    RoomMode,
     RoomUpdated,
+    SfuOffered,
     UserLeft,
     WaitingAck,
 )
@@ -153,6 +159,11 @@ class CallSession(MeetingHandler):
         # a recording's mix (call/recording.py).
         self.remote_audio_taps: list[Callable[[str, av.AudioFrame], None]] = []
         self.peers: dict[str, Peer] = {}
+        # The room's mode (``room.mode``): a mesh of peers, or everything through the SFU (``sfu``, one link).
+        self.mode: RoomMode = "mesh"
+        self.sfu: SfuLink | None = None
+        self._sfu_failed_at: float | None = None  # when the link was first seen failed (``_watch`` rejoins)
+        self._view: list[str] | None = None  # whose video we show in an SFU room (``show_only``), sent again on rejoin
         self.camera: VideoFeed | None = None
         self.screen: VideoFeed | None = None
         self.audio: AudioBroadcast | None = None
@@ -221,6 +232,13 @@ class CallSession(MeetingHandler):
 
     def audio_feed(self) -> AudioBroadcast | None:
         return self.audio
+
+    def _senders(self) -> list[Peer | SfuLink]:
+        """Every connection that sends our media: the mesh's peers, or the SFU link."""
+        senders: list[Peer | SfuLink] = list(self.peers.values())
+        if self.sfu is not None:
+            senders.append(self.sfu)
+        return senders
 
     def rtcp_figures(self, socket_id: str) -> tuple[RtcpFigures, RtcpFigures]:
         """(their video as we receive it, our video as they receive it), as RTCP last told; unknown at first, and
@@ -296,8 +314,8 @@ class CallSession(MeetingHandler):
             self.microphone_on = False
         self._tasks.spawn(self._announce(media_type, False), f"announce-{media_type}")
         if media_type != "microphone":
-            for peer in self.peers.values():
-                peer.replace_video()
+            for sender in self._senders():
+                sender.replace_video()
         self.observer.on_local_media(self.media_state)
 
     @staticmethod
@@ -325,8 +343,8 @@ class CallSession(MeetingHandler):
             assert camera is not None
             await camera.close()  # releases the device (and its light)
         if self.screen is None:
-            for peer in self.peers.values():
-                peer.replace_video()
+            for sender in self._senders():
+                sender.replace_video()
         self.observer.on_local_media(self.media_state)
         if announce:
             await self._announce("camera", enabled)
@@ -349,8 +367,8 @@ class CallSession(MeetingHandler):
         shared = PresenterOverlay(source, self._camera_picture)
         self.screen = video_feed(shared, self.options, on_ended=lambda reason: self._on_source_ended("screen", reason))
         self.screen.start()
-        for peer in self.peers.values():
-            peer.replace_video()
+        for sender in self._senders():
+            sender.replace_video()
         self.observer.on_local_media(self.media_state)
         await self._announce("screen", True)
 
@@ -362,8 +380,8 @@ class CallSession(MeetingHandler):
         if self.screen is None:
             return
         screen, self.screen = self.screen, None
-        for peer in self.peers.values():
-            peer.replace_video()
+        for sender in self._senders():
+            sender.replace_video()
         await screen.close()
         self.observer.on_local_media(self.media_state)
         await self._announce("screen", False)
@@ -406,8 +424,8 @@ class CallSession(MeetingHandler):
             return
         self._microphone = source
         self._start_microphone(enabled=True if enabled is None else enabled)
-        for peer in self.peers.values():
-            peer.audio_out.switch(self.audio)
+        for sender in self._senders():
+            sender.audio_out.switch(self.audio)
         self.observer.on_local_media(self.media_state)
         await self._announce("microphone", self.microphone_on)
 
@@ -438,11 +456,19 @@ class CallSession(MeetingHandler):
         return self.meeting.me
 
     async def join(
-        self, room_id: str, *, camera: bool = True, microphone: bool = True, password: str | None = None
+        self,
+        room_id: str,
+        *,
+        camera: bool = True,
+        microphone: bool = True,
+        password: str | None = None,
+        mode: RoomMode | None = None,
     ) -> JoinAck | WaitingAck:
         """Connect, start our media, join ``room_id`` and offer to everyone already there. ``password``: the room's
         (sent again with every rejoin). A ``WaitingAck`` means we wait in the room's lobby: nobody is called until
-        a host admits us (``on_meeting_changed`` tells it; then it goes as after a join)."""
+        a host admits us (``on_meeting_changed`` tells it; then it goes as after a join). ``mode``: the room's
+        (``room.mode``) when the caller knows it; else it is asked for (``GET /api/rooms/{id}``) while the socket
+        connects."""
         if self._no_relay:
             self.report_error(
                 CallError(CallErrorKind.NO_RELAY, "relay-only calls need a TURN server, and the server names none")
@@ -450,12 +476,29 @@ class CallSession(MeetingHandler):
         if camera:
             self._start_camera()
         self._start_microphone(enabled=microphone)
-        await self.signaling.connect()
+        asked = None if mode is not None else asyncio.create_task(self._room_mode(room_id), name="room-mode")
+        try:
+            await self.signaling.connect()
+        finally:
+            if asked is not None:
+                mode = await asked
+        assert mode is not None
+        self.mode = mode
         self.room_id = room_id
         self._password = password
         ack = await self._join()
         self._tasks.spawn(self._watch(), "peer-watch")
         return ack
+
+    async def _room_mode(self, room_id: str) -> RoomMode:
+        """The room's mode as the server says; ``mesh`` when it cannot say (the join then says why, if the room is
+        the problem; a server of contract version 1 has no other mode)."""
+        try:
+            async with ApiClient(self.signaling.server_url, self.signaling.token) as api:
+                return (await api.get_room(room_id)).room.mode
+        except (RestError, ValueError) as exc:
+            logger.info("the room's mode is unknown (%s): a mesh", exc)
+            return "mesh"
 
     async def _join(self) -> JoinAck | WaitingAck:
         self._ack_processed.clear()
@@ -490,8 +533,11 @@ class CallSession(MeetingHandler):
             ):
                 continue
             self._add_participant(participant, since=self.joined_at)
-            peer = self._peer(participant.socket_id)
-            self._tasks.spawn(peer.offer(), f"offer:{participant.socket_id}")
+            if self.mode == "mesh":
+                peer = self._peer(participant.socket_id)
+                self._tasks.spawn(peer.offer(), f"offer:{participant.socket_id}")
+        if self.mode == "sfu":
+            self._start_sfu()
         self._meeting_changed()
         self._tell_chat(ack.chat)
 
@@ -516,6 +562,7 @@ class CallSession(MeetingHandler):
         self.peers.clear()
         for peer in peers:
             await peer.close()
+        await self._close_sfu()
         for encoder in (self.camera, self.screen):
             if encoder is not None:
                 await encoder.close()
@@ -525,9 +572,10 @@ class CallSession(MeetingHandler):
     # ---- participants and peers -------------------------------------------------------------------------
 
     def _room_is_full(self, participant: Participant) -> bool:
-        """No room holds more than PARTICIPANTS_MAX people (us included): a server announcing more is not believed,
-        or each one would cost us a connection."""
-        if len(self.participants) < PARTICIPANTS_MAX - 1:
+        """No room holds more than PARTICIPANTS_MAX people (us included; SFU_PARTICIPANTS_MAX in an SFU room): a
+        server announcing more is not believed, or each one would cost us a connection (or a tile)."""
+        limit = SFU_PARTICIPANTS_MAX if self.mode == "sfu" else PARTICIPANTS_MAX
+        if len(self.participants) < limit - 1:
             return False
         if self.ignored_joins == 0:
             logger.warning(
@@ -544,6 +592,8 @@ class CallSession(MeetingHandler):
 
     def _add_participant(self, participant: Participant, since: float) -> RemoteParticipant:
         remote = RemoteParticipant.from_wire(participant, since)
+        if self.sfu is not None:
+            remote.connection_state = self.sfu.state
         self.participants[participant.socket_id] = remote
         self.meeting.add(participant)
         self.observer.on_participant_joined(remote)
@@ -588,14 +638,17 @@ class CallSession(MeetingHandler):
             self.observer.on_participant_updated(remote)
 
     def on_peer_track(self, peer: Peer, track: MediaStreamTrack) -> None:
-        remote = self.participants.get(peer.socket_id)
+        self._remote_track(peer.socket_id, track)
+
+    def _remote_track(self, socket_id: str, track: MediaStreamTrack) -> None:
+        remote = self.participants.get(socket_id)
         kind: TrackKind = "video" if track.kind == "video" else "audio"
         if remote is not None:
             self.observer.on_track(remote, kind)
         if kind == "audio" and self._audio_sink is not None:
-            self._audio_sink(peer.socket_id, track)
+            self._audio_sink(socket_id, track)
             return
-        self._tasks.spawn(self._receive(peer.socket_id, track), f"receive-{kind}:{peer.socket_id}")
+        self._tasks.spawn(self._receive(socket_id, track), f"receive-{kind}:{socket_id}")
 
     async def _receive(self, socket_id: str, track: MediaStreamTrack) -> None:
         video = track.kind == "video"
@@ -630,7 +683,8 @@ class CallSession(MeetingHandler):
         ):
             return
         self._add_participant(participant, since=time.monotonic())
-        self._peer(participant.socket_id)  # the newcomer offers; we wait with state ready for its messages
+        if self.mode == "mesh":
+            self._peer(participant.socket_id)  # the newcomer offers; we wait with state ready for its messages
         self._meeting_changed()
 
     async def on_user_left(self, event: UserLeft) -> None:
@@ -700,6 +754,7 @@ class CallSession(MeetingHandler):
             await self._drop(socket_id)
         for socket_id in list(self.peers):
             await self._drop(socket_id)
+        await self._close_sfu()
         self.meeting.left_room()
         try:
             await self._join()
@@ -709,6 +764,91 @@ class CallSession(MeetingHandler):
                 self._end("removed", None)
                 return
             self.report_error(CallError(CallErrorKind.REJOIN_FAILED, exc.message, code=exc.code))
+
+    # ---- an SFU room: one link to the SFU instead of a peer each (docs/protocol.md section 18) ---------------
+
+    def _start_sfu(self) -> None:
+        """In the room (a join ack or admitted): publish what we send; the server then offers what we receive."""
+        if self.sfu is not None or self._closed:
+            return
+        self.sfu = SfuLink(
+            configuration=self._configuration,
+            signaling=self.signaling,
+            media=self,
+            observer=self,
+            options=self.options,
+        )
+        self._tasks.spawn(self._publish(self.sfu), "sfu-publish")
+
+    async def _publish(self, link: SfuLink) -> None:
+        try:
+            await link.publish()
+        except SignalingError as exc:
+            if exc.code in (ErrorCode.NOT_IN_ROOM, LocalErrorCode.DISCONNECTED):
+                return  # gone or between connections: the rejoin starts a new link
+            # The SFU unreachable (``internal-error``): the call goes on without our media reaching anyone, and
+            # the user is told; the next join (a reconnect) tries again.
+            failed = CallError(CallErrorKind.FAILED, f"sending to the SFU failed: {exc.message}", code=exc.code)
+            self.report_error(failed)
+            return
+        if self._view is not None:
+            await self._send_view(link)
+
+    async def _close_sfu(self) -> None:
+        link, self.sfu = self.sfu, None
+        self._sfu_failed_at = None
+        if link is not None:
+            await link.close()
+
+    async def on_sfu_offer(self, event: SfuOffered) -> None:
+        await self._ack_processed.wait()
+        link = self.sfu
+        if link is None or not self._in_room():
+            return
+        self._tasks.spawn(self._answer_sfu(link, event), "sfu-answer")
+
+    async def _answer_sfu(self, link: SfuLink, event: SfuOffered) -> None:
+        try:
+            await link.handle_offer(event)
+        except SignalingError as exc:
+            if exc.code not in (ErrorCode.NOT_IN_ROOM, LocalErrorCode.DISCONNECTED):
+                raise
+            return
+        if self._view is not None:
+            await self._send_view(link)
+
+    def on_sfu_track(self, socket_id: str, track: MediaStreamTrack) -> None:
+        if socket_id in self.participants:
+            self._remote_track(socket_id, track)
+        else:  # a stream of someone we do not know (yet, or any more): read and dropped by no one
+            track.stop()
+
+    def on_sfu_state(self, state: PeerState) -> None:
+        """Everyone reaches us through the one link: its state is each remote's connection state."""
+        now = time.monotonic()
+        candidate_types = (
+            aiortc_compat.selected_candidate_types(self.sfu.receiving) if self.sfu and state == "connected" else None
+        )
+        for remote in self.participants.values():
+            remote.connection_state = state
+            remote.stats.connection_states.append((state, now))
+            if candidate_types is not None:
+                remote.stats.candidate_types = candidate_types
+            self.observer.on_participant_updated(remote)
+
+    async def show_only(self, socket_ids: Sequence[str] | None) -> None:
+        """Whose video the grid shows (a page of a large room): in an SFU room the SFU then sends only theirs
+        (audio from everyone). ``None``: everyone's. A mesh sends everyone's anyway."""
+        self._view = None if socket_ids is None else list(dict.fromkeys(socket_ids))[:SFU_PARTICIPANTS_MAX]
+        if self.sfu is not None:
+            await self._send_view(self.sfu)
+
+    async def _send_view(self, link: SfuLink) -> None:
+        wanted = self._view if self._view is not None else list(self.participants)
+        try:
+            await link.view([s for s in wanted if s in self.participants])
+        except SignalingError as exc:
+            logger.info("sfu-view not sent: %s", exc)
 
     # ---- the meeting (contract v1.1): what the server tells ------------------------------------------------
 
@@ -884,11 +1024,12 @@ class CallSession(MeetingHandler):
         # Receivers' loss is known only while the RTCP figures are gathered (getStats costs a walk over every
         # connection: the statistics view asks for it); the round trip is measured on every connection anyway.
         losses, round_trips = [], []
-        for socket_id, peer in self.peers.items():
+        for socket_id in self.peers:
             outbound = self.rtcp_figures(socket_id)[1]
             if outbound.fraction_lost is not None:
                 losses.append(outbound.fraction_lost)
-            round_trip = peer.round_trips.get("video")
+        for sender in self._senders():
+            round_trip = sender.round_trips.get("video")
             if round_trip is not None and round_trip.seconds is not None:
                 round_trips.append(round_trip.seconds)
         observation = Observation(
@@ -903,6 +1044,20 @@ class CallSession(MeetingHandler):
 
     # ---- health -----------------------------------------------------------------------------------------
 
+    def _watch_sfu(self, now: float) -> None:
+        """A failed SFU link is not rebuilt on its own: the SFU ties both connections to our socket, so we start
+        over as after a network drop (a new socket, a rejoin with the same resume id, a new link)."""
+        link = self.sfu
+        if link is None:
+            return
+        if link.state not in ("failed", "closed") or self.signaling.state != ConnectionState.CONNECTED:
+            self._sfu_failed_at = None
+            return
+        if self._sfu_failed_at is None:
+            self._sfu_failed_at = now
+            logger.warning("the connection to the SFU %s: joining again", link.state)
+            self._tasks.spawn(self.signaling.drop_connection(), "sfu-restart")
+
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(WATCH_INTERVAL_S)
@@ -915,6 +1070,7 @@ class CallSession(MeetingHandler):
             if now < self._rtcp_wanted_until and due and not self._rtcp_gathering:
                 self._rtcp_at, self._rtcp_gathering = now, True
                 self._tasks.spawn(self._gather_rtcp(), "rtcp-stats")
+            self._watch_sfu(now)
             for socket_id, peer in list(self.peers.items()):
                 packets, total_bytes = peer.transport_counters()
                 remote = self.participants.get(socket_id)

@@ -77,6 +77,13 @@ from signaling_server.protocol import (
     ServerEvent,
     SetRecording,
     SetRole,
+    SfuAnswer,
+    SfuAnswerDescription,
+    SfuOfferDescription,
+    SfuOffered,
+    SfuPublish,
+    SfuPublished,
+    SfuView,
     Target,
     ToggleMedia,
     UserLeft,
@@ -154,6 +161,8 @@ class MeetingHandler:
     async def on_hand_raised(self, event: HandRaised) -> None: ...
     async def on_reaction(self, event: Reaction) -> None: ...
     async def on_recording_changed(self, event: RecordingChanged) -> None: ...
+    # v1.1 "Large rooms": the SFU's offer of what we receive, in an ``"sfu"`` room (docs/protocol.md section 18)
+    async def on_sfu_offer(self, event: SfuOffered) -> None: ...
 
 
 # Every server event: the model it must match, and the handler method it goes to.
@@ -177,6 +186,7 @@ _EVENTS: dict[str, tuple[type[BaseModel], str]] = {
     ServerEvent.HAND_RAISED: (HandRaised, "on_hand_raised"),
     ServerEvent.REACTION: (Reaction, "on_reaction"),
     ServerEvent.RECORDING_CHANGED: (RecordingChanged, "on_recording_changed"),
+    ServerEvent.SFU_OFFER: (SfuOffered, "on_sfu_offer"),
 }
 
 
@@ -559,3 +569,27 @@ class SignalingClient:
 
     async def end_meeting(self) -> None:
         await self._call(ClientEvent.END_MEETING, NoFields())
+
+    # ---- an SFU room (v1.1 "Large rooms", docs/protocol.md section 18) --------------------------------------------
+
+    async def sfu_publish(self, offer_sdp: str) -> str:
+        """Our offer of what we send; the SFU's answer (its SDP)."""
+        ack = await self._call(
+            ClientEvent.SFU_PUBLISH, SfuPublish(description=SfuOfferDescription(type="offer", sdp=offer_sdp))
+        )
+        try:
+            return SfuPublished.model_validate(ack).description.sdp
+        except ValidationError as exc:
+            raise SignalingError(
+                LocalErrorCode.INVALID_ACK, f"malformed sfu-publish answer: {exc.error_count()} errors"
+            ) from None
+
+    async def sfu_answer(self, answer_sdp: str) -> None:
+        """Our answer to the last ``sfu-offer``."""
+        await self._call(
+            ClientEvent.SFU_ANSWER, SfuAnswer(description=SfuAnswerDescription(type="answer", sdp=answer_sdp))
+        )
+
+    async def sfu_view(self, socket_ids: list[str]) -> None:
+        """Whose video we show: the SFU pauses the others' (audio always flows)."""
+        await self._call(ClientEvent.SFU_VIEW, SfuView(socket_ids=socket_ids))

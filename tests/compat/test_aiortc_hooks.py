@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import aioice
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCSessionDescription
 from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_PLI, RtcpPsfbPacket, pack_remb_fci
 
 from nimeet_desktop.call import aiortc_compat, ice
@@ -217,3 +217,38 @@ async def test_the_selected_candidate_pair_is_read_from_aioice(
         f"aioice {aiortc_compat.AIOICE_VERSION}: Connection._nominated no longer holds the selected pair"
     )
     assert sender.participants[receiver.self_participant.socket_id].stats.candidate_types == ("host", "host")
+
+
+async def test_ssrcs_named_by_a_later_offer_route_to_the_m_line_that_now_carries_them() -> None:
+    # An SFU's offer: two video m-lines of one payload type, each with its SSRC and RTX pair.
+    offerer, answerer = RTCPeerConnection(), RTCPeerConnection()
+    try:
+        for _ in range(2):
+            offerer.addTransceiver("video", direction="sendonly")
+        await offerer.setLocalDescription(await offerer.createOffer())
+        first = offerer.localDescription.sdp
+        await answerer.setRemoteDescription(RTCSessionDescription(first, "offer"))
+        aiortc_compat.route_offered_ssrcs(answerer)
+        receivers = {t.mid: t.receiver for t in answerer.getTransceivers()}
+        router = receivers["0"].transport._rtp_router
+        before = {ssrc: r for ssrc, r in router.ssrc_table.items()}
+        assert set(before.values()) == set(receivers.values()), AIORTC
+
+        # The next offer gives the first m-line a newcomer's stream: new SSRCs for it, the second's unchanged.
+        old = [s for s, r in before.items() if r is receivers["0"]]
+        later = first
+        for number, ssrc in enumerate(old):
+            later = later.replace(str(ssrc), str(4000000000 + number))
+        await answerer.setRemoteDescription(RTCSessionDescription(later, "offer"))
+        aiortc_compat.route_offered_ssrcs(answerer)
+        table = router.ssrc_table
+        assert all(ssrc not in table for ssrc in old), "the old stream's SSRCs no longer route there"
+        assert table[4000000000] is receivers["0"], AIORTC
+        assert {s for s, r in table.items() if r is receivers["1"]} == {
+            s for s, r in before.items() if r is receivers["1"]
+        }
+        rtx = vars(receivers["0"])["_RTCRtpReceiver__rtx_ssrc"]
+        assert rtx == {4000000001: 4000000000}, rtx
+    finally:
+        await offerer.close()
+        await answerer.close()

@@ -19,11 +19,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import aioice.ice
 import httpx
 import pytest
 
-from nimeet_desktop.call import ice
 from signaling_server.sfu.janus_session import (
     JSON,
     SESSION_NOT_FOUND,
@@ -34,7 +32,7 @@ from signaling_server.sfu.janus_session import (
     JanusSession,
 )
 from signaling_server.sfu.videoroom import PLUGIN, Publisher, RoomAdmin, RoomKeys, Subscriber, SubscriberOffer
-from tests.support.janus import DEPLOY, JanusInstance, running_janus
+from tests.support.janus import DEPLOY, JanusInstance, janus_for_media, running_janus
 from tests.support.sfu_peer import SfuParticipant, without_candidates
 
 # Janus's VideoRoom error codes (plugins/janus_videoroom.c).
@@ -56,14 +54,8 @@ def janus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusInstance]:
 @pytest.fixture(scope="module")
 def janus_media(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusInstance]:
     """Janus in a network namespace of its own that aiortc peers here can reach (tests/support/janus.py)."""
-    with running_janus(tmp_path_factory.mktemp("janus-media"), media=True) as instance:
-        assert instance.media_address is not None
-        previous = aioice.ice.get_host_addresses  # whatever another test module of this process chose
-        ice.restrict_host_addresses([instance.media_address])
-        try:
-            yield instance
-        finally:
-            aioice.ice.get_host_addresses = previous
+    with janus_for_media(tmp_path_factory.mktemp("janus-media")) as instance:
+        yield instance
 
 
 @asynccontextmanager

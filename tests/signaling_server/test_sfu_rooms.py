@@ -17,15 +17,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import aioice.ice
 import httpx
 import pytest
 
-from nimeet_desktop.call import ice
 from signaling_server.sfu.janus_session import JanusSession
 from signaling_server.sfu.videoroom import PLUGIN, RoomAdmin
 from tests.support.clients import Api, Peer, bearer
-from tests.support.janus import JanusInstance, running_janus
+from tests.support.janus import JanusInstance, janus_for_media
 from tests.support.nodes import running_nodes
 from tests.support.postgres import free_port
 from tests.support.redis_server import RedisServer
@@ -39,14 +37,8 @@ KINDS = ("audio", "video")
 
 @pytest.fixture(scope="module")
 def janus_media(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusInstance]:
-    with running_janus(tmp_path_factory.mktemp("janus-sfu"), media=True) as instance:
-        assert instance.media_address is not None
-        previous = aioice.ice.get_host_addresses
-        ice.restrict_host_addresses([instance.media_address])  # the peers gather on our end of the veth pair only
-        try:
-            yield instance
-        finally:
-            aioice.ice.get_host_addresses = previous
+    with janus_for_media(tmp_path_factory.mktemp("janus-sfu")) as instance:
+        yield instance
 
 
 @pytest.fixture

@@ -30,9 +30,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import aioice.ice
 import httpx
 import pytest
 
+from nimeet_desktop.call import ice
 from tests.support import system_packages
 from tests.support.postgres import free_port
 from tests.support.relay_network import join_by_veth, run
@@ -137,6 +139,20 @@ def running_janus(
             yield instance
         finally:
             _stop(process)
+
+
+@contextmanager
+def janus_for_media(tmp_path: Path) -> Iterator[JanusInstance]:
+    """Janus in a network namespace of its own, with this process's aiortc peers gathering on our end of the veth
+    pair only (loopback would never reach it); the host addresses chosen before are restored afterwards."""
+    with running_janus(tmp_path, media=True) as instance:
+        assert instance.media_address is not None
+        previous = aioice.ice.get_host_addresses  # whatever another test module of this process chose
+        ice.restrict_host_addresses([instance.media_address])
+        try:
+            yield instance
+        finally:
+            aioice.ice.get_host_addresses = previous
 
 
 @contextmanager

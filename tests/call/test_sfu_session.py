@@ -1,0 +1,151 @@
+"""The call engine in an SFU room (issue 17): ``CallSession`` as the app and ``nimeet-bot`` use it, against the real
+server with a real Janus (in a network namespace, tests/support/janus.py), synthetic camera and tone.
+
+The session learns the room's mode itself (``GET /api/rooms/{id}``), publishes once and receives everyone through
+one connection; participants, tracks and frames reach the observer per person as in a mesh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import pytest
+
+from nimeet_desktop.call.session import CallSession
+from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
+from tests.call.conftest import Recorder, wait_until
+from tests.support.clients import Api
+from tests.support.janus import JanusInstance, janus_for_media
+from tests.support.server import ServerProcess
+
+# Small and slow: four sessions (4 encoders, 12 decoders) share this process with the server's clients.
+WIDTH, HEIGHT, FPS = 160, 96, 10
+
+
+@pytest.fixture(scope="module")
+def janus_media(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusInstance]:
+    with janus_for_media(tmp_path_factory.mktemp("janus-call")) as instance:
+        yield instance
+
+
+@pytest.fixture
+def sfu_server(make_server: Callable[..., ServerProcess], janus_media: JanusInstance) -> Iterator[ServerProcess]:
+    proc = make_server({"NIMEET_JANUS_URL": janus_media.url, "NIMEET_JANUS_ADMIN_KEY": janus_media.admin_key})
+    proc.start()
+    yield proc
+    assert proc.errors_logged() == [], "".join(proc.stderr_lines[-60:])
+
+
+@pytest.fixture
+async def sfu_sessions(sfu_server: ServerProcess) -> AsyncIterator[Callable[[str], CallSession]]:
+    made: list[CallSession] = []
+
+    def make(token: str) -> CallSession:
+        session = CallSession(
+            sfu_server.url,
+            token,
+            [],
+            observer=Recorder(),
+            camera_factory=lambda: SyntheticVideo(WIDTH, HEIGHT, FPS),
+            microphone=SyntheticAudio(),
+        )
+        made.append(session)
+        return session
+
+    yield make
+    for session in made:
+        await session.leave()
+
+
+def sid(session: CallSession) -> str:
+    assert session.self_participant is not None
+    return session.self_participant.socket_id
+
+
+def receives_everyone(people: list[CallSession], frames: int) -> Callable[[], bool]:
+    def check() -> bool:
+        for me in people:
+            for other in people:
+                if other is me:
+                    continue
+                remote = me.participants.get(sid(other))
+                if remote is None or remote.stats.video_frames < frames or remote.stats.audio_frames < frames:
+                    return False
+        return True
+
+    return check
+
+
+async def test_sessions_in_an_sfu_room_send_once_and_receive_everyone_as_people_come_and_go(
+    sfu_server: ServerProcess, sfu_sessions: Callable[[str], CallSession]
+) -> None:
+    api = Api(sfu_server.url)
+    try:
+        tokens = [(await api.register())["token"] for _ in range(4)]
+        room = await api.create_room(tokens[0], maxParticipants=20)
+    finally:
+        await api.aclose()
+    assert room["mode"] == "sfu"
+    people = [sfu_sessions(token) for token in tokens[:3]]
+    for person in people:
+        await person.join(room["roomId"])  # the mode is not given: the session asks for it
+    assert all(p.mode == "sfu" and p.sfu is not None and not p.peers for p in people)
+    await wait_until(receives_everyone(people, 5), 20, "three sessions decode video and audio from the two others")
+    # One connection out and one in, whatever the number of people.
+    assert all(len(p.sfu.sending.getTransceivers()) == 2 for p in people if p.sfu is not None)
+    assert all(remote.connection_state == "connected" for p in people for remote in p.participants.values()), (
+        "every remote is as connected as the link that carries it"
+    )
+
+    # One leaves: the others drop them (user-left), and the SFU's next offer says their streams went inactive.
+    leaving = people.pop(1)
+    gone = sid(leaving)
+    await leaving.leave()
+    await wait_until(lambda: all(gone not in p.participants for p in people), 10, "the others see them leave")
+    await wait_until(
+        lambda: all(p.sfu is not None and gone not in p.sfu.owners() for p in people), 10, "their streams end"
+    )
+
+    # A fourth arrives later: the SFU may give them the leaver's m-lines; frames go to the right person anyway.
+    newcomer = sfu_sessions(tokens[3])
+    await newcomer.join(room["roomId"], mode="sfu")
+    people.append(newcomer)
+    before = {
+        (id(p), sid(o)): p.participants[sid(o)].stats.video_frames for p in people[:2] for o in people[:2] if o is not p
+    }
+    await wait_until(receives_everyone(people, 5), 20, "three sessions decode everyone after a newcomer")
+    for p in people[:2]:
+        for o in people[:2]:
+            if o is not p:
+                assert p.participants[sid(o)].stats.video_frames > before[id(p), sid(o)], "an old stream stopped"
+    assert not any(r.errors for p in people for r in [p.observer] if isinstance(r, Recorder))
+
+
+async def test_show_only_pauses_the_video_of_those_not_shown_and_keeps_their_audio(
+    sfu_server: ServerProcess, sfu_sessions: Callable[[str], CallSession]
+) -> None:
+    api = Api(sfu_server.url)
+    try:
+        tokens = [(await api.register())["token"] for _ in range(3)]
+        room = await api.create_room(tokens[0], maxParticipants=12)
+    finally:
+        await api.aclose()
+    viewer, shown, hidden = people = [sfu_sessions(token) for token in tokens]
+    for person in people:
+        await person.join(room["roomId"])
+    await wait_until(receives_everyone(people, 5), 20, "everyone decodes everyone")
+
+    await viewer.show_only([sid(shown)])
+    await asyncio.sleep(1.0)  # what was in flight when the SFU paused it
+    seen = {who: viewer.participants[sid(who)].stats for who in (shown, hidden)}
+    video = {who: stats.video_frames for who, stats in seen.items()}
+    audio = {who: stats.audio_frames for who, stats in seen.items()}
+    await asyncio.sleep(2.0)
+    assert seen[shown].video_frames - video[shown] >= 10, "the one shown still comes"
+    assert seen[hidden].video_frames - video[hidden] <= 2, "the one not shown is paused"
+    assert seen[hidden].audio_frames - audio[hidden] >= 50, "their audio flows"
+
+    await viewer.show_only(None)
+    resumed = seen[hidden].video_frames
+    await wait_until(lambda: seen[hidden].video_frames >= resumed + 5, 10, "everyone's video again")
