@@ -2270,6 +2270,10 @@
         <translation>Максимум участников</translation>
     </message>
     <message>
+        <source>More than {mesh} people: the call goes through the server&apos;s media router (SFU).</source>
+        <translation>Больше {mesh} человек: звонок идёт через медиасервер (SFU) сервера.</translation>
+    </message>
+    <message>
         <source>Lobby: people wait until a host lets them in</source>
         <translation>Зал ожидания: участники ждут, пока организатор их впустит</translation>
     </message>
@@ -2317,6 +2321,10 @@
     <message>
         <source>Only the room&apos;s owner can change its settings</source>
         <translation>Менять настройки комнаты может только её владелец</translation>
+    </message>
+    <message>
+        <source>This server allows at most {max} participants: larger rooms need a server with an SFU</source>
+        <translation>Этот сервер допускает не больше {max} участников: для больших комнат нужен сервер с SFU</translation>
     </message>
     <message>
         <source>This server allows {min}–{max} participants in a room</source>
@@ -2902,6 +2910,21 @@ Switch to {server}?</source>
             <numerusform>Максимум %n символа</numerusform>
             <numerusform>Максимум %n символов</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>VideoGrid</name>
+    <message>
+        <source>Previous page</source>
+        <translation>Предыдущая страница</translation>
+    </message>
+    <message>
+        <source>Next page</source>
+        <translation>Следующая страница</translation>
+    </message>
+    <message>
+        <source>Page {page} of {count}</source>
+        <translation>Страница {page} из {count}</translation>
     </message>
 </context>
 <context>
