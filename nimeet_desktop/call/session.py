@@ -85,6 +85,9 @@ CONNECT_TIMEOUT_S = 10.0
 # RTCP figures (getStats) are gathered at most this often, and only for this long after someone last asked.
 RTCP_INTERVAL_S = 1.0
 RTCP_WANTED_FOR_S = 3.0
+# sfu-publish refused (the SFU unreachable): tried again after 1, 2, 4... s, at most this far apart.
+PUBLISH_RETRY_FIRST_S = 1.0
+PUBLISH_RETRY_MAX_S = 10.0
 # The quality policy observes the camera's encoding this often (quality_policy.py).
 QUALITY_INTERVAL_S = 1.0
 
@@ -163,6 +166,7 @@ class CallSession(MeetingHandler):
         self.mode: RoomMode = "mesh"
         self.sfu: SfuLink | None = None
         self._sfu_failed_at: float | None = None  # when the link was first seen failed (``_watch`` rejoins)
+        self._sfu_seen: tuple[int, float] = (-1, 0.0)  # (packets received on the link, when that count last moved)
         self._view: list[str] | None = None  # whose video we show in an SFU room (``show_only``), sent again on rejoin
         self.camera: VideoFeed | None = None
         self.screen: VideoFeed | None = None
@@ -781,22 +785,32 @@ class CallSession(MeetingHandler):
         self._tasks.spawn(self._publish(self.sfu), "sfu-publish")
 
     async def _publish(self, link: SfuLink) -> None:
-        try:
-            await link.publish()
-        except SignalingError as exc:
-            if exc.code in (ErrorCode.NOT_IN_ROOM, LocalErrorCode.DISCONNECTED):
-                return  # gone or between connections: the rejoin starts a new link
-            # The SFU unreachable (``internal-error``): the call goes on without our media reaching anyone, and
-            # the user is told; the next join (a reconnect) tries again.
-            failed = CallError(CallErrorKind.FAILED, f"sending to the SFU failed: {exc.message}", code=exc.code)
-            self.report_error(failed)
+        attempt = 0
+        while self.sfu is link and not link.closed:
+            try:
+                await link.publish()
+                break
+            except SignalingError as exc:
+                if exc.code in (ErrorCode.NOT_IN_ROOM, LocalErrorCode.DISCONNECTED):
+                    return  # gone or between connections: the rejoin starts a new link
+                # The SFU unreachable (``internal-error``; the server tries it again at each sfu-publish): the
+                # call goes on (chat, the rest) while we try again, and the user is told once.
+                if attempt == 0:
+                    failed = f"sending to the SFU failed: {exc.message}"
+                    self.report_error(CallError(CallErrorKind.SFU_UNREACHABLE, failed, code=exc.code))
+                await asyncio.sleep(min(PUBLISH_RETRY_MAX_S, PUBLISH_RETRY_FIRST_S * 2**attempt))
+                attempt += 1
+        else:
             return
+        if attempt:
+            logger.info("publishing to the SFU worked after %d failed attempt(s)", attempt)
         if self._view is not None:
             await self._send_view(link)
 
     async def _close_sfu(self) -> None:
         link, self.sfu = self.sfu, None
         self._sfu_failed_at = None
+        self._sfu_seen = (-1, 0.0)
         if link is not None:
             await link.close()
 
@@ -1050,12 +1064,19 @@ class CallSession(MeetingHandler):
         link = self.sfu
         if link is None:
             return
-        if link.state not in ("failed", "closed") or self.signaling.state != ConnectionState.CONNECTED:
+        packets = link.packets_received()
+        if packets != self._sfu_seen[0]:
+            self._sfu_seen = (packets, now)
+        silent = now - self._sfu_seen[1]
+        # aiortc notices a dead path only after ~30 s of consent failures (as in a mesh, see DEAD_AFTER_S).
+        dead = link.state in ("failed", "closed") or (link.state == "connected" and silent > DEAD_AFTER_S)
+        if not dead or self.signaling.state != ConnectionState.CONNECTED:
             self._sfu_failed_at = None
             return
         if self._sfu_failed_at is None:
             self._sfu_failed_at = now
-            logger.warning("the connection to the SFU %s: joining again", link.state)
+            reason = link.state if link.state != "connected" else f"silent for {silent:.1f} s"
+            logger.warning("the connection to the SFU: %s; joining again", reason)
             self._tasks.spawn(self.signaling.drop_connection(), "sfu-restart")
 
     async def _watch(self) -> None:

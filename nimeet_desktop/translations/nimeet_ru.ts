@@ -782,6 +782,10 @@
         <translation>Включено «Только через ретранслятор», но этот сервер не предлагает ретранслятора (TURN): ни с кем в звонке не связаться. Выключите это в Настройках → Сервер.</translation>
     </message>
     <message>
+        <source>The server&apos;s media router (SFU) does not answer: the others cannot see or hear you yet. Trying again…</source>
+        <translation>Медиасервер (SFU) сервера не отвечает: другие пока не видят и не слышат вас. Пробуем снова…</translation>
+    </message>
+    <message>
         <source>Something went wrong in the call (details are in the log)</source>
         <translation>В звонке что-то пошло не так (подробности в журнале)</translation>
     </message>
