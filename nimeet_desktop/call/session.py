@@ -1064,6 +1064,9 @@ class CallSession(MeetingHandler):
         link = self.sfu
         if link is None:
             return
+        for remote in self.participants.values():
+            # Their quality is rated from their decoded frames and the link's state (one connection carries all).
+            self.observer.on_stats(remote)
         packets = link.packets_received()
         if packets != self._sfu_seen[0]:
             self._sfu_seen = (packets, now)

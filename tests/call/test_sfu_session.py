@@ -8,6 +8,7 @@ one connection; participants, tracks and frames reach the observer per person as
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 
 from nimeet_desktop.call import ice
 from nimeet_desktop.call.errors import CallErrorKind
+from nimeet_desktop.call.quality import Quality, QualityMeter
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from tests.call.conftest import Recorder, wait_until
@@ -101,6 +103,15 @@ async def test_sessions_in_an_sfu_room_send_once_and_receive_everyone_as_people_
     assert all(remote.connection_state == "connected" for p in people for remote in p.participants.values()), (
         "every remote is as connected as the link that carries it"
     )
+    recorders = [p.observer for p in people if isinstance(p.observer, Recorder)]
+    await wait_until(
+        lambda: all(r.stats_told == set(p.participants) for r, p in zip(recorders, people, strict=True)),
+        5,
+        "the app told each one's counters",
+    )
+    meter = QualityMeter()
+    for p in people:
+        assert {meter.update(r, time.monotonic()) for r in p.participants.values()} == {Quality.GOOD}
 
     # One leaves: the others drop them (user-left), and the SFU's next offer says their streams went inactive.
     leaving = people.pop(1)
