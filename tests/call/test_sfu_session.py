@@ -201,7 +201,10 @@ async def test_a_janus_restart_mid_call_brings_the_media_back(
             janus.kill()  # a crash: its rooms, sessions and connections are gone
             # Each session finds its link silent within seconds and joins again while Janus is still down: the
             # server refuses sfu-publish (the SFU unreachable), the session says so once and tries again.
-            await wait_until(lambda: all(p.signaling.reconnects >= 1 for p in made), 15, "both sessions to join again")
+            rejoined = await wait_until(
+                lambda: all(p.signaling.reconnects >= 1 for p in made), 15, "both sessions to join again"
+            )
+            print(f"Janus killed: both sessions found their link dead and joined again within {rejoined:.2f} s")
             await wait_until(
                 lambda: (
                     all(e.kind is CallErrorKind.SFU_UNREACHABLE for p in made for e in p.errors)
@@ -211,7 +214,8 @@ async def test_a_janus_restart_mid_call_brings_the_media_back(
                 "both told that publishing failed",
             )
             janus.start()
-            await wait_until(receives_everyone(made, 5), 30, "both decode each other again")
+            took = await wait_until(receives_everyone(made, 5), 30, "both decode each other again")
+            print(f"after Janus came back, both decoded each other again within {took:.2f} s")
             assert [len(p.errors) for p in made] == [1, 1], "said once each, while it was retried"
             server_errors = server.errors_logged()
         finally:
