@@ -168,6 +168,8 @@ class CallSession(MeetingHandler):
         self._sfu_failed_at: float | None = None  # when the link was first seen failed (``_watch`` rejoins)
         self._sfu_seen: tuple[int, float] = (-1, 0.0)  # (packets received on the link, when that count last moved)
         self._view: list[str] | None = None  # whose video we show in an SFU room (``show_only``), sent again on rejoin
+        self._view_due = False  # a view wished for and not sent yet
+        self._view_sending = False  # an sfu-view is on its way (``_send_views``)
         self.camera: VideoFeed | None = None
         self.screen: VideoFeed | None = None
         self.audio: AudioBroadcast | None = None
@@ -805,7 +807,7 @@ class CallSession(MeetingHandler):
         if attempt:
             logger.info("publishing to the SFU worked after %d failed attempt(s)", attempt)
         if self._view is not None:
-            await self._send_view(link)
+            self._view_changed(link)  # a new link (a rejoin): the server knows no view of ours yet
 
     async def _close_sfu(self) -> None:
         link, self.sfu = self.sfu, None
@@ -822,14 +824,12 @@ class CallSession(MeetingHandler):
         self._tasks.spawn(self._answer_sfu(link, event), "sfu-answer")
 
     async def _answer_sfu(self, link: SfuLink, event: SfuOffered) -> None:
+        # The server applies our last view again after each answer: nothing to send here.
         try:
             await link.handle_offer(event)
         except SignalingError as exc:
             if exc.code not in (ErrorCode.NOT_IN_ROOM, LocalErrorCode.DISCONNECTED):
                 raise
-            return
-        if self._view is not None:
-            await self._send_view(link)
 
     def on_sfu_track(self, socket_id: str, track: MediaStreamTrack) -> None:
         if socket_id in self.participants:
@@ -852,17 +852,35 @@ class CallSession(MeetingHandler):
 
     async def show_only(self, socket_ids: Sequence[str] | None) -> None:
         """Whose video the grid shows (a page of a large room): in an SFU room the SFU then sends only theirs
-        (audio from everyone). ``None``: everyone's. A mesh sends everyone's anyway."""
+        (audio from everyone). ``None``: everyone's. A mesh sends everyone's anyway. Returns at once: the view is
+        sent in the background, one ``sfu-view`` at a time, the latest wish only (a grid filling up as a room
+        arrives changes its view with every newcomer)."""
         self._view = None if socket_ids is None else list(dict.fromkeys(socket_ids))[:SFU_PARTICIPANTS_MAX]
         if self.sfu is not None:
-            await self._send_view(self.sfu)
+            self._view_changed(self.sfu)
 
-    async def _send_view(self, link: SfuLink) -> None:
-        wanted = self._view if self._view is not None else list(self.participants)
+    @property
+    def view_pending(self) -> bool:
+        """An ``sfu-view`` is on its way or due (tests and tools wait for it)."""
+        return self._view_sending or self._view_due
+
+    def _view_changed(self, link: SfuLink) -> None:
+        self._view_due = True
+        if not self._view_sending:
+            self._view_sending = True
+            self._tasks.spawn(self._send_views(link), "sfu-view")
+
+    async def _send_views(self, link: SfuLink) -> None:
         try:
-            await link.view([s for s in wanted if s in self.participants])
-        except SignalingError as exc:
-            logger.info("sfu-view not sent: %s", exc)
+            while self._view_due and self.sfu is link and not link.closed:
+                self._view_due = False
+                wanted = self._view if self._view is not None else list(self.participants)
+                try:
+                    await link.view([s for s in wanted if s in self.participants])
+                except SignalingError as exc:
+                    logger.info("sfu-view not sent: %s", exc)
+        finally:
+            self._view_sending = False
 
     # ---- the meeting (contract v1.1): what the server tells ------------------------------------------------
 

@@ -110,6 +110,7 @@ class SfuLink:
         self._closed = False
         self.generation = 1  # one connection pair per link: a failed link is replaced by a rejoin
         self.negotiations = 0  # sfu-offers answered
+        self.views_sent = 0  # sfu-view events
         self.streams: dict[str, SfuStream] = {}  # mid -> the stream the last offer says it carries
         self._routed: dict[str, tuple[str, RoutedTrack]] = {}  # mid -> (owner, its frames)
         self._pumps: list[asyncio.Task[None]] = []
@@ -200,6 +201,7 @@ class SfuLink:
 
     async def view(self, socket_ids: list[str]) -> None:
         """Show only these people's video (the SFU pauses the others'; audio always flows)."""
+        self.views_sent += 1
         await self._signaling.sfu_view(socket_ids)
 
     def _on_track(self, track: MediaStreamTrack) -> None:

@@ -152,7 +152,14 @@ async def test_show_only_pauses_the_video_of_those_not_shown_and_keeps_their_aud
         await person.join(room["roomId"])
     await wait_until(receives_everyone(people, 5), 20, "everyone decodes everyone")
 
+    # A grid filling up wishes for a new view with every newcomer: only the latest wish is sent, one at a time.
+    assert viewer.sfu is not None
+    for _ in range(10):
+        await viewer.show_only([sid(hidden)])
+        await viewer.show_only([sid(shown), sid(hidden)])
     await viewer.show_only([sid(shown)])
+    await wait_until(lambda: not viewer.view_pending, 10, "the views sent")
+    assert viewer.sfu.views_sent <= 2, viewer.sfu.views_sent
     await asyncio.sleep(1.0)  # what was in flight when the SFU paused it
     seen = {who: viewer.participants[sid(who)].stats for who in (shown, hidden)}
     video = {who: stats.video_frames for who, stats in seen.items()}
