@@ -103,6 +103,12 @@ async def test_sessions_in_an_sfu_room_send_once_and_receive_everyone_as_people_
     assert all(remote.connection_state == "connected" for p in people for remote in p.participants.values()), (
         "every remote is as connected as the link that carries it"
     )
+    # Each person's packets, counted from the one connection that carries everyone.
+    await wait_until(
+        lambda: all(r.stats.packets_received > 0 for p in people for r in p.participants.values()),
+        5,
+        "packets counted per person",
+    )
     recorders = [p.observer for p in people if isinstance(p.observer, Recorder)]
     await wait_until(
         lambda: all(r.stats_told == set(p.participants) for r, p in zip(recorders, people, strict=True)),
@@ -130,6 +136,12 @@ async def test_sessions_in_an_sfu_room_send_once_and_receive_everyone_as_people_
         (id(p), sid(o)): p.participants[sid(o)].stats.video_frames for p in people[:2] for o in people[:2] if o is not p
     }
     await wait_until(receives_everyone(people, 5), 20, "three sessions decode everyone after a newcomer")
+    # The newcomer's packets arrive on m-lines the leaver had: counted for the newcomer, from zero.
+    await wait_until(
+        lambda: all(p.participants[sid(newcomer)].stats.packets_received > 0 for p in people[:2]),
+        5,
+        "the newcomer's packets counted",
+    )
     for p in people[:2]:
         for o in people[:2]:
             if o is not p:
