@@ -167,8 +167,6 @@ class CallSession(MeetingHandler):
         self.sfu: SfuLink | None = None
         self._sfu_failed_at: float | None = None  # when the link was first seen failed (``_watch`` rejoins)
         self._sfu_seen: tuple[int, float] = (-1, 0.0)  # (packets received on the link, when that count last moved)
-        self._sfu_counting = False  # ``_count_sfu`` running
-        self._sfu_counted: dict[str, int] = {}  # socket id -> their packets on the link, as last counted
         self._view: list[str] | None = None  # whose video we show in an SFU room (``show_only``), sent again on rejoin
         self._view_due = False  # a view wished for and not sent yet
         self._view_sending = False  # an sfu-view is on its way (``_send_views``)
@@ -814,7 +812,6 @@ class CallSession(MeetingHandler):
     async def _close_sfu(self) -> None:
         link, self.sfu = self.sfu, None
         self._sfu_failed_at = None
-        self._sfu_counted.clear()
         self._sfu_seen = (-1, 0.0)
         if link is not None:
             await link.close()
@@ -1079,33 +1076,12 @@ class CallSession(MeetingHandler):
 
     # ---- health -----------------------------------------------------------------------------------------
 
-    async def _count_sfu(self, link: SfuLink) -> None:
-        """Each person's packets, from the receivers' statistics (one connection carries everyone): their tile's
-        quality is rated on them as in a mesh."""
-        try:
-            totals = await link.packets_by_owner()
-        except Exception:  # a connection closing under us: statistics never break a call
-            logger.debug("no SFU counters", exc_info=True)
-            return
-        finally:
-            self._sfu_counting = False
-        for socket_id, remote in self.participants.items():
-            total = totals.get(socket_id, 0)
-            seen = self._sfu_counted.get(socket_id, 0)
-            if total > seen:
-                remote.stats.packets_received += total - seen
-                self._sfu_counted[socket_id] = total
-            self.observer.on_stats(remote)
-
     def _watch_sfu(self, now: float) -> None:
         """A failed SFU link is not rebuilt on its own: the SFU ties both connections to our socket, so we start
         over as after a network drop (a new socket, a rejoin with the same resume id, a new link)."""
         link = self.sfu
         if link is None:
             return
-        if not self._sfu_counting:
-            self._sfu_counting = True
-            self._tasks.spawn(self._count_sfu(link), "sfu-counters")
         packets = link.packets_received()
         if packets != self._sfu_seen[0]:
             self._sfu_seen = (packets, now)

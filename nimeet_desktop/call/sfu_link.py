@@ -23,7 +23,6 @@ import dataclasses
 import logging
 from typing import Any, Protocol, cast
 
-import aiortc.sdp
 import av
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -85,16 +84,6 @@ class RoutedTrack(MediaStreamTrack):
         super().stop()
 
 
-def ssrc_owners(sdp: str, streams: dict[str, SfuStream]) -> dict[int, str]:
-    """SSRC -> the socket id whose stream it carries, for every m-line of ``sdp`` that ``streams`` names."""
-    owners: dict[int, str] = {}
-    for media in aiortc.sdp.SessionDescription.parse(sdp).media:
-        stream = streams.get(media.rtp.muxId or "")
-        if stream is not None:
-            owners.update({int(ssrc.ssrc): stream.socket_id for ssrc in media.ssrc})
-    return owners
-
-
 def sfu_configuration(configuration: RTCConfiguration) -> RTCConfiguration:
     """The session's ICE servers and transport policy (relay-only or not), with max-bundle."""
     return dataclasses.replace(configuration, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
@@ -124,7 +113,6 @@ class SfuLink:
         self.views_sent = 0  # sfu-view events
         self.streams: dict[str, SfuStream] = {}  # mid -> the stream the last offer says it carries
         self._routed: dict[str, tuple[str, RoutedTrack]] = {}  # mid -> (owner, its frames)
-        self._ssrc_owner: dict[int, str] = {}  # SSRC -> whose stream it carries, from the offers' a=ssrc lines
         self._pumps: list[asyncio.Task[None]] = []
         self._state: PeerState = "new"
         self.video_out: OutgoingTrack[Any] = OutgoingTrack("video", keyframes=self._options.encode_once)
@@ -189,7 +177,6 @@ class SfuLink:
                 return
             self.streams = {s.mid: s for s in offer.streams}
             self._reroute()
-            self._ssrc_owner = ssrc_owners(offer.description.sdp, self.streams)
             pc = self.receiving
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.description.sdp, type="offer"))
             aiortc_compat.route_offered_ssrcs(pc)  # an m-line may now carry someone else's stream
@@ -243,20 +230,6 @@ class SfuLink:
                 entry[1].put(frame)
 
     # ---- health -------------------------------------------------------------------------------------------
-
-    async def packets_by_owner(self) -> dict[str, int]:
-        """Packets received so far from each person's streams (RTP, by the SSRCs the offers name for them)."""
-        totals: dict[str, int] = {}
-        for transceiver in self.receiving.getTransceivers():
-            report = await transceiver.receiver.getStats()
-            for entry in report.values():
-                if getattr(entry, "type", None) != "inbound-rtp":
-                    continue
-                owner = self._ssrc_owner.get(int(getattr(entry, "ssrc", 0) or 0))
-                packets = getattr(entry, "packetsReceived", None)
-                if owner is not None and isinstance(packets, int):
-                    totals[owner] = totals.get(owner, 0) + packets
-        return totals
 
     def packets_received(self) -> int:
         """Packets received so far on both connections, media and RTCP: the SFU sends receiver reports for what we
