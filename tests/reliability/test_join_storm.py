@@ -13,12 +13,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from signaling_server.protocol import PARTICIPANTS_MAX, ErrorCode
+from signaling_server.sfu.janus_session import JanusSession
+from signaling_server.sfu.videoroom import PLUGIN, RoomAdmin
 from tests.support.clients import Api, Peer, bearer
+from tests.support.janus import running_janus
 from tests.support.server import ServerProcess
 
 Connect = Callable[[str | None], Awaitable[Peer]]
@@ -93,3 +97,46 @@ async def test_join_storm_all_acked_and_views_converge(api: Api, peers: Connect,
     async with httpx.AsyncClient(base_url=server.url) as http:
         health = await http.get("/healthz")
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
+
+
+async def test_join_storm_into_an_sfu_room_lets_everyone_in(
+    make_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    """The same storm into an SFU room of 30 places (a server with Janus): all 20 are in, each with a Janus session
+    of its own set up at the join, and every view converges; the Janus room holds all 20."""
+    with running_janus(tmp_path / "janus") as janus:
+        server = make_server({"NIMEET_JANUS_URL": janus.url, "NIMEET_JANUS_ADMIN_KEY": janus.admin_key})
+        server.start()
+        api = Api(server.url)
+        clients: list[Peer] = []
+        try:
+            owner = await api.register()
+            room = await api.create_room(owner["token"], maxParticipants=30)
+            assert room["mode"] == "sfu"
+            users = [owner, *await asyncio.gather(*(api.register() for _ in range(CLIENTS - 1)))]
+            clients = [Peer(server.url, u["token"]) for u in users]
+            await asyncio.gather(*(c.connect() for c in clients))
+            started = time.monotonic()
+            join = {"roomId": room["roomId"], "mediaState": MEDIA_OFF}
+            acks = list(await asyncio.gather(*(c.call("join-room", join) for c in clients)))
+            took = time.monotonic() - started
+            print(f"20 joins into an SFU room acked within {took:.2f} s")
+            assert took < STORM_WINDOW_S, f"20 joins took {took:.2f} s"
+            assert all(ack["ok"] is True for ack in acks), acks
+            members = dict(zip(clients, acks, strict=True))
+            assert await converged(members, sorted(c.sid for c in clients)) == {}
+            # Everyone is a participant of the Janus room (the server joins each socket's publisher handle there).
+            session = await JanusSession.create(janus.url)
+            try:
+                admin = RoomAdmin(await session.attach(PLUGIN), janus.admin_key)
+                deadline = time.monotonic() + 10
+                while len(await admin.participants(room["roomId"])) < CLIENTS:
+                    assert time.monotonic() < deadline, "not everyone reached the Janus room"
+                    await asyncio.sleep(0.2)
+            finally:
+                await session.destroy()
+            assert server.errors_logged() == []
+        finally:
+            for client in clients:
+                await client.close()
+            await api.aclose()
