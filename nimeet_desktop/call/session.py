@@ -593,7 +593,13 @@ class CallSession(MeetingHandler):
     def _add_participant(self, participant: Participant, since: float) -> RemoteParticipant:
         remote = RemoteParticipant.from_wire(participant, since)
         if self.sfu is not None:
+            # They come through the link as it is: one that is already up is their connection's first state (and
+            # pair) in the report, as ``on_sfu_state`` records for those who were there when it changed.
             remote.connection_state = self.sfu.state
+            if self.sfu.state != "new":
+                remote.stats.connection_states.append((self.sfu.state, since))
+            if self.sfu.state == "connected":
+                remote.stats.candidate_types = aiortc_compat.selected_candidate_types(self.sfu.receiving)
         self.participants[participant.socket_id] = remote
         self.meeting.add(participant)
         self.observer.on_participant_joined(remote)

@@ -1,0 +1,50 @@
+"""What a session's remotes report in an SFU room (the figures of ``nimeet-bot``'s report, docs/bot-report.md): the
+same keys with the same meaning as in a mesh, for everyone, whenever they came.
+
+In a mesh every remote has a connection of its own, whose state changes and selected candidate pair its entry
+records. In an SFU room everyone comes through the one link: someone who arrives after the link is connected must
+start with the link's state and candidate pair, or their report entry says they never connected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nimeet_desktop.call.report import peer_report
+from nimeet_desktop.call.session import CallSession
+from tests.call.conftest import wait_until
+from tests.call.test_sfu_session import janus_media, receives_everyone, sfu_server, sfu_sessions, sid
+from tests.support.clients import Api
+from tests.support.server import ServerProcess
+
+__all__ = ["janus_media", "sfu_server", "sfu_sessions"]  # fixtures of the SFU session tests, used here
+
+
+async def test_someone_arriving_after_the_link_connected_reports_its_state_and_candidate_pair(
+    sfu_server: ServerProcess, sfu_sessions: Callable[[str], CallSession]
+) -> None:
+    api = Api(sfu_server.url)
+    try:
+        tokens = [(await api.register())["token"] for _ in range(3)]
+        room = await api.create_room(tokens[0], maxParticipants=12)
+    finally:
+        await api.aclose()
+    early = [sfu_sessions(token) for token in tokens[:2]]
+    first = early[0]
+    for person in early:
+        await person.join(room["roomId"])
+    await wait_until(receives_everyone(early, 3), 20, "the first two decode each other")
+    assert first.sfu is not None and first.sfu.state == "connected"
+
+    late = sfu_sessions(tokens[2])
+    await late.join(room["roomId"])
+    people = [*early, late]
+    await wait_until(receives_everyone(people, 3), 20, "everyone decodes the one who came late")
+    for me in people:
+        for other in people:
+            if other is me:
+                continue
+            entry = peer_report(me.participants[sid(other)])
+            states = [s["state"] for s in entry["connectionStates"]]
+            assert states and states[-1] == "connected", (states, "seen by the one who came late" if me is late else "")
+            assert entry["candidatePair"] == {"local": "host", "remote": "host"}, entry
