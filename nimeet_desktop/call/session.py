@@ -1077,6 +1077,13 @@ class CallSession(MeetingHandler):
                 self._rtcp_at, self._rtcp_gathering = now, True
                 self._tasks.spawn(self._gather_rtcp(), "rtcp-stats")
             self._watch_sfu(now)
+            if self.sfu is not None:  # everyone's packets on one link, told apart by stream (SfuLink.take_received)
+                received = self.sfu.take_received()
+                for socket_id, person in self.participants.items():
+                    packets, total_bytes = received.get(socket_id, (0, 0))
+                    person.stats.packets_received += packets
+                    person.stats.bytes_received += total_bytes
+                    self.observer.on_stats(person)
             for socket_id, peer in list(self.peers.items()):
                 packets, total_bytes = peer.transport_counters()
                 remote = self.participants.get(socket_id)
