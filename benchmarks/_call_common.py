@@ -182,6 +182,8 @@ class BotProcess(LineProcess):
         self.json_path = workdir / f"{name}.json"
         args = ["--server", server_url, "--register", "--ice-host", ice_host, "--json", str(self.json_path)]
         env = {**os.environ, "NIMEET_ICE_HOSTS": ice_host, "PYTHONUNBUFFERED": "1"}
+        # This checkout's engine, not whichever the virtualenv's editable install points at (another worktree's).
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])
         super().__init__(name, [str(BOT), *args, *bot_args], workdir / f"{name}.stderr", env)
 
     def wait_line(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:
