@@ -18,6 +18,7 @@ class CallErrorKind(StrEnum):
     SIGNALING_CLOSED = "signaling-closed"  # the server ended our session for good (a refused token)
     REJOIN_FAILED = "rejoin-failed"  # reconnected, but the room would not take us back (``code``)
     NO_RELAY = "no-relay"  # relay-only (``EngineOptions.relay_only``), but the server names no TURN server
+    SFU_UNREACHABLE = "sfu-unreachable"  # an SFU room whose SFU refuses our media for now (tried again)
     FAILED = "failed"  # any other failure of the engine's own work; ``code`` when the server refused something
 
 

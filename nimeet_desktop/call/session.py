@@ -85,6 +85,9 @@ CONNECT_TIMEOUT_S = 10.0
 # RTCP figures (getStats) are gathered at most this often, and only for this long after someone last asked.
 RTCP_INTERVAL_S = 1.0
 RTCP_WANTED_FOR_S = 3.0
+# sfu-publish refused (the SFU unreachable): tried again after 1, 2, 4... s, at most this far apart.
+PUBLISH_RETRY_FIRST_S = 1.0
+PUBLISH_RETRY_MAX_S = 10.0
 # The quality policy observes the camera's encoding this often (quality_policy.py).
 QUALITY_INTERVAL_S = 1.0
 
@@ -163,7 +166,10 @@ class CallSession(MeetingHandler):
         self.mode: RoomMode = "mesh"
         self.sfu: SfuLink | None = None
         self._sfu_failed_at: float | None = None  # when the link was first seen failed (``_watch`` rejoins)
+        self._sfu_seen: tuple[int, float] = (-1, 0.0)  # (packets received on the link, when that count last moved)
         self._view: list[str] | None = None  # whose video we show in an SFU room (``show_only``), sent again on rejoin
+        self._view_due = False  # a view wished for and not sent yet
+        self._view_sending = False  # an sfu-view is on its way (``_send_views``)
         self.camera: VideoFeed | None = None
         self.screen: VideoFeed | None = None
         self.audio: AudioBroadcast | None = None
@@ -787,22 +793,32 @@ class CallSession(MeetingHandler):
         self._tasks.spawn(self._publish(self.sfu), "sfu-publish")
 
     async def _publish(self, link: SfuLink) -> None:
-        try:
-            await link.publish()
-        except SignalingError as exc:
-            if exc.code in (ErrorCode.NOT_IN_ROOM, LocalErrorCode.DISCONNECTED):
-                return  # gone or between connections: the rejoin starts a new link
-            # The SFU unreachable (``internal-error``): the call goes on without our media reaching anyone, and
-            # the user is told; the next join (a reconnect) tries again.
-            failed = CallError(CallErrorKind.FAILED, f"sending to the SFU failed: {exc.message}", code=exc.code)
-            self.report_error(failed)
+        attempt = 0
+        while self.sfu is link and not link.closed:
+            try:
+                await link.publish()
+                break
+            except SignalingError as exc:
+                if exc.code in (ErrorCode.NOT_IN_ROOM, LocalErrorCode.DISCONNECTED):
+                    return  # gone or between connections: the rejoin starts a new link
+                # The SFU unreachable (``internal-error``; the server tries it again at each sfu-publish): the
+                # call goes on (chat, the rest) while we try again, and the user is told once.
+                if attempt == 0:
+                    failed = f"sending to the SFU failed: {exc.message}"
+                    self.report_error(CallError(CallErrorKind.SFU_UNREACHABLE, failed, code=exc.code))
+                await asyncio.sleep(min(PUBLISH_RETRY_MAX_S, PUBLISH_RETRY_FIRST_S * 2**attempt))
+                attempt += 1
+        else:
             return
+        if attempt:
+            logger.info("publishing to the SFU worked after %d failed attempt(s)", attempt)
         if self._view is not None:
-            await self._send_view(link)
+            self._view_changed(link)  # a new link (a rejoin): the server knows no view of ours yet
 
     async def _close_sfu(self) -> None:
         link, self.sfu = self.sfu, None
         self._sfu_failed_at = None
+        self._sfu_seen = (-1, 0.0)
         if link is not None:
             await link.close()
 
@@ -814,14 +830,12 @@ class CallSession(MeetingHandler):
         self._tasks.spawn(self._answer_sfu(link, event), "sfu-answer")
 
     async def _answer_sfu(self, link: SfuLink, event: SfuOffered) -> None:
+        # The server applies our last view again after each answer: nothing to send here.
         try:
             await link.handle_offer(event)
         except SignalingError as exc:
             if exc.code not in (ErrorCode.NOT_IN_ROOM, LocalErrorCode.DISCONNECTED):
                 raise
-            return
-        if self._view is not None:
-            await self._send_view(link)
 
     def on_sfu_track(self, socket_id: str, track: MediaStreamTrack) -> None:
         if socket_id in self.participants:
@@ -844,17 +858,35 @@ class CallSession(MeetingHandler):
 
     async def show_only(self, socket_ids: Sequence[str] | None) -> None:
         """Whose video the grid shows (a page of a large room): in an SFU room the SFU then sends only theirs
-        (audio from everyone). ``None``: everyone's. A mesh sends everyone's anyway."""
+        (audio from everyone). ``None``: everyone's. A mesh sends everyone's anyway. Returns at once: the view is
+        sent in the background, one ``sfu-view`` at a time, the latest wish only (a grid filling up as a room
+        arrives changes its view with every newcomer)."""
         self._view = None if socket_ids is None else list(dict.fromkeys(socket_ids))[:SFU_PARTICIPANTS_MAX]
         if self.sfu is not None:
-            await self._send_view(self.sfu)
+            self._view_changed(self.sfu)
 
-    async def _send_view(self, link: SfuLink) -> None:
-        wanted = self._view if self._view is not None else list(self.participants)
+    @property
+    def view_pending(self) -> bool:
+        """An ``sfu-view`` is on its way or due (tests and tools wait for it)."""
+        return self._view_sending or self._view_due
+
+    def _view_changed(self, link: SfuLink) -> None:
+        self._view_due = True
+        if not self._view_sending:
+            self._view_sending = True
+            self._tasks.spawn(self._send_views(link), "sfu-view")
+
+    async def _send_views(self, link: SfuLink) -> None:
         try:
-            await link.view([s for s in wanted if s in self.participants])
-        except SignalingError as exc:
-            logger.info("sfu-view not sent: %s", exc)
+            while self._view_due and self.sfu is link and not link.closed:
+                self._view_due = False
+                wanted = self._view if self._view is not None else list(self.participants)
+                try:
+                    await link.view([s for s in wanted if s in self.participants])
+                except SignalingError as exc:
+                    logger.info("sfu-view not sent: %s", exc)
+        finally:
+            self._view_sending = False
 
     # ---- the meeting (contract v1.1): what the server tells ------------------------------------------------
 
@@ -1056,12 +1088,19 @@ class CallSession(MeetingHandler):
         link = self.sfu
         if link is None:
             return
-        if link.state not in ("failed", "closed") or self.signaling.state != ConnectionState.CONNECTED:
+        packets = link.packets_received()
+        if packets != self._sfu_seen[0]:
+            self._sfu_seen = (packets, now)
+        silent = now - self._sfu_seen[1]
+        # aiortc notices a dead path only after ~30 s of consent failures (as in a mesh, see DEAD_AFTER_S).
+        dead = link.state in ("failed", "closed") or (link.state == "connected" and silent > DEAD_AFTER_S)
+        if not dead or self.signaling.state != ConnectionState.CONNECTED:
             self._sfu_failed_at = None
             return
         if self._sfu_failed_at is None:
             self._sfu_failed_at = now
-            logger.warning("the connection to the SFU %s: joining again", link.state)
+            reason = link.state if link.state != "connected" else f"silent for {silent:.1f} s"
+            logger.warning("the connection to the SFU: %s; joining again", reason)
             self._tasks.spawn(self.signaling.drop_connection(), "sfu-restart")
 
     async def _watch(self) -> None:

@@ -110,6 +110,7 @@ class SfuLink:
         self._closed = False
         self.generation = 1  # one connection pair per link: a failed link is replaced by a rejoin
         self.negotiations = 0  # sfu-offers answered
+        self.views_sent = 0  # sfu-view events
         self.streams: dict[str, SfuStream] = {}  # mid -> the stream the last offer says it carries
         self._routed: dict[str, tuple[str, RoutedTrack]] = {}  # mid -> (owner, its frames)
         self._pumps: list[asyncio.Task[None]] = []
@@ -145,14 +146,18 @@ class SfuLink:
     # ---- sending ------------------------------------------------------------------------------------------
 
     async def publish(self) -> None:
-        """Offer what we send (an audio and a video transceiver, whatever devices we have) and apply the answer."""
+        """Offer what we send (an audio and a video transceiver, whatever devices we have) and apply the answer.
+        Again after a failure (the SFU unreachable): the same offer."""
         if self._closed:
             return
-        for kind in ("audio", "video"):
-            self.sending.addTransceiver(kind, direction="sendonly")
-        for transceiver in self.sending.getTransceivers():
-            prepare_sender(transceiver, self.video_out, self.audio_out, self.round_trips, self._media, self._options)
-        await self.sending.setLocalDescription(await self.sending.createOffer())
+        if not self.sending.getTransceivers():
+            for kind in ("audio", "video"):
+                self.sending.addTransceiver(kind, direction="sendonly")
+            for transceiver in self.sending.getTransceivers():
+                prepare_sender(
+                    transceiver, self.video_out, self.audio_out, self.round_trips, self._media, self._options
+                )
+            await self.sending.setLocalDescription(await self.sending.createOffer())
         answer = await self._signaling.sfu_publish(self.sending.localDescription.sdp)
         if self._closed:
             return
@@ -203,6 +208,7 @@ class SfuLink:
 
     async def view(self, socket_ids: list[str]) -> None:
         """Show only these people's video (the SFU pauses the others'; audio always flows)."""
+        self.views_sent += 1
         await self._signaling.sfu_view(socket_ids)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
@@ -247,11 +253,16 @@ class SfuLink:
 
     # ---- health -------------------------------------------------------------------------------------------
 
-    def transport_counters(self) -> tuple[int, int]:
-        """(packets, bytes) received on the receiving connection so far, media and RTCP."""
-        transports = {id(t.receiver.transport): t.receiver.transport for t in self.receiving.getTransceivers()}
-        received = [aiortc_compat.transport_received(dtls) for dtls in transports.values()]
-        return sum(packets for packets, _ in received), sum(size for _, size in received)
+    def packets_received(self) -> int:
+        """Packets received so far on both connections, media and RTCP: the SFU sends receiver reports for what we
+        publish (audio flows all the time, silence while muted) and media for what we receive, so a count that
+        stops moving means a dead path or a dead SFU."""
+        transports = {
+            id(t.receiver.transport): t.receiver.transport
+            for pc in (self.sending, self.receiving)
+            for t in pc.getTransceivers()
+        }
+        return sum(aiortc_compat.transport_received(dtls)[0] for dtls in transports.values())
 
     async def close(self) -> None:
         """Close both connections and end every routed track. Idempotent."""

@@ -782,6 +782,10 @@
         <translation>Включено «Только через ретранслятор», но этот сервер не предлагает ретранслятора (TURN): ни с кем в звонке не связаться. Выключите это в Настройках → Сервер.</translation>
     </message>
     <message>
+        <source>The server&apos;s media router (SFU) does not answer: the others cannot see or hear you yet. Trying again…</source>
+        <translation>Медиасервер (SFU) сервера не отвечает: другие пока не видят и не слышат вас. Пробуем снова…</translation>
+    </message>
+    <message>
         <source>Something went wrong in the call (details are in the log)</source>
         <translation>В звонке что-то пошло не так (подробности в журнале)</translation>
     </message>
@@ -2270,6 +2274,10 @@
         <translation>Максимум участников</translation>
     </message>
     <message>
+        <source>More than {mesh} people: the call goes through the server&apos;s media router (SFU).</source>
+        <translation>Больше {mesh} человек: звонок идёт через медиасервер (SFU) сервера.</translation>
+    </message>
+    <message>
         <source>Lobby: people wait until a host lets them in</source>
         <translation>Зал ожидания: участники ждут, пока организатор их впустит</translation>
     </message>
@@ -2317,6 +2325,10 @@
     <message>
         <source>Only the room&apos;s owner can change its settings</source>
         <translation>Менять настройки комнаты может только её владелец</translation>
+    </message>
+    <message>
+        <source>This server allows at most {max} participants: larger rooms need a server with an SFU</source>
+        <translation>Этот сервер допускает не больше {max} участников: для больших комнат нужен сервер с SFU</translation>
     </message>
     <message>
         <source>This server allows {min}–{max} participants in a room</source>
@@ -2902,6 +2914,21 @@ Switch to {server}?</source>
             <numerusform>Максимум %n символа</numerusform>
             <numerusform>Максимум %n символов</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>VideoGrid</name>
+    <message>
+        <source>Previous page</source>
+        <translation>Предыдущая страница</translation>
+    </message>
+    <message>
+        <source>Next page</source>
+        <translation>Следующая страница</translation>
+    </message>
+    <message>
+        <source>Page {page} of {count}</source>
+        <translation>Страница {page} из {count}</translation>
     </message>
 </context>
 <context>

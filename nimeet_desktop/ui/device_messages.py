@@ -69,6 +69,11 @@ def call_error_text(error: CallError) -> str:
             "“Relay only” is on, but this server offers no relay (TURN) server: nobody in the call can be reached. "
             "Turn it off in Settings → Server.",
         )
+    if error.kind is CallErrorKind.SFU_UNREACHABLE:
+        return QCoreApplication.translate(
+            "DeviceMessages",
+            "The server's media router (SFU) does not answer: the others cannot see or hear you yet. Trying again…",
+        )
     return QCoreApplication.translate("DeviceMessages", "Something went wrong in the call (details are in the log)")
 
 

@@ -323,6 +323,10 @@ class EngineCall(QObject):
     async def end_meeting(self) -> None:
         await self.on_engine(lambda call: call.session.end_meeting())
 
+    async def show_only(self, socket_ids: list[str] | None) -> None:
+        """Whose video the grid shows (``None``: everyone's); in an SFU room only theirs is received."""
+        await self.on_engine(lambda call: call.session.show_only(socket_ids))
+
     # ---- recording (call/room_recording.py: the room is told) ----
     async def start_recording(self, path: Path) -> RecordingError | None:
         """Raises ``SignalingError`` when the room cannot be told (then nothing records)."""

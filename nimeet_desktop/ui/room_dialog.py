@@ -31,11 +31,13 @@ from nimeet_desktop.ui.form import Check, Field, dialog_buttons, error_label, gr
 from nimeet_desktop.ui.untrusted import cap, plain_label
 from nimeet_desktop.ui.validation import room_description_error, room_name_error, room_password_error
 from signaling_server.protocol import (
+    MESH_PARTICIPANTS_MAX,
     PARTICIPANTS_DEFAULT,
     PARTICIPANTS_MAX,
     PARTICIPANTS_MIN,
     ROOM_DESCRIPTION_MAX,
     ROOM_NAME_MAX,
+    SFU_PARTICIPANTS_MAX,
     ErrorCode,
     Room,
 )
@@ -111,7 +113,8 @@ class RoomDialog(QDialog):
         self.description = TextBox(self.tr("Description (optional)"), room_description_error, name="roomDescription")
         self.participants = QSpinBox()
         self.participants.setObjectName("maxParticipants")
-        self.participants.setRange(PARTICIPANTS_MIN, PARTICIPANTS_MAX)
+        # Up to the contract's most: a server with an SFU takes it; one without says its own limit on Save.
+        self.participants.setRange(PARTICIPANTS_MIN, SFU_PARTICIPANTS_MAX)
         # As tall as the other fields: Fusion's own spin box is a few pixels shorter than a styled line edit, and the
         # digits inside it were cut off at the bottom.
         self.participants.setMinimumHeight(self.name.edit.sizeHint().height())
@@ -119,6 +122,14 @@ class RoomDialog(QDialog):
         participants_label = plain_label(self.tr("Maximum participants"))
         participants_label.setBuddy(self.participants)
         self.participants_error = error_label()
+        self.participants_note = plain_label(
+            self.tr("More than {mesh} people: the call goes through the server's media router (SFU).").format(
+                mesh=MESH_PARTICIPANTS_MAX
+            )
+        )
+        self.participants_note.setObjectName("participantsNote")
+        self.participants_note.setWordWrap(True)
+        self.participants_note.setProperty("role", "secondary")
         participants_row = QHBoxLayout()
         participants_row.addWidget(participants_label, 1)
         participants_row.addWidget(self.participants)
@@ -144,6 +155,7 @@ class RoomDialog(QDialog):
         layout.addWidget(self.name)
         layout.addWidget(self.description)
         layout.addLayout(participants_row)
+        layout.addWidget(self.participants_note)
         layout.addWidget(self.participants_error)
         layout.addWidget(self.lobby)
         layout.addWidget(self.password_check)
@@ -159,7 +171,7 @@ class RoomDialog(QDialog):
         if room is not None:
             self.name.edit.setText(cap(room.name, 2 * ROOM_NAME_MAX))
             self.description.edit.setPlainText(cap(room.description or "", 2 * ROOM_DESCRIPTION_MAX))
-            self.participants.setValue(min(max(room.max_participants, PARTICIPANTS_MIN), PARTICIPANTS_MAX))
+            self.participants.setValue(min(max(room.max_participants, PARTICIPANTS_MIN), SFU_PARTICIPANTS_MAX))
             self.lobby.setChecked(room.is_private)
         else:
             self.name.edit.setText(default_name)
@@ -171,6 +183,8 @@ class RoomDialog(QDialog):
             self.password.edit.setPlaceholderText(self.tr("Set", "a room's password"))
         self._password_toggled()
 
+        self._participants_changed()
+        self.participants.valueChanged.connect(lambda _value: self._participants_changed())
         self.password_check.toggled.connect(lambda _on: self._password_toggled())
         self.password.edit.textEdited.connect(lambda _text: self._update_password_note())
         self.participants.valueChanged.connect(lambda _value: show_error(self.participants_error, None))
@@ -198,6 +212,10 @@ class RoomDialog(QDialog):
         if self.had_password and not text:
             return None  # left as it is
         return room_password_error(text)
+
+    def _participants_changed(self) -> None:
+        self.participants_note.setVisible(self.participants.value() > MESH_PARTICIPANTS_MAX)
+        show_error(self.participants_error, None)
 
     def _password_toggled(self) -> None:
         on = self.password_check.isChecked()
@@ -321,6 +339,14 @@ class RoomDialog(QDialog):
             self.description.set_error(room_description_error(self.description.text) or message)
         elif field == "password" and self.password_check.isChecked():
             self.password.set_error(self._password_error(self.password.text) or message)
+        elif field == "maxParticipants" and self.participants.value() > PARTICIPANTS_MAX:
+            show_error(
+                self.participants_error,
+                QCoreApplication.translate(
+                    "RoomDialog",
+                    "This server allows at most {max} participants: larger rooms need a server with an SFU",
+                ).format(max=PARTICIPANTS_MAX),
+            )
         elif field == "maxParticipants":
             show_error(
                 self.participants_error,

@@ -334,6 +334,12 @@ QLabel#recNotice {{
     background-color: {_css(DANGER)}; color: {_css(ON_ACCENT)}; font-weight: 700; border-radius: 4px; padding: 1px 6px;
 }}
 QLabel#recWho {{ color: {_css(CALL_TEXT)}; }}
+QLabel#pageLabel {{ color: {_css(CALL_TEXT)}; padding: 0 8px; }}
+QPushButton#previousPage, QPushButton#nextPage {{
+    background-color: {_css(CONTROL_BACKGROUND)}; color: {_css(CONTROL_FOREGROUND)}; border: none;
+    border-radius: 16px; font-size: 14pt; padding: 0px;
+}}
+QPushButton#previousPage:disabled, QPushButton#nextPage:disabled {{ color: #80868b; }}
 QWidget#reconnectingOverlay {{ background-color: {_css(OVERLAY_SHADE)}; }}
 QLabel#reconnectingTitle {{ color: {_css(CALL_TEXT)}; font-size: 16pt; font-weight: 600; }}
 QLabel#reconnectingDetail {{ color: {_css(CALL_TEXT_SECONDARY)}; }}

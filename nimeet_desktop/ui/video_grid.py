@@ -1,7 +1,9 @@
 """The call's tiles laid out as a grid, or as one big focused tile over a strip of the others.
 
 Focus is a pinned tile (the user double-clicked it) or else a featured one (the call window features a screen
-share). The grid also runs the frame clock: one timer for all tiles asks each visible tile whether its source has a
+share). A large room is shown a page at a time (``PAGE_SIZE`` tiles, 3×3; under a focused tile, ``STRIP_MAX``),
+people who speak moving onto the first page; ``visible_changed`` tells whose tiles show, so that an SFU sends only
+their video. The grid also runs the frame clock: one timer for all tiles asks each visible tile whether its source has a
 new frame, so a tile repaints at most at the clock rate however fast frames arrive; its tiles share one
 ``FrameConverter``, whose thread turns those frames into images of each tile's size (docs/architecture.md).
 """
@@ -10,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.frame_converter import FrameConverter
@@ -22,6 +24,7 @@ SPACING = 8  # logical px between tiles and around the grid
 FOCUS_STRETCH = 4  # the focused tile's row against each strip row's 1
 STRIP_MAX = 6  # tiles per strip row under a focused tile; more wrap to another strip row
 STRIP_MIN = 4  # a strip is laid out for at least this many columns, so two tiles are not half the width each
+PAGE_SIZE = 9  # tiles per page of the grid: 3×3 stays readable on a laptop, and nine videos decode on a modest one
 
 
 def grid_shape(count: int) -> tuple[int, int]:
@@ -33,7 +36,9 @@ def grid_shape(count: int) -> tuple[int, int]:
 
 
 class VideoGrid(QWidget):
-    """Owns the tiles' layout, the pin/featured focus, the frame clock and the tiles' converter."""
+    """Owns the tiles' layout, the pin/featured focus, the pages, the frame clock and the tiles' converter."""
+
+    visible_changed = Signal(list)  # the tile ids shown now (own tile included), after a page or order change
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +49,29 @@ class VideoGrid(QWidget):
         self._tiles: list[VideoTile] = []
         self._pinned: str | None = None
         self._featured: str | None = None
+        self._page = 0
+        self._visible: list[str] = []
+        self.pager = QWidget(self)  # under the tiles: ‹ Page 2 of 3 ›; shown only when there is more than one page
+        self.pager.setObjectName("gridPager")
+        self.previous_page = QPushButton("‹")
+        self.previous_page.setObjectName("previousPage")
+        self.next_page = QPushButton("›")
+        self.next_page.setObjectName("nextPage")
+        for button in (self.previous_page, self.next_page):
+            button.setFixedSize(36, 32)
+        self.page_label = QLabel()
+        self.page_label.setObjectName("pageLabel")
+        self.page_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        pager_row = QHBoxLayout(self.pager)
+        pager_row.setContentsMargins(0, 0, 0, 0)
+        pager_row.addStretch(1)
+        pager_row.addWidget(self.previous_page)
+        pager_row.addWidget(self.page_label)
+        pager_row.addWidget(self.next_page)
+        pager_row.addStretch(1)
+        self.previous_page.clicked.connect(lambda: self.set_page(self._page - 1))
+        self.next_page.clicked.connect(lambda: self.set_page(self._page + 1))
+        self._retranslate_pager()
         self.frames_painted = 0  # conversions the clock asked for because a tile had a new frame
         self._clock = QTimer(self)
         self._clock.setInterval(CLOCK_INTERVAL_MS)
@@ -62,8 +90,7 @@ class VideoGrid(QWidget):
         tile.set_backdrop(theme.CALL_BACKGROUND)  # the call view's, around every tile
         tile.set_converter(self.converter)
         tile.pin_requested.connect(self.toggle_pin)
-        self._reflow()
-        tile.show()
+        self._reflow()  # shows it, if it is on the page in view
 
     def remove_tile(self, tile_id: str) -> VideoTile | None:
         """Take the tile out and delete it (later, once Qt is done with its events); the rest re-flow."""
@@ -87,8 +114,53 @@ class VideoGrid(QWidget):
         return next((t for t in self._tiles if t.tile_id == tile_id), None)
 
     def tiles(self) -> list[VideoTile]:
-        """In display order: own tile first, then in the order they were added."""
+        """In display order: own tile first, then in the order they were added (or moved up by ``bring_forward``)."""
         return list(self._tiles)
+
+    # ---- pages ------------------------------------------------------------------------------------------
+
+    @property
+    def page(self) -> int:
+        return self._page
+
+    @property
+    def page_count(self) -> int:
+        return max(1, math.ceil(len(self._pageable()) / self._page_size()))
+
+    def visible_tile_ids(self) -> list[str]:
+        return list(self._visible)
+
+    def set_page(self, page: int) -> None:
+        page = min(max(page, 0), self.page_count - 1)
+        if page != self._page:
+            self._page = page
+            self._reflow()
+
+    def bring_forward(self, tile_id: str) -> None:
+        """``tile_id`` speaks: if its tile is on no page shown, it moves to the first page (just after our own
+        tile), and the one it displaces goes to the next page. A tile already in view stays where it is, so tiles
+        in view never shuffle while people talk."""
+        tile = self.tile(tile_id)
+        if tile is None or tile.is_self or tile_id in self._visible:
+            return
+        self._tiles.remove(tile)
+        first = 1 if self._tiles and self._tiles[0].is_self else 0
+        self._tiles.insert(first, tile)
+        self._reflow()
+
+    def _page_size(self) -> int:
+        return STRIP_MAX if self.tile(self.focused_tile_id or "") is not None else PAGE_SIZE
+
+    def _pageable(self) -> list[VideoTile]:
+        focused = self.tile(self.focused_tile_id or "")
+        return [t for t in self._tiles if t is not focused]
+
+    def _retranslate_pager(self) -> None:
+        self.previous_page.setToolTip(self.tr("Previous page"))
+        self.next_page.setToolTip(self.tr("Next page"))
+        self.previous_page.setAccessibleName(self.tr("Previous page"))
+        self.next_page.setAccessibleName(self.tr("Next page"))
+        self.page_label.setText(self.tr("Page {page} of {count}").format(page=self._page + 1, count=self.page_count))
 
     # ---- the meeting: hands and reactions ---------------------------------------------------------------
 
@@ -181,19 +253,37 @@ class VideoGrid(QWidget):
             tile.set_pinned(tile.tile_id == self._pinned)
 
         focused = self.tile(self.focused_tile_id) if self.focused_tile_id else None
+        pageable, size = self._pageable(), self._page_size()
+        pages = max(1, math.ceil(len(pageable) / size))
+        self._page = min(self._page, pages - 1)
+        shown = pageable[self._page * size : (self._page + 1) * size]
+        for tile in pageable:
+            tile.setVisible(tile in shown)
         if focused is None:
-            rows, cols = grid_shape(len(self._tiles))
-            self._place_rows(self._tiles, first_row=0, cols=cols)
+            rows, cols = grid_shape(len(shown))
+            self._place_rows(shown, first_row=0, cols=cols)
             for row in range(rows):
                 grid.setRowStretch(row, 1)
+            used_rows = rows
         else:
-            others = [t for t in self._tiles if t is not focused]
-            cols = max(STRIP_MIN, min(STRIP_MAX, len(others)))
+            focused.setVisible(True)
+            cols = max(STRIP_MIN, min(STRIP_MAX, len(shown)))
             grid.addWidget(focused, 0, 0, 1, _span(2 * cols))
             grid.setRowStretch(0, FOCUS_STRETCH)
-            strip_rows = self._place_rows(others, first_row=1, cols=cols)
+            strip_rows = self._place_rows(shown, first_row=1, cols=cols)
             for row in range(1, 1 + strip_rows):
                 grid.setRowStretch(row, 1)
+            used_rows = 1 + strip_rows
+        self.pager.setVisible(pages > 1)
+        if pages > 1:
+            grid.addWidget(self.pager, used_rows, 0, 1, _span(2 * cols))
+        self._retranslate_pager()
+        self.previous_page.setEnabled(self._page > 0)
+        self.next_page.setEnabled(self._page < pages - 1)
+        visible = [t.tile_id for t in ([focused] if focused is not None else []) + shown]
+        if visible != self._visible:
+            self._visible = visible
+            self.visible_changed.emit(visible)
         halves = 2 * cols
         for half in range(halves):
             grid.setColumnStretch(2 * half, 1)

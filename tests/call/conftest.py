@@ -46,6 +46,7 @@ class Recorder(CallObserver):
         self.updates: list[tuple[str, dict[str, bool]]] = []
         self.connection: list[tuple[str, str | None]] = []
         self.errors: list[CallError] = []
+        self.stats_told: set[str] = set()  # whose counters were told (``on_stats``: what the app rates quality on)
 
     def on_participant_joined(self, participant: RemoteParticipant) -> None:
         self.joined.append(participant.socket_id)
@@ -61,6 +62,9 @@ class Recorder(CallObserver):
 
     def on_error(self, error: CallError) -> None:
         self.errors.append(error)
+
+    def on_stats(self, participant: RemoteParticipant) -> None:
+        self.stats_told.add(participant.socket_id)
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> float:

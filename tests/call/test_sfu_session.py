@@ -8,15 +8,21 @@ one connection; participants, tracks and frames reach the observer per person as
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
+import aioice.ice
 import pytest
 
+from nimeet_desktop.call import ice
+from nimeet_desktop.call.errors import CallErrorKind
+from nimeet_desktop.call.quality import Quality, QualityMeter
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from tests.call.conftest import Recorder, wait_until
 from tests.support.clients import Api
-from tests.support.janus import JanusInstance, janus_for_media
+from tests.support.janus import JanusInstance, janus_for_media, janus_process
 from tests.support.server import ServerProcess
 
 # Small and slow: four sessions (4 encoders, 12 decoders) share this process with the server's clients.
@@ -97,6 +103,21 @@ async def test_sessions_in_an_sfu_room_send_once_and_receive_everyone_as_people_
     assert all(remote.connection_state == "connected" for p in people for remote in p.participants.values()), (
         "every remote is as connected as the link that carries it"
     )
+    # Each person's packets, counted from the one connection that carries everyone.
+    await wait_until(
+        lambda: all(r.stats.packets_received > 0 for p in people for r in p.participants.values()),
+        5,
+        "packets counted per person",
+    )
+    recorders = [p.observer for p in people if isinstance(p.observer, Recorder)]
+    await wait_until(
+        lambda: all(r.stats_told == set(p.participants) for r, p in zip(recorders, people, strict=True)),
+        5,
+        "the app told each one's counters",
+    )
+    meter = QualityMeter()
+    for p in people:
+        assert {meter.update(r, time.monotonic()) for r in p.participants.values()} == {Quality.GOOD}
 
     # One leaves: the others drop them (user-left), and the SFU's next offer says their streams went inactive.
     leaving = people.pop(1)
@@ -115,11 +136,18 @@ async def test_sessions_in_an_sfu_room_send_once_and_receive_everyone_as_people_
         (id(p), sid(o)): p.participants[sid(o)].stats.video_frames for p in people[:2] for o in people[:2] if o is not p
     }
     await wait_until(receives_everyone(people, 5), 20, "three sessions decode everyone after a newcomer")
+    # The newcomer's packets arrive on m-lines the leaver had: counted for the newcomer, from zero.
+    await wait_until(
+        lambda: all(p.participants[sid(newcomer)].stats.packets_received > 0 for p in people[:2]),
+        5,
+        "the newcomer's packets counted",
+    )
     for p in people[:2]:
         for o in people[:2]:
             if o is not p:
                 assert p.participants[sid(o)].stats.video_frames > before[id(p), sid(o)], "an old stream stopped"
     assert not any(r.errors for p in people for r in [p.observer] if isinstance(r, Recorder))
+    assert [p.signaling.reconnects for p in people] == [0, 0, 0], "a live link was taken for dead"
 
 
 async def test_show_only_pauses_the_video_of_those_not_shown_and_keeps_their_audio(
@@ -136,7 +164,14 @@ async def test_show_only_pauses_the_video_of_those_not_shown_and_keeps_their_aud
         await person.join(room["roomId"])
     await wait_until(receives_everyone(people, 5), 20, "everyone decodes everyone")
 
+    # A grid filling up wishes for a new view with every newcomer: only the latest wish is sent, one at a time.
+    assert viewer.sfu is not None
+    for _ in range(10):
+        await viewer.show_only([sid(hidden)])
+        await viewer.show_only([sid(shown), sid(hidden)])
     await viewer.show_only([sid(shown)])
+    await wait_until(lambda: not viewer.view_pending, 10, "the views sent")
+    assert viewer.sfu.views_sent <= 2, viewer.sfu.views_sent
     await asyncio.sleep(1.0)  # what was in flight when the SFU paused it
     seen = {who: viewer.participants[sid(who)].stats for who in (shown, hidden)}
     video = {who: stats.video_frames for who, stats in seen.items()}
@@ -149,3 +184,62 @@ async def test_show_only_pauses_the_video_of_those_not_shown_and_keeps_their_aud
     await viewer.show_only(None)
     resumed = seen[hidden].video_frames
     await wait_until(lambda: seen[hidden].video_frames >= resumed + 5, 10, "everyone's video again")
+
+
+async def test_a_janus_restart_mid_call_brings_the_media_back(
+    make_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    with janus_process(tmp_path, media=True) as janus:
+        instance = janus.instance
+        assert instance.media_address is not None
+        previous = aioice.ice.get_host_addresses
+        ice.restrict_host_addresses([instance.media_address])
+        server = make_server({"NIMEET_JANUS_URL": instance.url, "NIMEET_JANUS_ADMIN_KEY": instance.admin_key})
+        server.start()
+        made: list[CallSession] = []
+        try:
+            api = Api(server.url)
+            try:
+                tokens = [(await api.register())["token"] for _ in range(2)]
+                room = await api.create_room(tokens[0], maxParticipants=10)
+            finally:
+                await api.aclose()
+            for token in tokens:
+                session = CallSession(
+                    server.url,
+                    token,
+                    [],
+                    observer=Recorder(),
+                    camera_factory=lambda: SyntheticVideo(WIDTH, HEIGHT, FPS),
+                    microphone=SyntheticAudio(),
+                )
+                made.append(session)
+                await session.join(room["roomId"])
+            await wait_until(receives_everyone(made, 5), 20, "both decode each other")
+
+            janus.kill()  # a crash: its rooms, sessions and connections are gone
+            # Each session finds its link silent within seconds and joins again while Janus is still down: the
+            # server refuses sfu-publish (the SFU unreachable), the session says so once and tries again.
+            rejoined = await wait_until(
+                lambda: all(p.signaling.reconnects >= 1 for p in made), 15, "both sessions to join again"
+            )
+            print(f"Janus killed: both sessions found their link dead and joined again within {rejoined:.2f} s")
+            await wait_until(
+                lambda: (
+                    all(e.kind is CallErrorKind.SFU_UNREACHABLE for p in made for e in p.errors)
+                    and all(p.errors for p in made)
+                ),
+                10,
+                "both told that publishing failed",
+            )
+            janus.start()
+            took = await wait_until(receives_everyone(made, 5), 30, "both decode each other again")
+            print(f"after Janus came back, both decoded each other again within {took:.2f} s")
+            assert [len(p.errors) for p in made] == [1, 1], "said once each, while it was retried"
+            server_errors = server.errors_logged()
+        finally:
+            for session in made:
+                await session.leave()
+            aioice.ice.get_host_addresses = previous
+    # Janus down is said once per outage (an error), never more: one line, and the call went on.
+    assert len([line for line in server_errors if "Janus" in line]) <= 1, server_errors

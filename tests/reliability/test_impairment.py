@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
 
-from nimeet_desktop.call import ice
 from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from nimeet_desktop.net.signaling import DescriptionType, SignalingClient
@@ -49,12 +48,7 @@ MIN_AUDIO_PER_S = 30.0  # of 50 Opus frames (20 ms) a second sent
 MAX_AUDIO_GAP_S = 0.5
 
 
-@pytest.fixture(scope="module", autouse=True)
-def loopback_ice() -> Iterator[None]:
-    """aioice skips 127.0.0.1 by default; media must stay on loopback."""
-    ice.restrict_host_addresses(["127.0.0.1"])
-    yield
-    ice.restrict_host_addresses(None)
+pytestmark = pytest.mark.usefixtures("loopback_ice")  # tests/reliability/conftest.py
 
 
 @pytest.fixture

@@ -105,12 +105,41 @@ def _namespace() -> Iterator[Namespace]:
         subprocess.run(["ip", "netns", "delete", namespace], capture_output=True, check=False)
 
 
+class JanusProcess:
+    """One Janus configuration that can be started, killed and started again (same address, same keys): a test's
+    Janus restart. ``instance`` is the running one's (its ``pid`` changes with each start)."""
+
+    def __init__(self, command: list[str], instance: JanusInstance) -> None:
+        self._command = command
+        self.instance = instance
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> JanusInstance:
+        with self.instance.log.open("ab") as output:
+            process = subprocess.Popen(self._command, stdout=output, stderr=subprocess.STDOUT)
+        self._process = process
+        # ``ip netns exec`` execs janus: the same process.
+        self.instance = dataclasses.replace(self.instance, pid=process.pid)
+        _wait_answering(process, self.instance)
+        return self.instance
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: nothing is told to anyone."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+    def stop(self) -> None:
+        if self._process is not None:
+            _stop(self._process)
+
+
 @contextmanager
-def running_janus(
+def janus_process(
     tmp_path: Path, *, media: bool = False, session_timeout_s: int | None = None
-) -> Iterator[JanusInstance]:
-    """Janus from a copy of deploy/janus in ``tmp_path``: on a free loopback port, or (``media=True``) in a network
-    namespace of its own that peers of this process can send media to (see the module's docstring)."""
+) -> Iterator[JanusProcess]:
+    """Janus from a copy of deploy/janus in ``tmp_path``, started: on a free loopback port, or (``media=True``) in a
+    network namespace of its own that peers of this process can send media to (see the module's docstring)."""
     system_packages.require(shutil.which("janus") is not None, system_packages.JANUS)
     configs = tmp_path / "janus-configs"
     shutil.copytree(DEPLOY, configs)
@@ -131,14 +160,21 @@ def running_janus(
             _rewrite(configs / "janus.transport.http.jcfg", ip=f'"{theirs}"', acl=f'"{ours}"')
             instance = JanusInstance(f"http://{theirs}:8088/janus", admin_key, log, ours)
             command = ["ip", "netns", "exec", namespace.name, *command]
-        with log.open("wb") as output:
-            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-        instance = dataclasses.replace(instance, pid=process.pid)  # ``ip netns exec`` execs janus: the same process
+        janus = JanusProcess(command, instance)
         try:
-            _wait_answering(process, instance)
-            yield instance
+            janus.start()
+            yield janus
         finally:
-            _stop(process)
+            janus.stop()
+
+
+@contextmanager
+def running_janus(
+    tmp_path: Path, *, media: bool = False, session_timeout_s: int | None = None
+) -> Iterator[JanusInstance]:
+    """A started Janus (``janus_process``): its address and keys."""
+    with janus_process(tmp_path, media=media, session_timeout_s=session_timeout_s) as janus:
+        yield janus.instance
 
 
 @contextmanager

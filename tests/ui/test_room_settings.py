@@ -73,7 +73,8 @@ def test_new_call_settings_are_checked_and_nothing_is_sent_until_they_are_right(
         assert dialog.windowModality() == Qt.WindowModality.WindowModal
         assert dialog.name.text == f"{user.username}'s call", "the name as the app always gave a new call"
         assert dialog.participants.value() == 8
-        assert (dialog.participants.minimum(), dialog.participants.maximum()) == (2, 16)
+        assert (dialog.participants.minimum(), dialog.participants.maximum()) == (2, 100)
+        assert not dialog.participants_note.isVisible()
         assert not dialog.lobby.isChecked() and not dialog.password_check.isChecked()
         assert not dialog.password.isVisible()
         assert dialog.save_button.text() == "Start call"
@@ -110,7 +111,22 @@ def test_new_call_settings_are_checked_and_nothing_is_sent_until_they_are_right(
 
         type_into(qtbot, dialog.name.edit, "Weekly design review")
         assert dialog.name.error is None
+        # A large room: said to go through an SFU; this server has none, and says how many it takes.
+        dialog.participants.setValue(9)
+        assert dialog.participants_note.isVisible()
+        assert (
+            dialog.participants_note.text()
+            == "More than 8 people: the call goes through the server's media router (SFU)."
+        )
+        dialog.participants.setValue(20)
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        await until(lambda: dialog.participants_error.isVisible(), what="the server's refusal of 20 places")
+        assert dialog.participants_error.text() == (
+            "This server allows at most 16 participants: larger rooms need a server with an SFU"
+        )
+        assert dialog.isVisible() and (await window.context.api.list_rooms()) == []
         dialog.participants.setValue(4)
+        assert not dialog.participants_note.isVisible() and not dialog.participants_error.isVisible()
         tick(qtbot, dialog.lobby)
         assert clipped_widgets(dialog) == []
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)

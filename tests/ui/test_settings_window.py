@@ -279,3 +279,8 @@ async def in_pre_join(app: AppHarness, qtbot: QtBot) -> None:
 def test_relay_only_without_a_relay_is_said_plainly(qapp: QApplication) -> None:
     text = call_error_text(CallError(CallErrorKind.NO_RELAY, "no TURN server"))
     assert "“Relay only” is on" in text and "Settings → Server" in text
+
+
+def test_an_sfu_that_does_not_answer_is_said_plainly(qapp: QApplication) -> None:
+    text = call_error_text(CallError(CallErrorKind.SFU_UNREACHABLE, "the SFU is unreachable"))
+    assert "media router (SFU) does not answer" in text and "Trying again" in text

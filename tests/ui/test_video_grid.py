@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWidget
 
 from nimeet_desktop.ui.frame_converter import THREAD_NAME
-from nimeet_desktop.ui.video_grid import FOCUS_STRETCH, SPACING, STRIP_MAX, VideoGrid, grid_shape
+from nimeet_desktop.ui.video_grid import FOCUS_STRETCH, PAGE_SIZE, SPACING, STRIP_MAX, VideoGrid, grid_shape
 from nimeet_desktop.ui.video_tile import VideoTile
 
 GRID_W, GRID_H = 960, 540
@@ -105,7 +105,7 @@ def test_positions_by_count(make_grid, count: int, expected: list[tuple[int, int
     assert grid.focused_tile_id is None
 
 
-@pytest.mark.parametrize("count", [7, 8, 9, 10, 11, 12, 13, 16])
+@pytest.mark.parametrize("count", [7, 8, 9])
 def test_larger_grids_fill_rows_and_centre_the_last(make_grid, count: int) -> None:
     grid = make_grid(count)
     rows, cols = grid_shape(count)
@@ -201,12 +201,58 @@ def test_featured_tile_spans_the_width_over_a_strip(make_grid) -> None:
     assert grid.focused_tile_id is None
 
 
-def test_a_long_strip_wraps(make_grid) -> None:
+def test_a_long_strip_pages_instead_of_wrapping(make_grid) -> None:
     grid = make_grid(1 + STRIP_MAX + 2)
     grid.set_featured("self")
-    rows = {position(grid, t.tile_id)[0] for t in grid.tiles() if t.tile_id != "self"}
-    assert rows == {1, 2}
-    assert grid.layout_grid.rowStretch(2) == 1
+    rows = {position(grid, t.tile_id)[0] for t in grid.tiles() if t.tile_id != "self" and t.isVisible()}
+    assert rows == {1}
+    assert grid.visible_tile_ids() == ["self", *[f"p{i}" for i in range(1, STRIP_MAX + 1)]]
+    assert grid.page_count == 2
+    grid.set_page(1)
+    assert grid.visible_tile_ids() == ["self", f"p{STRIP_MAX + 1}", f"p{STRIP_MAX + 2}"]
+
+
+def shown(grid: VideoGrid) -> list[str]:
+    return [t.tile_id for t in grid.tiles() if t.isVisible()]
+
+
+def test_a_large_room_shows_a_page_of_nine_and_tells_whose_tiles_show(make_grid, qtbot) -> None:
+    grid = make_grid(20)
+    assert PAGE_SIZE == 9
+    told: list[list[str]] = []
+    grid.visible_changed.connect(told.append)
+    assert shown(grid) == grid.visible_tile_ids() == ["self", *[f"p{i}" for i in range(1, 9)]]
+    assert (grid.page, grid.page_count) == (0, 3)
+    assert grid.pager.isVisible() and grid.page_label.text() == "Page 1 of 3"
+    assert not grid.previous_page.isEnabled() and grid.next_page.isEnabled()
+    assert {position(grid, t)[0] for t in shown(grid)} == {0, 1, 2}  # 3×3
+
+    qtbot.mouseClick(grid.next_page, Qt.MouseButton.LeftButton)
+    assert shown(grid) == [f"p{i}" for i in range(9, 18)]
+    assert told == [[f"p{i}" for i in range(9, 18)]]
+    grid.set_page(5)  # past the end: the last page
+    assert shown(grid) == ["p18", "p19"] and grid.page_label.text() == "Page 3 of 3"
+    assert grid.previous_page.isEnabled() and not grid.next_page.isEnabled()
+
+    grid.remove_tile("p18")
+    grid.remove_tile("p19")  # the last page empties: back to the one before
+    assert grid.page == 1 and shown(grid) == [f"p{i}" for i in range(9, 18)]
+    for index in range(9, 18):
+        grid.remove_tile(f"p{index}")
+    assert grid.page_count == 1 and not grid.pager.isVisible()
+    assert told[-1] == grid.visible_tile_ids() == ["self", *[f"p{i}" for i in range(1, 9)]]
+
+
+def test_someone_who_speaks_off_the_page_moves_onto_the_first(make_grid) -> None:
+    grid = make_grid(12)
+    grid.bring_forward("p3")  # in view already: nothing moves
+    assert shown(grid) == ["self", *[f"p{i}" for i in range(1, 9)]]
+    grid.bring_forward("p11")
+    assert shown(grid) == ["self", "p11", *[f"p{i}" for i in range(1, 8)]]
+    grid.set_page(1)
+    assert shown(grid) == ["p8", "p9", "p10"]  # the one displaced is on the next page
+    grid.bring_forward("self")  # our own tile stays first
+    assert grid.tiles()[0].tile_id == "self"
 
 
 def test_pinning_by_double_click(make_grid, qtbot) -> None:

@@ -57,6 +57,8 @@ logger = logging.getLogger(__name__)
 SELF_TILE = "self"
 SPEAKING_DBFS = -45.0  # above this a participant's tile shows the speaking ring (speech is about -30 to -15)
 LEVELS_INTERVAL_MS = 100
+# Speaking this long without a pause brings someone on another page of the grid onto the first (a cough does not).
+SPEAKER_FORWARD_S = 1.0
 # After a reconnect the session rejoins and everyone "leaves" and "joins" again: no toasts for that churn.
 QUIET_AFTER_RECONNECT_S = 3.0
 
@@ -177,6 +179,9 @@ class CallView(QWidget):
         self._levels = QTimer(self)
         self._levels.setInterval(LEVELS_INTERVAL_MS)
         self._levels.timeout.connect(self._update_levels)
+        self._speaking_since: dict[str, float] = {}
+        # Whose video the grid shows: in an SFU room only theirs is sent to us (audio from everyone).
+        self.grid.visible_changed.connect(self._view_changed)
 
         self.controls.microphone_clicked.connect(self.toggle_microphone)
         self.controls.camera_clicked.connect(self.toggle_camera)
@@ -400,14 +405,27 @@ class CallView(QWidget):
         if self.call is None:
             return
         levels = self.call.levels()
+        now = time.monotonic()
         for tile in self.grid.tiles():
             level = self.call.own_level() if tile.tile_id == SELF_TILE else levels.get(tile.tile_id, SILENCE_DBFS)
-            tile.set_speaking(level > SPEAKING_DBFS)
+            speaking = level > SPEAKING_DBFS
+            tile.set_speaking(speaking)
+            if not speaking:
+                self._speaking_since.pop(tile.tile_id, None)
+            elif now - self._speaking_since.setdefault(tile.tile_id, now) >= SPEAKER_FORWARD_S:
+                self.grid.bring_forward(tile.tile_id)  # only moves someone out of view
         muted = self.call.has_microphone and not self.call.microphone_on
         if self.muted_speech.update(self.call.muted_speech_level(), muted, time.monotonic()):
             self.toast.emit(
                 self.tr("You are muted. Press {key} to unmute.").format(key=SHORTCUTS["microphone"]), ToastKind.INFO
             )
+
+    def _view_changed(self, tile_ids: list[str]) -> None:
+        if self.call is None:
+            return
+        everyone = len(tile_ids) == len(self.grid.tiles())
+        shown = None if everyone else [t for t in tile_ids if t != SELF_TILE]
+        self._run(self.call.show_only(shown), "show-only")
 
     def _set_volume(self, socket_id: str, gain: float) -> None:
         """A tile's volume slider moved: how loud that person plays here, for this call."""
