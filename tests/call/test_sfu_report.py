@@ -60,6 +60,7 @@ class StatsRecorder(Recorder):
         self.stats: Counter[str] = Counter()
 
     def on_stats(self, participant: RemoteParticipant) -> None:
+        super().on_stats(participant)
         self.stats[participant.socket_id] += 1
 
 
