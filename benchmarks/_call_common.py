@@ -3,7 +3,8 @@
 - ``server_running``: the real server (``tests/support/server.py``'s runner, the tests' own) on a free loopback port.
 - ``BotProcess``: one headless participant in a process of its own, its stdout lines collected with their arrival
   time, its ``--json`` report read at the end. Every bot gathers ICE on 127.0.0.1 only (``NIMEET_ICE_HOSTS``): the
-  server hands out no STUN/TURN by default, so all media stays on loopback.
+  server hands out no STUN/TURN by default, so all media stays on loopback. In an SFU room (sfu_vs_mesh.py) they
+  gather on the test's end of the veth pair to Janus instead, which never pairs with loopback.
 - Comparisons use the real engine's switches, through ``nimeet-bot``'s options for benchmarks
   (``nimeet_desktop/bot_bench.py``, hidden from ``--help``):
 
@@ -176,10 +177,13 @@ class BotProcess(LineProcess):
         workdir: Path,
         server_url: str,
         bot_args: list[str],
+        ice_host: str = LOOPBACK,  # an SFU room's bots: our end of the veth pair to Janus (tests/support/janus.py)
     ) -> None:
         self.json_path = workdir / f"{name}.json"
-        args = ["--server", server_url, "--register", "--ice-host", LOOPBACK, "--json", str(self.json_path)]
-        env = {**os.environ, "NIMEET_ICE_HOSTS": LOOPBACK, "PYTHONUNBUFFERED": "1"}
+        args = ["--server", server_url, "--register", "--ice-host", ice_host, "--json", str(self.json_path)]
+        env = {**os.environ, "NIMEET_ICE_HOSTS": ice_host, "PYTHONUNBUFFERED": "1"}
+        # This checkout's engine, not whichever the virtualenv's editable install points at (another worktree's).
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])
         super().__init__(name, [str(BOT), *args, *bot_args], workdir / f"{name}.stderr", env)
 
     def wait_line(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:

@@ -770,13 +770,15 @@ def install_lean_packet_hooks() -> None:
 _RECEIVER_RTX_SSRC = "_RTCRtpReceiver__rtx_ssrc"
 
 
-def route_offered_ssrcs(pc: RTCPeerConnection) -> None:
+def route_offered_ssrcs(pc: RTCPeerConnection) -> dict[int, str]:
     """Route each receiving transceiver's SSRCs as ``pc``'s remote description now names them (its ``a=ssrc`` and
     ``a=ssrc-group:FID`` lines, by ``mid``), replacing what an earlier description named. Call after every
-    ``setRemoteDescription`` of a connection whose m-lines change hands. Idempotent."""
+    ``setRemoteDescription`` of a connection whose m-lines change hands. Idempotent. Returns the ``mid`` of every
+    SSRC routed (retransmissions' too)."""
+    mids: dict[int, str] = {}
     description = pc.remoteDescription
     if description is None:
-        return
+        return mids
     parsed = aiortc.sdp.SessionDescription.parse(description.sdp)
     by_mid = {media.rtp.muxId: media for media in parsed.media if media.rtp.muxId}
     for transceiver in pc.getTransceivers():
@@ -790,6 +792,7 @@ def route_offered_ssrcs(pc: RTCPeerConnection) -> None:
             if group.semantic == "FID" and len(group.items) == 2:
                 rtx_of[int(group.items[1])] = int(group.items[0])
         ssrcs = {int(s.ssrc) for s in media.ssrc}
+        mids.update((ssrc, str(transceiver.mid)) for ssrc in ssrcs)
         table: dict[int, Any] = _require(router, "ssrc_table")
         for ssrc, routed in list(table.items()):
             if routed is receiver and ssrc not in ssrcs:
@@ -799,3 +802,24 @@ def route_offered_ssrcs(pc: RTCPeerConnection) -> None:
         rtx: dict[int, int] = _require(receiver, _RECEIVER_RTX_SSRC)
         rtx.clear()
         rtx.update(rtx_of)
+    return mids
+
+
+def watch_received_rtp(transport: RTCDtlsTransport, seen: Callable[[int, int], None]) -> None:
+    """Tell ``seen(ssrc, size)`` of every RTP packet ``transport`` receives (its size unprotected), before aiortc
+    handles it. Idempotent. aiortc 1.16 counts received bytes per transport only (``transport_received``); an SFU's
+    one connection carries everyone, so what came from whom is told by SSRC here.
+
+    aiortc calls ``RTCDtlsTransport._handle_rtp_data`` on the instance for each unprotected RTP packet; so does
+    ``handle_srtp_inline``, which takes it when installed: call this first (``SfuLink.handle_offer`` does)."""
+    if getattr(transport, "_nimeet_rtp_watched", False):
+        return
+    handle_rtp = _require(transport, "_handle_rtp_data")
+
+    async def handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
+        if len(data) >= 12:  # RTP's fixed header; aiortc drops anything shorter
+            seen(int.from_bytes(data[8:12], "big"), len(data))
+        await handle_rtp(data, arrival_time_ms=arrival_time_ms)
+
+    transport._handle_rtp_data = handle_rtp_data  # type: ignore[method-assign]
+    transport._nimeet_rtp_watched = True  # type: ignore[attr-defined]

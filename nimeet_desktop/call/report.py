@@ -52,7 +52,7 @@ def peer_report(remote: RemoteParticipant) -> dict[str, Any]:
             "height": stats.height,
             "latencyMs": latency,
         },
-        "audio": {"framesPerS": _round(audio_fps)},
+        "audio": {"frames": stats.audio_frames, "framesPerS": _round(audio_fps)},
         "bytesReceived": stats.bytes_received,
         "connectionStates": [
             {"state": state, "atMs": round((at - stats.since) * 1000, 1)} for state, at in stats.connection_states

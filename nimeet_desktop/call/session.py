@@ -599,7 +599,13 @@ class CallSession(MeetingHandler):
     def _add_participant(self, participant: Participant, since: float) -> RemoteParticipant:
         remote = RemoteParticipant.from_wire(participant, since)
         if self.sfu is not None:
+            # They come through the link as it is: one that is already up is their connection's first state (and
+            # pair) in the report, as ``on_sfu_state`` records for those who were there when it changed.
             remote.connection_state = self.sfu.state
+            if self.sfu.state != "new":
+                remote.stats.connection_states.append((self.sfu.state, since))
+            if self.sfu.state == "connected":
+                remote.stats.candidate_types = aiortc_compat.selected_candidate_types(self.sfu.receiving)
         self.participants[participant.socket_id] = remote
         self.meeting.add(participant)
         self.observer.on_participant_joined(remote)
@@ -1110,6 +1116,13 @@ class CallSession(MeetingHandler):
                 self._rtcp_at, self._rtcp_gathering = now, True
                 self._tasks.spawn(self._gather_rtcp(), "rtcp-stats")
             self._watch_sfu(now)
+            if self.sfu is not None:  # everyone's packets on one link, told apart by stream (SfuLink.take_received)
+                received = self.sfu.take_received()
+                for socket_id, person in self.participants.items():
+                    packets, total_bytes = received.get(socket_id, (0, 0))
+                    person.stats.packets_received += packets
+                    person.stats.bytes_received += total_bytes
+                    self.observer.on_stats(person)
             for socket_id, peer in list(self.peers.items()):
                 packets, total_bytes = peer.transport_counters()
                 remote = self.participants.get(socket_id)

@@ -118,6 +118,8 @@ class SfuLink:
         self.video_out: OutgoingTrack[Any] = OutgoingTrack("video", keyframes=self._options.encode_once)
         self.audio_out = OutgoingAudioTrack()
         self.round_trips: dict[str, aiortc_compat.RoundTrip] = {}
+        self._ssrc_mids: dict[int, str] = {}  # the SSRCs the last offer routes, to their m-lines
+        self._received: dict[str, list[int]] = {}  # person -> [RTP packets, bytes] from their streams, not yet taken
         self.sending = RTCPeerConnection(self._configuration)
         self.receiving = RTCPeerConnection(self._configuration)
         self.sending.on("connectionstatechange", self._state_changed)
@@ -179,7 +181,12 @@ class SfuLink:
             self._reroute()
             pc = self.receiving
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.description.sdp, type="offer"))
-            aiortc_compat.route_offered_ssrcs(pc)  # an m-line may now carry someone else's stream
+            # An m-line may now carry someone else's stream: route its packets, and count them for its owner (before
+            # ``lean_packet_path``, which takes the transport's handler as it then is).
+            self._ssrc_mids = aiortc_compat.route_offered_ssrcs(pc)
+            for transceiver in pc.getTransceivers():
+                if transceiver.receiver.transport is not None:
+                    aiortc_compat.watch_received_rtp(transceiver.receiver.transport, self._received_rtp)
             if self._options.marker_jitter_buffer:
                 use_marker_jitter_buffers(pc)
             lean_packet_path(pc, self._options)
@@ -228,6 +235,21 @@ class SfuLink:
                 self._observer.on_sfu_track(stream.socket_id, entry[1])
             if isinstance(frame, (av.AudioFrame, av.VideoFrame)):  # aiortc's receivers give decoded frames
                 entry[1].put(frame)
+
+    def _received_rtp(self, ssrc: int, size: int) -> None:
+        stream = self.streams.get(self._ssrc_mids.get(ssrc, ""))
+        if stream is None or not stream.active:
+            return
+        counts = self._received.setdefault(stream.socket_id, [0, 0])
+        counts[0] += 1
+        counts[1] += size
+
+    def take_received(self) -> dict[str, tuple[int, int]]:
+        """(RTP packets, bytes) received from each person's streams since the last call: what a mesh counts per
+        peer connection (there with RTCP too; the SFU's reports here are nobody's)."""
+        taken = {owner: (packets, size) for owner, (packets, size) in self._received.items()}
+        self._received.clear()
+        return taken
 
     # ---- health -------------------------------------------------------------------------------------------
 
