@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import socketio
 from pydantic import BaseModel, ValidationError
@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from signaling_server.accounts.revocation import Revoked
 from signaling_server.accounts.tokens import InvalidToken
 from signaling_server.config import Settings
-from signaling_server.db.models import RoomRow
+from signaling_server.db.models import RoomRow, utcnow
 from signaling_server.protocol import (
     PASSWORD_TRIES,
     Answer,
@@ -59,6 +59,7 @@ from signaling_server.signaling.sessions import (
 )
 from signaling_server.signaling.state import AlreadyInRoom, Joined, Left, Member, RoomFull, SeatsTaken, Waiter
 
+T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
@@ -72,6 +73,9 @@ REFUSAL_WINDOW_S = 10.0
 TICK_S = 1.0
 # The most a join ack waits for its stay's row (history) before it goes without it.
 STAY_WAIT_S = 0.25
+# A history write that fails (SQLite locked past its busy timeout on a saturated machine, PostgreSQL restarting) is
+# tried again after these pauses before it counts as failed: about 7.5 s in all, in the background.
+STAY_RETRY_PAUSES_S = (0.5, 1.0, 2.0, 4.0)
 SWEEP_EVERY = 10
 
 
@@ -482,10 +486,24 @@ class Signaling:
         logger.info("replaced by a rejoin", extra={"roomId": room_id, "sid": old.socket_id})
         await self.kick(old.socket_id)
 
+    async def _retrying(self, write: Callable[[], Awaitable[T]]) -> T:
+        """``write()``, tried again after ``STAY_RETRY_PAUSES_S`` while it fails (not once the server drains)."""
+        for pause in STAY_RETRY_PAUSES_S:
+            try:
+                return await write()
+            except Exception:
+                if self.draining:
+                    raise
+                logger.debug("a history write failed; trying again in %.1f s", pause, exc_info=True)
+            await asyncio.sleep(pause)
+        return await write()
+
     async def _record_stay(self, sid: str, join_id: str, room_id: str, user_id: str) -> None:
-        # History is secondary to the call: written after the ack, a database hiccup is logged, the join stands.
+        # History is secondary to the call: written after the ack, a database hiccup is tried again and then
+        # logged; the join stands.
         try:
-            stay = await self._svc.history.start_stay(room_id, user_id)
+            began = utcnow()  # when they joined, however late the row is written
+            stay = await self._retrying(lambda: self._svc.history.start_stay(room_id, user_id, began))
         except Exception:
             self._stay_failed(room_id)
             return
@@ -495,7 +513,8 @@ class Signaling:
 
     async def _end_stay(self, stay: int, room_id: str) -> None:
         try:
-            await self._svc.history.end_stay(stay)
+            ended = utcnow()
+            await self._retrying(lambda: self._svc.history.end_stay(stay, ended))
         except Exception:
             self._stay_failed(room_id)
         else:

@@ -397,3 +397,40 @@ def test_ctrl_c_shutdown_exits_0_without_a_traceback(tmp_path: Path) -> None:
     assert any("Application shutdown complete" in line for line in server.stderr_lines)
     assert server.errors_logged() == []
     assert not any("KeyboardInterrupt" in line for line in server.stderr_lines)
+
+
+async def test_a_stay_is_recorded_even_when_sqlite_stays_locked_past_its_busy_timeout(
+    make_server: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    """Ten bots and Janus on two busy cores once kept SQLite's write lock longer than the busy timeout (2 s): the
+    stay's row was given up ("could not record a participation ... database is locked") and the history lost it.
+    History writes are tried again for several seconds before they count as failed."""
+    import sqlite3
+
+    data = tmp_path / "locked"
+    server = make_server(data_dir=data)
+    url = server.start()
+    user = register(url, "patient")
+    room = httpx.post(f"{url}/api/rooms/create", headers=bearer(user["token"])).json()["room"]["roomId"]
+    blocker = sqlite3.connect(data / "nimeet.sqlite3", timeout=10, isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")  # the write lock, held past the server's busy timeout
+        peer = await Peer(url, user["token"]).connect()
+        ack = await peer.join(room)
+        assert ack["ok"], "the join is not held up by its bookkeeping"
+        await asyncio.sleep(3.0)
+        blocker.execute("ROLLBACK")
+        deadline = time.monotonic() + 10
+        with sqlite3.connect(data / "nimeet.sqlite3") as conn:
+            while conn.execute("select count(*) from participations").fetchone()[0] == 0:
+                assert time.monotonic() < deadline, "the stay was never recorded"
+                await asyncio.sleep(0.1)
+        await peer.close()
+    finally:
+        blocker.close()
+    deadline = time.monotonic() + 10
+    with sqlite3.connect(data / "nimeet.sqlite3") as conn:
+        while conn.execute("select count(*) from participations where left_at is null").fetchone()[0] != 0:
+            assert time.monotonic() < deadline, "the stay was never closed"
+            await asyncio.sleep(0.1)
+    assert [line for line in server.errors_logged() if "participation" in line] == []
