@@ -881,8 +881,10 @@ class CallSession(MeetingHandler):
             while self._view_due and self.sfu is link and not link.closed:
                 self._view_due = False
                 wanted = self._view if self._view is not None else list(self.participants)
+                shown = [s for s in wanted if s in self.participants]
+                logger.debug("sfu-view: %d of %d people's video", len(shown), len(self.participants))
                 try:
-                    await link.view([s for s in wanted if s in self.participants])
+                    await link.view(shown)
                 except SignalingError as exc:
                     logger.info("sfu-view not sent: %s", exc)
         finally:

@@ -38,7 +38,7 @@ def grid_shape(count: int) -> tuple[int, int]:
 class VideoGrid(QWidget):
     """Owns the tiles' layout, the pin/featured focus, the pages, the frame clock and the tiles' converter."""
 
-    visible_changed = Signal(list)  # the tile ids shown now (own tile included), after a page or order change
+    visible_changed = Signal(list)  # the tile ids shown now (own tile included), after a page, order or count change
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +51,7 @@ class VideoGrid(QWidget):
         self._featured: str | None = None
         self._page = 0
         self._visible: list[str] = []
+        self._visible_of = 0  # how many tiles there were when ``_visible`` was told
         self.pager = QWidget(self)  # under the tiles: ‹ Page 2 of 3 ›; shown only when there is more than one page
         self.pager.setObjectName("gridPager")
         self.previous_page = QPushButton("‹")
@@ -136,16 +137,14 @@ class VideoGrid(QWidget):
             self._page = page
             self._reflow()
 
-    def bring_forward(self, tile_id: str) -> None:
-        """``tile_id`` speaks: if its tile is on no page shown, it moves to the first page (just after our own
-        tile), and the one it displaces goes to the next page. A tile already in view stays where it is, so tiles
-        in view never shuffle while people talk."""
-        tile = self.tile(tile_id)
-        if tile is None or tile.is_self or tile_id in self._visible:
+    def swap(self, tile_id: str, other_id: str) -> None:
+        """Put each of the two tiles where the other was (a speaker off the page takes the place of someone quiet
+        on it); every other tile stays where it is."""
+        first, second = self.tile(tile_id), self.tile(other_id)
+        if first is None or second is None or first is second:
             return
-        self._tiles.remove(tile)
-        first = 1 if self._tiles and self._tiles[0].is_self else 0
-        self._tiles.insert(first, tile)
+        i, j = self._tiles.index(first), self._tiles.index(second)
+        self._tiles[i], self._tiles[j] = second, first
         self._reflow()
 
     def _page_size(self) -> int:
@@ -281,8 +280,10 @@ class VideoGrid(QWidget):
         self.previous_page.setEnabled(self._page > 0)
         self.next_page.setEnabled(self._page < pages - 1)
         visible = [t.tile_id for t in ([focused] if focused is not None else []) + shown]
-        if visible != self._visible:
-            self._visible = visible
+        # Told again when only the number of tiles changed: a tile added off the page leaves the view as it was,
+        # but no longer everyone's (an SFU would otherwise go on sending the newcomer's video).
+        if visible != self._visible or len(self._tiles) != self._visible_of:
+            self._visible, self._visible_of = visible, len(self._tiles)
             self.visible_changed.emit(visible)
         halves = 2 * cols
         for half in range(halves):

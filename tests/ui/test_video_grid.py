@@ -234,6 +234,12 @@ def test_a_large_room_shows_a_page_of_nine_and_tells_whose_tiles_show(make_grid,
     assert shown(grid) == ["p18", "p19"] and grid.page_label.text() == "Page 3 of 3"
     assert grid.previous_page.isEnabled() and not grid.next_page.isEnabled()
 
+    grid.set_page(0)
+    told.clear()
+    grid.add_tile(VideoTile("p20", "p20", Source()))  # off the page: the view is the same, but not everyone's
+    assert told == [grid.visible_tile_ids()] and "p20" not in told[0]
+    grid.remove_tile("p20")
+    grid.set_page(2)
     grid.remove_tile("p18")
     grid.remove_tile("p19")  # the last page empties: back to the one before
     assert grid.page == 1 and shown(grid) == [f"p{i}" for i in range(9, 18)]
@@ -243,16 +249,12 @@ def test_a_large_room_shows_a_page_of_nine_and_tells_whose_tiles_show(make_grid,
     assert told[-1] == grid.visible_tile_ids() == ["self", *[f"p{i}" for i in range(1, 9)]]
 
 
-def test_someone_who_speaks_off_the_page_moves_onto_the_first(make_grid) -> None:
+def test_a_swap_trades_two_places_and_leaves_the_rest(make_grid) -> None:
     grid = make_grid(12)
-    grid.bring_forward("p3")  # in view already: nothing moves
-    assert shown(grid) == ["self", *[f"p{i}" for i in range(1, 9)]]
-    grid.bring_forward("p11")
-    assert shown(grid) == ["self", "p11", *[f"p{i}" for i in range(1, 8)]]
+    grid.swap("p11", "p3")
+    assert shown(grid) == ["self", "p1", "p2", "p11", "p4", "p5", "p6", "p7", "p8"]
     grid.set_page(1)
-    assert shown(grid) == ["p8", "p9", "p10"]  # the one displaced is on the next page
-    grid.bring_forward("self")  # our own tile stays first
-    assert grid.tiles()[0].tile_id == "self"
+    assert shown(grid) == ["p9", "p10", "p3"]
 
 
 def test_pinning_by_double_click(make_grid, qtbot) -> None:

@@ -30,7 +30,7 @@ from nimeet_desktop.net.error_codes import AnyErrorCode
 from nimeet_desktop.net.rest import RestError
 from nimeet_desktop.net.signaling import ConnectionState, SignalingError
 from nimeet_desktop.task_set import Once, TaskSet
-from nimeet_desktop.ui import icons, messages, theme
+from nimeet_desktop.ui import icons, messages, speaker_order, theme
 from nimeet_desktop.ui.call_devices import CallDevices
 from nimeet_desktop.ui.call_statistics import CallStatistics
 from nimeet_desktop.ui.context import AppContext
@@ -57,8 +57,6 @@ logger = logging.getLogger(__name__)
 SELF_TILE = "self"
 SPEAKING_DBFS = -45.0  # above this a participant's tile shows the speaking ring (speech is about -30 to -15)
 LEVELS_INTERVAL_MS = 100
-# Speaking this long without a pause brings someone on another page of the grid onto the first (a cough does not).
-SPEAKER_FORWARD_S = 1.0
 # After a reconnect the session rejoins and everyone "leaves" and "joins" again: no toasts for that churn.
 QUIET_AFTER_RECONNECT_S = 3.0
 
@@ -180,6 +178,7 @@ class CallView(QWidget):
         self._levels.setInterval(LEVELS_INTERVAL_MS)
         self._levels.timeout.connect(self._update_levels)
         self._speaking_since: dict[str, float] = {}
+        self._spoke_at: dict[str, float] = {}  # tile id -> when they were last heard speaking
         # Whose video the grid shows: in an SFU room only theirs is sent to us (audio from everyone).
         self.grid.visible_changed.connect(self._view_changed)
 
@@ -412,8 +411,15 @@ class CallView(QWidget):
             tile.set_speaking(speaking)
             if not speaking:
                 self._speaking_since.pop(tile.tile_id, None)
-            elif now - self._speaking_since.setdefault(tile.tile_id, now) >= SPEAKER_FORWARD_S:
-                self.grid.bring_forward(tile.tile_id)  # only moves someone out of view
+                continue
+            self._spoke_at[tile.tile_id] = now
+            if now - self._speaking_since.setdefault(tile.tile_id, now) >= speaker_order.SPEAKING_FOR_S:
+                # Someone speaking on another page comes into view (ui/speaker_order.py says in whose place).
+                fixed = {SELF_TILE, self.grid.focused_tile_id or SELF_TILE}
+                visible = self.grid.visible_tile_ids()
+                replaced = speaker_order.tile_to_replace(tile.tile_id, visible, fixed, self._spoke_at, now)
+                if replaced is not None:
+                    self.grid.swap(tile.tile_id, replaced)
         muted = self.call.has_microphone and not self.call.microphone_on
         if self.muted_speech.update(self.call.muted_speech_level(), muted, time.monotonic()):
             self.toast.emit(
