@@ -17,9 +17,9 @@ from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.report import peer_report
 from nimeet_desktop.call.session import CallSession
 from tests.call.conftest import Recorder, wait_until
-from tests.call.test_sfu_session import janus_media, receives_everyone, sfu_server, sfu_sessions, sid
-from tests.support.clients import Api
+from tests.call.test_sfu_session import receives_everyone, sfu_sessions, sid
 from tests.support.server import ServerProcess
+from tests.support.sfu_fixtures import janus_media, sfu_room, sfu_server
 
 __all__ = ["janus_media", "sfu_server", "sfu_sessions"]  # fixtures of the SFU session tests, used here
 
@@ -27,21 +27,16 @@ __all__ = ["janus_media", "sfu_server", "sfu_sessions"]  # fixtures of the SFU s
 async def test_someone_arriving_after_the_link_connected_reports_its_state_and_candidate_pair(
     sfu_server: ServerProcess, sfu_sessions: Callable[[str], CallSession]
 ) -> None:
-    api = Api(sfu_server.url)
-    try:
-        tokens = [(await api.register())["token"] for _ in range(3)]
-        room = await api.create_room(tokens[0], maxParticipants=12)
-    finally:
-        await api.aclose()
+    room_id, tokens = await sfu_room(sfu_server, 3, places=12)
     early = [sfu_sessions(token) for token in tokens[:2]]
     first = early[0]
     for person in early:
-        await person.join(room["roomId"])
+        await person.join(room_id)
     await wait_until(receives_everyone(early, 3), 20, "the first two decode each other")
     assert first.sfu is not None and first.sfu.state == "connected"
 
     late = sfu_sessions(tokens[2])
-    await late.join(room["roomId"])
+    await late.join(room_id)
     people = [*early, late]
     await wait_until(receives_everyone(people, 3), 20, "everyone decodes the one who came late")
     for me in people:
@@ -67,19 +62,14 @@ class StatsRecorder(Recorder):
 async def test_what_arrives_through_the_link_is_counted_for_whom_it_is_from(
     sfu_server: ServerProcess, sfu_sessions: Callable[[str], CallSession]
 ) -> None:
-    api = Api(sfu_server.url)
-    try:
-        tokens = [(await api.register())["token"] for _ in range(3)]
-        room = await api.create_room(tokens[0], maxParticipants=12)
-    finally:
-        await api.aclose()
+    room_id, tokens = await sfu_room(sfu_server, 3, places=12)
     sending = [sfu_sessions(token) for token in tokens[:2]]
     watcher = StatsRecorder()
     # The third sends nothing (no camera, no microphone): what comes from them is next to nothing.
     quiet = CallSession(sfu_server.url, tokens[2], [], observer=watcher)
     try:
         for person in (*sending, quiet):
-            await person.join(room["roomId"])
+            await person.join(room_id)
         await wait_until(receives_everyone(sending, 20), 30, "the two who send decode each other")
         await wait_until(
             lambda: all(quiet.participants[sid(p)].stats.video_frames >= 20 for p in sending), 20, "the quiet one sees"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aioice.ice
@@ -21,26 +21,14 @@ from nimeet_desktop.call.quality import Quality, QualityMeter
 from nimeet_desktop.call.session import CallSession
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from tests.call.conftest import Recorder, wait_until
-from tests.support.clients import Api
-from tests.support.janus import JanusInstance, janus_for_media, janus_process
+from tests.support.janus import janus_process
 from tests.support.server import ServerProcess
+from tests.support.sfu_fixtures import janus_media, sfu_room, sfu_server
+
+__all__ = ["janus_media", "sfu_server"]  # fixtures (tests/support/sfu_fixtures.py), used here
 
 # Small and slow: four sessions (4 encoders, 12 decoders) share this process with the server's clients.
 WIDTH, HEIGHT, FPS = 160, 96, 10
-
-
-@pytest.fixture(scope="module")
-def janus_media(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusInstance]:
-    with janus_for_media(tmp_path_factory.mktemp("janus-call")) as instance:
-        yield instance
-
-
-@pytest.fixture
-def sfu_server(make_server: Callable[..., ServerProcess], janus_media: JanusInstance) -> Iterator[ServerProcess]:
-    proc = make_server({"NIMEET_JANUS_URL": janus_media.url, "NIMEET_JANUS_ADMIN_KEY": janus_media.admin_key})
-    proc.start()
-    yield proc
-    assert proc.errors_logged() == [], "".join(proc.stderr_lines[-60:])
 
 
 @pytest.fixture
@@ -86,16 +74,10 @@ def receives_everyone(people: list[CallSession], frames: int) -> Callable[[], bo
 async def test_sessions_in_an_sfu_room_send_once_and_receive_everyone_as_people_come_and_go(
     sfu_server: ServerProcess, sfu_sessions: Callable[[str], CallSession]
 ) -> None:
-    api = Api(sfu_server.url)
-    try:
-        tokens = [(await api.register())["token"] for _ in range(4)]
-        room = await api.create_room(tokens[0], maxParticipants=20)
-    finally:
-        await api.aclose()
-    assert room["mode"] == "sfu"
+    room_id, tokens = await sfu_room(sfu_server, 4, places=20)
     people = [sfu_sessions(token) for token in tokens[:3]]
     for person in people:
-        await person.join(room["roomId"])  # the mode is not given: the session asks for it
+        await person.join(room_id)  # the mode is not given: the session asks for it
     assert all(p.mode == "sfu" and p.sfu is not None and not p.peers for p in people)
     await wait_until(receives_everyone(people, 5), 20, "three sessions decode video and audio from the two others")
     # One connection out and one in, whatever the number of people.
@@ -130,7 +112,7 @@ async def test_sessions_in_an_sfu_room_send_once_and_receive_everyone_as_people_
 
     # A fourth arrives later: the SFU may give them the leaver's m-lines; frames go to the right person anyway.
     newcomer = sfu_sessions(tokens[3])
-    await newcomer.join(room["roomId"], mode="sfu")
+    await newcomer.join(room_id, mode="sfu")
     people.append(newcomer)
     before = {
         (id(p), sid(o)): p.participants[sid(o)].stats.video_frames for p in people[:2] for o in people[:2] if o is not p
@@ -153,15 +135,10 @@ async def test_sessions_in_an_sfu_room_send_once_and_receive_everyone_as_people_
 async def test_show_only_pauses_the_video_of_those_not_shown_and_keeps_their_audio(
     sfu_server: ServerProcess, sfu_sessions: Callable[[str], CallSession]
 ) -> None:
-    api = Api(sfu_server.url)
-    try:
-        tokens = [(await api.register())["token"] for _ in range(3)]
-        room = await api.create_room(tokens[0], maxParticipants=12)
-    finally:
-        await api.aclose()
+    room_id, tokens = await sfu_room(sfu_server, 3, places=12)
     viewer, shown, hidden = people = [sfu_sessions(token) for token in tokens]
     for person in people:
-        await person.join(room["roomId"])
+        await person.join(room_id)
     await wait_until(receives_everyone(people, 5), 20, "everyone decodes everyone")
 
     # A grid filling up wishes for a new view with every newcomer: only the latest wish is sent, one at a time.
@@ -198,12 +175,7 @@ async def test_a_janus_restart_mid_call_brings_the_media_back(
         server.start()
         made: list[CallSession] = []
         try:
-            api = Api(server.url)
-            try:
-                tokens = [(await api.register())["token"] for _ in range(2)]
-                room = await api.create_room(tokens[0], maxParticipants=10)
-            finally:
-                await api.aclose()
+            room_id, tokens = await sfu_room(server, 2, places=10)
             for token in tokens:
                 session = CallSession(
                     server.url,
@@ -214,7 +186,7 @@ async def test_a_janus_restart_mid_call_brings_the_media_back(
                     microphone=SyntheticAudio(),
                 )
                 made.append(session)
-                await session.join(room["roomId"])
+                await session.join(room_id)
             await wait_until(receives_everyone(made, 5), 20, "both decode each other")
 
             janus.kill()  # a crash: its rooms, sessions and connections are gone

@@ -32,12 +32,15 @@ from signaling_server.sfu.janus_session import (
     JanusSession,
 )
 from signaling_server.sfu.videoroom import PLUGIN, Publisher, RoomAdmin, RoomKeys, Subscriber, SubscriberOffer
-from tests.support.janus import DEPLOY, JanusInstance, janus_for_media, running_janus
+from tests.support.janus import DEPLOY, JanusInstance, running_janus
+from tests.support.sfu_fixtures import janus_media
 from tests.support.sfu_peer import SfuParticipant, without_candidates
 
 # Janus's VideoRoom error codes (plugins/janus_videoroom.c).
 UNAUTHORIZED = 433
 NO_SUCH_ROOM = 426
+__all__ = ["janus_media"]  # a fixture (tests/support/sfu_fixtures.py), used here
+
 SESSION_TIMEOUT_S = 3
 # A long-poll counts as a request only when it starts, and waits up to 30 s: the keepalives keep a session.
 KEEPALIVE_S = 1.0
@@ -48,13 +51,6 @@ WIDTH, HEIGHT, FPS = 320, 180, 15
 def janus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusInstance]:
     """Janus on a loopback port, for everything but media; sessions time out after 3 s without a request."""
     with running_janus(tmp_path_factory.mktemp("janus"), session_timeout_s=SESSION_TIMEOUT_S) as instance:
-        yield instance
-
-
-@pytest.fixture(scope="module")
-def janus_media(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusInstance]:
-    """Janus in a network namespace of its own that aiortc peers here can reach (tests/support/janus.py)."""
-    with janus_for_media(tmp_path_factory.mktemp("janus-media")) as instance:
         yield instance
 
 

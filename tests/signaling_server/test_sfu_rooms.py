@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,30 +23,19 @@ import pytest
 from signaling_server.sfu.janus_session import JanusSession
 from signaling_server.sfu.videoroom import PLUGIN, RoomAdmin
 from tests.support.clients import Api, Peer, bearer
-from tests.support.janus import JanusInstance, janus_for_media
+from tests.support.janus import JanusInstance
 from tests.support.nodes import running_nodes
 from tests.support.postgres import free_port
 from tests.support.redis_server import RedisServer
 from tests.support.server import ServerProcess
+from tests.support.sfu_fixtures import janus_media, sfu_server
 from tests.support.sfu_peer import SocketSfuParticipant
+
+__all__ = ["janus_media", "sfu_server"]  # fixtures (tests/support/sfu_fixtures.py), used here
 
 # Small and slow enough that four participants (4 sent, 12 received streams) keep up in this one process.
 WIDTH, HEIGHT, FPS = 160, 96, 10
 KINDS = ("audio", "video")
-
-
-@pytest.fixture(scope="module")
-def janus_media(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusInstance]:
-    with janus_for_media(tmp_path_factory.mktemp("janus-sfu")) as instance:
-        yield instance
-
-
-@pytest.fixture
-def sfu_server(make_server: Callable[..., ServerProcess], janus_media: JanusInstance) -> Iterator[ServerProcess]:
-    proc = make_server({"NIMEET_JANUS_URL": janus_media.url, "NIMEET_JANUS_ADMIN_KEY": janus_media.admin_key})
-    proc.start()
-    yield proc
-    assert proc.errors_logged() == [], "".join(proc.stderr_lines[-60:])
 
 
 @pytest.fixture
