@@ -113,15 +113,8 @@ async def sessions(call_server: ServerProcess) -> AsyncIterator[Callable[..., Ca
         server_url: str | None = None,
         options: EngineOptions | None = None,
     ) -> CallSession:
-        session = CallSession(
-            server_url or call_server.url,
-            token,
-            [],
-            observer=Recorder(),
-            camera_factory=(lambda: SyntheticVideo(WIDTH, HEIGHT, 30)) if video else None,
-            microphone=SyntheticAudio() if audio else None,
-            measure_latency=True,
-            options=options,
+        session = synthetic_session(
+            server_url or call_server.url, token, video=video, audio=audio, options=options, measure_latency=True
         )
         made.append(session)
         return session
@@ -129,6 +122,30 @@ async def sessions(call_server: ServerProcess) -> AsyncIterator[Callable[..., Ca
     yield make
     for session in made:
         await session.leave()
+
+
+def synthetic_session(
+    url: str,
+    token: str,
+    *,
+    size: tuple[int, int] = (WIDTH, HEIGHT),
+    fps: float = 30,
+    video: bool = True,
+    audio: bool = True,
+    options: EngineOptions | None = None,
+    measure_latency: bool = False,
+) -> CallSession:
+    """A session of the engine with a synthetic camera (``size`` at ``fps``) and tone, told to a ``Recorder``."""
+    return CallSession(
+        url,
+        token,
+        [],
+        observer=Recorder(),
+        camera_factory=(lambda: SyntheticVideo(size[0], size[1], fps)) if video else None,
+        microphone=SyntheticAudio() if audio else None,
+        measure_latency=measure_latency,
+        options=options,
+    )
 
 
 def recorder(session: CallSession) -> Recorder:

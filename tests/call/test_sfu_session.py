@@ -19,8 +19,7 @@ from nimeet_desktop.call import ice
 from nimeet_desktop.call.errors import CallErrorKind
 from nimeet_desktop.call.quality import Quality, QualityMeter
 from nimeet_desktop.call.session import CallSession
-from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
-from tests.call.conftest import Recorder, wait_until
+from tests.call.conftest import Recorder, synthetic_session, wait_until
 from tests.support.janus import janus_process
 from tests.support.server import ServerProcess
 from tests.support.sfu_fixtures import janus_media, sfu_room, sfu_server
@@ -36,14 +35,7 @@ async def sfu_sessions(sfu_server: ServerProcess) -> AsyncIterator[Callable[[str
     made: list[CallSession] = []
 
     def make(token: str) -> CallSession:
-        session = CallSession(
-            sfu_server.url,
-            token,
-            [],
-            observer=Recorder(),
-            camera_factory=lambda: SyntheticVideo(WIDTH, HEIGHT, FPS),
-            microphone=SyntheticAudio(),
-        )
+        session = synthetic_session(sfu_server.url, token, size=(WIDTH, HEIGHT), fps=FPS)
         made.append(session)
         return session
 
@@ -177,14 +169,7 @@ async def test_a_janus_restart_mid_call_brings_the_media_back(
         try:
             room_id, tokens = await sfu_room(server, 2, places=10)
             for token in tokens:
-                session = CallSession(
-                    server.url,
-                    token,
-                    [],
-                    observer=Recorder(),
-                    camera_factory=lambda: SyntheticVideo(WIDTH, HEIGHT, FPS),
-                    microphone=SyntheticAudio(),
-                )
+                session = synthetic_session(server.url, token, size=(WIDTH, HEIGHT), fps=FPS)
                 made.append(session)
                 await session.join(room_id)
             await wait_until(receives_everyone(made, 5), 20, "both decode each other")

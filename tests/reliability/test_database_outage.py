@@ -14,10 +14,9 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from nimeet_desktop.call.session import CallSession
-from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from nimeet_desktop.net.signaling import SignalingError
 from signaling_server.protocol import ErrorCode, JoinAck
-from tests.call.conftest import Recorder, frames_from, wait_until
+from tests.call.conftest import frames_from, synthetic_session, wait_until
 from tests.support.clients import Api
 from tests.support.postgres import PostgresCluster, find_bin_dir
 from tests.support.server import ServerProcess
@@ -40,14 +39,7 @@ def own_postgres() -> Iterator[PostgresCluster]:
 
 
 def session_for(url: str, token: str) -> CallSession:
-    return CallSession(
-        url,
-        token,
-        [],
-        observer=Recorder(),
-        camera_factory=lambda: SyntheticVideo(WIDTH, HEIGHT, FPS),
-        microphone=SyntheticAudio(),
-    )
+    return synthetic_session(url, token, size=(WIDTH, HEIGHT), fps=FPS)
 
 
 async def test_a_call_goes_on_while_postgresql_is_down_and_nothing_acknowledged_is_lost(
