@@ -13,10 +13,11 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QWidget
 
 from nimeet_desktop.ui import theme
 from nimeet_desktop.ui.frame_converter import FrameConverter
+from nimeet_desktop.ui.untrusted import plain_label
 from nimeet_desktop.ui.video_tile import VideoTile
 
 CLOCK_INTERVAL_MS = 16  # twice what cameras send: a 30 Hz look at 30 fps frames beats against them and misses some
@@ -60,7 +61,7 @@ class VideoGrid(QWidget):
         self.next_page.setObjectName("nextPage")
         for button in (self.previous_page, self.next_page):
             button.setFixedSize(36, 32)
-        self.page_label = QLabel()
+        self.page_label = plain_label()
         self.page_label.setObjectName("pageLabel")
         self.page_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         pager_row = QHBoxLayout(self.pager)

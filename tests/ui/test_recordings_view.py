@@ -83,12 +83,15 @@ def view(tmp_path: Path, folder: Path, run: Run, qtbot: QtBot) -> Iterator[Recor
         SyntheticMediaProvider(160, 96),
     )
     screen = RecordingsView(context)
-    qtbot.addWidget(screen)
+    # Not given to qtbot.addWidget: pytest-qt closes and deletes its widgets (deleteLater) before the fixtures'
+    # teardown, and the event loop that ``run`` turns could then delete the screen under ``shutdown`` (a CI run).
     screen.resize(1000, 640)
     screen.show()
     yield screen
     run(screen.shutdown())
     run(context.close())
+    screen.close()
+    screen.deleteLater()
 
 
 class UrlCatcher(QObject):
