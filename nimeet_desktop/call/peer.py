@@ -140,6 +140,23 @@ def forget_estimate(pc: RTCPeerConnection) -> None:
             track.feed.forget_bitrate(id(transceiver.sender))
 
 
+async def close_connection(pc: RTCPeerConnection) -> None:
+    """Close ``pc`` and stop the tracks it sent (aiortc's sender loop ends for good with its track)."""
+    tracks = [t.sender.track for t in pc.getTransceivers() if t.sender.track is not None]
+    forget_estimate(pc)
+    with contextlib.suppress(Exception):
+        await pc.close()
+    for track in tracks:
+        track.stop()
+
+
+def received_counters(*pcs: RTCPeerConnection) -> tuple[int, int]:
+    """(packets, bytes) received so far on the transports of ``pcs``, media and RTCP, each transport once."""
+    transports = {id(t.receiver.transport): t.receiver.transport for pc in pcs for t in pc.getTransceivers()}
+    received = [aiortc_compat.transport_received(dtls) for dtls in transports.values()]
+    return sum(packets for packets, _ in received), sum(size for _, size in received)
+
+
 class Peer:
     def __init__(
         self,
@@ -226,15 +243,7 @@ class Peer:
         if self._closed:
             return
         self._closed = True
-        await self._close_connection(self.pc)
-
-    async def _close_connection(self, pc: RTCPeerConnection) -> None:
-        tracks = [t.sender.track for t in pc.getTransceivers() if t.sender.track is not None]
-        forget_estimate(pc)
-        with contextlib.suppress(Exception):
-            await pc.close()
-        for track in tracks:
-            track.stop()
+        await close_connection(self.pc)
 
     @property
     def closed(self) -> bool:
@@ -268,7 +277,7 @@ class Peer:
         self.pc = self._new_connection()
         self.rebuilds += 1
         self._pending_candidates.clear()
-        await self._close_connection(old)
+        await close_connection(old)
 
     async def handle_description(self, kind: DescriptionType, sdp: str) -> None:
         async with self._lock:
@@ -384,6 +393,4 @@ class Peer:
         """(packets, bytes) received on this connection so far, media and RTCP. A live aiortc peer sends RTCP
         reports at least every ~1.5 s even when it sends no media, so a count that stops moving means a dead path.
         """
-        transports = {id(t.receiver.transport): t.receiver.transport for t in self.pc.getTransceivers()}
-        received = [aiortc_compat.transport_received(dtls) for dtls in transports.values()]
-        return sum(packets for packets, _ in received), sum(size for _, size in received)
+        return received_counters(self.pc)

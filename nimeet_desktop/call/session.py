@@ -165,7 +165,7 @@ class CallSession(MeetingHandler):
         # The room's mode (``room.mode``): a mesh of peers, or everything through the SFU (``sfu``, one link).
         self.mode: RoomMode = "mesh"
         self.sfu: SfuLink | None = None
-        self._sfu_failed_at: float | None = None  # when the link was first seen failed (``_watch`` rejoins)
+        self._sfu_restarting = False  # the link was found dead and the rejoin it takes has begun (``_watch_sfu``)
         self._sfu_seen: tuple[int, float] = (-1, 0.0)  # (packets received on the link, when that count last moved)
         self._view: list[str] | None = None  # whose video we show in an SFU room (``show_only``), sent again on rejoin
         self._view_due = False  # a view wished for and not sent yet
@@ -598,14 +598,9 @@ class CallSession(MeetingHandler):
 
     def _add_participant(self, participant: Participant, since: float) -> RemoteParticipant:
         remote = RemoteParticipant.from_wire(participant, since)
-        if self.sfu is not None:
-            # They come through the link as it is: one that is already up is their connection's first state (and
-            # pair) in the report, as ``on_sfu_state`` records for those who were there when it changed.
-            remote.connection_state = self.sfu.state
-            if self.sfu.state != "new":
-                remote.stats.connection_states.append((self.sfu.state, since))
-            if self.sfu.state == "connected":
-                remote.stats.candidate_types = aiortc_compat.selected_candidate_types(self.sfu.receiving)
+        if self.sfu is not None and self.sfu.state != "new":
+            # They come through the link as it is: its state (and pair) is their connection's first in the report.
+            self._link_state(remote, self.sfu.state, since)
         self.participants[participant.socket_id] = remote
         self.meeting.add(participant)
         self.observer.on_participant_joined(remote)
@@ -794,7 +789,9 @@ class CallSession(MeetingHandler):
 
     async def _publish(self, link: SfuLink) -> None:
         attempt = 0
-        while self.sfu is link and not link.closed:
+        while True:
+            if self.sfu is not link or link.closed:
+                return
             try:
                 await link.publish()
                 break
@@ -808,8 +805,6 @@ class CallSession(MeetingHandler):
                     self.report_error(CallError(CallErrorKind.SFU_UNREACHABLE, failed, code=exc.code))
                 await asyncio.sleep(min(PUBLISH_RETRY_MAX_S, PUBLISH_RETRY_FIRST_S * 2**attempt))
                 attempt += 1
-        else:
-            return
         if attempt:
             logger.info("publishing to the SFU worked after %d failed attempt(s)", attempt)
         if self._view is not None:
@@ -817,7 +812,7 @@ class CallSession(MeetingHandler):
 
     async def _close_sfu(self) -> None:
         link, self.sfu = self.sfu, None
-        self._sfu_failed_at = None
+        self._sfu_restarting = False
         self._sfu_seen = (-1, 0.0)
         if link is not None:
             await link.close()
@@ -846,15 +841,15 @@ class CallSession(MeetingHandler):
     def on_sfu_state(self, state: PeerState) -> None:
         """Everyone reaches us through the one link: its state is each remote's connection state."""
         now = time.monotonic()
-        candidate_types = (
-            aiortc_compat.selected_candidate_types(self.sfu.receiving) if self.sfu and state == "connected" else None
-        )
         for remote in self.participants.values():
-            remote.connection_state = state
-            remote.stats.connection_states.append((state, now))
-            if candidate_types is not None:
-                remote.stats.candidate_types = candidate_types
+            self._link_state(remote, state, now)
             self.observer.on_participant_updated(remote)
+
+    def _link_state(self, remote: RemoteParticipant, state: PeerState, at: float) -> None:
+        remote.connection_state = state
+        remote.stats.connection_states.append((state, at))
+        if state == "connected" and self.sfu is not None:
+            remote.stats.candidate_types = aiortc_compat.selected_candidate_types(self.sfu.receiving)
 
     async def show_only(self, socket_ids: Sequence[str] | None) -> None:
         """Whose video the grid shows (a page of a large room): in an SFU room the SFU then sends only theirs
@@ -1085,11 +1080,18 @@ class CallSession(MeetingHandler):
     # ---- health -----------------------------------------------------------------------------------------
 
     def _watch_sfu(self, now: float) -> None:
-        """A failed SFU link is not rebuilt on its own: the SFU ties both connections to our socket, so we start
-        over as after a network drop (a new socket, a rejoin with the same resume id, a new link)."""
+        """Each person's packets, counted on the one link by their streams (``SfuLink.take_received``), as a mesh
+        counts a peer's. A failed SFU link is not rebuilt on its own: the SFU ties both connections to our socket,
+        so we start over as after a network drop (a new socket, a rejoin with the same resume id, a new link)."""
         link = self.sfu
         if link is None:
             return
+        received = link.take_received()
+        for socket_id, person in self.participants.items():
+            packets, total_bytes = received.get(socket_id, (0, 0))
+            person.stats.packets_received += packets
+            person.stats.bytes_received += total_bytes
+            self.observer.on_stats(person)
         packets = link.packets_received()
         if packets != self._sfu_seen[0]:
             self._sfu_seen = (packets, now)
@@ -1097,10 +1099,10 @@ class CallSession(MeetingHandler):
         # aiortc notices a dead path only after ~30 s of consent failures (as in a mesh, see DEAD_AFTER_S).
         dead = link.state in ("failed", "closed") or (link.state == "connected" and silent > DEAD_AFTER_S)
         if not dead or self.signaling.state != ConnectionState.CONNECTED:
-            self._sfu_failed_at = None
+            self._sfu_restarting = False
             return
-        if self._sfu_failed_at is None:
-            self._sfu_failed_at = now
+        if not self._sfu_restarting:
+            self._sfu_restarting = True
             reason = link.state if link.state != "connected" else f"silent for {silent:.1f} s"
             logger.warning("the connection to the SFU: %s; joining again", reason)
             self._tasks.spawn(self.signaling.drop_connection(), "sfu-restart")
@@ -1118,13 +1120,6 @@ class CallSession(MeetingHandler):
                 self._rtcp_at, self._rtcp_gathering = now, True
                 self._tasks.spawn(self._gather_rtcp(), "rtcp-stats")
             self._watch_sfu(now)
-            if self.sfu is not None:  # everyone's packets on one link, told apart by stream (SfuLink.take_received)
-                received = self.sfu.take_received()
-                for socket_id, person in self.participants.items():
-                    packets, total_bytes = received.get(socket_id, (0, 0))
-                    person.stats.packets_received += packets
-                    person.stats.bytes_received += total_bytes
-                    self.observer.on_stats(person)
             for socket_id, peer in list(self.peers.items()):
                 packets, total_bytes = peer.transport_counters()
                 remote = self.participants.get(socket_id)

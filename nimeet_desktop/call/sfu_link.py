@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 from typing import Any, Protocol, cast
@@ -31,7 +30,14 @@ from nimeet_desktop.call import aiortc_compat
 from nimeet_desktop.call.jitter import use_marker_jitter_buffers
 from nimeet_desktop.call.options import EngineOptions
 from nimeet_desktop.call.outgoing_track import OutgoingAudioTrack, OutgoingTrack
-from nimeet_desktop.call.peer import PeerMedia, forget_estimate, lean_packet_path, prepare_sender
+from nimeet_desktop.call.peer import (
+    PeerMedia,
+    close_connection,
+    forget_estimate,
+    lean_packet_path,
+    prepare_sender,
+    received_counters,
+)
 from nimeet_desktop.call.remote import PeerState
 from signaling_server.protocol import SfuOffered, SfuStream
 
@@ -108,8 +114,6 @@ class SfuLink:
             aiortc_compat.install_lean_packet_hooks()
         self._lock = asyncio.Lock()  # offers are answered one at a time, in order
         self._closed = False
-        self.generation = 1  # one connection pair per link: a failed link is replaced by a rejoin
-        self.negotiations = 0  # sfu-offers answered
         self.views_sent = 0  # sfu-view events
         self.streams: dict[str, SfuStream] = {}  # mid -> the stream the last offer says it carries
         self._routed: dict[str, tuple[str, RoutedTrack]] = {}  # mid -> (owner, its frames)
@@ -191,7 +195,6 @@ class SfuLink:
                 use_marker_jitter_buffers(pc)
             lean_packet_path(pc, self._options)
             await pc.setLocalDescription(await pc.createAnswer())
-            self.negotiations += 1
             await self._signaling.sfu_answer(pc.localDescription.sdp)
 
     def _reroute(self) -> None:
@@ -257,12 +260,7 @@ class SfuLink:
         """Packets received so far on both connections, media and RTCP: the SFU sends receiver reports for what we
         publish (audio flows all the time, silence while muted) and media for what we receive, so a count that
         stops moving means a dead path or a dead SFU."""
-        transports = {
-            id(t.receiver.transport): t.receiver.transport
-            for pc in (self.sending, self.receiving)
-            for t in pc.getTransceivers()
-        }
-        return sum(aiortc_compat.transport_received(dtls)[0] for dtls in transports.values())
+        return received_counters(self.sending, self.receiving)[0]
 
     async def close(self) -> None:
         """Close both connections and end every routed track. Idempotent."""
@@ -275,10 +273,5 @@ class SfuLink:
         for pump in self._pumps:
             pump.cancel()
         for pc in (self.sending, self.receiving):
-            tracks = [t.sender.track for t in pc.getTransceivers() if t.sender.track is not None]
-            forget_estimate(pc)
-            with contextlib.suppress(Exception):
-                await pc.close()
-            for sent in tracks:
-                sent.stop()
+            await close_connection(pc)
         await asyncio.gather(*self._pumps, return_exceptions=True)
