@@ -340,6 +340,8 @@ class CallView(QWidget):
 
     def _left(self, remote: ParticipantView) -> None:
         self.grid.remove_tile(remote.socket_id)
+        self._speaking_since.pop(remote.socket_id, None)
+        self._spoke_at.pop(remote.socket_id, None)
         self._update_count()
         if time.monotonic() >= self._quiet_until and not self.leaving:
             self.toast.emit(self.tr("{name} left").format(name=isolate(remote.username)), ToastKind.INFO)
