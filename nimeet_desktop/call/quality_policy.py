@@ -12,14 +12,14 @@ The level is the best rung allowed by all of:
   smaller picture (``MESH_CAPS``: 1080p for two, 720p for three, 540p for four or five, 360p beyond);
 * the bandwidth: the lowest receiver estimate (REMB) the encoder follows must be enough for the rung;
 
-and it steps down one rung on trouble: encoding takes too long for the frame interval in two observations running
-(the machine is short of CPU: the encode's wall time grows when the decoders of the others' streams compete for the
-cores; one busy second is not enough), or a receiver reports loss or a long round trip. The last rung, half the frame
-rate, is for network trouble only: on a machine short of CPU it would take every tile of ours below 25 fps, the very
-thing the policy is for. Hysteresis: down at once (a rung per ``DOWN_HOLD_S``, time for the step to show), up one
-rung only after ``UP_AFTER_S`` of headroom (the next rung's predicted encode time well inside the interval, no loss);
-a step up that trouble follows within ``REGRET_S`` doubles the wait before the next one (up to ``UP_AFTER_MAX_S``),
-so a level at the edge of what the machine carries does not flap, each change costing a keyframe.
+and it steps down one rung on trouble: encoding takes too long for the frame interval in two observations running (the
+machine is short of CPU: the encode's wall time grows when the decoders of the others' streams compete for the cores;
+one busy second is not enough; it goes as low as 270p30), or a receiver reports loss or a long round trip. The last
+rung, half the frame rate, is for network trouble only: on a machine short of CPU it would take every tile of ours below
+25 fps, the very thing the policy is for. Hysteresis: down at once (a rung per ``DOWN_HOLD_S``, time for the step to
+show), up one rung only after ``UP_AFTER_S`` of headroom (the next rung's predicted encode time well inside the
+interval, no loss); a step up that trouble follows within ``REGRET_S`` doubles the wait before the next one (up to
+``UP_AFTER_MAX_S``), so a level at the edge of what the machine carries does not flap, each change costing a keyframe.
 """
 
 from __future__ import annotations
@@ -44,14 +44,25 @@ class Level:
         return self.height * self.height * 16 // 9  # relative cost of a rung: 16:9 is what cameras are opened at
 
 
-# Best first. The last rung is for network trouble only: it halves the frame rate rather than going below 360 lines.
-LADDER: tuple[Level, ...] = (Level(1080, 30), Level(720, 30), Level(540, 30), Level(360, 30), Level(360, 15))
+# Best first. 270p30 is where a machine short of CPU ends: a mesh of six or more shows tiles of about 480x270 on a
+# laptop's screen (a 3x3 grid on 1366x768), so fewer lines cost little there, and fewer frames would take every tile
+# of ours below 25 fps. The last rung, half the frame rate, is for network trouble only.
+LADDER: tuple[Level, ...] = (
+    Level(1080, 30),
+    Level(720, 30),
+    Level(540, 30),
+    Level(360, 30),
+    Level(270, 30),
+    Level(270, 15),
+)
+CPU_FLOOR = len(LADDER) - 2
+"""The lowest rung CPU trouble steps to: the last one at the full frame rate."""
 
 # Mesh size (us included) -> the best height it may send. Sizes past the last entry take the last.
 MESH_CAPS: tuple[tuple[int, int], ...] = ((2, 1080), (3, 720), (5, 540), (6, 360))
 
 # The lowest receiver estimate (bit/s) a rung needs to look sharp rather than blocky.
-MIN_BITRATE: dict[int, int] = {1080: 1_500_000, 720: 700_000, 540: 400_000, 360: 200_000}
+MIN_BITRATE: dict[int, int] = {1080: 1_500_000, 720: 700_000, 540: 400_000, 360: 200_000, 270: 120_000}
 
 # Encode (scale + encode) wall time per frame as a share of the frame interval: above TROUBLE the machine is short
 # of CPU; the next rung up is tried only while its predicted time (scaled by pixels) stays under HEADROOM.
@@ -129,7 +140,7 @@ class QualityPolicy:
         """The best rung the preset, the mesh and the bandwidth allow, and which of them limits it."""
         caps = [(self._ceiling, "preset"), (index_of_height(mesh_cap(observation.participants)), "mesh")]
         if observation.bitrate_bps is not None:
-            # Below the lowest rate the encoder still sends 360p30, blockier (it is held at its floor): halving the
+            # Below the lowest rate the encoder still sends 270p30, blockier (it is held at its floor): halving the
             # frame rate is for loss and round trip, which say packets do not get through, not for an estimate.
             fitting = [h for h, rate in MIN_BITRATE.items() if observation.bitrate_bps >= rate]
             caps.append((index_of_height(max(fitting, default=min(MIN_BITRATE))), "bandwidth"))
@@ -139,7 +150,7 @@ class QualityPolicy:
         """Why the current rung is too much, if it is. Counts slow encodes: call once per observation."""
         slow = observation.encode_ms is not None and observation.encode_ms > CPU_TROUBLE * 1000 / self.level.fps
         self._slow_encodes = self._slow_encodes + 1 if slow else 0
-        if self._slow_encodes >= CPU_TROUBLE_OBSERVATIONS and self.level.height > LADDER[-1].height:
+        if self._slow_encodes >= CPU_TROUBLE_OBSERVATIONS and self.index < CPU_FLOOR:
             return "cpu"
         if observation.loss_fraction is not None and observation.loss_fraction > LOSS_TROUBLE:
             return "loss"

@@ -52,9 +52,9 @@ def test_the_preset_is_a_ceiling_whatever_the_headroom() -> None:
     assert run(big, 0.0, 2, participants=2, encode_ms=2.0, bitrate_bps=2_500_000)[-1] == "1080p30"
 
 
-def test_a_camera_below_360_lines_keeps_its_full_frame_rate() -> None:
+def test_a_camera_below_the_lowest_rung_keeps_its_full_frame_rate() -> None:
     policy = QualityPolicy(preset_height=240)
-    assert set(run(policy, 0.0, 5, participants=2, encode_ms=1.0)) == {"360p30"}
+    assert set(run(policy, 0.0, 5, participants=2, encode_ms=1.0)) == {"270p30"}
 
 
 def test_a_growing_mesh_steps_down_at_once_and_a_shrinking_one_steps_up_only_after_sustained_headroom() -> None:
@@ -76,9 +76,10 @@ def test_cpu_trouble_steps_down_one_rung_per_hold_and_never_halves_the_frame_rat
     assert names[1] == "540p30"
     hold = int(DOWN_HOLD_S)
     assert names[1 : 1 + hold] == ["540p30"] * hold  # held while the step's effect shows
-    assert names[1 + hold] == "360p30"
-    # Fewer frames would take every tile of ours below 25 fps: CPU trouble stops at 360p30.
-    assert set(names[1 + hold :]) == {"360p30"}
+    assert names[1 + hold : 1 + 2 * hold] == ["360p30"] * hold
+    assert names[1 + 2 * hold] == "270p30"
+    # Fewer frames would take every tile of ours below 25 fps: CPU trouble stops at 270p30, the last full rate.
+    assert set(names[1 + 2 * hold :]) == {"270p30"}
 
 
 def test_cpu_headroom_is_judged_on_the_next_rungs_predicted_cost() -> None:
@@ -124,11 +125,12 @@ def test_loss_steps_down_and_a_low_estimate_caps_the_level() -> None:
     policy = QualityPolicy(preset_height=720)
     assert run(policy, 0.0, 2, participants=2, encode_ms=2.0, loss_fraction=0.15)[0] == "540p30"
     # Lasting loss goes all the way to the last rung, half the frame rate: fewer frames, fewer bits.
-    assert run(policy, 2.0, 10, participants=2, encode_ms=2.0, loss_fraction=0.15)[-1] == "360p15"
+    assert run(policy, 2.0, 10, participants=2, encode_ms=2.0, loss_fraction=0.15)[-1] == "270p15"
     lossless = QualityPolicy(preset_height=720)
     assert run(lossless, 0.0, 2, participants=2, encode_ms=2.0, bitrate_bps=300_000)[-1] == "360p30"
-    # However low the estimate, it never halves the frame rate (the encoder sends 360p30 at its floor).
-    assert run(QualityPolicy(), 0.0, 5, participants=2, encode_ms=2.0, bitrate_bps=100_000)[-1] == "360p30"
+    assert run(QualityPolicy(), 0.0, 2, participants=2, encode_ms=2.0, bitrate_bps=150_000)[-1] == "270p30"
+    # However low the estimate, it never halves the frame rate (the encoder sends 270p30 at its floor).
+    assert run(QualityPolicy(), 0.0, 5, participants=2, encode_ms=2.0, bitrate_bps=50_000)[-1] == "270p30"
     # Loss just above the headroom line holds the level (no step up), below the trouble line moves nothing down.
     assert set(run(lossless, 2.0, 60, participants=2, encode_ms=1.0, bitrate_bps=1_000_000, loss_fraction=0.05)) == {
         "360p30"
