@@ -150,6 +150,8 @@ if ((dev)); then
   fi
   command -v Xvfb >/dev/null 2>&1 || install_packages "the screen-capture tests run an X server of their own" xvfb
   command -v trayer >/dev/null 2>&1 || install_packages "the tray test embeds the tray icon in a tray host" trayer
+  command -v dbus-daemon >/dev/null 2>&1 || install_packages "the file manager tests run a D-Bus session bus" dbus
+  command -v gdbus >/dev/null 2>&1 || install_packages "Show in folder asks the file manager through gdbus" libglib2.0-bin
   if ! command -v turnserver >/dev/null 2>&1; then
     install_packages "the TURN tests run a coturn of their own between network namespaces" coturn
     # Debian may start coturn's system service on install, on every interface: the tests need only the program, so

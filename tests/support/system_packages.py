@@ -16,6 +16,8 @@ TRAYER = ("A system tray host", "trayer")
 COTURN = ("coturn (turnserver)", "coturn")
 REDIS = ("Redis (redis-server)", "redis-server")
 JANUS = ("Janus (janus)", "janus")
+DBUS = ("A D-Bus daemon (dbus-daemon)", "dbus")
+GDBUS = ("GLib's D-Bus tool (gdbus)", "libglib2.0-bin")
 
 
 def missing_reason(what: tuple[str, str]) -> str:

@@ -1,6 +1,6 @@
 """The recordings screen with real recordings: files written by the app's own recording container (PyAV) into a
 temporary folder (``NIMEET_RECORDINGS_DIR``), their lengths read back off the GUI thread, newest first; Open and
-Show in folder caught where the app hands a URL to the desktop (``QDesktopServices.setUrlHandler``); Delete asks,
+Open folder caught where the app hands a URL to the desktop (``QDesktopServices.setUrlHandler``); Delete asks,
 moves to a real trash (``XDG_DATA_HOME`` in the test's folder), and a file on a read-only filesystem (a real tmpfs)
 stays listed with a message; another folder chosen in the folder dialog, and the default again."""
 
@@ -188,22 +188,22 @@ def test_the_reading_of_lengths_never_holds_the_window(view: RecordingsView, fol
     assert not view.probing and [row[2] for row in rows(view)] == ["—", "0:01", "0:01", "0:01"]
 
 
-def test_open_and_show_in_folder_hand_the_desktop_the_file_and_its_folder(
+def test_open_and_open_folder_hand_the_desktop_the_file_and_its_folder(
     view: RecordingsView, folder: Path, opened: UrlCatcher, qtbot: QtBot
 ) -> None:
+    """(Show in folder asks the file manager first: test_show_in_folder.py.)"""
     recording = record(folder / "NIMeet Weekly sync.mp4", 1)
     view.refresh()
     select(view, recording.name)
     qtbot.mouseClick(view.open_button, Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(view.reveal_button, Qt.MouseButton.LeftButton)  # Linux: the folder (the only branch run here)
     qtbot.mouseClick(view.open_folder_button, Qt.MouseButton.LeftButton)
-    assert [url.toLocalFile() for url in opened.urls] == [str(recording), str(folder), str(folder)]
+    assert [url.toLocalFile() for url in opened.urls] == [str(recording), str(folder)]
     item = view.tree.topLevelItem(0)
     assert item is not None
     centre = view.tree.visualItemRect(item).center()
     qtbot.mouseClick(view.tree.viewport(), Qt.MouseButton.LeftButton, pos=centre)
     qtbot.mouseDClick(view.tree.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a double click plays it too
-    assert [url.toLocalFile() for url in opened.urls][3:] == [str(recording)]
+    assert [url.toLocalFile() for url in opened.urls][2:] == [str(recording)]
 
 
 def test_a_file_name_is_shown_as_the_text_it_is(view: RecordingsView, folder: Path) -> None:

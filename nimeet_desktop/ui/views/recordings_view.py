@@ -10,8 +10,6 @@ a file still being written or broken shows "—".
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +46,7 @@ from nimeet_desktop.ui.context import AppContext
 from nimeet_desktop.ui.delete_question import Names, ask_to_delete
 from nimeet_desktop.ui.form import card, title
 from nimeet_desktop.ui.meeting.texts import clock_time
+from nimeet_desktop.ui.show_in_folder import show_in_folder
 from nimeet_desktop.ui.untrusted import ADDRESS_CHARS, ElidedLabel, clip, isolate, plain_label, tooltip
 from nimeet_desktop.ui.views.history_view import when_text
 
@@ -102,27 +101,6 @@ def size_text(size: int) -> str:
     """ "164.9 kB", "1.5 GB": powers of 1000 as GNOME's Files and the Finder count, in the UI language's words (its
     IEC "KiB" is not translated: Russian would read "KiB" among Cyrillic)."""
     return QLocale().formattedDataSize(size, 1, QLocale.DataSizeFormat.DataSizeSIFormat)
-
-
-def show_in_folder(path: Path) -> bool:
-    """The file manager at ``path``'s folder, the file selected where the system can: Explorer's ``/select,`` on
-    Windows, Finder's ``open -R`` on macOS; elsewhere (Linux) the folder opened by the desktop's file manager."""
-    if sys.platform == "win32":
-        # One command line, as Explorer parses it: a list would quote the whole "/select,C:\...", which Explorer does
-        # not read as /select. A Windows file name holds no double quote. Explorer exits with 1 even when it did what
-        # it was asked: only a failure to start counts.
-        try:
-            subprocess.Popen(f'explorer /select,"{path}"')  # noqa: S603
-        except OSError:
-            return False
-        return True
-    if sys.platform == "darwin":
-        try:
-            subprocess.Popen(["open", "-R", str(path)])  # noqa: S603,S607
-        except OSError:
-            return False
-        return True
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
 
 
 class RecordingsView(QWidget):
@@ -353,8 +331,8 @@ class RecordingsView(QWidget):
             self.error_toast.emit(self.tr("No application could open the recording"))
 
     def reveal(self, path: Path | None) -> None:
-        if path is not None and not show_in_folder(path):
-            self.error_toast.emit(self.tr("Could not open the folder"))
+        if path is not None:
+            show_in_folder(path, self, lambda: self.error_toast.emit(self.tr("Could not open the folder")))
 
     def open_folder(self) -> None:
         folder = self.folder
