@@ -181,8 +181,9 @@ def build(
         "Maintainer": MAINTAINER,
         "Installed-Size": str(installed_kib),
         "Depends": ", ".join(depends(bundle)),
-        # Meetings' reactions are emoji; a desktop without a colour emoji font shows them as boxes.
-        "Recommends": "fonts-noto-color-emoji",
+        # Meetings' reactions are emoji; a desktop without a colour emoji font shows them as boxes. Show in folder
+        # asks the file manager through gdbus (ui/show_in_folder.py); without it the folder opens, no file selected.
+        "Recommends": "fonts-noto-color-emoji, libglib2.0-bin",
         "Section": "net",
         "Priority": "optional",
         "Description": DESCRIPTION,
