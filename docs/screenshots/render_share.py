@@ -1,7 +1,7 @@
 """Render what sharing one window looks like, on a private X server (Xvfb), into docs/screenshots:
 
 * ``share-window-sent.png``: the frame the others receive: the window alone (not the desktop around it), the mouse
-  pointer drawn in, the presenter's camera (a synthetic picture here) in the corner;
+  pointer drawn in, the presenter's camera (the blur tests' drawn person here) in the corner;
 * ``share-window-presenter.png``: the presenter's screen: the window ringed by the "You are presenting" frame.
 
 The "application window" is a real X window made with python-xlib and painted with text and shapes; nothing is
@@ -78,20 +78,20 @@ def save_rgb(picture: object, out: Path) -> None:
 
 
 async def sent_frame(display: str, window_id: int, out: Path) -> None:
+    import av
     import numpy as np
 
     from nimeet_desktop.call.presenter import composite
     from nimeet_desktop.media.screen import ScreenSource
-    from nimeet_desktop.media.synthetic import SyntheticVideo
+    from tests.support.person_picture import person_picture
 
     source = ScreenSource(window=window_id, display=display, fps=10)
-    camera = SyntheticVideo(640, 360, 10, label="camera")
     try:
         frame = await source.recv()
-        face = await camera.recv()
     finally:
         source.stop()
-        camera.stop()
+    # The presenter's camera: the blur tests' drawn person before a bookshelf, as render.py's camera films it.
+    face = av.VideoFrame.from_ndarray(person_picture(640, 360)[0], format="bgr24")
     picture = np.ascontiguousarray(composite(frame, face).to_ndarray(format="rgb24"))
     save_rgb(picture, out)
 
