@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import av
 from aiortc.codecs.vpx import number_of_threads
 from av.stream import Stream
+from av.video.reformatter import VideoReformatter
 
 from nimeet_desktop.call.fanout import Subscription
 from nimeet_desktop.call.quality_policy import Level
@@ -128,6 +129,10 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
         self._encoder = Vp8PacketEncoder()
         # One thread: libvpx's context is not thread-safe, and frames must not be shared across encoders.
         self._executor = named_executor("vp8-encoder", "vp8-encoder", max_workers=1)
+        # Its own scaling context, used on that thread only: the frame is also read by the self view, the recorder
+        # and the presenter's corner, and ``frame.reformat`` would share the one context PyAV keeps on the frame
+        # (tests/media/test_shared_frames.py: wrong pictures, hangs, segfaults).
+        self._scaler = VideoReformatter()
         self._keyframe_requested = True
         self._estimates: dict[int, int] = {}
         self._last_rate_change = 0.0
@@ -194,7 +199,7 @@ class SharedVideoEncoder(SourceFeed[EncodedPacket]):
         way down: about 0.3 ms for 720p to 360p here)."""
         started = time.perf_counter()
         if size != (frame.width, frame.height):
-            frame = frame.reformat(width=size[0], height=size[1], format="yuv420p", interpolation="AREA")
+            frame = self._scaler.reformat(frame, width=size[0], height=size[1], format="yuv420p", interpolation="AREA")
         packets = self._encoder.encode(frame, keyframe)
         return packets, time.perf_counter() - started
 

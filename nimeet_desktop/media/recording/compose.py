@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 from numpy.typing import NDArray
 
 from nimeet_desktop.media.recording.layout import Rect, featured, fit, grid
@@ -50,6 +51,10 @@ class Compositor:
         self._v = flat[luma + luma // 4 :].reshape(height // 2, width // 2)
         # key -> (the frame scaled last, its place, the scaled planes)
         self._scaled: dict[str, tuple[av.VideoFrame, Rect, Planes]] = {}
+        # key -> that tile's own scaling context: its frames are also read by other threads (the app's tiles, the
+        # encoder), and ``frame.reformat`` would use the one context PyAV keeps on the frame, racing with them; one
+        # per tile, as the tiles' sizes differ and a context changed every call would be set up again every call.
+        self._scalers: dict[str, VideoReformatter] = {}
 
     def compose(self, tiles: list[TileFrame], screen: TileFrame | None = None) -> av.VideoFrame:
         """The picture: ``tiles`` in a grid, or ``screen`` featured with the tiles in a strip beside it."""
@@ -66,6 +71,8 @@ class Compositor:
         live = {tile.key for tile, _ in placed}
         for key in [key for key in self._scaled if key not in live]:
             del self._scaled[key]
+        for key in [key for key in self._scalers if key not in live]:
+            del self._scalers[key]
         return av.VideoFrame.from_ndarray(self._buffer, format="yuv420p")
 
     def _draw(self, tile: TileFrame, box: Rect) -> None:
@@ -79,7 +86,8 @@ class Compositor:
         if cached is not None and cached[0] is frame and cached[1] == place:
             planes = cached[2]
         else:
-            planes = _planes(frame.reformat(width=place.width, height=place.height, format="yuv420p"))
+            scaler = self._scalers.setdefault(tile.key, VideoReformatter())
+            planes = _planes(scaler.reformat(frame, width=place.width, height=place.height, format="yuv420p"))
             self._scaled[tile.key] = (frame, place, planes)
         y, u, v = planes
         x0, y0, w, h = place.x, place.y, place.width, place.height
