@@ -128,3 +128,21 @@ async def peers(server: ServerProcess) -> AsyncIterator[Callable[[str | None], A
     for peer in opened:
         await peer.close()
     assert [v for peer in opened for v in peer.violations] == []
+
+
+SERVER_LOG_LINES = 80
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test that used a server process gets that server's last log lines in its report: a server shared by
+    a module is gone (and its temporary folder rotated away) by the time anyone reads a CI failure."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    if not report.failed:
+        return
+    for name, value in getattr(item, "funcargs", {}).items():
+        if isinstance(value, ServerProcess) and value.stderr_lines:
+            report.sections.append(
+                (f"server log ({name}, last lines)", "".join(value.stderr_lines[-SERVER_LOG_LINES:]))
+            )
