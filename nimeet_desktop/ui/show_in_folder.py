@@ -12,13 +12,11 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 from PySide6.QtCore import QObject, QProcess, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -32,9 +30,10 @@ TIMEOUT_S = 5
 
 
 def file_uri(path: Path) -> str:
-    """``file://`` and the path's bytes percent-encoded: only letters, digits, ``-._~/`` and ``%XX`` remain, so it is
-    safe inside a GVariant string literal whatever the file is called (quotes, backslashes, any encoding)."""
-    return "file://" + quote(os.fsencode(path), safe="/")
+    """``Path.as_uri``: the path's bytes percent-encoded, only letters, digits, ``-._~/`` and ``%XX`` left, so it is
+    safe inside a GVariant string literal whatever the file is called (quotes, backslashes, any encoding). Not
+    ``QUrl``'s encoded form, which leaves ``'`` as it is."""
+    return path.absolute().as_uri()
 
 
 def show_items_command(gdbus: str, path: Path) -> list[str]:

@@ -38,6 +38,17 @@ class TileFrame:
 Planes = tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]
 
 
+@dataclass(slots=True)
+class _TileScaling:
+    """One participant's scaling: a context of its own (their frames are also read on other threads, by the app's
+    tiles and the encoder, and ``frame.reformat`` would use the one context PyAV keeps on the frame, racing with
+    them; one per tile, as tiles' sizes differ and a context changed every call is set up again every call), and the
+    frame scaled last with its place and planes (a frame that did not change is not scaled again)."""
+
+    scaler: VideoReformatter
+    last: tuple[av.VideoFrame, Rect, Planes] | None = None
+
+
 class Compositor:
     def __init__(self, width: int, height: int) -> None:
         if width % 2 or height % 2:
@@ -49,12 +60,7 @@ class Compositor:
         self._y = flat[:luma].reshape(height, width)
         self._u = flat[luma : luma + luma // 4].reshape(height // 2, width // 2)
         self._v = flat[luma + luma // 4 :].reshape(height // 2, width // 2)
-        # key -> (the frame scaled last, its place, the scaled planes)
-        self._scaled: dict[str, tuple[av.VideoFrame, Rect, Planes]] = {}
-        # key -> that tile's own scaling context: its frames are also read by other threads (the app's tiles, the
-        # encoder), and ``frame.reformat`` would use the one context PyAV keeps on the frame, racing with them; one
-        # per tile, as the tiles' sizes differ and a context changed every call would be set up again every call.
-        self._scalers: dict[str, VideoReformatter] = {}
+        self._tiles: dict[str, _TileScaling] = {}
 
     def compose(self, tiles: list[TileFrame], screen: TileFrame | None = None) -> av.VideoFrame:
         """The picture: ``tiles`` in a grid, or ``screen`` featured with the tiles in a strip beside it."""
@@ -69,10 +75,8 @@ class Compositor:
         for tile, box in placed:
             self._draw(tile, box)
         live = {tile.key for tile, _ in placed}
-        for key in [key for key in self._scaled if key not in live]:
-            del self._scaled[key]
-        for key in [key for key in self._scalers if key not in live]:
-            del self._scalers[key]
+        for key in [key for key in self._tiles if key not in live]:
+            del self._tiles[key]
         return av.VideoFrame.from_ndarray(self._buffer, format="yuv420p")
 
     def _draw(self, tile: TileFrame, box: Rect) -> None:
@@ -82,13 +86,16 @@ class Compositor:
             return
         self._fill(box, BACKGROUND_Y)
         place = fit(frame.width, frame.height, box)
-        cached = self._scaled.get(tile.key)
-        if cached is not None and cached[0] is frame and cached[1] == place:
-            planes = cached[2]
+        scaling = self._tiles.get(tile.key)
+        if scaling is None:
+            scaling = self._tiles[tile.key] = _TileScaling(VideoReformatter())
+        last = scaling.last
+        if last is not None and last[0] is frame and last[1] == place:
+            planes = last[2]
         else:
-            scaler = self._scalers.setdefault(tile.key, VideoReformatter())
-            planes = _planes(scaler.reformat(frame, width=place.width, height=place.height, format="yuv420p"))
-            self._scaled[tile.key] = (frame, place, planes)
+            scaled = scaling.scaler.reformat(frame, width=place.width, height=place.height, format="yuv420p")
+            planes = _planes(scaled)
+            scaling.last = (frame, place, planes)
         y, u, v = planes
         x0, y0, w, h = place.x, place.y, place.width, place.height
         self._y[y0 : y0 + h, x0 : x0 + w] = y
