@@ -185,7 +185,9 @@ def test_the_nimeet_process_starts_unattended(ui_server: ServerProcess, tmp_path
             await bot.join(room_id)
             deadline = time.monotonic() + 60
             while not tiles_moving(stats, 1):
-                assert process.poll() is None, "nimeet exited"
+                if process.poll() is not None:  # what it said on the way out (a CI run saw exit status 2 once)
+                    said = process.stderr.read() if process.stderr is not None else ""
+                    raise AssertionError(f"nimeet exited ({process.returncode}): {said[-3000:]}")
                 assert time.monotonic() < deadline, f"no moving tile in {stats_lines(stats)[-3:]}"
                 await asyncio.sleep(0.2)
             # And the bot receives the app's video.
