@@ -167,10 +167,11 @@ async def in_a_call(app: AppHarness, bots: Bots, qtbot: QtBot, microphone: Heari
         what="the camera reopened at 360 lines",
     )
     assert app.provider.video_height == 360
-    # ... and the lower preset is the encoding level's ceiling at once.
+    # ... and the lower preset is the encoding level's ceiling at once (at most: a loaded machine may already have
+    # stepped below it, down to the 270p CPU floor).
     await engine_until(
         call,
-        lambda c: c.session.video_quality == 360 and c.session.quality.level.height == 360,
+        lambda c: c.session.video_quality == 360 and c.session.quality.level.height <= 360,
         what="the 360p preset in the engine",
     )
     switched: list[tuple[str, str | None]] = []
