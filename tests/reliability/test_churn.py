@@ -12,6 +12,8 @@ from tests.support.nodes import running_nodes
 from tests.support.redis_server import RedisServer
 from tests.support.system_packages import REDIS, require
 
+SHIPPED_HEARTBEAT = {"NIMEET_NODE_HEARTBEAT_S": "1", "NIMEET_NODE_TIMEOUT_S": "5"}
+
 
 async def test_churn_across_two_nodes_leaves_every_view_right_and_nothing_behind(
     tmp_path: Path, database_url_for: Callable[[str], str]
@@ -20,7 +22,11 @@ async def test_churn_across_two_nodes_leaves_every_view_right_and_nothing_behind
     redis = RedisServer(tmp_path / "redis")
     redis.start()
     try:
-        with running_nodes(tmp_path / "data", database_url_for("postgresql"), redis.url) as nodes:
+        # The nodes' heartbeat as shipped (1 s, dead after 5 s), not the node tests' quick one: no node dies here, and
+        # a CI machine busy enough to delay a heartbeat past 1.5 s must not make one look dead.
+        with running_nodes(
+            tmp_path / "data", database_url_for("postgresql"), redis.url, env=SHIPPED_HEARTBEAT
+        ) as nodes:
             report = await churn(nodes.urls, redis.url, clients=12, seconds=15)
     finally:
         redis.stop()
