@@ -431,9 +431,9 @@ class Signaling:
             )
         except AlreadyInRoom:
             return error_ack(ErrorCode.ALREADY_IN_ROOM, "this socket is already in a room; leave it first")
-        await self.entered(room.room_id, member, joined)
-        logger.info("joined", extra={"roomId": room.room_id, "sid": sid, "others": len(joined.others)})
-        return JoinAck(**(await self.meetings.arrival(room.room_id, member, joined))).wire()
+        others = await self.entered(room.room_id, member, joined)
+        logger.info("joined", extra={"roomId": room.room_id, "sid": sid, "others": len(others)})
+        return JoinAck(**(await self.meetings.arrival(room.room_id, member, others))).wire()
 
     async def _admission(self, room: RoomRow, user_id: str, owner: bool, msg: JoinRoom) -> Ack | None:
         """The contract's checks between the room's existence and its capacity: removed, password, lock."""
@@ -460,12 +460,17 @@ class Signaling:
                 return error_ack(ErrorCode.ROOM_LOCKED, "a host locked this meeting")
         return None
 
-    async def entered(self, room_id: str, member: Member, joined: Joined) -> None:
-        """``member`` is in the room's state: the socket.io room, its stay's row, and the others are told."""
+    async def entered(self, room_id: str, member: Member, joined: Joined) -> list[Member]:
+        """``member`` is in the room's state: the socket.io room, its stay's row, and the others are told. Returns
+        the others its ack lists: those of ``joined`` still in the room, as they are now."""
         sid = member.socket_id
-        if joined.replaced is not None:
-            await self._replaced(room_id, joined.replaced)
+        # Into the socket.io room first, before anything here can wait: whatever the others do from now on (leave,
+        # toggle a camera) reaches this socket. A replaced socket's leaving waits on the network, and someone leaving
+        # meanwhile used to be told to everyone but this socket, while its ack listed them: a ghost for the whole
+        # call (tests/signaling_server/test_rejoin_race.py).
         await self._sio.enter_room(sid, room_id)
+        if joined.replaced is not None:
+            await self._replaced(room_id, joined.replaced, sid)
         self._svc.metrics.joins.inc()
         recording = self.background.spawn(self._record_stay(sid, member.join_id, room_id, member.user_id))
         # A healthy database writes the row in milliseconds: waiting that long keeps "recent rooms" right the moment
@@ -475,14 +480,20 @@ class Signaling:
         # Whoever joined after ``member`` (while the row above was written) already lists it in their own join ack,
         # taken after ours: telling them again would list it twice (tests/reliability/test_join_storm.py).
         told = {m.socket_id for m in joined.others}
-        later = [m.socket_id for m in await self._svc.rooms.members(room_id) if m.socket_id not in told]
+        present = await self._svc.rooms.members(room_id)
+        later = [m.socket_id for m in present if m.socket_id not in told]
         await self._sio.emit(ServerEvent.USER_JOINED, participant(member).wire(), to=room_id, skip_sid=[sid, *later])
         await self.sfu.entered(room_id, member)
+        # Read after entering the socket.io room: who left since the join's snapshot may have been told before this
+        # socket could hear it (another node's event can overtake the join's last step), so the ack leaves them
+        # out; who leaves from here on is told to this socket as well.
+        return [m for m in present if m.socket_id in told]
 
-    async def _replaced(self, room_id: str, old: Member) -> None:
+    async def _replaced(self, room_id: str, old: Member, new_sid: str) -> None:
         """The same person rejoined (same account and resume id): their old socket leaves the room as if it had
-        disconnected, then is disconnected (its network may be dead: it would otherwise linger until ping timeout)."""
-        await self.left(Left(room_id, old))
+        disconnected, then is disconnected (its network may be dead: it would otherwise linger until ping timeout).
+        The new socket is not told its own old one left: it never listed it."""
+        await self.left(Left(room_id, old), also_skip=new_sid)
         logger.info("replaced by a rejoin", extra={"roomId": room_id, "sid": old.socket_id})
         await self.kick(old.socket_id)
 
@@ -558,14 +569,15 @@ class Signaling:
         for session in self.sessions.all():
             await self.kick(session.sid)
 
-    async def left(self, left: Left) -> None:
+    async def left(self, left: Left, also_skip: str | None = None) -> None:
         """Tell the room ``left.member`` is gone (it is already out of the room state), close its stay, and carry out
         what its leaving caused: a new host, or the end of the meeting."""
         room_id, member = left.room_id, left.member
         sid = member.socket_id
         await self._sio.leave_room(sid, room_id)
         left_msg = UserLeft(socket_id=sid, user_id=member.user_id).wire()
-        await self._sio.emit(ServerEvent.USER_LEFT, left_msg, to=room_id, skip_sid=sid)
+        skip = [sid] if also_skip is None else [sid, also_skip]
+        await self._sio.emit(ServerEvent.USER_LEFT, left_msg, to=room_id, skip_sid=skip)
         logger.info("left", extra={"roomId": room_id, "sid": sid})
         self.end_stay(member, room_id)
         await self.sfu.left(room_id, sid, meeting_ended=left.ended_meeting is not None)

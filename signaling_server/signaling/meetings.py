@@ -58,7 +58,6 @@ from signaling_server.signaling.limits import SlidingWindow
 from signaling_server.signaling.sessions import SocketSession
 from signaling_server.signaling.state import (
     Ended,
-    Joined,
     LastHost,
     Left,
     Member,
@@ -154,9 +153,9 @@ class MeetingHandlers:
         return room_out(row, base_url, locked=await self._svc.rooms.locked(room_id), sfu=self._svc.settings.sfu)
 
     # ---- arrivals and departures (called by Signaling) ----
-    async def arrival(self, room_id: str, member: Member, joined: Joined) -> dict[str, Any]:
-        """The fields of a join ack or ``admitted`` for ``member``: the others, the chat so far, and for a host the
-        lobby."""
+    async def arrival(self, room_id: str, member: Member, others: list[Member]) -> dict[str, Any]:
+        """The fields of a join ack or ``admitted`` for ``member``: the ``others`` in the room, the chat so far, and
+        for a host the lobby."""
         from signaling_server.signaling.handlers import participant
 
         lobby = None
@@ -164,7 +163,7 @@ class MeetingHandlers:
             lobby = [_entry(w) for w in await self._svc.rooms.lobby(room_id)]
         return {
             "self_": participant(member),
-            "participants": [participant(other) for other in joined.others],
+            "participants": [participant(other) for other in others],
             "chat": await self._svc.rooms.chat(room_id),
             "lobby": lobby,
         }
@@ -228,7 +227,7 @@ class MeetingHandlers:
             except (RoomFull, SeatsTaken):
                 return error_ack(ErrorCode.ROOM_FULL, f"the room is full ({room.max_participants} participants)")
             await self.lobby_left(room_id, target)
-            admitted = Admitted(**(await self.arrival(room_id, member, joined))).wire()
+            admitted = Admitted(**(await self.arrival(room_id, member, joined.others))).wire()
             await self._sig.send_to(target, ServerEvent.ADMITTED, admitted)
             await self._sig.entered(room_id, member, joined)
         logger.info("admitted", extra={"roomId": room_id, "sid": target, "by": by})
