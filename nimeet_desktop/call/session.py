@@ -1032,7 +1032,13 @@ class CallSession(MeetingHandler):
 
     async def end_meeting(self) -> None:
         """End the meeting for everyone; our own call ends with it (``on_call_ended``, ``ended-by-host``)."""
-        await self.signaling.end_meeting()
+        try:
+            await self.signaling.end_meeting()
+        except SignalingError as exc:
+            # The server tells everyone, us too, before it answers; our call's end then closes the connection,
+            # which may take the answer with it. The meeting did end: that was the point.
+            if exc.code != LocalErrorCode.DISCONNECTED or self.meeting.ended is None:
+                raise
 
     # ---- the camera's encoding level -------------------------------------------------------------------------
 

@@ -274,6 +274,8 @@ class SignalingClient:
         self.token = token
         self._handler = handler
         self._sio: socketio.AsyncClient | None = None
+        # Set when the current connection ends: calls waiting on it for an answer fail at once (see ``_call``).
+        self._sio_gone = asyncio.Event()
         self._inbox: asyncio.Queue[_Event | _StateChange | None] = asyncio.Queue()
         self._tasks = TaskSet("signaling", log=logger)
         self._dispatcher: asyncio.Task[Any] | None = None
@@ -307,7 +309,8 @@ class SignalingClient:
     async def _connect_once(self) -> None:
         sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False, serializer=_GuardedPacket)
         connection = self._connection + 1
-        self._register(sio, connection)
+        gone = asyncio.Event()
+        self._register(sio, connection, gone)
         self._connect_refusal = None
         try:
             origin, path = socketio_endpoint(self.server_url)
@@ -335,16 +338,17 @@ class SignalingClient:
             detail = self._connect_refusal or str(exc) or "connection failed"
             raise SignalingError(LocalErrorCode.UNREACHABLE, f"cannot reach {self.server_url}: {detail}") from None
         self._connection = connection
-        self._sio = sio
+        self._sio, self._sio_gone = sio, gone
         self._connected_at = time.monotonic()
         self.socket_id = sio.get_sid()
 
-    def _register(self, sio: socketio.AsyncClient, connection: int) -> None:
+    def _register(self, sio: socketio.AsyncClient, connection: int, gone: asyncio.Event) -> None:
         async def on_connect_error(data: Any = None) -> None:
             message = data.get("message") if isinstance(data, dict) else data
             self._connect_refusal = str(message) if message is not None else None
 
         async def on_disconnect(*_reason: Any) -> None:
+            gone.set()
             if sio is self._sio:
                 self._sio = None
                 self._start_reconnect()
@@ -446,6 +450,7 @@ class SignalingClient:
     async def _close_now(self) -> None:
         self._closed = True
         sio, self._sio = self._sio, None
+        self._sio_gone.set()
         if self._reconnector is not None:
             self._reconnector.cancel()
             await asyncio.gather(self._reconnector, return_exceptions=True)
@@ -463,12 +468,26 @@ class SignalingClient:
     # ---- client -> server ----------------------------------------------------------------------------------
 
     async def _call(self, event: ClientEvent, payload: BaseModel) -> dict[str, Any]:
-        sio = self._sio
+        sio, gone = self._sio, self._sio_gone
         if sio is None:
             raise SignalingError(LocalErrorCode.DISCONNECTED, "not connected to the signaling server")
         data = payload.model_dump(mode="json", by_alias=True)
+        # The answer comes on the connection the call went out on, or never: python-socketio would wait the whole
+        # timeout after that connection ended (our own close included, say the call's end on ``meeting-ended``,
+        # which the server sends before its answer to ``end-meeting``). So the call also ends with the connection.
+        call = asyncio.ensure_future(sio.call(event, data, timeout=ACK_TIMEOUT_S))
+        ended = asyncio.ensure_future(gone.wait())
         try:
-            ack = await sio.call(event, data, timeout=ACK_TIMEOUT_S)
+            await asyncio.wait((call, ended), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ended.cancel()
+            answered = call.done()
+            if not answered:
+                call.cancel()
+        if not answered:
+            raise SignalingError(LocalErrorCode.DISCONNECTED, f"the connection ended before {event} was answered")
+        try:
+            ack = call.result()
         except socketio.exceptions.TimeoutError:
             raise SignalingError(LocalErrorCode.TIMEOUT, f"no answer to {event} within {ACK_TIMEOUT_S:.0f} s") from None
         except socketio.exceptions.BadNamespaceError:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-from nimeet_desktop.net.signaling import ConnectionState, SignalingClient
+import pytest
+
+from nimeet_desktop.net.error_codes import LocalErrorCode
+from nimeet_desktop.net.signaling import ConnectionState, SignalingClient, SignalingError
 from signaling_server.protocol import MediaState, MediaToggled, Participant, Relayed, RelayedCandidate, UserLeft
 from tests.call.conftest import wait_until
 from tests.support.clients import Peer
@@ -77,4 +80,24 @@ async def test_a_reconnect_drops_the_old_connections_queued_relays(call_server: 
     finally:
         handler.release.set()
         await other.close()
+        await client.close()
+
+
+async def test_a_call_waiting_for_its_answer_ends_with_the_connection(call_server: ServerProcess, room_of) -> None:
+    """The host's ``end-meeting``: the server tells everyone, the host too, before it answers, and the host's call
+    closes its connection on that news; the call used to wait out its 10 s timeout for an answer that could no
+    longer come (a CI run's "no answer to end-meeting"). Any call still waiting when its connection ends fails at
+    once, as disconnected."""
+    room_id, (token, _) = await room_of(users=2)
+    client = SignalingClient(call_server.url, token, GatedHandler())
+    try:
+        await client.connect()
+        await client.join(room_id, MediaState(camera=False, microphone=False, screen=False))
+        waiting = asyncio.create_task(client.toggle_media("camera", True))
+        await asyncio.sleep(0)  # sent: its answer is a round trip away, the close is not
+        await client.close()
+        with pytest.raises(SignalingError) as raised:
+            await asyncio.wait_for(waiting, 5)  # well inside the 10 s an unanswered call waits
+        assert raised.value.code == LocalErrorCode.DISCONNECTED
+    finally:
         await client.close()

@@ -85,11 +85,11 @@ async def test_100_mb_json_body_is_refused_before_it_is_read(
     async with Watch(server.pid, url) as watch:
         for _ in range(ATTACKS):
             result = await flood(url, head, piece, total=total)
-            assert result.closed_by_server
+            assert result.closed_by_server, result
         after_health_s = await healthz_seconds(url)
         after_growth_mib = rss_mib(server.pid) - watch.baseline
     assert result.sent < 16 * MiB, result.sent
-    assert result.seconds < 3.0
+    assert result.seconds < 3.0, result.seconds
     assert max(watch.growth_mib, after_growth_mib) < 10, watch.rss
     assert max(watch.worst_health_s, after_health_s) < 0.5, watch.health
     if result.reply:  # read before the close when the kernel let us (a reset may discard it)
