@@ -40,7 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
             "logged)."
         ),
     )
-    p.add_argument("link", nargs="?", help="a join link (nimeet://join/<id>, https://<server>/join/<id>) or room id")
+    p.add_argument(
+        "link",
+        nargs="?",
+        help="a join link (nimeet://join/<id>, https://<server>/join/<id>) or room id (one starting with '-' goes "
+        "after --: nimeet -- -abc)",
+    )
     p.add_argument("--server", help=f"server URL (default: the last one used, first {app_settings.DEFAULT_SERVER_URL})")
     p.add_argument("--no-local-server", action="store_true", help="never start the bundled server")
     p.add_argument(

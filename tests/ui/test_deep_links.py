@@ -13,7 +13,7 @@ from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from nimeet_desktop.app import main
+from nimeet_desktop.app import build_parser, main
 from nimeet_desktop.net.links import MAX_LINK_LENGTH, InvalidLink, JoinTarget, LinkProblem, parse_join_target
 from nimeet_desktop.ui.file_open import FileOpenLinks
 from nimeet_desktop.ui.single_instance import ACTIVATE, InstanceServer, forward, link_message
@@ -76,6 +76,12 @@ def test_junk_is_refused_before_anything_starts(why: str, text: str, capsys: pyt
     # The command line: a clear message and exit status 2, before Qt, the log file or the server are touched.
     assert main(["--", text]) == 2
     assert "not a join link" in capsys.readouterr().err
+
+
+def test_a_room_id_starting_with_a_dash_is_taken_after_double_dash() -> None:
+    """Older servers (and this one before) made one room id in 64 start with '-': after ``--`` it is a link."""
+    assert build_parser().parse_args(["--", "-Zx9_kQ"]).link == "-Zx9_kQ"
+    assert parse_join_target("-Zx9_kQ") == JoinTarget("-Zx9_kQ")
 
 
 def test_an_option_shaped_link_is_not_an_option() -> None:
