@@ -138,7 +138,7 @@ def test_recording_with_a_pause_plays_back_with_the_recorded_time(tmp_path: Path
     assert recorded.tone_prominence_db(got.audio[AUDIO_SAMPLE_RATE // 5 :], got.audio_rate, TONE_HZ) > 30
 
 
-@pytest.mark.parametrize("extension", [".mp4", ".mkv"])
+@pytest.mark.parametrize("extension", [".mp4", ".mkv", ".webm"])
 def test_a_recording_killed_midway_still_plays(tmp_path: Path, extension: str) -> None:
     path = tmp_path / f"killed{extension}"
     root = Path(__file__).resolve().parents[2]
