@@ -234,8 +234,9 @@ def _resize(plane: Plane, width: int, height: int, interpolation: int = cv2.INTE
 
 
 def _blend(person: Plane, background: Plane, weight: Plane, inverse: Plane, out: Plane) -> None:
-    """out = (person·weight + background·(255 − weight)) / 255 on 8-bit weights: a quarter of the time of OpenCV's
-    float ``blendLinear`` at 720p, within one level of it."""
+    """out = (person·weight + background·(255 − weight)) / 255 on 8-bit weights: as fast as OpenCV's float
+    ``blendLinear`` at 720p (0.6 ms for the luma against 0.5–0.9 ms), within one level of it, and no float weights
+    to keep (4 December 2026, measured alone)."""
     cv2.add(cv2.multiply(person, weight, scale=1 / 255), cv2.multiply(background, inverse, scale=1 / 255), dst=out)
 
 
