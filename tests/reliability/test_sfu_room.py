@@ -19,7 +19,8 @@ shared the two cores, then video came at the full 10 fps and audio at 25-35 fram
 audio loops fall behind at that load; a mesh of ten measured the same: benchmarks/sfu_vs_mesh.py). Over the
 ``WINDOW_S`` of 10 s after the last publisher appeared, the fewest from one remote in four runs were 70-91 video
 frames and 165-371 audio frames: the floors say "a stream that flows", not "the first key frame", with room for a
-slower CI box. Wall time: 24-34 s for the test (ten bots publishing 6.5-17 s after they started, with the load).
+slower CI box. Wall time: 24-34 s for the test with that 10 s window (ten bots publishing 6.5-17 s after they
+started, with the load); ``WINDOW_S`` is now 15 s (below), 5 s more.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ from tests.support.server import ServerProcess
 
 PEOPLE = 10
 MEDIA = ["--resolution", "160x120", "--fps", "10"]  # the smallest size the bot takes, a third of its frame rate
-WINDOW_S = 10.0  # the call after the last publisher appeared in Janus
+# The call after the last publisher appeared in Janus. 10 s was short once in CI: under a heavy load (the bots
+# publishing 18 s after they started) one pair's first frame came 9.3 s into a 10 s window, and 44 audio frames
+# flowed before the end, under the floor of 50.
+WINDOW_S = 15.0
 DURATION_CAP_S = 90  # --duration: only ends a bot the test failed to stop
 PUBLISH_TIMEOUT_S = 45.0
 MIN_VIDEO_FRAMES = 20
