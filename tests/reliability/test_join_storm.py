@@ -21,7 +21,7 @@ import httpx
 from signaling_server.protocol import PARTICIPANTS_MAX, ErrorCode
 from signaling_server.sfu.janus_session import JanusSession
 from signaling_server.sfu.videoroom import PLUGIN, RoomAdmin
-from tests.support.clients import Api, Peer, bearer
+from tests.support.clients import Api, Peer, bearer, room_view
 from tests.support.janus import running_janus
 from tests.support.server import ServerProcess
 
@@ -32,21 +32,11 @@ STORM_WINDOW_S = 2.0  # every join-room is sent, and acked, within this window
 CONVERGE_TIMEOUT_S = 5.0
 
 
-def view_of(peer: Peer, ack: dict[str, Any]) -> list[str]:
-    """The room as this client sees it: its join ack's list, then the user-joined / user-left events it received.
-
-    A list, not a set: each other member must reach a client exactly once (in the ack or as ``user-joined``), so a
-    duplicate shows up as a mismatch instead of being hidden."""
-    seen = [p["socketId"] for p in ack["participants"]] + [p["socketId"] for p in peer.log.events["user-joined"]]
-    left = {e["socketId"] for e in peer.log.events["user-left"]}
-    return sorted([peer.sid, *(sid for sid in seen if sid not in left)])
-
-
 async def converged(members: dict[Peer, dict[str, Any]], expected: list[str]) -> dict[str, list[str]]:
     """Waits until every member's view equals ``expected``; returns the views that still differ at the timeout."""
     deadline = time.monotonic() + CONVERGE_TIMEOUT_S
     while True:
-        wrong = {p.sid: view_of(p, ack) for p, ack in members.items() if view_of(p, ack) != expected}
+        wrong = {p.sid: room_view(p, ack) for p, ack in members.items() if room_view(p, ack) != expected}
         if not wrong or time.monotonic() > deadline:
             return wrong
         await asyncio.sleep(0.05)

@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 
-from tests.support.clients import Api, Peer
+from tests.support.clients import Api, Peer, room_view
 from tests.support.server import ServerProcess
 
 ROOMS = 6  # rooms rejoining at once, so the server is busy as in a real meeting
 ROUNDS = 10  # rejoins per room; at the rate measured before the fix, 60 rounds all missing the race is ~1e-5
 MEDIA = {"camera": True, "microphone": True, "screen": False}
-
-
-def view(peer: Peer, ack: dict[str, Any]) -> set[str]:
-    """The room as ``peer`` sees it: its join ack, plus who joined, minus who left since."""
-    log = peer.log.events
-    seen = {p["socketId"] for p in ack["participants"]} | {p["socketId"] for p in log["user-joined"]}
-    return seen - {p["socketId"] for p in log["user-left"]}
 
 
 async def leave_soon(peer: Peer, room: str) -> None:
@@ -55,7 +47,7 @@ async def test_someone_leaving_during_a_rejoin_leaves_no_ghost_in_the_rejoined_v
             assert ack["ok"] is True, ack
             # The leave is told at once; the time is for a loaded machine.
             await asyncio.sleep(0.4)
-            if leaver.sid in view(new, ack):
+            if leaver.sid in room_view(new, ack):
                 ghosts.append(leaver.sid)
             if any(p["socketId"] == old.sid for p in new.log.events["user-left"]):
                 told_of_itself.append(old.sid)

@@ -19,7 +19,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from tests.support.clients import Api, Peer
+from tests.support.clients import Api, Peer, room_view
 
 MEDIA = ("camera", "microphone")
 # Keys that outlive everyone leaving, by design: the nodes' own (heartbeats, their list) and rate-limit buckets,
@@ -38,9 +38,7 @@ class Client:
     def view(self) -> set[str]:
         """The room as this client sees it, itself included."""
         assert self.peer is not None and self.ack is not None
-        log = self.peer.log.events
-        seen = {p["socketId"] for p in self.ack["participants"]} | {p["socketId"] for p in log["user-joined"]}
-        return {self.peer.sid} | (seen - {p["socketId"] for p in log["user-left"]})
+        return set(room_view(self.peer, self.ack))
 
 
 @dataclass
@@ -158,7 +156,7 @@ async def churn(
     # drops reach the nodes late, while a view that missed an event never converges, however long the wait.
     deadline = time.monotonic() + CONVERGE_TIMEOUT_S
     while True:
-        report.wrong_views = _wrong_views(seated, observer, Client(tokens[0], observer, ack).view())
+        report.wrong_views = _wrong_views(seated, observer, set(room_view(observer, ack)))
         if not report.wrong_views or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.1)

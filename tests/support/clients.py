@@ -223,3 +223,14 @@ class Peer:
     async def close(self) -> None:
         if self.sio.connected:
             await self.sio.disconnect()
+
+
+def room_view(peer: Peer, ack: dict[str, Any]) -> list[str]:
+    """The room as ``peer`` sees it, itself included: its join ack's list, then the user-joined / user-left events it
+    received.
+
+    A sorted list, not a set: each other member must reach a client exactly once (in the ack or as ``user-joined``),
+    so a duplicate shows up as a mismatch instead of being hidden (callers that only ask who is there take a set)."""
+    seen = [p["socketId"] for p in ack["participants"]] + [p["socketId"] for p in peer.log.events["user-joined"]]
+    left = {e["socketId"] for e in peer.log.events["user-left"]}
+    return sorted([peer.sid, *(sid for sid in seen if sid not in left)])
