@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 import pytest
@@ -30,13 +31,22 @@ def postgres() -> Iterator[PostgresCluster | None]:
 
 
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """One throwaway Redis for the session; tests keep apart by key prefix (or a database number of their own)."""
-    require(RedisServer.available(), REDIS)
+def _redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer | None]:
+    if not RedisServer.available():
+        yield None
+        return
     server = RedisServer(tmp_path_factory.mktemp("redis"))
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(_redis: RedisServer | None) -> RedisServer:
+    """One throwaway Redis for the session; tests keep apart by key prefix (or a database number of their own)."""
+    require(_redis is not None, REDIS)
+    assert _redis is not None
+    return _redis
 
 
 @pytest.fixture(scope="session")
@@ -76,20 +86,54 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("server", backends, indirect=True, scope="session")
 
 
+class _Servers:
+    """The session's shared servers, one per backend, each started the first time a test asks for it and stopped
+    at the end of the session. Kept here rather than in ``server`` itself: pytest keeps one value of a parametrized
+    fixture at a time, so a module running on SQLite, PostgreSQL and two nodes in turn would stop and start all
+    three for every module (about 17 s of set-up per module, a quarter of CI's time)."""
+
+    def __init__(
+        self, tmp_path_factory: pytest.TempPathFactory, url_for: Callable[[str], str], redis: RedisServer | None
+    ) -> None:
+        self._tmp = tmp_path_factory
+        self._database_url_for = url_for
+        self._redis = redis
+        self._stack = ExitStack()
+        self._started: dict[str, ServerProcess] = {}
+
+    def get(self, backend: str) -> ServerProcess:
+        if backend not in self._started:
+            self._started[backend] = self._stack.enter_context(self._start(backend))
+        return self._started[backend]
+
+    def _start(self, backend: str) -> AbstractContextManager[ServerProcess]:
+        if backend == "two-nodes":
+            require(self._redis is not None, REDIS)
+            assert self._redis is not None
+            data_dir, database_url = self._tmp.mktemp("server-nodes"), self._database_url_for("postgresql")
+            # What the tests use of a server, a group has too.
+            return running_nodes(data_dir, database_url, self._redis.url)  # type: ignore[return-value]
+        return running(self._tmp.mktemp(f"server-{backend}"), self._database_url_for(backend))
+
+    def close(self) -> None:
+        self._stack.close()
+
+
 @pytest.fixture(scope="session")
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, database_url_for: Callable[[str], str]
-) -> Iterator[ServerProcess]:
+def _servers(
+    tmp_path_factory: pytest.TempPathFactory, database_url_for: Callable[[str], str], _redis: RedisServer | None
+) -> Iterator[_Servers]:
+    """Asks for PostgreSQL and Redis itself so that both outlive the servers on them (stopped before they are)."""
+    servers = _Servers(tmp_path_factory, database_url_for, _redis)
+    yield servers
+    servers.close()
+
+
+@pytest.fixture(scope="session")
+def server(request: pytest.FixtureRequest, _servers: _Servers) -> ServerProcess:
     """One server per backend for the whole session; tests make their own users and rooms. ``two-nodes`` is two
     server processes on PostgreSQL and Redis that hand out their addresses in turn (tests/support/nodes.py)."""
-    if request.param == "two-nodes":
-        redis: RedisServer = request.getfixturevalue("redis_server")
-        data_dir = tmp_path_factory.mktemp("server-nodes")
-        with running_nodes(data_dir, database_url_for("postgresql"), redis.url) as group:
-            yield group  # type: ignore[misc]  # what the tests use of a server, a group has too
-        return
-    with running(tmp_path_factory.mktemp(f"server-{request.param}"), database_url_for(request.param)) as proc:
-        yield proc
+    return _servers.get(request.param)
 
 
 @pytest.fixture
