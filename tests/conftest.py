@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 import pytest
 
+from tests.support import shared_servers as shared
 from tests.support.clients import Api, Peer
-from tests.support.nodes import running_nodes
 from tests.support.postgres import PostgresCluster, find_bin_dir
 from tests.support.redis_server import RedisServer
-from tests.support.server import ServerProcess, running
+from tests.support.server import ServerProcess
+from tests.support.shared_servers import SharedServers
 from tests.support.system_packages import IN_CI, POSTGRESQL, REDIS, missing_reason, require
 
 
@@ -86,51 +86,33 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("server", backends, indirect=True, scope="session")
 
 
-class _Servers:
-    """The session's shared servers, one per backend, each started the first time a test asks for it and stopped
-    at the end of the session. Kept here rather than in ``server`` itself: pytest keeps one value of a parametrized
-    fixture at a time, so a module running on SQLite, PostgreSQL and two nodes in turn would stop and start all
-    three for every module (about 17 s of set-up per module, a quarter of CI's time)."""
-
-    def __init__(
-        self, tmp_path_factory: pytest.TempPathFactory, url_for: Callable[[str], str], redis: RedisServer | None
-    ) -> None:
-        self._tmp = tmp_path_factory
-        self._database_url_for = url_for
-        self._redis = redis
-        self._stack = ExitStack()
-        self._started: dict[str, ServerProcess] = {}
-
-    def get(self, backend: str) -> ServerProcess:
-        if backend not in self._started:
-            self._started[backend] = self._stack.enter_context(self._start(backend))
-        return self._started[backend]
-
-    def _start(self, backend: str) -> AbstractContextManager[ServerProcess]:
-        if backend == "two-nodes":
-            require(self._redis is not None, REDIS)
-            assert self._redis is not None
-            data_dir, database_url = self._tmp.mktemp("server-nodes"), self._database_url_for("postgresql")
-            # What the tests use of a server, a group has too.
-            return running_nodes(data_dir, database_url, self._redis.url)  # type: ignore[return-value]
-        return running(self._tmp.mktemp(f"server-{backend}"), self._database_url_for(backend))
-
-    def close(self) -> None:
-        self._stack.close()
+@pytest.fixture(scope="module", autouse=True)
+def _shared_servers_log_no_errors() -> Iterator[None]:
+    """A shared server must log no error or traceback, checked after each module (as when every module had its own
+    servers) so that a failure names the module that caused it, not the end of the session."""
+    before = {id(servers): servers.errors_logged() for servers in shared.STARTED}
+    yield
+    for servers in shared.STARTED:
+        seen = before.get(id(servers), {})
+        for backend, lines in servers.errors_logged().items():
+            new = lines[len(seen.get(backend, [])) :]
+            assert new == [], f"the shared {backend} server logged errors during this module:\n{''.join(new)}"
 
 
 @pytest.fixture(scope="session")
 def _servers(
     tmp_path_factory: pytest.TempPathFactory, database_url_for: Callable[[str], str], _redis: RedisServer | None
-) -> Iterator[_Servers]:
+) -> Iterator[SharedServers]:
     """Asks for PostgreSQL and Redis itself so that both outlive the servers on them (stopped before they are)."""
-    servers = _Servers(tmp_path_factory, database_url_for, _redis)
+    servers = SharedServers(tmp_path_factory, database_url_for, _redis)
+    shared.STARTED.append(servers)
     yield servers
+    shared.STARTED.remove(servers)
     servers.close()
 
 
 @pytest.fixture(scope="session")
-def server(request: pytest.FixtureRequest, _servers: _Servers) -> ServerProcess:
+def server(request: pytest.FixtureRequest, _servers: SharedServers) -> ServerProcess:
     """One server per backend for the whole session; tests make their own users and rooms. ``two-nodes`` is two
     server processes on PostgreSQL and Redis that hand out their addresses in turn (tests/support/nodes.py)."""
     return _servers.get(request.param)

@@ -11,6 +11,12 @@ from pathlib import Path
 
 import httpx
 
+STALL_S = 5.0
+"""What the attack tests hold ``/healthz`` to: answering at all, promptly, is the point; the attacks replayed here
+kept it over 2 s for tens of seconds before they were fixed. Not a speed figure: the probes share the attacking
+test's event loop, and under the full suite on two loaded cores they measured up to 2.25 s for a server that
+answers in 0.1–0.35 s on a quiet machine (docs/security.md has those figures)."""
+
 
 def rss_mib(pid: int) -> float:
     """Resident memory of a process, MiB (``VmRSS`` in ``/proc/<pid>/status``)."""

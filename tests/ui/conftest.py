@@ -31,7 +31,8 @@ from nimeet_desktop.ui.engine_call import EngineCall
 from nimeet_desktop.ui.gui_gc import GuiThreadCollector
 from nimeet_desktop.ui.main_window import MainWindow
 from tests.support.memory_keyring import MemoryKeyring
-from tests.support.server import ServerProcess, running
+from tests.support.server import ServerProcess
+from tests.support.shared_servers import SharedServers
 
 Run = Callable[..., Any]
 
@@ -116,10 +117,10 @@ async def engine_until(
         await asyncio.sleep(0.05)
 
 
-@pytest.fixture(scope="module")
-def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with running(tmp_path_factory.mktemp("ui-server")) as proc:
-        yield proc
+@pytest.fixture(scope="session")
+def ui_server(_servers: SharedServers) -> ServerProcess:
+    """The session's shared SQLite server (tests/conftest.py): the app signs up users of its own on it."""
+    return _servers.get("sqlite")
 
 
 @pytest.fixture
