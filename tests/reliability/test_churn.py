@@ -12,6 +12,8 @@ from tests.support.nodes import running_nodes
 from tests.support.redis_server import RedisServer
 from tests.support.system_packages import REDIS, require
 
+# Enough to churn: a loaded full run made 135 actions in 15 s (a quiet machine over 700), so it goes on to this many.
+MIN_ACTIONS = 151
 SHIPPED_HEARTBEAT = {"NIMEET_NODE_HEARTBEAT_S": "1", "NIMEET_NODE_TIMEOUT_S": "5"}
 
 
@@ -27,13 +29,13 @@ async def test_churn_across_two_nodes_leaves_every_view_right_and_nothing_behind
         with running_nodes(
             tmp_path / "data", database_url_for("postgresql"), redis.url, env=SHIPPED_HEARTBEAT
         ) as nodes:
-            report = await churn(nodes.urls, redis.url, clients=12, seconds=15)
+            report = await churn(nodes.urls, redis.url, clients=12, seconds=15, min_actions=MIN_ACTIONS)
     finally:
         redis.stop()
     print(
         f"churn: {dict(report.actions)}, refused {dict(report.refused)}, {report.members_at_end} in the room at the end"
     )
-    assert sum(report.actions.values()) > 150  # it did churn
+    assert sum(report.actions.values()) >= MIN_ACTIONS  # it did churn
     assert report.actions["drop"] > 5 and report.actions["reconnect"] > 5 and report.refused["room-full"] > 0
     assert report.wrong_views == {}
     assert report.leftover_keys == []

@@ -123,9 +123,17 @@ def _wrong_views(seated: list[Client], observer: Peer, server_view: set[str]) ->
 
 
 async def churn(
-    urls: list[str], redis_url: str, *, clients: int, seconds: float, capacity: int = 8, seed: int = 1
+    urls: list[str],
+    redis_url: str,
+    *,
+    clients: int,
+    seconds: float,
+    capacity: int = 8,
+    seed: int = 1,
+    min_actions: int = 0,
 ) -> ChurnReport:
-    """``clients`` of their own accounts churn in one room of ``capacity`` seats for ``seconds``."""
+    """``clients`` of their own accounts churn in one room of ``capacity`` seats for ``seconds``, and on until they
+    made ``min_actions`` in all (a loaded machine makes fewer a second), for at most four times ``seconds``."""
     random.seed(seed)
     report = ChurnReport()
     api = Api(urls[0])
@@ -134,8 +142,12 @@ async def churn(
     people = [Client(token) for token in tokens[1:]]
     start = time.monotonic()
 
+    def going() -> bool:
+        elapsed = time.monotonic() - start
+        return elapsed < seconds or (sum(report.actions.values()) < min_actions and elapsed < 4 * seconds)
+
     async def run(client: Client) -> None:
-        while time.monotonic() - start < seconds:
+        while going():
             await _step(client, urls, room_id, report)
             await asyncio.sleep(random.uniform(0.05, 0.4))
 
