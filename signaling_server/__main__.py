@@ -11,19 +11,21 @@ import signal
 import socket
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from pydantic import ValidationError
 
 from signaling_server import logs, parent_watch
-from signaling_server.accounts.deletion import delete_user
-from signaling_server.accounts.emails import InvalidEmail
-from signaling_server.api.header_limit import header_limited
-from signaling_server.app import ServerApp, create_app
 from signaling_server.config import Settings, explain
 from signaling_server.fd_limit import raise_open_files_limit
 from signaling_server.memory import use_one_malloc_arena
+
+if TYPE_CHECKING:
+    from signaling_server.app import ServerApp
+
+# The application (FastAPI, socket.io, SQLAlchemy, Alembic: about a second to import) is imported once the settings
+# are known to be good: a mistyped option is answered at once, and so is --help.
 
 # Named, not __name__: run with ``python -m`` its __name__ is "__main__".
 logger = logging.getLogger("signaling_server.main")
@@ -110,6 +112,9 @@ class DrainingServer(uvicorn.Server):
 
 
 def run_delete_user(settings: Settings, email: str) -> int:
+    from signaling_server.accounts.deletion import delete_user
+    from signaling_server.accounts.emails import InvalidEmail
+
     try:
         user_id = asyncio.run(delete_user(settings, email))
     except InvalidEmail as exc:
@@ -157,6 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The URL on stdout (flushed) is how scripts and tests learn where we listen, e.g. with --port 0.
         print(f"nimeet-server listening on {url}", flush=True)
         logger.info("serving", extra={"url": url, "database": settings.resolved_database_url().split(":")[0]})
+
+    from signaling_server.api.header_limit import header_limited
+    from signaling_server.app import create_app
 
     app = create_app(settings, on_ready=ready)
     config = uvicorn.Config(
