@@ -17,7 +17,8 @@ from nimeet_desktop.call.remote import RemoteParticipant
 from nimeet_desktop.call.session import CallObserver, CallSession
 from nimeet_desktop.media.synthetic import SyntheticAudio, SyntheticVideo
 from tests.support.clients import Api
-from tests.support.server import ServerProcess, running
+from tests.support.server import ServerProcess
+from tests.support.shared_servers import SharedServers
 
 # Small frames keep three encoders and six decoders comfortable on a 2-core CI machine.
 WIDTH, HEIGHT = 320, 240
@@ -31,10 +32,10 @@ def loopback_ice() -> Iterator[None]:
     ice.restrict_host_addresses(None)
 
 
-@pytest.fixture(scope="module")
-def call_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with running(tmp_path_factory.mktemp("call-server")) as proc:
-        yield proc
+@pytest.fixture(scope="session")
+def call_server(_servers: SharedServers) -> ServerProcess:
+    """The session's shared SQLite server (tests/conftest.py): each test makes its own users and rooms."""
+    return _servers.get("sqlite")
 
 
 class Recorder(CallObserver):
