@@ -1,5 +1,5 @@
-"""The session's shared servers (``server`` and ``ui_server`` in the conftests): one per backend, started when a
-test first asks for it, stopped at the end of the session."""
+"""The session's shared servers (``server``, ``ui_server`` and ``call_server`` in the conftests): one per backend,
+started when a test first asks for it, stopped at the end of the session."""
 
 from __future__ import annotations
 
