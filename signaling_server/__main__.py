@@ -24,9 +24,6 @@ from signaling_server.memory import use_one_malloc_arena
 if TYPE_CHECKING:
     from signaling_server.app import ServerApp
 
-# The application (FastAPI, socket.io, SQLAlchemy, Alembic: about a second to import) is imported once the settings
-# are known to be good: a mistyped option is answered at once, and so is --help.
-
 # Named, not __name__: run with ``python -m`` its __name__ is "__main__".
 logger = logging.getLogger("signaling_server.main")
 
@@ -163,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"nimeet-server listening on {url}", flush=True)
         logger.info("serving", extra={"url": url, "database": settings.resolved_database_url().split(":")[0]})
 
+    # The application (FastAPI, socket.io, SQLAlchemy, Alembic: seconds to import here) only now that the settings
+    # are known to be good: a mistyped option or --help is answered at once.
     from signaling_server.api.header_limit import header_limited
     from signaling_server.app import create_app
 
