@@ -285,6 +285,7 @@ class GlobalHotkey:
             raise HotkeyUnavailable(f"pynput cannot listen here: {exc}") from exc
         listener = keyboard.Listener(on_press=self._pressed, on_release=self._released)
         listener.daemon = True
+        recording = _watch_x11_recording(listener)
         listener.start()
         # Until it listens, so that a key pressed right after start() is not lost. pynput's wait() has no timeout
         # and never returns if the listener thread dies first (an X server without the RECORD extension): wait for
@@ -294,7 +295,9 @@ class GlobalHotkey:
         deadline = time.monotonic() + START_TIMEOUT_S
         while waiter.is_alive() and listener.is_alive() and time.monotonic() < deadline:
             waiter.join(0.02)
-        if waiter.is_alive():
+        while not recording.is_set() and listener.is_alive() and time.monotonic() < deadline:
+            recording.wait(0.02)
+        if waiter.is_alive() or not recording.is_set():
             # Not stop(): before it is ready, pynput's stop() waits for it too. A daemon thread; and whatever it
             # hears later goes to a closed detector.
             self.detector.close()
@@ -328,6 +331,29 @@ class GlobalHotkey:
             except Exception as exc:  # join() re-raises what the listener thread died of
                 logger.info("push-to-talk: the keyboard listener ended with %r", exc)
         self.detector.close()
+
+
+def _watch_x11_recording(listener: Any) -> threading.Event:
+    """An event set once the X server records for ``listener`` (at once for other backends).
+
+    pynput's X11 thread marks itself ready (wait() returns) before it asks the X server to enable its recording
+    context, so a key pressed in between is never heard: a loaded machine lost the first press. The X server's first
+    reply to EnableContext (StartOfData) goes to the listener's handler, which we wrap. ``_handler`` is pynput's
+    private method (pinned to 1.8 in pyproject.toml): without it the event is set at once, as before this check;
+    tests/test_hotkeys.py delays the enabling to catch that.
+    """
+    recording = threading.Event()
+    handler = getattr(listener, "_handler", None)
+    if handler is None or not type(listener).__module__.endswith("._xorg"):
+        recording.set()
+        return recording
+
+    def heard(reply: Any) -> Any:
+        recording.set()
+        return handler(reply)
+
+    listener._handler = heard
+    return recording
 
 
 def _end_x11_recording(listener: Any) -> None:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -297,6 +298,36 @@ def test_the_key_is_heard_while_another_window_has_the_focus(x_session: Xvfb) ->
         assert holds.events[1][1] - released_at < HANGOVER_S + 1.0
         # Listening is passive: the focused window still got every key event.
         assert keys.focused_window_got_keys() >= 4
+    finally:
+        listener.stop()
+        keys.close()
+
+
+def test_a_key_pressed_right_after_start_is_heard_when_the_listener_is_slow_to_record(
+    x_session: Xvfb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pynput marks itself ready before it asks the X server to start recording: a key pressed in between was lost
+    (a loaded CI lost the first F8 of two tests). start() returns only once the X server records."""
+    from Xlib.ext import record
+
+    from tests.support.xkeys import XKeys
+
+    enable_context = record.enable_context
+
+    def slow_enable_context(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)  # a listener thread that a busy machine runs late
+        return enable_context(*args, **kwargs)
+
+    # Display() binds the RECORD extension's functions when it connects: pynput's connections get this one.
+    monkeypatch.setattr(record, "enable_context", slow_enable_context)
+    keys = XKeys(x_session.display)
+    holds = Holds()
+    listener = GlobalHotkey(parse_hotkey("<f8>"), holds.hold, holds.release)
+    listener.start()
+    try:
+        keys.press("F8")  # a tap: no auto-repeat to be heard later
+        keys.release("F8")
+        assert holds.wait_for(2) == ["hold", "release"]
     finally:
         listener.stop()
         keys.close()
