@@ -323,10 +323,13 @@ class SfuRelay:
         if participant.unanswered or participant.publisher is None:
             return
         if participant.dropping and participant.subscriber is not None:
-            dropping = sorted(participant.dropping)
+            # By our subscription's mids, not by feed: Janus has already taken a kicked publisher out of the room, so
+            # unsubscribing its feed changes nothing until Janus hangs its PeerConnection up, and that hang-up sends
+            # no offer (a two-node CI run kept a removed person's streams in the others' offers that way).
+            mids = sorted(mid for mid, s in participant.streams.items() if s.feed in participant.dropping and s.active)
             participant.dropping.clear()
             try:
-                offer = await participant.subscriber.update(unsubscribe=dropping)
+                offer = await participant.subscriber.update(unsubscribe_mids=mids) if mids else None
             except JanusError as exc:
                 if exc.code != NO_SUCH_FEED:
                     raise

@@ -378,6 +378,42 @@ async def test_three_aiortc_peers_each_receive_the_other_two_through_janus(janus
                 await person.close()
 
 
+async def test_a_kicked_publishers_streams_leave_a_subscription_by_its_mids_at_once(janus_media: JanusInstance) -> None:
+    """A kick takes the publisher out of the room at once, but its PeerConnection goes later (Janus's core hangs it
+    up): asking to unsubscribe by feed in between finds no such publisher and changes nothing, and the hang-up later
+    sends the subscribers no offer either (its room is gone). A two-node CI run lost the removal that way. By the
+    subscription's own mids, the update always takes the streams away and comes with the new offer."""
+    room = room_name()
+    async with room_at(janus_media, room) as (admin, keys), httpx.AsyncClient() as client:
+        ann, _ = people = [
+            SfuParticipant(
+                name, await JanusSession.create(janus_media.url, client=client), width=160, height=96, fps=10
+            )
+            for name in ("ann", "bob")
+        ]
+        try:
+            for person in people:
+                await person.join(room, keys.pin)
+                await person.publish(trickle=False)
+            await asyncio.gather(*(person.until_published() for person in people))
+            await ann.subscribe(room, keys.pin, ["bob"])
+            started = time.monotonic()
+            while ann.frames["bob", "video"] < 3:
+                assert time.monotonic() - started < 15, dict(ann.frames)
+                await asyncio.sleep(0.05)
+            bobs = sorted(mid for mid, feed in ann.feed_of_mid.items() if feed == "bob")
+            assert len(bobs) == 2, ann.feed_of_mid
+
+            await admin.kick(room, keys, "bob")
+            offer = await ann.subscriber.update(unsubscribe_mids=bobs)
+            assert offer is not None, "no offer without the kicked publisher's streams"
+            assert {str(s["mid"]): s["active"] for s in offer.streams} == dict.fromkeys(bobs, False), offer.streams
+            await ann.answer(offer)
+        finally:
+            for person in people:
+                await person.close()
+
+
 def test_without_candidates_moves_every_candidate_to_trickle() -> None:
     sdp = "v=0\r\nm=audio 9 x\r\na=mid:0\r\na=candidate:1 1 udp 1 10.0.0.1 5 typ host\r\na=end-of-candidates\r\n"
     stripped, candidates = without_candidates(sdp)
