@@ -19,6 +19,10 @@ What must hold over a measured window after the call settled, in both directions
 - audio kept playing: >= ``MIN_AUDIO_PER_S`` of the 50 Opus frames a second, never silent for ``MAX_AUDIO_GAP_S``.
   Measured 35-42 a second: more goes missing than the 5 % lost, most likely packets that the +/-25 ms of jitter
   reorders past their turn in aiortc's audio jitter buffer (not investigated further).
+
+Both peers and the relay run on this process's one event loop: when the loop itself stalls (a loaded CI machine
+descheduled it for half a second), every direction goes silent at once, whatever the network did. The sampler sees
+that stall as the longest time between two of its own samples, and the audio gap bound allows for it (and reports it).
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class Direction:
     video_at: list[float]
     audio_at: list[float]
     seconds: float
+    stall_s: float  # the longest time the event loop, which runs the peers and the relay, did not run this sampler
 
     def fps(self) -> float:
         return len(self.video_at) / self.seconds
@@ -100,15 +105,17 @@ async def measure(me: CallSession, other: CallSession, seconds: float) -> Direct
     video_at: list[float] = []
     audio_at: list[float] = []
     video_seen, audio_seen = remote_stats_of(me, other)
-    started = time.monotonic()
+    started = last = time.monotonic()
+    stall = 0.0
     while time.monotonic() - started < seconds:
         await asyncio.sleep(0.005)
         now = time.monotonic()
+        stall, last = max(stall, now - last), now
         video, audio = remote_stats_of(me, other)
         video_at += [now] * (video - video_seen)
         audio_at += [now] * (audio - audio_seen)
         video_seen, audio_seen = video, audio
-    return Direction(video_at, audio_at, time.monotonic() - started)
+    return Direction(video_at, audio_at, time.monotonic() - started, stall)
 
 
 async def test_call_through_loss_and_jitter(server: ServerProcess, relay: LossyRelay) -> None:
@@ -146,6 +153,7 @@ async def test_call_through_loss_and_jitter(server: ServerProcess, relay: LossyR
             "freezes": (a_sees_b.freezes(), b_sees_a.freezes()),
             "audio_per_s": (round(a_sees_b.audio_per_s(), 1), round(b_sees_a.audio_per_s(), 1)),
             "audio_gap_s": (round(a_sees_b.longest_audio_gap(), 3), round(b_sees_a.longest_audio_gap(), 3)),
+            "loop_stall_s": (round(a_sees_b.stall_s, 3), round(b_sees_a.stall_s, 3)),
             "nacks": nacks,
             "plis": plis,
             "dropped": dropped,
@@ -160,7 +168,7 @@ async def test_call_through_loss_and_jitter(server: ServerProcess, relay: LossyR
             assert len(direction.freezes()) <= MAX_FREEZES, report
             assert max(direction.freezes(), default=0.0) <= MAX_FREEZE_S, report
             assert direction.audio_per_s() >= MIN_AUDIO_PER_S, report
-            assert direction.longest_audio_gap() <= MAX_AUDIO_GAP_S, report
+            assert direction.longest_audio_gap() <= MAX_AUDIO_GAP_S + direction.stall_s, report
         assert nacks > 0, report
         assert a.errors == [] and b.errors == []
     finally:
