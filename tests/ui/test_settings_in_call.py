@@ -141,8 +141,13 @@ async def in_a_call(app: AppHarness, bots: Bots, qtbot: QtBot, microphone: Heari
     assert HINT not in [t for t, _ in toasts], "a hint with nobody talking"
     microphone.talking = True
     await until(lambda: HINT in [t for t, _ in toasts], what="the hint")
-    assert call.muted_speech_level() > -30
-    await asyncio.sleep(1.0)
+    # Heard while muted. Not one reading: the noise suppressor takes a steady tone for noise and pumps it (measured
+    # -8 to -100 dBFS within a second), and a loaded CI read -72 once right after the hint.
+    heard = []
+    for _ in range(50):
+        heard.append(call.muted_speech_level())
+        await asyncio.sleep(0.02)
+    assert max(heard) > -30, heard
     assert [t for t, _ in toasts].count(HINT) == 1, "a nag"
     view.toggle_microphone()
     await until(lambda: call.microphone_on, what="unmuted")
