@@ -219,20 +219,18 @@ class Subscriber:
             raise JanusError(BAD_REPLY, f"configure was answered with {reply.data.get('videoroom')!r}")
 
     async def update(
-        self, subscribe: Sequence[str] = (), unsubscribe: Sequence[str] = (), unsubscribe_mids: Sequence[str] = ()
+        self, subscribe: Sequence[str] = (), unsubscribe_mids: Sequence[str] = ()
     ) -> SubscriberOffer | None:
-        """Add the streams of the ``subscribe`` feeds and drop those of ``unsubscribe`` and the subscription's own
-        ``unsubscribe_mids``; returns Janus's new offer (answered with ``start``), or ``None`` when nothing changed.
+        """Add the streams of the ``subscribe`` feeds and drop the subscription's own m-lines ``unsubscribe_mids``;
+        returns Janus's new offer (answered with ``start``), or ``None`` when nothing changed.
 
-        By feed, Janus looks the publisher up in the room: one just kicked is not there any more, and nothing
-        changes. By mid, the subscription's stream goes whatever became of its publisher."""
+        By mid, not by feed: to unsubscribe a feed, Janus looks its publisher up in the room, and one just kicked is
+        not there any more, so nothing would change. By mid, the stream goes whatever became of its publisher."""
         body: JSON = {"request": "update"}
         if subscribe:
             body["subscribe"] = [{"feed": feed} for feed in subscribe]
-        if unsubscribe or unsubscribe_mids:
-            body["unsubscribe"] = [{"feed": feed} for feed in unsubscribe] + [
-                {"sub_mid": mid} for mid in unsubscribe_mids
-            ]
+        if unsubscribe_mids:
+            body["unsubscribe"] = [{"sub_mid": mid} for mid in unsubscribe_mids]
         reply = await self.handle.message(body)
         if reply.jsep is None:
             return None
