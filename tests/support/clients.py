@@ -107,7 +107,10 @@ def unique_name(prefix: str = "u") -> str:
 class Api:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=20)
+        # Idle connections are dropped after 2 s, not httpx's 5 s: the server (uvicorn) closes them after 5 s, and a
+        # request sent on one just as it closes fails with "Server disconnected without sending a response" (seen on
+        # a loaded CI, after a test's 5 s wait for a killed node's ghosts).
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=20, limits=httpx.Limits(keepalive_expiry=2.0))
 
     async def aclose(self) -> None:
         await self.http.aclose()
