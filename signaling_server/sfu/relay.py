@@ -323,17 +323,10 @@ class SfuRelay:
         if participant.unanswered or participant.publisher is None:
             return
         if participant.dropping and participant.subscriber is not None:
-            # By our subscription's mids, not by feed: Janus has already taken a kicked publisher out of the room, so
-            # unsubscribing its feed changes nothing until Janus hangs its PeerConnection up, and that hang-up sends
-            # no offer (a two-node CI run kept a removed person's streams in the others' offers that way).
+            # By our own mids (Subscriber.update says why); Janus looks up no feed for them, so no "No such feed".
             mids = sorted(mid for mid, s in participant.streams.items() if s.feed in participant.dropping and s.active)
             participant.dropping.clear()
-            try:
-                offer = await participant.subscriber.update(unsubscribe_mids=mids) if mids else None
-            except JanusError as exc:
-                if exc.code != NO_SUCH_FEED:
-                    raise
-                offer = None
+            offer = await participant.subscriber.update(unsubscribe_mids=mids) if mids else None
             if offer is not None:
                 await self._offer(participant, offer)
                 return  # the feeds that came up meanwhile after this offer's answer
